@@ -1,0 +1,80 @@
+/**
+ * Loading and validating the config. `vigil.config.ts` default-exports `defineConfig(...)`;
+ * the value may be a config object or a function of the environment (bindings and secrets),
+ * so one file can serve several deployments.
+ */
+import { z } from "zod";
+import { configSchema, type SecretRef, type VigilConfig, type VigilConfigInput } from "./schema";
+
+export * from "./schema";
+export { parseDuration, formatDuration } from "./duration";
+
+export type ConfigEnv = Record<string, unknown>;
+export type ConfigSource = VigilConfigInput | ((env: ConfigEnv) => VigilConfigInput);
+
+/** Identity helper that gives `vigil.config.ts` full types and editor completion. */
+export function defineConfig<T extends ConfigSource>(config: T): T {
+  return config;
+}
+
+/** Formats a zod path as `monitors[2].url`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? String(seg) : `.${String(seg)}`;
+  }
+  return out || "(root)";
+}
+
+/** Every issue, one line each: `monitors[2].url: Invalid url`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid Vigil config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+  }
+}
+
+/** Validates raw config; throws `ConfigError` listing every problem. */
+export function parseConfig(source: ConfigSource, env: ConfigEnv = {}): VigilConfig {
+  let raw: unknown;
+  try {
+    raw = typeof source === "function" ? source(env) : source;
+  } catch (err) {
+    throw new ConfigError([`(root): the config function threw: ${(err as Error).message}`]);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues));
+  const missing = missingSecrets(parsed.data, env);
+  if (missing.length > 0) throw new ConfigError(missing);
+  return parsed.data;
+}
+
+/** Secret references whose environment variable is not set, as problem lines. */
+function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
+  const out: string[] = [];
+  const visit = (value: unknown, path: (string | number)[]) => {
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value && typeof value === "object") {
+      const ref = value as Partial<SecretRef>;
+      if (typeof ref.env === "string" && Object.keys(value).length === 1) {
+        if (typeof env[ref.env] !== "string" || env[ref.env] === "") {
+          out.push(`${formatPath(path)}: environment variable ${ref.env} is not set (add it to .dev.vars locally, or \`wrangler secret put ${ref.env}\`)`);
+        }
+        return;
+      }
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+  };
+  visit(config, []);
+  return out;
+}
+
+/** Reads a secret or plain value. Only call after `parseConfig` checked the references. */
+export function reveal(value: string | SecretRef, env: ConfigEnv): string {
+  return typeof value === "string" ? value : String(env[value.env]);
+}

@@ -1,0 +1,66 @@
+/**
+ * The agent → worker report: one zod schema, imported by the worker's ingest route and by
+ * the host agent (`agent/`), so the two sides cannot drift apart.
+ *
+ * Versioning: `schemaVersion` is optional and defaults to the current version. The worker
+ * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
+ */
+import { z } from "zod";
+
+export const REPORT_SCHEMA_VERSION = 1;
+export const SUPPORTED_REPORT_VERSIONS = [REPORT_SCHEMA_VERSION] as const;
+
+/** Largest report body the worker accepts, in bytes (413 above). */
+export const MAX_REPORT_BYTES = 256 * 1024;
+
+export const checkStatus = z.enum(["ok", "warn", "critical", "unknown"]);
+export type CheckStatus = z.infer<typeof checkStatus>;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const checkResult = z.object({
+  /** Stable id, `<kind>:<name>`, e.g. `docker:safework-postgres`. */
+  id: z.string().min(1).max(200),
+  kind: z.string().min(1).max(40),
+  status: checkStatus,
+  summary: z.string().max(1000),
+  observedAt: isoTime,
+  durationMs: z.number().nonnegative(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+export type CheckResult = z.infer<typeof checkResult>;
+
+export const remediation = z.object({
+  check: z.string().min(1).max(200),
+  action: z.string().min(1).max(40),
+  attempt: z.number().int().positive(),
+  outcome: z.enum(["succeeded", "failed", "skipped", "dry-run"]),
+  at: isoTime,
+  detail: z.string().max(1000).optional(),
+});
+export type Remediation = z.infer<typeof remediation>;
+
+export const agentReport = z.object({
+  schemaVersion: z
+    .number()
+    .int()
+    .refine((v) => (SUPPORTED_REPORT_VERSIONS as readonly number[]).includes(v), {
+      message: `unsupported schemaVersion; supported: ${SUPPORTED_REPORT_VERSIONS.join(", ")}`,
+    })
+    .default(REPORT_SCHEMA_VERSION),
+  agent: z.object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lowercase letters, digits, '.', '_' or '-', at most 63"),
+    version: z.string().min(1).max(40),
+    hostname: z.string().min(1).max(255),
+  }),
+  /** Strictly increasing per agent, kept across agent restarts. */
+  seq: z.number().int().nonnegative(),
+  sentAt: isoTime,
+  /** The agent's promise: the dead-man grace derives from it. */
+  intervalSeconds: z.number().int().min(5).max(86_400),
+  checks: z.array(checkResult).max(500),
+  remediations: z.array(remediation).max(100).default([]),
+});
+export type AgentReport = z.infer<typeof agentReport>;
+/** What an agent builds before zod fills defaults. */
+export type AgentReportInput = z.input<typeof agentReport>;

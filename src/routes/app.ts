@@ -1,0 +1,83 @@
+/** The HTTP surface: health, the admin API, and JSON errors for everything else. */
+import { Hono } from "hono";
+import type { VigilConfig } from "../config";
+import { ConfigError } from "../config";
+import { loadConfig } from "../config/load";
+import type { Env } from "../env";
+import { getIncident, listIncidents } from "../store/incidents";
+import { listDeliveries } from "../store/deliveries";
+import { loadStates } from "../store/monitor-state";
+import { bearerAuth } from "./auth";
+import { jsonError } from "./errors";
+
+type App = { Bindings: Env; Variables: { config: VigilConfig } };
+
+export function createApp() {
+  const app = new Hono<App>();
+
+  // Every route needs a valid config; an invalid one is refused with every problem listed.
+  app.use("*", async (c, next) => {
+    const config = loadConfig(c.env);
+    if (config instanceof ConfigError) return jsonError(c, 500, "invalid_config", "the deployed Vigil config is invalid", config.problems);
+    c.set("config", config);
+    await next();
+  });
+
+  app.get("/health", (c) => {
+    const config = c.get("config");
+    return c.json({
+      status: "ok",
+      version: c.env.VIGIL_VERSION ?? "dev",
+      monitors: config.monitors.length,
+      services: config.services.length,
+      agents: 0,
+    });
+  });
+
+  const admin = new Hono<App>();
+  admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));
+
+  admin.get("/monitors", async (c) => {
+    const config = c.get("config");
+    const states = await loadStates(c.env.DB);
+    return c.json({
+      monitors: config.monitors.map((m) => {
+        const s = states.get(m.id);
+        return {
+          ...m,
+          state: s
+            ? { status: s.status, since: new Date(s.since).toISOString(), reason: s.reason, consecutiveFailures: s.consecutiveFailures }
+            : { status: "unknown", since: null, reason: null, consecutiveFailures: 0 },
+        };
+      }),
+    });
+  });
+
+  admin.get("/incidents", async (c) => {
+    const status = c.req.query("status");
+    if (status !== undefined && status !== "open" && status !== "resolved") {
+      return jsonError(c, 400, "invalid_query", `status: expected "open" or "resolved", got "${status}"`);
+    }
+    const limitText = c.req.query("limit") ?? "50";
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      return jsonError(c, 400, "invalid_query", `limit: expected a whole number from 1 to 500, got "${limitText}"`);
+    }
+    return c.json({ incidents: await listIncidents(c.env.DB, status, limit) });
+  });
+
+  admin.get("/incidents/:id", async (c) => {
+    const incident = await getIncident(c.env.DB, c.req.param("id"));
+    if (!incident) return jsonError(c, 404, "not_found", `no incident "${c.req.param("id")}"`);
+    return c.json({ incident: { ...incident, deliveries: await listDeliveries(c.env.DB, incident.id) } });
+  });
+
+  app.route("/v1", admin);
+
+  app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((err, c) => {
+    console.error(JSON.stringify({ msg: "unhandled error", path: new URL(c.req.url).pathname, error: err.message }));
+    return jsonError(c, 500, "internal", "internal error");
+  });
+  return app;
+}

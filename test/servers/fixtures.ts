@@ -1,0 +1,154 @@
+/**
+ * The fixture server: one loopback HTTP server, started in Node by the global setup, that the
+ * tests running inside workerd control over HTTP (workerd cannot open listening sockets).
+ *
+ * - `/target/:name`: answers as told by `POST /control/target/:name`
+ *   `{ status?, body?, headers?, delayMs? }` (default 200 "ok healthy"); counts hits.
+ * - `/sink/:name`: records every request and answers as told by `POST /control/sink/:name`
+ *   `{ status?, headers?, secret? }`; with a `secret` it verifies Standard Webhooks signatures
+ *   with the spec's algorithm (written here independently of Vigil's code).
+ *   `GET /control/sink/:name` lists what arrived; `DELETE` forgets it.
+ * - `POST /control/spawn` `{ kind, options }`: starts another server of a registered kind
+ *   (see `./index.ts`) and answers what it returns (its port and anything else).
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { spawnKinds, type Spawned } from "./index";
+
+interface TargetBehaviour {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+  delayMs: number;
+  hits: number;
+}
+
+export interface SinkRecord {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Standard Webhooks signature check: null when no secret was configured. */
+  verified: boolean | null;
+  receivedAt: number;
+}
+
+interface Sink {
+  status: number;
+  headers: Record<string, string>;
+  secret?: string;
+  records: SinkRecord[];
+  /** Answers queued for the next requests (failure injection), then `status`. */
+  script: { status: number; headers?: Record<string, string> }[];
+}
+
+/** Standard Webhooks verification (https://www.standardwebhooks.com/, "Verifying"). */
+export function verifyStandardWebhook(secret: string, headers: Record<string, string>, body: string): boolean {
+  const id = headers["webhook-id"];
+  const ts = headers["webhook-timestamp"];
+  const sigs = headers["webhook-signature"];
+  if (!id || !ts || !sigs) return false;
+  const key = Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+  const expected = createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest();
+  return sigs.split(" ").some((entry) => {
+    const [version, value] = entry.split(",");
+    if (version !== "v1" || !value) return false;
+    const got = Buffer.from(value, "base64");
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, value: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(value));
+}
+
+export interface FixtureServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFixtureServer(): Promise<FixtureServer> {
+  const targets = new Map<string, TargetBehaviour>();
+  const sinks = new Map<string, Sink>();
+  const spawned: Spawned[] = [];
+  const target = (name: string) => {
+    let t = targets.get(name);
+    if (!t) targets.set(name, (t = { status: 200, body: "ok healthy", headers: {}, delayMs: 0, hits: 0 }));
+    return t;
+  };
+  const sink = (name: string) => {
+    let s = sinks.get(name);
+    if (!s) sinks.set(name, (s = { status: 200, headers: {}, records: [], script: [] }));
+    return s;
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://fixture");
+      const [, area, a, b] = url.pathname.split("/");
+      const body = await readBody(req);
+      if (area === "target" && a) {
+        const t = target(a);
+        t.hits++;
+        if (t.delayMs > 0) await new Promise((r) => setTimeout(r, t.delayMs));
+        res.writeHead(t.status, { "content-type": "text/plain", ...t.headers });
+        res.end(t.body);
+      } else if (area === "sink" && a) {
+        const s = sink(a);
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        s.records.push({
+          method: req.method ?? "GET",
+          path: url.pathname + url.search,
+          headers,
+          body,
+          verified: s.secret ? verifyStandardWebhook(s.secret, headers, body) : null,
+          receivedAt: Date.now(),
+        });
+        const answer = s.script.shift() ?? { status: s.status, headers: s.headers };
+        res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
+        res.end(answer.status < 300 ? "ok" : "error");
+      } else if (area === "control" && a === "target" && b) {
+        const t = target(b);
+        if (req.method === "POST") Object.assign(t, JSON.parse(body || "{}"));
+        json(res, 200, t);
+      } else if (area === "control" && a === "sink" && b) {
+        const s = sink(b);
+        if (req.method === "POST") Object.assign(s, JSON.parse(body || "{}"));
+        if (req.method === "DELETE") s.records = [];
+        json(res, 200, { records: s.records });
+      } else if (area === "control" && a === "spawn" && req.method === "POST") {
+        const { kind, options } = JSON.parse(body) as { kind: string; options?: unknown };
+        const factory = spawnKinds[kind];
+        if (!factory) return json(res, 400, { error: `unknown fixture kind "${kind}"` });
+        const s = await factory(options ?? {});
+        spawned.push(s);
+        json(res, 200, s.info);
+      } else {
+        json(res, 404, { error: `no fixture route ${url.pathname}` });
+      }
+    } catch (err) {
+      json(res, 500, { error: (err as Error).message });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await Promise.all(spawned.map((s) => s.close().catch(() => {})));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Registry of loopback servers that workerd tests can ask the fixture server to start
+ * (`POST /control/spawn { kind, options }`). One file per kind; one line here per kind.
+ */
+export interface Spawned {
+  /** Returned to the test as JSON: at least the port. */
+  info: { port: number } & Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export type SpawnFactory = (options: any) => Promise<Spawned>;
+
+export const spawnKinds: Record<string, SpawnFactory> = {};

@@ -1,0 +1,45 @@
+/** Helpers for talking to the Node-side fixture server from inside workerd. */
+import { env } from "cloudflare:workers";
+
+export interface SinkRecord {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  verified: boolean | null;
+  receivedAt: number;
+}
+
+async function control(path: string, method = "GET", body?: unknown): Promise<any> {
+  const res = await fetch(`${env.FIXTURES_URL}/control/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`fixture control ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export const setTarget = (name: string, behaviour: { status?: number; body?: string; delayMs?: number; headers?: Record<string, string> }) =>
+  control(`target/${name}`, "POST", behaviour);
+
+export const configureSink = (name: string, options: { status?: number; secret?: string; script?: { status: number; headers?: Record<string, string> }[] }) =>
+  control(`sink/${name}`, "POST", options);
+
+export const clearSink = (name: string) => control(`sink/${name}`, "DELETE");
+
+export const sinkRecords = async (name: string): Promise<SinkRecord[]> => (await control(`sink/${name}`)).records;
+
+/** Polls the sink until it holds `count` records (the queue consumer runs asynchronously). */
+export async function waitForSink(name: string, count: number, timeoutMs = 15_000): Promise<SinkRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const records = await sinkRecords(name);
+    if (records.length >= count) return records;
+    if (Date.now() > deadline) throw new Error(`sink "${name}" got ${records.length} of ${count} deliveries within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const spawn = (kind: string, options: unknown = {}): Promise<{ port: number } & Record<string, unknown>> =>
+  control("spawn", "POST", { kind, options });
