@@ -1,9 +1,9 @@
 -- Vigil read model. Durable Objects and the evaluator own live decisions; these tables are what
 -- the API, status page and notifier read. Rows are written on change, never once per probe.
 
--- Current evaluated state per monitor (written only when it changes).
-CREATE TABLE monitor_state (
-  monitor_id            TEXT PRIMARY KEY,
+-- Current evaluated state per check — probe monitors, agent checks, heartbeats (written only when it changes).
+CREATE TABLE check_state (
+  check_id              TEXT PRIMARY KEY,          -- monitor id, or agent check id (agent:<agent>:<check>)
   status                TEXT NOT NULL CHECK (status IN ('unknown', 'up', 'degraded', 'down')),
   since                 INTEGER NOT NULL,          -- ms epoch of the last status change
   consecutive_failures  INTEGER NOT NULL DEFAULT 0, -- saturates at the failure threshold
@@ -27,11 +27,11 @@ CREATE UNIQUE INDEX incidents_one_open_per_service ON incidents (service_id) WHE
 
 CREATE TABLE incident_members (
   incident_id  TEXT NOT NULL REFERENCES incidents (id),
-  monitor_id   TEXT NOT NULL,
+  check_id     TEXT NOT NULL,
   status       TEXT NOT NULL,
   reason       TEXT,
   since        INTEGER NOT NULL,
-  PRIMARY KEY (incident_id, monitor_id)
+  PRIMARY KEY (incident_id, check_id)
 );
 
 -- Timeline: opened, member added, notification queued/sent, resolved, …

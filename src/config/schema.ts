@@ -1,77 +1,16 @@
 /**
  * The Vigil config schema. Types flow from here with `z.infer`; there is no hand-written twin.
+ * Each concern has its own file (monitors, channels, …); this one joins them and checks
+ * the references between them.
  */
 import { z } from "zod";
-import { duration } from "./duration";
+import { channelSpec } from "./channels";
+import { httpUrl, id } from "./common";
+import { monitorSpec } from "./monitors";
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be lowercase letters, digits, '.', '_' or '-' (1–63 characters)");
-
-/** A secret is never inline: it names an environment variable (a wrangler secret in production). */
-export const secretRef = z.strictObject({
-  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name such as SLACK_WEBHOOK_URL"),
-});
-export type SecretRef = z.infer<typeof secretRef>;
-
-const httpUrl = z.url({ protocol: /^https?$/, error: "Invalid url: expected an http:// or https:// URL" });
-
-/** A status expectation: `200`, `"2xx"` or `"200-299"`. */
-const statusExpectation = z.union([
-  z.number().int().min(100).max(599),
-  z.string().regex(/^([1-5]xx|[1-5]\d\d-[1-5]\d\d)$/, 'expected a status code, "2xx" or a range like "200-299"'),
-]);
-
-const monitorBase = {
-  id,
-  service: id,
-  /** How often to probe. Default `1m`. */
-  interval: duration({ min: "10s", max: "24h" }).prefault("1m"),
-  /** Hard limit for one probe, headers and body together. Default `10s`. */
-  timeout: duration({ min: "100ms", max: "60s" }).prefault("10s"),
-  /** Consecutive failed probes before the monitor is down. Default 2. */
-  failureThreshold: z.number().int().min(1).max(20).default(2),
-  /** Consecutive good probes before a down monitor is up again. Default 2. */
-  recoveryThreshold: z.number().int().min(1).max(20).default(2),
-  /** Set false to keep a monitor in config without running it. */
-  enabled: z.boolean().default(true),
-};
-
-export const httpMonitor = z.strictObject({
-  ...monitorBase,
-  type: z.literal("http"),
-  url: httpUrl,
-  method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
-  /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
-  headers: z.record(z.string(), z.union([z.string(), secretRef])).default({}),
-  body: z.string().max(65_536).optional(),
-  /** Accepted status codes. Default `["2xx"]`. */
-  expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
-  /** The body must contain this text. */
-  keyword: z.string().min(1).optional(),
-  /** Never read more than this many bytes of body. Default 1 MiB. */
-  maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
-});
-
-/** One entry per probe kind; later kinds join this union. */
-export const monitorSpec = z.discriminatedUnion("type", [httpMonitor]);
-export type MonitorSpec = z.infer<typeof monitorSpec>;
-export type HttpMonitor = z.infer<typeof httpMonitor>;
-
-export const webhookChannel = z.strictObject({
-  id,
-  type: z.literal("webhook"),
-  /** Receiver URL; may itself be a secret. */
-  url: z.union([httpUrl, secretRef]),
-  /** Standard Webhooks signing secret (`whsec_…`), named by environment variable. */
-  secret: secretRef,
-  /** Per-attempt timeout. Default `10s`. */
-  timeout: duration({ min: "1s", max: "30s" }).prefault("10s"),
-});
-
-export const channelSpec = z.discriminatedUnion("type", [webhookChannel]);
-export type ChannelSpec = z.infer<typeof channelSpec>;
-export type WebhookChannel = z.infer<typeof webhookChannel>;
+export * from "./channels";
+export * from "./common";
+export * from "./monitors";
 
 export const policySpec = z.strictObject({
   id,

@@ -1,12 +1,13 @@
 /**
  * Incident decisions for one service: pure. Given the service's open incident (if any) and a
- * monitor's state change, what happens: open, add a member, mark a member recovered, resolve,
+ * check's state change, what happens: open, add a member, mark a member recovered, resolve,
  * and which notifications go out. The store carries the decision out.
  */
 import type { StateChanged } from "./evaluate";
 
 export interface IncidentMember {
-  monitorId: string;
+  /** Monitor id, or agent check id. */
+  checkId: string;
   status: string;
   reason: string | null;
   since: number;
@@ -25,7 +26,7 @@ export type IncidentEventType = "incident.opened" | "incident.resolved";
 export type IncidentAction =
   | { type: "open"; incidentId: string; title: string; member: IncidentMember }
   | { type: "add-member"; incidentId: string; member: IncidentMember }
-  | { type: "member-recovered"; incidentId: string; monitorId: string; at: number }
+  | { type: "member-recovered"; incidentId: string; member: IncidentMember }
   | { type: "resolve"; incidentId: string; at: number }
   | { type: "notify"; incidentId: string; event: IncidentEventType; level: number };
 
@@ -37,29 +38,29 @@ export function incidentId(serviceId: string, openedAt: number): string {
 export function decideIncident(input: {
   serviceId: string;
   serviceName: string;
-  monitorId: string;
+  checkId: string;
   change: StateChanged;
   open: OpenIncident | null;
-  /** Monitors of this service that are down after this change. */
-  downMonitors: ReadonlySet<string>;
 }): IncidentAction[] {
-  const { change, open, monitorId } = input;
+  const { change, open, checkId } = input;
   if (change.to === "down") {
-    const member: IncidentMember = { monitorId, status: "down", reason: change.reason, since: change.at };
+    const member: IncidentMember = { checkId, status: "down", reason: change.reason, since: change.at };
     if (!open) {
       const id = incidentId(input.serviceId, change.at);
-      const title = `${input.serviceName}: ${monitorId} down${change.reason ? ` — ${change.reason}` : ""}`;
+      const title = `${input.serviceName}: ${checkId} down${change.reason ? ` — ${change.reason}` : ""}`;
       return [
         { type: "open", incidentId: id, title, member },
         { type: "notify", incidentId: id, event: "incident.opened", level: 1 },
       ];
     }
-    if (open.members.some((m) => m.monitorId === monitorId && m.status === "down")) return [];
+    if (open.members.some((m) => m.checkId === checkId && m.status === "down")) return [];
     return [{ type: "add-member", incidentId: open.id, member }];
   }
-  if (change.from === "down" && open) {
-    const actions: IncidentAction[] = [{ type: "member-recovered", incidentId: open.id, monitorId, at: change.at }];
-    if (input.downMonitors.size === 0) {
+  if (change.from === "down" && open && open.members.some((m) => m.checkId === checkId)) {
+    const member: IncidentMember = { checkId, status: change.to, reason: null, since: change.at };
+    const actions: IncidentAction[] = [{ type: "member-recovered", incidentId: open.id, member }];
+    const stillDown = open.members.filter((m) => m.checkId !== checkId && m.status === "down");
+    if (stillDown.length === 0) {
       actions.push({ type: "resolve", incidentId: open.id, at: change.at });
       actions.push({ type: "notify", incidentId: open.id, event: "incident.resolved", level: open.level });
     }

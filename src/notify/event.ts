@@ -23,7 +23,7 @@ export function incidentEvent(
         service: { id: incident.serviceId, name: service?.name ?? incident.serviceId },
         openedAt: iso(incident.openedAt),
         resolvedAt: iso(incident.resolvedAt),
-        members: incident.members.map((m) => ({ monitor: m.monitorId, status: m.status, reason: m.reason, since: iso(m.since) })),
+        members: incident.members.map((m) => ({ check: m.checkId, status: m.status, reason: m.reason, since: iso(m.since) })),
         ...(config.publicUrl && { url: `${config.publicUrl.replace(/\/$/, "")}/incidents/${incident.id}` }),
       },
     },

@@ -6,7 +6,7 @@ import { loadConfig } from "../config/load";
 import type { Env } from "../env";
 import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
-import { loadStates } from "../store/monitor-state";
+import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
 import { jsonError } from "./errors";
 

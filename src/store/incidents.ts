@@ -13,13 +13,13 @@ export interface IncidentRow {
 
 interface MemberRow {
   incident_id: string;
-  monitor_id: string;
+  check_id: string;
   status: string;
   reason: string | null;
   since: number;
 }
 
-const toMember = (r: MemberRow): IncidentMember => ({ monitorId: r.monitor_id, status: r.status, reason: r.reason, since: r.since });
+const toMember = (r: MemberRow): IncidentMember => ({ checkId: r.check_id, status: r.status, reason: r.reason, since: r.since });
 
 export async function openIncidentFor(db: D1Database, serviceId: string): Promise<OpenIncident | null> {
   const row = await db.prepare("SELECT * FROM incidents WHERE service_id = ? AND status = 'open'").bind(serviceId).first<IncidentRow>();
@@ -37,10 +37,10 @@ export function insertIncident(db: D1Database, i: { id: string; serviceId: strin
 export function upsertMember(db: D1Database, incidentId: string, m: IncidentMember): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO incident_members (incident_id, monitor_id, status, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (incident_id, monitor_id) DO UPDATE SET status = ?3, reason = ?4, since = ?5`,
+      `INSERT INTO incident_members (incident_id, check_id, status, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (incident_id, check_id) DO UPDATE SET status = ?3, reason = ?4, since = ?5`,
     )
-    .bind(incidentId, m.monitorId, m.status, m.reason, m.since);
+    .bind(incidentId, m.checkId, m.status, m.reason, m.since);
 }
 
 export function resolveIncident(db: D1Database, incidentId: string, at: number): D1PreparedStatement {
@@ -55,7 +55,7 @@ export async function getIncident(db: D1Database, id: string) {
   const row = await db.prepare("SELECT * FROM incidents WHERE id = ?").bind(id).first<IncidentRow>();
   if (!row) return null;
   const [members, events] = await db.batch<Record<string, unknown>>([
-    db.prepare("SELECT monitor_id, status, reason, since FROM incident_members WHERE incident_id = ? ORDER BY since").bind(id),
+    db.prepare("SELECT check_id, status, reason, since FROM incident_members WHERE incident_id = ? ORDER BY since").bind(id),
     db.prepare("SELECT at, type, detail FROM incident_events WHERE incident_id = ? ORDER BY id").bind(id),
   ]);
   return {

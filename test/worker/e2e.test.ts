@@ -29,7 +29,7 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
 
   it("opens one incident after the failure threshold and resolves it after the recovery threshold", async () => {
     await tick(0);
-    let state = await env.DB.prepare("SELECT status FROM monitor_state WHERE monitor_id = 'e2e-health'").first<{ status: string }>();
+    let state = await env.DB.prepare("SELECT status FROM check_state WHERE check_id = 'e2e-health'").first<{ status: string }>();
     expect(state?.status).toBe("up");
 
     await setTarget("e2e", { status: 500, body: "db down" });
@@ -52,7 +52,7 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
           id: opened[0]!.id,
           status: "open",
           service: { id: "e2e", name: "E2E App" },
-          members: [{ monitor: "e2e-health", status: "down", reason: "expected status 2xx, got 500" }],
+          members: [{ check: "e2e-health", status: "down", reason: "expected status 2xx, got 500" }],
           url: `https://vigil.test/incidents/${opened[0]!.id}`,
         },
       },
@@ -66,7 +66,7 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
     expect(resolved).toHaveLength(1);
     expect(resolved[0]).toMatchObject({ status: "resolved" });
     expect(resolved[0]!.resolved_at).toBeGreaterThan(resolved[0]!.opened_at as number);
-    state = await env.DB.prepare("SELECT status FROM monitor_state WHERE monitor_id = 'e2e-health'").first<{ status: string }>();
+    state = await env.DB.prepare("SELECT status FROM check_state WHERE check_id = 'e2e-health'").first<{ status: string }>();
     expect(state?.status).toBe("up");
 
     const records = await waitForSink("e2e", 2);
