@@ -7,10 +7,14 @@ import { z } from "zod";
 import { channelSpec } from "./channels";
 import { httpUrl, id } from "./common";
 import { monitorSpec } from "./monitors";
+import { agentSpec } from "./agents";
+import { jobSpec } from "./heartbeats";
 
 export * from "./channels";
 export * from "./common";
 export * from "./monitors";
+export * from "./agents";
+export * from "./heartbeats";
 
 export const policySpec = z.strictObject({
   id,
@@ -58,6 +62,10 @@ export const configSchema = z
     publicUrl: httpUrl.optional(),
     services: z.array(serviceSpec).default([]),
     monitors: z.array(monitorSpec).default([]),
+    /** Host agents that push signed reports. */
+    agents: z.array(agentSpec).default([]),
+    /** Jobs that ping `/ping/:key` (cron jobs, backups). */
+    jobs: z.array(jobSpec).default([]),
     channels: z.array(channelSpec).default([]),
     policies: z.array(policySpec).default([]),
     statusPage: statusPageSpec.default({ title: "Status" }),
@@ -74,6 +82,8 @@ export const configSchema = z
     };
     const services = ids(cfg.services, "services");
     ids(cfg.monitors, "monitors");
+    ids(cfg.agents, "agents");
+    ids(cfg.jobs, "jobs");
     const channels = ids(cfg.channels, "channels");
     const policies = ids(cfg.policies, "policies");
     const known = (set: Set<string>, what: string, value: string, path: (string | number)[]) => {
@@ -83,6 +93,8 @@ export const configSchema = z
       }
     };
     cfg.monitors.forEach((m, i) => known(services, "service", m.service, ["monitors", i, "service"]));
+    cfg.agents.forEach((a, i) => known(services, "service", a.service, ["agents", i, "service"]));
+    cfg.jobs.forEach((j, i) => known(services, "service", j.service, ["jobs", i, "service"]));
     cfg.services.forEach((s, i) => known(policies, "policy", s.policy, ["services", i, "policy"]));
     cfg.policies.forEach((p, i) =>
       p.levels.forEach((l, j) =>
