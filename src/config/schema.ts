@@ -70,39 +70,51 @@ export const configSchema = z
     policies: z.array(policySpec).default([]),
     statusPage: statusPageSpec.default({ title: "Status" }),
   })
-  .superRefine((cfg, ctx) => {
-    // Ids are unique within their list, and every reference points at something that exists.
-    const ids = (list: { id: string }[], key: string) => {
-      const seen = new Set<string>();
-      list.forEach((item, i) => {
-        if (seen.has(item.id)) ctx.addIssue({ code: "custom", path: [key, i, "id"], message: `duplicate id "${item.id}"` });
-        seen.add(item.id);
-      });
-      return seen;
-    };
-    const services = ids(cfg.services, "services");
-    ids(cfg.monitors, "monitors");
-    ids(cfg.agents, "agents");
-    ids(cfg.jobs, "jobs");
-    const channels = ids(cfg.channels, "channels");
-    const policies = ids(cfg.policies, "policies");
-    const known = (set: Set<string>, what: string, value: string, path: (string | number)[]) => {
-      if (!set.has(value)) {
-        const list = [...set].map((s) => `"${s}"`).join(", ") || "none defined";
-        ctx.addIssue({ code: "custom", path, message: `unknown ${what} "${value}" (known: ${list})` });
+  // Cross references are checked even when other fields failed, so one run shows every
+  // problem; the check therefore reads the raw (possibly partial) value defensively.
+  .superRefine(
+    (cfg, ctx) => {
+      const raw = cfg as unknown as Record<string, unknown>;
+      const list = (key: string): Record<string, unknown>[] => {
+        const v = raw[key];
+        return Array.isArray(v) ? v.filter((x) => x && typeof x === "object") : [];
+      };
+      const ids = (key: string) => {
+        const seen = new Set<string>();
+        list(key).forEach((item, i) => {
+          if (typeof item.id !== "string") return;
+          if (seen.has(item.id)) ctx.addIssue({ code: "custom", path: [key, i, "id"], message: `duplicate id "${item.id}"` });
+          seen.add(item.id);
+        });
+        return seen;
+      };
+      const known = (set: Set<string>, what: string, value: unknown, path: (string | number)[]) => {
+        if (typeof value === "string" && !set.has(value)) {
+          const names = [...set].map((s) => `"${s}"`).join(", ") || "none defined";
+          ctx.addIssue({ code: "custom", path, message: `unknown ${what} "${value}" (known: ${names})` });
+        }
+      };
+      const services = ids("services");
+      const channels = ids("channels");
+      const policies = ids("policies");
+      ids("monitors");
+      ids("agents");
+      ids("jobs");
+      for (const key of ["monitors", "agents", "jobs"]) {
+        list(key).forEach((item, i) => known(services, "service", item.service, [key, i, "service"]));
       }
-    };
-    cfg.monitors.forEach((m, i) => known(services, "service", m.service, ["monitors", i, "service"]));
-    cfg.agents.forEach((a, i) => known(services, "service", a.service, ["agents", i, "service"]));
-    cfg.jobs.forEach((j, i) => known(services, "service", j.service, ["jobs", i, "service"]));
-    cfg.services.forEach((s, i) => known(policies, "policy", s.policy, ["services", i, "policy"]));
-    cfg.policies.forEach((p, i) =>
-      p.levels.forEach((l, j) =>
-        l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k])),
-      ),
-    );
-    cfg.statusPage.services?.forEach((s, i) => known(services, "service", s, ["statusPage", "services", i]));
-  });
+      list("services").forEach((s, i) => known(policies, "policy", s.policy, ["services", i, "policy"]));
+      list("policies").forEach((p, i) => {
+        if (!Array.isArray(p.levels)) return;
+        p.levels.forEach((l: { channels?: unknown }, j) => {
+          if (Array.isArray(l?.channels)) l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k]));
+        });
+      });
+      const page = raw.statusPage as { services?: unknown } | undefined;
+      if (Array.isArray(page?.services)) page.services.forEach((s, i) => known(services, "service", s, ["statusPage", "services", i]));
+    },
+    { when: () => true },
+  );
 
 /** What a user writes (durations as strings, defaults optional). */
 export type VigilConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,36 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const validate = (...args: string[]) => spawnSync(process.execPath, ["scripts/validate.mjs", ...args], { cwd: root, encoding: "utf8" });
+
+describe("npm run validate", () => {
+  it("accepts the shipped vigil.config.ts", () => {
+    const r = validate();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^vigil\.config\.ts: ok \(\d+ services, \d+ monitors/);
+  });
+
+  it("prints every problem with its path and exits 1", () => {
+    const r = validate("test/node/fixtures/bad.config.ts");
+    expect(r.status).toBe(1);
+    expect(r.stderr.split("\n")).toEqual([
+      "test/node/fixtures/bad.config.ts: 6 problems",
+      "  timezone: unknown IANA time zone",
+      "  monitors[1].id: must be lowercase letters, digits, '.', '_' or '-' (1–63 characters)",
+      '  monitors[2].interval: expected a duration such as "30s", "5m" or "6h", got "5 minutes"',
+      "  monitors[2].url: Invalid url: expected an http:// or https:// URL",
+      '  monitors[2].service: unknown service "nowhere" (known: "app")',
+      '  services[0].policy: unknown policy "missing-policy" (known: none defined)',
+      "",
+    ]);
+  });
+
+  it("names a missing file", () => {
+    const r = validate("nope.config.ts");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("vigil: config file not found: nope.config.ts\n");
+  });
+});
