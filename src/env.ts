@@ -3,9 +3,15 @@ export interface Env {
   DB: D1Database;
   NOTIFY: Queue<NotifyMessage>;
   NOTIFY_DLQ: Queue<NotifyMessage>;
+  /** One AgentObject per agent (`getByName(agentId)`): ingest order, de-dup, dead-man alarm. */
+  AGENT: DurableObjectNamespace<AgentObject>;
+  /** One HeartbeatObject per ping job (`getByName(jobId)`). */
+  HEARTBEAT: DurableObjectNamespace<HeartbeatObject>;
   VIGIL_ADMIN_TOKEN?: string;
   VIGIL_VERSION?: string;
   [secret: string]: unknown;
 }
 
 import type { NotifyMessage } from "./notify/message";
+import type { AgentObject } from "./objects/agent";
+import type { HeartbeatObject } from "./objects/heartbeat";

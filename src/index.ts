@@ -3,6 +3,7 @@
  * - fetch: health, admin API (src/routes)
  * - scheduled: the probe loop (src/scheduler/tick.ts)
  * - queue: notification delivery and its dead-letter queue (src/notify/consumer.ts)
+ * - Durable Objects: AgentObject (agent reports, dead-man), HeartbeatObject (ping jobs)
  */
 import { ConfigError } from "./config";
 import { loadConfig } from "./config/load";
@@ -11,6 +12,9 @@ import type { NotifyMessage } from "./notify/message";
 import { deadLetterBatch, deliverBatch } from "./notify/consumer";
 import { createApp } from "./routes/app";
 import { runTick } from "./scheduler/tick";
+
+export { AgentObject } from "./objects/agent";
+export { HeartbeatObject } from "./objects/heartbeat";
 
 const app = createApp();
 

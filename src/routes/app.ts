@@ -9,6 +9,8 @@ import { listDeliveries } from "../store/deliveries";
 import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
 import { jsonError } from "./errors";
+import { agentAdminRoutes, ingestRoutes } from "./ingest";
+import { jobAdminRoutes, pingRoutes } from "./ping";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -30,9 +32,15 @@ export function createApp() {
       version: c.env.VIGIL_VERSION ?? "dev",
       monitors: config.monitors.length,
       services: config.services.length,
-      agents: 0,
+      agents: config.agents.length,
+      jobs: config.jobs.length,
     });
   });
+
+  // Signed agent reports and job pings authenticate themselves; mounted before the admin
+  // API so its bearer middleware never sees them.
+  app.route("/", ingestRoutes());
+  app.route("/", pingRoutes());
 
   const admin = new Hono<App>();
   admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));
@@ -72,6 +80,8 @@ export function createApp() {
     return c.json({ incident: { ...incident, deliveries: await listDeliveries(c.env.DB, incident.id) } });
   });
 
+  admin.route("/", agentAdminRoutes());
+  admin.route("/", jobAdminRoutes());
   app.route("/v1", admin);
 
   app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));

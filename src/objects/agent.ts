@@ -1,0 +1,333 @@
+/**
+ * AgentObject: one Durable Object per agent (`idFromName(agentId)`).
+ *
+ * - Serialises the agent's reports (a queue, since D1 calls do not hold the input gate).
+ * - De-duplicates by `seq`: a seq seen before changes nothing; an older seq arriving late
+ *   (out-of-order spool replay) goes into history and the remediation log and nothing else:
+ *   it is not evaluated, does not move `lastSeen` or the deadline, so it cannot regress state.
+ * - Evaluates each reported check with the probes' engine through `recordObservation`.
+ * - Keeps the dead-man alarm at `lastSeen + grace`. When it fires, the heartbeat check
+ *   `agent:<id>:heartbeat` goes down and every check of the agent is marked stale (its last
+ *   status is kept, not turned into "down"); the next valid report recovers both.
+ *
+ * Live state is in the object's SQLite; D1 (the read model) is written only on change.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { AgentReport } from "../contract/report";
+import { formatDuration, type AgentSpec, type VigilConfig } from "../config";
+import { ConfigError } from "../config";
+import { loadConfig } from "../config/load";
+import { agentGraceMs, observationFor } from "../engine/deadline";
+import type { MonitorState } from "../engine/evaluate";
+import type { Env } from "../env";
+import type { CheckRef } from "../incidents/record";
+import { setStale, upsertAgent } from "../store/agents";
+import { loadStates } from "../store/check-state";
+import { insertRemediation } from "../store/remediations";
+import { observe, SerialQueue } from "./observe";
+
+/** Check id of an agent's check in `check_state` and incidents. */
+export const agentCheckId = (agentId: string, checkId: string) => `agent:${agentId}:${checkId}`;
+export const heartbeatCheckId = (agentId: string) => agentCheckId(agentId, "heartbeat");
+
+/** Reports kept in the object's history. */
+const HISTORY_LIMIT = 500;
+/** While an agent is healthy, its D1 row's `last_seen` is refreshed at most this often. */
+const READ_MODEL_REFRESH_MS = 60_000;
+
+export type ReportOutcome =
+  | { kind: "accepted"; seq: number; intervalSeconds: number; graceMs: number; deadline: number }
+  | { kind: "late"; seq: number; lastSeq: number }
+  | { kind: "duplicate"; seq: number; lastSeq: number }
+  | { kind: "refused"; reason: string };
+
+export interface AgentView {
+  agentId: string | null;
+  lastSeq: number | null;
+  lastSeen: number | null;
+  intervalSeconds: number | null;
+  graceMs: number | null;
+  deadline: number | null;
+  silentSince: number | null;
+  /** When the dead-man's change was written (lateness = this − deadline). */
+  markedDownAt: number | null;
+  hostname: string | null;
+  version: string | null;
+  checks: { id: string; kind: string; status: string; summary: string; observedAt: number; seq: number; stale: boolean }[];
+  history: { seq: number; receivedAt: number; sentAt: number; late: boolean; checks: { id: string; status: string }[]; remediations: number }[];
+}
+
+interface Meta {
+  agent_id: string | null;
+  last_seq: number | null;
+  last_seen: number | null;
+  interval_s: number | null;
+  grace_ms: number | null;
+  deadline: number | null;
+  silent_since: number | null;
+  marked_down_at: number | null;
+  hostname: string | null;
+  version: string | null;
+  synced_at: number | null;
+  [k: string]: SqlStorageValue;
+}
+
+export class AgentObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly queue = new SerialQueue();
+  private meta: Meta;
+  /** Engine states of this agent's checks (full ids), loaded from D1 on first use. */
+  private states: Map<string, MonitorState> | null = null;
+  private reportsSincePrune = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1), agent_id TEXT, last_seq INTEGER, last_seen INTEGER,
+        interval_s INTEGER, grace_ms INTEGER, deadline INTEGER, silent_since INTEGER, marked_down_at INTEGER,
+        hostname TEXT, version TEXT, synced_at INTEGER);
+      INSERT OR IGNORE INTO meta (id) VALUES (1);
+      CREATE TABLE IF NOT EXISTS checks (
+        check_id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, summary TEXT NOT NULL,
+        observed_at INTEGER NOT NULL, seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS reports (
+        seq INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, sent_at INTEGER NOT NULL, late INTEGER NOT NULL,
+        checks TEXT NOT NULL, remediations INTEGER NOT NULL);
+    `);
+    this.meta = this.sql.exec<Meta>("SELECT * FROM meta WHERE id = 1").one();
+  }
+
+  /** Applies one verified, schema-valid report. */
+  report(agentId: string, report: AgentReport): Promise<ReportOutcome> {
+    return this.queue.run(() => this.apply(agentId, report));
+  }
+
+  /** Everything the object knows, for the admin API. */
+  describe(historyLimit = 20): Promise<AgentView> {
+    return this.queue.run(async () => {
+      const m = this.meta;
+      const stale = m.silent_since !== null;
+      const checks = this.sql
+        .exec<{ check_id: string; kind: string; status: string; summary: string; observed_at: number; seq: number }>("SELECT * FROM checks ORDER BY check_id")
+        .toArray()
+        .map((r) => ({ id: r.check_id, kind: r.kind, status: r.status, summary: r.summary, observedAt: r.observed_at, seq: r.seq, stale }));
+      const history = this.sql
+        .exec<{ seq: number; received_at: number; sent_at: number; late: number; checks: string; remediations: number }>(
+          "SELECT * FROM reports ORDER BY received_at DESC, seq DESC LIMIT ?",
+          historyLimit,
+        )
+        .toArray()
+        .map((r) => ({ seq: r.seq, receivedAt: r.received_at, sentAt: r.sent_at, late: r.late === 1, checks: JSON.parse(r.checks), remediations: r.remediations }));
+      return {
+        agentId: m.agent_id,
+        lastSeq: m.last_seq,
+        lastSeen: m.last_seen,
+        intervalSeconds: m.interval_s,
+        graceMs: m.grace_ms,
+        deadline: m.deadline,
+        silentSince: m.silent_since,
+        markedDownAt: m.marked_down_at,
+        hostname: m.hostname,
+        version: m.version,
+        checks,
+        history,
+      };
+    });
+  }
+
+  /** The dead-man: no report by `deadline`. */
+  override async alarm(): Promise<void> {
+    await this.queue.run(() => this.deadManFired());
+  }
+
+  private config(): VigilConfig {
+    const config = loadConfig(this.env);
+    if (config instanceof ConfigError) throw config;
+    return config;
+  }
+
+  private spec(config: VigilConfig, agentId: string): AgentSpec | undefined {
+    return config.agents.find((a) => a.id === agentId);
+  }
+
+  private async loadedStates(agentId: string): Promise<Map<string, MonitorState>> {
+    if (!this.states) {
+      const ids = this.sql.exec<{ check_id: string }>("SELECT check_id FROM checks").toArray().map((r) => agentCheckId(agentId, r.check_id));
+      this.states = await loadStates(this.env.DB, [heartbeatCheckId(agentId), ...ids]);
+    }
+    return this.states;
+  }
+
+  private checkRef(spec: AgentSpec, checkId: string): CheckRef {
+    const o = spec.checks[checkId];
+    return {
+      id: agentCheckId(spec.id, checkId),
+      service: spec.service,
+      failureThreshold: o?.failureThreshold ?? spec.failureThreshold,
+      recoveryThreshold: o?.recoveryThreshold ?? spec.recoveryThreshold,
+    };
+  }
+
+  private heartbeatRef(spec: AgentSpec): CheckRef {
+    // Silence has already lasted the whole grace: one missed deadline is down, one report is up.
+    return { id: heartbeatCheckId(spec.id), service: spec.service, failureThreshold: 1, recoveryThreshold: 1 };
+  }
+
+  private async apply(agentId: string, report: AgentReport): Promise<ReportOutcome> {
+    const config = this.config();
+    const spec = this.spec(config, agentId);
+    if (!spec) return { kind: "refused", reason: `unknown agent "${agentId}"` };
+    if (!spec.enabled) return { kind: "refused", reason: `agent "${agentId}" is disabled` };
+    const m = this.meta;
+    const now = Date.now();
+
+    // 1. Exactly once: a seq seen before (the latest, or one in history) changes nothing.
+    if (m.last_seq === report.seq || this.sql.exec("SELECT 1 FROM reports WHERE seq = ?", report.seq).toArray().length > 0) {
+      return { kind: "duplicate", seq: report.seq, lastSeq: m.last_seq ?? report.seq };
+    }
+    const late = m.last_seq !== null && report.seq < m.last_seq;
+    const graceMs = agentGraceMs(spec.grace, report.intervalSeconds);
+    const deadline = now + graceMs;
+    const db = this.env.DB;
+    const d1: D1PreparedStatement[] = [];
+
+    // 2. Remediation attempts are facts whenever they arrive (late ones too); stored once.
+    for (const r of report.remediations) {
+      d1.push(
+        insertRemediation(
+          db,
+          { checkId: agentCheckId(agentId, r.check), agentId, action: r.action, attempt: r.attempt, outcome: r.outcome, at: Date.parse(r.at), detail: r.detail ?? null, seq: report.seq },
+          now,
+        ),
+      );
+    }
+
+    if (late) {
+      // History and the remediation log only: it says nothing about now.
+      if (d1.length > 0) await db.batch(d1);
+      this.insertHistory(report, now, true);
+      return { kind: "late", seq: report.seq, lastSeq: m.last_seq! };
+    }
+
+    // 3. Evaluate each check, then the heartbeat (recovers if the dead-man had fired).
+    const states = await this.loadedStates(agentId);
+    for (const check of report.checks) {
+      const status = observationFor(check.status);
+      if (status === null) continue; // unknown: hold the last evaluated state (see observationFor)
+      await observe(db, config, states, this.checkRef(spec, check.id), { status, reason: check.summary || undefined }, now);
+    }
+    await observe(db, config, states, this.heartbeatRef(spec), { status: "up" }, now);
+    const wasSilent = m.silent_since !== null;
+    if (wasSilent) d1.push(setStale(db, this.knownCheckIds(agentId, report), null));
+
+    // 4. Read model: on the first report, on recovery, on a changed identity, else once a minute.
+    const next: Meta = {
+      ...m,
+      agent_id: agentId,
+      last_seq: report.seq,
+      last_seen: now,
+      interval_s: report.intervalSeconds,
+      grace_ms: graceMs,
+      deadline,
+      silent_since: null,
+      marked_down_at: null,
+      hostname: report.agent.hostname,
+      version: report.agent.version,
+    };
+    const identityChanged = next.hostname !== m.hostname || next.version !== m.version || next.interval_s !== m.interval_s;
+    if (wasSilent || identityChanged || m.synced_at === null || now - m.synced_at >= READ_MODEL_REFRESH_MS) {
+      d1.push(upsertAgent(db, this.agentRecord(next), now));
+      next.synced_at = now;
+    }
+    if (d1.length > 0) await db.batch(d1);
+
+    // 5. Commit the object's own state in one transaction, then re-arm the dead-man.
+    this.ctx.storage.transactionSync(() => {
+      this.saveMeta(next);
+      for (const c of report.checks) {
+        this.sql.exec(
+          `INSERT INTO checks (check_id, kind, status, summary, observed_at, seq) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (check_id) DO UPDATE SET kind = excluded.kind, status = excluded.status, summary = excluded.summary,
+             observed_at = excluded.observed_at, seq = excluded.seq`,
+          c.id, c.kind, c.status, c.summary, Date.parse(c.observedAt), report.seq,
+        );
+      }
+      this.insertHistory(report, now, false);
+    });
+    await this.ctx.storage.setAlarm(deadline);
+    return { kind: "accepted", seq: report.seq, intervalSeconds: report.intervalSeconds, graceMs, deadline };
+  }
+
+  private insertHistory(report: AgentReport, now: number, late: boolean): void {
+    this.sql.exec(
+      "INSERT INTO reports (seq, received_at, sent_at, late, checks, remediations) VALUES (?, ?, ?, ?, ?, ?)",
+      report.seq, now, Date.parse(report.sentAt), late ? 1 : 0,
+      JSON.stringify(report.checks.map((c) => ({ id: c.id, status: c.status }))), report.remediations.length,
+    );
+    if (++this.reportsSincePrune >= 50) this.prune();
+  }
+
+  private async deadManFired(): Promise<void> {
+    const m = this.meta;
+    if (m.agent_id === null || m.deadline === null || m.silent_since !== null) return;
+    const now = Date.now();
+    if (now < m.deadline) {
+      await this.ctx.storage.setAlarm(m.deadline); // re-armed by a report in the meantime
+      return;
+    }
+    const config = this.config();
+    const spec = this.spec(config, m.agent_id);
+    if (!spec || !spec.enabled) return; // removed or disabled: nobody expects it any more
+    const states = await this.loadedStates(m.agent_id);
+    const reason =
+      `no report for ${formatDuration(now - (m.last_seen ?? now))} (grace ${formatDuration(m.grace_ms ?? 0)}` +
+      `${spec.grace === undefined && m.interval_s ? ` = 3 × ${m.interval_s} s interval` : ""}); last seq ${m.last_seq}`;
+    // 1. The heartbeat goes down (opens or joins the service's incident).
+    await observe(this.env.DB, config, states, this.heartbeatRef(spec), { status: "down", reason }, now);
+    // 2. Every check of the agent is stale, not down: nobody knows their state any more.
+    const next: Meta = { ...m, silent_since: now };
+    await this.env.DB.batch([setStale(this.env.DB, this.knownCheckIds(m.agent_id), now), upsertAgent(this.env.DB, this.agentRecord(next), now)]);
+    next.marked_down_at = Date.now();
+    next.synced_at = now;
+    this.saveMeta(next);
+    console.log(JSON.stringify({ msg: "dead-man", agent: m.agent_id, deadline: m.deadline, lateMs: next.marked_down_at - m.deadline }));
+  }
+
+  private knownCheckIds(agentId: string, report?: AgentReport): string[] {
+    const ids = new Set(this.sql.exec<{ check_id: string }>("SELECT check_id FROM checks").toArray().map((r) => r.check_id));
+    for (const c of report?.checks ?? []) ids.add(c.id);
+    return [...ids].map((id) => agentCheckId(agentId, id));
+  }
+
+  private agentRecord(m: Meta) {
+    return {
+      agent_id: m.agent_id!,
+      hostname: m.hostname,
+      version: m.version,
+      interval_s: m.interval_s,
+      last_seq: m.last_seq,
+      last_seen: m.last_seen,
+      deadline: m.deadline,
+      silent_since: m.silent_since,
+    };
+  }
+
+  private saveMeta(m: Meta): void {
+    this.sql.exec(
+      `UPDATE meta SET agent_id = ?, last_seq = ?, last_seen = ?, interval_s = ?, grace_ms = ?, deadline = ?, silent_since = ?,
+         marked_down_at = ?, hostname = ?, version = ?, synced_at = ? WHERE id = 1`,
+      m.agent_id, m.last_seq, m.last_seen, m.interval_s, m.grace_ms, m.deadline, m.silent_since, m.marked_down_at, m.hostname, m.version, m.synced_at,
+    );
+    this.meta = m;
+  }
+
+  private prune(): void {
+    this.reportsSincePrune = 0;
+    this.sql.exec(
+      "DELETE FROM reports WHERE seq NOT IN (SELECT seq FROM reports ORDER BY received_at DESC, seq DESC LIMIT ?)",
+      HISTORY_LIMIT,
+    );
+  }
+}
