@@ -21,6 +21,14 @@ export default defineConfig(async () => {
                   VIGIL_ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
                   // Standard Webhooks secret for the test sink (base64 after whsec_).
                   TEST_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                  // Agent report signing key and ping keys of test/worker/vigil.config.ts.
+                  TEST_AGENT_SECRET: "test-agent-secret-5f0c2a9e4b7d1c3e",
+                  TEST_PING_KEY_PERIOD: "pk-period-0123456789abcdef",
+                  TEST_PING_KEY_VARIANTS: "pk-variants-0123456789abcdef",
+                  TEST_PING_KEY_CRON: "pk-cron-0123456789abcdef",
+                  TEST_PING_KEY_FAST: "pk-fast-0123456789abcdef",
+                  TEST_PING_KEY_RUN: "pk-run-0123456789abcdef",
+                  TEST_PING_KEY_OFF: "pk-off-0123456789abcdef",
                 },
               },
             })),

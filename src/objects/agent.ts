@@ -30,6 +30,9 @@ import { observe, SerialQueue } from "./observe";
 export const agentCheckId = (agentId: string, checkId: string) => `agent:${agentId}:${checkId}`;
 export const heartbeatCheckId = (agentId: string) => agentCheckId(agentId, "heartbeat");
 
+/** `1.5 s` under a minute (graces can be short), `1m 30s` above. */
+const human = (ms: number) => (ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : formatDuration(ms));
+
 /** Reports kept in the object's history. */
 const HISTORY_LIMIT = 500;
 /** While an agent is healthy, its D1 row's `last_seen` is refreshed at most this often. */
@@ -282,7 +285,7 @@ export class AgentObject extends DurableObject<Env> {
     if (!spec || !spec.enabled) return; // removed or disabled: nobody expects it any more
     const states = await this.loadedStates(m.agent_id);
     const reason =
-      `no report for ${formatDuration(now - (m.last_seen ?? now))} (grace ${formatDuration(m.grace_ms ?? 0)}` +
+      `no report for ${human(now - (m.last_seen ?? now))} (grace ${human(m.grace_ms ?? 0)}` +
       `${spec.grace === undefined && m.interval_s ? ` = 3 × ${m.interval_s} s interval` : ""}); last seq ${m.last_seq}`;
     // 1. The heartbeat goes down (opens or joins the service's incident).
     await observe(this.env.DB, config, states, this.heartbeatRef(spec), { status: "down", reason }, now);

@@ -33,7 +33,6 @@ export function createApp() {
       monitors: config.monitors.length,
       services: config.services.length,
       agents: config.agents.length,
-      jobs: config.jobs.length,
     });
   });
 

@@ -9,7 +9,33 @@ export default defineConfig((env) => {
   return {
     timezone: "Asia/Seoul",
     publicUrl: "https://vigil.test",
-    services: [{ id: "e2e", name: "E2E App", policy: "ops" }],
+    services: [
+      { id: "e2e", name: "E2E App", policy: "ops" },
+      // Agents and ping jobs (test/worker/ingest, test/worker/heartbeats): their own service,
+      // policy and sink, so their incidents never reach the e2e test's sink.
+      { id: "hosts", name: "Hosts", policy: "hosts" },
+    ],
+    agents: [
+      // One agent per concern so test files never share an object's state.
+      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead"].map((id) => ({
+        id,
+        service: "hosts",
+        secret: { env: "TEST_AGENT_SECRET" },
+      })),
+      { id: "t-off", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, enabled: false },
+      { id: "t-thresh", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1, checks: { "docker:db": { failureThreshold: 3 } } },
+      // Short graces: the precision test waits for real alarms.
+      { id: "t-fast", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
+      { id: "t-fast2", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
+    ],
+    jobs: [
+      { id: "j-period", service: "hosts", key: { env: "TEST_PING_KEY_PERIOD" }, period: "1h", grace: "5m" },
+      { id: "j-variants", service: "hosts", key: { env: "TEST_PING_KEY_VARIANTS" }, period: "1h", grace: "5m" },
+      { id: "j-cron", service: "hosts", key: { env: "TEST_PING_KEY_CRON" }, cron: "30 2 * * *", timezone: "America/New_York", grace: "30m" },
+      { id: "j-fast", service: "hosts", key: { env: "TEST_PING_KEY_FAST" }, period: "1s", grace: "1s" },
+      { id: "j-run", service: "hosts", key: { env: "TEST_PING_KEY_RUN" }, period: "1h", grace: "1s" },
+      { id: "j-off", service: "hosts", key: { env: "TEST_PING_KEY_OFF" }, period: "1h", enabled: false },
+    ],
     monitors: [
       {
         id: "e2e-health",
@@ -23,7 +49,13 @@ export default defineConfig((env) => {
         recoveryThreshold: 2,
       },
     ],
-    channels: [{ id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } }],
-    policies: [{ id: "ops", levels: [{ channels: ["ops-hook"] }] }],
+    channels: [
+      { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },
+      { id: "hosts-hook", type: "webhook", url: `${fixtures}/sink/hosts`, secret: { env: "TEST_WEBHOOK_SECRET" } },
+    ],
+    policies: [
+      { id: "ops", levels: [{ channels: ["ops-hook"] }] },
+      { id: "hosts", levels: [{ channels: ["hosts-hook"] }] },
+    ],
   };
 });

@@ -1,0 +1,84 @@
+/**
+ * The dead-man: real Durable Object alarms with short graces (1.5 s). A silent agent's heartbeat
+ * is down within 1 s of its deadline, its checks are stale (not down), and the next report
+ * recovers both.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { agentView, makeReport, sendReport, statesOf, waitFor } from "./helpers";
+
+const heartbeatDown = async (agent: string) => {
+  const hb = (await statesOf(agent)).get("heartbeat");
+  return hb?.status === "down" ? { hb, seenAt: Date.now() } : null;
+};
+
+describe("dead-man alarm", () => {
+  it("fires within 1 s of lastSeen + grace, marks checks stale, and recovers on the next report", async () => {
+    const agents = ["t-fast", "t-fast2"];
+    const now = new Date().toISOString();
+    const responses = await Promise.all(
+      agents.map((a) =>
+        sendReport(a, makeReport(a, 1, {
+          checks: [
+            { id: "docker:db", kind: "docker", status: "ok", summary: "running", observedAt: now, durationMs: 1 },
+            { id: "host:disk", kind: "host", status: "warn", summary: "disk 85 %", observedAt: now, durationMs: 1 },
+          ],
+        })),
+      ),
+    );
+    const deadlines = await Promise.all(responses.map(async (r) => {
+      expect(r.status).toBe(202);
+      const body = await r.json<{ graceSeconds: number; deadline: string }>();
+      expect(body.graceSeconds).toBe(1.5); // configured grace overrides 3 × 30 s
+      return Date.parse(body.deadline);
+    }));
+    expect((await statesOf("t-fast")).get("heartbeat")?.status).toBe("up");
+
+    // Poll the read model every 20 ms: the observed time bounds the lateness from above.
+    const seen = await Promise.all(agents.map((a) => waitFor(`${a} heartbeat down`, () => heartbeatDown(a), 8_000)));
+    for (let i = 0; i < agents.length; i++) {
+      const view = await agentView(agents[i]!);
+      const lateness = Date.parse(view.markedDownAt) - deadlines[i]!;
+      expect(lateness).toBeGreaterThanOrEqual(0);
+      expect(lateness).toBeLessThanOrEqual(1_000);
+      expect(seen[i]!.seenAt - deadlines[i]!).toBeLessThanOrEqual(1_000);
+    }
+
+    // Heartbeat down with a reason; checks keep their last status but are stale.
+    const states = await statesOf("t-fast");
+    expect(states.get("heartbeat")!.reason).toMatch(/^no report for 1\.\d s \(grace 1\.5 s\); last seq 1$/);
+    expect(states.get("docker:db")).toMatchObject({ status: "up" });
+    expect(states.get("host:disk")).toMatchObject({ status: "degraded" });
+    expect(states.get("docker:db")!.stale_since).toEqual(expect.any(Number));
+    expect(states.get("host:disk")!.stale_since).toEqual(expect.any(Number));
+    expect(states.get("heartbeat")!.stale_since).toBeNull();
+    const incident = await env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{ id: string; title: string }>();
+    expect(incident?.title).toMatch(/^Hosts: agent:t-fast2?:heartbeat down — no report for/);
+    const members = await env.DB.prepare("SELECT check_id FROM incident_members WHERE incident_id = ? ORDER BY check_id").bind(incident!.id).all();
+    expect(members.results.map((m) => m.check_id)).toEqual(["agent:t-fast2:heartbeat", "agent:t-fast:heartbeat"]);
+    const row = await env.DB.prepare("SELECT silent_since FROM agents WHERE agent_id = 't-fast'").first<{ silent_since: number }>();
+    expect(row?.silent_since).toEqual(expect.any(Number));
+
+    // The next valid report recovers the heartbeat and clears staleness.
+    for (const a of agents) expect((await sendReport(a, makeReport(a, 2))).status).toBe(202);
+    const after = await statesOf("t-fast");
+    expect(after.get("heartbeat")).toMatchObject({ status: "up", reason: null });
+    expect(after.get("docker:db")!.stale_since).toBeNull();
+    expect(after.get("host:disk")!.stale_since).toBeNull();
+    expect(await env.DB.prepare("SELECT status FROM incidents WHERE id = ?").bind(incident!.id).first("status")).toBe("resolved");
+    expect((await agentView("t-fast")).silentSince).toBeNull();
+  });
+
+  it("a report before the deadline pushes the alarm back", async () => {
+    const agent = "t-dead"; // default grace: 3 × 30 s
+    expect((await sendReport(agent, makeReport(agent, 1))).status).toBe(202);
+    const first = (await agentView(agent)).deadline;
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await sendReport(agent, makeReport(agent, 2))).status).toBe(202);
+    const view = await agentView(agent);
+    expect(Date.parse(view.deadline)).toBeGreaterThan(Date.parse(first));
+    expect(view.graceSeconds).toBe(90);
+    const alarm = await env.AGENT.getByName(agent).describe();
+    expect(alarm.deadline).toBe(Date.parse(view.deadline));
+  });
+});
