@@ -1,0 +1,130 @@
+/**
+ * The host itself: disk use per mount (statfs), memory, CPU over the interval and load.
+ * Runbook defaults: CPU > 80 % warn, memory > 85 % critical, disk > 80 % warn and > 90 %
+ * critical (each overridable in the config).
+ */
+import { readFile, statfs } from "node:fs/promises";
+import { cpus, freemem, loadavg, totalmem } from "node:os";
+import type { SpecOf } from "../config";
+import { type CheckContext, type CheckStatus, type Finding, grade, round, worst } from "./check";
+
+type HostSpec = SpecOf<"host">;
+
+export interface HostObservation {
+  cpuPct: number;
+  memoryPct: number;
+  memoryTotal: number;
+  load1: number;
+  cores: number;
+  disks: { mount: string; usedPct: number; freeBytes: number }[];
+}
+
+/** Local file systems worth watching (no tmpfs, proc, cgroup, …). */
+const DISK_FS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "exfat", "ntfs", "ntfs3", "fuseblk", "reiserfs", "jfs", "bcachefs"]);
+
+export function judgeHost(spec: HostSpec, o: HostObservation): Finding {
+  const s: { what: string; status: CheckStatus }[] = [
+    { what: `CPU ${round(o.cpuPct)} %`, status: grade(o.cpuPct, spec.cpuWarnPct, spec.cpuCriticalPct) },
+    { what: `memory ${round(o.memoryPct)} %`, status: grade(o.memoryPct, spec.memoryWarnPct, spec.memoryCriticalPct) },
+    { what: `load ${round(o.load1, 2)} on ${o.cores} cores`, status: grade(o.load1 / o.cores, spec.loadWarnPerCore, undefined) },
+    ...o.disks.map((d) => ({ what: `disk ${d.mount} ${round(d.usedPct)} %`, status: grade(d.usedPct, spec.diskWarnPct, spec.diskCriticalPct) })),
+  ];
+  const bad = s.filter((x) => x.status !== "ok");
+  const worstDisk = o.disks.reduce((a, d) => Math.max(a, d.usedPct), 0);
+  const metrics: Record<string, number> = {
+    cpuPct: round(o.cpuPct),
+    memoryPct: round(o.memoryPct),
+    load1: round(o.load1, 2),
+    cores: o.cores,
+    diskMaxPct: round(worstDisk),
+  };
+  for (const d of o.disks) metrics[`disk:${d.mount}:usedPct`] = round(d.usedPct);
+  return {
+    status: worst(...s.map((x) => x.status)),
+    summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}`).join(", ")}; ` : "") +
+      s.filter((x) => x.status === "ok").map((x) => x.what).join(", "),
+    metrics,
+  };
+}
+
+/** Busy and total CPU ticks over all cores. */
+function cpuTicks(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
+}
+
+async function memory(): Promise<{ pct: number; total: number }> {
+  try {
+    const text = await readFile("/proc/meminfo", "utf8");
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1]);
+    const total = kb("MemTotal");
+    const avail = kb("MemAvailable");
+    if (total > 0 && Number.isFinite(avail)) return { pct: (1 - avail / total) * 100, total: total * 1024 };
+  } catch {
+    /* not Linux: fall back to os */
+  }
+  return { pct: (1 - freemem() / totalmem()) * 100, total: totalmem() };
+}
+
+async function mounts(spec: HostSpec): Promise<string[]> {
+  if (spec.mounts) return spec.mounts;
+  try {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const line of (await readFile("/proc/mounts", "utf8")).split("\n")) {
+      const [dev, mnt, type] = line.split(" ");
+      if (!dev || !mnt || !type || !DISK_FS.has(type) || seen.has(dev)) continue;
+      seen.add(dev);
+      out.push(mnt.replace(/\\040/g, " "));
+    }
+    return out.length ? out : ["/"];
+  } catch {
+    return ["/"];
+  }
+}
+
+export async function runHost(spec: HostSpec, ctx: CheckContext): Promise<Finding[]> {
+  // CPU over the interval: the difference to the previous run; the first run samples 250 ms.
+  let prev = ctx.memory.get("cpu") as { busy: number; total: number } | undefined;
+  if (!prev) {
+    prev = cpuTicks();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const now = cpuTicks();
+  ctx.memory.set("cpu", now);
+  const dt = now.total - prev.total;
+  const cpuPct = dt > 0 ? ((now.busy - prev.busy) / dt) * 100 : 0;
+  const [mem, mnts] = await Promise.all([memory(), mounts(spec)]);
+  const disks = await Promise.all(
+    mnts.map(async (mount) => {
+      try {
+        const st = await statfs(mount);
+        const used = st.blocks - st.bfree;
+        // As df computes it: what non-root users can still use counts as free.
+        const usedPct = used + st.bavail > 0 ? (used / (used + st.bavail)) * 100 : 0;
+        return { mount, usedPct, freeBytes: st.bavail * st.bsize };
+      } catch {
+        return { mount, usedPct: Number.NaN, freeBytes: 0 };
+      }
+    }),
+  );
+  const missing = disks.filter((d) => Number.isNaN(d.usedPct));
+  const finding = judgeHost(spec, {
+    cpuPct,
+    memoryPct: mem.pct,
+    memoryTotal: mem.total,
+    load1: loadavg()[0] ?? 0,
+    cores: cpus().length,
+    disks: disks.filter((d) => !Number.isNaN(d.usedPct)),
+  });
+  if (missing.length) {
+    return [{ ...finding, status: worst(finding.status, "warn"), summary: `cannot statfs ${missing.map((d) => d.mount).join(", ")}; ${finding.summary}` }];
+  }
+  return [finding];
+}

@@ -1,0 +1,106 @@
+/**
+ * Log error ratio over a sliding window (the runbook's daily "log error ratio < 5 %"), from a
+ * container's logs through the Engine API or from a file. Patterns are configurable.
+ *
+ * Container logs: every run asks the engine for the window (`since = now - window`).
+ * Files: every run reads what was appended since the last run (following rotation and
+ * truncation) and keeps per-run counts for the window; the first run reads the file's tail.
+ */
+import { open, stat } from "node:fs/promises";
+import type { SpecOf } from "../config";
+import { formatDuration } from "../duration";
+import { type CheckContext, type Finding, grade, round } from "./check";
+
+type LogsSpec = SpecOf<"logs">;
+
+export interface LogCounts {
+  lines: number;
+  errors: number;
+}
+
+/** Compiles the spec's patterns once per run (cheap; keeps the spec plain data). */
+export function matcher(spec: Pick<LogsSpec, "patterns" | "ignore">): (line: string) => boolean {
+  const err = spec.patterns.map((p) => new RegExp(p, "i"));
+  const ign = spec.ignore.map((p) => new RegExp(p, "i"));
+  return (line) => err.some((r) => r.test(line)) && !ign.some((r) => r.test(line));
+}
+
+export function countLines(text: string, isError: (line: string) => boolean): LogCounts {
+  let lines = 0;
+  let errors = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    lines++;
+    if (isError(line)) errors++;
+  }
+  return { lines, errors };
+}
+
+export function judgeLogs(spec: LogsSpec, c: LogCounts): Finding {
+  const pct = c.lines > 0 ? (c.errors / c.lines) * 100 : 0;
+  const metrics = { lines: c.lines, errorLines: c.errors, errorPct: round(pct, 2) };
+  const where = `over the last ${formatDuration(spec.window)}`;
+  if (c.lines < spec.minLines) {
+    return { status: "ok", summary: `${c.lines} lines ${where} (fewer than ${spec.minLines}: ratio not judged), ${c.errors} errors`, metrics };
+  }
+  // The runbook's threshold is "below 5 %": at 5 % or more it is a finding.
+  const status = grade(pct, spec.warnPct, spec.criticalPct);
+  return { status, summary: `error ratio ${round(pct, 2)} % (${c.errors} of ${c.lines} lines) ${where}`, metrics };
+}
+
+export async function runLogs(spec: LogsSpec, ctx: CheckContext): Promise<Finding[]> {
+  const isError = matcher(spec);
+  if (spec.container) {
+    const inspect = await ctx.docker.inspect(spec.container, ctx.signal);
+    if (!inspect) return [{ status: "critical", summary: `container ${spec.container} is expected but missing` }];
+    const text = await ctx.docker.logs(spec.container, (ctx.now() - spec.window) / 1000, {
+      tty: inspect.Config?.Tty === true,
+      maxBytes: spec.maxBytes,
+      signal: ctx.signal,
+    });
+    return [judgeLogs(spec, countLines(text ?? "", isError))];
+  }
+  return [judgeLogs(spec, await fileWindow(spec, ctx, isError))];
+}
+
+interface FileState {
+  ino: number;
+  offset: number;
+  partial: string;
+  buckets: { at: number; lines: number; errors: number }[];
+}
+
+async function fileWindow(spec: LogsSpec, ctx: CheckContext, isError: (l: string) => boolean): Promise<LogCounts> {
+  const path = spec.file!;
+  const st = await stat(path);
+  let state = ctx.memory.get("file") as FileState | undefined;
+  if (!state || state.ino !== st.ino || st.size < state.offset) {
+    // First run, rotation or truncation: start from the tail (first run) or the top (new file).
+    const from = state ? 0 : Math.max(0, st.size - spec.maxBytes);
+    state = { ino: st.ino, offset: from, partial: "", buckets: state?.buckets ?? [] };
+  }
+  const length = Math.min(st.size - state.offset, spec.maxBytes);
+  let text = "";
+  if (length > 0) {
+    const start = st.size - state.offset > spec.maxBytes ? st.size - spec.maxBytes : state.offset;
+    const fh = await open(path, "r");
+    try {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, start);
+      text = buf.subarray(0, bytesRead).toString("utf8");
+      state.offset = start + bytesRead;
+    } finally {
+      await fh.close();
+    }
+  }
+  // Keep a trailing half line for the next run.
+  const all = state.partial + text;
+  const cut = all.lastIndexOf("\n");
+  state.partial = cut >= 0 ? all.slice(cut + 1) : all;
+  const counts = countLines(cut >= 0 ? all.slice(0, cut) : "", isError);
+  const now = ctx.now();
+  state.buckets.push({ at: now, ...counts });
+  state.buckets = state.buckets.filter((b) => b.at > now - spec.window);
+  ctx.memory.set("file", state);
+  return state.buckets.reduce<LogCounts>((a, b) => ({ lines: a.lines + b.lines, errors: a.errors + b.errors }), { lines: 0, errors: 0 });
+}

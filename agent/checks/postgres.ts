@@ -1,0 +1,152 @@
+/**
+ * PostgreSQL through `pg`: connect + `SELECT 1` latency (the `pg_isready` moment), connections
+ * in use vs `max_connections`, longest running query, oldest open transaction, replication lag
+ * on a replica, and the slowest statements by mean time when `pg_stat_statements` is there.
+ *
+ * A fresh connection per run: that is what the runbook's `pg_isready` measures, and the agent
+ * holds no slot between runs (it matters exactly when the server is near `max_connections`).
+ */
+import pg from "pg";
+import type { SpecOf } from "../config";
+import { readSecret } from "../config";
+import { formatDuration } from "../duration";
+import { errorText } from "../log";
+import { type CheckContext, type CheckStatus, type Finding, grade, round, worst } from "./check";
+
+type PostgresSpec = SpecOf<"postgres">;
+
+export interface PostgresObservation {
+  latencyMs: number;
+  maxConnections: number;
+  connections: number;
+  activeConnections: number;
+  longestQuerySeconds: number;
+  longestQueryPid: number | null;
+  oldestTransactionSeconds: number;
+  oldestTransactionPid: number | null;
+  replica: boolean;
+  replicationLagSeconds: number | null;
+  slowest: { query: string; meanMs: number; calls: number }[] | null;
+}
+
+const STATS_SQL = `
+SELECT current_setting('max_connections')::int AS max_conn,
+  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS in_use,
+  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active')::int AS active,
+  q.secs::float8 AS longest_query_s, q.pid AS longest_query_pid,
+  x.secs::float8 AS oldest_xact_s, x.pid AS oldest_xact_pid,
+  pg_is_in_recovery() AS replica,
+  CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8 AS replay_lag_s,
+  EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS has_pss
+FROM (SELECT 1) one
+LEFT JOIN LATERAL (SELECT extract(epoch FROM clock_timestamp() - query_start) AS secs, pid FROM pg_stat_activity
+  WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+  ORDER BY query_start LIMIT 1) q ON true
+LEFT JOIN LATERAL (SELECT extract(epoch FROM clock_timestamp() - xact_start) AS secs, pid FROM pg_stat_activity
+  WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+  ORDER BY xact_start LIMIT 1) x ON true`;
+
+/** Pure judgement. */
+export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Finding {
+  const connPct = o.maxConnections > 0 ? (o.connections / o.maxConnections) * 100 : 0;
+  const s = {
+    latency: grade(o.latencyMs, spec.latencyWarn, undefined),
+    conn: grade(connPct, spec.connectionsWarnPct, spec.connectionsCriticalPct),
+    query: grade(o.longestQuerySeconds * 1000, spec.longQueryWarn, spec.longQueryCritical),
+    xact: grade(o.oldestTransactionSeconds * 1000, spec.transactionWarn, spec.transactionCritical),
+    lag: o.replica
+      ? o.replicationLagSeconds === null
+        ? ("unknown" as CheckStatus)
+        : grade(o.replicationLagSeconds * 1000, spec.replicationLagWarn, spec.replicationLagCritical)
+      : ("ok" as CheckStatus),
+  };
+  const notes = [
+    `SELECT 1 in ${round(o.latencyMs)} ms`,
+    `${o.connections}/${o.maxConnections} connections (${round(connPct)} %)`,
+  ];
+  if (o.longestQueryPid !== null) notes.push(`longest query ${formatDuration(o.longestQuerySeconds * 1000)} (pid ${o.longestQueryPid})`);
+  if (o.oldestTransactionPid !== null) notes.push(`oldest transaction ${formatDuration(o.oldestTransactionSeconds * 1000)} (pid ${o.oldestTransactionPid})`);
+  if (o.replica) notes.push(o.replicationLagSeconds === null ? "replica, nothing replayed yet" : `replica lag ${formatDuration(o.replicationLagSeconds * 1000)}`);
+  if (o.slowest?.length) notes.push(`slowest: ${o.slowest.map((q) => `${round(q.meanMs)} ms × ${q.calls} "${q.query}"`).join(", ")}`);
+  // Problems first: the summary is what a human reads in the alert.
+  const order = (Object.keys(s) as (keyof typeof s)[]).filter((k) => s[k] !== "ok");
+  const flagged = order.length ? `${order.map((k) => `${k} ${s[k]}`).join(", ")}: ` : "";
+  return {
+    status: worst(...Object.values(s)),
+    summary: (flagged + notes.join("; ")).slice(0, 1000),
+    metrics: {
+      up: 1,
+      latencyMs: round(o.latencyMs, 2),
+      connections: o.connections,
+      activeConnections: o.activeConnections,
+      maxConnections: o.maxConnections,
+      connectionsPct: round(connPct),
+      longestQuerySeconds: round(o.longestQuerySeconds, 2),
+      oldestTransactionSeconds: round(o.oldestTransactionSeconds, 2),
+      replica: o.replica ? 1 : 0,
+      replicationLagSeconds: o.replicationLagSeconds === null ? undefined : round(o.replicationLagSeconds, 2),
+      slowestMeanMs: o.slowest?.[0] ? round(o.slowest[0].meanMs, 2) : undefined,
+    },
+  };
+}
+
+export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promise<Finding[]> {
+  const client = new pg.Client({
+    connectionString: spec.url,
+    password: spec.password ? await readSecret(spec.password) : undefined,
+    connectionTimeoutMillis: spec.timeout,
+    query_timeout: spec.timeout,
+    statement_timeout: spec.timeout,
+    application_name: "vigil-agent",
+  });
+  const abort = () => void client.end().catch(() => undefined);
+  ctx.signal.addEventListener("abort", abort, { once: true });
+  client.on("error", () => undefined); // a server-side disconnect after the run must not crash the agent
+  const t0 = performance.now();
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    const latencyMs = performance.now() - t0;
+    const r = (await client.query(STATS_SQL)).rows[0] as Record<string, unknown>;
+    let slowest: PostgresObservation["slowest"] = null;
+    if (r.has_pss && spec.slowStatements > 0) slowest = await slowStatements(client, spec.slowStatements);
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return [
+      judgePostgres(spec, {
+        latencyMs,
+        maxConnections: Number(r.max_conn),
+        connections: Number(r.in_use),
+        activeConnections: Number(r.active),
+        longestQuerySeconds: num(r.longest_query_s) ?? 0,
+        longestQueryPid: num(r.longest_query_pid),
+        oldestTransactionSeconds: num(r.oldest_xact_s) ?? 0,
+        oldestTransactionPid: num(r.oldest_xact_pid),
+        replica: Boolean(r.replica),
+        replicationLagSeconds: num(r.replay_lag_s),
+        slowest,
+      }),
+    ];
+  } catch (err) {
+    return [{ status: "critical", summary: `cannot query PostgreSQL: ${errorText(err)}`.slice(0, 1000), metrics: { up: 0 } }];
+  } finally {
+    ctx.signal.removeEventListener("abort", abort);
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** `pg_stat_statements` may be installed but not preloaded; then it is silently skipped. */
+async function slowStatements(client: pg.Client, limit: number): Promise<PostgresObservation["slowest"]> {
+  for (const col of ["mean_exec_time", "mean_time"]) {
+    try {
+      const res = await client.query(
+        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 80) AS query, ${col}::float8 AS mean_ms, calls::int8 AS calls
+         FROM pg_stat_statements ORDER BY ${col} DESC LIMIT $1`,
+        [limit],
+      );
+      return res.rows.map((row: { query: string; mean_ms: number; calls: string }) => ({ query: row.query, meanMs: row.mean_ms, calls: Number(row.calls) }));
+    } catch (err) {
+      if ((err as { code?: string }).code !== "42703") return null; // 42703 undefined_column: PG < 13 names it mean_time
+    }
+  }
+  return null;
+}

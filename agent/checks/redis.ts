@@ -1,0 +1,142 @@
+/**
+ * Redis through `ioredis` (the runbook's `redis-cli ping` and `info memory` / `info stats`):
+ * PING latency, `used_memory` vs `maxmemory`, keyspace hit ratio, connected / blocked /
+ * rejected clients, evicted keys. Counters are judged by their increase since the last run.
+ */
+import { Redis } from "ioredis";
+import type { SpecOf } from "../config";
+import { readSecret } from "../config";
+import { errorText } from "../log";
+import { type CheckContext, type CheckStatus, type Finding, delta, grade, round, worst } from "./check";
+
+type RedisSpec = SpecOf<"redis">;
+
+export interface RedisObservation {
+  pingMs: number;
+  usedMemory: number;
+  maxmemory: number;
+  maxmemoryPolicy: string;
+  hits: number;
+  misses: number;
+  /** Hits and misses since the last run, when there was one. */
+  hitsDelta: number | undefined;
+  missesDelta: number | undefined;
+  connectedClients: number;
+  blockedClients: number;
+  maxclients: number | undefined;
+  rejectedConnections: number;
+  rejectedIncrease: number;
+  evictedKeys: number;
+  evictedIncrease: number;
+  keys: number;
+}
+
+/** `INFO` text → map. */
+export function parseInfo(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(":");
+    if (i > 0 && !line.startsWith("#")) out.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return out;
+}
+
+export function judgeRedis(spec: RedisSpec, o: RedisObservation): Finding {
+  const memPct = o.maxmemory > 0 ? (o.usedMemory / o.maxmemory) * 100 : undefined;
+  const lookups = o.hitsDelta !== undefined && o.missesDelta !== undefined && o.hitsDelta + o.missesDelta > 0
+    ? { h: o.hitsDelta, m: o.missesDelta }
+    : { h: o.hits, m: o.misses };
+  const hitRatio = lookups.h + lookups.m > 0 ? (lookups.h / (lookups.h + lookups.m)) * 100 : undefined;
+  const s: Record<string, CheckStatus> = {
+    latency: grade(o.pingMs, spec.latencyWarn, undefined),
+    memory: grade(memPct, spec.memoryWarnPct, spec.memoryCriticalPct),
+    hitRatio: hitRatio !== undefined && spec.hitRatioWarnPct !== undefined && hitRatio < spec.hitRatioWarnPct ? "warn" : "ok",
+    rejected: grade(o.rejectedIncrease, spec.rejectedWarn, undefined),
+    evicted: grade(o.evictedIncrease, spec.evictedWarn, undefined),
+  };
+  const mb = (n: number) => `${round(n / 1048576)} MiB`;
+  const notes = [
+    `PING ${round(o.pingMs, 2)} ms`,
+    memPct === undefined ? `${mb(o.usedMemory)} used, no maxmemory` : `${mb(o.usedMemory)} of ${mb(o.maxmemory)} (${round(memPct)} %, ${o.maxmemoryPolicy})`,
+    `${o.connectedClients} clients${o.blockedClients ? `, ${o.blockedClients} blocked` : ""}`,
+  ];
+  if (hitRatio !== undefined) notes.push(`hit ratio ${round(hitRatio)} %`);
+  if (o.rejectedIncrease) notes.push(`${o.rejectedIncrease} clients rejected since the last check`);
+  if (o.evictedIncrease) notes.push(`${o.evictedIncrease} keys evicted since the last check`);
+  const flagged = Object.entries(s).filter(([, v]) => v !== "ok").map(([k, v]) => `${k} ${v}`);
+  return {
+    status: worst(...Object.values(s)),
+    summary: (flagged.length ? `${flagged.join(", ")}: ` : "") + notes.join("; "),
+    metrics: {
+      up: 1,
+      pingMs: round(o.pingMs, 2),
+      usedMemory: o.usedMemory,
+      maxmemory: o.maxmemory,
+      memoryPct: memPct === undefined ? undefined : round(memPct),
+      hitRatioPct: hitRatio === undefined ? undefined : round(hitRatio),
+      connectedClients: o.connectedClients,
+      blockedClients: o.blockedClients,
+      maxclients: o.maxclients,
+      rejectedConnections: o.rejectedConnections,
+      rejectedIncrease: o.rejectedIncrease,
+      evictedKeys: o.evictedKeys,
+      evictedIncrease: o.evictedIncrease,
+      keys: o.keys,
+    },
+  };
+}
+
+export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Finding[]> {
+  const redis = new Redis(spec.url, {
+    password: spec.password ? await readSecret(spec.password) : undefined,
+    lazyConnect: true,
+    connectTimeout: spec.timeout,
+    commandTimeout: spec.timeout,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null, // one attempt per run; the next run is the retry
+    connectionName: "vigil-agent",
+  });
+  redis.on("error", () => undefined); // reported through the rejected promise below
+  const abort = () => redis.disconnect();
+  ctx.signal.addEventListener("abort", abort, { once: true });
+  try {
+    const t0 = performance.now();
+    await redis.connect();
+    await redis.ping();
+    const pingMs = performance.now() - t0;
+    const [info, maxclients] = await Promise.all([
+      redis.info(),
+      redis.config("GET", "maxclients").then((r) => Number((r as string[])[1]), () => undefined),
+    ]);
+    const m = parseInfo(info);
+    const n = (k: string) => Number(m.get(k) ?? 0);
+    let keys = 0;
+    for (const [k, v] of m) if (/^db\d+$/.test(k)) keys += Number(/keys=(\d+)/.exec(v)?.[1] ?? 0);
+    return [
+      judgeRedis(spec, {
+        pingMs,
+        usedMemory: n("used_memory"),
+        maxmemory: n("maxmemory"),
+        maxmemoryPolicy: m.get("maxmemory_policy") ?? "unknown",
+        hits: n("keyspace_hits"),
+        misses: n("keyspace_misses"),
+        hitsDelta: ctx.memory.has("hits") ? delta(ctx.memory, "hits", n("keyspace_hits")) : (delta(ctx.memory, "hits", n("keyspace_hits")), undefined),
+        missesDelta: ctx.memory.has("misses") ? delta(ctx.memory, "misses", n("keyspace_misses")) : (delta(ctx.memory, "misses", n("keyspace_misses")), undefined),
+        connectedClients: n("connected_clients"),
+        blockedClients: n("blocked_clients"),
+        maxclients,
+        rejectedConnections: n("rejected_connections"),
+        rejectedIncrease: delta(ctx.memory, "rejected", n("rejected_connections")) ?? 0,
+        evictedKeys: n("evicted_keys"),
+        evictedIncrease: delta(ctx.memory, "evicted", n("evicted_keys")) ?? 0,
+        keys,
+      }),
+    ];
+  } catch (err) {
+    return [{ status: "critical", summary: `cannot query Redis: ${errorText(err)}`.slice(0, 1000), metrics: { up: 0 } }];
+  } finally {
+    ctx.signal.removeEventListener("abort", abort);
+    redis.disconnect();
+  }
+}

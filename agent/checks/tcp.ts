@@ -1,0 +1,30 @@
+/** A TCP port on this host or a neighbour accepts connections, and how fast. */
+import { connect } from "node:net";
+import type { SpecOf } from "../config";
+import { errorText } from "../log";
+import { type CheckContext, type Finding, grade, round } from "./check";
+
+type TcpSpec = SpecOf<"tcp">;
+
+export async function runTcp(spec: TcpSpec, ctx: CheckContext): Promise<Finding[]> {
+  const t0 = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const sock = connect({ host: spec.host, port: spec.port, signal: ctx.signal, timeout: spec.timeout });
+      sock.once("connect", () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once("timeout", () => {
+        sock.destroy();
+        reject(new Error(`no connection within ${spec.timeout} ms`));
+      });
+      sock.once("error", reject);
+    });
+    const ms = performance.now() - t0;
+    const status = grade(ms, spec.latencyWarn, undefined);
+    return [{ status, summary: `${spec.host}:${spec.port} accepted in ${round(ms)} ms${status === "ok" ? "" : " (slow)"}`, metrics: { up: 1, connectMs: round(ms, 2) } }];
+  } catch (err) {
+    return [{ status: "critical", summary: `${spec.host}:${spec.port} refused: ${errorText(err)}`, metrics: { up: 0 } }];
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Delivers spooled reports to the worker, oldest first, one at a time (so the worker sees
+ * `seq` in order), each signed at send time with HMAC-SHA256 (`Vigil-Signature`).
+ *
+ * Runs beside the check loop and never blocks it: the loop only puts reports in the spool.
+ * Failures back off exponentially with jitter; `Retry-After` is honoured; every request has
+ * a time-out.
+ *
+ * | answer                    | what happens                                         |
+ * |---------------------------|------------------------------------------------------|
+ * | 2xx, 409                  | delivered (409: the worker already has that `seq`)   |
+ * | 400, 413, 422             | the worker will never take it: moved to `rejected/`  |
+ * | 401, 403, 429, 5xx, error | kept; retried after a backoff                        |
+ */
+import { mkdir, rename } from "node:fs/promises";
+import { join } from "node:path";
+import { request } from "undici";
+import { SIGNATURE_HEADER, signReport } from "../src/contract/signature";
+import type { Logger } from "./log";
+import { errorText } from "./log";
+import type { Spool } from "./spool";
+
+export interface PusherOptions {
+  /** Worker base URL, e.g. `https://vigil.example.com`. */
+  url: string;
+  agentId: string;
+  secret: string;
+  spool: Spool;
+  log: Logger;
+  /** Per request. Default 10 s. */
+  timeoutMs?: number;
+  /** First backoff. Default 1 s. */
+  backoffBaseMs?: number;
+  /** Longest backoff. Default 60 s. */
+  backoffMaxMs?: number;
+}
+
+export type PushResult = "delivered" | "rejected" | "retry";
+
+/** Backoff with "equal jitter": half fixed, half random, so retries spread but never hammer. */
+export function backoffMs(failures: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/** Seconds or an HTTP date → ms; null when absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return null;
+  if (/^\d+$/.test(v.trim())) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : null;
+}
+
+export class Pusher {
+  readonly endpoint: string;
+  readonly #o: Required<PusherOptions>;
+  #failures = 0;
+  #running = false;
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> | null = null;
+  #inflight: AbortController | null = null;
+  /** Unix ms of the last delivery. */
+  lastDeliveredAt: number | null = null;
+  delivered = 0;
+
+  constructor(options: PusherOptions) {
+    this.#o = { timeoutMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, ...options };
+    this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/agents/${encodeURIComponent(options.agentId)}/reports`;
+  }
+
+  get failures(): number {
+    return this.#failures;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Something was spooled: deliver it unless backing off. */
+  notify(): void {
+    if (this.#failures === 0) this.#wake?.();
+  }
+
+  /** Stops after the request in flight (or aborts it after `graceMs`). */
+  async stop(graceMs = 0): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    const timer = setTimeout(() => this.#inflight?.abort(), graceMs);
+    await this.#loop;
+    clearTimeout(timer);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const item = await this.#o.spool.oldest();
+      if (!item) {
+        await this.#sleep(null);
+        continue;
+      }
+      const { result, waitMs } = await this.send(item.seq, item.body);
+      if (result === "delivered") {
+        await this.#o.spool.remove(item.seq);
+      } else if (result === "rejected") {
+        await this.#reject(item.seq);
+      } else {
+        await this.#sleep(waitMs);
+      }
+    }
+  }
+
+  /** One delivery attempt of one report. */
+  async send(seq: number, body: string): Promise<{ result: PushResult; waitMs: number }> {
+    // sentAt is the moment of sending, also on replay; the rest of the body is as spooled.
+    const report = JSON.parse(body) as Record<string, unknown>;
+    report.sentAt = new Date().toISOString();
+    const payload = JSON.stringify(report);
+    const signature = await signReport(this.#o.secret, payload, Math.floor(Date.now() / 1000));
+    const ctrl = new AbortController();
+    this.#inflight = ctrl;
+    const signal = AbortSignal.any([ctrl.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+    let status = 0;
+    let retryAfter: number | null = null;
+    let detail = "";
+    try {
+      const res = await request(this.endpoint, {
+        method: "POST",
+        body: payload,
+        signal,
+        headersTimeout: this.#o.timeoutMs,
+        bodyTimeout: this.#o.timeoutMs,
+        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature, "user-agent": "vigil-agent" },
+      });
+      status = res.statusCode;
+      retryAfter = retryAfterMs(res.headers["retry-after"]);
+      detail = (await res.body.text()).slice(0, 300);
+    } catch (err) {
+      detail = errorText(err);
+    } finally {
+      this.#inflight = null;
+    }
+    if ((status >= 200 && status < 300) || status === 409) {
+      if (this.#failures > 0) this.#o.log.info("worker reachable again", { seq, afterFailures: this.#failures });
+      this.#failures = 0;
+      this.lastDeliveredAt = Date.now();
+      this.delivered++;
+      return { result: "delivered", waitMs: 0 };
+    }
+    if (status === 400 || status === 413 || status === 422) {
+      this.#o.log.error("worker rejected a report; set aside", { seq, status, detail });
+      return { result: "rejected", waitMs: 0 };
+    }
+    this.#failures++;
+    const wait = Math.max(backoffMs(this.#failures, this.#o.backoffBaseMs, this.#o.backoffMaxMs), Math.min(retryAfter ?? 0, 10 * this.#o.backoffMaxMs));
+    const hint = status === 401 || status === 403 ? " (check the agent secret and the clock)" : "";
+    this.#o.log.warn(`push failed${hint}`, { seq, status: status || undefined, error: status ? detail : detail || "no answer", retryInMs: wait, spooled: this.#o.spool.size });
+    return { result: "retry", waitMs: wait };
+  }
+
+  async #reject(seq: number): Promise<void> {
+    const dir = join(this.#o.spool.dir, "..", "rejected");
+    await mkdir(dir, { recursive: true });
+    const name = `${String(seq).padStart(20, "0")}.json`;
+    await rename(join(this.#o.spool.dir, name), join(dir, name)).catch(() => undefined);
+    await this.#o.spool.remove(seq);
+  }
+
+  #sleep(ms: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = ms === null ? undefined : setTimeout(done, ms);
+      // While backing off, only stop() wakes us; when idle, a new report does.
+      this.#wake = ms === null ? done : () => (this.#running ? undefined : done());
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The on-disk queue of reports not yet accepted by the worker, and the `seq` counter.
+ *
+ * - One file per report, `<seq, 20 digits>.json`, written atomically, so a crash leaves whole
+ *   reports only; the names sort in `seq` order, and replay takes the oldest first.
+ * - Bounded by count and bytes: beyond either, the oldest reports are dropped (and counted).
+ * - `seq` is kept in `<stateDir>/seq`, written before a number is used, and never below the
+ *   newest spooled report, so it is strictly increasing across agent restarts.
+ */
+import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { syncDir, writeFileAtomic } from "./atomic-file";
+
+export interface SpoolOptions {
+  /** Default 2880. */
+  maxReports?: number;
+  /** Default 64 MiB. */
+  maxBytes?: number;
+}
+
+export interface SpooledReport {
+  seq: number;
+  body: string;
+}
+
+const NAME = /^(\d{20})\.json$/;
+const fileName = (seq: number) => `${String(seq).padStart(20, "0")}.json`;
+
+export class Spool {
+  readonly dir: string;
+  readonly #seqFile: string;
+  readonly #maxReports: number;
+  readonly #maxBytes: number;
+  /** seq → size, in ascending seq order. */
+  readonly #index = new Map<number, number>();
+  #bytes = 0;
+  #lastSeq = 0;
+  /** Reports dropped to respect the bounds since this process started. */
+  dropped = 0;
+
+  constructor(stateDir: string, options: SpoolOptions = {}) {
+    this.dir = join(stateDir, "spool");
+    this.#seqFile = join(stateDir, "seq");
+    this.#maxReports = options.maxReports ?? 2880;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Creates the folders, indexes what an earlier run left, removes half-written temporaries. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const entries = (await readdir(this.dir)).sort();
+    for (const name of entries) {
+      const m = NAME.exec(name);
+      if (!m) {
+        if (name.endsWith(".tmp")) await unlink(join(this.dir, name)).catch(() => undefined);
+        continue;
+      }
+      const size = (await stat(join(this.dir, name))).size;
+      this.#index.set(Number(m[1]), size);
+      this.#bytes += size;
+    }
+    let saved = 0;
+    try {
+      saved = Number((await readFile(this.#seqFile, "utf8")).trim()) || 0;
+    } catch {
+      /* first start */
+    }
+    const newest = [...this.#index.keys()].at(-1) ?? 0;
+    this.#lastSeq = Math.max(saved, newest);
+  }
+
+  /** The next `seq`, made durable before it is returned. */
+  async nextSeq(): Promise<number> {
+    const seq = this.#lastSeq + 1;
+    await writeFileAtomic(this.#seqFile, `${seq}\n`);
+    this.#lastSeq = seq;
+    return seq;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Stores a report; drops the oldest ones when a bound is exceeded. */
+  async put(seq: number, body: string): Promise<void> {
+    const size = Buffer.byteLength(body);
+    await writeFileAtomic(join(this.dir, fileName(seq)), body);
+    this.#index.set(seq, size);
+    this.#bytes += size;
+    while (this.#index.size > 1 && (this.#index.size > this.#maxReports || this.#bytes > this.#maxBytes)) {
+      const oldest = this.#index.keys().next().value as number;
+      await this.remove(oldest);
+      this.dropped++;
+    }
+  }
+
+  /** The oldest report, or null when empty. */
+  async oldest(): Promise<SpooledReport | null> {
+    for (;;) {
+      const seq = this.#index.keys().next().value as number | undefined;
+      if (seq === undefined) return null;
+      try {
+        return { seq, body: await readFile(join(this.dir, fileName(seq)), "utf8") };
+      } catch {
+        // Deleted behind our back: forget it and look at the next one.
+        this.#forget(seq);
+      }
+    }
+  }
+
+  async remove(seq: number): Promise<void> {
+    if (!this.#index.has(seq)) return;
+    await unlink(join(this.dir, fileName(seq))).catch(() => undefined);
+    this.#forget(seq);
+    await syncDir(this.dir);
+  }
+
+  #forget(seq: number): void {
+    this.#bytes -= this.#index.get(seq) ?? 0;
+    this.#index.delete(seq);
+  }
+}
