@@ -114,6 +114,7 @@ export function jobAdminRoutes() {
         expectedAt: iso(v.expectedAt),
         lateAt: iso(v.lateAt),
         downReason: v.downReason,
+        markedDownAt: iso(v.markedDownAt),
         history: v.history.map((h) => ({ ...h, at: iso(h.at) })),
       },
     });
