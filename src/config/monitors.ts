@@ -1,5 +1,6 @@
 /** Monitor specs: one schema per probe kind, joined in `monitorSpec`. */
 import { z } from "zod";
+import { OPERATORS, assertionProblem, checkHeader, checkJson, compileRegex } from "../probes/assertions";
 import { id, httpUrl, secretRef } from "./common";
 import { duration } from "./duration";
 
@@ -14,7 +15,7 @@ export const monitorBase = {
   service: id,
   /** How often to probe. Default `1m`. */
   interval: duration({ min: "10s", max: "24h" }).prefault("1m"),
-  /** Hard limit for one probe, headers and body together. Default `10s`. */
+  /** Hard limit for one probe (one sample), everything included. Default `10s`. */
   timeout: duration({ min: "100ms", max: "60s" }).prefault("10s"),
   /** Consecutive failed probes before the monitor is down. Default 2. */
   failureThreshold: z.number().int().min(1).max(20).default(2),
@@ -22,26 +23,175 @@ export const monitorBase = {
   recoveryThreshold: z.number().int().min(1).max(20).default(2),
   /** Set false to keep a monitor in config without running it. */
   enabled: z.boolean().default(true),
+  /** Run the probe this many times in a row; the result reports p50 and max latency. Default 1. */
+  samples: z.number().int().min(1).max(10).default(1),
+  /** p50 latency above this many ms makes the result degraded. */
+  degradedMs: z.number().int().min(1).max(600_000).optional(),
+  /** p50 latency above this many ms makes the result down (the runbook's "5 s is level 3"). */
+  downMs: z.number().int().min(1).max(600_000).optional(),
 };
 
-export const httpMonitor = z.strictObject({
-  ...monitorBase,
-  type: z.literal("http"),
-  url: httpUrl,
-  method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
-  /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
-  headers: z.record(z.string(), z.union([z.string(), secretRef])).default({}),
-  body: z.string().max(65_536).optional(),
-  /** Accepted status codes. Default `["2xx"]`. */
-  expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
-  /** The body must contain this text. */
-  keyword: z.string().min(1).optional(),
-  /** Never read more than this many bytes of body. Default 1 MiB. */
-  maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
+/** Cross-field checks every kind shares: thresholds in order, and below the timeout. */
+function checkLatency(m: { timeout: number; degradedMs?: number; downMs?: number }, ctx: z.RefinementCtx) {
+  if (m.degradedMs !== undefined && m.downMs !== undefined && m.degradedMs >= m.downMs) {
+    ctx.addIssue({ code: "custom", path: ["degradedMs"], message: `must be below downMs (${m.downMs}), got ${m.degradedMs}` });
+  }
+  for (const key of ["degradedMs", "downMs"] as const) {
+    const v = m[key];
+    if (v !== undefined && v >= m.timeout) ctx.addIssue({ code: "custom", path: [key], message: `must be below the timeout (${m.timeout} ms), got ${v}` });
+  }
+}
+
+/** A DNS name or an IP address. */
+export const host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^(([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.?|\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?)$/,
+    "expected a host name or an IP address, without scheme or port",
+  );
+const hostname = z
+  .string()
+  .max(253)
+  .regex(/^([a-zA-Z0-9_*]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$/, "expected a DNS name such as api.example.com");
+const port = z.number().int().min(1).max(65_535);
+
+const assertionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const operator = z.enum(OPERATORS, { error: `expected one of ${OPERATORS.join(" ")}` });
+
+/** `{ path: "$.db", op: "==", value: "up" }`, validated by the evaluator itself. */
+export const jsonAssertion = z.strictObject({ path: z.string().min(1), op: operator, value: assertionValue.optional() }).superRefine((a, ctx) => {
+  const problem = assertionProblem(() => checkJson(a, undefined, false));
+  if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
 });
 
-/** One entry per probe kind; later kinds join this union. */
-export const monitorSpec = z.discriminatedUnion("type", [httpMonitor]);
+/** `{ name: "content-type", op: "contains", value: "json" }`, validated by the evaluator itself. */
+export const headerAssertion = z.strictObject({ name: z.string().min(1), op: operator, value: assertionValue.optional() }).superRefine((a, ctx) => {
+  const problem = assertionProblem(() => checkHeader(a, null));
+  if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+});
+
+const regexSource = z.string().min(1).superRefine((source, ctx) => {
+  const problem = assertionProblem(() => compileRegex(source));
+  if (problem) ctx.addIssue({ code: "custom", message: problem.message });
+});
+const texts = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (typeof v === "string" ? [v] : v));
+const headers = z.record(z.string(), z.union([z.string(), secretRef])).default({});
+
+export const httpMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("http"),
+    url: httpUrl,
+    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
+    /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
+    headers,
+    body: z.string().max(65_536).optional(),
+    /** Accepted status codes. Default `["2xx"]`. */
+    expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
+    /** The body must contain this text. Same as `contains` (kept for existing configs). */
+    keyword: z.string().min(1).optional(),
+    /** The body must contain each of these. */
+    contains: texts.optional(),
+    /** The body must contain none of these. */
+    notContains: texts.optional(),
+    /** The body must match this regular expression. */
+    matches: regexSource.optional(),
+    /** Assertions on the JSON body. */
+    json: z.array(jsonAssertion).default([]),
+    /** Assertions on response headers. */
+    responseHeaders: z.array(headerAssertion).default([]),
+    /** Follow at most this many redirects; 0 = do not follow (the 3xx is the answer). Default 5. */
+    maxRedirects: z.number().int().min(0).max(20).default(5),
+    /** Never read more than this many bytes of body. Default 1 MiB. */
+    maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
+  })
+  .superRefine(checkLatency);
+
+export const tlsMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("tls"),
+    host,
+    port: port.default(443),
+    /** SNI and the name the certificate must cover. Default: `host` (no SNI for an IP address). */
+    servername: hostname.optional(),
+    /** Fewer days left than this: degraded. Default 21. */
+    warnDays: z.number().int().min(0).max(365).default(21),
+    /** Fewer days left than this: down. Default 7. */
+    criticalDays: z.number().int().min(0).max(365).default(7),
+    /** Accept a self-signed leaf certificate (an internal service). Default false. */
+    allowSelfSigned: z.boolean().default(false),
+  })
+  .superRefine((m, ctx) => {
+    checkLatency(m, ctx);
+    if (m.criticalDays >= m.warnDays) ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${m.warnDays}), got ${m.criticalDays}` });
+  });
+
+export const tcpMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("tcp"),
+    host,
+    port,
+  })
+  .superRefine(checkLatency);
+
+export const websocketMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("websocket"),
+    url: z.url({ protocol: /^wss?$/, error: "Invalid url: expected a ws:// or wss:// URL" }),
+    /** Headers on the upgrade request; a value may name a secret. */
+    headers,
+    /** A text message sent once the socket is open (a heartbeat, say). */
+    send: z.string().max(65_536).optional(),
+    /** A reply must arrive within the timeout and contain this text. */
+    expectReply: z.string().min(1).optional(),
+    /** A reply must arrive within the timeout and match this regular expression. */
+    expectReplyMatches: regexSource.optional(),
+  })
+  .superRefine(checkLatency);
+
+export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT"] as const;
+
+export const dnsMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("dns"),
+    /** The name to resolve. */
+    name: hostname,
+    recordType: z.enum(DNS_RECORD_TYPES).default("A"),
+    /** DNS-over-HTTPS endpoint (RFC 8484). Default Cloudflare's. */
+    resolver: httpUrl.default("https://cloudflare-dns.com/dns-query"),
+    /**
+     * Values that must be in the answer: `"192.0.2.1"`, `"mail.example.com"` or
+     * `"10 mail.example.com"` (MX, priority optional), the TXT text. Empty: any answer will do.
+     */
+    expected: z.array(z.string().min(1)).default([]),
+    /** `contains`: every expected value is answered (default); `exact`: nothing else is. */
+    match: z.enum(["contains", "exact"]).default("contains"),
+  })
+  .superRefine((m, ctx) => {
+    checkLatency(m, ctx);
+    const valid: Record<string, RegExp> = {
+      A: /^\d{1,3}(\.\d{1,3}){3}$/,
+      AAAA: /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/,
+      CNAME: /^[^\s]+$/,
+      MX: /^(\d{1,5}\s+)?[^\s]+$/,
+      TXT: /^[\s\S]*$/,
+    };
+    m.expected.forEach((v, i) => {
+      if (!valid[m.recordType]!.test(v)) ctx.addIssue({ code: "custom", path: ["expected", i], message: `"${v}" is not a ${m.recordType} value` });
+    });
+  });
+
+/** One entry per probe kind. */
+export const monitorSpec = z.discriminatedUnion("type", [httpMonitor, tlsMonitor, tcpMonitor, websocketMonitor, dnsMonitor]);
 export type MonitorSpec = z.infer<typeof monitorSpec>;
 export type HttpMonitor = z.infer<typeof httpMonitor>;
-
+export type TlsMonitor = z.infer<typeof tlsMonitor>;
+export type TcpMonitor = z.infer<typeof tcpMonitor>;
+export type WebsocketMonitor = z.infer<typeof websocketMonitor>;
+export type DnsMonitor = z.infer<typeof dnsMonitor>;

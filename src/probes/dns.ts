@@ -1,0 +1,77 @@
+/**
+ * DNS probe over HTTPS (RFC 8484): GET `resolver?dns=<query>` with
+ * `accept: application/dns-message`, then checks the answers of the asked type against the
+ * expected values.
+ */
+import type { DnsMonitor } from "../config";
+import type { ProbeResult } from "../contract/probe";
+import { Deadline, TimeoutError } from "./deadline";
+import { RecordType, base64url, decodeResponse, encodeQuery, formatIpv6, parseIpv6 } from "./dns/wire";
+
+/** RFC 8484 responses are small; a resolver sending more than this is broken. */
+const MAX_RESPONSE = 65_535;
+
+/** An expected value in the form answers use, so spellings like "2001:DB8:0::1" still match. */
+export function normaliseExpected(type: DnsMonitor["recordType"], value: string): string {
+  if (type === "AAAA") {
+    const bytes = parseIpv6(value);
+    return bytes ? formatIpv6(bytes) : value;
+  }
+  if (type === "CNAME") return value.toLowerCase().replace(/\.$/, "");
+  if (type === "MX") return value.trim().replace(/\s+/g, " ").toLowerCase().replace(/\.$/, "");
+  return value;
+}
+
+/** What is wrong with the answers, or null. MX expectations without a priority match the host only. */
+export function judgeAnswers(spec: Pick<DnsMonitor, "name" | "recordType" | "expected" | "match">, answers: string[]): string | null {
+  const what = `${spec.recordType} ${spec.name}`;
+  if (answers.length === 0) return `no ${spec.recordType} records for ${spec.name}`;
+  const comparable = (expected: string) => (spec.recordType === "MX" && !/^\d+ /.test(expected) ? answers.map((a) => a.replace(/^\d+ /, "")) : answers);
+  const expected = spec.expected.map((v) => normaliseExpected(spec.recordType, v));
+  const got = `got ${answers.join(", ")}`;
+  const missing = expected.filter((e) => !comparable(e).includes(e));
+  if (missing.length > 0) return `${what} lacks ${missing.join(", ")} (${got})`;
+  if (spec.match === "exact" && expected.length > 0) {
+    const extra = answers.filter((a) => !expected.some((e) => e === a || (spec.recordType === "MX" && e === a.replace(/^\d+ /, ""))));
+    if (extra.length > 0) return `${what} has unexpected ${extra.join(", ")} (expected only ${expected.join(", ")})`;
+  }
+  return null;
+}
+
+export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
+  const started = Date.now();
+  const checkedAt = new Date(started).toISOString();
+  const deadline = new Deadline(spec.timeout);
+  const down = (reason: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({ status: "down", latencyMs: Date.now() - started, reason, checkedAt, ...extra });
+  try {
+    const url = new URL(spec.resolver);
+    url.searchParams.set("dns", base64url(encodeQuery(spec.name, spec.recordType)));
+    const res = await deadline.race(fetch(url, { headers: { accept: "application/dns-message" }, signal: deadline.signal }), "waiting for the resolver");
+    if (res.status !== 200) {
+      res.body?.cancel().catch(() => {});
+      return down(`resolver ${url.host} answered HTTP ${res.status}`, { statusCode: res.status });
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (!type.startsWith("application/dns-message")) {
+      res.body?.cancel().catch(() => {});
+      return down(`resolver ${url.host} answered ${type || "no content-type"}, not application/dns-message`, { statusCode: 200 });
+    }
+    deadline.phase = "while reading the resolver's answer";
+    const body = new Uint8Array(await deadline.race(res.arrayBuffer()));
+    if (body.byteLength > MAX_RESPONSE) return down(`resolver answer is ${body.byteLength} bytes, over the 64 KiB DNS limit`);
+    const latencyMs = Date.now() - started;
+    const response = decodeResponse(body);
+    const answers = response.answers.filter((a) => a.type === RecordType[spec.recordType]).map((a) => a.value);
+    const dns = { rcode: response.rcode, answers };
+    if (response.rcode !== "NOERROR") return down(`resolver answered ${response.rcode} for ${spec.recordType} ${spec.name}`, { dns, latencyMs });
+    const failed = judgeAnswers(spec, answers);
+    if (failed) return { status: "down", latencyMs, reason: failed, checkedAt, dns };
+    return { status: "up", latencyMs, checkedAt, dns };
+  } catch (err) {
+    if (err instanceof TimeoutError) return down(err.message);
+    if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
+    return down(`DNS query failed: ${(err as Error).message}`);
+  } finally {
+    deadline.clear();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Raw TCP from the edge with `cloudflare:sockets`, every wait bounded by the probe's deadline.
+ * Used by the TCP probe (connect only) and the TLS probe (its own handshake on top).
+ */
+import { connect } from "cloudflare:sockets";
+import { TimeoutError, type Deadline } from "./deadline";
+import type { Transport } from "./tls/handshake";
+
+/** The connection could not be made (the runtime does not say whether refused or unreachable). */
+export class ConnectError extends Error {
+  override readonly name = "ConnectError";
+}
+
+export interface OpenSocket {
+  transport: Transport;
+  remoteAddress?: string;
+  close(): void;
+}
+
+export async function openTcp(host: string, port: number, deadline: Deadline): Promise<OpenSocket> {
+  const hostname = host.replace(/^\[|\]$/g, "");
+  const socket = connect({ hostname, port }, { secureTransport: "off", allowHalfOpen: false });
+  const close = () => void socket.close().catch(() => {});
+  let info: SocketInfo;
+  try {
+    info = await deadline.race(socket.opened, `while connecting to ${host}:${port}`);
+  } catch (err) {
+    close();
+    if (err instanceof TimeoutError) throw err;
+    throw new ConnectError(`cannot connect to ${host}:${port}: connection refused or host unreachable`);
+  }
+  const reader = socket.readable.getReader();
+  const writer = socket.writable.getWriter();
+  const transport: Transport = {
+    async read() {
+      try {
+        const { done, value } = await deadline.race(reader.read());
+        return done ? null : (value as Uint8Array);
+      } catch (err) {
+        if (err instanceof TimeoutError) throw err;
+        return null; // a reset is a close, as far as the reader is concerned
+      }
+    },
+    write: (bytes) => deadline.race(writer.write(bytes)),
+  };
+  return { transport, ...(info.remoteAddress !== undefined && { remoteAddress: info.remoteAddress }), close };
+}

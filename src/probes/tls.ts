@@ -1,0 +1,91 @@
+/**
+ * TLS probe: reads the server's certificate chain from the edge with Vigil's own minimal
+ * handshake over a raw socket (`./tls/handshake.ts`), then judges expiry, hostname and
+ * self-signature. `fetch()` and `secureTransport: "on"` do not expose the peer certificate.
+ */
+import type { TlsMonitor } from "../config";
+import type { ProbeResult, TlsInfo } from "../contract/probe";
+import { Deadline } from "./deadline";
+import { openTcp } from "./socket";
+import { readCertificateChain } from "./tls/handshake";
+import { hostnameMatches, readCertificate, type CertificateSummary } from "./tls/x509";
+
+const DAY = 86_400_000;
+
+const isIpAddress = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+
+/** The name the certificate must cover: `servername`, else `host`. */
+export function expectedName(spec: Pick<TlsMonitor, "host" | "servername">): string {
+  return spec.servername ?? spec.host.replace(/^\[|\]$/g, "");
+}
+
+export function tlsInfo(chain: CertificateSummary[], protocol: TlsInfo["protocol"], name: string, now: number): TlsInfo {
+  const leaf = chain[0]!;
+  return {
+    notAfter: leaf.notAfter.toISOString(),
+    daysLeft: Math.floor((leaf.notAfter.getTime() - now) / DAY),
+    subject: leaf.subject,
+    sans: leaf.sans,
+    issuer: leaf.issuer,
+    chainLength: chain.length,
+    hostnameMatches: hostnameMatches(name, leaf.sans),
+    selfSigned: leaf.selfSigned,
+    protocol,
+  };
+}
+
+const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
+const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
+
+/**
+ * Judges a certificate, worst problem first: not yet valid or expired, wrong name,
+ * self-signed (unless allowed), then the critical (down) and warning (degraded) windows.
+ */
+export function judgeCertificate(
+  info: TlsInfo,
+  notBefore: Date,
+  name: string,
+  policy: Pick<TlsMonitor, "warnDays" | "criticalDays" | "allowSelfSigned">,
+  now: number,
+): Pick<ProbeResult, "status" | "reason"> {
+  const msLeft = Date.parse(info.notAfter) - now;
+  if (notBefore.getTime() > now) return { status: "down", reason: `certificate is not valid until ${notBefore.toISOString()}` };
+  if (msLeft <= 0) {
+    const ago = Math.floor(-msLeft / DAY);
+    return { status: "down", reason: `certificate expired ${ago === 0 ? "today" : `${days(ago)} ago`} (${day(info.notAfter)})` };
+  }
+  if (!info.hostnameMatches) {
+    const covers = info.sans.length > 0 ? info.sans.join(", ") : `no subjectAltName; subject ${info.subject}`;
+    return { status: "down", reason: `certificate does not cover '${name}' (it covers ${covers})` };
+  }
+  if (info.selfSigned && !policy.allowSelfSigned) return { status: "down", reason: `certificate is self-signed (${info.subject})` };
+  const expires = `certificate expires in ${days(info.daysLeft)} (${day(info.notAfter)})`;
+  if (info.daysLeft < policy.criticalDays) return { status: "down", reason: `${expires}, under the ${days(policy.criticalDays)} critical threshold` };
+  if (info.daysLeft < policy.warnDays) return { status: "degraded", reason: `${expires}, under the ${days(policy.warnDays)} warning threshold` };
+  return { status: "up" };
+}
+
+export async function probeTls(spec: TlsMonitor): Promise<ProbeResult> {
+  const started = Date.now();
+  const checkedAt = new Date(started).toISOString();
+  const deadline = new Deadline(spec.timeout);
+  const name = expectedName(spec);
+  let close = () => {};
+  try {
+    const socket = await openTcp(spec.host, spec.port, deadline);
+    close = socket.close;
+    deadline.phase = "waiting for the server's certificate";
+    const handshake = await readCertificateChain(socket.transport, { serverName: isIpAddress(name) ? undefined : name });
+    const latencyMs = Date.now() - started;
+    if (handshake.certificates.length === 0) return { status: "down", latencyMs, reason: "server sent an empty certificate chain", checkedAt };
+    const chain = handshake.certificates.map(readCertificate);
+    const now = Date.now();
+    const tls = tlsInfo(chain, handshake.protocol, name, now);
+    return { ...judgeCertificate(tls, chain[0]!.notBefore, name, spec, now), latencyMs, checkedAt, tls };
+  } catch (err) {
+    return { status: "down", latencyMs: Date.now() - started, reason: (err as Error).message, checkedAt };
+  } finally {
+    deadline.clear();
+    close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * WebSocket probe: open `ws://` / `wss://` (an HTTP upgrade through `fetch`), optionally send
+ * one text message and wait for a reply that contains `expectReply` and/or matches
+ * `expectReplyMatches`, all within the timeout. The runbook's "is the sync heartbeat alive".
+ */
+import type { ProbeResult } from "../contract/probe";
+import { reveal, type ConfigEnv, type WebsocketMonitor } from "../config";
+import { compileRegex } from "./assertions";
+import { Deadline, TimeoutError } from "./deadline";
+import { redact } from "./http";
+
+const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}…` : text}'`;
+
+/** Checks one reply; null when it is the expected one. */
+export function judgeReply(spec: Pick<WebsocketMonitor, "expectReply" | "expectReplyMatches">, reply: string): string | null {
+  if (spec.expectReply !== undefined && !reply.includes(spec.expectReply)) return `reply lacks '${spec.expectReply}': got ${preview(reply)}`;
+  if (spec.expectReplyMatches !== undefined && !compileRegex(spec.expectReplyMatches).test(reply)) {
+    return `reply does not match /${spec.expectReplyMatches}/: got ${preview(reply)}`;
+  }
+  return null;
+}
+
+export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Promise<ProbeResult> {
+  const started = Date.now();
+  const checkedAt = new Date(started).toISOString();
+  const deadline = new Deadline(spec.timeout);
+  const secrets = Object.values(spec.headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
+  const down = (reason: string, statusCode?: number): ProbeResult => ({
+    status: "down",
+    latencyMs: Date.now() - started,
+    reason: redact(reason, secrets),
+    checkedAt,
+    ...(statusCode !== undefined && { statusCode }),
+  });
+  let socket: WebSocket | null = null;
+  try {
+    // 1. Upgrade. Workers open client WebSockets with fetch over http(s).
+    const url = new URL(spec.url);
+    url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+    const headers = new Headers({ "user-agent": "Vigil/0.1 (+synthetic check)", upgrade: "websocket" });
+    for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
+    const res = await deadline.race(fetch(url, { headers, signal: deadline.signal }), "waiting for the WebSocket upgrade");
+    if (res.status !== 101 || !res.webSocket) {
+      res.body?.cancel().catch(() => {});
+      return down(`expected a WebSocket upgrade (101), got ${res.status}`, res.status);
+    }
+    socket = res.webSocket;
+    const ws = socket;
+    // 2. Listen before accepting, so that no message or close is missed.
+    const waitForEvent = new Promise<{ reply: string } | { closed: string }>((resolve) => {
+      ws.addEventListener("message", (e) => resolve({ reply: typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer) }));
+      ws.addEventListener("close", (e) => resolve({ closed: `server closed the WebSocket (${e.code}${e.reason ? ` ${e.reason}` : ""})` }));
+      ws.addEventListener("error", () => resolve({ closed: "WebSocket error" }));
+    });
+    ws.accept();
+    const openedMs = Date.now() - started;
+    const expectsReply = spec.expectReply !== undefined || spec.expectReplyMatches !== undefined;
+    if (spec.send !== undefined) ws.send(spec.send);
+    if (!expectsReply) return { status: "up", latencyMs: openedMs, checkedAt, statusCode: 101 };
+    // 3. The reply.
+    const event = await deadline.race(waitForEvent, spec.send !== undefined ? "waiting for a reply to the message" : "waiting for a message");
+    if ("closed" in event) return down(`${event.closed} before replying`, 101);
+    const failed = judgeReply(spec, event.reply);
+    if (failed) return down(failed, 101);
+    return { status: "up", latencyMs: Date.now() - started, checkedAt, statusCode: 101 };
+  } catch (err) {
+    if (err instanceof TimeoutError) return down(err.message);
+    if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
+    return down(`WebSocket connection failed: ${(err as Error).message}`);
+  } finally {
+    deadline.clear();
+    try {
+      socket?.close(1000, "vigil probe done");
+    } catch {
+      // already closed
+    }
+  }
+}
