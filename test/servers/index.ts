@@ -10,4 +10,8 @@ export interface Spawned {
 
 export type SpawnFactory = (options: any) => Promise<Spawned>;
 
-export const spawnKinds: Record<string, SpawnFactory> = {};
+export const spawnKinds: Record<string, SpawnFactory> = {
+  tls: (o) => import("./tls").then((m) => m.spawnTls(o)),
+  "tcp-script": (o) => import("./tcp-script").then((m) => m.spawnTcpScript(o)),
+  "closed-port": () => import("./tcp-script").then((m) => m.spawnClosedPort()),
+};
