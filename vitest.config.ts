@@ -47,6 +47,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             include: ["test/agent/**/*.test.ts", "test/node/**/*.test.ts"],
+            globalSetup: [here("./test/agent/global-setup.ts")],
             environment: "node",
             testTimeout: 60_000,
             hookTimeout: 120_000,

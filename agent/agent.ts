@@ -63,7 +63,7 @@ export class Agent {
       o.log.redact(secret);
       spool = new Spool(o.config.stateDir, o.config.spool);
       await spool.open();
-      pusher = new Pusher({ url: worker.url, agentId: o.config.agent.id, secret, spool, log: o.log, timeoutMs: worker.timeout });
+      pusher = new Pusher({ url: worker.url, agentId: o.config.agent.id, secret, spool, log: o.log, timeoutMs: worker.timeout, backoffBaseMs: worker.retryMin, backoffMaxMs: worker.retryMax });
     }
     const agent = new Agent(o, spool, pusher);
     await agent.#remediator.load();

@@ -209,10 +209,15 @@ export const agentConfig = z
         secret: secretRef,
         /** Limit for one push. Default 10s. */
         timeout: duration.prefault("10s"),
+        /** Backoff after a failed push: from `retryMin`, doubling (with jitter) up to `retryMax`. Defaults 1s and 60s. */
+        retryMin: duration.prefault("1s"),
+        retryMax: duration.prefault("60s"),
       })
       .optional(),
     /** How often checks run and a report is pushed. Default 30s; 5s to 1d. */
-    interval: duration.prefault("30s"),
+    interval: duration
+      .pipe(z.number().min(5000, "must be at least 5s").max(86_400_000, "must be at most 1d"))
+      .prefault("30s"),
     /** seq, spool and remediation state. Default /var/lib/vigil-agent. */
     stateDir: z.string().min(1).default("/var/lib/vigil-agent"),
     docker: z
@@ -235,9 +240,6 @@ export const agentConfig = z
     checks: z.array(checkSpec).min(1),
   })
   .superRefine((cfg, ctx) => {
-    if (cfg.interval < 5000 || cfg.interval > 86_400_000) {
-      ctx.addIssue({ code: "custom", path: ["interval"], message: `must be between 5s and 1d, got ${cfg.interval} ms` });
-    }
     const seen = new Map<string, number>();
     cfg.checks.forEach((c, i) => {
       if (c.kind === "docker" && (c.container === undefined) === (c.label === undefined)) {

@@ -1,0 +1,138 @@
+/**
+ * `vigil-agent` — the host agent's command line.
+ *
+ *   vigil-agent run      [--config FILE] [--dry-run]   check every interval, push signed reports
+ *   vigil-agent once     [--config FILE] [--json]      one cycle, report on stdout, nothing sent
+ *   vigil-agent validate [--config FILE]               config errors with their paths
+ *
+ * The config is `--config`, else `VIGIL_AGENT_CONFIG`, else the first of ./agent.config.ts,
+ * ./agent.config.json, /etc/vigil-agent/agent.config.json.
+ *
+ * Exit codes: 0 ok; `once`: 1 warn, 2 critical, 3 unknown (the Nagios convention);
+ * 64 usage error; 78 invalid config (systemd does not restart on it).
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { Agent } from "./agent";
+import { type AgentConfig, ConfigError, checkId, loadConfig } from "./config";
+import { formatDuration } from "./duration";
+import { Logger, errorText } from "./log";
+import { AGENT_VERSION } from "./version";
+
+export const EXIT = { ok: 0, warn: 1, critical: 2, unknown: 3, usage: 64, config: 78 } as const;
+
+const USAGE = `vigil-agent ${AGENT_VERSION}
+usage:
+  vigil-agent run      [--config FILE] [--dry-run]
+  vigil-agent once     [--config FILE] [--json] [--dry-run]
+  vigil-agent validate [--config FILE]
+`;
+
+function defaultConfigPath(): string {
+  if (process.env.VIGIL_AGENT_CONFIG) return process.env.VIGIL_AGENT_CONFIG;
+  return ["agent.config.ts", "agent.config.json", "/etc/vigil-agent/agent.config.json"].find((p) => existsSync(p)) ?? "agent.config.json";
+}
+
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        json: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    });
+  } catch (e) {
+    err.write(`${(e as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    out.write(`${AGENT_VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = positionals[0];
+  if (values.help || !command || !["run", "once", "validate"].includes(command) || positionals.length > 1) {
+    (values.help ? out : err).write(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const file = values.config ?? defaultConfigPath();
+  let config: AgentConfig;
+  try {
+    config = await loadConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err.write(`${e.message}\n`);
+      return EXIT.config;
+    }
+    throw e;
+  }
+  const log = new Logger({ level: config.logLevel, write: (l) => err.write(l) });
+  const dryRun = values["dry-run"] === true || config.dryRun;
+
+  if (command === "validate") {
+    out.write(`${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`);
+    if (!config.worker) out.write("note: no worker configured; `run` needs one\n");
+    return EXIT.ok;
+  }
+
+  if (command === "once") {
+    // Nothing is sent, and nothing is restarted: remediation is always a dry run here.
+    const agent = await Agent.create({ config, log, push: false, dryRun: true });
+    try {
+      const report = await agent.cycle();
+      if (values.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        for (const c of report.checks) out.write(`${c.status.padEnd(8)} ${c.id.padEnd(36)} ${c.summary}\n`);
+        for (const r of report.remediations) out.write(`${r.outcome.padEnd(8)} ${r.check.padEnd(36)} ${r.detail ?? r.action}\n`);
+      }
+      const statuses = new Set(report.checks.map((c) => c.status));
+      return statuses.has("critical") ? EXIT.critical : statuses.has("warn") ? EXIT.warn : statuses.has("unknown") ? EXIT.unknown : EXIT.ok;
+    } finally {
+      await agent.stop(0);
+    }
+  }
+
+  // run
+  let agent: Agent;
+  try {
+    agent = await Agent.create({ config, log, dryRun });
+  } catch (e) {
+    log.error("cannot start", { error: errorText(e) });
+    return EXIT.config;
+  }
+  log.info("vigil-agent started", {
+    version: AGENT_VERSION,
+    agent: config.agent.id,
+    endpoint: agent.pusher?.endpoint,
+    intervalMs: config.interval,
+    checks: config.checks.length,
+    dryRun,
+    spooled: agent.spool?.size,
+    seq: agent.spool?.lastSeq,
+  });
+  const stop = (signal: string) => {
+    log.info("stopping", { signal });
+    void agent.stop(2000);
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  await agent.run();
+  log.info("stopped", { spooled: agent.spool?.size });
+  return EXIT.ok;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`vigil-agent: ${errorText(e)}\n`);
+    process.exitCode = 1;
+  },
+);
