@@ -1,0 +1,100 @@
+/**
+ * Escalation policies, services and their dependencies, silences' and maintenance windows'
+ * config shapes. The runbook's rules are conditions, not only timers:
+ * L1 → L2 after 3 failed recoveries, a data-loss risk or a suspected breach;
+ * L2 → L3 after 30 minutes of outage, a failed database recovery, or several containers failing.
+ */
+import { z } from "zod";
+import { id } from "./common";
+import { duration } from "./duration";
+
+/** Manual flags set through the API; each may be a condition. */
+export const incidentFlag = z.enum(["data-loss-risk", "security"]);
+export type IncidentFlag = z.infer<typeof incidentFlag>;
+
+/** A check id: a monitor id, `agent:<agent>:<check>`, `agent:<agent>:heartbeat` or `ping:<job>`. */
+const checkId = z.string().min(1).max(200);
+
+/** Any one condition escalates at once. */
+export const escalationCondition = z.union([
+  z.strictObject({
+    /** Failed automatic recoveries reported during this incident ≥ n (optionally of checks starting with `check`). */
+    failedRecoveries: z.number().int().min(1),
+    check: checkId.optional(),
+  }),
+  z.strictObject({ /** The incident has been open this long. */ outageFor: duration({ min: "1s", max: "30d" }) }),
+  z.strictObject({
+    /** Members down at the same time ≥ n (optionally only of one kind, e.g. `docker`). */
+    failingMembers: z.number().int().min(1),
+    kind: z.string().min(1).max(40).optional(),
+  }),
+  z.strictObject({ /** This check (or checks starting with it, when it ends with `*`) is down. */ checkDown: checkId }),
+  z.strictObject({ /** A person set this flag on the incident. */ flag: incidentFlag }),
+]);
+export type EscalationCondition = z.infer<typeof escalationCondition>;
+
+export const policyLevel = z.strictObject({
+  /** Channel ids notified at this level. */
+  channels: z.array(id).min(1),
+  /** Escalate to this level this long after the previous level was notified (unacknowledged). */
+  after: duration({ min: "0s", max: "7d" }).optional(),
+  /** Escalate to this level at once when any of these holds. */
+  when: z.array(escalationCondition).default([]),
+});
+export type PolicyLevel = z.infer<typeof policyLevel>;
+
+export const policySpec = z.strictObject({
+  id,
+  levels: z.array(policyLevel).min(1).max(10),
+  /** Wait this long after an incident opens before the first page, so causes and effects
+   *  arriving together are grouped and dependency inhibition can see the root cause. */
+  groupWait: duration({ min: "0s", max: "10m" }).prefault("10s"),
+  /** Re-notify the current level this often until someone acknowledges. */
+  repeat: duration({ min: "1m", max: "7d" }).optional(),
+  /** A check failing again this soon after the incident resolved reopens the same incident. */
+  reopenWithin: duration({ min: "0s", max: "1d" }).prefault("5m"),
+  /** More than `changes` state changes of one check within `window` mark it flapping. */
+  flapping: z
+    .strictObject({
+      changes: z.number().int().min(2).max(100).default(5),
+      window: duration({ min: "10s", max: "1d" }).prefault("10m"),
+    })
+    .prefault({}),
+});
+export type PolicySpec = z.infer<typeof policySpec>;
+
+export const serviceSpec = z.strictObject({
+  id,
+  name: z.string().min(1).max(120),
+  /** Escalation policy id. */
+  policy: id,
+  description: z.string().max(500).optional(),
+  /** Services this one needs (the app depends on its database): while one of them is down,
+   *  this service's incident is suppressed and only the root cause pages. */
+  dependsOn: z.array(id).default([]),
+});
+export type ServiceSpec = z.infer<typeof serviceSpec>;
+
+/** A recurring or one-off maintenance window: no pages for its services while it lasts. */
+export const maintenanceSpec = z
+  .strictObject({
+    id,
+    services: z.array(id).min(1),
+    title: z.string().min(1).max(200),
+    /** One-off: ISO start and end. */
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).optional(),
+    /** Recurring: a 5-field cron expression for the start, in `timezone`, and a duration. */
+    cron: z.string().optional(),
+    duration: duration({ min: "1m", max: "7d" }).optional(),
+    timezone: z.string().optional(),
+  })
+  .superRefine((m, ctx) => {
+    const oneOff = m.start !== undefined || m.end !== undefined;
+    const recurring = m.cron !== undefined || m.duration !== undefined;
+    if (oneOff === recurring) ctx.addIssue({ code: "custom", message: "give either start and end (one-off) or cron and duration (recurring)" });
+    if (oneOff && (!m.start || !m.end)) ctx.addIssue({ code: "custom", path: [m.start ? "end" : "start"], message: "a one-off window needs both start and end" });
+    if (oneOff && m.start && m.end && Date.parse(m.end) <= Date.parse(m.start)) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
+    if (recurring && (!m.cron || !m.duration)) ctx.addIssue({ code: "custom", path: [m.cron ? "duration" : "cron"], message: "a recurring window needs both cron and duration" });
+  });
+export type MaintenanceSpec = z.infer<typeof maintenanceSpec>;
