@@ -4,13 +4,15 @@
  * the references between them.
  */
 import { z } from "zod";
-import { channelSpec } from "./channels";
+import { channelSpec, channelUseIssues } from "./channels";
+import { digestSpec } from "./digest";
 import { httpUrl, id } from "./common";
 import { monitorSpec } from "./monitors";
 import { agentSpec } from "./agents";
 import { jobSpec } from "./heartbeats";
 
 export * from "./channels";
+export * from "./digest";
 export * from "./common";
 export * from "./monitors";
 export * from "./agents";
@@ -68,6 +70,8 @@ export const configSchema = z
     jobs: z.array(jobSpec).default([]),
     channels: z.array(channelSpec).default([]),
     policies: z.array(policySpec).default([]),
+    /** The daily digest (optional). */
+    digest: digestSpec.optional(),
     statusPage: statusPageSpec.default({ title: "Status" }),
   })
   // Cross references are checked even when other fields failed, so one run shows every
@@ -110,6 +114,7 @@ export const configSchema = z
           if (Array.isArray(l?.channels)) l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k]));
         });
       });
+      for (const issue of channelUseIssues(raw)) ctx.addIssue({ code: "custom", ...issue });
       const page = raw.statusPage as { services?: unknown } | undefined;
       if (Array.isArray(page?.services)) page.services.forEach((s, i) => known(services, "service", s, ["statusPage", "services", i]));
     },
