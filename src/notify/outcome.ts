@@ -20,18 +20,47 @@ export function classifyHttp(res: Response): DeliveryOutcome {
 /** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  // Some providers (Discord) send fractional seconds; round up.
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value.trim()));
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
+/** Delivery budget, written once for every channel. */
+export const DELIVERY = {
+  /** Attempts before a notification is dead-lettered (the queue's `max_retries` is a higher backstop). */
+  maxAttempts: 15,
+  /** First retry delay ceiling, seconds; doubles per attempt. */
+  baseSeconds: 5,
+  /** Largest delay between two attempts, seconds. */
+  capSeconds: 600,
+  /** Largest `Retry-After` honoured, seconds (Cloudflare Queues allow at most 12 h). */
+  maxRetryAfterSeconds: 43_200,
+} as const;
+
 /**
- * Exponential backoff with full jitter: attempt 1 → up to 2 s, 2 → 4 s, … capped at 10 min.
- * `random` is passed in so the schedule is testable.
+ * Exponential backoff with "equal" jitter: attempt 1 → 2.5–5 s, 2 → 5–10 s, … capped at 5–10 min.
+ * Half the ceiling is fixed so the retry budget always spans a real outage (with full jitter a
+ * run of small random numbers could spend all 15 attempts in a minute); the other half is
+ * random so many failed deliveries do not retry in lockstep. With the defaults the budget
+ * spans at least ~45 minutes before a dead letter. `random` is passed in so it is testable.
  */
 export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(600, 2 ** Math.min(attempt, 10));
-  return Math.max(1, Math.round(ceiling * random()));
+  const ceiling = Math.min(DELIVERY.capSeconds, DELIVERY.baseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 20)));
+  return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random()));
+}
+
+/** The delay before the next attempt: the receiver's `Retry-After` wins, within bounds. */
+export function retryDelaySeconds(outcome: { retryAfterSeconds?: number }, attempt: number, random: () => number = Math.random): number {
+  if (outcome.retryAfterSeconds !== undefined) return Math.min(DELIVERY.maxRetryAfterSeconds, Math.max(0, Math.ceil(outcome.retryAfterSeconds)));
+  return backoffSeconds(attempt, random);
+}
+
+/** Replaces every occurrence of the given secret values (tokens, keys, secret URLs) with `…`. */
+export function redactSecrets(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("…");
+  return out;
 }
 
 /** Removes anything that looks like a URL's secret parts (path, query) from an error message. */

@@ -1,0 +1,152 @@
+/**
+ * What every template says, decided once: the incident read back from an event, its title
+ * ("[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed"), local times and spans.
+ * Pure; the channel templates only lay these out.
+ */
+import type { IncidentFacts } from "./event";
+import type { IncidentEventType, WebhookEvent } from "./message";
+import { INCIDENT_EVENT_TYPES } from "./message";
+
+/** What templates need besides the event: from the config at send time. */
+export interface RenderContext {
+  /** IANA time zone for times shown to people. */
+  timezone: string;
+}
+
+export interface IncidentView {
+  type: IncidentEventType;
+  /** When the event happened (ms). */
+  at: number;
+  id: string;
+  level: number;
+  title: string;
+  serviceId: string;
+  serviceName: string;
+  openedAt: number;
+  resolvedAt: number | null;
+  members: { check: string; status: string; reason: string | null; since: number | null }[];
+  url?: string;
+  acknowledgeUrl?: string;
+  facts: IncidentFacts;
+}
+
+const ms = (iso: unknown): number | null => (typeof iso === "string" ? Date.parse(iso) : null);
+
+/** Reads an incident event back; throws naming the field when the payload is not one. */
+export function incidentView(event: WebhookEvent): IncidentView {
+  if (!(INCIDENT_EVENT_TYPES as readonly string[]).includes(event.type)) throw new Error(`event type "${event.type}" is not an incident event`);
+  const inc = event.data.incident as Record<string, any> | undefined;
+  if (!inc || typeof inc !== "object") throw new Error("event data.incident: expected an object");
+  for (const f of ["id", "title", "openedAt"] as const) if (typeof inc[f] !== "string") throw new Error(`event data.incident.${f}: expected a string`);
+  return {
+    type: event.type as IncidentEventType,
+    at: Date.parse(event.timestamp),
+    id: inc.id,
+    level: Number(inc.level) || 1,
+    title: inc.title,
+    serviceId: inc.service?.id ?? "",
+    serviceName: inc.service?.name ?? inc.service?.id ?? "",
+    openedAt: ms(inc.openedAt)!,
+    resolvedAt: ms(inc.resolvedAt),
+    members: (Array.isArray(inc.members) ? inc.members : []).map((m: any) => ({ check: String(m.check), status: String(m.status), reason: m.reason ?? null, since: ms(m.since) })),
+    ...(typeof inc.url === "string" && { url: inc.url }),
+    ...(typeof inc.acknowledgeUrl === "string" && { acknowledgeUrl: inc.acknowledgeUrl }),
+    facts: (inc.facts as IncidentFacts | undefined) ?? {},
+  };
+}
+
+/** `12 min`, `2 h 5 min`, `3 d 4 h`; under a minute `<1 min`. */
+export function formatSpan(durationMs: number): string {
+  const minutes = Math.floor(Math.max(0, durationMs) / 60_000);
+  if (minutes < 1) return "<1 min";
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function parts(t: number, timeZone: string): Record<string, string> {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    formatters.set(timeZone, f);
+  }
+  return Object.fromEntries(f.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+}
+
+/** Offset of `timeZone` from UTC at `t`, in minutes. */
+export function zoneOffsetMinutes(t: number, timeZone: string): number {
+  const p = parts(t, timeZone);
+  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return Math.round((asUtc - Math.floor(t / 1000) * 1000) / 60_000);
+}
+
+/** The local calendar date at `t`: `2026-11-22`. */
+export function localDate(t: number, timeZone: string): string {
+  const p = parts(t, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** `2026-11-22 23:05 UTC+9` (`UTC+5:30`, `UTC`): the same bytes on every runtime. */
+export function formatLocalTime(t: number, timeZone: string): string {
+  const p = parts(t, timeZone);
+  const off = zoneOffsetMinutes(t, timeZone);
+  const sign = off < 0 ? "-" : "+";
+  const abs = Math.abs(off);
+  const zone = off === 0 ? "UTC" : `UTC${sign}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, "0")}` : ""}`;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${zone}`;
+}
+
+function subjectOf(v: IncidentView): { subject: string; verb: string } {
+  const affected = v.members.filter((m) => m.status === "down");
+  const degraded = v.members.filter((m) => m.status === "degraded");
+  const list = affected.length > 0 ? affected : degraded.length > 0 ? degraded : v.members;
+  const verb = affected.length > 0 || list.length === 0 ? "down" : list === degraded ? "degraded" : "down";
+  const names = list.map((m) => m.check);
+  const subject = v.facts.subject ?? (names.length === 0 ? v.title : names.length <= 2 ? names.join(" and ") : `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`);
+  return { subject, verb };
+}
+
+/**
+ * The one-line title every channel leads with:
+ * - opened / escalated / repeated: `[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed`
+ * - flapping: `[L1] SafeWork: api-health flapping — 6 changes in 10 min`
+ * - acknowledged: `[L2 ACK] SafeWork: PostgreSQL down for 12 min, acknowledged by kim`
+ * - resolved: `[RESOLVED] SafeWork: PostgreSQL recovered after 14 min`
+ */
+export function incidentHeadline(v: IncidentView): string {
+  const { subject, verb } = subjectOf(v);
+  const service = v.serviceName ? `${v.serviceName}: ` : "";
+  if (v.type === "incident.resolved") return `[RESOLVED] ${service}${subject} recovered after ${formatSpan((v.resolvedAt ?? v.at) - v.openedAt)}`;
+  const lasting = v.at - v.openedAt >= 60_000 ? `${verb} for ${formatSpan(v.at - v.openedAt)}` : verb;
+  const n = v.facts.failedRecoveries ?? 0;
+  const recoveries = n > 0 ? `, ${n} ${n === 1 ? "recovery" : "recoveries"} failed` : "";
+  if (v.type === "check.flapping") return `[L${v.level}] ${service}${subject} flapping${v.facts.reason ? ` — ${v.facts.reason}` : ""}`;
+  if (v.type === "incident.acknowledged") return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}`;
+  const repeat = v.type === "incident.repeated" ? " (reminder)" : "";
+  return `[L${v.level}] ${service}${subject} ${lasting}${recoveries}${repeat}`;
+}
+
+/** One line per member: `postgres — down since 2026-11-22 23:00 UTC+9: connection refused`. */
+export function memberLines(v: IncidentView, ctx: RenderContext): string[] {
+  return v.members.map((m) => {
+    const since = m.since === null ? "" : ` since ${formatLocalTime(m.since, ctx.timezone)}`;
+    return `${m.check} — ${m.status}${since}${m.reason ? `: ${m.reason}` : ""}`;
+  });
+}
+
+/** Short status word for the incident after this event. */
+export function statusWord(v: IncidentView): string {
+  switch (v.type) {
+    case "incident.resolved":
+      return "Resolved";
+    case "incident.acknowledged":
+      return "Acknowledged";
+    case "incident.escalated":
+      return "Escalated";
+    default:
+      return "Open";
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one place a notification goes over HTTP: hard timeout, the provider's answer classified
+ * (`ok | retryable | permanent`), a short excerpt of an error answer kept for the delivery log,
+ * and every secret (URL, token, key) redacted from anything that is logged.
+ */
+import { formatDuration } from "../config";
+import { classifyHttp, redactSecrets, redactUrls, type DeliveryOutcome } from "./outcome";
+
+/** A fully built request: what the pure payload builders return and the tests compare byte for byte. */
+export interface HttpRequest {
+  method: "POST" | "PATCH";
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface DeliverOptions {
+  /** Per-attempt timeout, ms. */
+  timeout: number;
+  /** Values that must never appear in an error (the secret URL, token, key). */
+  secrets: readonly string[];
+  /** Provider-specific reading of an answer; return undefined to use the generic classification. */
+  classify?: (status: number, body: string) => DeliveryOutcome | undefined;
+}
+
+const ERROR_EXCERPT = 200;
+
+export async function deliverHttp(req: HttpRequest, opts: DeliverOptions): Promise<DeliveryOutcome> {
+  const clean = (text: string) => redactUrls(redactSecrets(text, opts.secrets));
+  let res: Response;
+  try {
+    res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(opts.timeout) });
+  } catch (err) {
+    const e = err as Error;
+    const why = e.name === "TimeoutError" ? `no answer within ${formatDuration(opts.timeout)}` : clean(`${e.name}: ${e.message}`);
+    return { kind: "retryable", error: why };
+  }
+  const ok = res.status >= 200 && res.status < 300;
+  let text = "";
+  try {
+    text = ok && !opts.classify ? (await res.body?.cancel(), "") : (await res.text()).slice(0, 2_000);
+  } catch {
+    // A body cut short does not change the status.
+  }
+  const outcome = opts.classify?.(res.status, text) ?? classifyHttp(res);
+  if (outcome.kind === "ok") return outcome;
+  const excerpt = text.trim().replace(/\s+/g, " ").slice(0, ERROR_EXCERPT);
+  return { ...outcome, error: clean(excerpt ? `${outcome.error}: ${excerpt}` : outcome.error) };
+}
+
+/** Basic auth header value (RFC 7617). */
+export function basicAuth(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return `Basic ${btoa(bin)}`;
+}

@@ -1,0 +1,67 @@
+/**
+ * PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/overview/):
+ * `POST /v2/enqueue` with `{ routing_key, event_action, dedup_key, payload, links, client, client_url }`.
+ * `dedup_key` is the incident id, so opened → trigger, escalated / reminder → trigger again (the
+ * same alert is updated, not duplicated), acknowledged → acknowledge, resolved → resolve.
+ * Answers `202 { status: "success", dedup_key }`; `400` is a malformed event (permanent);
+ * `429` and `5xx` are retried.
+ */
+import { reveal, type PagerdutyChannel } from "../config";
+import type { SendContext } from "./channels";
+import { formatLocalTime, incidentHeadline, incidentView, memberLines, type RenderContext } from "./content";
+import { deliverHttp, type HttpRequest } from "./http";
+import type { WebhookEvent } from "./message";
+import type { DeliveryOutcome } from "./outcome";
+
+export type PagerdutyAction = "trigger" | "acknowledge" | "resolve";
+
+export function pagerdutyAction(eventType: string): PagerdutyAction {
+  if (eventType === "incident.acknowledged") return "acknowledge";
+  if (eventType === "incident.resolved") return "resolve";
+  return "trigger";
+}
+
+/** The Events v2 body for one incident event. Pure; the routing key is the only secret in it. */
+export function pagerdutyEvent(channel: Pick<PagerdutyChannel, "severities">, routingKey: string, event: WebhookEvent, ctx: RenderContext): Record<string, unknown> {
+  const v = incidentView(event);
+  const action = pagerdutyAction(v.type);
+  const base = { routing_key: routingKey, event_action: action, dedup_key: v.id };
+  if (action !== "trigger") return base;
+  const severity = channel.severities[Math.min(v.level, channel.severities.length) - 1];
+  const links = [
+    ...(v.url ? [{ href: v.url, text: "View incident" }] : []),
+    ...(v.acknowledgeUrl ? [{ href: v.acknowledgeUrl, text: "Acknowledge in Vigil" }] : []),
+  ];
+  return {
+    ...base,
+    payload: {
+      summary: incidentHeadline(v).slice(0, 1024),
+      source: v.serviceId,
+      severity,
+      timestamp: new Date(v.openedAt).toISOString(),
+      component: v.members.find((m) => m.status === "down")?.check ?? v.members[0]?.check ?? v.serviceId,
+      group: v.serviceId,
+      class: v.type,
+      custom_details: {
+        level: v.level,
+        service: v.serviceName,
+        opened: formatLocalTime(v.openedAt, ctx.timezone),
+        members: memberLines(v, ctx),
+        ...(v.facts.failedRecoveries !== undefined && { failed_recoveries: v.facts.failedRecoveries }),
+        ...(v.facts.reason && { reason: v.facts.reason }),
+      },
+    },
+    client: "Vigil",
+    ...(v.url && { client_url: v.url }),
+    ...(links.length > 0 && { links }),
+  };
+}
+
+export function buildPagerdutyRequest(channel: PagerdutyChannel, routingKey: string, event: WebhookEvent, ctx: RenderContext): HttpRequest {
+  return { method: "POST", url: channel.url, headers: { "content-type": "application/json" }, body: JSON.stringify(pagerdutyEvent(channel, routingKey, event, ctx)) };
+}
+
+export async function sendPagerduty(channel: PagerdutyChannel, ctx: SendContext): Promise<DeliveryOutcome> {
+  const key = reveal(channel.routingKey, ctx.env);
+  return deliverHttp(buildPagerdutyRequest(channel, key, ctx.message.event, ctx.render), { timeout: channel.timeout, secrets: [key] });
+}
