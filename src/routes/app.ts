@@ -11,6 +11,7 @@ import { bearerAuth } from "./auth";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
 import { jobAdminRoutes, pingRoutes } from "./ping";
+import { probeRoutes } from "./probe";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -81,6 +82,7 @@ export function createApp() {
 
   admin.route("/", agentAdminRoutes());
   admin.route("/", jobAdminRoutes());
+  admin.route("/", probeRoutes());
   app.route("/v1", admin);
 
   app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
