@@ -1,0 +1,104 @@
+/**
+ * Spawn kind "http-lab": an HTTP server with the behaviours the HTTP probe must survive.
+ *
+ * - `/slow-headers?ms=N`: headers after N ms.
+ * - `/hanging-body`: headers and a first chunk at once, then the body never ends.
+ * - `/big?mib=N`: an N MiB body (default 5), written with backpressure; `/stats` says how
+ *   many bytes went out and whether the client hung up early.
+ * - `/loop/a` ⇄ `/loop/b`: a redirect loop; `/chain/N`: N redirects, then 200 "arrived".
+ * - `/to-other-origin`: 302 to the same server under `localhost` (another origin) `/echo`.
+ * - `/redirect/:code`: that redirect code to `/echo`.
+ * - `/health` and `/health/db-down`: a JSON health document; `/not-json`: HTML.
+ * - `/status/:code`: that status; `/echo`: method, headers and body as JSON.
+ */
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Spawned } from "./index";
+
+const health = (db: string) => ({
+  status: "UP",
+  version: "1.4.2",
+  db: { status: db, connections: 12, latencyMs: 3.5 },
+  queue: { depth: 7 },
+  regions: ["icn", "nrt"],
+  maintenance: false,
+  note: null,
+});
+
+export async function spawnHttpLab(): Promise<Spawned> {
+  const stats = { bigBytesWritten: 0, bigClientClosedEarly: false, hits: {} as Record<string, number> };
+  const sockets = new Set<Socket>();
+  const json = (res: ServerResponse, value: unknown, status = 200, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(JSON.stringify(value));
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://lab");
+    const path = url.pathname;
+    stats.hits[path] = (stats.hits[path] ?? 0) + 1;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const port = (server.address() as AddressInfo).port;
+      let m: RegExpExecArray | null;
+      if (path === "/slow-headers") {
+        setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("ok healthy"), Number(url.searchParams.get("ms") ?? 5000));
+      } else if (path === "/hanging-body") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("status: healthy, more follows");
+      } else if (path === "/big") {
+        const total = Number(url.searchParams.get("mib") ?? 5) * 1024 * 1024;
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        res.writeHead(200, { "content-type": "text/plain", "content-length": String(total) });
+        res.on("close", () => (stats.bigClientClosedEarly = stats.bigBytesWritten < total || !res.writableFinished));
+        const pump = () => {
+          while (stats.bigBytesWritten < total) {
+            const n = Math.min(chunk.byteLength, total - stats.bigBytesWritten);
+            stats.bigBytesWritten += n;
+            if (!res.write(n === chunk.byteLength ? chunk : chunk.subarray(0, n))) return void res.once("drain", pump);
+          }
+          res.end("");
+        };
+        stats.bigBytesWritten = 0;
+        pump();
+      } else if (path === "/loop/a" || path === "/loop/b") {
+        res.writeHead(302, { location: path === "/loop/a" ? "/loop/b" : "/loop/a" }).end();
+      } else if ((m = /^\/chain\/(\d+)$/.exec(path))) {
+        const n = Number(m[1]);
+        if (n === 0) res.writeHead(200, { "content-type": "text/plain" }).end("arrived");
+        else res.writeHead(302, { location: `/chain/${n - 1}` }).end();
+      } else if (path === "/to-other-origin") {
+        res.writeHead(302, { location: `http://localhost:${port}/echo` }).end();
+      } else if ((m = /^\/redirect\/(\d{3})$/.exec(path))) {
+        res.writeHead(Number(m[1]), { location: "/echo" }).end();
+      } else if (path === "/health") {
+        json(res, health("up"), 200, { "cache-control": "no-store", "x-service-version": "1.4.2" });
+      } else if (path === "/health/db-down") {
+        json(res, health("down"), 200);
+      } else if (path === "/not-json") {
+        res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Welcome to nginx!</body></html>");
+      } else if ((m = /^\/status\/(\d{3})$/.exec(path))) {
+        res.writeHead(Number(m[1]), { "content-type": "text/plain" }).end(`status ${m[1]}`);
+      } else if (path === "/echo") {
+        json(res, { method: req.method, path: req.url, headers: req.headers, body });
+      } else if (path === "/stats") {
+        json(res, stats);
+      } else {
+        res.writeHead(404).end("no such lab route");
+      }
+    });
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    info: { port: (server.address() as AddressInfo).port },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
