@@ -2,7 +2,7 @@
  * Auto-recovery, opt-in per check: restart a container (the only allow-listed action) when the
  * check is failing, at most once per cooldown and at most `maxAttempts` times; then give up
  * and say so in the report, so the worker escalates (runbook: "level 2 after three failed
- * automatic recoveries"). The counters reset when the check is `ok` again, and they are kept
+ * automatic recoveries"). The counters reset when the check is `ok` after the cooldown, and they are kept
  * on disk so an agent restart does not reset a cooldown.
  *
  * `decide` is pure; `Remediator` does the I/O.
@@ -44,7 +44,12 @@ export function cooldownFor(kind: CheckSpec["kind"], rule: RemediateSpec, oomKil
 
 /** Pure: what to do about one check this cycle. */
 export function decide(rule: RemediateSpec, state: RuleState, status: CheckStatus, cooldownMs: number, now: number): Decision {
-  if (status === "ok") return { kind: "none", state: FRESH };
+  if (status === "ok") {
+    // Recovered only when still ok once the cooldown has passed: a crash loop that is briefly
+    // up right after a restart must not reset the attempt count.
+    const settled = state.lastAt === null || now - state.lastAt >= state.cooldownMs;
+    return { kind: "none", state: settled ? FRESH : state };
+  }
   const triggered = status === "critical" || (rule.on === "warn" && status === "warn");
   if (!triggered || state.gaveUp) return { kind: "none", state };
   if (state.lastAt !== null && now - state.lastAt < state.cooldownMs) {
