@@ -1,0 +1,140 @@
+/**
+ * The PostgreSQL check against the machine's real server: connections held until near
+ * max_connections (warn, then critical), a long transaction and a long query named by pid,
+ * pg_stat_statements when present, an unreachable server.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { parseConfig } from "../../agent/config";
+import { judgePostgres } from "../../agent/checks/postgres";
+import { runChecks } from "../../agent/cycle";
+import { DockerClient } from "../../agent/docker-api";
+import { PG_URL, describeWith, tcpReachable } from "./services";
+
+const u = new URL(PG_URL);
+const reachable = await tcpReachable(u.hostname, Number(u.port || 5432));
+const describePg = describeWith("PostgreSQL", reachable ? "" : `nothing listens on ${u.host}`);
+
+async function check(spec: Record<string, unknown>) {
+  const config = parseConfig({ agent: { id: "pg-test" }, checks: [{ kind: "postgres", url: PG_URL, ...spec }] });
+  const docker = new DockerClient({ socketPath: "/nonexistent" });
+  const [r] = await runChecks(config.checks, docker, new Map());
+  await docker.close();
+  return r!.result;
+}
+
+async function client(url = PG_URL): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: "vigil-agent-test" });
+  c.on("error", () => undefined);
+  await c.connect();
+  return c;
+}
+
+describePg("postgres check on the real server", () => {
+  let admin: pg.Client;
+  let maxConnections = 0;
+  beforeAll(async () => {
+    admin = await client();
+    maxConnections = Number((await admin.query("SHOW max_connections")).rows[0].max_connections);
+  });
+  afterAll(async () => {
+    await admin.end();
+  });
+
+  async function inUse(): Promise<number> {
+    const r = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'");
+    return r.rows[0].n as number;
+  }
+
+  it("is ok on a quiet server and reports the pg_isready moment and connections", async () => {
+    const r = await check({});
+    expect(r.status).toBe("ok");
+    expect(r.metrics).toMatchObject({ up: 1, maxConnections, replica: 0 });
+    expect(r.metrics!.latencyMs).toBeGreaterThan(0);
+    expect(r.summary).toMatch(/SELECT 1 in .* ms; \d+\/\d+ connections/);
+  });
+
+  it("warns, then goes critical, as held connections approach max_connections (runbook defaults 80 % / 95 %)", async () => {
+    const held: pg.Client[] = [];
+    try {
+      // The check's own connection counts too: hold one fewer than the target.
+      const fill = async (targetPct: number) => {
+        const want = Math.ceil((maxConnections * targetPct) / 100) - 1 - (await inUse());
+        const opened = await Promise.all(Array.from({ length: Math.max(0, want) }, () => client()));
+        held.push(...opened);
+      };
+      await fill(82);
+      const warn = await check({});
+      expect(warn.status).toBe("warn");
+      expect(warn.summary).toMatch(/^conn warn: /);
+      expect(warn.metrics!.connectionsPct).toBeGreaterThanOrEqual(80);
+      await fill(96);
+      const critical = await check({});
+      expect(critical.status).toBe("critical");
+      expect(critical.metrics!.connectionsPct).toBeGreaterThanOrEqual(95);
+    } finally {
+      await Promise.all(held.map((c) => c.end().catch(() => undefined)));
+    }
+    expect((await check({})).status).toBe("ok");
+  }, 60_000);
+
+  it("names the oldest open transaction and the longest running query", async () => {
+    const tx = await client();
+    const slow = await client();
+    try {
+      await tx.query("BEGIN");
+      await tx.query("SELECT txid_current()"); // the transaction now holds an xid: idle in transaction
+      const sleeping = slow.query("SELECT pg_sleep(4)").catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1500));
+      const r = await check({ transactionWarn: "1s", transactionCritical: "1h", longQueryWarn: "1s", longQueryCritical: "1h" });
+      expect(r.status).toBe("warn");
+      expect(r.summary).toMatch(/query warn, xact warn/);
+      expect(r.summary).toContain(`longest query`);
+      expect(r.summary).toContain(`(pid ${slow.processID})`);
+      expect(r.metrics!.oldestTransactionSeconds).toBeGreaterThanOrEqual(1.4);
+      expect(r.metrics!.longestQuerySeconds).toBeGreaterThanOrEqual(1.4);
+      const crit = await check({ transactionWarn: "100ms", transactionCritical: "1s" });
+      expect(crit.status).toBe("critical");
+      await sleeping;
+    } finally {
+      await tx.query("ROLLBACK").catch(() => undefined);
+      await Promise.all([tx.end(), slow.end()]);
+    }
+  }, 30_000);
+
+  it("copes with pg_stat_statements installed but not preloaded, and lists the slowest when it is", async () => {
+    const preload = String((await admin.query("SHOW shared_preload_libraries")).rows[0].shared_preload_libraries);
+    const db = `vigil_agent_pss_${process.pid}`;
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.query(`CREATE DATABASE ${db}`);
+    try {
+      const url = new URL(PG_URL);
+      url.pathname = `/${db}`;
+      const c = await client(url.href);
+      await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      await c.end();
+      const r = await check({ url: url.href });
+      expect(r.status).toBe("ok");
+      if (preload.includes("pg_stat_statements")) expect(r.metrics!.slowestMeanMs).toBeGreaterThan(0);
+      else expect(r.metrics!.slowestMeanMs).toBeUndefined();
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    }
+  });
+
+  it("an unreachable server is critical", async () => {
+    const r = await check({ url: "postgres://postgres@127.0.0.1:1/test", timeout: "2s" });
+    expect(r.status).toBe("critical");
+    expect(r.summary).toMatch(/^cannot query PostgreSQL: .*ECONNREFUSED/);
+    expect(r.metrics).toEqual({ up: 0 });
+  });
+});
+
+it("judges replication lag on a replica (no replica on this machine: pure judgement)", () => {
+  const spec = parseConfig({ agent: { id: "x" }, checks: [{ kind: "postgres", url: PG_URL }] }).checks[0] as Parameters<typeof judgePostgres>[0];
+  const base = { latencyMs: 2, maxConnections: 100, connections: 5, activeConnections: 1, longestQuerySeconds: 0, longestQueryPid: null, oldestTransactionSeconds: 0, oldestTransactionPid: null, slowest: null };
+  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 5 }).status).toBe("ok");
+  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 45 }).status).toBe("warn");
+  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 400 }).status).toBe("critical");
+  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: null }).status).toBe("unknown");
+});
