@@ -97,7 +97,8 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
     retryStrategy: () => null, // one attempt per run; the next run is the retry
     connectionName: "vigil-agent",
   });
-  redis.on("error", () => undefined); // reported through the rejected promise below
+  let lastError: unknown;
+  redis.on("error", (e: unknown) => (lastError = e)); // the socket's own error beats ioredis' "Connection is closed."
   const abort = () => redis.disconnect();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
@@ -134,7 +135,8 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
       }),
     ];
   } catch (err) {
-    return [{ status: "critical", summary: `cannot query Redis: ${errorText(err)}`.slice(0, 1000), metrics: { up: 0 } }];
+    const cause = lastError && /connection is closed/i.test(errorText(err)) ? lastError : err;
+    return [{ status: "critical", summary: `cannot query Redis: ${errorText(cause)}`.slice(0, 1000), metrics: { up: 0 } }];
   } finally {
     ctx.signal.removeEventListener("abort", abort);
     redis.disconnect();

@@ -8,6 +8,7 @@ import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
 import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
+import { deliveryRoutes } from "./deliveries";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
 import { jobAdminRoutes, pingRoutes } from "./ping";
@@ -83,6 +84,7 @@ export function createApp() {
   admin.route("/", agentAdminRoutes());
   admin.route("/", jobAdminRoutes());
   admin.route("/", probeRoutes());
+  admin.route("/deliveries", deliveryRoutes());
   app.route("/v1", admin);
 
   app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
