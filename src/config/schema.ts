@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { channelSpec, channelUseIssues } from "./channels";
 import { digestSpec } from "./digest";
-import { httpUrl, id } from "./common";
+import { httpUrl, id, secretRef } from "./common";
 import { monitorSpec } from "./monitors";
 import { agentSpec } from "./agents";
 import { jobSpec } from "./heartbeats";
@@ -44,6 +44,11 @@ export const statusPageSpec = z.strictObject({
   title: z.string().min(1).max(120).default("Status"),
   /** Service ids shown, in order. Default: all. */
   services: z.array(id).optional(),
+  /**
+   * Makes the page private: the page, `/status.json`, badges and the feed then need this
+   * token (`?token=`, a Bearer header, or the cookie the page sets). Default: public.
+   */
+  token: secretRef.optional(),
 });
 
 export const configSchema = z

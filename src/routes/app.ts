@@ -13,6 +13,7 @@ import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
 import { jobAdminRoutes, pingRoutes } from "./ping";
 import { probeRoutes } from "./probe";
+import { statusRoutes } from "./status";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -42,6 +43,8 @@ export function createApp() {
   // API so its bearer middleware never sees them.
   app.route("/", ingestRoutes());
   app.route("/", pingRoutes());
+  // Status page, status.json, badges, feed, /metrics (own token), /openapi.json.
+  app.route("/", statusRoutes());
 
   const admin = new Hono<App>();
   admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));

@@ -1,0 +1,116 @@
+/**
+ * `GET /feed.atom`: an Atom feed (RFC 4287) of incidents, newest first — one entry per
+ * incident, updated whenever its public timeline moves (opened, checks added or recovered,
+ * acknowledged, resolved). Feed readers re-show an entry when its `updated` changes.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { VigilConfig } from "../config";
+import type { Env } from "../env";
+import type { IncidentRow } from "../store/incidents";
+import { loadFeedIncidents, type IncidentEventRow } from "../store/status-read";
+import { jsonError } from "./errors";
+import { documentRoute, parseQuery } from "./openapi";
+import { statusAccess } from "./status-access";
+import { listComponents, publicEvent } from "./status-model";
+import { formatDateTime } from "./views/format";
+
+type App = { Bindings: Env; Variables: { config: VigilConfig } };
+
+export const feedQuery = z.strictObject({
+  /** Entries, newest first. Default 50, at most 200. */
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The private page's token. */
+  token: z.string().optional(),
+});
+
+documentRoute({
+  method: "get",
+  path: "/feed.atom",
+  summary: "Atom feed of incidents",
+  tags: ["status"],
+  auth: "status",
+  query: feedQuery,
+  responses: {
+    200: { description: "Atom 1.0 feed", contentType: "application/atom+xml" },
+    400: { description: "Invalid query" },
+    401: { description: "Private page without a valid token" },
+  },
+});
+
+const xml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch]!);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface FeedInput {
+  title: string;
+  /** Base URL of the status page, ending without a slash. */
+  base: string;
+  timeZone: string;
+  generatedAt: number;
+  incidents: IncidentRow[];
+  events: Map<string, IncidentEventRow[]>;
+  serviceName: (id: string) => string;
+  checkName: (id: string) => string;
+}
+
+/** The feed's XML. Pure: same input, same bytes. */
+export function renderFeed(f: FeedInput): string {
+  const entries = f.incidents.map((i) => {
+    const timeline = (f.events.get(i.id) ?? []).map((e) => publicEvent(e, f.checkName)).filter((e) => e !== null);
+    const updated = Math.max(i.opened_at, i.resolved_at ?? 0, ...timeline.map((e) => e.at));
+    const state = i.status === "open" ? "Ongoing" : "Resolved";
+    const html =
+      `<p><strong>${xml(state)}</strong> — ${xml(f.serviceName(i.service_id))}</p><ul>` +
+      [...timeline].reverse().map((e) => `<li>${xml(formatDateTime(e.at, f.timeZone))}: ${xml(e.text)}</li>`).join("") +
+      `</ul>`;
+    return (
+      `<entry><id>${xml(`${f.base}/#incident-${i.id}`)}</id>` +
+      `<title>${xml(`[${state}] ${i.title}`)}</title>` +
+      `<link rel="alternate" type="text/html" href="${xml(`${f.base}/#incident-${i.id}`)}"/>` +
+      `<published>${iso(i.opened_at)}</published><updated>${iso(updated)}</updated>` +
+      `<category term="${xml(i.service_id)}" label="${xml(f.serviceName(i.service_id))}"/>` +
+      `<content type="html">${xml(html)}</content></entry>`
+    );
+  });
+  const updated = f.incidents.length
+    ? Math.max(...f.incidents.map((i) => Math.max(i.opened_at, i.resolved_at ?? 0, ...(f.events.get(i.id) ?? []).map((e) => e.at))))
+    : f.generatedAt;
+  return (
+    `<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">` +
+    `<id>${xml(`${f.base}/feed.atom`)}</id><title>${xml(`${f.title} — incidents`)}</title>` +
+    `<updated>${iso(updated)}</updated><author><name>${xml(f.title)}</name></author><generator>Vigil</generator>` +
+    `<link rel="self" type="application/atom+xml" href="${xml(`${f.base}/feed.atom`)}"/>` +
+    `<link rel="alternate" type="text/html" href="${xml(`${f.base}/`)}"/>` +
+    entries.join("") +
+    `</feed>\n`
+  );
+}
+
+export function feedRoutes() {
+  const app = new Hono<App>();
+  app.get(
+    "/feed.atom",
+    statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason)),
+    async (c) => {
+      const q = parseQuery(c, feedQuery);
+      if (!q.ok) return q.response;
+      const config = c.get("config");
+      const shown = new Set(config.statusPage.services ?? config.services.map((s) => s.id));
+      const { incidents, events } = await loadFeedIncidents(c.env.DB, q.value.limit);
+      const services = new Map(config.services.map((s) => [s.id, s.name]));
+      const names = new Map(listComponents(config, []).map((r) => [r.id, r.name]));
+      const body = renderFeed({
+        title: config.statusPage.title,
+        base: (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, ""),
+        timeZone: config.timezone,
+        generatedAt: Date.now(),
+        incidents: incidents.filter((i) => shown.has(i.service_id)),
+        events,
+        serviceName: (id) => services.get(id) ?? id,
+        checkName: (id) => names.get(id) ?? id,
+      });
+      return c.body(body, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "no-cache" });
+    },
+  );
+  return app;
+}

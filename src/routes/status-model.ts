@@ -1,0 +1,373 @@
+/**
+ * What the status page, `/status.json`, badges and the feed show, as one plain value built by a
+ * pure function: (config, current snapshot, history, now) → StatusModel. No I/O here, so every
+ * rule (overall banner, uptime, what a timeline says publicly) is tested without a database.
+ */
+import type { MaintenanceSpec, VigilConfig } from "../config";
+import { nextCronRun } from "../engine/cron";
+import type { IncidentRow } from "../store/incidents";
+import type { History, HourPoint } from "../store/status-history";
+import type { CheckStatus, CurrentSnapshot, IncidentEventRow, IncidentMemberRow } from "../store/status-read";
+
+const DAY = 86_400_000;
+
+export type ComponentKind = "monitor" | "job" | "agent" | "agent-check";
+
+/** Severity order: a service shows the worst of its components. */
+const RANK: Record<CheckStatus, number> = { up: 0, unknown: 1, degraded: 2, down: 3 };
+
+export type DayLevel = "none" | "up" | "degraded" | "partial" | "down";
+
+export interface DayCell {
+  /** ms epoch of the local midnight */
+  start: number;
+  count: number;
+  failures: number;
+  degraded: number;
+  /** Share of observations that were not down, 0–1; null without observations. */
+  uptime: number | null;
+  level: DayLevel;
+}
+
+export interface Uptime {
+  /** 0–100, null without observations */
+  "24h": number | null;
+  "7d": number | null;
+  "30d": number | null;
+  "90d": number | null;
+}
+
+export interface ComponentView {
+  id: string;
+  name: string;
+  kind: ComponentKind;
+  status: CheckStatus;
+  since: number | null;
+  reason: string | null;
+  /** The agent stopped reporting; the status shown is the last one known. */
+  stale: boolean;
+  days: DayCell[];
+  uptime: Uptime;
+  /** Hourly latency of the last 24 hours (probe monitors only). */
+  latency: HourPoint[];
+  latencyAvgMs: number | null;
+  latencyP95Ms: number | null;
+}
+
+export interface MaintenanceView {
+  id: string;
+  title: string;
+  services: string[];
+  start: number;
+  end: number;
+  active: boolean;
+}
+
+export interface ServiceView {
+  id: string;
+  name: string;
+  description: string | null;
+  status: CheckStatus | "maintenance";
+  components: ComponentView[];
+  uptime90d: number | null;
+}
+
+export interface TimelineEntry {
+  at: number;
+  type: string;
+  text: string;
+}
+
+export interface IncidentView {
+  id: string;
+  serviceId: string;
+  serviceName: string;
+  title: string;
+  status: "open" | "resolved";
+  openedAt: number;
+  resolvedAt: number | null;
+  affected: { id: string; name: string; status: string; reason: string | null }[];
+  timeline: TimelineEntry[];
+}
+
+export type Indicator = "none" | "maintenance" | "degraded" | "partial" | "major" | "unknown";
+
+export interface StatusModel {
+  title: string;
+  timeZone: string;
+  generatedAt: number;
+  overall: { indicator: Indicator; text: string };
+  services: ServiceView[];
+  openIncidents: IncidentView[];
+  pastIncidents: IncidentView[];
+  maintenance: MaintenanceView[];
+  dayStarts: number[];
+}
+
+/** How far ahead announced maintenance is shown. */
+export const MAINTENANCE_LOOKAHEAD_MS = 7 * DAY;
+
+/** The running or next occurrence of a window, if it runs now or starts within the lookahead. */
+export function maintenanceOccurrence(m: MaintenanceSpec, now: number, fallbackTimeZone: string): { start: number; end: number } | null {
+  if (m.start !== undefined && m.end !== undefined) {
+    const start = Date.parse(m.start);
+    const end = Date.parse(m.end);
+    return end > now && start - now <= MAINTENANCE_LOOKAHEAD_MS ? { start, end } : null;
+  }
+  if (m.cron === undefined || m.duration === undefined) return null;
+  const tz = m.timezone ?? fallbackTimeZone;
+  // The first start after (now - duration) is the running occurrence if it began already.
+  const first = nextCronRun(m.cron, tz, now - m.duration);
+  if (typeof first !== "number") return null;
+  if (first <= now) return { start: first, end: first + m.duration };
+  return first - now <= MAINTENANCE_LOOKAHEAD_MS ? { start: first, end: first + m.duration } : null;
+}
+
+function dayLevel(count: number, failures: number, degraded: number): DayLevel {
+  if (count === 0) return "none";
+  if (failures === 0) return degraded > 0 ? "degraded" : "up";
+  return failures / count <= 0.05 ? "partial" : "down";
+}
+
+function sumUptime(arr: Int32Array | undefined, from: number, to: number): number | null {
+  if (!arr) return null;
+  let count = 0;
+  let failures = 0;
+  for (let i = from; i < to; i++) {
+    count += arr[i * 3]!;
+    failures += arr[i * 3 + 1]!;
+  }
+  return count === 0 ? null : (100 * (count - failures)) / count;
+}
+
+function hoursUptime(points: HourPoint[]): number | null {
+  let count = 0;
+  let failures = 0;
+  for (const p of points) {
+    count += p.count;
+    failures += p.failures;
+  }
+  return count === 0 ? null : (100 * (count - failures)) / count;
+}
+
+interface ComponentRef {
+  id: string;
+  name: string;
+  kind: ComponentKind;
+  serviceId: string;
+}
+
+/** Every check the page shows, by service, in config order; agent checks found in the state table. */
+export function listComponents(config: VigilConfig, stateIds: Iterable<string>): ComponentRef[] {
+  const out: ComponentRef[] = [];
+  for (const m of config.monitors) {
+    if (!m.enabled) continue;
+    const name = "name" in m && typeof m.name === "string" ? m.name : m.id;
+    out.push({ id: m.id, name, kind: "monitor", serviceId: m.service });
+  }
+  for (const j of config.jobs) if (j.enabled) out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service });
+  const agentChecks = new Map<string, string[]>();
+  for (const id of stateIds) {
+    if (!id.startsWith("agent:")) continue;
+    const rest = id.slice(6);
+    const colon = rest.indexOf(":");
+    if (colon < 0) continue;
+    const agentId = rest.slice(0, colon);
+    const check = rest.slice(colon + 1);
+    if (check === "heartbeat") continue;
+    const list = agentChecks.get(agentId);
+    if (list) list.push(check);
+    else agentChecks.set(agentId, [check]);
+  }
+  for (const a of config.agents) {
+    if (!a.enabled) continue;
+    out.push({ id: `agent:${a.id}:heartbeat`, name: `${a.id} (agent)`, kind: "agent", serviceId: a.service });
+    for (const check of (agentChecks.get(a.id) ?? []).sort()) {
+      out.push({ id: `agent:${a.id}:${check}`, name: `${check} on ${a.id}`, kind: "agent-check", serviceId: a.service });
+    }
+  }
+  return out;
+}
+
+/** A timeline event in public words; internal events (notifications, escalations) are left out. */
+export function publicEvent(e: IncidentEventRow, nameOf: (checkId: string) => string): TimelineEntry | null {
+  let detail: Record<string, unknown> = {};
+  try {
+    detail = JSON.parse(e.detail) as Record<string, unknown>;
+  } catch {
+    // A malformed detail still shows its event type's sentence.
+  }
+  const check = typeof detail.check === "string" ? nameOf(detail.check) : "a check";
+  const reason = typeof detail.reason === "string" && detail.reason !== "" ? `: ${detail.reason}` : "";
+  const message = typeof detail.message === "string" ? detail.message : null;
+  switch (e.type) {
+    case "incident.opened":
+      return { at: e.at, type: e.type, text: `Investigating — ${check} is failing${reason}` };
+    case "incident.reopened":
+      return { at: e.at, type: e.type, text: `Reopened — ${check} is failing again${reason}` };
+    case "member.added":
+      return { at: e.at, type: e.type, text: `${check} is also affected${reason}` };
+    case "member.recovered":
+      return { at: e.at, type: e.type, text: `${check} recovered` };
+    case "incident.acknowledged":
+      return { at: e.at, type: e.type, text: message ? `Identified — ${message}` : "Identified — the team is working on it" };
+    case "incident.update":
+      return message ? { at: e.at, type: e.type, text: message } : null;
+    case "incident.resolved":
+      return { at: e.at, type: e.type, text: "Resolved — all affected checks are up again" };
+    default:
+      return null;
+  }
+}
+
+function incidentView(
+  row: IncidentRow,
+  members: IncidentMemberRow[],
+  events: IncidentEventRow[],
+  serviceName: (id: string) => string,
+  nameOf: (checkId: string) => string,
+): IncidentView {
+  const timeline = events.map((e) => publicEvent(e, nameOf)).filter((e): e is TimelineEntry => e !== null);
+  return {
+    id: row.id,
+    serviceId: row.service_id,
+    serviceName: serviceName(row.service_id),
+    title: row.title,
+    status: row.status,
+    openedAt: row.opened_at,
+    resolvedAt: row.resolved_at,
+    affected: members.map((m) => ({ id: m.check_id, name: nameOf(m.check_id), status: m.status, reason: m.reason })),
+    timeline: timeline.reverse(),
+  };
+}
+
+const OVERALL_TEXT: Record<Indicator, string> = {
+  none: "All systems operational",
+  maintenance: "Scheduled maintenance in progress",
+  degraded: "Degraded performance",
+  partial: "Partial outage",
+  major: "Major outage",
+  unknown: "Waiting for the first checks",
+};
+
+/** Builds the page's model. `now` is passed in; nothing here reads a clock. */
+export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, history: History, now: number): StatusModel {
+  const page = config.statusPage;
+  const serviceIds = page.services ?? config.services.map((s) => s.id);
+  const shown = new Set(serviceIds);
+  const services = new Map(config.services.map((s) => [s.id, s]));
+  const serviceName = (id: string) => services.get(id)?.name ?? id;
+  const refs = listComponents(config, current.states.keys());
+  const names = new Map(refs.map((r) => [r.id, r.name]));
+  const nameOf = (id: string) => names.get(id) ?? id;
+  const n = history.dayStarts.length;
+
+  // 1. Maintenance running now or announced.
+  const maintenance: MaintenanceView[] = [];
+  for (const m of config.maintenance ?? []) {
+    const occ = maintenanceOccurrence(m, now, config.timezone);
+    if (!occ) continue;
+    maintenance.push({ id: m.id, title: m.title, services: m.services, start: occ.start, end: occ.end, active: occ.start <= now });
+  }
+  maintenance.sort((a, b) => a.start - b.start);
+  const inMaintenance = new Set(maintenance.filter((m) => m.active).flatMap((m) => m.services));
+
+  // 2. Components with their history, grouped by service.
+  const byService = new Map<string, ComponentView[]>();
+  for (const ref of refs) {
+    if (!shown.has(ref.serviceId)) continue;
+    const state = current.states.get(ref.id);
+    const arr = history.days.get(ref.id);
+    const days: DayCell[] = history.dayStarts.map((start, i) => {
+      const count = arr ? arr[i * 3]! : 0;
+      const failures = arr ? arr[i * 3 + 1]! : 0;
+      const degraded = arr ? arr[i * 3 + 2]! : 0;
+      return { start, count, failures, degraded, uptime: count === 0 ? null : (count - failures) / count, level: dayLevel(count, failures, degraded) };
+    });
+    const latency = ref.kind === "monitor" ? (history.hours.get(ref.id) ?? []).filter((p) => p.latencyAvg !== null) : [];
+    let weighted = 0;
+    let weight = 0;
+    let p95: number | null = null;
+    for (const p of latency) {
+      weighted += p.latencyAvg! * p.count;
+      weight += p.count;
+      if (p.latencyP95 !== null) p95 = Math.max(p95 ?? 0, p.latencyP95);
+    }
+    const view: ComponentView = {
+      id: ref.id,
+      name: ref.name,
+      kind: ref.kind,
+      status: state?.status ?? "unknown",
+      since: state?.since ?? null,
+      reason: state?.reason ?? null,
+      stale: state?.stale_since != null,
+      days,
+      uptime: {
+        "24h": hoursUptime(history.hours.get(ref.id) ?? []),
+        "7d": sumUptime(arr, Math.max(0, n - 7), n),
+        "30d": sumUptime(arr, Math.max(0, n - 30), n),
+        "90d": sumUptime(arr, 0, n),
+      },
+      latency,
+      latencyAvgMs: weight === 0 ? null : Math.round(weighted / weight),
+      latencyP95Ms: p95,
+    };
+    const list = byService.get(ref.serviceId);
+    if (list) list.push(view);
+    else byService.set(ref.serviceId, [view]);
+  }
+
+  const serviceViews: ServiceView[] = serviceIds.map((id) => {
+    const spec = services.get(id);
+    const components = byService.get(id) ?? [];
+    let worst: CheckStatus = components.length === 0 ? "unknown" : "up";
+    for (const c of components) if (RANK[c.status] > RANK[worst]) worst = c.status;
+    let count = 0;
+    let failures = 0;
+    for (const c of components) {
+      for (const d of c.days) {
+        count += d.count;
+        failures += d.failures;
+      }
+    }
+    return {
+      id,
+      name: spec?.name ?? id,
+      description: spec?.description ?? null,
+      status: inMaintenance.has(id) ? "maintenance" : worst,
+      components,
+      uptime90d: count === 0 ? null : (100 * (count - failures)) / count,
+    };
+  });
+
+  // 3. Incidents: open ones, then history.
+  const open: IncidentView[] = [];
+  const past: IncidentView[] = [];
+  for (const row of current.incidents) {
+    if (!shown.has(row.service_id)) continue;
+    const view = incidentView(row, current.members.get(row.id) ?? [], current.events.get(row.id) ?? [], serviceName, nameOf);
+    (row.status === "open" ? open : past).push(view);
+  }
+
+  // 4. The banner: the worst thing a visitor should know first.
+  const statuses = serviceViews.map((s) => s.status);
+  const live = statuses.filter((s) => s !== "maintenance");
+  let indicator: Indicator;
+  if (live.includes("down")) indicator = live.every((s) => s === "down") ? "major" : "partial";
+  else if (live.includes("degraded") || open.length > 0) indicator = "degraded";
+  else if (statuses.includes("maintenance")) indicator = "maintenance";
+  else if (live.length > 0 && live.every((s) => s === "unknown")) indicator = "unknown";
+  else indicator = "none";
+
+  return {
+    title: page.title,
+    timeZone: config.timezone,
+    generatedAt: now,
+    overall: { indicator, text: OVERALL_TEXT[indicator] },
+    services: serviceViews,
+    openIncidents: open,
+    pastIncidents: past,
+    maintenance,
+    dayStarts: history.dayStarts,
+  };
+}

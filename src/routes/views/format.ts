@@ -1,0 +1,61 @@
+/** Formatting for the status page and feed: dates in the page's time zone, percentages, durations. */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function fmt(key: string, timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const k = `${key}|${timeZone}`;
+  let f = formatters.get(k);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone, ...options });
+    formatters.set(k, f);
+  }
+  return f;
+}
+
+/** "23 Nov 2026, 14:05 GMT+9" */
+export function formatDateTime(ms: number, timeZone: string): string {
+  return fmt("dt", timeZone, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(ms);
+}
+
+/** "14:05" */
+export function formatTime(ms: number, timeZone: string): string {
+  return fmt("t", timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
+}
+
+/** "23 Nov 2026" */
+export function formatDay(ms: number, timeZone: string): string {
+  return fmt("d", timeZone, { day: "numeric", month: "short", year: "numeric" }).format(ms);
+}
+
+/** 99.95 → "99.95%", 100 → "100%", null → "–" */
+export function formatPercent(p: number | null): string {
+  if (p === null) return "–";
+  if (p >= 100) return "100%";
+  // Never round 99.996 up to 100: an outage must stay visible.
+  const floored = Math.floor(p * 100) / 100;
+  return `${floored.toFixed(2).replace(/\.?0+$/, "")}%`;
+}
+
+/** 3_780_000 → "1 h 3 min" */
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 1) return "under a minute";
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  return [d && `${d} d`, h && `${h} h`, m && `${m} min`].filter(Boolean).join(" ");
+}
+
+/** 1234 → "1.23 s", 87 → "87 ms" */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return "–";
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2).replace(/\.?0+$/, "")} s` : `${Math.round(ms)} ms`;
+}
+
+const isoDays = new Map<string, Intl.DateTimeFormat>();
+/** "2026-11-23": the calendar day of `ms` in `timeZone`. */
+export function isoDay(ms: number, timeZone: string): string {
+  let f = isoDays.get(timeZone);
+  if (!f) isoDays.set(timeZone, (f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })));
+  return f.format(ms);
+}
