@@ -17,4 +17,11 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   "http-lab": () => import("./http-lab").then((m) => m.spawnHttpLab()),
   websocket: () => import("./websocket").then((m) => m.spawnWebsocket()),
   doh: (o) => import("./doh").then((m) => m.spawnDoh(o)),
+  pagerduty: (o) => import("./pagerduty").then((m) => m.spawnPagerduty(o)),
+  slack: (o) => import("./slack").then((m) => m.spawnSlack(o)),
+  twilio: (o) => import("./twilio").then((m) => m.spawnTwilio(o)),
+  resend: (o) => import("./resend").then((m) => m.spawnResend(o)),
+  statuspage: (o) => import("./statuspage").then((m) => m.spawnStatuspage(o)),
+  discord: (o) => import("./discord").then((m) => m.spawnDiscord(o)),
+  teams: (o) => import("./teams").then((m) => m.spawnTeams(o)),
 };
