@@ -120,6 +120,13 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     log.info("stopping", { signal });
     void agent.stop(2000);
   };
+  // A stray rejection in a check library must not take the agent down; a thrown exception
+  // leaves the process in an unknown state, so it exits and systemd starts it again.
+  process.on("unhandledRejection", (e) => log.error("unhandled rejection", { error: errorText(e) }));
+  process.on("uncaughtException", (e) => {
+    log.error("uncaught exception; exiting", { error: errorText(e) });
+    process.exit(1);
+  });
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
   await agent.run();

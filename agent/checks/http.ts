@@ -40,6 +40,7 @@ export async function runHttp(spec: HttpSpec, ctx: CheckContext): Promise<Findin
       bodyTimeout: spec.timeout,
       headers: { "user-agent": "vigil-agent" },
     });
+    res.body.on("error", () => undefined); // destroying an unread body emits AbortError: expected here
     let body = "";
     if (spec.keyword && spec.method === "GET") {
       for await (const chunk of res.body) {
