@@ -192,7 +192,8 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
     if (err instanceof TimeoutError) return down(err.message);
     if (err instanceof HttpFailure) return down(err.message, err.statusCode);
     if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
-    return down(`request failed: ${(err as Error).message}`);
+    const where = deadline.phase === "while reading the body" ? "while reading the body" : "before any response";
+    return down(`request to ${new URL(spec.url).host} failed ${where}: ${(err as Error).message}`);
   } finally {
     deadline.clear();
   }

@@ -8,7 +8,7 @@
  *
  * Info: the port, OpenSSL's reading of the leaf (notAfter, subject, issuer, fingerprint) and a
  * `statsPort` whose HTTP answer counts connections, completed handshakes, application-data
- * bytes received and TLS client errors.
+ * bytes received, TLS client errors and the SNI names received.
  */
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Server, type Socket } from "node:net";
@@ -40,13 +40,14 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
   const keyType = options.keyType ?? "ec";
   const names = options.names ?? ["localhost", "good.test", "127.0.0.1"];
   const notBefore = new Date(Math.min(now - 30 * DAY, now + days * DAY - 60 * DAY));
-  const notAfter = new Date(now + days * DAY);
+  // An hour of slack so that "3 days" still reads as 3 whole days when the probe runs.
+  const notAfter = new Date(now + days * DAY + (days >= 0 ? 1 : -1) * 3_600_000);
   const ca = options.selfSigned
     ? undefined
     : issueCertificate({ keyType: "ec", commonName: "Vigil Test CA", sans: [], notBefore: new Date(now - 400 * DAY), notAfter: new Date(now + 400 * DAY), isCa: true });
   const leaf = issueCertificate({ keyType, commonName: options.commonName ?? names[0] ?? "localhost", sans: names, notBefore, notAfter, ...(ca && { issuer: ca }) });
 
-  const stats = { connections: 0, handshakes: 0, applicationDataBytes: 0, clientErrors: [] as string[] };
+  const stats = { connections: 0, handshakes: 0, applicationDataBytes: 0, clientErrors: [] as string[], serverNames: [] as string[] };
   const server = createTlsServer({
     key: leaf.keyPem,
     cert: leaf.certPem + (ca?.certPem ?? ""),
@@ -54,6 +55,10 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
     ...(options.maxVersion && { maxVersion: options.maxVersion }),
     ...(options.ecdhCurve && { ecdhCurve: options.ecdhCurve }),
     ...(options.ciphers && { ciphers: options.ciphers }),
+    SNICallback: (servername, cb) => {
+      stats.serverNames.push(servername);
+      cb(null, undefined); // the default context
+    },
   });
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {

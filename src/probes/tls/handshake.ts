@@ -68,8 +68,10 @@ export async function readCertificateChain(transport: Transport, options: Handsh
       if (record) return record;
       const chunk = await transport.read();
       if (chunk === null) {
-        if (framer.pending.byteLength > 0 && stage.startsWith("before")) throw new NotTlsError(framer.pending);
-        throw new TlsClosedError(`server closed the connection ${stage}`);
+        const pending = framer.pending;
+        const looksLikeTls = pending.byteLength === 0 || (pending[0]! >= ContentType.changeCipherSpec && pending[0]! <= ContentType.applicationData && (pending.byteLength < 2 || pending[1] === 3));
+        if (!looksLikeTls && stage.startsWith("before")) throw new NotTlsError(pending);
+        throw new TlsClosedError(`server closed the connection ${pending.byteLength > 0 ? "in the middle of a TLS record " : ""}${stage}`);
       }
       framer.push(chunk);
     }

@@ -1,0 +1,192 @@
+/**
+ * The TLS probe inside workerd against real Node (OpenSSL) TLS servers on loopback, with
+ * certificates made at test time. What the probe reports is compared with OpenSSL's own
+ * reading of the same certificate.
+ */
+import { describe, expect, it } from "vitest";
+import { runProbe } from "../../../src/probes";
+import { Deadline } from "../../../src/probes/deadline";
+import { openTcp } from "../../../src/probes/socket";
+import { readCertificateChain } from "../../../src/probes/tls/handshake";
+import { spawn } from "../fixtures";
+import { monitor } from "./spec";
+
+interface ServerInfo {
+  port: number;
+  statsPort: number;
+  notAfter: string;
+  subject: string;
+  issuer: string;
+  subjectAltName: string;
+  chainLength: number;
+}
+interface ServerStats {
+  connections: number;
+  handshakes: number;
+  applicationDataBytes: number;
+  clientErrors: string[];
+  serverNames: string[];
+}
+
+const server = (options: Record<string, unknown> = {}) => spawn("tls", options) as Promise<ServerInfo & Record<string, unknown>>;
+const stats = async (s: ServerInfo): Promise<ServerStats> => (await fetch(`http://127.0.0.1:${s.statsPort}/`)).json();
+const probe = (port: number, fields: Record<string, unknown> = {}) =>
+  runProbe(monitor("tls", { host: "127.0.0.1", servername: "good.test", port, ...fields }), {});
+/** OpenSSL's "C=KR\nO=Vigil Test\nCN=x" as RFC 4514, most specific first. */
+const rfc4514 = (openssl: string) => openssl.split("\n").reverse().join(", ");
+const date = (iso: string) => iso.slice(0, 10);
+
+describe("tls probe: a healthy certificate", () => {
+  it("reads an ECDSA P-256 chain over TLS 1.3 and reports what OpenSSL reads", async () => {
+    const s = await server({ days: 40, keyType: "ec" });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "up" });
+    expect(r.reason).toBeUndefined();
+    expect(r.tls).toEqual({
+      notAfter: s.notAfter,
+      daysLeft: 40,
+      subject: rfc4514(s.subject),
+      sans: ["localhost", "good.test", "127.0.0.1"],
+      issuer: rfc4514(s.issuer),
+      chainLength: 2,
+      hostnameMatches: true,
+      selfSigned: false,
+      protocol: "TLSv1.3",
+    });
+    expect(s.subjectAltName).toBe("DNS:localhost, DNS:good.test, IP Address:127.0.0.1");
+  });
+
+  it("reads an RSA 2048 certificate from a TLS-1.2-only server (certificate in clear)", async () => {
+    const s = await server({ days: 40, keyType: "rsa", maxVersion: "TLSv1.2" });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "up", tls: { protocol: "TLSv1.2", notAfter: s.notAfter, daysLeft: 40, chainLength: 2 } });
+  });
+
+  it("reads an RSA 2048 certificate over TLS 1.3", async () => {
+    const s = await server({ days: 40, keyType: "rsa", minVersion: "TLSv1.3" });
+    expect(await probe(s.port)).toMatchObject({ status: "up", tls: { protocol: "TLSv1.3", notAfter: s.notAfter } });
+  });
+
+  it("answers a HelloRetryRequest with a P-256 key share (a TLS-1.3-only server whose only group is P-256)", async () => {
+    const s = await server({ days: 40, minVersion: "TLSv1.3", ecdhCurve: "P-256" });
+    expect(await probe(s.port)).toMatchObject({ status: "up", tls: { protocol: "TLSv1.3", notAfter: s.notAfter } });
+    // The handshake itself shows the retry happened.
+    const deadline = new Deadline(3_000);
+    const socket = await openTcp("127.0.0.1", s.port, deadline);
+    try {
+      const hs = await readCertificateChain(socket.transport, { serverName: "good.test" });
+      expect(hs).toMatchObject({ protocol: "TLSv1.3", helloRetry: true, group: "secp256r1" });
+      expect(hs.certificates).toHaveLength(2);
+    } finally {
+      socket.close();
+      deadline.clear();
+    }
+  });
+
+  it("uses X25519 without a retry, with both the SHA-384 and the SHA-256 key schedule", async () => {
+    for (const [ciphers, suite] of [[undefined, 0x1302], ["TLS_AES_128_GCM_SHA256", 0x1301]] as const) {
+      const s = await server({ days: 40, minVersion: "TLSv1.3", ...(ciphers && { ciphers }) });
+      const deadline = new Deadline(3_000);
+      const socket = await openTcp("127.0.0.1", s.port, deadline);
+      try {
+        expect(await readCertificateChain(socket.transport, { serverName: "good.test" })).toMatchObject({ helloRetry: false, group: "x25519", cipherSuite: suite });
+      } finally {
+        socket.close();
+        deadline.clear();
+      }
+    }
+  });
+
+  it("always sends SNI, and never completes the handshake or sends application data", async () => {
+    const s = await server({ days: 40 });
+    await probe(s.port);
+    await probe(s.port, { servername: "localhost" });
+    const tls12 = await server({ days: 40, maxVersion: "TLSv1.2" });
+    await probe(tls12.port);
+    for (const [srv, names] of [[s, ["good.test", "localhost"]], [tls12, ["good.test"]]] as const) {
+      const seen = await stats(srv);
+      expect(seen.serverNames).toEqual(names);
+      expect(seen.connections).toBe(names.length);
+      expect(seen.handshakes).toBe(0);
+      expect(seen.applicationDataBytes).toBe(0);
+    }
+  });
+
+  it("checks an IP address against IP SANs and sends no SNI for it", async () => {
+    const s = await server({ days: 40 });
+    const r = await runProbe(monitor("tls", { host: "127.0.0.1", port: s.port }), {});
+    expect(r).toMatchObject({ status: "up", tls: { hostnameMatches: true } });
+    expect((await stats(s)).serverNames).toEqual([]);
+  });
+});
+
+describe("tls probe: expiry thresholds", () => {
+  it("is down for an expired certificate", async () => {
+    const s = await server({ days: -3 });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "down", reason: `certificate expired 3 days ago (${date(s.notAfter)})`, tls: { daysLeft: -4, notAfter: s.notAfter } });
+  });
+
+  it("is down 3 days before expiry (critical: 7 days by default)", async () => {
+    const s = await server({ days: 3 });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "down", reason: `certificate expires in 3 days (${date(s.notAfter)}), under the 7 days critical threshold`, tls: { daysLeft: 3 } });
+  });
+
+  it("is degraded inside the warning window (21 days by default) and up outside it", async () => {
+    const s = await server({ days: 15 });
+    expect(await probe(s.port)).toMatchObject({ status: "degraded", reason: `certificate expires in 15 days (${date(s.notAfter)}), under the 21 days warning threshold` });
+    const forty = await server({ days: 40 });
+    expect((await probe(forty.port)).status).toBe("up");
+    expect(await probe(forty.port, { warnDays: 45, criticalDays: 10 })).toMatchObject({ status: "degraded" });
+    expect(await probe(forty.port, { warnDays: 60, criticalDays: 45 })).toMatchObject({ status: "down" });
+  });
+});
+
+describe("tls probe: wrong certificates", () => {
+  it("reports a hostname mismatch and what the certificate covers", async () => {
+    const s = await server({ days: 40, names: ["other.test", "*.other.test"] });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "down", reason: "certificate does not cover 'good.test' (it covers other.test, *.other.test)", tls: { hostnameMatches: false } });
+    expect(await probe(s.port, { servername: "api.other.test" })).toMatchObject({ status: "up", tls: { hostnameMatches: true } });
+  });
+
+  it("reports a self-signed certificate unless it is allowed", async () => {
+    const s = await server({ days: 40, selfSigned: true, keyType: "rsa" });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "down", reason: `certificate is self-signed (${rfc4514(s.subject)})`, tls: { selfSigned: true, chainLength: 1 } });
+    expect(r.tls!.issuer).toBe(r.tls!.subject);
+    expect(await probe(s.port, { allowSelfSigned: true })).toMatchObject({ status: "up", tls: { selfSigned: true } });
+  });
+});
+
+describe("tls probe: servers that fail", () => {
+  it("names the alert a server sends (no common cipher suite)", async () => {
+    const s = await server({ minVersion: "TLSv1.3", ciphers: "TLS_CHACHA20_POLY1305_SHA256" });
+    expect(await probe(s.port)).toMatchObject({ status: "down", reason: "server sent alert handshake_failure (40)" });
+  });
+
+  it("says when a server answers with something that is not TLS", async () => {
+    const { port } = await spawn("tcp-script", { behaviour: "garbage" });
+    expect(await probe(port)).toMatchObject({ status: "down", reason: 'server did not answer with TLS; it sent "HTTP/1.1 400 Bad Request…"' });
+  });
+
+  it("says when a server closes mid-handshake", async () => {
+    const afterHello = await server({ cutAfterBytes: 200 });
+    expect(await probe(afterHello.port)).toMatchObject({ status: "down", reason: "server closed the connection in the middle of a TLS record after the ServerHello, before sending its certificate" });
+    const early = await server({ cutAfterBytes: 3 });
+    expect(await probe(early.port)).toMatchObject({ status: "down", reason: "server closed the connection in the middle of a TLS record before answering the ClientHello" });
+  });
+
+  it("times out on a server that never answers", async () => {
+    const { port } = await spawn("tcp-script", { behaviour: "silent" });
+    const started = Date.now();
+    expect(await probe(port, { timeout: "800ms" })).toMatchObject({ status: "down", reason: "timed out after 800 ms waiting for the server's certificate" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("says when nothing listens", async () => {
+    const { port } = await spawn("closed-port");
+    expect(await probe(port)).toMatchObject({ status: "down", reason: `cannot connect to 127.0.0.1:${port}: connection refused or host unreachable` });
+  });
+});
