@@ -7,6 +7,8 @@ export interface Env {
   AGENT: DurableObjectNamespace<AgentObject>;
   /** One HeartbeatObject per ping job (`getByName(jobId)`). */
   HEARTBEAT: DurableObjectNamespace<HeartbeatObject>;
+  /** One ServiceObject per service (`getByName(serviceId)`): incidents, escalation, timers. */
+  SERVICE: DurableObjectNamespace<ServiceObject>;
   VIGIL_ADMIN_TOKEN?: string;
   VIGIL_VERSION?: string;
   [secret: string]: unknown;
@@ -15,3 +17,4 @@ export interface Env {
 import type { NotifyMessage } from "./notify/message";
 import type { AgentObject } from "./objects/agent";
 import type { HeartbeatObject } from "./objects/heartbeat";
+import type { ServiceObject } from "./objects/service";

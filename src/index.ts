@@ -15,6 +15,7 @@ import { runTick } from "./scheduler/tick";
 
 export { AgentObject } from "./objects/agent";
 export { HeartbeatObject } from "./objects/heartbeat";
+export { ServiceObject } from "./objects/service";
 
 const app = createApp();
 

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { id } from "./common";
+import { nextCronRun } from "../engine/cron";
 import { duration } from "./duration";
 
 /** Manual flags set through the API; each may be a condition. */
@@ -18,7 +19,7 @@ const checkId = z.string().min(1).max(200);
 /** Any one condition escalates at once. */
 export const escalationCondition = z.union([
   z.strictObject({
-    /** Failed automatic recoveries reported during this incident ≥ n (optionally of checks starting with `check`). */
+    /** Failed automatic recoveries reported during this incident ≥ n (optionally only of checks matching the glob `check`, e.g. `agent:*:postgres`). */
     failedRecoveries: z.number().int().min(1),
     check: checkId.optional(),
   }),
@@ -28,7 +29,7 @@ export const escalationCondition = z.union([
     failingMembers: z.number().int().min(1),
     kind: z.string().min(1).max(40).optional(),
   }),
-  z.strictObject({ /** This check (or checks starting with it, when it ends with `*`) is down. */ checkDown: checkId }),
+  z.strictObject({ /** A check matching this glob (`agent:*:postgres`) is down. */ checkDown: checkId }),
   z.strictObject({ /** A person set this flag on the incident. */ flag: incidentFlag }),
 ]);
 export type EscalationCondition = z.infer<typeof escalationCondition>;
@@ -50,7 +51,7 @@ export const policySpec = z.strictObject({
    *  arriving together are grouped and dependency inhibition can see the root cause. */
   groupWait: duration({ min: "0s", max: "10m" }).prefault("10s"),
   /** Re-notify the current level this often until someone acknowledges. */
-  repeat: duration({ min: "1m", max: "7d" }).optional(),
+  repeat: duration({ min: "1s", max: "7d" }).optional(),
   /** A check failing again this soon after the incident resolved reopens the same incident. */
   reopenWithin: duration({ min: "0s", max: "1d" }).prefault("5m"),
   /** More than `changes` state changes of one check within `window` mark it flapping. */
@@ -96,5 +97,17 @@ export const maintenanceSpec = z
     if (oneOff && (!m.start || !m.end)) ctx.addIssue({ code: "custom", path: [m.start ? "end" : "start"], message: "a one-off window needs both start and end" });
     if (oneOff && m.start && m.end && Date.parse(m.end) <= Date.parse(m.start)) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
     if (recurring && (!m.cron || !m.duration)) ctx.addIssue({ code: "custom", path: [m.cron ? "duration" : "cron"], message: "a recurring window needs both cron and duration" });
+    if (m.timezone !== undefined) {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: m.timezone });
+      } catch {
+        ctx.addIssue({ code: "custom", path: ["timezone"], message: `unknown IANA time zone "${m.timezone}"` });
+      }
+    }
+    if (m.cron) {
+      // Validated by computing its next run, as the scheduler will.
+      const next = nextCronRun(m.cron, "UTC", 0);
+      if (typeof next === "string") ctx.addIssue({ code: "custom", path: ["cron"], message: next });
+    }
   });
 export type MaintenanceSpec = z.infer<typeof maintenanceSpec>;

@@ -10,6 +10,7 @@ import { httpUrl, id, secretRef } from "./common";
 import { monitorSpec } from "./monitors";
 import { agentSpec } from "./agents";
 import { jobSpec } from "./heartbeats";
+import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
 
 export * from "./channels";
 export * from "./digest";
@@ -17,28 +18,7 @@ export * from "./common";
 export * from "./monitors";
 export * from "./agents";
 export * from "./heartbeats";
-
-export const policySpec = z.strictObject({
-  id,
-  levels: z
-    .array(
-      z.strictObject({
-        /** Channel ids notified at this level. */
-        channels: z.array(id).min(1),
-      }),
-    )
-    .min(1),
-});
-export type PolicySpec = z.infer<typeof policySpec>;
-
-export const serviceSpec = z.strictObject({
-  id,
-  name: z.string().min(1).max(120),
-  /** Escalation policy id. */
-  policy: id,
-  description: z.string().max(500).optional(),
-});
-export type ServiceSpec = z.infer<typeof serviceSpec>;
+export * from "./policies";
 
 export const statusPageSpec = z.strictObject({
   title: z.string().min(1).max(120).default("Status"),
@@ -77,6 +57,8 @@ export const configSchema = z
     policies: z.array(policySpec).default([]),
     /** The daily digest (optional). */
     digest: digestSpec.optional(),
+    /** Planned maintenance: no pages for the listed services while a window lasts. */
+    maintenance: z.array(maintenanceSpec).default([]),
     statusPage: statusPageSpec.default({ title: "Status" }),
   })
   // Cross references are checked even when other fields failed, so one run shows every
@@ -109,14 +91,22 @@ export const configSchema = z
       ids("monitors");
       ids("agents");
       ids("jobs");
+      ids("maintenance");
       for (const key of ["monitors", "agents", "jobs"]) {
         list(key).forEach((item, i) => known(services, "service", item.service, [key, i, "service"]));
       }
-      list("services").forEach((s, i) => known(policies, "policy", s.policy, ["services", i, "policy"]));
+      list("services").forEach((s, i) => {
+        known(policies, "policy", s.policy, ["services", i, "policy"]);
+        if (Array.isArray(s.dependsOn)) s.dependsOn.forEach((d, k) => known(services, "service", d, ["services", i, "dependsOn", k]));
+      });
+      list("maintenance").forEach((m, i) => {
+        if (Array.isArray(m.services)) m.services.forEach((d, k) => known(services, "service", d, ["maintenance", i, "services", k]));
+      });
       list("policies").forEach((p, i) => {
         if (!Array.isArray(p.levels)) return;
         p.levels.forEach((l: { channels?: unknown }, j) => {
           if (Array.isArray(l?.channels)) l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k]));
+          if (j === 0 && l && typeof l === "object" && "after" in l) ctx.addIssue({ code: "custom", path: ["policies", i, "levels", 0, "after"], message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on" });
         });
       });
       for (const issue of channelUseIssues(raw)) ctx.addIssue({ code: "custom", ...issue });

@@ -344,7 +344,12 @@ export function escalationReason(incident: Incident, policy: PolicySpec, level: 
   return null;
 }
 
-const matches = (pattern: string, checkId: string) => (pattern.endsWith("*") ? checkId.startsWith(pattern.slice(0, -1)) : checkId === pattern);
+/** Glob with `*` for any run of characters: `agent:*:postgres`. */
+export function globMatches(glob: string, text: string): boolean {
+  const re = new RegExp(`^${glob.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return re.test(text);
+}
+const matches = globMatches;
 
 export function conditionHolds(incident: Incident, c: EscalationCondition, now: number): string | null {
   if ("failedRecoveries" in c) {

@@ -175,7 +175,16 @@ export class AgentObject extends DurableObject<Env> {
 
   private heartbeatRef(spec: AgentSpec): CheckRef {
     // Silence has already lasted the whole grace: one missed deadline is down, one report is up.
-    return { id: heartbeatCheckId(spec.id), service: spec.service, failureThreshold: 1, recoveryThreshold: 1 };
+    return { id: heartbeatCheckId(spec.id), service: spec.service, kind: "heartbeat", failureThreshold: 1, recoveryThreshold: 1 };
+  }
+
+  /** Failed automatic recoveries count toward escalation ("L2 after 3 failed recoveries"). */
+  private async escalateRecoveries(spec: AgentSpec, report: AgentReport): Promise<void> {
+    const service = this.env.SERVICE.getByName(spec.service);
+    for (const r of report.remediations) {
+      if (r.outcome !== "failed") continue;
+      await service.apply(spec.service, { type: "remediation", checkId: agentCheckId(spec.id, r.check), outcome: "failed", at: Date.parse(r.at) });
+    }
   }
 
   private async apply(agentId: string, report: AgentReport): Promise<ReportOutcome> {
@@ -210,6 +219,7 @@ export class AgentObject extends DurableObject<Env> {
     if (late) {
       // History and the remediation log only: it says nothing about now.
       if (d1.length > 0) await db.batch(d1);
+      await this.escalateRecoveries(spec, report);
       this.insertHistory(report, now, true);
       return { kind: "late", seq: report.seq, lastSeq: m.last_seq! };
     }
@@ -219,9 +229,9 @@ export class AgentObject extends DurableObject<Env> {
     for (const check of report.checks) {
       const status = observationFor(check.status);
       if (status === null) continue; // unknown: hold the last evaluated state (see observationFor)
-      await observe(db, config, states, this.checkRef(spec, check.id), { status, reason: check.summary || undefined }, now);
+      await observe(this.env, config, states, { ...this.checkRef(spec, check.id), kind: check.kind }, { status, reason: check.summary || undefined }, now);
     }
-    await observe(db, config, states, this.heartbeatRef(spec), { status: "up" }, now);
+    await observe(this.env, config, states, this.heartbeatRef(spec), { status: "up" }, now);
     const wasSilent = m.silent_since !== null;
     if (wasSilent) d1.push(setStale(db, this.knownCheckIds(agentId, report), null));
 
@@ -245,6 +255,7 @@ export class AgentObject extends DurableObject<Env> {
       next.synced_at = now;
     }
     if (d1.length > 0) await db.batch(d1);
+    await this.escalateRecoveries(spec, report);
 
     // 5. Commit the object's own state in one transaction, then re-arm the dead-man.
     this.ctx.storage.transactionSync(() => {
@@ -288,7 +299,7 @@ export class AgentObject extends DurableObject<Env> {
       `no report for ${human(now - (m.last_seen ?? now))} (grace ${human(m.grace_ms ?? 0)}` +
       `${spec.grace === undefined && m.interval_s ? ` = 3 × ${m.interval_s} s interval` : ""}); last seq ${m.last_seq}`;
     // 1. The heartbeat goes down (opens or joins the service's incident).
-    await observe(this.env.DB, config, states, this.heartbeatRef(spec), { status: "down", reason }, now);
+    await observe(this.env, config, states, this.heartbeatRef(spec), { status: "down", reason }, now);
     // 2. Every check of the agent is stale, not down: nobody knows their state any more.
     const next: Meta = { ...m, silent_since: now };
     await this.env.DB.batch([setStale(this.env.DB, this.knownCheckIds(m.agent_id), now), upsertAgent(this.env.DB, this.agentRecord(next), now)]);

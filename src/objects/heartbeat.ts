@@ -191,7 +191,7 @@ export class HeartbeatObject extends DurableObject<Env> {
         r.expected_at = expectedAt;
         r.late_at = lateAt;
         const reason = failed ? (ping.exitCode !== undefined ? `job exited with code ${ping.exitCode}` : "job reported failure") : undefined;
-        await observe(this.env.DB, config, await this.loadedStates(jobId), this.checkRef(spec), { status: failed ? "down" : "up", reason }, now);
+        await observe(this.env, config, await this.loadedStates(jobId), this.checkRef(spec), { status: failed ? "down" : "up", reason }, now);
         r.status = failed ? "down" : "up";
         r.down_reason = reason ?? null;
         r.marked_down_at = failed ? Date.now() : null;
@@ -226,7 +226,7 @@ export class HeartbeatObject extends DurableObject<Env> {
       r.running_since !== null
         ? `started at ${new Date(r.running_since).toISOString()} and did not finish within the ${graceText}`
         : `expected a ping by ${new Date(r.expected_at ?? r.late_at).toISOString()} (+ ${graceText}); last ping ${r.last_ping_at ? new Date(r.last_ping_at).toISOString() : "never"}`;
-    await observe(this.env.DB, config, await this.loadedStates(r.job_id), this.checkRef(spec), { status: "down", reason }, now);
+    await observe(this.env, config, await this.loadedStates(r.job_id), this.checkRef(spec), { status: "down", reason }, now);
     this.save({ ...r, status: "down", down_reason: reason, marked_down_at: Date.now() });
   }
 

@@ -6,13 +6,13 @@
  */
 import type { VigilConfig } from "../config";
 import type { MonitorState } from "../engine/evaluate";
-import { recordObservation, type CheckRef, type Observation } from "../incidents/record";
+import { recordObservation, type CheckRef, type Observation, type RecordSink } from "../incidents/record";
 
 const ATTEMPTS = 4;
 
 /** `recordObservation` with retries; `states` is left as it was when a write fails. */
 export async function observe(
-  db: D1Database,
+  sink: RecordSink,
   config: VigilConfig,
   states: Map<string, MonitorState>,
   check: CheckRef,
@@ -22,7 +22,7 @@ export async function observe(
   for (let attempt = 1; ; attempt++) {
     const before = states.get(check.id);
     try {
-      return await recordObservation(db, config, states, check, observation, now);
+      return await recordObservation(sink, config, states, check, observation, now);
     } catch (err) {
       // The batch is atomic: nothing was written, so the state before it is still the truth.
       if (before) states.set(check.id, before);

@@ -11,6 +11,7 @@ import { bearerAuth } from "./auth";
 import { deliveryRoutes } from "./deliveries";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
+import { actionLinks, incidentControls } from "./incidents";
 import { jobAdminRoutes, pingRoutes } from "./ping";
 import { probeRoutes } from "./probe";
 import { statusRoutes } from "./status";
@@ -45,6 +46,8 @@ export function createApp() {
   app.route("/", pingRoutes());
   // Status page, status.json, badges, feed, /metrics (own token), /openapi.json.
   app.route("/", statusRoutes());
+  // Signed, expiring action links from notifications (their signature is their auth).
+  app.route("/a", actionLinks());
 
   const admin = new Hono<App>();
   admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));
@@ -87,6 +90,7 @@ export function createApp() {
   admin.route("/", agentAdminRoutes());
   admin.route("/", jobAdminRoutes());
   admin.route("/", probeRoutes());
+  admin.route("/", incidentControls());
   admin.route("/deliveries", deliveryRoutes());
   app.route("/v1", admin);
 

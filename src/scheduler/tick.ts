@@ -40,7 +40,7 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   let changes = 0;
   for (let i = 0; i < due.length; i++) {
     const result = results[i]!;
-    if (await recordObservation(env.DB, config, states, due[i]!, result, Date.parse(result.checkedAt))) changes++;
+    if (await recordObservation(env, config, states, { ...due[i]!, kind: due[i]!.type }, result, Date.parse(result.checkedAt))) changes++;
   }
 
   // 4. Notify.

@@ -1,5 +1,5 @@
 /** `incidents`, `incident_members`, `incident_events`: the incident read model. */
-import type { IncidentMember, OpenIncident } from "../engine/incident";
+import type { Incident } from "../engine/escalation";
 
 export interface IncidentRow {
   id: string;
@@ -9,6 +9,10 @@ export interface IncidentRow {
   level: number;
   opened_at: number;
   resolved_at: number | null;
+  acknowledged_at?: number | null;
+  acknowledged_by?: string | null;
+  flags?: string;
+  held?: string | null;
 }
 
 interface MemberRow {
@@ -17,34 +21,41 @@ interface MemberRow {
   status: string;
   reason: string | null;
   since: number;
+  kind: string | null;
+  suppressed_by: string | null;
 }
 
-const toMember = (r: MemberRow): IncidentMember => ({ checkId: r.check_id, status: r.status, reason: r.reason, since: r.since });
+const toMember = (r: MemberRow) => ({
+  check: r.check_id,
+  kind: r.kind,
+  status: r.status,
+  reason: r.reason,
+  since: new Date(r.since).toISOString(),
+  ...(r.suppressed_by && { suppressedBy: r.suppressed_by }),
+});
 
-export async function openIncidentFor(db: D1Database, serviceId: string): Promise<OpenIncident | null> {
-  const row = await db.prepare("SELECT * FROM incidents WHERE service_id = ? AND status = 'open'").bind(serviceId).first<IncidentRow>();
-  if (!row) return null;
-  const { results } = await db.prepare("SELECT * FROM incident_members WHERE incident_id = ?").bind(row.id).all<MemberRow>();
-  return { id: row.id, serviceId: row.service_id, level: row.level, openedAt: row.opened_at, members: results.map(toMember) };
-}
-
-export function insertIncident(db: D1Database, i: { id: string; serviceId: string; title: string; openedAt: number }): D1PreparedStatement {
-  return db
-    .prepare("INSERT INTO incidents (id, service_id, status, title, level, opened_at) VALUES (?, ?, 'open', ?, 1, ?)")
-    .bind(i.id, i.serviceId, i.title, i.openedAt);
-}
-
-export function upsertMember(db: D1Database, incidentId: string, m: IncidentMember): D1PreparedStatement {
+/** The incident row as the ServiceObject's state has it. */
+export function upsertIncident(db: D1Database, serviceId: string, i: Incident): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO incident_members (incident_id, check_id, status, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (incident_id, check_id) DO UPDATE SET status = ?3, reason = ?4, since = ?5`,
+      `INSERT INTO incidents (id, service_id, status, title, level, opened_at, resolved_at, acknowledged_at, acknowledged_by, flags, held)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+       ON CONFLICT (id) DO UPDATE SET status = ?3, title = ?4, level = ?5, opened_at = ?6, resolved_at = ?7,
+         acknowledged_at = ?8, acknowledged_by = ?9, flags = ?10, held = ?11`,
     )
-    .bind(incidentId, m.checkId, m.status, m.reason, m.since);
+    .bind(i.id, serviceId, i.status, i.title, i.level, i.openedAt, i.resolvedAt, i.ack?.at ?? null, i.ack?.by ?? null, JSON.stringify(i.flags), i.held);
 }
 
-export function resolveIncident(db: D1Database, incidentId: string, at: number): D1PreparedStatement {
-  return db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ? WHERE id = ? AND status = 'open'").bind(at, incidentId);
+/** One statement per member; `suppressedBy` maps inhibited members to their root cause. */
+export function upsertMembers(db: D1Database, i: Incident, suppressedBy: Readonly<Record<string, string>>): D1PreparedStatement[] {
+  return Object.entries(i.members).map(([checkId, m]) =>
+    db
+      .prepare(
+        `INSERT INTO incident_members (incident_id, check_id, status, reason, since, kind, suppressed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (incident_id, check_id) DO UPDATE SET status = ?3, reason = ?4, since = ?5, kind = ?6, suppressed_by = ?7`,
+      )
+      .bind(i.id, checkId, m.status, m.reason, m.since, m.kind, m.status === "down" ? (suppressedBy[checkId] ?? null) : null),
+  );
 }
 
 export function addEvent(db: D1Database, incidentId: string, at: number, type: string, detail: Record<string, unknown> = {}): D1PreparedStatement {
@@ -55,7 +66,7 @@ export async function getIncident(db: D1Database, id: string) {
   const row = await db.prepare("SELECT * FROM incidents WHERE id = ?").bind(id).first<IncidentRow>();
   if (!row) return null;
   const [members, events] = await db.batch<Record<string, unknown>>([
-    db.prepare("SELECT check_id, status, reason, since FROM incident_members WHERE incident_id = ? ORDER BY since").bind(id),
+    db.prepare("SELECT * FROM incident_members WHERE incident_id = ? ORDER BY since").bind(id),
     db.prepare("SELECT at, type, detail FROM incident_events WHERE incident_id = ? ORDER BY id").bind(id),
   ]);
   return {
@@ -86,5 +97,8 @@ export function incidentJson(row: IncidentRow) {
     level: row.level,
     openedAt: new Date(row.opened_at).toISOString(),
     resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at).toISOString(),
+    acknowledged: row.acknowledged_at ? { at: new Date(row.acknowledged_at).toISOString(), by: row.acknowledged_by ?? null } : null,
+    flags: JSON.parse(row.flags ?? "[]") as string[],
+    held: row.held ?? null,
   };
 }

@@ -43,7 +43,7 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
     const [first] = await waitForSink("e2e", 1);
     expect(first!.verified).toBe(true);
     expect(first!.headers["content-type"]).toBe("application/json");
-    expect(first!.headers["webhook-id"]).toBe(`${opened[0]!.id}:1:ops-hook:incident.opened`);
+    expect(first!.headers["webhook-id"]).toBe(`${opened[0]!.id}:incident.opened:L1:0.1:ops-hook`);
     const openedEvent = JSON.parse(first!.body);
     expect(openedEvent).toMatchObject({
       type: "incident.opened",
@@ -71,8 +71,8 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
 
     const records = await waitForSink("e2e", 2);
     expect(records.map((r) => r.headers["webhook-id"])).toEqual([
-      `${opened[0]!.id}:1:ops-hook:incident.opened`,
-      `${opened[0]!.id}:1:ops-hook:incident.resolved`,
+      `${opened[0]!.id}:incident.opened:L1:0.1:ops-hook`,
+      `${opened[0]!.id}:incident.resolved:L1:0.1:ops-hook`,
     ]);
     expect(records[1]!.verified).toBe(true);
     expect(JSON.parse(records[1]!.body)).toMatchObject({ type: "incident.resolved", data: { incident: { id: opened[0]!.id, status: "resolved" } } });
@@ -86,6 +86,7 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
     const timeline = await env.DB.prepare("SELECT type FROM incident_events WHERE incident_id = ? ORDER BY id").bind(opened[0]!.id).all<{ type: string }>();
     expect(timeline.results.map((r) => r.type)).toEqual([
       "incident.opened",
+      "incident.paged",
       "notification.queued",
       "notification.sent",
       "member.recovered",

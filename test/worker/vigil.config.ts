@@ -14,6 +14,23 @@ export default defineConfig((env) => {
       // Agents and ping jobs (test/worker/ingest, test/worker/heartbeats): their own service,
       // policy and sink, so their incidents never reach the e2e test's sink.
       { id: "hosts", name: "Hosts", policy: "hosts" },
+      // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
+      // with minutes compressed to seconds.
+      ...["esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-maint", "esc-db", "esc-links"].map((id) => ({
+        id,
+        name: id === "esc-db" ? "PostgreSQL" : id,
+        policy: "runbook-fast",
+      })),
+      { id: "esc-app", name: "SafeWork app", policy: "runbook-fast", dependsOn: ["esc-db"] },
+    ],
+    maintenance: [
+      {
+        id: "esc-maint-window",
+        services: ["esc-maint"],
+        title: "Planned database upgrade",
+        start: new Date(Date.now() - 3_600_000).toISOString(),
+        end: new Date(Date.now() + 3_600_000).toISOString(),
+      },
     ],
     agents: [
       // One agent per concern so test files never share an object's state.
@@ -52,9 +69,24 @@ export default defineConfig((env) => {
     channels: [
       { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       { id: "hosts-hook", type: "webhook", url: `${fixtures}/sink/hosts`, secret: { env: "TEST_WEBHOOK_SECRET" } },
+      ...["l1", "l2", "l3"].map((l) => ({ id: `esc-${l}`, type: "webhook" as const, url: `${fixtures}/sink/esc-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
     ],
     policies: [
-      { id: "ops", levels: [{ channels: ["ops-hook"] }] },
+      { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },
+      {
+        // The runbook policy of vigil.config.ts, with 30 minutes as 3 seconds.
+        id: "runbook-fast",
+        groupWait: "1s",
+        reopenWithin: "1s",
+        levels: [
+          { channels: ["esc-l1"] },
+          { channels: ["esc-l2"], after: "1h", when: [{ failedRecoveries: 3 }, { flag: "data-loss-risk" }, { flag: "security" }] },
+          {
+            channels: ["esc-l3"],
+            when: [{ outageFor: "3s" }, { failedRecoveries: 1, check: "agent:*:postgres" }, { failingMembers: 2, kind: "docker" }],
+          },
+        ],
+      },
       { id: "hosts", levels: [{ channels: ["hosts-hook"] }] },
     ],
   };

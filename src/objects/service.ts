@@ -1,0 +1,153 @@
+/**
+ * ServiceObject: one Durable Object per service (`getByName(serviceId)`). It owns the service's
+ * incident: it serialises every input (check changes, failed recoveries, acks, flags, alarms),
+ * gathers the facts the pure engine needs, calls `step`, and carries out what it decided.
+ *
+ * 1. Load the escalation state (Durable Object storage) and the config.
+ * 2. Gather facts: which down members are inhibited by a down dependency (the agent's
+ *    heartbeat; services this one `dependsOn`), and whether a silence or a maintenance
+ *    window holds pages.
+ * 3. `step(state, input, ctx)` (src/engine/escalation.ts).
+ * 4. Write the read model (incident row, members, timeline) and the notifications (outbox) to
+ *    D1 in one batch, then save the state, then hand the outbox to the queue.
+ * 5. Arm the alarm at the engine's next wake-up.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { ConfigError, type ServiceSpec, type VigilConfig } from "../config";
+import { loadConfig } from "../config/load";
+import {
+  emptyState,
+  nextWake,
+  step,
+  type Effect,
+  type EscalationContext,
+  type EscalationInput,
+  type EscalationState,
+  type Incident,
+} from "../engine/escalation";
+import { activeWindow } from "../engine/maintenance";
+import type { Env } from "../env";
+import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
+import { pageMessages } from "../notify/event";
+import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
+import { enqueueInOutbox, flushOutbox } from "../store/outbox";
+import { activeSilences, silenceCovers } from "../store/silences";
+import { SerialQueue } from "./observe";
+
+const STATE_KEY = "state";
+const SERVICE_KEY = "service";
+
+export class ServiceObject extends DurableObject<Env> {
+  private readonly queue = new SerialQueue();
+
+  /** Applies one input for `serviceId`; returns the incident as it is afterwards. */
+  apply(serviceId: string, input: EscalationInput): Promise<Incident | null> {
+    return this.queue.run(() => this.run(serviceId, input));
+  }
+
+  /** True while this service has an open incident with a down member (for dependants' inhibition). */
+  async isDown(): Promise<boolean> {
+    const state = await this.ctx.storage.get<EscalationState>(STATE_KEY);
+    const incident = state?.incident;
+    return incident?.status === "open" && Object.values(incident.members).some((m) => m.status === "down");
+  }
+
+  async incident(): Promise<Incident | null> {
+    return (await this.ctx.storage.get<EscalationState>(STATE_KEY))?.incident ?? null;
+  }
+
+  override async alarm(): Promise<void> {
+    const serviceId = await this.ctx.storage.get<string>(SERVICE_KEY);
+    if (serviceId) await this.queue.run(() => this.run(serviceId, { type: "tick", at: Date.now() }));
+  }
+
+  private async run(serviceId: string, input: EscalationInput): Promise<Incident | null> {
+    // 1. Load.
+    const config = loadConfig(this.env);
+    if (config instanceof ConfigError) throw config;
+    const service = config.services.find((s) => s.id === serviceId);
+    if (!service) throw new Error(`unknown service "${serviceId}"`);
+    const policy = config.policies.find((p) => p.id === service.policy)!;
+    const state = (await this.ctx.storage.get<EscalationState>(STATE_KEY)) ?? emptyState();
+    await this.ctx.storage.put(SERVICE_KEY, serviceId);
+    const now = Math.max(Date.now(), input.at);
+
+    // 2. Facts. The incoming check counts as a member already.
+    const probe = input.type === "check" ? step(state, input, { now, serviceId, serviceName: service.name, policy, inhibited: {}, quiet: null }).state : state;
+    const downIds = Object.entries(probe.incident?.status === "open" ? probe.incident.members : {})
+      .filter(([, m]) => m.status === "down")
+      .map(([id]) => id);
+    const ctx: EscalationContext = {
+      now,
+      serviceId,
+      serviceName: service.name,
+      policy,
+      inhibited: await this.inhibited(service, downIds),
+      quiet: await this.quiet(config, service, downIds, now),
+    };
+
+    // 3. Decide.
+    const { state: next, effects } = step(state, input, ctx);
+
+    // 4. Record and notify.
+    if (next.incident && (effects.length > 0 || JSON.stringify(next.incident) !== JSON.stringify(state.incident))) {
+      await this.env.DB.batch(await this.statements(config, serviceId, next.incident, ctx.inhibited, effects, now));
+    }
+    await this.ctx.storage.put(STATE_KEY, next);
+    if (effects.some((e) => e.type === "notify")) await flushOutbox(this.env.DB, this.env.NOTIFY, now);
+
+    // 5. Arm.
+    const wake = nextWake(next, ctx);
+    if (wake === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(wake);
+    return next.incident;
+  }
+
+  /** Down members whose dependency is down: the agent's heartbeat, or a service this one depends on. */
+  private async inhibited(service: ServiceSpec, downIds: string[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    if (downIds.length === 0) return out;
+    for (const id of downIds) {
+      const m = /^agent:([^:]+):(.+)$/.exec(id);
+      if (m && m[2] !== "heartbeat" && downIds.includes(`agent:${m[1]}:heartbeat`)) out[id] = `agent:${m[1]}:heartbeat`;
+    }
+    for (const dep of service.dependsOn) {
+      if (await this.env.SERVICE.getByName(dep).isDown()) {
+        for (const id of downIds) out[id] ??= `service:${dep}`;
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** A silence covering every down member, or a maintenance window for the service. */
+  private async quiet(config: VigilConfig, service: ServiceSpec, downIds: string[], now: number): Promise<EscalationContext["quiet"]> {
+    const window = activeWindow(config.maintenance, service.id, now, config.timezone);
+    if (window) return { reason: "maintenance", until: window.end, detail: window.title };
+    const silences = (await activeSilences(this.env.DB, now)).filter((s) => silenceCovers(s, service.id, downIds));
+    if (silences.length === 0) return null;
+    const last = silences.reduce((a, b) => (b.endsAt > a.endsAt ? b : a));
+    return { reason: "silence", until: last.endsAt, detail: `${last.id} by ${last.createdBy}: ${last.comment}` };
+  }
+
+  private async statements(config: VigilConfig, serviceId: string, incident: Incident, inhibited: Readonly<Record<string, string>>, effects: Effect[], now: number): Promise<D1PreparedStatement[]> {
+    const db = this.env.DB;
+    const stmts: D1PreparedStatement[] = [upsertIncident(db, serviceId, incident), ...upsertMembers(db, incident, inhibited)];
+    const secret = linkSecret(this.env);
+    const links =
+      config.publicUrl && secret ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS) } : {};
+    for (const e of effects) {
+      if (e.type === "timeline") {
+        stmts.push(addEvent(db, incident.id, now, e.event, e.detail));
+        continue;
+      }
+      for (const message of pageMessages(e, { ...incident, serviceId }, config, now, links)) {
+        stmts.push(
+          enqueueInOutbox(db, message, now),
+          addEvent(db, incident.id, now, "notification.queued", { channel: message.channelId, event: e.event, level: e.level }),
+        );
+      }
+    }
+    return stmts;
+  }
+}
