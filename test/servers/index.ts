@@ -14,6 +14,7 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   tls: (o) => import("./tls").then((m) => m.spawnTls(o)),
   "tcp-script": (o) => import("./tcp-script").then((m) => m.spawnTcpScript(o)),
   "closed-port": () => import("./tcp-script").then((m) => m.spawnClosedPort()),
+  "unresponsive-port": () => import("./tcp-script").then((m) => m.spawnUnresponsivePort()),
   "http-lab": () => import("./http-lab").then((m) => m.spawnHttpLab()),
   websocket: () => import("./websocket").then((m) => m.spawnWebsocket()),
   doh: (o) => import("./doh").then((m) => m.spawnDoh(o)),

@@ -43,3 +43,28 @@ export async function spawnClosedPort(): Promise<Spawned> {
   await new Promise<void>((r) => server.close(() => r()));
   return { info: { port }, close: async () => {} };
 }
+
+/**
+ * Spawn kind "unresponsive-port": a port whose connects hang, like a firewall that drops SYNs.
+ * A python3 listener with backlog 0 never accepts; a few connections fill its queue, and the
+ * kernel then drops further SYNs, so a client's connect times out. (Node cannot listen
+ * without accepting.)
+ */
+export async function spawnUnresponsivePort(): Promise<Spawned> {
+  const { spawn } = await import("node:child_process");
+  const { connect } = await import("node:net");
+  const listener = spawn("python3", ["-c", "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)"]);
+  const port = await new Promise<number>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+  });
+  const fillers = Array.from({ length: 4 }, () => connect(port, "127.0.0.1").on("error", () => {}));
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    info: { port },
+    async close() {
+      for (const f of fillers) f.destroy();
+      listener.kill();
+    },
+  };
+}
