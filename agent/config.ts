@@ -61,8 +61,8 @@ export type RemediateSpec = z.infer<typeof remediate>;
 const common = {
   /** Name in the check id `<kind>:<name>`; defaults per kind. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/=-]{0,120}$/, "letters, digits and . _ / = - only").optional(),
-  /** Hard limit for one run of this check. Default 10s. */
-  timeout: duration.prefault("10s"),
+  /** Hard limit for one run of this check. Default 10s, or the interval when shorter. */
+  timeout: duration.optional(),
   remediate: remediate.optional(),
 };
 
@@ -191,7 +191,8 @@ export const checkSpec = z.discriminatedUnion("kind", [
   tcpCheck,
   certfileCheck,
 ]);
-export type CheckSpec = z.infer<typeof checkSpec>;
+/** A check after validation: `timeout` is always filled in. */
+export type CheckSpec = z.infer<typeof checkSpec> & { timeout: number };
 export type CheckKind = CheckSpec["kind"];
 export type SpecOf<K extends CheckKind> = Extract<CheckSpec, { kind: K }>;
 
@@ -251,16 +252,20 @@ export const agentConfig = z
       if (c.remediate && !c.remediate.container && !(c.kind === "docker" && c.container)) {
         ctx.addIssue({ code: "custom", path: ["checks", i, "remediate", "container"], message: "required: name the container to restart" });
       }
-      if (c.timeout > cfg.interval) {
+      if (c.timeout !== undefined && c.timeout > cfg.interval) {
         ctx.addIssue({ code: "custom", path: ["checks", i, "timeout"], message: `must not exceed the interval (${cfg.interval} ms)` });
       }
-      const id = checkId(c);
+      const id = checkId(c as CheckSpec);
       const prev = seen.get(id);
       if (prev !== undefined) {
         ctx.addIssue({ code: "custom", path: ["checks", i, "name"], message: `duplicate check id "${id}" (also checks[${prev}]); set a distinct name` });
       } else seen.set(id, i);
     });
-  });
+  })
+  .transform((cfg) => ({
+    ...cfg,
+    checks: cfg.checks.map((c): CheckSpec => ({ ...c, timeout: c.timeout ?? Math.min(10_000, cfg.interval) })),
+  }));
 export type AgentConfig = z.infer<typeof agentConfig>;
 /** What a config file holds before defaults: type your `agent.config.ts` with it. */
 export type AgentConfigInput = z.input<typeof agentConfig>;
@@ -278,7 +283,12 @@ export function checkId(c: CheckSpec): string {
     case "logs":
       return `logs:${c.container ?? c.file}`;
     case "http":
-      return `http:${new URL(c.url).host}${new URL(c.url).pathname}`;
+      try {
+        const u = new URL(c.url);
+        return `http:${u.host}${u.pathname}`;
+      } catch {
+        return `http:${c.url}`; // only reached while the url itself is being reported as invalid
+      }
     case "tcp":
       return `tcp:${c.host}:${c.port}`;
     case "certfile":
