@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { monitorSpec } from "../config";
 import { agentReport, MAX_REPORT_BYTES } from "../contract/report";
+import { ackBody, flagBody, noteBody, resolveBody, silenceBody } from "./incidents";
 import { documentRoute } from "./openapi";
 
 const idParam = z.object({ id: z.string().min(1).describe("Id as in the config") });
@@ -126,3 +127,83 @@ documentRoute({
     413: { description: "Spec over 64 KiB" },
   },
 });
+
+/** `GET /v1/deliveries` query; deliveries.ts validates by hand with the same rules (checked by a test). */
+export const deliveryListQuery = z.strictObject({
+  status: z.enum(["delivered", "retry", "failed", "dead"]).optional(),
+  channel: z.string().optional(),
+  incident: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** The `next` id of the previous page. */
+  before: z.coerce.number().int().min(1).optional(),
+});
+documentRoute({
+  method: "get",
+  path: "/v1/deliveries",
+  summary: "Notification delivery log, newest attempt first",
+  tags: ["admin"],
+  auth: "admin",
+  query: deliveryListQuery,
+  responses: { 200: { description: "Deliveries (and `next` when there may be more)" }, 400: { description: "Invalid query" }, 401: { description: "Missing or invalid admin token" } },
+});
+
+// Human controls on incidents (incidents.ts parses these bodies).
+const incidentAction = (path: string, summary: string, schema: z.ZodType) =>
+  documentRoute({
+    method: "post",
+    path,
+    summary,
+    tags: ["admin"],
+    auth: "admin",
+    params: idParam,
+    body: { schema },
+    responses: {
+      200: { description: "The incident after the action" },
+      400: { description: "Invalid JSON or body (every issue with its path)" },
+      401: { description: "Missing or invalid admin token" },
+      404: { description: "No such incident" },
+    },
+  });
+incidentAction("/v1/incidents/:id/ack", "Acknowledge an incident", ackBody);
+incidentAction("/v1/incidents/:id/resolve", "Resolve an incident by hand", resolveBody);
+incidentAction("/v1/incidents/:id/notes", "Add a note to an incident's timeline", noteBody);
+incidentAction("/v1/incidents/:id/flags", "Flag an incident (data-loss risk, security)", flagBody);
+documentRoute({ method: "get", path: "/v1/silences", summary: "Active silences", tags: ["admin"], auth: "admin", responses: { 200: { description: "Silences" }, 401: { description: "Missing or invalid admin token" } } });
+documentRoute({
+  method: "post",
+  path: "/v1/silences",
+  summary: "Silence a service or checks for a while",
+  tags: ["admin"],
+  auth: "admin",
+  body: { schema: silenceBody },
+  responses: { 201: { description: "Silence created" }, 400: { description: "Invalid JSON or body, or unknown service" }, 401: { description: "Missing or invalid admin token" } },
+});
+documentRoute({
+  method: "delete",
+  path: "/v1/silences/:id",
+  summary: "End a silence now",
+  tags: ["admin"],
+  auth: "admin",
+  params: idParam,
+  responses: { 204: { description: "Ended" }, 401: { description: "Missing or invalid admin token" }, 404: { description: "No active silence with this id" } },
+});
+
+// Signed links from notifications: GET shows a confirmation page, POST acts.
+const linkParams = z.object({ id: z.string().min(1).describe("Incident id"), action: z.enum(["ack", "resolve"]) });
+const linkQuery = z.object({ exp: z.string().describe("Expiry, Unix seconds"), sig: z.string().describe("HMAC over id, action and exp") });
+for (const method of ["get", "post"] as const) {
+  documentRoute({
+    method,
+    path: "/a/:id/:action",
+    summary: method === "get" ? "Signed notification link: confirmation page" : "Signed notification link: act",
+    tags: ["ingest"],
+    auth: "none",
+    params: linkParams,
+    query: linkQuery,
+    responses: {
+      200: { description: "HTML page", contentType: "text/html" },
+      403: { description: "Link expired, forged or links not configured", contentType: "text/html" },
+      404: { description: "Unknown action or incident", contentType: "text/html" },
+    },
+  });
+}
