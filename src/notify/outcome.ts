@@ -65,5 +65,6 @@ export function redactSecrets(message: string, secrets: readonly string[]): stri
 
 /** Removes anything that looks like a URL's secret parts (path, query) from an error message. */
 export function redactUrls(message: string): string {
-  return message.replace(/(https?:\/\/[^/\s]+)[^\s]*/g, "$1/…");
+  // Stops at quotes and angle brackets so a URL inside a JSON error answer keeps the JSON readable.
+  return message.replace(/(https?:\/\/[^/\s"'<>]+)[^\s"'<>]*/g, "$1/…");
 }

@@ -3,7 +3,7 @@
  * simulated queue that feeds the real consumer with its own clock, so "a provider down for
  * several minutes" takes milliseconds.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createMessageBatch } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { parseConfig, type VigilConfig, type VigilConfigInput } from "../../../src/config";
 import type { Env } from "../../../src/env";
@@ -152,8 +152,10 @@ export class SimQueue {
   /** Runs batches until the queue is empty or `limitSeconds` of simulated time passed. */
   async drain(config: VigilConfig, opts: { limitSeconds?: number; before?: (t: number) => Promise<void> } = {}) {
     const limit = this.now + (opts.limitSeconds ?? 6 * 3600);
-    while (this.pending.length > 0 && this.now <= limit) {
-      this.now = Math.max(this.now, Math.min(...this.pending.map((p) => p.visibleAt)));
+    while (this.pending.length > 0) {
+      const next = Math.max(this.now, Math.min(...this.pending.map((p) => p.visibleAt)));
+      if (next > limit) break;
+      this.now = next;
       await opts.before?.(this.now);
       const due = this.pending.filter((p) => p.visibleAt <= this.now).sort((a, b) => a.visibleAt - b.visibleAt || a.id.localeCompare(b.id)).slice(0, 10);
       this.pending = this.pending.filter((p) => !due.includes(p));
@@ -164,14 +166,23 @@ export class SimQueue {
         for (const p of dead) this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: "dlq" });
       }
       if (live.length === 0) continue;
-      const batch = createMessageBatch<NotifyMessage>("vigil-notify", live.map((p) => ({ id: p.id, timestamp: new Date(), attempts: p.attempts, body: p.body })));
-      const ctx = createExecutionContext();
+      // A batch of our own rather than createMessageBatch(): its result does not report the
+      // `delaySeconds` of a retry, and the delay is what this harness is about.
+      const decisions = new Map<string, { retry: boolean; delay?: number }>();
+      const messages = live.map((p) => ({
+        id: p.id,
+        timestamp: new Date(),
+        attempts: p.attempts,
+        body: p.body,
+        ack: () => void (decisions.has(p.id) || decisions.set(p.id, { retry: false })),
+        retry: (o?: QueueRetryOptions) => void (decisions.has(p.id) || decisions.set(p.id, { retry: true, delay: o?.delaySeconds })),
+      }));
+      const batch = { queue: "vigil-notify", messages, ackAll: () => messages.forEach((m) => m.ack()), retryAll: (o?: QueueRetryOptions) => messages.forEach((m) => m.retry(o)) } as unknown as MessageBatch<NotifyMessage>;
       await deliverBatch(batch, this.env, config);
-      const result = await getQueueResult(batch, ctx);
       for (const p of live) {
-        const retry = result.retryMessages.find((r) => r.msgId === p.id);
-        if (retry || result.retryBatch.retry) {
-          const delay = retry?.delaySeconds ?? result.retryBatch.delaySeconds ?? 0;
+        const d = decisions.get(p.id);
+        if (d?.retry) {
+          const delay = d.delay ?? 0;
           this.pending.push({ ...p, attempts: p.attempts + 1, visibleAt: this.now + delay });
           this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: "retry", delay });
         } else this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: "ack" });
@@ -188,4 +199,37 @@ export async function storedText(): Promise<string> {
     parts.push(JSON.stringify(results));
   }
   return parts.join("\n");
+}
+
+import { pageMessages, type PageEffect } from "../../../src/notify/event";
+import type { IncidentEventType } from "../../../src/notify/message";
+import { enqueueInOutbox } from "../../../src/store/outbox";
+
+/**
+ * Writes an incident row and, for each event in order, its messages to the outbox (as the
+ * incident code does); returns the messages per event. Levels: every event pages `levels`.
+ */
+export async function incidentMessages(
+  config: VigilConfig,
+  incidentId: string,
+  events: IncidentEventType[],
+  opts: { levels?: number[]; level?: number; openedAt?: number; serviceId?: string } = {},
+): Promise<NotifyMessage[][]> {
+  const openedAt = opts.openedAt ?? Date.parse("2026-11-22T14:00:00Z");
+  const serviceId = opts.serviceId ?? "safework";
+  await env.DB.prepare("INSERT OR IGNORE INTO incidents (id, service_id, status, title, level, opened_at) VALUES (?, ?, 'resolved', ?, 1, ?)")
+    .bind(incidentId, serviceId, `${serviceId}: postgres down`, openedAt)
+    .run();
+  const out: NotifyMessage[][] = [];
+  for (const [i, type] of events.entries()) {
+    const at = openedAt + (i + 1) * 5 * 60_000;
+    const effect: PageEffect = { event: type, levels: opts.levels ?? [1], level: opts.level ?? 1, reason: null };
+    const members = { "docker:safework-postgres": { status: type === "incident.resolved" ? "up" : "down", reason: type === "incident.resolved" ? null : "container exited (137)", since: openedAt } };
+    const msgs = pageMessages(effect, { id: incidentId, serviceId, title: "t", openedAt, resolvedAt: type === "incident.resolved" ? at : null, members, ack: { by: "kim" } }, config, at, {
+      acknowledge: `https://vigil.test/a/${incidentId}/ack?exp=1&sig=s`,
+    });
+    await env.DB.batch(msgs.map((m) => enqueueInOutbox(env.DB, m, at)));
+    out.push(msgs);
+  }
+  return out;
 }
