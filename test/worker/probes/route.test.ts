@@ -1,0 +1,100 @@
+/** `POST /v1/probe`: test a monitor spec before saving it. Admin only; every problem by path. */
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../../src/index";
+import { spawn } from "../fixtures";
+
+const TOKEN = "test-admin-token-0123456789abcdef";
+const post = (body: unknown, token: string | null = TOKEN) =>
+  worker.fetch(
+    new Request("http://vigil.test/v1/probe", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+    env,
+    createExecutionContext(),
+  );
+
+let lab = "";
+let tlsPort = 0;
+beforeAll(async () => {
+  lab = `http://127.0.0.1:${(await spawn("http-lab")).port}`;
+  tlsPort = (await spawn("tls", { days: 3 })).port;
+});
+
+describe("POST /v1/probe", () => {
+  it("refuses a caller without the admin token", async () => {
+    const res = await post({ id: "x", service: "s", type: "tcp", host: "127.0.0.1", port: 1 }, null);
+    expect(res.status).toBe(401);
+  });
+
+  it("runs an http spec now and answers the probe result", async () => {
+    const res = await post({ id: "api-health", service: "app", type: "http", url: `${lab}/health/db-down`, json: [{ path: "$.db.status", op: "==", value: "up" }] });
+    expect(res.status).toBe(200);
+    const result = await res.json<Record<string, unknown>>();
+    expect(result).toMatchObject({ status: "down", statusCode: 200, reason: "$.db.status == 'up' failed: got 'down'" });
+    expect(Object.keys(result).sort()).toEqual(["checkedAt", "latencyMs", "reason", "status", "statusCode"]);
+  });
+
+  it("answers a TLS result with the fields outside tools rely on", async () => {
+    const res = await post({ id: "cert", service: "app", type: "tls", host: "127.0.0.1", port: tlsPort, servername: "good.test", warnDays: 30, criticalDays: 2 });
+    const result = await res.json<{ status: string; reason: string; tls: Record<string, unknown> }>();
+    expect(result.status).toBe("degraded");
+    expect(result.reason).toMatch(/^certificate expires in 3 days \(\d{4}-\d\d-\d\d\), under the 30 days warning threshold$/);
+    expect(Object.keys(result.tls).sort()).toEqual(["chainLength", "daysLeft", "hostnameMatches", "issuer", "notAfter", "protocol", "sans", "selfSigned", "subject"]);
+  });
+
+  it("answers 400 with every zod issue path for an invalid spec", async () => {
+    const res = await post({
+      id: "Bad Id",
+      service: "app",
+      type: "http",
+      url: "ftp://example.com",
+      timeout: "soon",
+      json: [
+        { path: "db.status", op: "==", value: "up" },
+        { path: "$.count", op: "<", value: "ten" },
+        { path: "$.name", op: "matches", value: "([unclosed" },
+        { path: "$.x", op: "~=", value: 1 },
+      ],
+      responseHeaders: [{ name: "bad header", op: "exists" }],
+      degradedMs: 5000,
+      downMs: 1000,
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json<{ error: { code: string; message: string; issues: string[] } }>();
+    expect(body.error.code).toBe("invalid_monitor");
+    const paths = body.error.issues.map((i) => i.split(":")[0]);
+    expect(paths).toEqual(
+      expect.arrayContaining(["id", "url", "timeout", "json[0].path", "json[1].value", "json[2].value", "json[3].op", "responseHeaders[0].name"]),
+    );
+    expect(body.error.issues).toContain('json[0].path: path must start with "$" (like "$.status"), got "db.status"');
+    expect(body.error.issues).toContain("json[1].value: operator \"<\" needs a number, got 'ten'");
+    expect(body.error.message).toBe(`invalid monitor spec (${body.error.issues.length} problems)`);
+  });
+
+  it("checks cross-field rules once the fields themselves are valid", async () => {
+    const res = await post({ id: "t", service: "app", type: "tls", host: "example.com", warnDays: 7, criticalDays: 14, degradedMs: 5000, downMs: 1000 });
+    const body = await res.json<{ error: { issues: string[] } }>();
+    expect(body.error.issues).toEqual([
+      "degradedMs: must be below downMs (1000), got 5000",
+      "criticalDays: must be below warnDays (7), got 14",
+    ]);
+  });
+
+  it("names an unknown type and a missing secret", async () => {
+    const unknown = await (await post({ id: "x", service: "s", type: "ftp" })).json<{ error: { issues: string[] } }>();
+    expect(unknown.error.issues).toEqual(["type: Invalid discriminator value. Expected 'http' | 'tls' | 'tcp' | 'websocket' | 'dns'"]);
+    const secret = await post({ id: "x", service: "s", type: "http", url: `${lab}/health`, headers: { authorization: { env: "NOT_SET_ANYWHERE" } } });
+    expect(secret.status).toBe(400);
+    expect((await secret.json<{ error: { issues: string[] } }>()).error.issues).toEqual(["headers.authorization: environment variable NOT_SET_ANYWHERE is not set"]);
+  });
+
+  it("refuses a body that is not JSON", async () => {
+    const res = await post("{not json");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: "invalid_json", message: "the body must be one monitor spec as JSON" } });
+  });
+});
