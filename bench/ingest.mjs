@@ -6,7 +6,9 @@
  * 1. Apply the D1 migrations to a throw-away state dir and start `wrangler dev --local` on a
  *    free port with bench/ingest.config.ts as `vigil-config` and the secrets as `--var`s.
  *    (`wrangler dev --alias` is accepted but ignored by wrangler 4.86's dev command, so the
- *    bench writes a copy of wrangler.toml with absolute paths and the alias swapped.)
+ *    bench writes a copy of wrangler.toml with absolute paths and the alias swapped.) The
+ *    worker is bundled once (`wrangler deploy --dry-run`) and served unbundled from the
+ *    throw-away dir, so edits to src/ during the run do not restart it mid-measurement.
  * 2. Throughput: for each N in BENCH_PARALLEL (default 10,50,100), N agents each send signed
  *    reports back to back (seq 1, 2, …; 3 checks each) for BENCH_SECONDS (default 10 s);
  *    reports/s and latency p50/p99 (client-side, send → answer).
@@ -127,6 +129,17 @@ if (migrate.status !== 0) {
   console.error(migrate.stdout, migrate.stderr);
   process.exit(1);
 }
+const build = spawnSync(wrangler, ["deploy", "--dry-run", "--config", toml, "--outdir", join(state, "dist")], { cwd: root, env: { ...process.env, CI: "true" }, encoding: "utf8", timeout: 180_000 });
+if (build.status !== 0) {
+  console.error(build.stdout, build.stderr);
+  process.exit(1);
+}
+writeFileSync(
+  toml,
+  readFileSync(toml, "utf8")
+    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(state, "dist/index.js"))}\nno_bundle = true`)
+    .replace(/^\[alias\]\n"vigil-config" = .*$/m, ""),
+);
 const dev = spawn(
   wrangler,
   [
