@@ -15,6 +15,7 @@
  *    since the previous page, or at once when any of its conditions holds.
  * 5. `repeat` re-notifies the current level until someone acknowledges.
  */
+import { formatDuration } from "../config/duration";
 import type { EscalationCondition, IncidentFlag, PolicySpec } from "../config/policies";
 
 export type MemberStatus = "up" | "degraded" | "down" | "unknown" | "stale";
@@ -252,7 +253,7 @@ function recordChange(
         incident.level = 1;
         incident.levelAt = incident.pagedAt = at;
       }
-      effects.push(notify(incident, "check.flapping", [1], `${checkId} changed state ${recent.length} times in ${Math.round(policy.flapping.window / 60_000)} min`));
+      effects.push(notify(incident, "check.flapping", [1], `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`));
     }
   }
 }
@@ -326,7 +327,7 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   if (policy.repeat !== undefined && incident.pagedAt !== null && now - incident.pagedAt >= policy.repeat) {
     incident.pagedAt = now;
     timeline("incident.repeated", { level: incident.level });
-    effects.push(notify(incident, "incident.repeated", [incident.level], `still down after ${Math.round((now - incident.openedAt) / 60_000)} min, not acknowledged`));
+    effects.push(notify(incident, "incident.repeated", [incident.level], `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`));
   }
 }
 
@@ -339,7 +340,7 @@ export function escalationReason(incident: Incident, policy: PolicySpec, level: 
     if (why) return why;
   }
   if (spec.after !== undefined && incident.levelAt !== null && now - incident.levelAt >= spec.after) {
-    return `not acknowledged within ${Math.round(spec.after / 60_000)} min`;
+    return `not acknowledged within ${formatDuration(spec.after)}`;
   }
   return null;
 }
@@ -359,8 +360,7 @@ export function conditionHolds(incident: Incident, c: EscalationCondition, now: 
     return n >= c.failedRecoveries ? `${n} automatic recover${n === 1 ? "y" : "ies"} failed${c.check ? ` (${c.check})` : ""}` : null;
   }
   if ("outageFor" in c) {
-    const minutes = Math.floor((now - incident.openedAt) / 60_000);
-    return now - incident.openedAt >= c.outageFor ? `down for ${minutes} min` : null;
+    return now - incident.openedAt >= c.outageFor ? `down for ${formatDuration(now - incident.openedAt)}` : null;
   }
   if ("failingMembers" in c) {
     const n = Object.values(incident.members).filter((m) => isDown(m) && (c.kind === undefined || m.kind === c.kind)).length;

@@ -44,6 +44,8 @@ export default defineConfig((env) => {
       // Short graces: the precision test waits for real alarms.
       { id: "t-fast", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
       { id: "t-fast2", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
+      // Escalation by failed recoveries (test/worker/escalation).
+      { id: "t-esc", service: "esc-recov", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1 },
     ],
     jobs: [
       { id: "j-period", service: "hosts", key: { env: "TEST_PING_KEY_PERIOD" }, period: "1h", grace: "5m" },

@@ -1,0 +1,182 @@
+/**
+ * The runbook's escalation rules, time-compressed, inside workerd: real ServiceObjects with real
+ * alarms, real D1, the real notification queue and loopback receivers that verify signatures.
+ * Policy `runbook-fast` (test/worker/vigil.config.ts): group wait 1 s; L2 on 3 failed recoveries
+ * or a flag; L3 after 3 s of outage (the runbook's 30 min), a failed database recovery, or two
+ * containers failing at once.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { EscalationInput } from "../../../src/engine/escalation";
+import { configureSink, sinkRecords } from "../fixtures";
+import { admin, fetchWorker, makeReport, sendReport } from "../ingest/helpers";
+
+const TOKEN = "test-admin-token-0123456789abcdef";
+const SINKS = ["esc-l1", "esc-l2", "esc-l3"] as const;
+
+const apply = (service: string, input: EscalationInput) => env.SERVICE.getByName(service).apply(service, input);
+const down = (service: string, checkId: string, kind = "http") =>
+  apply(service, { type: "check", checkId, kind, status: "down", reason: `${checkId} failed`, at: Date.now() });
+const up = (service: string, checkId: string, kind = "http") => apply(service, { type: "check", checkId, kind, status: "up", reason: null, at: Date.now() });
+
+/** Pages that reached the receivers for `service`, as `event@sink`, in arrival order. */
+async function pages(service: string): Promise<string[]> {
+  const all = await Promise.all(SINKS.map(async (sink) => (await sinkRecords(sink)).map((r) => ({ sink, r }))));
+  return all
+    .flat()
+    .filter(({ r }) => JSON.parse(r.body).data?.incident?.service?.id === service)
+    .sort((a, b) => a.r.receivedAt - b.r.receivedAt)
+    .map(({ sink, r }) => `${JSON.parse(r.body).type}@${sink}`);
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+/** Why the L3 page went out, as its payload says. */
+async function l3Reason(service: string): Promise<string> {
+  const r = (await sinkRecords("esc-l3")).find((x) => JSON.parse(x.body).data?.incident?.service?.id === service)!;
+  return JSON.parse(r.body).data.incident.facts.reason;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const post = (path: string, body: unknown) =>
+  fetchWorker(new Request(`http://vigil.test${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) }));
+
+describe("escalation scenarios (30 minutes as 3 seconds)", () => {
+  beforeAll(async () => {
+    for (const sink of SINKS) await configureSink(sink, { status: 200, secret: env.TEST_WEBHOOK_SECRET });
+  });
+
+  it("L1 → L2 after three failed automatic recoveries reported by the agent", async () => {
+    const check = { id: "docker:app", kind: "docker", status: "critical" as const, summary: "container exited (137)", observedAt: new Date().toISOString(), durationMs: 3 };
+    const failed = (attempt: number) => ({ check: "docker:app", action: "restart", attempt, outcome: "failed" as const, at: new Date().toISOString(), detail: "still unhealthy after 60 s" });
+    expect((await sendReport("t-esc", makeReport("t-esc", 1, { checks: [check] }))).status).toBe(202);
+    await waitFor("the L1 page", () => pages("esc-recov"), (p) => p.includes("incident.opened@esc-l1"));
+    expect((await sendReport("t-esc", makeReport("t-esc", 2, { checks: [check], remediations: [failed(1), failed(2)] }))).status).toBe(202);
+    await sleep(300);
+    expect(await pages("esc-recov")).toEqual(["incident.opened@esc-l1"]);
+    expect((await sendReport("t-esc", makeReport("t-esc", 3, { checks: [check], remediations: [failed(3)] }))).status).toBe(202);
+    const p = await waitFor("the L2 page", () => pages("esc-recov"), (p) => p.length >= 2);
+    // (L3 may follow: by now the outage is past the compressed 30 minutes)
+    expect(p.slice(0, 2)).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2"]);
+    const l2 = (await sinkRecords("esc-l2")).find((r) => r.body.includes('"esc-recov"'))!;
+    expect(l2.verified).toBe(true);
+    expect(JSON.parse(l2.body).data.incident).toMatchObject({ level: 2, facts: { failedRecoveries: 3, reason: "3 automatic recoveries failed" } });
+  });
+
+  it("L1 → L2 at once when someone flags a data-loss risk through the API", async () => {
+    const incident = await down("esc-flag", "db-health");
+    await waitFor("the L1 page", () => pages("esc-flag"), (p) => p.length >= 1);
+    const res = await post(`/v1/incidents/${incident!.id}/flags`, { flag: "data-loss-risk", by: "kim" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ incident: { id: incident!.id, level: 2, flags: ["data-loss-risk"] } });
+    expect((await waitFor("the L2 page", () => pages("esc-flag"), (p) => p.length >= 2)).slice(0, 2)).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2"]);
+    const bad = await post(`/v1/incidents/${incident!.id}/flags`, { flag: "panic" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: "invalid_body", issues: [expect.stringMatching(/^flag: /)] } });
+  });
+
+  it("L2 → L3 after the outage lasts 3 s (the runbook's 30 minutes), by alarm", async () => {
+    await down("esc-outage", "app-health");
+    await apply("esc-outage", { type: "flag", flag: "security", by: "kim", at: Date.now() });
+    const p = await waitFor("the L3 page", () => pages("esc-outage"), (p) => p.length >= 3);
+    expect(await l3Reason("esc-outage")).toMatch(/^down for \ds$/);
+    expect(p).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2", "incident.escalated@esc-l3"]);
+  });
+
+  it("L2 → L3 at once when the database recovery fails", async () => {
+    await down("esc-dbfail", "agent:db-1:postgres", "postgres");
+    await apply("esc-dbfail", { type: "flag", flag: "data-loss-risk", by: "kim", at: Date.now() });
+    await waitFor("L1 and L2", () => pages("esc-dbfail"), (p) => p.length >= 2);
+    await apply("esc-dbfail", { type: "remediation", checkId: "agent:db-1:postgres", outcome: "failed", at: Date.now() });
+    await waitFor("the L3 page", () => pages("esc-dbfail"), (p) => p.includes("incident.escalated@esc-l3"));
+    expect(await l3Reason("esc-dbfail")).toBe("1 automatic recovery failed (agent:*:postgres)");
+  });
+
+  it("L2 → L3 at once when several containers fail together", async () => {
+    await down("esc-containers", "agent:app-1:docker:web", "docker");
+    await apply("esc-containers", { type: "flag", flag: "security", by: "kim", at: Date.now() });
+    await waitFor("L1 and L2", () => pages("esc-containers"), (p) => p.length >= 2);
+    await down("esc-containers", "agent:app-1:docker:worker", "docker");
+    await waitFor("the L3 page", () => pages("esc-containers"), (p) => p.includes("incident.escalated@esc-l3"));
+    expect(await l3Reason("esc-containers")).toBe("2 docker checks failing at once");
+  });
+
+  it("an acknowledgement racing an escalation: serialised, nobody paged twice", async () => {
+    const incident = await down("esc-ack", "app-health");
+    await waitFor("the L1 page", () => pages("esc-ack"), (p) => p.length >= 1);
+    const [ack, flag] = await Promise.all([
+      post(`/v1/incidents/${incident!.id}/ack`, { by: "kim" }),
+      apply("esc-ack", { type: "flag", flag: "security", by: "lee", at: Date.now() }),
+    ]);
+    expect(ack.status).toBe(200);
+    expect(flag?.ack?.by ?? "not yet").toBeDefined();
+    await sleep(4_000); // past the 3 s outage rule: an acknowledged incident does not escalate
+    const p = await pages("esc-ack");
+    expect(p.filter((x) => x.startsWith("incident.acknowledged")).length).toBeGreaterThanOrEqual(1);
+    expect(p).not.toContain("incident.escalated@esc-l3");
+    expect(p.filter((x) => x === "incident.escalated@esc-l2").length).toBeLessThanOrEqual(1);
+    const ids = (await Promise.all(SINKS.map((s) => sinkRecords(s)))).flat().filter((r) => r.body.includes('"esc-ack"')).map((r) => r.headers["webhook-id"]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("a silence expiring mid-incident releases the page", async () => {
+    const res = await post("/v1/silences", { service: "esc-silence", duration: "2500ms", comment: "deploying", by: "kim" });
+    expect(res.status).toBe(201);
+    await down("esc-silence", "app-health");
+    await sleep(1_800);
+    expect(await pages("esc-silence")).toEqual([]);
+    expect(await waitFor("the page after the silence", () => pages("esc-silence"), (p) => p.length === 1)).toEqual(["incident.opened@esc-l1"]);
+    const timeline = await env.DB.prepare("SELECT type FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE i.service_id = 'esc-silence' ORDER BY e.id").all<{ type: string }>();
+    expect(timeline.results.map((r) => r.type)).toEqual(expect.arrayContaining(["pages.held", "pages.released", "incident.paged"]));
+  });
+
+  it("a maintenance window hides a planned outage", async () => {
+    const incident = await down("esc-maint", "app-health");
+    expect(incident?.held).toBe("maintenance");
+    await sleep(1_500);
+    await up("esc-maint", "app-health");
+    await sleep(500);
+    expect(await pages("esc-maint")).toEqual([]);
+    const row = await env.DB.prepare("SELECT status FROM incidents WHERE service_id = 'esc-maint'").first<{ status: string }>();
+    expect(row?.status).toBe("resolved");
+  });
+
+  it("the database outage that takes the app down pages once, for the database", async () => {
+    await down("esc-app", "app-health");
+    await down("esc-db", "agent:db-1:postgres", "postgres");
+    await waitFor("the database page", () => pages("esc-db"), (p) => p.length === 1);
+    await sleep(1_500);
+    expect(await pages("esc-db")).toEqual(["incident.opened@esc-l1"]);
+    expect(await pages("esc-app")).toEqual([]);
+    const member = await env.DB.prepare("SELECT m.suppressed_by, i.held FROM incident_members m JOIN incidents i ON i.id = m.incident_id WHERE i.service_id = 'esc-app'").first();
+    expect(member).toEqual({ suppressed_by: "service:esc-db", held: "inhibited" });
+  });
+
+  it("sends signed, expiring acknowledge links that act only on POST", async () => {
+    const incident = await down("esc-links", "app-health");
+    await waitFor("the L1 page", () => pages("esc-links"), (p) => p.length >= 1);
+    const record = (await sinkRecords("esc-l1")).find((r) => r.body.includes('"esc-links"'))!;
+    const link = new URL(JSON.parse(record.body).data.incident.acknowledgeUrl);
+    expect(link.pathname).toBe(`/a/${incident!.id}/ack`);
+    const path = link.pathname + link.search;
+    const get = await fetchWorker(new Request(`http://vigil.test${path}`));
+    expect(get.status).toBe(200);
+    expect(await get.text()).toContain("Acknowledge?");
+    expect((await env.SERVICE.getByName("esc-links").incident())?.ack).toBeNull();
+    const tampered = await fetchWorker(new Request(`http://vigil.test${path.replace(/sig=./, "sig=A")}`, { method: "POST" }));
+    expect(tampered.status).toBe(403);
+    const expired = await fetchWorker(new Request(`http://vigil.test/a/${incident!.id}/ack?exp=1&sig=${link.searchParams.get("sig")}`));
+    expect(expired.status).toBe(403);
+    const ack = await fetchWorker(new Request(`http://vigil.test${path}`, { method: "POST", body: new URLSearchParams({ by: "kim" }) }));
+    expect(ack.status).toBe(200);
+    expect((await env.SERVICE.getByName("esc-links").incident())?.ack?.by).toBe("kim");
+    const detail = await (await admin(`/incidents/${incident!.id}`)).json<{ incident: { acknowledged: { by: string } } }>();
+    expect(detail.incident.acknowledged.by).toBe("kim");
+  });
+});
