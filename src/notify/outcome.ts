@@ -43,7 +43,7 @@ export const DELIVERY = {
  * Half the ceiling is fixed so the retry budget always spans a real outage (with full jitter a
  * run of small random numbers could spend all 15 attempts in a minute); the other half is
  * random so many failed deliveries do not retry in lockstep. With the defaults the budget
- * spans at least ~45 minutes before a dead letter. `random` is passed in so it is testable.
+ * spans at least ~40 minutes (typically an hour) before a dead letter. `random` is passed in so it is testable.
  */
 export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(DELIVERY.capSeconds, DELIVERY.baseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 20)));

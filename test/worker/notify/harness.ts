@@ -125,13 +125,16 @@ export class SimQueue {
   now = 0;
   private pending: Pending[] = [];
   private seq = 0;
-  readonly trace: { t: number; key: string; attempts: number; result: "ack" | "retry" | "dlq"; delay?: number }[] = [];
+  /** Per message handled: acked (done), held (put back behind an earlier one), retried, or dead-lettered. */
+  readonly trace: { t: number; key: string; attempts: number; result: "ack" | "held" | "retry" | "dlq"; delay?: number }[] = [];
+  private held = new Set<string>();
   readonly env: Env;
 
   constructor(extraEnv: Record<string, unknown>, readonly maxRetries = 20) {
     const sim = this;
     const NOTIFY = {
       async send(body: NotifyMessage, opts?: { delaySeconds?: number }) {
+        sim.held.add(body.key);
         sim.push(body, opts?.delaySeconds ?? 0);
       },
       async sendBatch(msgs: { body: NotifyMessage; delaySeconds?: number }[]) {
@@ -178,6 +181,7 @@ export class SimQueue {
         retry: (o?: QueueRetryOptions) => void (decisions.has(p.id) || decisions.set(p.id, { retry: true, delay: o?.delaySeconds })),
       }));
       const batch = { queue: "vigil-notify", messages, ackAll: () => messages.forEach((m) => m.ack()), retryAll: (o?: QueueRetryOptions) => messages.forEach((m) => m.retry(o)) } as unknown as MessageBatch<NotifyMessage>;
+      this.held.clear();
       await deliverBatch(batch, this.env, config);
       for (const p of live) {
         const d = decisions.get(p.id);
@@ -185,7 +189,7 @@ export class SimQueue {
           const delay = d.delay ?? 0;
           this.pending.push({ ...p, attempts: p.attempts + 1, visibleAt: this.now + delay });
           this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: "retry", delay });
-        } else this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: "ack" });
+        } else this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: this.held.has(p.body.key) ? "held" : "ack" });
       }
     }
   }
