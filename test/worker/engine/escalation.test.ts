@@ -394,3 +394,31 @@ describe("escalation: flapping", () => {
     expect(sim.pages().at(-1)).toBe("incident.resolved@L1");
   });
 });
+
+describe("the runbook policy shipped in vigil.config.ts", () => {
+  it("escalates as the runbook says", async () => {
+    const { default: source } = await import("../../../vigil.config");
+    const { parseConfig } = await import("../../../src/config");
+    const shipped = parseConfig(source, { OPS_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }).policies.find((p) => p.id === "runbook")!;
+
+    const recoveries = new Sim();
+    recoveries.ctx.policy = shipped;
+    recoveries.down("agent:safework-prod-1:docker:safework-app", 0, "docker");
+    for (const t of [1, 2, 3]) recoveries.send({ type: "remediation", checkId: "agent:safework-prod-1:docker:safework-app", outcome: "failed", at: t * MIN });
+    expect(recoveries.pages()).toEqual(["incident.opened@L1", "incident.escalated@L2"]);
+
+    const longOutage = new Sim();
+    longOutage.ctx.policy = shipped;
+    longOutage.down("safework-health", 0);
+    longOutage.until(30 * MIN);
+    // L1 at 10 s, L2 when unacknowledged for 15 min, L3 at 30 min of outage.
+    expect(longOutage.pages().filter((p) => !p.startsWith("incident.repeated"))).toEqual(["incident.opened@L1", "incident.escalated@L2", "incident.escalated@L3"]);
+
+    const dbRecovery = new Sim();
+    dbRecovery.ctx.policy = shipped;
+    dbRecovery.down("agent:safework-prod-1:postgres", 0, "postgres");
+    dbRecovery.send({ type: "flag", flag: "data-loss-risk", by: "kim", at: MIN });
+    dbRecovery.send({ type: "remediation", checkId: "agent:safework-prod-1:postgres", outcome: "failed", at: 2 * MIN });
+    expect(dbRecovery.pages()).toEqual(["incident.opened@L1", "incident.escalated@L2", "incident.escalated@L3"]);
+  });
+});
