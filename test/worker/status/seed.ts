@@ -57,7 +57,7 @@ export function rollupSql(checks: string[], now: number, days: number, bad: (che
     for (let h = end - days * DAY; h <= end; h += HOUR) {
       const failures = bad(check, h);
       const base = 80 + ((h / HOUR) % 24) * 3 + (check.length % 5) * 10;
-      values.push(`(${q(check)},${h},60,${failures},${failures > 0 ? 0 : (h / HOUR) % 97 === 0 ? 5 : 0},${base - 30},${base},${base * 2},${base * 3})`);
+      values.push(`(${q(check)},${h},60,${failures},${failures > 0 ? 0 : (h / HOUR) % 509 === 0 ? 5 : 0},${base - 30},${base},${base * 2},${base * 3})`);
       if (values.length === 500) {
         out.push(`INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max) VALUES ${values.join(",")};`);
         values = [];

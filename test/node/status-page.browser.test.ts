@@ -1,0 +1,144 @@
+/**
+ * The status page in a real browser: Debian's Chromium, driven by playwright-core, loads the
+ * page from a local `wrangler dev` with seeded data. Screenshots (light, dark, phone) are saved
+ * under test-results/ as artifacts.
+ *
+ * Chromium is installed by scripts/chromium-setup.sh when missing. Under CI=true a missing
+ * browser or a server that does not start fails the run; elsewhere the tests skip with a reason.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { statusConfig, statusSecrets, statusSeedSql } from "../worker/status/seed";
+// @ts-expect-error: a plain .mjs helper shared with the benchmark
+import { root, startStatusServer } from "./status-server.mjs";
+
+const CI = process.env.CI === "true";
+const CHROMIUM = "/usr/bin/chromium";
+const artifacts = join(root, "test-results");
+
+function ensureChromium(): string | null {
+  if (existsSync(CHROMIUM)) return null;
+  try {
+    execFileSync("sh", [join(root, "scripts/chromium-setup.sh")], { stdio: "inherit", timeout: 600_000 });
+    return existsSync(CHROMIUM) ? null : `${CHROMIUM} still missing after scripts/chromium-setup.sh`;
+  } catch (err) {
+    return `Chromium is not installed and scripts/chromium-setup.sh failed (${(err as Error).message.split("\n")[0]})`;
+  }
+}
+
+let skipReason: string | null = null;
+let server: { url: string; stop: () => Promise<void>; logs: () => string } | null = null;
+let browser: Browser | null = null;
+const now = Date.now();
+
+beforeAll(async () => {
+  skipReason = ensureChromium();
+  if (!skipReason) {
+    try {
+      server = await startStatusServer({
+        configSource: `import { statusConfig } from ${JSON.stringify(join(root, "test/worker/status/seed.ts"))};\nexport default statusConfig(${now});\n`,
+        seedSql: statusSeedSql(now).join("\n"),
+        vars: { ...statusSecrets, VIGIL_ADMIN_TOKEN: "browser-test-admin-token-0123456789" },
+      });
+    } catch (err) {
+      skipReason = `local wrangler dev did not start: ${(err as Error).message.split("\n")[0]}`;
+    }
+  }
+  if (skipReason && CI) throw new Error(`status page browser test: ${skipReason}`);
+  if (skipReason) {
+    console.warn(`status page browser test skipped: ${skipReason}`);
+    return;
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-quic"],
+  });
+  mkdirSync(artifacts, { recursive: true });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+interface Visit {
+  page: Page;
+  consoleErrors: string[];
+  foreign: string[];
+}
+
+async function visit(options: { colorScheme: "light" | "dark"; width?: number }): Promise<Visit> {
+  const context = await browser!.newContext({ colorScheme: options.colorScheme, viewport: { width: options.width ?? 1100, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  const foreign: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(`${server!.url}/`) && !u.startsWith("data:")) foreign.push(u);
+  });
+  const res = await page.goto(`${server!.url}/`, { waitUntil: "load" });
+  expect(res?.status()).toBe(200);
+  return { page, consoleErrors, foreign };
+}
+
+describe("status page in Chromium", () => {
+  it("shows the outage, the incident and the maintenance notice, with no errors and no outside requests (light)", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, consoleErrors, foreign } = await visit({ colorScheme: "light" });
+    expect(await page.getByRole("status").innerText()).toBe("Partial outage");
+    expect(await page.getByRole("heading", { name: "Public API is down" }).isVisible()).toBe(true);
+    expect(await page.getByText("Investigating — api-health is failing: HTTP 503 Service Unavailable (expected 2xx)").isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "In progress: Website migration to the new CDN" }).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Scheduled: PostgreSQL 17 upgrade" }).isVisible()).toBe(true);
+    expect(await page.locator("#check-api-health .pill").innerText()).toBe("Outage");
+    expect(await page.getByRole("heading", { name: "Public API answered slowly" }).isVisible()).toBe(true);
+    // Uptime bar and response-time chart are drawn (inline SVG with real size).
+    const bar = await page.locator("#check-api-health svg.bar").boundingBox();
+    expect(bar!.width).toBeGreaterThan(300);
+    expect(await page.locator("#check-api-health svg.chart polyline.lat-avg").count()).toBe(1);
+    // "Updated N seconds ago" is kept current by the page's one script.
+    await page.waitForFunction(() => /\d+ seconds? ago/.test(document.querySelector("#updated time")?.textContent ?? ""));
+    // Landmarks, and the first Tab lands on the skip link.
+    expect(await page.getByRole("main").count()).toBe(1);
+    expect(await page.getByRole("banner").count()).toBe(1);
+    expect(await page.getByRole("contentinfo").count()).toBe(1);
+    await page.screenshot({ path: join(artifacts, "status-page-light.png"), fullPage: true });
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => location.hash)).toBe("#main");
+    expect(consoleErrors).toEqual([]);
+    expect(foreign).toEqual([]);
+    await page.context().close();
+  });
+
+  it("follows prefers-color-scheme: dark", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, consoleErrors, foreign } = await visit({ colorScheme: "dark" });
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe("rgb(13, 17, 23)");
+    expect(await page.getByRole("status").innerText()).toBe("Partial outage");
+    expect(consoleErrors).toEqual([]);
+    expect(foreign).toEqual([]);
+    await page.screenshot({ path: join(artifacts, "status-page-dark.png"), fullPage: true });
+    await page.context().close();
+  });
+
+  it("fits a phone screen without sideways scrolling", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, consoleErrors } = await visit({ colorScheme: "light", width: 390 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.screenshot({ path: join(artifacts, "status-page-phone.png"), fullPage: true });
+    await page.context().close();
+  });
+});
