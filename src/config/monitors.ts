@@ -23,6 +23,9 @@ export const monitorBase = {
   recoveryThreshold: z.number().int().min(1).max(20).default(2),
   /** Set false to keep a monitor in config without running it. */
   enabled: z.boolean().default(true),
+  /** Check ids this monitor needs (`db-health`, `agent:db-1:postgres`): while one of them is
+   *  down, this monitor failing pages nobody — the dependency is the root cause. */
+  dependsOn: z.array(z.string().min(1).max(200)).default([]),
   /** Run the probe this many times in a row; the result reports p50 and max latency. Default 1. */
   samples: z.number().int().min(1).max(10).default(1),
   /** p50 latency above this many ms makes the result degraded. */

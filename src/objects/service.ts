@@ -29,6 +29,7 @@ import { activeWindow } from "../engine/maintenance";
 import type { Env } from "../env";
 import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
 import { pageMessages } from "../notify/event";
+import { loadStates } from "../store/check-state";
 import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
 import { enqueueInOutbox, flushOutbox } from "../store/outbox";
 import { activeSilences, silenceCovers } from "../store/silences";
@@ -82,7 +83,7 @@ export class ServiceObject extends DurableObject<Env> {
       serviceId,
       serviceName: service.name,
       policy,
-      inhibited: await this.inhibited(service, downIds),
+      inhibited: await this.inhibited(config, service, downIds),
       quiet: await this.quiet(config, service, downIds, now),
     };
 
@@ -103,13 +104,23 @@ export class ServiceObject extends DurableObject<Env> {
     return next.incident;
   }
 
-  /** Down members whose dependency is down: the agent's heartbeat, or a service this one depends on. */
-  private async inhibited(service: ServiceSpec, downIds: string[]): Promise<Record<string, string>> {
+  /** Down members whose dependency is down: the agent's heartbeat, a check a monitor
+   *  `dependsOn`, or a service this one `dependsOn`. */
+  private async inhibited(config: VigilConfig, service: ServiceSpec, downIds: string[]): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     if (downIds.length === 0) return out;
     for (const id of downIds) {
       const m = /^agent:([^:]+):(.+)$/.exec(id);
       if (m && m[2] !== "heartbeat" && downIds.includes(`agent:${m[1]}:heartbeat`)) out[id] = `agent:${m[1]}:heartbeat`;
+    }
+    // Monitors' own dependsOn: a dependency check that is down now (the read model) is the root cause.
+    const deps = new Map(config.monitors.filter((m) => downIds.includes(m.id) && m.dependsOn.length > 0).map((m) => [m.id, m.dependsOn]));
+    if (deps.size > 0) {
+      const states = await loadStates(this.env.DB, [...new Set([...deps.values()].flat())]);
+      for (const [id, needs] of deps) {
+        const root = needs.find((d) => states.get(d)?.status === "down");
+        if (root) out[id] ??= root;
+      }
     }
     for (const dep of service.dependsOn) {
       if (await this.env.SERVICE.getByName(dep).isDown()) {

@@ -16,7 +16,7 @@ export default defineConfig((env) => {
       { id: "hosts", name: "Hosts", policy: "hosts" },
       // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
       // with minutes compressed to seconds.
-      ...["esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-maint", "esc-db", "esc-links"].map((id) => ({
+      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-maint", "esc-db", "esc-links"].map((id) => ({
         id,
         name: id === "esc-db" ? "PostgreSQL" : id,
         policy: "runbook-fast",
@@ -67,6 +67,9 @@ export default defineConfig((env) => {
         failureThreshold: 2,
         recoveryThreshold: 2,
       },
+      // Check-level dependency (test/worker/escalation): never probed, only their states matter.
+      { id: "esc-dep-db", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-db`, enabled: false },
+      { id: "esc-dep-api", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-api`, enabled: false, dependsOn: ["esc-dep-db"] },
     ],
     channels: [
       { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },

@@ -158,6 +158,15 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     expect(member).toEqual({ suppressed_by: "service:esc-db", held: "inhibited" });
   });
 
+  it("a monitor failing because a check it dependsOn is down pages nobody", async () => {
+    await env.DB.prepare("INSERT OR REPLACE INTO check_state (check_id, status, since, consecutive_failures, consecutive_successes, reason, updated_at) VALUES ('esc-dep-db', 'down', ?1, 2, 0, 'db down', ?1)").bind(Date.now()).run();
+    await down("esc-dep", "esc-dep-api");
+    await sleep(1_800);
+    expect(await pages("esc-dep")).toEqual([]);
+    const member = await env.DB.prepare("SELECT m.suppressed_by FROM incident_members m JOIN incidents i ON i.id = m.incident_id WHERE i.service_id = 'esc-dep' AND m.check_id = 'esc-dep-api'").first();
+    expect(member).toEqual({ suppressed_by: "esc-dep-db" });
+  });
+
   it("sends signed, expiring acknowledge links that act only on POST", async () => {
     const incident = await down("esc-links", "app-health");
     await waitFor("the L1 page", () => pages("esc-links"), (p) => p.length >= 1);
