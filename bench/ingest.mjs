@@ -144,10 +144,11 @@ const dev = spawn(
   wrangler,
   [
     "dev", "--config", toml, "--local", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", state,
-    "--log-level", "error", "--show-interactive-dev-session=false",
+    "--log-level", "info", "--show-interactive-dev-session=false",
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ],
-  { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" }, detached: true },
+  // cwd = the throw-away dir: nothing there changes (the project root's .dev.vars would be watched).
+  { cwd: state, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" }, detached: true },
 );
 let devLog = "";
 dev.stdout.on("data", (d) => (devLog += d));
