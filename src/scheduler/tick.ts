@@ -17,6 +17,7 @@ import { runProbe } from "../probes";
 import { mapLimit } from "../probes/pool";
 import { loadStates } from "../store/check-state";
 import { flushOutbox } from "../store/outbox";
+import { queueDailyDigest } from "../notify/digest-source";
 
 export interface TickSummary {
   planned: number;
@@ -44,6 +45,7 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   }
 
   // 4. Notify.
+  await queueDailyDigest(env, config, tickTime);
   const notificationsQueued = await flushOutbox(env.DB, env.NOTIFY, Date.now());
   return { planned: jobs.length, probed: due.length, changes, notificationsQueued };
 }

@@ -89,7 +89,7 @@ export async function providers() {
 export type Providers = Awaited<ReturnType<typeof providers>>;
 
 /** The config the notify tests use: the runbook's L1 Slack, L2 SMS + PagerDuty, L3 e-mail. */
-export function notifyConfig(p: Providers, overrides: Partial<VigilConfigInput> = {}): VigilConfig {
+export function notifyConfig(p: Providers, overrides: Partial<VigilConfigInput> = {}, extraEnv: Record<string, string> = {}): VigilConfig {
   const input: VigilConfigInput = {
     timezone: "Asia/Seoul",
     publicUrl: "https://vigil.test",
@@ -106,7 +106,7 @@ export function notifyConfig(p: Providers, overrides: Partial<VigilConfigInput> 
     policies: [{ id: "runbook", levels: [{ channels: ["slack", "discord", "teams"] }, { channels: ["oncall-sms", "pager"] }, { channels: ["leaders"] }] }],
     ...overrides,
   };
-  return parseConfig(input, p.secretEnv);
+  return parseConfig(input, { ...p.secretEnv, ...extraEnv });
 }
 
 interface Pending {
@@ -209,6 +209,9 @@ import { pageMessages, type PageEffect } from "../../../src/notify/event";
 import type { IncidentEventType } from "../../../src/notify/message";
 import { enqueueInOutbox } from "../../../src/store/outbox";
 
+/** Messages per event, in event order (typed as four so tests can destructure). */
+type EventMessages = NotifyMessage[][] & [NotifyMessage[], NotifyMessage[], NotifyMessage[], NotifyMessage[]];
+
 /**
  * Writes an incident row and, for each event in order, its messages to the outbox (as the
  * incident code does); returns the messages per event. Levels: every event pages `levels`.
@@ -218,7 +221,7 @@ export async function incidentMessages(
   incidentId: string,
   events: IncidentEventType[],
   opts: { levels?: number[]; level?: number; openedAt?: number; serviceId?: string } = {},
-): Promise<NotifyMessage[][]> {
+): Promise<EventMessages> {
   const openedAt = opts.openedAt ?? Date.parse("2026-11-22T14:00:00Z");
   const serviceId = opts.serviceId ?? "safework";
   await env.DB.prepare("INSERT OR IGNORE INTO incidents (id, service_id, status, title, level, opened_at) VALUES (?, ?, 'resolved', ?, 1, ?)")
@@ -235,5 +238,5 @@ export async function incidentMessages(
     await env.DB.batch(msgs.map((m) => enqueueInOutbox(env.DB, m, at)));
     out.push(msgs);
   }
-  return out;
+  return out as EventMessages;
 }

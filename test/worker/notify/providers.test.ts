@@ -52,7 +52,7 @@ describe("each provider's request shape, through the consumer", () => {
   it("PagerDuty: an answer lost to a timeout is retried with the same dedup_key — one alert, not two", async () => {
     await p.pagerduty.reset();
     const sim = new SimQueue(p.secretEnv);
-    const [[opened]] = await incidentMessages(config, "inc_pd_lost", ["incident.opened"], { levels: [2], level: 2 }).then((b) => b.map((x) => x.filter((m) => m.channelId === "pager")));
+    const opened = (await incidentMessages(config, "inc_pd_lost", ["incident.opened"], { levels: [2], level: 2 }))[0].find((m) => m.channelId === "pager");
     await p.pagerduty.script({ status: 202, delayMs: 2_500, process: true }); // processed, answer after the 2 s timeout
     sim.push(opened!);
     await sim.drain(config);
@@ -106,7 +106,7 @@ describe("answers are classified once for every channel", () => {
     const first = await env.DB.prepare("SELECT outcome, http_status, error FROM deliveries WHERE idempotency_key = ? ORDER BY id LIMIT 1").bind(msg!.key).first<{ outcome: string; http_status: number; error: string }>();
     expect(first).toMatchObject({ outcome, http_status: httpStatus });
     if ("body" in answer) expect(first!.error).toBe(`receiver answered ${httpStatus}: ${answer.body}`);
-    if (answer.headers) expect(sim.trace.find((t) => t.result === "retry"), JSON.stringify(sim.trace)).toMatchObject({ delay: 7 });
+    if ("headers" in answer) expect(sim.trace.find((t) => t.result === "retry"), JSON.stringify(sim.trace)).toMatchObject({ delay: 7 });
     expect(await deliveredCount(msg!.key)).toBe(outcome === "retry" ? 1 : 0);
   });
 

@@ -37,7 +37,7 @@ const incident = {
   level: 2,
   openedAt: opened,
   resolvedAt: null,
-  members: [{ checkId: "docker:safework-postgres", status: "down", reason: "container exited (137, OOMKilled)", since: opened }],
+  members: [{ checkId: "docker:safework-postgres", status: "down", reason: "container exited (137, OOMKilled)" as string | null, since: opened }],
 };
 const ACK = "https://vigil.test/a/inc_safework_mi9x/ack?exp=1795960320&sig=abc";
 const escalated = incidentEvent("incident.escalated", incident, config, opened + 12 * 60_000, {
