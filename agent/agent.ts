@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { type AgentReport, type CheckResult, agentReport } from "../src/contract/report";
 import type { AgentConfig } from "./config";
 import { readSecret } from "./config";
-import { type CycleMemory, runChecks } from "./cycle";
+import { type CycleMemory, closeMemory, runChecks } from "./cycle";
 import { DockerClient, dockerSocketPath } from "./docker-api";
 import type { Logger } from "./log";
 import { errorText } from "./log";
@@ -141,6 +141,7 @@ export class Agent {
     this.#stopped = true;
     this.#wakeLoop?.();
     await this.pusher?.stop(graceMs);
+    closeMemory(this.#memory);
     await this.docker.close().catch(() => undefined);
   }
 }

@@ -66,6 +66,18 @@ async function runOne(spec: CheckSpec, docker: DockerClient, memory: CycleMemory
   });
 }
 
+/** Closes what checks keep between runs (connections): every remembered value with a `close()`. */
+export function closeMemory(memory: CycleMemory): void {
+  for (const mem of memory.values()) {
+    for (const [k, v] of mem) {
+      if (v && typeof (v as { close?: unknown }).close === "function") {
+        (v as { close(): void }).close();
+        mem.delete(k);
+      }
+    }
+  }
+}
+
 /** Drops undefined and non-finite numbers: the contract takes plain numbers only. */
 export function cleanMetrics(m: Record<string, number | undefined> | undefined): Record<string, number> | undefined {
   if (!m) return undefined;

@@ -2,6 +2,7 @@
  * Redis through `ioredis` (the runbook's `redis-cli ping` and `info memory` / `info stats`):
  * PING latency, `used_memory` vs `maxmemory`, keyspace hit ratio, connected / blocked /
  * rejected clients, evicted keys. Counters are judged by their increase since the last run.
+ * PING latency is measured on a kept connection (connect time included when it is made anew).
  */
 import { Redis } from "ioredis";
 import type { SpecOf } from "../config";
@@ -86,7 +87,22 @@ export function judgeRedis(spec: RedisSpec, o: RedisObservation): Finding {
   };
 }
 
-export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Finding[]> {
+/**
+ * One connection kept between runs (created on first use, dropped on any error and made again
+ * on the next run): a fresh ioredis client per run costs more CPU than the whole check.
+ */
+interface Conn {
+  redis: Redis;
+  /** Called by the cycle when the agent stops. */
+  close(): void;
+  lastError: unknown;
+  maxclients: number | undefined;
+}
+
+async function connection(spec: RedisSpec, ctx: CheckContext): Promise<Conn> {
+  const existing = ctx.memory.get("conn") as Conn | undefined;
+  if (existing && existing.redis.status === "ready") return existing;
+  existing?.redis.disconnect();
   const redis = new Redis(spec.url, {
     password: spec.password ? await readSecret(spec.password) : undefined,
     lazyConnect: true,
@@ -94,26 +110,37 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
     commandTimeout: spec.timeout,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    enableReadyCheck: false, // the check's own INFO is the readiness check
     retryStrategy: () => null, // one attempt per run; the next run is the retry
-    connectionName: "vigil-agent",
   });
-  let lastError: unknown;
-  redis.on("error", (e: unknown) => (lastError = e)); // the socket's own error beats ioredis' "Connection is closed."
-  const abort = () => redis.disconnect();
+  const conn: Conn = { redis, lastError: undefined, maxclients: undefined, close: () => redis.disconnect() };
+  // The socket's own error beats ioredis' "Connection is closed.".
+  redis.on("error", (e: unknown) => (conn.lastError = e));
+  ctx.memory.set("conn", conn);
+  await redis.connect();
+  conn.maxclients = await redis.config("GET", "maxclients").then((r) => Number((r as string[])[1]), () => undefined);
+  return conn;
+}
+
+export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Finding[]> {
+  let conn: Conn | undefined;
+  const abort = () => conn?.redis.disconnect();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
     const t0 = performance.now();
-    await redis.connect();
+    conn = await connection(spec, ctx);
+    const redis = conn.redis;
     await redis.ping();
     const pingMs = performance.now() - t0;
-    const [info, maxclients] = await Promise.all([
-      redis.info(),
-      redis.config("GET", "maxclients").then((r) => Number((r as string[])[1]), () => undefined),
-    ]);
+    const info = await redis.info();
+    const maxclients = conn.maxclients;
     const m = parseInfo(info);
     const n = (k: string) => Number(m.get(k) ?? 0);
     let keys = 0;
     for (const [k, v] of m) if (/^db\d+$/.test(k)) keys += Number(/keys=(\d+)/.exec(v)?.[1] ?? 0);
+    const first = !ctx.memory.has("hits");
+    const hitsDelta = delta(ctx.memory, "hits", n("keyspace_hits"));
+    const missesDelta = delta(ctx.memory, "misses", n("keyspace_misses"));
     return [
       judgeRedis(spec, {
         pingMs,
@@ -122,8 +149,8 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
         maxmemoryPolicy: m.get("maxmemory_policy") ?? "unknown",
         hits: n("keyspace_hits"),
         misses: n("keyspace_misses"),
-        hitsDelta: ctx.memory.has("hits") ? delta(ctx.memory, "hits", n("keyspace_hits")) : (delta(ctx.memory, "hits", n("keyspace_hits")), undefined),
-        missesDelta: ctx.memory.has("misses") ? delta(ctx.memory, "misses", n("keyspace_misses")) : (delta(ctx.memory, "misses", n("keyspace_misses")), undefined),
+        hitsDelta: first ? undefined : hitsDelta,
+        missesDelta: first ? undefined : missesDelta,
         connectedClients: n("connected_clients"),
         blockedClients: n("blocked_clients"),
         maxclients,
@@ -135,10 +162,12 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
       }),
     ];
   } catch (err) {
+    const lastError = (ctx.memory.get("conn") as Conn | undefined)?.lastError;
+    (ctx.memory.get("conn") as Conn | undefined)?.redis.disconnect();
+    ctx.memory.delete("conn");
     const cause = lastError && /connection is closed/i.test(errorText(err)) ? lastError : err;
     return [{ status: "critical", summary: `cannot query Redis: ${errorText(cause)}`.slice(0, 1000), metrics: { up: 0 } }];
   } finally {
     ctx.signal.removeEventListener("abort", abort);
-    redis.disconnect();
   }
 }

@@ -12,7 +12,7 @@ import { Agent } from "../../agent/agent";
 import { parseConfig } from "../../agent/config";
 import { Logger } from "../../agent/log";
 import { backoffMs, retryAfterMs } from "../../agent/push";
-import { Spool } from "../../agent/spool";
+import { SEQ_BLOCK, Spool } from "../../agent/spool";
 import { type IngestServer, startIngestServer } from "./ingest-server";
 
 const SECRET = "test-agent-secret-5f1c0d9e";
@@ -70,7 +70,7 @@ describe("push and spool", () => {
     expect(agent.spool!.size).toBeGreaterThanOrEqual(3);
     agent.pusher!.start();
     const report = await agent.cycle();
-    expect(report.seq).toBe(7);
+    expect(report.seq).toBe(SEQ_BLOCK + 1); // resumes above the reservation (1..64) made before the restart
     await agent.cycle();
 
     // 3. The worker is back (same port): the spool drains oldest first.
@@ -78,7 +78,7 @@ describe("push and spool", () => {
     await server.start();
     await server.waitFor(8, 20_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(server.reports.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(server.reports.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, SEQ_BLOCK + 1, SEQ_BLOCK + 2]);
     expect(server.duplicates).toEqual([]);
     expect(server.badSignatures).toBe(0);
     expect(agent.spool!.size).toBe(0);
@@ -121,7 +121,7 @@ describe("push and spool", () => {
       const reopened = new Spool(d, { maxReports: 3 });
       await reopened.open();
       expect(reopened.size).toBe(3);
-      expect(await reopened.nextSeq()).toBe(6);
+      expect(await reopened.nextSeq()).toBe(SEQ_BLOCK + 1);
     } finally {
       await rm(d, { recursive: true, force: true });
     }

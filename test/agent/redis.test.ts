@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseConfig } from "../../agent/config";
 import { parseInfo } from "../../agent/checks/redis";
-import { runChecks } from "../../agent/cycle";
+import { closeMemory, runChecks } from "../../agent/cycle";
 import { DockerClient } from "../../agent/docker-api";
 import { REDIS_URL, describeWith, tcpReachable } from "./services";
 
@@ -20,6 +20,7 @@ async function check(spec: Record<string, unknown> = {}, memory = new Map()) {
   const config = parseConfig({ agent: { id: "redis-test" }, checks: [{ kind: "redis", url: REDIS_URL, ...spec }] });
   const docker = new DockerClient({ socketPath: "/nonexistent" });
   const [r] = await runChecks(config.checks, docker, memory);
+  closeMemory(memory); // closes the kept connection; the counters stay for the next run
   await docker.close();
   return r!.result;
 }
