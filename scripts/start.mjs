@@ -6,13 +6,15 @@
 //    what is missing. Secrets are written to .dev.vars, never printed.
 // 3. Validate the config ($VIGIL_CONFIG, default vigil.config.ts) exactly as the worker will.
 // 4. Apply the D1 migrations to the local database (.wrangler/state).
-// 5. Run `wrangler dev` on $PORT (default 8787) and fire the cron trigger every minute.
+// 5. Run `wrangler dev` on $PORT (default 8787) with the config swapped in through a generated
+//    .vigil/wrangler.toml, and fire the cron trigger every minute.
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkConfig } from "./config.mjs";
-import { ensureDeps, readVars, root, run } from "./lib.mjs";
+import { ensureDeps, readVars, root, run, writeDevWranglerConfig } from "./lib.mjs";
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -53,13 +55,22 @@ if (problems.length > 0) {
 
 // 4.
 const wrangler = resolve(root, "node_modules/.bin/wrangler");
-const migrate = await run(wrangler, ["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
+const local = ["--config", writeDevWranglerConfig(configPath), "--persist-to", resolve(root, ".wrangler/state"), "--env-file", devVars];
+const migrate = await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", ...local], { env: { ...process.env, CI: "true" } });
 if (migrate !== 0) process.exit(migrate);
 
 // 5.
+// The inspector gets a free port, so a second `npm start` (another PORT) does not collide.
+const inspectorPort = await new Promise((ok, fail) => {
+  const s = createServer().listen(0, "127.0.0.1", () => {
+    const { port: p } = s.address();
+    s.close(() => ok(p));
+  });
+  s.on("error", fail);
+});
 const dev = spawn(
   wrangler,
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--var", `VIGIL_SELF_URL:${selfUrl}`, "--alias", `vigil-config=${configPath}`],
+  ["dev", ...local, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--test-scheduled", "--var", `VIGIL_SELF_URL:${selfUrl}`],
   { cwd: root, stdio: "inherit" },
 );
 const stop = () => dev.kill("SIGINT");
