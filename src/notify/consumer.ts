@@ -6,7 +6,8 @@
  * 1. A key already delivered (or given up on) is acknowledged without sending.
  * 2. In order per (incident, channel): while an earlier notification of the same incident on the
  *    same channel is still on its way, this one is put back on the queue as a fresh message
- *    (`HOLD_SECONDS` later) — a fresh copy, so waiting does not spend its own retry budget.
+ *    (`HOLD_SECONDS` later) — a fresh copy, so waiting does not spend its own retry budget —
+ *    for at most `HOLD_LIMIT_MS`.
  * 3. A short lease on the key: two copies of one message (queues deliver at least once) never
  *    both send.
  * 4. The channel sends; every attempt is logged in `deliveries` (attempt, outcome, HTTP status,
@@ -27,6 +28,11 @@ import { DELIVERY, backoffSeconds, retryDelaySeconds, type DeliveryOutcome } fro
 
 /** How long a notification waits before looking again at an earlier one still on its way. */
 export const HOLD_SECONDS = 10;
+/**
+ * Longest wait behind an earlier notification: longer than its whole retry budget (~40–90 min),
+ * so only a message lost outside Vigil (never delivered, failed or dead) lets a later one pass.
+ */
+export const HOLD_LIMIT_MS = 3 * 3_600_000;
 /** Delivery lease: longer than any channel's timeout (30 s max) plus D1 writes. */
 const LEASE_MS = 90_000;
 
@@ -57,11 +63,12 @@ async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilCo
     // 1. Already done.
     if (await isFinal(env.DB, m.key)) return msg.ack();
 
-    // 2. In order per (incident, channel).
-    if (m.incidentId) {
+    // 2. In order per (incident, channel) — but never wait forever behind a message that was lost.
+    const heldSince = m.heldSince ?? Date.now();
+    if (m.incidentId && Date.now() - heldSince < HOLD_LIMIT_MS) {
       const waiting = await pendingPredecessors(env.DB, { key: m.key, incidentId: m.incidentId, channelId: m.channelId }, eventRank);
       if (waiting.length > 0) {
-        await env.NOTIFY.send(m, { contentType: "json", delaySeconds: HOLD_SECONDS });
+        await env.NOTIFY.send({ ...m, heldSince }, { contentType: "json", delaySeconds: HOLD_SECONDS });
         return msg.ack();
       }
     }

@@ -8,6 +8,8 @@ export interface NotifyMessage {
   level: number;
   /** The event as sent (its payload is built when the message is queued, so retries resend the same bytes). */
   event: WebhookEvent;
+  /** Set by the consumer while the message waits behind an earlier one (ms it started waiting). */
+  heldSince?: number;
 }
 
 /** Standard Webhooks payload shape: `{ type, timestamp, data }`. */

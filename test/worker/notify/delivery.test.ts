@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { VigilConfig } from "../../../src/config";
+import { HOLD_LIMIT_MS } from "../../../src/notify/consumer";
 import { backoffSeconds, DELIVERY, retryDelaySeconds } from "../../../src/notify/outcome";
 import { createApp } from "../../../src/routes/app";
 import { SimQueue, incidentMessages, notifyConfig, providers, type Providers } from "./harness";
@@ -123,6 +124,23 @@ describe("failure injection on a simulated clock", () => {
       { event_type: "incident.opened", outcome: "failed" },
       { event_type: "incident.resolved", outcome: "delivered" },
     ]);
+  });
+
+  it("waits behind an earlier notification at most HOLD_LIMIT_MS (a message lost outside Vigil cannot block an incident)", async () => {
+    await p.slack.reset();
+    const sim = new SimQueue(p.secretEnv);
+    const [, [resolved]] = await incidentMessages(config, "inc_lost", ["incident.opened", "incident.resolved"]);
+    // The opened message never reaches the queue; the resolved one has been waiting for too long.
+    sim.push({ ...resolved!, heldSince: Date.now() - HOLD_LIMIT_MS - 1 });
+    await sim.drain(config);
+    expect((await p.slack.state()).messages.map((m: { text: string }) => m.text.slice(0, 10))).toEqual(["[RESOLVED]"]);
+    // Without the limit it would still be waiting.
+    const fresh = new SimQueue(p.secretEnv);
+    const [, [resolved2]] = await incidentMessages(config, "inc_lost_2", ["incident.opened", "incident.resolved"]);
+    fresh.push(resolved2!);
+    await fresh.drain(config, { limitSeconds: 60 });
+    expect(fresh.trace.every((t) => t.result === "held")).toBe(true);
+    expect(fresh.size).toBe(1);
   });
 
   it("after the retry budget a notification is dead: in the delivery log, the API and the incident timeline", async () => {
