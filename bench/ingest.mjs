@@ -19,7 +19,7 @@
  * Prints a markdown table. Every request has a timeout.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -67,7 +67,20 @@ function report(agentId, seq) {
 }
 
 let base;
+let restarts = 0;
+/** Sends one report; a 503 from a dev-server restart is retried with the same seq (idempotent). */
 async function send(agentId, seq, timeoutMs = 10_000) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendOnce(agentId, seq, timeoutMs, attempt > 1);
+    } catch (err) {
+      if (!(err instanceof Restarted) || attempt >= 3) throw err;
+      restarts++;
+    }
+  }
+}
+class Restarted extends Error {}
+async function sendOnce(agentId, seq, timeoutMs, retry) {
   const body = report(agentId, seq);
   const started = performance.now();
   const res = await fetch(`${base}/v1/agents/${agentId}/reports`, {
@@ -78,7 +91,8 @@ async function send(agentId, seq, timeoutMs = 10_000) {
   });
   const text = await res.text();
   const ms = performance.now() - started;
-  if (res.status !== 202) throw new Error(`report ${agentId}#${seq}: ${res.status} ${text}`);
+  if (res.status === 503 && text.includes("restarted")) throw new Restarted(text);
+  if (res.status !== 202 && !(retry && res.status === 200)) throw new Error(`report ${agentId}#${seq}: ${res.status} ${text}`);
   return { ms, body: JSON.parse(text) };
 }
 
@@ -104,7 +118,13 @@ async function mapLimit(items, limit, fn) {
 }
 
 // 1. Start.
-const state = mkdtempSync(join(tmpdir(), "vigil-bench-"));
+// The config and bundle live apart from the persisted state: wrangler dev reloads the worker
+// when files near its config change, and D1 / Durable Object writes would trigger that.
+const scratch = mkdtempSync(join(tmpdir(), "vigil-bench-"));
+const state = join(scratch, "cfg");
+const persist = join(scratch, "persist");
+mkdirSync(state);
+mkdirSync(persist);
 const port = await freePort();
 const inspector = await freePort();
 base = `http://127.0.0.1:${port}`;
@@ -124,7 +144,7 @@ writeFileSync(
     .replace(/^migrations_dir = ".*"$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`)
     .replace(/^"vigil-config" = ".*"$/m, `"vigil-config" = ${JSON.stringify(join(root, "bench/ingest.config.ts"))}`),
 );
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", toml, "--persist-to", state], { cwd: root, env: { ...process.env, CI: "true" }, encoding: "utf8", timeout: 120_000 });
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", toml, "--persist-to", persist], { cwd: root, env: { ...process.env, CI: "true" }, encoding: "utf8", timeout: 120_000 });
 if (migrate.status !== 0) {
   console.error(migrate.stdout, migrate.stderr);
   process.exit(1);
@@ -143,7 +163,7 @@ writeFileSync(
 const dev = spawn(
   wrangler,
   [
-    "dev", "--config", toml, "--local", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", state,
+    "dev", "--config", toml, "--local", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", persist,
     "--log-level", "info", "--show-interactive-dev-session=false",
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ],
@@ -157,7 +177,7 @@ const stop = () => {
   try {
     process.kill(-dev.pid, "SIGTERM");
   } catch {}
-  rmSync(state, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 };
 process.on("exit", stop);
 for (const event of ["uncaughtException", "unhandledRejection"]) {
@@ -266,6 +286,7 @@ rows.push([`dead-man: seen down by a client polling every 250 ms`, "", fmt(pct(o
 
 const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
 console.log(`\nMachine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, wrangler dev --local; client and server on the same machine; load average at the end ${load} (1/5/15 min; above 2 means other work shared the cores).\n`);
+if (restarts > 0) console.log(`The dev server restarted the worker mid-request ${restarts} time(s); those reports were retried with the same seq.\n`);
 console.log("| measurement | throughput | p50 | p99 | notes |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
