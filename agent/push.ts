@@ -14,7 +14,7 @@
  */
 import { mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { request } from "undici";
+import { Client } from "undici";
 import { SIGNATURE_HEADER, signReport } from "../src/contract/signature";
 import type { Logger } from "./log";
 import { errorText } from "./log";
@@ -55,6 +55,9 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 export class Pusher {
   readonly endpoint: string;
   readonly #o: Required<PusherOptions>;
+  /** One client for the worker's origin, kept for the agent's life (a new pool per push costs more than the push). */
+  readonly #client: Client;
+  readonly #path: string;
   #failures = 0;
   #running = false;
   #wake: (() => void) | null = null;
@@ -67,6 +70,9 @@ export class Pusher {
   constructor(options: PusherOptions) {
     this.#o = { timeoutMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, ...options };
     this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/agents/${encodeURIComponent(options.agentId)}/reports`;
+    const url = new URL(this.endpoint);
+    this.#path = url.pathname;
+    this.#client = new Client(url.origin, { keepAliveTimeout: 60_000, connectTimeout: this.#o.timeoutMs });
   }
 
   get failures(): number {
@@ -91,6 +97,7 @@ export class Pusher {
     const timer = setTimeout(() => this.#inflight?.abort(), graceMs);
     await this.#loop;
     clearTimeout(timer);
+    await this.#client.close().catch(() => undefined);
   }
 
   async #run(): Promise<void> {
@@ -125,7 +132,8 @@ export class Pusher {
     let retryAfter: number | null = null;
     let detail = "";
     try {
-      const res = await request(this.endpoint, {
+      const res = await this.#client.request({
+        path: this.#path,
         method: "POST",
         body: payload,
         signal,

@@ -11,7 +11,7 @@
  */
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDir, writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "./atomic-file";
 
 export interface SpoolOptions {
   /** Default 2880. */
@@ -125,11 +125,14 @@ export class Spool {
     }
   }
 
+  /**
+   * Forgets a delivered report. The unlink is not fsynced: if a crash undoes it, the report
+   * is sent again and the worker, which de-duplicates by seq, ignores it.
+   */
   async remove(seq: number): Promise<void> {
     if (!this.#index.has(seq)) return;
     await unlink(join(this.dir, fileName(seq))).catch(() => undefined);
     this.#forget(seq);
-    await syncDir(this.dir);
   }
 
   #forget(seq: number): void {
