@@ -11,7 +11,7 @@ import { jsonError } from "./errors";
 import { documentRoute, parseQuery } from "./openapi";
 import { statusAccess } from "./status-access";
 import { loadStatusModel } from "./status-data";
-import type { ComponentView, IncidentView, StatusModel } from "./status-model";
+import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./status-model";
 import { isoDay } from "./views/format";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
@@ -84,7 +84,7 @@ documentRoute({
   },
 });
 
-function component(c: ComponentView, tz: string, withDays: boolean) {
+function component(c: ComponentView, tz: string, dayStarts: number[], withDays: boolean) {
   return {
     id: c.id,
     name: c.name,
@@ -96,7 +96,10 @@ function component(c: ComponentView, tz: string, withDays: boolean) {
     uptime: { "24h": pct(c.uptime["24h"]), "7d": pct(c.uptime["7d"]), "30d": pct(c.uptime["30d"]), "90d": pct(c.uptime["90d"]) },
     latency: { avgMs: c.latencyAvgMs, p95Ms: c.latencyP95Ms },
     ...(withDays && {
-      days: c.days.map((d) => ({ date: isoDay(d.start, tz), uptime: d.uptime === null ? null : pct(d.uptime * 100), count: d.count, failures: d.failures, degraded: d.degraded })),
+      days: dayStarts.map((_, i) => {
+        const d = dayCell(c, dayStarts, i);
+        return { date: isoDay(d.start, tz), uptime: d.uptime === null ? null : pct(d.uptime * 100), count: d.count, failures: d.failures, degraded: d.degraded };
+      }),
     }),
   };
 }
@@ -125,7 +128,7 @@ export function statusJson(m: StatusModel, publicUrl: string | null, withDays: b
       name: s.name,
       status: s.status,
       uptime90d: pct(s.uptime90d),
-      components: s.components.map((c) => component(c, m.timeZone, withDays)),
+      components: s.components.map((c) => component(c, m.timeZone, m.dayStarts, withDays)),
     })),
     incidents: { open: m.openIncidents.map(incident), recent: m.pastIncidents.map(incident) },
     maintenance: m.maintenance.map((x) => ({ id: x.id, title: x.title, services: x.services, start: iso(x.start)!, end: iso(x.end)!, active: x.active })),

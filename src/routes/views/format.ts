@@ -12,9 +12,23 @@ function fmt(key: string, timeZone: string, options: Intl.DateTimeFormatOptions)
   return f;
 }
 
+// Intl formatting is slow next to everything else on the page; the same instants (day starts,
+// incident times) come back on every request, so results are memoised (bounded).
+const memo = new Map<string, string>();
+function memoised(key: string, make: () => string): string {
+  let v = memo.get(key);
+  if (v === undefined) {
+    if (memo.size > 5000) memo.clear();
+    memo.set(key, (v = make()));
+  }
+  return v;
+}
+
 /** "23 Nov 2026, 14:05 GMT+9" */
 export function formatDateTime(ms: number, timeZone: string): string {
-  return fmt("dt", timeZone, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(ms);
+  return memoised(`dt|${timeZone}|${ms}`, () =>
+    fmt("dt", timeZone, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(ms),
+  );
 }
 
 /** "14:05" */
@@ -24,7 +38,7 @@ export function formatTime(ms: number, timeZone: string): string {
 
 /** "23 Nov 2026" */
 export function formatDay(ms: number, timeZone: string): string {
-  return fmt("d", timeZone, { day: "numeric", month: "short", year: "numeric" }).format(ms);
+  return memoised(`d|${timeZone}|${ms}`, () => fmt("d", timeZone, { day: "numeric", month: "short", year: "numeric" }).format(ms));
 }
 
 /** 99.95 → "99.95%", 100 → "100%", null → "–" */
@@ -55,7 +69,9 @@ export function formatMs(ms: number | null): string {
 const isoDays = new Map<string, Intl.DateTimeFormat>();
 /** "2026-11-23": the calendar day of `ms` in `timeZone`. */
 export function isoDay(ms: number, timeZone: string): string {
-  let f = isoDays.get(timeZone);
-  if (!f) isoDays.set(timeZone, (f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })));
-  return f.format(ms);
+  return memoised(`iso|${timeZone}|${ms}`, () => {
+    let f = isoDays.get(timeZone);
+    if (!f) isoDays.set(timeZone, (f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })));
+    return f.format(ms);
+  });
 }
