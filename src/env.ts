@@ -9,6 +9,10 @@ export interface Env {
   HEARTBEAT: DurableObjectNamespace<HeartbeatObject>;
   /** One ServiceObject per service (`getByName(serviceId)`): incidents, escalation, timers. */
   SERVICE: DurableObjectNamespace<ServiceObject>;
+  /** Probe batches fanned out by the cron when a minute is larger than one invocation. */
+  PROBE: Queue<ProbeBatchMessage>;
+  /** One RegionObject per region (`locationHint`): probes from named regions. */
+  REGION: DurableObjectNamespace<RegionObject>;
   VIGIL_ADMIN_TOKEN?: string;
   VIGIL_VERSION?: string;
   [secret: string]: unknown;
@@ -18,3 +22,5 @@ import type { NotifyMessage } from "./notify/message";
 import type { AgentObject } from "./objects/agent";
 import type { HeartbeatObject } from "./objects/heartbeat";
 import type { ServiceObject } from "./objects/service";
+import type { RegionObject } from "./objects/region";
+import type { ProbeBatchMessage } from "./scheduler/run";

@@ -2,8 +2,10 @@
  * Vigil worker entry: wiring only.
  * - fetch: health, admin API (src/routes)
  * - scheduled: the probe loop (src/scheduler/tick.ts)
- * - queue: notification delivery and its dead-letter queue (src/notify/consumer.ts)
- * - Durable Objects: AgentObject (agent reports, dead-man), HeartbeatObject (ping jobs)
+ * - queue: probe batches (src/scheduler/run.ts), notification delivery (src/notify/consumer.ts),
+ *   and their dead-letter queues
+ * - Durable Objects: AgentObject (agent reports, dead-man), HeartbeatObject (ping jobs),
+ *   ServiceObject (incidents, escalation), RegionObject (regional probes)
  */
 import { ConfigError } from "./config";
 import { loadConfig } from "./config/load";
@@ -11,10 +13,12 @@ import type { Env } from "./env";
 import type { NotifyMessage } from "./notify/message";
 import { deadLetterBatch, deliverBatch } from "./notify/consumer";
 import { createApp } from "./routes/app";
+import { runBatch, type ProbeBatchMessage } from "./scheduler/run";
 import { runTick } from "./scheduler/tick";
 
 export { AgentObject } from "./objects/agent";
 export { HeartbeatObject } from "./objects/heartbeat";
+export { RegionObject } from "./objects/region";
 export { ServiceObject } from "./objects/service";
 
 const app = createApp();
@@ -30,11 +34,37 @@ export default {
 
   async scheduled(controller, env, _ctx) {
     const summary = await runTick(env, configOrThrow(env), controller.scheduledTime);
-    console.log(JSON.stringify({ msg: "tick", ...summary }));
+    const { run, ...rest } = summary;
+    console.log(JSON.stringify({ msg: "tick", ...rest, executed: run?.executed ?? 0, changes: run?.changes ?? 0 }));
   },
 
   async queue(batch, env) {
-    if (batch.queue.endsWith("-dlq")) return deadLetterBatch(batch, env);
-    return deliverBatch(batch, env, configOrThrow(env));
+    // Queues are told apart by their name's suffix (wrangler.toml): …-probe, …-probe-dlq, …-notify, …-notify-dlq.
+    if (/-probe$/.test(batch.queue)) return probeBatches(batch as MessageBatch<ProbeBatchMessage>, env);
+    if (/-probe-dlq$/.test(batch.queue)) return lostProbeBatches(batch as MessageBatch<ProbeBatchMessage>);
+    if (batch.queue.endsWith("-dlq")) return deadLetterBatch(batch as MessageBatch<NotifyMessage>, env);
+    return deliverBatch(batch as MessageBatch<NotifyMessage>, env, configOrThrow(env));
   },
-} satisfies ExportedHandler<Env, NotifyMessage>;
+} satisfies ExportedHandler<Env, NotifyMessage | ProbeBatchMessage>;
+
+async function probeBatches(batch: MessageBatch<ProbeBatchMessage>, env: Env) {
+  const config = configOrThrow(env);
+  for (const msg of batch.messages) {
+    try {
+      const summary = await runBatch(env, config, msg.body);
+      console.log(JSON.stringify({ msg: "probe-batch", minute: msg.body.minute, batch: msg.body.batch, ...summary, startDelays: undefined, maxStartDelay: Math.max(0, ...summary.startDelays) }));
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "probe batch failed", minute: msg.body.minute, batch: msg.body.batch, error: (err as Error).message }));
+      msg.retry();
+    }
+  }
+}
+
+/** A probe batch that failed all its retries: its minute is over, so it is reported, not rerun. */
+async function lostProbeBatches(batch: MessageBatch<ProbeBatchMessage>) {
+  for (const msg of batch.messages) {
+    console.error(JSON.stringify({ msg: "probe batch dead-lettered", minute: msg.body.minute, batch: msg.body.batch, jobs: msg.body.jobs.length }));
+    msg.ack();
+  }
+}

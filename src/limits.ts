@@ -9,4 +9,15 @@ export const LIMITS = {
   socketsPerInvocation: 6,
   /** Subrequests one invocation may make (the paid plan allows 1000; we keep headroom). */
   subrequestsPerInvocation: 900,
+  /** Probe runs the cron invocation does itself; a larger minute fans out through the queue. */
+  inlineJobs: 120,
+  /** Probe runs one queue batch may carry: the subrequest budget, less room for D1 and objects. */
+  jobsPerBatch: 400,
+  /** The planning window: one cron tick plans the minute that starts at it. */
+  windowMs: 60_000,
 } as const;
+
+/** Subrequests one run of a monitor costs: one per sample, or one object call per region. */
+export function subrequestsPerRun(m: { samples?: number; regions?: readonly string[] }): number {
+  return m.regions && m.regions.length > 0 ? m.regions.length : (m.samples ?? 1);
+}

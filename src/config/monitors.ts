@@ -26,6 +26,10 @@ export const monitorBase = {
   /** Check ids this monitor needs (`db-health`, `agent:db-1:postgres`): while one of them is
    *  down, this monitor failing pages nobody — the dependency is the root cause. */
   dependsOn: z.array(z.string().min(1).max(200)).default([]),
+  /** Probe from these regions (Durable Object location hints: `weur`, `enam`, `apac`, …). */
+  regions: z.array(z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"])).min(1).max(9).optional(),
+  /** With `regions`: down only when this many regions agree; fewer is "degraded, unconfirmed". Default: a majority. */
+  quorum: z.number().int().min(1).max(9).optional(),
   /** Run the probe this many times in a row; the result reports p50 and max latency. Default 1. */
   samples: z.number().int().min(1).max(10).default(1),
   /** p50 latency above this many ms makes the result degraded. */
@@ -35,7 +39,18 @@ export const monitorBase = {
 };
 
 /** Cross-field checks every kind shares: thresholds in order, and below the timeout. */
-function checkLatency(m: { timeout: number; degradedMs?: number; downMs?: number }, ctx: z.RefinementCtx) {
+function checkLatency(
+  m: { timeout: number; interval: number; samples: number; degradedMs?: number; downMs?: number; regions?: readonly string[]; quorum?: number },
+  ctx: z.RefinementCtx,
+) {
+  // A run must end before the next one starts: the same monitor never runs twice at once.
+  if (m.timeout * m.samples >= m.interval) {
+    ctx.addIssue({ code: "custom", path: ["timeout"], message: `timeout × samples (${m.timeout * m.samples} ms) must be shorter than the interval (${m.interval} ms)` });
+  }
+  if (m.quorum !== undefined && (m.regions === undefined || m.quorum > m.regions.length)) {
+    ctx.addIssue({ code: "custom", path: ["quorum"], message: `must be at most the number of regions (${m.regions?.length ?? 0}), got ${m.quorum}` });
+  }
+  if (m.regions && new Set(m.regions).size !== m.regions.length) ctx.addIssue({ code: "custom", path: ["regions"], message: "lists a region twice" });
   if (m.degradedMs !== undefined && m.downMs !== undefined && m.degradedMs >= m.downMs) {
     ctx.addIssue({ code: "custom", path: ["degradedMs"], message: `must be below downMs (${m.downMs}), got ${m.degradedMs}` });
   }

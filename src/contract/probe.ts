@@ -20,6 +20,8 @@ export interface ProbeResult {
   tls?: TlsInfo;
   /** DNS probes that got an answer. */
   dns?: DnsInfo;
+  /** Monitors probed from several regions: each region's own result. */
+  regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string }>;
 }
 
 export interface LatencySummary {

@@ -1,51 +1,59 @@
 /**
- * One cron tick: plan → probe → record → notify.
+ * One cron tick: claim → plan → run (inline, or fan out through the PROBE queue) → housekeeping → notify.
  *
- * 1. Plan the runs due in the minute that starts at the tick (stable per-monitor offsets).
- * 2. Probe every due monitor, at most `LIMITS.socketsPerInvocation` at a time.
- *    (This version runs each due monitor once, at the tick; sub-minute runs at their offsets
- *    and queue fan-out for large fleets come with the scheduling-at-scale work.)
- * 3. Record each observation (evaluate, store changes, incidents, outbox).
- * 4. Hand the outbox to the notification queue.
+ * 1. Claim the tick's minute in D1: a cron delivered twice for the same minute runs once.
+ * 2. Plan the minute's runs at their stable offsets (sub-minute monitors get several), coalesce
+ *    runs the tick is already too late for, and split them into batches within budgets.
+ * 3. A small minute runs here, each run at its planned time; a larger one goes to the PROBE
+ *    queue, one message per batch, each consumed by its own invocation.
+ * 4. Roll up the previous hour and prune (cheap no-op most minutes); queue the daily digest
+ *    once its local time has come.
+ * 5. Hand the outbox (status-page state changes, the digest) to the notification queue.
  */
-import type { ConfigEnv, VigilConfig } from "../config";
-import { plan } from "../engine/schedule";
+import type { VigilConfig } from "../config";
+import { planTick } from "../engine/plan";
 import type { Env } from "../env";
-import { recordObservation } from "../incidents/record";
-import { LIMITS } from "../limits";
-import { runProbe } from "../probes";
-import { mapLimit } from "../probes/pool";
-import { loadStates } from "../store/check-state";
-import { flushOutbox } from "../store/outbox";
 import { queueDailyDigest } from "../notify/digest-source";
+import { flushOutbox } from "../store/outbox";
+import { housekeeping } from "./housekeeping";
+import { runBatch, type BatchSummary, type ProbeBatchMessage } from "./run";
 
 export interface TickSummary {
+  duplicate: boolean;
   planned: number;
-  probed: number;
-  changes: number;
+  coalesced: number;
+  batches: number;
+  inline: boolean;
+  run: BatchSummary | null;
   notificationsQueued: number;
 }
 
+/** Messages per `sendBatch` call: stays well under the 100-message and 256 KB limits. */
+const SEND_CHUNK = 10;
+
 export async function runTick(env: Env, config: VigilConfig, tickTime: number): Promise<TickSummary> {
-  // 1. Plan.
-  const enabled = config.monitors.filter((m) => m.enabled);
-  const jobs = plan(enabled, tickTime);
-  const dueIds = new Set(jobs.map((j) => j.monitorId));
-  const due = enabled.filter((m) => dueIds.has(m.id));
+  // 1. Claim.
+  const minute = Math.floor(tickTime / 60_000) * 60_000;
+  const claim = await env.DB.prepare("INSERT OR IGNORE INTO ticks (minute, claimed_at) VALUES (?, ?)").bind(minute, Date.now()).run();
+  if (claim.meta.changes === 0) return { duplicate: true, planned: 0, coalesced: 0, batches: 0, inline: true, run: null, notificationsQueued: 0 };
 
-  // 2. Probe.
-  const results = await mapLimit(due, LIMITS.socketsPerInvocation, (spec) => runProbe(spec, env as ConfigEnv));
+  // 2. Plan.
+  const plan = planTick(config.monitors.filter((m) => m.enabled), minute, Date.now());
+  const planned = plan.batches.reduce((n, b) => n + b.length, 0);
+  await env.DB.prepare("UPDATE ticks SET jobs = ?, batches = ? WHERE minute = ?").bind(planned, plan.batches.length, minute).run();
 
-  // 3. Record.
-  const states = await loadStates(env.DB, due.map((m) => m.id));
-  let changes = 0;
-  for (let i = 0; i < due.length; i++) {
-    const result = results[i]!;
-    if (await recordObservation(env, config, states, { ...due[i]!, kind: due[i]!.type }, result, Date.parse(result.checkedAt))) changes++;
+  // 3. Run or fan out.
+  let run: BatchSummary | null = null;
+  if (plan.inline) {
+    if (plan.batches[0]) run = await runBatch(env, config, { minute, batch: 0, jobs: plan.batches[0] });
+  } else {
+    const messages = plan.batches.map((jobs, batch): { body: ProbeBatchMessage } => ({ body: { minute, batch, jobs } }));
+    for (let i = 0; i < messages.length; i += SEND_CHUNK) await env.PROBE.sendBatch(messages.slice(i, i + SEND_CHUNK));
   }
 
-  // 4. Notify.
+  // 4.–5.
+  await housekeeping(env.DB, tickTime);
   await queueDailyDigest(env, config, tickTime);
   const notificationsQueued = await flushOutbox(env.DB, env.NOTIFY, Date.now());
-  return { planned: jobs.length, probed: due.length, changes, notificationsQueued };
+  return { duplicate: false, planned, coalesced: plan.coalesced, batches: plan.batches.length, inline: plan.inline, run, notificationsQueued };
 }

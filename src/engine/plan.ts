@@ -1,0 +1,65 @@
+/**
+ * Planning one cron tick, pure: which runs are due in the tick's minute, which late runs are
+ * coalesced, and how the runs split into batches that fit one invocation's budgets.
+ *
+ * - A late tick (the cron fired after some planned times) runs each monitor's most recent
+ *   past run at once and drops the older ones: it catches up without a burst.
+ * - All runs of one monitor stay in one batch, in time order, so one invocation can make sure
+ *   a monitor never runs twice at once.
+ * - A batch never holds more runs than `jobsPerBatch` nor costs more subrequests than
+ *   `subrequestsPerInvocation`.
+ */
+import { LIMITS, subrequestsPerRun } from "../limits";
+import { plan, type Job, type Schedulable } from "./schedule";
+
+export interface PlannedMonitor extends Schedulable {
+  samples?: number;
+  regions?: readonly string[];
+}
+
+export interface TickPlan {
+  /** Runs to do, grouped into batches; each batch is one invocation's work. */
+  batches: Job[][];
+  /** Planned runs dropped because the tick came too late for them (a newer run replaces them). */
+  coalesced: number;
+  /** True when the whole minute fits the cron invocation itself. */
+  inline: boolean;
+}
+
+export interface Budgets {
+  inlineJobs: number;
+  jobsPerBatch: number;
+  subrequestsPerInvocation: number;
+}
+
+export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, now: number, budgets: Budgets = LIMITS): TickPlan {
+  const jobs = plan(monitors, tickTime, LIMITS.windowMs);
+  // 1. Coalesce: of the runs already in the past, keep only each monitor's latest.
+  const latestPast = new Map<string, number>();
+  for (const j of jobs) if (j.at <= now) latestPast.set(j.monitorId, Math.max(latestPast.get(j.monitorId) ?? -Infinity, j.at));
+  const kept = jobs.filter((j) => j.at > now || latestPast.get(j.monitorId) === j.at);
+  const coalesced = jobs.length - kept.length;
+
+  // 2. Group by monitor, keeping time order inside each group.
+  const byMonitor = new Map<string, Job[]>();
+  for (const j of kept) byMonitor.set(j.monitorId, [...(byMonitor.get(j.monitorId) ?? []), j]);
+  const cost = new Map(monitors.map((m) => [m.id, subrequestsPerRun(m)]));
+
+  if (kept.length <= budgets.inlineJobs && subrequests(kept, cost) <= budgets.subrequestsPerInvocation) {
+    return { batches: kept.length > 0 ? [kept] : [], coalesced, inline: true };
+  }
+  // 3. First-fit into batches under both budgets.
+  const batches: { jobs: Job[]; subrequests: number }[] = [];
+  for (const group of byMonitor.values()) {
+    const need = subrequests(group, cost);
+    let batch = batches.find((b) => b.jobs.length + group.length <= budgets.jobsPerBatch && b.subrequests + need <= budgets.subrequestsPerInvocation);
+    if (!batch) batches.push((batch = { jobs: [], subrequests: 0 }));
+    batch.jobs.push(...group);
+    batch.subrequests += need;
+  }
+  return { batches: batches.map((b) => b.jobs.sort((a, c) => a.at - c.at)), coalesced, inline: false };
+}
+
+function subrequests(jobs: readonly Job[], cost: ReadonlyMap<string, number>): number {
+  return jobs.reduce((sum, j) => sum + (cost.get(j.monitorId) ?? 1), 0);
+}

@@ -1,0 +1,28 @@
+/**
+ * RegionObject: probes from a named region. One object per region, created with
+ * `locationHint` so Cloudflare places it there; the batch runner sends it a region's share of
+ * a batch and gets the results back. Locally every region runs on this machine, through the
+ * same code path.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { ConfigEnv, MonitorSpec } from "../config";
+import type { ProbeResult } from "../contract/probe";
+import type { Env } from "../env";
+import { LIMITS } from "../limits";
+import { runProbe } from "../probes";
+import { mapLimit } from "../probes/pool";
+
+/** Cloudflare's Durable Object location hints. */
+export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+export type Region = (typeof REGIONS)[number];
+
+export class RegionObject extends DurableObject<Env> {
+  /** Runs each spec once from this region, at most 6 at a time. */
+  async probe(specs: MonitorSpec[]): Promise<ProbeResult[]> {
+    return mapLimit(specs, LIMITS.socketsPerInvocation, (spec) => runProbe(spec, this.env as ConfigEnv));
+  }
+}
+
+export function regionStub(env: Pick<Env, "REGION">, region: string) {
+  return env.REGION.get(env.REGION.idFromName(region), { locationHint: region as DurableObjectLocationHint });
+}

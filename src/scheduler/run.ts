@@ -1,0 +1,115 @@
+/**
+ * Running one batch of planned probe runs (inline in the cron invocation, or one queue message).
+ *
+ * 1. Walk the runs in time order, sleeping until each one's planned time.
+ * 2. Skip a run whose monitor is still running (the same monitor never runs twice at once).
+ * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
+ *    probed by each region's RegionObject and judged by quorum.
+ * 4. Record each result as it arrives (evaluate, store changes, tell the service object).
+ * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h).
+ */
+import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
+import type { ProbeResult } from "../contract/probe";
+import { combineRegions } from "../engine/quorum";
+import type { Job } from "../engine/schedule";
+import type { Env } from "../env";
+import { recordObservation } from "../incidents/record";
+import { LIMITS } from "../limits";
+import { regionStub } from "../objects/region";
+import { runProbe } from "../probes";
+import { loadStates } from "../store/check-state";
+import { insertRawResults, type RawResult } from "../store/raw-results";
+
+export interface ProbeBatchMessage {
+  /** ms epoch of the tick's minute. */
+  minute: number;
+  batch: number;
+  jobs: Job[];
+}
+
+export interface BatchSummary {
+  planned: number;
+  executed: number;
+  /** Runs skipped because the previous run of the same monitor was still going. */
+  skippedBusy: number;
+  changes: number;
+  /** How late each run started against its plan, ms. */
+  startDelays: number[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A counting semaphore: at most `n` holders. */
+class Slots {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire() {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** One run of a monitor: directly, or from each of its regions with a quorum. */
+async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
+  if (!spec.regions || spec.regions.length === 0) return runProbe(spec, env as ConfigEnv);
+  const results = await Promise.all(spec.regions.map(async (region) => ({ region, result: (await regionStub(env, region).probe([spec]))[0]! })));
+  return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1);
+}
+
+export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatchMessage): Promise<BatchSummary> {
+  const specs = new Map(config.monitors.filter((m) => m.enabled).map((m) => [m.id, m]));
+  const jobs = message.jobs.filter((j) => specs.has(j.monitorId)).sort((a, b) => a.at - b.at);
+  const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
+  const summary: BatchSummary = { planned: message.jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
+  const raw: RawResult[] = [];
+  const slots = new Slots(LIMITS.socketsPerInvocation);
+  const busy = new Set<string>();
+  let recording: Promise<unknown> = Promise.resolve();
+  const running: Promise<void>[] = [];
+
+  for (const job of jobs) {
+    // 1. Wait for the planned time.
+    const wait = job.at - Date.now();
+    if (wait > 0) await sleep(wait);
+    // 2. Never twice at once.
+    if (busy.has(job.monitorId)) {
+      summary.skippedBusy++;
+      continue;
+    }
+    const spec = specs.get(job.monitorId)!;
+    busy.add(spec.id);
+    running.push(
+      (async () => {
+        await slots.acquire();
+        let result: ProbeResult;
+        const startedAt = Date.now();
+        try {
+          summary.startDelays.push(Math.max(0, startedAt - job.at));
+          // 3. Probe.
+          result = await probeMonitor(env, spec);
+        } finally {
+          slots.release();
+          busy.delete(spec.id);
+        }
+        summary.executed++;
+        raw.push([spec.id, startedAt - message.minute, result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2, Math.round(result.latencyMs)]);
+        // 4. Record, one at a time, in completion order.
+        recording = recording.then(async () => {
+          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, result, Date.parse(result.checkedAt))) summary.changes++;
+        });
+        await recording;
+      })(),
+    );
+  }
+  const settled = await Promise.allSettled(running);
+  // 5. Raw results, even when some runs failed to record (they are retried by the next run).
+  if (raw.length > 0) await insertRawResults(env.DB, message.minute, message.batch, raw).run();
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return summary;
+}
