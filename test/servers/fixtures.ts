@@ -22,6 +22,8 @@ interface TargetBehaviour {
   headers: Record<string, string>;
   delayMs: number;
   hits: number;
+  /** When each request arrived (ms epoch). */
+  times: number[];
 }
 
 export interface SinkRecord {
@@ -84,7 +86,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   const spawned: Spawned[] = [];
   const target = (name: string) => {
     let t = targets.get(name);
-    if (!t) targets.set(name, (t = { status: 200, body: "ok healthy", headers: {}, delayMs: 0, hits: 0 }));
+    if (!t) targets.set(name, (t = { status: 200, body: "ok healthy", headers: {}, delayMs: 0, hits: 0, times: [] }));
     return t;
   };
   const sink = (name: string) => {
@@ -101,6 +103,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       if (area === "target" && a) {
         const t = target(a);
         t.hits++;
+        t.times.push(Date.now());
         if (t.delayMs > 0) await new Promise((r) => setTimeout(r, t.delayMs));
         res.writeHead(t.status, { "content-type": "text/plain", ...t.headers });
         res.end(t.body);

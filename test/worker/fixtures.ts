@@ -23,6 +23,8 @@ async function control(path: string, method = "GET", body?: unknown): Promise<an
 export const setTarget = (name: string, behaviour: { status?: number; body?: string; delayMs?: number; headers?: Record<string, string> }) =>
   control(`target/${name}`, "POST", behaviour);
 
+export const targetInfo = (name: string): Promise<{ hits: number; times: number[] }> => control(`target/${name}`);
+
 export const configureSink = (name: string, options: { status?: number; secret?: string; script?: { status: number; headers?: Record<string, string> }[] }) =>
   control(`sink/${name}`, "POST", options);
 

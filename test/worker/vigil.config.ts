@@ -22,6 +22,8 @@ export default defineConfig((env) => {
         policy: "runbook-fast",
       })),
       { id: "esc-app", name: "SafeWork app", policy: "runbook-fast", dependsOn: ["esc-db"] },
+      // Scheduler tests (test/worker/scheduler).
+      { id: "sched", name: "Scheduler tests", policy: "hosts" },
     ],
     maintenance: [
       {
@@ -67,6 +69,8 @@ export default defineConfig((env) => {
         failureThreshold: 2,
         recoveryThreshold: 2,
       },
+      // Probed through the PROBE queue by test/worker/scheduler (and by the e2e ticks, harmlessly).
+      { id: "sched-q", type: "http", service: "sched", url: `${fixtures}/target/sched-q`, interval: "10s", timeout: "2s" },
       // Check-level dependency (test/worker/escalation): never probed, only their states matter.
       { id: "esc-dep-db", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-db`, enabled: false },
       { id: "esc-dep-api", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-api`, enabled: false, dependsOn: ["esc-dep-db"] },

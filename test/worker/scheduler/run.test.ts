@@ -1,0 +1,110 @@
+/**
+ * The scheduler inside workerd against loopback targets: runs start at their planned times,
+ * a monitor never runs twice at once, regional monitors go through RegionObjects, the probe
+ * queue consumer runs batches, a duplicate tick runs nothing, and hourly rollups.
+ */
+import { listDurableObjectIds } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { parseConfig, type VigilConfig } from "../../../src/config";
+import { loadConfig } from "../../../src/config/load";
+import source from "vigil-config";
+import { housekeeping } from "../../../src/scheduler/housekeeping";
+import { runBatch } from "../../../src/scheduler/run";
+import { runTick } from "../../../src/scheduler/tick";
+import { setTarget, targetInfo } from "../fixtures";
+
+/** The test deployment's config with extra monitors of service `sched`. */
+function withMonitors(monitors: unknown[]): VigilConfig {
+  const raw = typeof source === "function" ? source(env as never) : source;
+  return parseConfig({ ...raw, monitors: [...(raw.monitors ?? []), ...monitors] } as never, env as never);
+}
+const target = (name: string) => `${env.FIXTURES_URL}/target/${name}`;
+
+describe("runBatch", () => {
+  it("starts each run at its planned time", async () => {
+    await setTarget("sched-time", { status: 200, body: "ok" });
+    const config = withMonitors([{ id: "sched-time", type: "http", service: "sched", url: target("sched-time"), interval: "10s", timeout: "2s" }]);
+    const start = Date.now() + 300;
+    const planned = [start, start + 400, start + 800];
+    const summary = await runBatch(env, config, { minute: Math.floor(start / 60_000) * 60_000, batch: 900, jobs: planned.map((at) => ({ monitorId: "sched-time", at })) });
+    expect(summary).toMatchObject({ planned: 3, executed: 3, skippedBusy: 0 });
+    const { times } = await targetInfo("sched-time");
+    expect(times).toHaveLength(3);
+    times.forEach((t, i) => {
+      // Arrival at the target (another process' clock on the same machine) against the plan.
+      expect(t - planned[i]!).toBeGreaterThanOrEqual(-5);
+      expect(t - planned[i]!).toBeLessThan(250);
+    });
+  });
+
+  it("never runs the same monitor twice at once", async () => {
+    await setTarget("sched-busy", { status: 200, body: "ok", delayMs: 600 });
+    const config = withMonitors([{ id: "sched-busy", type: "http", service: "sched", url: target("sched-busy"), interval: "10s", timeout: "2s" }]);
+    const now = Date.now();
+    const summary = await runBatch(env, config, { minute: Math.floor(now / 60_000) * 60_000, batch: 901, jobs: [0, 100, 200, 900].map((d) => ({ monitorId: "sched-busy", at: now + d })) });
+    expect(summary).toMatchObject({ executed: 2, skippedBusy: 2 });
+    expect((await targetInfo("sched-busy")).hits).toBe(2);
+  });
+
+  it("probes a regional monitor from each region's object and judges by quorum", async () => {
+    await setTarget("sched-region", { status: 503, body: "maintenance" });
+    const regions = ["weur", "enam", "apac"];
+    const config = withMonitors([{ id: "sched-region", type: "http", service: "sched", url: target("sched-region"), interval: "1m", timeout: "2s", regions, quorum: 2, failureThreshold: 1 }]);
+    await runBatch(env, config, { minute: 0, batch: 902, jobs: [{ monitorId: "sched-region", at: Date.now() }] });
+    expect((await targetInfo("sched-region")).hits).toBe(3);
+    expect((await listDurableObjectIds(env.REGION)).length).toBeGreaterThanOrEqual(3);
+    const state = await env.DB.prepare("SELECT status, reason FROM check_state WHERE check_id = 'sched-region'").first();
+    expect(state).toEqual({ status: "down", reason: "down from 3 of 3 regions (weur, enam, apac: expected status 2xx, got 503)" });
+  });
+});
+
+describe("the probe queue", () => {
+  it("a batch sent to the PROBE queue is run by the consumer and its raw results stored", async () => {
+    await setTarget("sched-q", { status: 200, body: "ok" });
+    const before = (await targetInfo("sched-q")).hits;
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    await env.PROBE.send({ minute, batch: 77, jobs: [{ monitorId: "sched-q", at: Date.now() + 100 }] });
+    const deadline = Date.now() + 10_000;
+    while ((await targetInfo("sched-q")).hits === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await targetInfo("sched-q")).hits).toBe(before + 1);
+    let row: { data: string } | null = null;
+    while (!row && Date.now() < deadline) {
+      row = await env.DB.prepare("SELECT data FROM raw_results WHERE minute = ? AND batch = 77").bind(minute).first<{ data: string }>();
+      if (!row) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(JSON.parse(row!.data)).toEqual([["sched-q", expect.any(Number), 0, expect.any(Number)]]);
+  });
+});
+
+describe("runTick", () => {
+  it("a cron delivered twice for the same minute runs once", async () => {
+    const config = loadConfig(env) as VigilConfig;
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120 * 60_000;
+    const first = await runTick(env, config, minute);
+    const second = await runTick(env, config, minute + 1_000);
+    expect(first.duplicate).toBe(false);
+    expect(first.planned).toBeGreaterThan(0);
+    expect(second).toMatchObject({ duplicate: true, planned: 0 });
+  });
+});
+
+describe("housekeeping", () => {
+  it("rolls the previous hour up once, and prunes past retention", async () => {
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000;
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour, JSON.stringify([["hk-a", 0, 0, 100], ["hk-a", 10, 2, 300]])),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour + 30 * 60_000, JSON.stringify([["hk-a", 0, 1, 200]])),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, '[]')").bind(hour - 49 * 3_600_000),
+      env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded) VALUES ('hk-old', ?, 1, 0, 0)").bind(hour - 401 * 86_400_000),
+    ]);
+    const tick = hour + 3_600_000 + 6 * 60_000;
+    expect(await housekeeping(env.DB, tick)).toMatchObject({ pruned: true });
+    expect(await env.DB.prepare("SELECT count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max FROM rollups_hourly WHERE check_id = 'hk-a' AND hour = ?").bind(hour).first()).toEqual({
+      count: 3, failures: 1, degraded: 1, latency_min: 100, latency_avg: 200, latency_p95: 300, latency_max: 300,
+    });
+    expect(await housekeeping(env.DB, tick + 60_000)).toEqual({ rolledUp: null, pruned: false });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM raw_results WHERE minute = ?").bind(hour - 49 * 3_600_000).first()).toEqual({ n: 0 });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM rollups_hourly WHERE check_id = 'hk-old'").first()).toEqual({ n: 0 });
+  });
+});
