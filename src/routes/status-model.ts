@@ -111,6 +111,8 @@ export interface StatusModel {
   pastIncidents: IncidentView[];
   maintenance: MaintenanceView[];
   dayStarts: number[];
+  /** `History.version`: rendered rows may be reused while it and the row's own fields stay the same. */
+  historyVersion: number;
 }
 
 /** How far ahead announced maintenance is shown. */
@@ -146,6 +148,30 @@ export function dayCell(c: ComponentView, dayStarts: number[], i: number): DayCe
   const failures = c.tallies[i * 3 + 1]!;
   const degraded = c.tallies[i * 3 + 2]!;
   return { start: dayStarts[i]!, count, failures, degraded, uptime: count === 0 ? null : (count - failures) / count, level: LEVEL_OF[c.levels[i]!]! };
+}
+
+/** What a check's day tallies say, computed once per tally array (they are shared while the history is unchanged). */
+const derivedCache = new WeakMap<Int32Array, { levels: string; uptime: Omit<Uptime, "24h">; count: number; failures: number }>();
+function derive(tallies: Int32Array, n: number) {
+  let d = derivedCache.get(tallies);
+  if (!d) {
+    let levels = "";
+    let count = 0;
+    let failures = 0;
+    for (let i = 0; i < n; i++) {
+      levels += LEVEL_CODE[dayLevel(tallies[i * 3]!, tallies[i * 3 + 1]!, tallies[i * 3 + 2]!)];
+      count += tallies[i * 3]!;
+      failures += tallies[i * 3 + 1]!;
+    }
+    d = {
+      count,
+      failures,
+      levels,
+      uptime: { "7d": sumUptime(tallies, Math.max(0, n - 7), n), "30d": sumUptime(tallies, Math.max(0, n - 30), n), "90d": sumUptime(tallies, 0, n) },
+    };
+    derivedCache.set(tallies, d);
+  }
+  return d;
 }
 
 function dayLevel(count: number, failures: number, degraded: number): DayLevel {
@@ -304,8 +330,7 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
     const state = current.states.get(ref.id);
     const arr = history.days.get(ref.id);
     const tallies = arr ?? EMPTY(n);
-    let levels = "";
-    for (let i = 0; i < n; i++) levels += LEVEL_CODE[dayLevel(tallies[i * 3]!, tallies[i * 3 + 1]!, tallies[i * 3 + 2]!)];
+    const derived = derive(tallies, n);
     const latency = ref.kind === "monitor" ? (history.hours.get(ref.id) ?? []).filter((p) => p.latencyAvg !== null) : [];
     let weighted = 0;
     let weight = 0;
@@ -324,13 +349,8 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
       reason: state?.reason ?? null,
       stale: state?.stale_since != null,
       tallies,
-      levels,
-      uptime: {
-        "24h": hoursUptime(history.hours.get(ref.id) ?? []),
-        "7d": sumUptime(arr, Math.max(0, n - 7), n),
-        "30d": sumUptime(arr, Math.max(0, n - 30), n),
-        "90d": sumUptime(arr, 0, n),
-      },
+      levels: derived.levels,
+      uptime: { "24h": hoursUptime(history.hours.get(ref.id) ?? []), ...derived.uptime },
       latency,
       latencyAvgMs: weight === 0 ? null : Math.round(weighted / weight),
       latencyP95Ms: p95,
@@ -348,10 +368,9 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
     let count = 0;
     let failures = 0;
     for (const c of components) {
-      for (let i = 0; i < n; i++) {
-        count += c.tallies[i * 3]!;
-        failures += c.tallies[i * 3 + 1]!;
-      }
+      const d = derive(c.tallies, n);
+      count += d.count;
+      failures += d.failures;
     }
     return {
       id,
@@ -392,5 +411,6 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
     pastIncidents: past,
     maintenance,
     dayStarts: history.dayStarts,
+    historyVersion: history.version,
   };
 }

@@ -32,6 +32,8 @@ export interface History {
   hours: Map<string, HourPoint[]>;
   /** ms epoch when the cached past days were read. */
   historyReadAt: number;
+  /** Changes whenever `days` or `hours` hold new data; the same value means the same arrays. */
+  version: number;
 }
 
 export interface HistoryOptions {
@@ -112,7 +114,10 @@ interface RecentCache {
   readAt: number;
   live: Map<string, Int32Array>;
   hours: Map<string, HourPoint[]>;
+  /** Settled and live days joined, for the past cache entry it was joined with. */
+  joined?: { past: PastCache; days: Map<string, Int32Array>; version: number };
 }
+let versions = 0;
 const pastCaches = new WeakMap<D1Database, PastCache>();
 const recentCaches = new WeakMap<D1Database, RecentCache>();
 /** One read per database at a time: concurrent requests share the pending read. */
@@ -254,18 +259,22 @@ export async function loadHistory(db: D1Database, now: number, options: HistoryO
     recentCaches.set(db, recent);
   }
 
-  // 3. Join: live tallies go into the last day slots of a copy (the cached arrays stay as read).
-  const days = new Map<string, Int32Array>();
-  for (const id of new Set([...past.days.keys(), ...recent.live.keys()])) {
-    const base = past.days.get(id);
-    const live = recent.live.get(id);
-    if (!live) {
-      days.set(id, base ?? new Int32Array(n * 3));
-      continue;
+  // 3. Join once per (past, recent) pair: live tallies go into the last day slots of copies, so
+  //    requests in between share the same arrays (and what the page derives from them).
+  if (recent.joined?.past !== past) {
+    const days = new Map<string, Int32Array>();
+    for (const id of new Set([...past.days.keys(), ...recent.live.keys()])) {
+      const base = past.days.get(id);
+      const live = recent.live.get(id);
+      if (!live) {
+        days.set(id, base ?? new Int32Array(n * 3));
+        continue;
+      }
+      const arr = base ? base.slice() : new Int32Array(n * 3);
+      arr.set(live, firstLive * 3);
+      days.set(id, arr);
     }
-    const arr = base ? base.slice() : new Int32Array(n * 3);
-    arr.set(live, firstLive * 3);
-    days.set(id, arr);
+    recent.joined = { past, days, version: ++versions };
   }
-  return { dayStarts, days, hours: recent.hours, historyReadAt: past.readAt };
+  return { dayStarts, days: recent.joined.days, hours: recent.hours, historyReadAt: past.readAt, version: recent.joined.version };
 }

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// `npm run bench:status`: server time of the status page and /status.json at 500 monitors with
+// 90 days of hourly rollups (≈1.08 M rows), through a local `wrangler dev` on loopback.
+//
+// 1. Seed: 500 monitors in 50 services, check states, 5 open and 20 resolved incidents with
+//    timelines, 90 days × 24 h of rollups per monitor (generated inside SQLite).
+// 2. For each route: the first request (cold: the isolate reads the 89 past days once), then
+//    warm-up, then N sequential requests timed from request start to the last body byte.
+// 3. Print a table; `/health` is the floor (wrangler dev's own proxy and loopback).
+//
+// Options (environment): BENCH_N (default 200), BENCH_MONITORS (default 500), BENCH_DAYS (default 90).
+import { performance } from "node:perf_hooks";
+import { cpus } from "node:os";
+import { startStatusServer } from "../test/node/status-server.mjs";
+
+const N = Number(process.env.BENCH_N ?? 200);
+const MONITORS = Number(process.env.BENCH_MONITORS ?? 500);
+const DAYS = Number(process.env.BENCH_DAYS ?? 90);
+const PER_SERVICE = 10;
+for (const [name, v] of [["BENCH_N", N], ["BENCH_MONITORS", MONITORS], ["BENCH_DAYS", DAYS]]) {
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`bench:status: ${name} must be a positive whole number, got "${process.env[name]}"`);
+    process.exit(1);
+  }
+}
+
+const HOUR = 3_600_000;
+const now = Date.now();
+const services = Array.from({ length: Math.ceil(MONITORS / PER_SERVICE) }, (_, s) => ({ id: `svc-${String(s).padStart(3, "0")}`, name: `Service ${s}`, policy: "ops" }));
+const monitors = Array.from({ length: MONITORS }, (_, i) => ({
+  id: `mon-${String(i).padStart(3, "0")}`,
+  type: "http",
+  service: services[Math.floor(i / PER_SERVICE)].id,
+  url: `http://127.0.0.1:9/m/${i}`,
+}));
+const config = {
+  timezone: "Asia/Seoul",
+  services,
+  monitors,
+  channels: [{ id: "ops-hook", type: "webhook", url: "http://127.0.0.1:9/hook", secret: { env: "HOOK_SECRET" } }],
+  policies: [{ id: "ops", levels: [{ channels: ["ops-hook"] }] }],
+  maintenance: [{ id: "m1", services: [services[1].id], title: "Bench maintenance", start: new Date(now - HOUR).toISOString(), end: new Date(now + HOUR).toISOString() }],
+  statusPage: { title: "Bench status" },
+};
+
+// 1.
+const end = Math.floor(now / HOUR) * HOUR;
+const start = end - DAYS * 24 * HOUR;
+const seed = [
+  // Rollups: every monitor, every hour; a failing hour now and then, latency varying by monitor and hour.
+  `INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max)
+   WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < ${MONITORS - 1}),
+   h(t) AS (SELECT ${start} UNION ALL SELECT t + ${HOUR} FROM h WHERE t < ${end})
+   SELECT 'mon-' || printf('%03d', i), t, 60,
+     CASE WHEN (i * 7 + t / ${HOUR}) % 997 = 0 THEN 12 ELSE 0 END,
+     CASE WHEN (i * 13 + t / ${HOUR}) % 733 = 0 THEN 4 ELSE 0 END,
+     30 + i % 20, 80.0 + (i % 50) + (t / ${HOUR}) % 24, 150 + i % 100, 400 + i % 300
+   FROM m, h;`,
+  `INSERT INTO check_state (check_id, status, since, consecutive_failures, consecutive_successes, reason, updated_at)
+   WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < ${MONITORS - 1})
+   SELECT 'mon-' || printf('%03d', i), CASE WHEN i % 97 = 0 THEN 'down' WHEN i % 41 = 0 THEN 'degraded' ELSE 'up' END,
+     ${now - 3600_000}, 0, 2, CASE WHEN i % 97 = 0 THEN 'HTTP 503' WHEN i % 41 = 0 THEN 'slow: 2.1 s' END, ${now} FROM m;`,
+];
+for (let k = 0; k < 25; k++) {
+  const open = k < 5;
+  const id = `inc_${k}`;
+  // Open incidents land on distinct services: the schema allows one open incident per service.
+  const svc = services[(k * 3) % services.length].id;
+  const opened = open ? now - (k + 1) * 600_000 : now - (k + 1) * 2 * 24 * HOUR;
+  seed.push(
+    `INSERT INTO incidents (id, service_id, status, title, level, opened_at, resolved_at) VALUES ('${id}', '${svc}', '${open ? "open" : "resolved"}', 'Incident ${k} on ${svc}', 1, ${opened}, ${open ? "NULL" : opened + 3_600_000});`,
+    `INSERT INTO incident_members (incident_id, check_id, status, reason, since) VALUES ('${id}', 'mon-${String(((k * 3) % services.length) * PER_SERVICE).padStart(3, "0")}', 'down', 'HTTP 503', ${opened});`,
+    `INSERT INTO incident_events (incident_id, at, type, detail) VALUES ('${id}', ${opened}, 'incident.opened', '{"check":"mon-000","reason":"HTTP 503"}'), ('${id}', ${opened + 1000}, 'notification.queued', '{}')${open ? "" : `, ('${id}', ${opened + 3_600_000}, 'incident.resolved', '{}')`};`,
+  );
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function timed(url) {
+  const t0 = performance.now();
+  const res = await fetch(url);
+  const body = await res.arrayBuffer();
+  const ms = performance.now() - t0;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${new TextDecoder().decode(body).slice(0, 300)}`);
+  return { ms, bytes: body.byteLength };
+}
+
+console.log(`bench:status — ${MONITORS} monitors in ${services.length} services, ${DAYS} days of hourly rollups (${(MONITORS * (DAYS * 24 + 1)).toLocaleString("en")} rows), N=${N}`);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
+const seedStart = performance.now();
+const server = await startStatusServer({
+  configSource: `export default ${JSON.stringify(config)};\n`,
+  seedSql: seed.join("\n"),
+  vars: { HOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", VIGIL_ADMIN_TOKEN: "bench-admin-token-0123456789abcdef" },
+  readyTimeoutMs: 180_000,
+});
+console.log(`seeded and started in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
+
+const rows = [];
+try {
+  // 2.
+  for (const path of ["/health", "/", "/status.json"]) {
+    const url = `${server.url}${path}`;
+    const cold = await timed(url);
+    for (let i = 0; i < 10; i++) await timed(url);
+    const times = [];
+    let bytes = 0;
+    for (let i = 0; i < N; i++) {
+      const r = await timed(url);
+      times.push(r.ms);
+      bytes = r.bytes;
+    }
+    times.sort((a, b) => a - b);
+    rows.push({ path, cold: cold.ms, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: times.at(-1), bytes });
+  }
+} finally {
+  await server.stop();
+}
+
+// 3.
+const f = (ms) => ms.toFixed(1).padStart(8);
+console.log("route           first(cold)      p50      p95      p99      max     bytes   goal p95 ≤ 50 ms");
+for (const r of rows) {
+  const goal = r.path === "/health" ? "(floor)" : r.p95 <= 50 ? "met" : "NOT met";
+  console.log(`${r.path.padEnd(14)} ${f(r.cold)}    ${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${f(r.max)} ${String(r.bytes).padStart(9)}   ${goal}`);
+}
+console.log("\nms, client-measured on loopback (request start → last body byte), sequential requests.");
