@@ -85,12 +85,9 @@ export class Agent {
       checks: checks.slice(0, 500),
       remediations: remediations.slice(0, 100),
     });
-    if (this.spool) {
-      await this.spool.put(seq, JSON.stringify(report));
-      this.pusher?.notify();
-    }
+    if (this.pusher) await this.pusher.submit(seq, JSON.stringify(report));
     const bad = checks.filter((c) => c.status !== "ok");
-    this.#log.info("cycle", { seq, checks: checks.length, notOk: bad.map((c) => `${c.id}=${c.status}`), remediations: remediations.length, spooled: this.spool?.size });
+    this.#log.info("cycle", { seq, checks: checks.length, notOk: bad.map((c) => `${c.id}=${c.status}`), remediations: remediations.length, pending: this.pusher?.pending });
     return report;
   }
 
@@ -101,8 +98,8 @@ export class Agent {
     const droppedNow = spool.dropped - this.#droppedReported;
     this.#droppedReported = spool.dropped;
     const age = pusher.lastDeliveredAt === null ? undefined : Math.round((Date.now() - pusher.lastDeliveredAt) / 1000);
-    const summary = `${spool.size} reports waiting${droppedNow ? `, ${droppedNow} dropped (spool full)` : ""}; ${pusher.failures} failed pushes in a row${age === undefined ? "" : `; last delivered ${age} s ago`}`;
-    const metrics: Record<string, number> = { spooled: spool.size, spoolBytes: spool.bytes, dropped: droppedNow, pushFailures: pusher.failures };
+    const summary = `${pusher.pending} reports waiting${droppedNow ? `, ${droppedNow} dropped (spool full)` : ""}; ${pusher.failures} failed pushes in a row${age === undefined ? "" : `; last delivered ${age} s ago`}`;
+    const metrics: Record<string, number> = { spooled: spool.size, pending: pusher.pending, spoolBytes: spool.bytes, dropped: droppedNow, pushFailures: pusher.failures };
     if (age !== undefined) metrics.lastDeliveredSecondsAgo = age;
     return { id: "agent:self", kind: "agent", status: droppedNow ? "warn" : "ok", summary, observedAt: new Date().toISOString(), durationMs: 0, metrics };
   }

@@ -1,6 +1,11 @@
 /**
- * Delivers spooled reports to the worker, oldest first, one at a time (so the worker sees
- * `seq` in order), each signed at send time with HMAC-SHA256 (`Vigil-Signature`).
+ * Delivers reports to the worker, oldest first, one at a time (so the worker sees `seq` in
+ * order), each signed at send time with HMAC-SHA256 (`Vigil-Signature`).
+ *
+ * While the worker answers, a new report goes out from memory (no disk I/O: on these hosts a
+ * spool round trip costs more CPU than a check). From the first failure on, reports go to the
+ * disk spool — the one in memory too — and are replayed from there, oldest first, until it is
+ * empty again. A crash loses at most the report in flight; a clean stop spools it.
  *
  * Runs beside the check loop and never blocks it: the loop only puts reports in the spool.
  * Failures back off exponentially with jitter; `Retry-After` is honoured; every request has
@@ -12,13 +17,13 @@
  * | 400, 413, 422             | the worker will never take it: moved to `rejected/`  |
  * | 401, 403, 429, 5xx, error | kept; retried after a backoff                        |
  */
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "undici";
 import { SIGNATURE_HEADER, signReport } from "../src/contract/signature";
 import type { Logger } from "./log";
 import { errorText } from "./log";
-import type { Spool } from "./spool";
+import type { Spool, SpooledReport } from "./spool";
 
 export interface PusherOptions {
   /** Worker base URL, e.g. `https://vigil.example.com`. */
@@ -63,6 +68,8 @@ export class Pusher {
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #inflight: AbortController | null = null;
+  /** Reports newer than everything in the spool, not yet delivered, kept in memory. */
+  #fresh: SpooledReport[] = [];
   /** Unix ms of the last delivery. */
   lastDeliveredAt: number | null = null;
   delivered = 0;
@@ -85,9 +92,27 @@ export class Pusher {
     this.#loop = this.#run();
   }
 
-  /** Something was spooled: deliver it unless backing off. */
-  notify(): void {
+  /** Reports waiting, on disk and in memory. */
+  get pending(): number {
+    return this.#o.spool.size + this.#fresh.length;
+  }
+
+  /** Hands over a new report: kept in memory while the worker answers, spooled otherwise. */
+  async submit(seq: number, body: string): Promise<void> {
+    if (this.#running && this.#failures === 0 && this.#o.spool.size === 0) {
+      this.#fresh.push({ seq, body });
+      this.#wake?.();
+      return;
+    }
+    await this.#o.spool.put(seq, body);
     if (this.#failures === 0) this.#wake?.();
+  }
+
+  /** Moves the in-memory reports to the spool (on a failed push, and on stop). */
+  async #spoolFresh(): Promise<void> {
+    const fresh = this.#fresh;
+    this.#fresh = [];
+    for (const r of fresh) await this.#o.spool.put(r.seq, r.body);
   }
 
   /** Stops after the request in flight (or aborts it after `graceMs`). */
@@ -97,22 +122,25 @@ export class Pusher {
     const timer = setTimeout(() => this.#inflight?.abort(), graceMs);
     await this.#loop;
     clearTimeout(timer);
+    await this.#spoolFresh();
     await this.#client.close().catch(() => undefined);
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
-      const item = await this.#o.spool.oldest();
+      const fromDisk = this.#o.spool.size > 0;
+      const item = fromDisk ? await this.#o.spool.oldest() : (this.#fresh[0] ?? null);
       if (!item) {
         await this.#sleep(null);
         continue;
       }
       const { result, waitMs } = await this.send(item.seq, item.body);
-      if (result === "delivered") {
-        await this.#o.spool.remove(item.seq);
-      } else if (result === "rejected") {
-        await this.#reject(item.seq);
+      if (result === "delivered" || result === "rejected") {
+        if (result === "rejected") await this.#reject(item, fromDisk);
+        if (fromDisk) await this.#o.spool.remove(item.seq);
+        else this.#fresh.shift();
       } else {
+        await this.#spoolFresh();
         await this.#sleep(waitMs);
       }
     }
@@ -167,15 +195,21 @@ export class Pusher {
     return { result: "retry", waitMs: wait };
   }
 
-  async #reject(seq: number): Promise<void> {
+  /** Keeps a report the worker refuses in `<stateDir>/rejected/` for a human to look at. */
+  async #reject(item: SpooledReport, fromDisk: boolean): Promise<void> {
     const dir = join(this.#o.spool.dir, "..", "rejected");
-    await mkdir(dir, { recursive: true });
-    const name = `${String(seq).padStart(20, "0")}.json`;
-    await rename(join(this.#o.spool.dir, name), join(dir, name)).catch(() => undefined);
-    await this.#o.spool.remove(seq);
+    const name = `${String(item.seq).padStart(20, "0")}.json`;
+    try {
+      await mkdir(dir, { recursive: true });
+      if (fromDisk) await rename(join(this.#o.spool.dir, name), join(dir, name));
+      else await writeFile(join(dir, name), item.body);
+    } catch (err) {
+      this.#o.log.warn("cannot keep the rejected report", { seq: item.seq, error: errorText(err) });
+    }
   }
 
   #sleep(ms: number | null): Promise<void> {
+    if (!this.#running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -102,8 +102,15 @@ export class Spool {
   async put(seq: number, body: string): Promise<void> {
     const size = Buffer.byteLength(body);
     await writeFileAtomic(join(this.dir, fileName(seq)), body);
+    const newest = [...this.#index.keys()].at(-1);
     this.#index.set(seq, size);
     this.#bytes += size;
+    if (newest !== undefined && seq < newest) {
+      // Arrived out of order (reports handed over from memory after a failed push): re-sort.
+      const sorted = [...this.#index].sort((a, b) => a[0] - b[0]);
+      this.#index.clear();
+      for (const [k, v] of sorted) this.#index.set(k, v);
+    }
     while (this.#index.size > 1 && (this.#index.size > this.#maxReports || this.#bytes > this.#maxBytes)) {
       const oldest = this.#index.keys().next().value as number;
       await this.remove(oldest);

@@ -7,7 +7,7 @@
  *    sink that answers every report 202.
  * 2. Bare node: `node -e "setInterval(() => {}, 1000)"`, RSS after it settles.
  * 3. The bundled agent (`run`, interval BENCH_INTERVAL, default 5s) with docker + postgres +
- *    redis + host checks pushing to the sink. After BENCH_WARMUP reports (default 2), CPU
+ *    redis + host checks (BENCH_CHECKS to choose) pushing to the sink. After BENCH_WARMUP reports (default 2), CPU
  *    (user + system, from /proc/<pid>/stat) is read at each report for BENCH_CYCLES cycles
  *    (default 10); RSS (VmRSS) is sampled at each report and the highest value kept.
  * Goals (issue 5): RSS ≤ 1.3× bare node, CPU ≤ 15 ms per cycle. Linux only (/proc).
@@ -24,6 +24,8 @@ const bundle = join(root, "dist/agent/vigil-agent.mjs");
 const cycles = Number(process.env.BENCH_CYCLES ?? 10);
 const warmup = Number(process.env.BENCH_WARMUP ?? 2);
 const interval = process.env.BENCH_INTERVAL ?? "5s";
+/** Which checks run (comma-separated kinds); default all four. For finding where the time goes. */
+const kinds = (process.env.BENCH_CHECKS ?? "docker,postgres,redis,host").split(",");
 const pgUrl = process.env.VIGIL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const redisUrl = process.env.VIGIL_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CONTAINER = "vigil-bench-app";
@@ -90,7 +92,7 @@ writeFileSync(
       { kind: "postgres", url: pgUrl },
       { kind: "redis", url: redisUrl },
       { kind: "host" },
-    ],
+    ].filter((c) => kinds.includes(c.kind)),
   }),
 );
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
@@ -122,7 +124,7 @@ const mib = (k) => (k / 1024).toFixed(1);
 const rssRatio = agentRss / bareRss;
 const ok = (b) => (b ? "met" : "NOT met");
 const sorted = [...perCycle].sort((a, b) => a - b);
-console.log(`\nAgent benchmark — Node ${process.version}${nodeFlags.length ? ` (agent run with ${nodeFlags.join(" ")})` : ""}, ${cpus().length} cores, ${cycles} cycles of docker+postgres+redis+host every ${interval}, pushed to a loopback sink\n`);
+console.log(`\nAgent benchmark — Node ${process.version}${nodeFlags.length ? ` (agent run with ${nodeFlags.join(" ")})` : ""}, ${cpus().length} cores, ${cycles} cycles of ${kinds.join("+")} every ${interval}, pushed to a loopback sink\n`);
 console.log("| process | peak RSS (MiB) | CPU per cycle (ms) | ratio to bare node | goal |");
 console.log("|---|---:|---:|---:|---|");
 console.log(`| bare \`node -e\` | ${mib(bareRss)} | ${(bareCpuPerSec * 5).toFixed(1)} per 5 s idle | 1.00 | |`);

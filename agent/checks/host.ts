@@ -115,7 +115,14 @@ export async function runHost(spec: HostSpec, ctx: CheckContext): Promise<Findin
   ctx.memory.set("cpu", now);
   const dt = now.total - prev.total;
   const cpuPct = dt > 0 ? ((now.busy - prev.busy) / dt) * 100 : 0;
-  const [mem, mnts] = await Promise.all([memory(), mounts(spec)]);
+  // Mounts change rarely: /proc/mounts is read again every 10 minutes, not every run.
+  let cached = ctx.memory.get("mounts") as { at: number; list: string[] } | undefined;
+  if (!cached || ctx.now() - cached.at > 600_000) {
+    cached = { at: ctx.now(), list: await mounts(spec) };
+    ctx.memory.set("mounts", cached);
+  }
+  const mnts = cached.list;
+  const mem = await memory();
   const disks = await Promise.all(
     mnts.map(async (mount) => {
       try {

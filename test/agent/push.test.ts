@@ -101,6 +101,9 @@ describe("push and spool", () => {
       await run;
       // Cycles at 0, 5 and 10 s, all on time although every push hangs until its time-out.
       expect(agent.spool!.lastSeq).toBe(3);
+      // Nothing was delivered; a clean stop leaves every report in the spool for the next start.
+      expect(agent.spool!.size).toBe(3);
+      expect(server.reports.length).toBe(8);
       expect(Date.now() - started).toBeLessThan(12_000);
       expect(lines.some((l) => l.includes("push failed"))).toBe(true);
     } finally {
