@@ -75,7 +75,7 @@ export function niceCeil(v: number): number {
   return 10 * p;
 }
 
-/** Response time of the last 24 hours: hourly average (area + line) and p95 (dashed). */
+/** Response time of the last 24 hours: hourly average (solid) and p95 (dashed). */
 export function responseChartSvg(points: HourPoint[], now: number, label: string): string {
   const end = Math.floor(now / HOUR) * HOUR;
   const start = end - 23 * HOUR;
@@ -97,7 +97,6 @@ export function responseChartSvg(points: HourPoint[], now: number, label: string
   if (points.length === 1) {
     out += `<circle class="lat-dot" cx="${x(points[0]!.hour)}" cy="${y(points[0]!.latencyAvg ?? 0)}" r="2"/>`;
   } else if (points.length > 1) {
-    out += `<path class="lat-area" d="M${x(points[0]!.hour)},${CHART_H} L${avg.replaceAll(" ", " L")} L${x(points[points.length - 1]!.hour)},${CHART_H}Z"/>`;
     out += `<polyline class="lat-avg" points="${avg}"/>`;
     if (p95) out += `<polyline class="lat-p95" points="${p95}"/>`;
   }

@@ -53,7 +53,6 @@ svg.bar{display:block;width:100%;height:2rem}
 svg.chart{display:block;width:100%;height:4rem;overflow:visible}
 .chart .grid{stroke:var(--line);stroke-width:1}
 .chart .axis{fill:var(--muted);font-size:9px}
-.lat-area{fill:var(--lat);opacity:.15}
 .lat-avg{fill:none;stroke:var(--lat);stroke-width:1.5;vector-effect:non-scaling-stroke}
 .lat-p95{fill:none;stroke:var(--lat);stroke-width:1;stroke-dasharray:3 2;opacity:.8;vector-effect:non-scaling-stroke}
 .lat-dot{fill:var(--lat)}
