@@ -6,7 +6,7 @@
  * A fresh connection per run: that is what the runbook's `pg_isready` measures, and the agent
  * holds no slot between runs (it matters exactly when the server is near `max_connections`).
  */
-import pg from "pg";
+import type pg from "pg";
 import type { SpecOf } from "../config";
 import { readSecret } from "../config";
 import { formatDuration } from "../duration";
@@ -91,7 +91,9 @@ export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Findi
 }
 
 export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promise<Finding[]> {
-  const client = new pg.Client({
+  // Loaded on first use: a host without a postgres check never pays for the module.
+  const { default: pgModule } = await import("pg");
+  const client = new pgModule.Client({
     connectionString: spec.url,
     password: spec.password ? await readSecret(spec.password) : undefined,
     connectionTimeoutMillis: spec.timeout,

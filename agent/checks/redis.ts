@@ -4,7 +4,7 @@
  * rejected clients, evicted keys. Counters are judged by their increase since the last run.
  * PING latency is measured on a kept connection (connect time included when it is made anew).
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { SpecOf } from "../config";
 import { readSecret } from "../config";
 import { errorText } from "../log";
@@ -103,7 +103,9 @@ async function connection(spec: RedisSpec, ctx: CheckContext): Promise<Conn> {
   const existing = ctx.memory.get("conn") as Conn | undefined;
   if (existing && existing.redis.status === "ready") return existing;
   existing?.redis.disconnect();
-  const redis = new Redis(spec.url, {
+  // Loaded on first use: a host without a redis check never pays for the module.
+  const { Redis: RedisClient } = await import("ioredis");
+  const redis = new RedisClient(spec.url, {
     password: spec.password ? await readSecret(spec.password) : undefined,
     lazyConnect: true,
     connectTimeout: spec.timeout,
