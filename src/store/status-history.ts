@@ -9,6 +9,8 @@
  * from `rollups_hourly` through a covering index, at most every `recentTtlMs`.
  */
 
+import { RETENTION } from "../scheduler/housekeeping";
+
 /** Per-check sums for one day (or hour): observations, failed ones, degraded ones. */
 export interface Tally {
   count: number;
@@ -160,7 +162,12 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
       db.prepare("INSERT OR REPLACE INTO rollups_daily_done (day_start, done_at) VALUES (?, ?)").bind(s, now),
     );
   }
-  if (missing.length > 0) await db.batch(missing);
+  if (missing.length > 0) {
+    // Same retention as the hourly rows they come from; pruned here, as often as days are added.
+    const cutoff = now - RETENTION.rollupsMs;
+    missing.push(db.prepare("DELETE FROM rollups_daily WHERE day_start < ?").bind(cutoff), db.prepare("DELETE FROM rollups_daily_done WHERE day_start < ?").bind(cutoff));
+    await db.batch(missing);
+  }
   const index = new Map(dayStarts.map((s, i) => [s, i]));
   const { results } = await db
     .prepare(
