@@ -61,7 +61,7 @@ export function issueCertificate(o: CertOptions): Issued {
       : new x.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" }); // ecdsa-with-SHA256
   const sans = o.sans.map((s) => (/^\d+\.\d+\.\d+\.\d+$/.test(s) ? new x.GeneralName({ iPAddress: s }) : new x.GeneralName({ dNSName: s })));
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  serial[0] = (serial[0]! & 0x7f) | 0x40; // positive, and minimal DER (no leading zero byte)
   const tbs = new x.TBSCertificate({
     version: x.Version.v3,
     serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + 16),
