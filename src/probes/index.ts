@@ -26,7 +26,13 @@ export async function runProbe(spec: MonitorSpec, env: ConfigEnv): Promise<Probe
   const probe = probes[spec.type] as Probe<MonitorSpec["type"]>;
   const samples: ProbeResult[] = [];
   for (let i = 0; i < spec.samples; i++) {
-    const result = await probe(spec, env);
+    const result = await probe(spec, env).catch((err: unknown): ProbeResult => ({
+      // A probe reports failures as results; reaching here is a bug, which must not stop the tick.
+      status: "down",
+      latencyMs: 0,
+      reason: `internal error in the ${spec.type} probe: ${(err as Error).message}`,
+      checkedAt: new Date().toISOString(),
+    }));
     samples.push(result);
     if (result.status === "down") break;
   }

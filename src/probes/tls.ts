@@ -5,9 +5,11 @@
  */
 import type { TlsMonitor } from "../config";
 import type { ProbeResult, TlsInfo } from "../contract/probe";
-import { Deadline } from "./deadline";
-import { openTcp } from "./socket";
-import { readCertificateChain } from "./tls/handshake";
+import { Deadline, TimeoutError } from "./deadline";
+import { ConnectError, openTcp } from "./socket";
+import { TlsDecodeError } from "./tls/bytes";
+import { TlsClosedError, readCertificateChain } from "./tls/handshake";
+import { NotTlsError, TlsAlertError } from "./tls/records";
 import { hostnameMatches, readCertificate, type CertificateSummary } from "./tls/x509";
 
 const DAY = 86_400_000;
@@ -83,7 +85,9 @@ export async function probeTls(spec: TlsMonitor): Promise<ProbeResult> {
     const tls = tlsInfo(chain, handshake.protocol, name, now);
     return { ...judgeCertificate(tls, chain[0]!.notBefore, name, spec, now), latencyMs, checkedAt, tls };
   } catch (err) {
-    return { status: "down", latencyMs: Date.now() - started, reason: (err as Error).message, checkedAt };
+    const known = err instanceof TimeoutError || err instanceof ConnectError || err instanceof TlsAlertError || err instanceof NotTlsError || err instanceof TlsClosedError || err instanceof TlsDecodeError;
+    const reason = known ? (err as Error).message : `TLS handshake failed: ${(err as Error).message}`;
+    return { status: "down", latencyMs: Date.now() - started, reason, checkedAt };
   } finally {
     deadline.clear();
     close();
