@@ -27,8 +27,18 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** A decoder for the response's charset (`text/html; charset=euc-kr`), UTF-8 when absent or unknown. */
+export function decoderFor(contentType: string | null): TextDecoder {
+  const charset = /charset="?([\w.:-]+)"?/i.exec(contentType ?? "")?.[1];
+  try {
+    return new TextDecoder(charset ?? "utf-8");
+  } catch {
+    return new TextDecoder("utf-8");
+  }
+}
+
 /** Reads at most `cap` bytes of a body under the deadline; the rest is cancelled, never downloaded. */
-async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, deadline: Deadline): Promise<{ text: string; truncated: boolean }> {
+async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, deadline: Deadline, decoder: TextDecoder): Promise<{ text: string; truncated: boolean }> {
   if (!body) return { text: "", truncated: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -55,7 +65,7 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, 
     all.set(c, at);
     at += c.byteLength;
   }
-  return { text: new TextDecoder().decode(all), truncated };
+  return { text: decoder.decode(all), truncated };
 }
 
 /** After exactly `cap` bytes: is that the end of the body? */
@@ -108,7 +118,7 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
     const location = res.headers.get("location");
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {
       deadline.phase = "while reading the body";
-      const read = method === "HEAD" ? { text: "", truncated: false } : await readCapped(res.body, spec.maxBodyBytes, deadline);
+      const read = method === "HEAD" ? { text: "", truncated: false } : await readCapped(res.body, spec.maxBodyBytes, deadline, decoderFor(res.headers.get("content-type")));
       return { status: res.status, headers: res.headers, body: read.text, truncated: read.truncated, hops };
     }
     res.body?.cancel().catch(() => {});

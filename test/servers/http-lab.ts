@@ -8,7 +8,7 @@
  * - `/loop/a` ⇄ `/loop/b`: a redirect loop; `/chain/N`: N redirects, then 200 "arrived".
  * - `/to-other-origin`: 302 to the same server under `localhost` (another origin) `/echo`.
  * - `/redirect/:code`: that redirect code to `/echo`.
- * - `/health` and `/health/db-down`: a JSON health document; `/not-json`: HTML.
+ * - `/health` and `/health/db-down`: a JSON health document; `/not-json`: HTML; `/euc-kr`: EUC-KR text.
  * - `/status/:code`: that status; `/echo`: method, headers and body as JSON.
  */
 import { createServer, type ServerResponse } from "node:http";
@@ -76,6 +76,9 @@ export async function spawnHttpLab(): Promise<Spawned> {
         json(res, health("up"), 200, { "cache-control": "no-store", "x-service-version": "1.4.2" });
       } else if (path === "/health/db-down") {
         json(res, health("down"), 200);
+      } else if (path === "/euc-kr") {
+        // "상태: 정상" ("status: normal") in EUC-KR, as older Korean services still answer.
+        res.writeHead(200, { "content-type": "text/plain; charset=euc-kr" }).end(Buffer.from("bbf3c5c23a20c1a4bbf3", "hex"));
       } else if (path === "/not-json") {
         res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Welcome to nginx!</body></html>");
       } else if ((m = /^\/status\/(\d{3})$/.exec(path))) {

@@ -58,6 +58,10 @@ describe("http probe: body assertions", () => {
     expect((await probe({ url: `${base}/status/200`, keyword: "healthy" })).reason).toBe("body lacks 'healthy'");
   });
 
+  it("decodes the body in its declared charset", async () => {
+    expect(await probe({ url: `${base}/euc-kr`, contains: "상태: 정상" })).toMatchObject({ status: "up" });
+  });
+
   it("checks must-not-contain and regex", async () => {
     expect((await probe({ notContains: ["down", "error"] })).status).toBe("up");
     expect((await probe({ url: `${base}/health/db-down`, notContains: ["down", "error"] })).reason).toBe("body contains 'down', which it must not");
