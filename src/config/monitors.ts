@@ -72,7 +72,7 @@ export const host = z
 const hostname = z
   .string()
   .max(253)
-  .regex(/^([a-zA-Z0-9_*]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$/, "expected a DNS name such as api.example.com");
+  .regex(/^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$/, "expected a DNS name such as api.example.com");
 const port = z.number().int().min(1).max(65_535);
 
 const assertionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -125,7 +125,12 @@ export const httpMonitor = z
     /** Never read more than this many bytes of body. Default 1 MiB. */
     maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
   })
-  .superRefine(checkLatency);
+  .superRefine((m, ctx) => {
+    checkLatency(m, ctx);
+    if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
+      ctx.addIssue({ code: "custom", path: ["body"], message: `a ${m.method} request cannot have a body; use POST, PUT or PATCH` });
+    }
+  });
 
 export const tlsMonitor = z
   .strictObject({

@@ -86,6 +86,15 @@ describe("assertion validation runs the evaluator on an empty response", () => {
   });
 });
 
+describe("cross-field rules", () => {
+  it("refuses a body on GET and a wildcard servername", () => {
+    const http = monitorSpec.safeParse({ id: "m", service: "s", type: "http", url: "https://example.com/", body: "x" });
+    expect(http.success ? [] : formatIssues(http.error.issues)).toEqual(["body: a GET request cannot have a body; use POST, PUT or PATCH"]);
+    const tls = monitorSpec.safeParse({ id: "m", service: "s", type: "tls", host: "example.com", servername: "*.example.com", port: 0 });
+    expect(tls.success ? [] : formatIssues(tls.error.issues)).toEqual(["port: Too small: expected number to be >=1", "servername: expected a DNS name such as api.example.com"]);
+  });
+});
+
 describe("latency over samples", () => {
   const sample = (latencyMs: number, status: ProbeResult["status"] = "up", reason?: string): ProbeResult => ({ status, latencyMs, checkedAt: "2026-11-22T14:00:00.000Z", ...(reason && { reason }) });
 
