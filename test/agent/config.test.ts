@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { judgeContainer, observeContainer } from "../../agent/checks/docker";
 import { judgeLogs } from "../../agent/checks/logs";
-import { ConfigError, DEFAULT_COOLDOWN_MS, parseConfig } from "../../agent/config";
+import { fileURLToPath } from "node:url";
+import { ConfigError, DEFAULT_COOLDOWN_MS, checkId, loadConfig, parseConfig } from "../../agent/config";
 import { demultiplex } from "../../agent/docker-api";
 import { Logger } from "../../agent/log";
 import { FRESH, type RuleState, cooldownFor, decide } from "../../agent/remediate";
@@ -81,6 +82,11 @@ describe("config", () => {
       "checks[3].remediate.container: required: name the container to restart",
       "checks[4].timeout: must not exceed the interval (30000 ms)",
     ]);
+  });
+
+  it("the shipped example config is valid", async () => {
+    const c = await loadConfig(fileURLToPath(new URL("../../agent/agent.config.example.json", import.meta.url)));
+    expect(c.checks.map(checkId)).toContain("docker:safework-app");
   });
 
   it("fills the runbook's defaults", () => {

@@ -2,6 +2,9 @@
  * The docker, logs and remediation parts against a real Docker-compatible engine: podman with
  * runc behind its Engine API socket (scripts/podman-setup.sh, run by the global setup).
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { Agent } from "../../agent/agent";
 import type { Finding } from "../../agent/checks/check";
@@ -154,6 +157,33 @@ describeDocker("docker checks on podman", () => {
       expect(gap).toBeLessThan(2000 + 1500); // restarted as soon as the cooldown allowed
     }
   }, 30_000);
+
+  it("an agent restart does not reset a cooldown (state kept in stateDir)", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "vigil-agent-remediation-"));
+    process.env.VIGIL_TEST_UNUSED_SECRET = "unused-secret-123";
+    try {
+      await waitFor("crash to exit", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited", 20_000);
+      const since = new Date(Date.now() - 500).toISOString();
+      const config = cfg([{ kind: "docker", container: names.crash, remediate: { cooldown: "1m" } }], {
+        stateDir,
+        // Reports are only spooled here: nothing listens on port 9.
+        worker: { url: "http://127.0.0.1:9", secret: { env: "VIGIL_TEST_UNUSED_SECRET" } },
+      });
+      const first = await Agent.create({ config, log, dryRun: false });
+      const r1 = await first.cycle();
+      await first.stop(0);
+      expect(r1.remediations).toMatchObject([{ attempt: 1, outcome: "succeeded" }]);
+      await waitFor("crash to exit again", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited", 20_000);
+      const second = await Agent.create({ config, log, dryRun: false });
+      const r2 = await second.cycle();
+      await second.stop(0);
+      expect(r2.remediations).toEqual([]);
+      expect(r2.checks.find((c) => c.id === `docker:${names.crash}`)?.metrics).toMatchObject({ remediationAttempts: 1 });
+      expect(await restartEvents(names.crash, since)).toHaveLength(1);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("--dry-run says what it would do and restarts nothing", async () => {
     const since = new Date(Date.now() - 500).toISOString();
