@@ -11,6 +11,8 @@ export interface Env {
   SERVICE: DurableObjectNamespace<ServiceObject>;
   /** Probe batches fanned out by the cron when a minute is larger than one invocation. */
   PROBE: Queue<ProbeBatchMessage>;
+  /** This worker's ProbeRunner entrypoint: one invocation per probe batch. */
+  RUNNER: Service<ProbeRunner>;
   /** One RegionObject per region (`locationHint`): probes from named regions. */
   REGION: DurableObjectNamespace<RegionObject>;
   VIGIL_ADMIN_TOKEN?: string;
@@ -24,3 +26,4 @@ import type { HeartbeatObject } from "./objects/heartbeat";
 import type { ServiceObject } from "./objects/service";
 import type { RegionObject } from "./objects/region";
 import type { ProbeBatchMessage } from "./scheduler/run";
+import type { ProbeRunner } from "./index";

@@ -7,6 +7,7 @@
  * - Durable Objects: AgentObject (agent reports, dead-man), HeartbeatObject (ping jobs),
  *   ServiceObject (incidents, escalation), RegionObject (regional probes)
  */
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigError } from "./config";
 import { loadConfig } from "./config/load";
 import type { Env } from "./env";
@@ -47,17 +48,31 @@ export default {
   },
 } satisfies ExportedHandler<Env, NotifyMessage | ProbeBatchMessage>;
 
+/**
+ * Probe batches from the queue. Each message runs in its own invocation of `ProbeRunner`
+ * (a service binding to this worker), all at once: every batch gets its own six sockets and
+ * subrequest budget, and the batches of a minute run side by side even where the queue hands
+ * them over one delivery at a time (Miniflare does). A failed batch is retried by the queue.
+ */
 async function probeBatches(batch: MessageBatch<ProbeBatchMessage>, env: Env) {
-  const config = configOrThrow(env);
-  for (const msg of batch.messages) {
-    try {
-      const summary = await runBatch(env, config, msg.body);
-      console.log(JSON.stringify({ msg: "probe-batch", minute: msg.body.minute, batch: msg.body.batch, ...summary, startDelays: undefined, maxStartDelay: Math.max(0, ...summary.startDelays) }));
-      msg.ack();
-    } catch (err) {
-      console.error(JSON.stringify({ msg: "probe batch failed", minute: msg.body.minute, batch: msg.body.batch, error: (err as Error).message }));
-      msg.retry();
-    }
+  await Promise.all(
+    batch.messages.map(async (msg) => {
+      try {
+        const summary = await env.RUNNER.run(msg.body);
+        console.log(JSON.stringify({ msg: "probe-batch", minute: msg.body.minute, batch: msg.body.batch, ...summary, startDelays: undefined, maxStartDelay: Math.max(0, ...summary.startDelays) }));
+        msg.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ msg: "probe batch failed", minute: msg.body.minute, batch: msg.body.batch, error: (err as Error).message }));
+        msg.retry();
+      }
+    }),
+  );
+}
+
+/** Runs one probe batch in an invocation of its own (see `probeBatches`). */
+export class ProbeRunner extends WorkerEntrypoint<Env> {
+  run(message: ProbeBatchMessage) {
+    return runBatch(this.env, configOrThrow(this.env), message);
   }
 }
 

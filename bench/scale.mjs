@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:scale -- --monitors 2000 --interval 10s --target-latency 100ms --minutes 3`
+ *
+ * 1. Start a local fleet of target servers (loopback) that answer after --target-latency and
+ *    log when each monitor's request arrived.
+ * 2. Start `wrangler dev` (workerd, local D1, Durable Objects, Queues) with bench/scale.config.ts
+ *    in a throw-away state dir (scripts/dev-server.mjs), and fire the cron at each minute boundary for --minutes.
+ * 3. Compare what arrived with the plan (src/engine/schedule.ts, bundled here): probes/s,
+ *    runs scheduled vs executed, start-time jitter p50/p99, worker CPU (workerd's own CPU time
+ *    from /proc), and the billable operations per probe counted from the worker's logs, priced
+ *    for 2,000 monitors at 1 min with Cloudflare's published prices (see BENCHMARKS.md).
+ * Prints a markdown table. Every request has a timeout; the run stops by itself.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { startDevServer } from "../scripts/dev-server.mjs";
+import { root } from "../scripts/lib.mjs";
+
+// ── arguments ────────────────────────────────────────────────────────────────────────────
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const ms = (text) => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(text));
+  if (!m) throw new Error(`expected a duration like 100ms, 10s or 1m, got "${text}"`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2]];
+};
+const monitors = Number(args.monitors ?? 2000);
+const intervalText = args.interval ?? "10s";
+const latency = ms(args["target-latency"] ?? "100ms");
+const minutes = Number(args.minutes ?? 3);
+const targetsCount = Number(args.targets ?? 4);
+if (!Number.isInteger(monitors) || monitors < 1) throw new Error(`--monitors: expected a positive whole number, got "${args.monitors}"`);
+if (!Number.isInteger(minutes) || minutes < 1 || minutes > 30) throw new Error(`--minutes: expected 1 to 30, got "${args.minutes}"`);
+
+const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+const log = (...a) => console.error("bench:scale:", ...a);
+
+// ── 1. the target fleet ──────────────────────────────────────────────────────────────────
+const arrivals = new Map(); // monitor id → arrival times
+const servers = [];
+for (let i = 0; i < targetsCount; i++) {
+  const server = createHttpServer((req, res) => {
+    const id = req.url.slice(1);
+    (arrivals.get(id) ?? arrivals.set(id, []).get(id)).push(Date.now());
+    setTimeout(() => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+    }, latency);
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  servers.push(server);
+}
+const targets = servers.map((s) => `http://127.0.0.1:${s.address().port}`);
+
+// ── 2. wrangler dev ──────────────────────────────────────────────────────────────────────
+const vars = { BENCH_MONITORS: monitors, BENCH_INTERVAL: intervalText, BENCH_TARGETS: targets.join(","), BENCH_TIMEOUT: ms(intervalText) <= 10_000 ? "5s" : "10s", BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", VIGIL_ADMIN_TOKEN: "bench-admin-token-0123456789abcdef" };
+const dev = await startDevServer({ configPath: join(root, "bench/scale.config.ts"), vars, snapshot: true, logLevel: "log" });
+const base = dev.url;
+process.on("exit", () => {
+  try {
+    process.kill(-dev.pid, "SIGKILL");
+  } catch {}
+});
+
+/** CPU ms used so far by the workerd processes under wrangler (from /proc, clock ticks → ms). */
+const tick = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+function workerdCpuMs() {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      // workerd processes in wrangler's process group (wrangler itself, Node, is not counted).
+      if (!cmd.includes("workerd") || Number(fields[2]) !== dev.pid) continue;
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / tick;
+    } catch {}
+  }
+  return total;
+}
+
+// ── 3. drive the cron ────────────────────────────────────────────────────────────────────
+log(`${monitors} monitors every ${intervalText}, targets answer after ${latency} ms, ${minutes} min`);
+await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000)));
+const first = Math.floor(Date.now() / 60_000) * 60_000;
+const cpuBefore = workerdCpuMs();
+const ticks = [];
+for (let i = 0; i < minutes; i++) {
+  const minute = first + i * 60_000;
+  await new Promise((r) => setTimeout(r, Math.max(0, minute - Date.now())));
+  ticks.push(minute);
+  fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`, { signal: AbortSignal.timeout(90_000) }).catch((e) => log(`tick ${i} failed: ${e.message}`));
+  log(`tick ${i + 1}/${minutes}`);
+}
+await new Promise((r) => setTimeout(r, first + minutes * 60_000 + 10_000 - Date.now()));
+const cpuMs = workerdCpuMs() - cpuBefore;
+const logLines = dev.logs().split("\n");
+await dev.stop();
+for (const s of servers) s.close();
+
+// ── 4. compare with the plan ─────────────────────────────────────────────────────────────
+const { build } = await import("esbuild");
+const scratch = mkdtempSync(join(tmpdir(), "vigil-scale-"));
+const planFile = join(scratch, "schedule.mjs");
+await build({ entryPoints: [join(root, "src/engine/schedule.ts")], bundle: true, format: "esm", outfile: planFile, logLevel: "silent" });
+const { plan } = await import(pathToFileURL(planFile).href);
+const interval = ms(intervalText);
+const fleet = Array.from({ length: monitors }, (_, i) => ({ id: `m-${i}`, interval }));
+const planned = ticks.flatMap((t) => plan(fleet, t, 60_000));
+let executed = 0;
+const jitter = [];
+for (const job of planned) {
+  const times = arrivals.get(job.monitorId) ?? [];
+  // The arrival nearest to the plan, within half an interval, counts for this run.
+  let best = null;
+  for (const t of times) if (Math.abs(t - job.at) < interval / 2 && (best === null || Math.abs(t - job.at) < Math.abs(best - job.at))) best = t;
+  if (best !== null) {
+    executed++;
+    jitter.push(best - job.at);
+  }
+}
+const totalArrivals = [...arrivals.values()].reduce((n, a) => n + a.length, 0);
+const absJitter = jitter.map(Math.abs).sort((a, b) => a - b);
+const span = minutes * 60;
+
+// Operations counted from the worker's own logs.
+const events = logLines.flatMap((l) => {
+  const i = l.indexOf("{");
+  if (i < 0) return [];
+  try {
+    return [JSON.parse(l.slice(i))];
+  } catch {
+    return [];
+  }
+});
+const tickEvents = events.filter((e) => e.msg === "tick");
+const batchEvents = events.filter((e) => e.msg === "probe-batch");
+const changes = tickEvents.reduce((n, e) => n + (e.changes ?? 0), 0) + batchEvents.reduce((n, e) => n + (e.changes ?? 0), 0);
+const invocations = tickEvents.length + batchEvents.length;
+const queueMessages = batchEvents.length;
+const monitorsPerBatch = batchEvents.length ? batchEvents.reduce((n, e) => n + e.planned, 0) / batchEvents.length : 0;
+// D1 per invocation (src/scheduler): tick = claim insert + plan update + housekeeping check +
+// outbox select; batch = one check_state read of its monitors + one raw_results row; plus
+// check_state/outbox writes per state change (none in a steady fleet).
+const d1RowsRead = tickEvents.length * 2 + tickEvents.reduce((n, e) => n + (e.inline ? e.planned : 0), 0) + batchEvents.reduce((n, e) => n + e.planned, 0);
+const d1RowsWritten = tickEvents.length * 2 + invocations + changes * 2;
+const doRequests = changes; // ServiceObject.apply per state change
+const perProbe = (x) => (totalArrivals ? x / totalArrivals : 0);
+
+// Monthly cost for 2,000 monitors at 1 minute = 86.4 M probes/month, from the per-probe counts.
+const probesMonth = 2000 * 60 * 24 * 30;
+const month = {
+  requests: perProbe(invocations) * probesMonth,
+  cpuMs: perProbe(cpuMs) * probesMonth,
+  queueOps: perProbe(queueMessages * 3) * probesMonth,
+  doRequests: perProbe(doRequests) * probesMonth,
+  d1Read: perProbe(d1RowsRead) * probesMonth,
+  d1Written: perProbe(d1RowsWritten) * probesMonth,
+};
+const included = { requests: 10e6, cpuMs: 30e6, queueOps: 1e6, doRequests: 1e6, d1Read: 25e9, d1Written: 50e6 };
+const price = { requests: 0.3, cpuMs: 0.02, queueOps: 0.4, doRequests: 0.15, d1Read: 0.001, d1Written: 1.0 };
+let overage = 0;
+for (const k of Object.keys(month)) overage += (Math.max(0, month[k] - included[k]) / 1e6) * price[k];
+
+const f = (n, d = 1) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: d }) : "n/a");
+console.log(`
+| measure | value |
+|---|---|
+| fleet | ${monitors} monitors every ${intervalText}, targets answer after ${latency} ms, ${minutes} min, ${targetsCount} target servers |
+| probes/s achieved | ${f(totalArrivals / span)} |
+| runs scheduled / executed | ${planned.length} / ${executed} (${f((executed / planned.length) * 100, 2)} %) |
+| start-time jitter p50 / p99 (abs) | ${f(pct(absJitter, 50), 0)} ms / ${f(pct(absJitter, 99), 0)} ms |
+| worker CPU (workerd process) | ${f(cpuMs, 0)} ms total, ${f(perProbe(cpuMs), 3)} ms per probe |
+| invocations (cron + queue batches) | ${tickEvents.length} + ${batchEvents.length} → ${f(perProbe(invocations), 5)} per probe |
+| subrequests | ${f(totalArrivals, 0)} probe fetches → 1 per probe |
+| queue operations | ${queueMessages} messages × 3 → ${f(perProbe(queueMessages * 3), 5)} per probe (${f(monitorsPerBatch, 0)} runs per batch) |
+| Durable Object requests | ${doRequests} → ${f(perProbe(doRequests), 5)} per probe |
+| D1 rows read / written | ${d1RowsRead} / ${d1RowsWritten} → ${f(perProbe(d1RowsRead), 4)} / ${f(perProbe(d1RowsWritten), 5)} per probe |
+| 2,000 monitors at 1 min, per month | ${f(month.requests / 1e6, 2)} M requests, ${f(month.cpuMs / 1e6, 1)} M CPU ms, ${f(month.queueOps / 1e6, 2)} M queue ops, ${f(month.doRequests / 1e6, 3)} M DO requests, ${f(month.d1Read / 1e6, 1)} M / ${f(month.d1Written / 1e6, 2)} M D1 rows read / written |
+| cost beyond the $5 plan's included usage | $${f(overage, 2)} / month |
+| machine | ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version} |
+`);
+if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, logLines.join("\n"));
+rmSync(scratch, { recursive: true, force: true });
+process.exit(0);
