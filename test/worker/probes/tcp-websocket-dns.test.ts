@@ -65,6 +65,14 @@ describe("websocket probe", () => {
     expect(seen.received.filter((m) => m.path === "/heartbeat").map((m) => m.message)).toEqual(["ping", "ping", "ping", "ping"]);
   });
 
+  it("sends the configured headers, secrets included, on the upgrade", async () => {
+    const spec = monitor("websocket", { url: `${base}/echo`, headers: { "x-client": "vigil", authorization: { env: "WS_TOKEN" } }, send: "hello", expectReply: "nope" });
+    const r = await runProbe(spec, { WS_TOKEN: "ws-s3cret" });
+    expect(r).toMatchObject({ status: "down", reason: "reply lacks 'nope': got 'hello'" });
+    const seen = (await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as { received: { message: string; headers: Record<string, string> }[] };
+    expect(seen.received.at(-1)).toMatchObject({ message: "hello", headers: { "x-client": "vigil", authorization: "ws-s3cret" } });
+  });
+
   it("waits for a message the server pushes without being asked", async () => {
     expect(await probe("/greet", { expectReply: "welcome" })).toMatchObject({ status: "up" });
   });
