@@ -55,6 +55,8 @@ const remediate = z.strictObject({
   on: z.enum(["warn", "critical"]).default("critical"),
   /** Grace given to the container to stop before it is killed. Default 10s. */
   stopTimeout: duration.prefault("10s"),
+  /** After a restart, how long the container must stay up (and not unhealthy) to count as recovered. Default 2s. */
+  verifyAfter: duration.prefault("2s"),
 });
 export type RemediateSpec = z.infer<typeof remediate>;
 

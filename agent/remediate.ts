@@ -137,9 +137,19 @@ export class Remediator {
     try {
       const found = await this.#o.docker.restart(container, rule.stopTimeout / 1000);
       if (!found) return { check, action: rule.action, attempt, outcome: "failed", at, detail: `container ${container} does not exist` };
+      // The restart call returning is not recovery: look again once the container had time to fail.
+      await new Promise((r) => setTimeout(r, rule.verifyAfter));
       const after = await this.#o.docker.inspect(container);
-      const ok = after?.State.Running === true;
-      const detail = ok ? `${plan}: running again` : `${plan}: ${after ? after.State.Status : "gone"} after restart`;
+      const s = after?.State;
+      const ok = s?.Running === true && s.Health?.Status !== "unhealthy";
+      const wait = formatDuration(rule.verifyAfter);
+      const detail = ok
+        ? `${plan}: running ${wait} after the restart`
+        : !s
+          ? `${plan}: container gone after the restart`
+          : s.Running
+            ? `${plan}: still unhealthy ${wait} after the restart`
+            : `${plan}: ${s.Status} (${s.ExitCode}${s.OOMKilled ? ", OOMKilled" : ""}) within ${wait} of the restart`;
       this.#o.log.info("remediation outcome", { check, container, attempt, outcome: ok ? "succeeded" : "failed" });
       return { check, action: rule.action, attempt, outcome: ok ? "succeeded" : "failed", at, detail };
     } catch (err) {

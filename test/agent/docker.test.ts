@@ -26,6 +26,7 @@ const names = {
   crashloop: `${P}-crashloop`,
   chatty: `${P}-chatty`,
   crash: `${P}-crash`,
+  recoverable: `${P}-recoverable`,
 };
 const LABEL = `vigil.test=${P}`;
 
@@ -127,7 +128,7 @@ describeDocker("docker checks on podman", () => {
     await runContainer(names.crash, [], "sleep 0.3; exit 1"); // no restart policy: only the agent restarts it
     await waitFor("crash to exit", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited");
     const since = new Date(Date.now() - 1000).toISOString();
-    const config = cfg([{ kind: "docker", container: names.crash, remediate: { cooldown: "2s", maxAttempts: 3, stopTimeout: "1s" } }]);
+    const config = cfg([{ kind: "docker", container: names.crash, remediate: { cooldown: "2s", maxAttempts: 3, stopTimeout: "1s", verifyAfter: "1s" } }]);
     const agent = await Agent.create({ config, log, push: false, dryRun: false });
     const remediations: { at: number; attempt: number; outcome: string; detail?: string }[] = [];
     const until = Date.now() + 9000;
@@ -141,12 +142,14 @@ describeDocker("docker checks on podman", () => {
       await agent.stop(0);
     }
     // The report: three restarts, then one give-up entry, nothing after.
-    expect(remediations.map((r) => [r.attempt, r.outcome === "skipped" ? "gave up" : "restart"])).toEqual([
-      [1, "restart"],
-      [2, "restart"],
-      [3, "restart"],
-      [3, "gave up"],
+    // Each restart "failed": the container exits again within verifyAfter (1 s).
+    expect(remediations.map((r) => [r.attempt, r.outcome])).toEqual([
+      [1, "failed"],
+      [2, "failed"],
+      [3, "failed"],
+      [3, "skipped"],
     ]);
+    expect(remediations[0]!.detail).toMatch(/exited \(1\) within 1s of the restart$/);
     expect(remediations[3]!.detail).toMatch(/gave up after 3 restarts/);
     // The engine's own record: exactly three restarts, no two closer than the cooldown.
     const events = await restartEvents(names.crash, since);
@@ -158,13 +161,31 @@ describeDocker("docker checks on podman", () => {
     }
   }, 30_000);
 
+  it("a stopped service restarted by remediation is 'succeeded', and the check is ok again", async () => {
+    await runContainer(names.recoverable, [], "sleep 600");
+    await podman("stop", "-t", "0", names.recoverable);
+    const config = cfg([{ kind: "docker", container: names.recoverable, remediate: { verifyAfter: "1s" } }]);
+    const agent = await Agent.create({ config, log, push: false, dryRun: false });
+    try {
+      const r1 = await agent.cycle();
+      expect(r1.checks[0]!.status).toBe("critical");
+      expect(r1.remediations).toMatchObject([{ attempt: 1, outcome: "succeeded", action: "restart-container" }]);
+      expect(r1.remediations[0]!.detail).toMatch(/cooldown 2m\): running 1s after the restart$/); // runbook: app 2 min
+      const r2 = await agent.cycle();
+      expect(r2.checks[0]!.status).toBe("ok");
+      expect(r2.remediations).toEqual([]);
+    } finally {
+      await agent.stop(0);
+    }
+  });
+
   it("an agent restart does not reset a cooldown (state kept in stateDir)", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "vigil-agent-remediation-"));
     process.env.VIGIL_TEST_UNUSED_SECRET = "unused-secret-123";
     try {
       await waitFor("crash to exit", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited", 20_000);
       const since = new Date(Date.now() - 500).toISOString();
-      const config = cfg([{ kind: "docker", container: names.crash, remediate: { cooldown: "1m" } }], {
+      const config = cfg([{ kind: "docker", container: names.crash, remediate: { cooldown: "1m", verifyAfter: "1s" } }], {
         stateDir,
         // Reports are only spooled here: nothing listens on port 9.
         worker: { url: "http://127.0.0.1:9", secret: { env: "VIGIL_TEST_UNUSED_SECRET" } },
@@ -172,7 +193,7 @@ describeDocker("docker checks on podman", () => {
       const first = await Agent.create({ config, log, dryRun: false });
       const r1 = await first.cycle();
       await first.stop(0);
-      expect(r1.remediations).toMatchObject([{ attempt: 1, outcome: "succeeded" }]);
+      expect(r1.remediations).toMatchObject([{ attempt: 1, outcome: "failed" }]);
       await waitFor("crash to exit again", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited", 20_000);
       const second = await Agent.create({ config, log, dryRun: false });
       const r2 = await second.cycle();
