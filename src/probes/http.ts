@@ -9,6 +9,7 @@ import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type HttpMonitor } from "../config";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { Deadline, TimeoutError } from "./deadline";
+import { explainTlsFailure } from "./tls";
 
 /** Does `status` satisfy one of the expectations (`200`, `"2xx"`, `"200-299"`)? */
 export function statusMatches(status: number, expected: readonly (number | string)[]): boolean {
@@ -104,7 +105,8 @@ export class HttpFailure extends Error {
 
 const shortUrl = (u: URL, base: URL) => (u.origin === base.origin ? u.pathname + u.search : u.href);
 
-export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: Deadline): Promise<HttpObservation> {
+/** `hops` receives each URL as it is requested, so a caller can tell where a failure happened. */
+export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: Deadline, hops: string[] = []): Promise<HttpObservation> {
   const secretHeaders = new Set(Object.entries(spec.headers).filter(([, v]) => typeof v !== "string").map(([k]) => k.toLowerCase()));
   const headers = new Headers({ "user-agent": "Vigil/0.1 (+synthetic check)" });
   for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
@@ -112,7 +114,7 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
   const first = url;
   let method = spec.method;
   let body = spec.body;
-  const hops = [url.href];
+  hops.push(url.href);
   for (;;) {
     const res = await deadline.race(fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }), "waiting for the response headers");
     const location = res.headers.get("location");
@@ -192,8 +194,9 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
     checkedAt,
     ...(statusCode !== undefined && { statusCode }),
   });
+  const hops: string[] = [];
   try {
-    const obs = await observeHttp(spec, env, deadline);
+    const obs = await observeHttp(spec, env, deadline, hops);
     const latencyMs = Date.now() - started;
     const failed = judgeHttp(spec, obs);
     if (failed) return down(failed, obs.status);
@@ -203,7 +206,11 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
     if (err instanceof HttpFailure) return down(err.message, err.statusCode);
     if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
     const where = deadline.phase === "while reading the body" ? "while reading the body" : "before any response";
-    return down(`request to ${new URL(spec.url).host} failed ${where}: ${(err as Error).message}`);
+    if (where === "before any response") {
+      const explained = await explainTlsFailure(new URL(hops.at(-1) ?? spec.url), Math.min(deadline.remaining, 5_000));
+      if (explained) return down(explained);
+    }
+    return down(`request to ${new URL(hops.at(-1) ?? spec.url).host} failed ${where}: ${(err as Error).message}`);
   } finally {
     deadline.clear();
   }

@@ -67,7 +67,10 @@ export function judgeCertificate(
   return { status: "up" };
 }
 
-export async function probeTls(spec: TlsMonitor): Promise<ProbeResult> {
+/** What the TLS probe needs of a spec (also built by `explainTlsFailure`). */
+export type TlsTarget = Pick<TlsMonitor, "host" | "port" | "servername" | "timeout" | "warnDays" | "criticalDays" | "allowSelfSigned">;
+
+export async function probeTls(spec: TlsTarget): Promise<ProbeResult> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
@@ -92,4 +95,23 @@ export async function probeTls(spec: TlsMonitor): Promise<ProbeResult> {
     deadline.clear();
     close();
   }
+}
+
+/**
+ * Explains a failed `https:` / `wss:` request. The runtime's fetch reports a refused
+ * certificate as "internal error; reference = …"; this reads the certificate with Vigil's own
+ * handshake and says what is wrong with it. Null when there is nothing TLS-specific to say
+ * (the server cannot be reached at all), so the caller keeps its own reason.
+ */
+export async function explainTlsFailure(url: URL, ms: number): Promise<string | null> {
+  if ((url.protocol !== "https:" && url.protocol !== "wss:") || ms < 50) return null;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(url.port || 443);
+  const result = await probeTls({ host, port, timeout: ms, warnDays: 0, criticalDays: 0, allowSelfSigned: false });
+  const prefix = `TLS handshake with ${url.host} failed`;
+  if (!result.tls) {
+    return result.reason && !/^(cannot connect|timed out)/.test(result.reason) ? `${prefix}: ${result.reason}` : null;
+  }
+  if (result.status === "down") return `${prefix}: ${result.reason}`;
+  return `${prefix}: the certificate is in date and covers ${host}, so its chain is probably not trusted (issuer ${result.tls.issuer})`;
 }

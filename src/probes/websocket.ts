@@ -8,6 +8,7 @@ import { reveal, type ConfigEnv, type WebsocketMonitor } from "../config";
 import { compileRegex } from "./assertions";
 import { Deadline, TimeoutError } from "./deadline";
 import { redact } from "./http";
+import { explainTlsFailure } from "./tls";
 
 const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}…` : text}'`;
 
@@ -66,7 +67,8 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
   } catch (err) {
     if (err instanceof TimeoutError) return down(err.message);
     if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
-    return down(`WebSocket connection failed: ${(err as Error).message}`);
+    const explained = socket ? null : await explainTlsFailure(new URL(spec.url), Math.min(deadline.remaining, 5_000));
+    return down(explained ?? `WebSocket connection failed: ${(err as Error).message}`);
   } finally {
     deadline.clear();
     try {

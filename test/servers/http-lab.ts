@@ -7,7 +7,7 @@
  *   many bytes went out and whether the client hung up early.
  * - `/loop/a` ⇄ `/loop/b`: a redirect loop; `/chain/N`: N redirects, then 200 "arrived".
  * - `/to-other-origin`: 302 to the same server under `localhost` (another origin) `/echo`.
- * - `/redirect/:code`: that redirect code to `/echo`.
+ * - `/redirect/:code`: that redirect code to `/echo`; `/redirect-to?url=`: 302 to that URL.
  * - `/health` and `/health/db-down`: a JSON health document; `/not-json`: HTML; `/euc-kr`: EUC-KR text.
  * - `/status/:code`: that status; `/echo`: method, headers and body as JSON.
  */
@@ -70,6 +70,8 @@ export async function spawnHttpLab(): Promise<Spawned> {
         else res.writeHead(302, { location: `/chain/${n - 1}` }).end();
       } else if (path === "/to-other-origin") {
         res.writeHead(302, { location: `http://localhost:${port}/echo` }).end();
+      } else if (path === "/redirect-to") {
+        res.writeHead(302, { location: url.searchParams.get("url") ?? "/" }).end();
       } else if ((m = /^\/redirect\/(\d{3})$/.exec(path))) {
         res.writeHead(Number(m[1]), { location: "/echo" }).end();
       } else if (path === "/health") {

@@ -190,3 +190,31 @@ describe("tls probe: servers that fail", () => {
     expect(await probe(port)).toMatchObject({ status: "down", reason: `cannot connect to 127.0.0.1:${port}: connection refused or host unreachable` });
   });
 });
+
+describe("https:// and wss:// failures are explained with the TLS reader", () => {
+  // The runtime's fetch refuses these certificates with only "internal error; reference = …".
+  it("says an HTTPS endpoint's certificate expired", async () => {
+    const s = await server({ days: -3 });
+    const r = await runProbe(monitor("http", { url: `https://localhost:${s.port}/health` }), {});
+    expect(r).toMatchObject({ status: "down", reason: `TLS handshake with localhost:${s.port} failed: certificate expired 3 days ago (${date(s.notAfter)})` });
+  });
+
+  it("says a WSS endpoint's certificate is for another name", async () => {
+    const s = await server({ days: 40, names: ["other.test"] });
+    const r = await runProbe(monitor("websocket", { url: `wss://localhost:${s.port}/sync` }), {});
+    expect(r).toMatchObject({ status: "down", reason: `TLS handshake with localhost:${s.port} failed: certificate does not cover 'localhost' (it covers other.test)` });
+  });
+
+  it("points at the chain when the certificate itself looks fine", async () => {
+    const s = await server({ days: 40 });
+    const r = await runProbe(monitor("http", { url: `https://localhost:${s.port}/` }), {});
+    expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: the certificate is in date and covers localhost, so its chain is probably not trusted (issuer ${rfc4514(s.issuer)})`);
+  });
+
+  it("follows an http → https redirect to explain the failure where it happened", async () => {
+    const s = await server({ days: -1, selfSigned: true });
+    const { port } = await spawn("http-lab");
+    const r = await runProbe(monitor("http", { url: `http://127.0.0.1:${port}/redirect-to?url=${encodeURIComponent(`https://localhost:${s.port}/`)}` }), {});
+    expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: certificate expired 1 day ago (${date(s.notAfter)})`);
+  });
+});
