@@ -79,7 +79,7 @@ export class ProbeRunner extends WorkerEntrypoint<Env> {
 /** A probe batch that failed all its retries: its minute is over, so it is reported, not rerun. */
 async function lostProbeBatches(batch: MessageBatch<ProbeBatchMessage>) {
   for (const msg of batch.messages) {
-    console.error(JSON.stringify({ msg: "probe batch dead-lettered", minute: msg.body.minute, batch: msg.body.batch, jobs: msg.body.jobs.length }));
+    console.error(JSON.stringify({ msg: "probe batch dead-lettered", minute: msg.body.minute, batch: msg.body.batch, monitors: msg.body.monitors.length }));
     msg.ack();
   }
 }

@@ -32,13 +32,21 @@ export interface Budgets {
   subrequestsPerInvocation: number;
 }
 
-export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, now: number, budgets: Budgets = LIMITS): TickPlan {
+/**
+ * The runs of `monitors` in the minute starting at `tickTime`, with the runs already in the
+ * past at `now` coalesced into each monitor's latest one.
+ */
+export function runsDue(monitors: readonly Schedulable[], tickTime: number, now: number): { jobs: Job[]; coalesced: number } {
   const jobs = plan(monitors, tickTime, LIMITS.windowMs);
-  // 1. Coalesce: of the runs already in the past, keep only each monitor's latest.
   const latestPast = new Map<string, number>();
   for (const j of jobs) if (j.at <= now) latestPast.set(j.monitorId, Math.max(latestPast.get(j.monitorId) ?? -Infinity, j.at));
   const kept = jobs.filter((j) => j.at > now || latestPast.get(j.monitorId) === j.at);
-  const coalesced = jobs.length - kept.length;
+  return { jobs: kept, coalesced: jobs.length - kept.length };
+}
+
+export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, now: number, budgets: Budgets = LIMITS): TickPlan {
+  // 1. Coalesce: of the runs already in the past, keep only each monitor's latest.
+  const { jobs: kept, coalesced } = runsDue(monitors, tickTime, now);
 
   // 2. Group by monitor, keeping time order inside each group.
   const byMonitor = new Map<string, Job[]>();

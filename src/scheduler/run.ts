@@ -11,6 +11,7 @@
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
 import { combineRegions } from "../engine/quorum";
+import { runsDue } from "../engine/plan";
 import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
 import { recordObservation } from "../incidents/record";
@@ -20,11 +21,16 @@ import { runProbe } from "../probes";
 import { loadStates } from "../store/check-state";
 import { insertRawResults, type RawResult } from "../store/raw-results";
 
+/**
+ * One batch on the PROBE queue: which monitors, for which minute. The runs themselves are
+ * planned again by the runner (`runsDue`), so the message stays small (a minute's batches fit
+ * one `sendBatch`) and runs a slow delivery has missed are coalesced where they are run.
+ */
 export interface ProbeBatchMessage {
   /** ms epoch of the tick's minute. */
   minute: number;
   batch: number;
-  jobs: Job[];
+  monitors: string[];
 }
 
 export interface BatchSummary {
@@ -61,11 +67,16 @@ async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1);
 }
 
-export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatchMessage): Promise<BatchSummary> {
+/**
+ * Runs a batch: by default the runs of its monitors due in its minute, as `runsDue` plans
+ * them now; `planned` names other runs explicitly.
+ */
+export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatchMessage, planned?: Job[]): Promise<BatchSummary> {
   const specs = new Map(config.monitors.filter((m) => m.enabled).map((m) => [m.id, m]));
-  const jobs = message.jobs.filter((j) => specs.has(j.monitorId)).sort((a, b) => a.at - b.at);
+  const chosen = message.monitors.flatMap((id) => specs.get(id) ?? []);
+  const jobs = (planned ?? runsDue(chosen, message.minute, Date.now()).jobs).filter((j) => specs.has(j.monitorId)).sort((a, b) => a.at - b.at);
   const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
-  const summary: BatchSummary = { planned: message.jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
+  const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
   const slots = new Slots(LIMITS.socketsPerInvocation);
   const busy = new Set<string>();

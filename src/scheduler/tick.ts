@@ -12,6 +12,7 @@
  */
 import type { VigilConfig } from "../config";
 import { planTick } from "../engine/plan";
+import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
 import { queueDailyDigest } from "../notify/digest-source";
 import { flushOutbox } from "../store/outbox";
@@ -28,8 +29,9 @@ export interface TickSummary {
   notificationsQueued: number;
 }
 
-/** Messages per `sendBatch` call: stays well under the 100-message and 256 KB limits. */
-const SEND_CHUNK = 10;
+/** Messages per `sendBatch` call: the platform allows 100 messages and 256 KB per call; a
+ *  batch names at most `LIMITS.jobsPerBatch` monitors (≈ 10 KB of ids). */
+const SEND_CHUNK = 20;
 
 export async function runTick(env: Env, config: VigilConfig, tickTime: number): Promise<TickSummary> {
   // 1. Claim.
@@ -44,10 +46,12 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
 
   // 3. Run or fan out.
   let run: BatchSummary | null = null;
+  const monitorsOf = (jobs: Job[]) => [...new Set(jobs.map((j) => j.monitorId))];
   if (plan.inline) {
-    if (plan.batches[0]) run = await runBatch(env, config, { minute, batch: 0, jobs: plan.batches[0] });
+    if (plan.batches[0]) run = await runBatch(env, config, { minute, batch: 0, monitors: monitorsOf(plan.batches[0]) }, plan.batches[0]);
   } else {
-    const messages = plan.batches.map((jobs, batch): { body: ProbeBatchMessage } => ({ body: { minute, batch, jobs } }));
+    // One sendBatch for the whole minute where it fits, so the batches arrive together.
+    const messages = plan.batches.map((jobs, batch): { body: ProbeBatchMessage } => ({ body: { minute, batch, monitors: monitorsOf(jobs) } }));
     for (let i = 0; i < messages.length; i += SEND_CHUNK) await env.PROBE.sendBatch(messages.slice(i, i + SEND_CHUNK));
   }
 
