@@ -1,7 +1,33 @@
 /** JSON errors: `{ "error": { "code", "message", "issues"? } }`. */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { formatIssues } from "../config";
 
 export function jsonError(c: Context, status: ContentfulStatusCode, code: string, message: string, issues?: string[]) {
   return c.json({ error: { code, message, ...(issues && { issues }) } }, status);
+}
+
+/**
+ * Parses a JSON request body with `schema`. Returns the data, or the error response to send:
+ * `400 invalid_json`, or `400 <code>` listing every issue with its path.
+ */
+export async function readJson<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+  opts: { code: string; what: string; emptyIs?: unknown },
+): Promise<z.infer<T> | Response> {
+  const text = await c.req.text();
+  let raw: unknown = opts.emptyIs;
+  if (text.trim() !== "" || opts.emptyIs === undefined) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return jsonError(c, 400, "invalid_json", `the body is not valid JSON (expected a ${opts.what})`);
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = formatIssues(parsed.error.issues);
+  return jsonError(c, 400, opts.code, `invalid ${opts.what} (${issues.length} problem${issues.length === 1 ? "" : "s"})`, issues);
 }

@@ -6,13 +6,13 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { duration } from "../config/duration";
-import { formatIssues, incidentFlag, type VigilConfig } from "../config";
+import { incidentFlag, type VigilConfig } from "../config";
 import type { EscalationInput } from "../engine/escalation";
 import type { Env } from "../env";
 import { linkSecret, verifyLink, type LinkAction } from "../incidents/links";
 import { incidentJson, type IncidentRow } from "../store/incidents";
 import { activeSilences, expireSilence, insertSilence } from "../store/silences";
-import { jsonError } from "./errors";
+import { jsonError, readJson } from "./errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -38,23 +38,8 @@ export const silenceBody = z
   })
   .refine((s) => s.service !== undefined || s.check !== undefined, { message: "give a service, a check glob, or both", path: ["service"] });
 
-async function body<T extends z.ZodType>(c: Context<App>, schema: T): Promise<z.infer<T> | Response> {
-  let raw: unknown = {};
-  const text = await c.req.text();
-  if (text.trim() !== "") {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return jsonError(c, 400, "invalid_json", "the body is not valid JSON");
-    }
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = formatIssues(parsed.error.issues);
-    return jsonError(c, 400, "invalid_body", issues.join("; "), issues);
-  }
-  return parsed.data;
-}
+/** Action bodies are optional JSON: an empty body means "all defaults". */
+const body = <T extends z.ZodType>(c: Context<App>, schema: T) => readJson(c, schema, { code: "invalid_body", what: "request body", emptyIs: {} });
 
 async function incidentRow(db: D1Database, id: string) {
   return db.prepare("SELECT * FROM incidents WHERE id = ?").bind(id).first<IncidentRow>();

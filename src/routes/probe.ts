@@ -4,10 +4,10 @@
  * every problem by path (`url: Invalid url`, `json[0].value: …`).
  */
 import { Hono } from "hono";
-import { formatIssues, monitorSpec, type ConfigEnv, type MonitorSpec } from "../config";
+import { monitorSpec, type ConfigEnv, type MonitorSpec } from "../config";
 import type { Env } from "../env";
 import { runProbe } from "../probes";
-import { jsonError } from "./errors";
+import { jsonError, readJson } from "./errors";
 
 /** A spec is small; anything bigger is a mistake. */
 const MAX_SPEC_BYTES = 64 * 1024;
@@ -27,20 +27,11 @@ export function probeRoutes() {
   routes.post("/probe", async (c) => {
     const text = await c.req.text();
     if (new TextEncoder().encode(text).byteLength > MAX_SPEC_BYTES) return jsonError(c, 413, "too_large", `a monitor spec is at most ${MAX_SPEC_BYTES} bytes`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return jsonError(c, 400, "invalid_json", "the body must be one monitor spec as JSON");
-    }
-    const parsed = monitorSpec.safeParse(raw);
-    if (!parsed.success) {
-      const issues = formatIssues(parsed.error.issues);
-      return jsonError(c, 400, "invalid_monitor", `invalid monitor spec (${issues.length} problem${issues.length === 1 ? "" : "s"})`, issues);
-    }
-    const missing = missingSecrets(parsed.data, c.env as ConfigEnv);
+    const spec = await readJson(c, monitorSpec, { code: "invalid_monitor", what: "monitor spec" });
+    if (spec instanceof Response) return spec;
+    const missing = missingSecrets(spec, c.env as ConfigEnv);
     if (missing.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec names secrets that are not set", missing);
-    return c.json(await runProbe(parsed.data, c.env as ConfigEnv));
+    return c.json(await runProbe(spec, c.env as ConfigEnv));
   });
   return routes;
 }

@@ -95,6 +95,6 @@ describe("POST /v1/probe", () => {
   it("refuses a body that is not JSON", async () => {
     const res = await post("{not json");
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: "invalid_json", message: "the body must be one monitor spec as JSON" } });
+    expect(await res.json()).toEqual({ error: { code: "invalid_json", message: "the body is not valid JSON (expected a monitor spec)" } });
   });
 });
