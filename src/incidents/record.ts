@@ -49,7 +49,9 @@ export async function recordObservation(
   await sink.DB.batch(stmts);
   // The state is stored; the service object is told after. If telling fails, the caller's
   // retry (with `states` restored) re-evaluates and tells again: every write here is an upsert.
-  for (const change of events) {
+  // Only changes into or out of "down" can open, join or resolve an incident; the rest
+  // (a new check's first "up", up ↔ degraded) stay out of the service object's way.
+  for (const change of events.filter((e) => e.to === "down" || e.from === "down")) {
     await sink.SERVICE.getByName(check.service).apply(check.service, {
       type: "check",
       checkId: check.id,
