@@ -45,7 +45,8 @@ export function freePort() {
 
 /**
  * @param {{ configPath: string, vars?: Record<string, string | number>, seedSql?: string,
- *   snapshot?: boolean, logLevel?: "warn" | "info" | "log", readyTimeoutMs?: number }} options
+ *   snapshot?: boolean, logLevel?: "warn" | "info" | "log", readyTimeoutMs?: number,
+ *   onLine?: (line: string) => void }} options
  * @returns {Promise<{ url: string, pid: number, dir: string, logs: () => string, stop: () => Promise<void> }>}
  */
 export async function startDevServer(options) {
@@ -89,9 +90,21 @@ export async function startDevServer(options) {
       "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn", ...vars],
     { cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
+  // The output is kept to its last MAX_LOG characters; `onLine` sees every line.
+  const MAX_LOG = 4_000_000;
   let logs = "";
-  child.stdout.on("data", (d) => (logs += d));
-  child.stderr.on("data", (d) => (logs += d));
+  let partial = "";
+  const onData = (d) => {
+    logs += d;
+    if (logs.length > MAX_LOG) logs = logs.slice(-MAX_LOG / 2);
+    if (!options.onLine) return;
+    partial += d;
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) options.onLine(line);
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   let exited = null;
   child.on("exit", (code) => (exited = code ?? 1));
 
