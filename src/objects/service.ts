@@ -144,9 +144,11 @@ export class ServiceObject extends DurableObject<Env> {
   private async statements(config: VigilConfig, serviceId: string, incident: Incident, inhibited: Readonly<Record<string, string>>, effects: Effect[], now: number): Promise<D1PreparedStatement[]> {
     const db = this.env.DB;
     const stmts: D1PreparedStatement[] = [upsertIncident(db, serviceId, incident), ...upsertMembers(db, incident, inhibited)];
+    // The acknowledge link goes into pages only: signed when there is one to send.
     const secret = linkSecret(this.env);
+    const pages = effects.some((e) => e.type === "notify");
     const links =
-      config.publicUrl && secret ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS) } : {};
+      pages && config.publicUrl && secret ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS) } : {};
     for (const e of effects) {
       if (e.type === "timeline") {
         stmts.push(addEvent(db, incident.id, now, e.event, e.detail));
