@@ -6,7 +6,7 @@
  * `judgeHttp` (pure) says what is wrong with it in one line.
  */
 import type { ProbeResult } from "../contract/probe";
-import { reveal, type ConfigEnv, type HttpMonitor } from "../config";
+import { reveal, type ConfigEnv, type HttpMonitor, type SecretRef } from "../config";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainTlsFailure } from "./tls";
@@ -182,18 +182,29 @@ export function redact(text: string, secrets: readonly string[]): string {
   return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join("[redacted]"), text);
 }
 
-export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<ProbeResult> {
-  const started = Date.now();
+/** The revealed values of the header secrets (`{ env }`), to keep them out of reasons. */
+export function headerSecrets(headers: Readonly<Record<string, string | SecretRef>>, env: ConfigEnv): string[] {
+  return Object.values(headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
+}
+
+/** Builds a probe's "down" results: latency from `started`, secrets redacted from the reason. */
+export function failure(started: number, secrets: readonly string[]) {
   const checkedAt = new Date(started).toISOString();
-  const deadline = new Deadline(spec.timeout);
-  const secrets = Object.values(spec.headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
-  const down = (reason: string, statusCode?: number): ProbeResult => ({
+  return (reason: string, statusCode?: number): ProbeResult => ({
     status: "down",
     latencyMs: Date.now() - started,
     reason: redact(reason, secrets),
     checkedAt,
     ...(statusCode !== undefined && { statusCode }),
   });
+}
+
+export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<ProbeResult> {
+  const started = Date.now();
+  const checkedAt = new Date(started).toISOString();
+  const deadline = new Deadline(spec.timeout);
+  const secrets = headerSecrets(spec.headers, env);
+  const down = failure(started, secrets);
   const hops: string[] = [];
   try {
     const obs = await observeHttp(spec, env, deadline, hops);

@@ -7,7 +7,7 @@ import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type WebsocketMonitor } from "../config";
 import { compileRegex } from "./assertions";
 import { Deadline, TimeoutError } from "./deadline";
-import { redact } from "./http";
+import { failure, headerSecrets } from "./http";
 import { explainTlsFailure } from "./tls";
 
 const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}…` : text}'`;
@@ -25,14 +25,8 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
-  const secrets = Object.values(spec.headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
-  const down = (reason: string, statusCode?: number): ProbeResult => ({
-    status: "down",
-    latencyMs: Date.now() - started,
-    reason: redact(reason, secrets),
-    checkedAt,
-    ...(statusCode !== undefined && { statusCode }),
-  });
+  const secrets = headerSecrets(spec.headers, env);
+  const down = failure(started, secrets);
   let socket: WebSocket | null = null;
   try {
     // 1. Upgrade. Workers open client WebSockets with fetch over http(s).
