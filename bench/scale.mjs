@@ -82,6 +82,8 @@ process.on("exit", () => {
     process.kill(-dev.pid, "SIGKILL");
   } catch {}
 });
+// Interrupted: still take workerd down with us (an orphaned, overloaded workerd keeps a core busy).
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 /** CPU ms used so far by the workerd processes under wrangler (from /proc, clock ticks → ms). */
 const tick = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
