@@ -3,12 +3,9 @@
  * `npm run bench:ingest`: signed agent reports against a local `wrangler dev`, and dead-man
  * lateness for agents going silent.
  *
- * 1. Apply the D1 migrations to a throw-away state dir and start `wrangler dev --local` on a
- *    free port with bench/ingest.config.ts as `vigil-config` and the secrets as `--var`s.
- *    (`wrangler dev --alias` is accepted but ignored by wrangler 4.86's dev command, so the
- *    bench writes a copy of wrangler.toml with absolute paths and the alias swapped.) The
- *    worker is bundled once (`wrangler deploy --dry-run`) and served unbundled from the
- *    throw-away dir, so edits to src/ during the run do not restart it mid-measurement.
+ * 1. Start a throw-away `wrangler dev` (scripts/dev-server.mjs) on a free port with
+ *    bench/ingest.config.ts as `vigil-config`, the secrets as `--var`s, serving a snapshot
+ *    bundle so edits to src/ during the run do not restart it mid-measurement.
  * 2. Throughput: for each N in BENCH_PARALLEL (default 10,50,100), N agents each send signed
  *    reports back to back (seq 1, 2, …; 3 checks each) for BENCH_SECONDS (default 10 s);
  *    reports/s and latency p50/p99 (client-side, send → answer).
@@ -18,15 +15,12 @@
  *    time the client first saw each heartbeat down through GET /v1/agents (polled every 250 ms).
  * Prints a markdown table. Every request has a timeout.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, cpus, loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
+import { startDevServer } from "../scripts/dev-server.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const wrangler = join(root, "node_modules/.bin/wrangler");
 const SECRET = "bench-agent-secret-8c1f0e2d7a6b5c4d";
 const ADMIN = "bench-admin-token-0123456789abcdef";
 const parallels = (process.env.BENCH_PARALLEL ?? "10,50,100").split(",").map(Number);
@@ -34,15 +28,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const silent = Number(process.env.BENCH_SILENT ?? 500);
 const graceText = process.env.BENCH_GRACE ?? "5s";
 const totalAgents = Math.max(...parallels) * parallels.length + silent;
-
-const freePort = () =>
-  new Promise((ok, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
 
 const enc = new TextEncoder();
 const key = await crypto.subtle.importKey("raw", enc.encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
@@ -117,17 +102,7 @@ async function mapLimit(items, limit, fn) {
   return out;
 }
 
-// 1. Start.
-// The config and bundle live apart from the persisted state: wrangler dev reloads the worker
-// when files near its config change, and D1 / Durable Object writes would trigger that.
-const scratch = mkdtempSync(join(tmpdir(), "vigil-bench-"));
-const state = join(scratch, "cfg");
-const persist = join(scratch, "persist");
-mkdirSync(state);
-mkdirSync(persist);
-const port = await freePort();
-const inspector = await freePort();
-base = `http://127.0.0.1:${port}`;
+// 1. Start: a throw-away wrangler dev serving a snapshot bundle (scripts/dev-server.mjs).
 const vars = {
   BENCH_AGENT_SECRET: SECRET,
   BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
@@ -136,78 +111,24 @@ const vars = {
   BENCH_SERVICES: process.env.BENCH_SERVICES ?? "10",
   BENCH_GRACE: graceText,
 };
-const toml = join(state, "wrangler.toml");
-writeFileSync(
-  toml,
-  readFileSync(join(root, "wrangler.toml"), "utf8")
-    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(root, "src/index.ts"))}`)
-    .replace(/^migrations_dir = ".*"$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`)
-    .replace(/^"vigil-config" = ".*"$/m, `"vigil-config" = ${JSON.stringify(join(root, "bench/ingest.config.ts"))}`),
-);
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", toml, "--persist-to", persist], { cwd: root, env: { ...process.env, CI: "true" }, encoding: "utf8", timeout: 120_000 });
-if (migrate.status !== 0) {
-  console.error(migrate.stdout, migrate.stderr);
-  process.exit(1);
-}
-const build = spawnSync(wrangler, ["deploy", "--dry-run", "--config", toml, "--outdir", join(state, "dist")], { cwd: root, env: { ...process.env, CI: "true" }, encoding: "utf8", timeout: 180_000 });
-if (build.status !== 0) {
-  console.error(build.stdout, build.stderr);
-  process.exit(1);
-}
-writeFileSync(
-  toml,
-  readFileSync(toml, "utf8")
-    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(state, "dist/index.js"))}\nno_bundle = true`)
-    .replace(/^\[alias\]\n"vigil-config" = .*$/m, ""),
-);
-const dev = spawn(
-  wrangler,
-  [
-    "dev", "--config", toml, "--local", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", persist,
-    "--log-level", "info", "--show-interactive-dev-session=false",
-    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-  ],
-  // cwd = the throw-away dir: nothing there changes (the project root's .dev.vars would be watched).
-  { cwd: state, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" }, detached: true },
-);
-let devLog = "";
-dev.stdout.on("data", (d) => (devLog += d));
-dev.stderr.on("data", (d) => (devLog += d));
-const stop = () => {
+const dev = await startDevServer({ configPath: join(root, "bench/ingest.config.ts"), vars, snapshot: true, logLevel: "info" });
+base = dev.url;
+process.on("exit", () => {
   try {
-    process.kill(-dev.pid, "SIGTERM");
+    process.kill(-dev.pid, "SIGKILL");
   } catch {}
-  rmSync(scratch, { recursive: true, force: true });
-};
-process.on("exit", stop);
+});
 for (const event of ["uncaughtException", "unhandledRejection"]) {
   process.on(event, (err) => {
-    console.error(`wrangler dev output (last 4000 characters):\n${devLog.slice(-4000)}`);
+    console.error(`wrangler dev output (last 4000 characters):\n${dev.logs().slice(-4000)}`);
     console.error(err);
     process.exit(1);
   });
 }
 process.on("SIGINT", () => process.exit(130));
-
-const readyBy = Date.now() + 90_000;
-for (;;) {
-  try {
-    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
-    if (res.ok) {
-      const h = await res.json();
-      if (h.agents !== totalAgents) throw new Error(`expected ${totalAgents} agents, /health says ${h.agents}`);
-      break;
-    }
-    if (res.status === 500) throw new Error(await res.text());
-  } catch (err) {
-    if (String(err.message).startsWith("expected") || String(err.message).includes("invalid_config")) throw err;
-  }
-  if (Date.now() > readyBy || dev.exitCode !== null) {
-    console.error(devLog);
-    throw new Error("wrangler dev did not become ready within 90 s");
-  }
-  await new Promise((r) => setTimeout(r, 250));
-}
+process.on("SIGTERM", () => process.exit(130));
+const health = await (await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) })).json();
+if (health.agents !== totalAgents) throw new Error(`expected ${totalAgents} agents, /health says ${health.agents}`);
 
 const rows = [];
 let agentCursor = 0;
@@ -290,4 +211,5 @@ if (restarts > 0) console.log(`The dev server restarted the worker mid-request $
 console.log("| measurement | throughput | p50 | p99 | notes |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+await dev.stop();
 process.exit(missing > 0 ? 1 : 0);
