@@ -5,6 +5,7 @@
  */
 import { readFile, statfs } from "node:fs/promises";
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os";
+import { diskMetricKey } from "../../src/contract/report";
 import type { SpecOf } from "../config";
 import { type CheckContext, type CheckStatus, type Finding, grade, round, worst } from "./check";
 
@@ -38,7 +39,7 @@ export function judgeHost(spec: HostSpec, o: HostObservation): Finding {
     cores: o.cores,
     diskMaxPct: round(worstDisk),
   };
-  for (const d of o.disks) metrics[`disk:${d.mount}:usedPct`] = round(d.usedPct);
+  for (const d of o.disks) metrics[diskMetricKey(d.mount)] = round(d.usedPct);
   return {
     status: worst(...s.map((x) => x.status)),
     summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}`).join(", ")}; ` : "") +

@@ -30,6 +30,24 @@ export const checkResult = z.object({
 });
 export type CheckResult = z.infer<typeof checkResult>;
 
+/**
+ * Disk use per mount travels as metrics of the agent's `host` check: `disk:<mount>:usedPct`
+ * (percent, as df computes it). The worker keeps a daily series of them for the digest.
+ */
+export const diskMetricKey = (mount: string) => `disk:${mount}:usedPct`;
+
+/** The disk use a check reports, per mount (only finite values from 0 to 100). */
+export function diskUsage(check: Pick<CheckResult, "kind" | "metrics">): { mount: string; usedPct: number }[] {
+  if (check.kind !== "host" || !check.metrics) return [];
+  const out: { mount: string; usedPct: number }[] = [];
+  for (const [key, value] of Object.entries(check.metrics)) {
+    if (!key.startsWith("disk:") || !key.endsWith(":usedPct") || key.length <= "disk::usedPct".length) continue;
+    if (!Number.isFinite(value) || value < 0 || value > 100) continue;
+    out.push({ mount: key.slice("disk:".length, -":usedPct".length), usedPct: value });
+  }
+  return out;
+}
+
 export const remediation = z.object({
   check: z.string().min(1).max(200),
   action: z.string().min(1).max(40),

@@ -9,18 +9,24 @@
  * - Keeps the dead-man alarm at `lastSeen + grace`. When it fires, the heartbeat check
  *   `agent:<id>:heartbeat` goes down and every check of the agent is marked stale (its last
  *   status is kept, not turned into "down"); the next valid report recovers both.
+ * - Keeps the day's disk use per mount from the host check's `disk:<mount>:usedPct` metrics
+ *   (highest and latest, by the local day the check observed it) and writes that daily series
+ *   to D1 at most every 15 minutes (`src/engine/disk-days.ts`) for the daily digest.
  *
  * Live state is in the object's SQLite; D1 (the read model) is written only on change.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AgentReport } from "../contract/report";
+import { diskUsage, type AgentReport } from "../contract/report";
 import { formatDuration, type AgentSpec, type VigilConfig } from "../config";
 import { ConfigError } from "../config";
 import { loadConfig } from "../config/load";
 import { agentGraceMs, observationFor } from "../engine/deadline";
+import { foldDiskSamples, type DiskDay, type DiskSample } from "../engine/disk-days";
 import type { MonitorState } from "../engine/evaluate";
 import type { Env } from "../env";
 import type { CheckRef } from "../incidents/record";
+import { localDate } from "../notify/content";
+import { upsertDiskDay } from "../store/agent-disk";
 import { setStale, upsertAgent } from "../store/agents";
 import { loadStates } from "../store/check-state";
 import { insertRemediation } from "../store/remediations";
@@ -37,6 +43,8 @@ const human = (ms: number) => (ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} 
 const HISTORY_LIMIT = 500;
 /** While an agent is healthy, its D1 row's `last_seen` is refreshed at most this often. */
 const READ_MODEL_REFRESH_MS = 60_000;
+/** The daily disk series goes to D1 at most this often per agent (and when a day turns over). */
+const DISK_SYNC_MS = 15 * 60_000;
 
 export type ReportOutcome =
   | { kind: "accepted"; seq: number; intervalSeconds: number; graceMs: number; deadline: number }
@@ -82,6 +90,8 @@ export class AgentObject extends DurableObject<Env> {
   /** Engine states of this agent's checks (full ids), loaded from D1 on first use. */
   private states: Map<string, MonitorState> | null = null;
   private reportsSincePrune = 0;
+  /** The `disk_days` table, loaded on first use. */
+  private disk: Map<string, DiskDay> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,6 +108,9 @@ export class AgentObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS reports (
         seq INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, sent_at INTEGER NOT NULL, late INTEGER NOT NULL,
         checks TEXT NOT NULL, remediations INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS disk_days (
+        mount TEXT PRIMARY KEY, day TEXT NOT NULL, max_pct REAL NOT NULL, last_pct REAL NOT NULL,
+        dirty INTEGER NOT NULL, synced_at INTEGER);
     `);
     this.meta = this.sql.exec<Meta>("SELECT * FROM meta WHERE id = 1").one();
   }
@@ -234,6 +247,8 @@ export class AgentObject extends DurableObject<Env> {
     await observe(this.env, config, states, this.heartbeatRef(spec), { status: "up" }, now);
     const wasSilent = m.silent_since !== null;
     if (wasSilent) d1.push(setStale(db, this.knownCheckIds(agentId, report), null));
+    const disk = this.foldDisk(report, config.timezone, now);
+    for (const d of disk.write) d1.push(upsertDiskDay(db, agentId, d, now));
 
     // 4. Read model: on the first report, on recovery, on a changed identity, else once a minute.
     const next: Meta = {
@@ -269,9 +284,46 @@ export class AgentObject extends DurableObject<Env> {
         );
       }
       this.insertHistory(report, now, false);
+      for (const d of disk.save) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO disk_days (mount, day, max_pct, last_pct, dirty, synced_at) VALUES (?, ?, ?, ?, ?, ?)",
+          d.mount, d.day, d.maxPct, d.lastPct, d.dirty ? 1 : 0, d.syncedAt,
+        );
+      }
+      for (const mount of disk.drop) this.sql.exec("DELETE FROM disk_days WHERE mount = ?", mount);
     });
+    if (this.disk) {
+      for (const d of disk.save) this.disk.set(d.mount, d);
+      for (const mount of disk.drop) this.disk.delete(mount);
+    }
     await this.ctx.storage.setAlarm(deadline);
     return { kind: "accepted", seq: report.seq, intervalSeconds: report.intervalSeconds, graceMs, deadline };
+  }
+
+  /**
+   * The report's disk samples folded into the day's series: what to keep in the object and what
+   * to write to D1. A sample belongs to the local day its check observed it (a spooled report
+   * replayed after an outage lands on its own day); a time in the future counts as now.
+   */
+  private foldDisk(report: AgentReport, timezone: string, now: number) {
+    const samples: DiskSample[] = [];
+    for (const c of report.checks) {
+      const usage = diskUsage(c);
+      if (usage.length === 0) continue;
+      const observed = Date.parse(c.observedAt);
+      const day = localDate(Number.isFinite(observed) ? Math.min(observed, now) : now, timezone);
+      for (const u of usage) if (u.mount.length <= 200) samples.push({ mount: u.mount, day, usedPct: u.usedPct });
+    }
+    if (samples.length === 0) return { save: [], drop: [], write: [] };
+    if (this.disk === null) {
+      this.disk = new Map(
+        this.sql
+          .exec<{ mount: string; day: string; max_pct: number; last_pct: number; dirty: number; synced_at: number | null }>("SELECT * FROM disk_days")
+          .toArray()
+          .map((r) => [r.mount, { mount: r.mount, day: r.day, maxPct: r.max_pct, lastPct: r.last_pct, dirty: r.dirty === 1, syncedAt: r.synced_at }]),
+      );
+    }
+    return foldDiskSamples(this.disk, samples, now, { syncEveryMs: DISK_SYNC_MS });
   }
 
   private insertHistory(report: AgentReport, now: number, late: boolean): void {

@@ -1,13 +1,14 @@
 /**
  * Housekeeping the cron does every tick, cheaply: roll up the previous hour once its batches
  * are surely done (5 minutes into the next hour), and prune what is past retention.
- * Retention: raw results 48 h, hourly rollups 400 days, tick claims 48 h.
+ * Retention: raw results 48 h, hourly rollups 400 days, tick claims 48 h, the agents' daily disk
+ * series 400 days, certificate readings 30 days after the last one (a removed tls monitor's).
  */
 import { rollup } from "../engine/rollup";
 import { rawResultsBetween } from "../store/raw-results";
 
 const HOUR = 3_600_000;
-export const RETENTION = { rawMs: 48 * HOUR, rollupsMs: 400 * 24 * HOUR } as const;
+export const RETENTION = { rawMs: 48 * HOUR, rollupsMs: 400 * 24 * HOUR, diskDaysMs: 400 * 24 * HOUR, certificatesMs: 30 * 24 * HOUR } as const;
 
 export async function housekeeping(db: D1Database, tickTime: number): Promise<{ rolledUp: number | null; pruned: boolean }> {
   const hour = Math.floor(tickTime / HOUR) * HOUR - HOUR;
@@ -28,6 +29,9 @@ export async function housekeeping(db: D1Database, tickTime: number): Promise<{ 
     db.prepare("DELETE FROM ticks WHERE minute < ?").bind(tickTime - RETENTION.rawMs),
     db.prepare("DELETE FROM rollups_hourly WHERE hour < ?").bind(tickTime - RETENTION.rollupsMs),
     db.prepare("DELETE FROM rollup_runs WHERE hour < ?").bind(tickTime - RETENTION.rollupsMs),
+    // Local dates compared as text; a day of slack either way does not matter at 400 days.
+    db.prepare("DELETE FROM agent_disk_daily WHERE day < ?").bind(new Date(tickTime - RETENTION.diskDaysMs).toISOString().slice(0, 10)),
+    db.prepare("DELETE FROM tls_certificates WHERE checked_at < ?").bind(tickTime - RETENTION.certificatesMs),
   );
   // Marked done last, so a failure part-way is simply redone by the next tick.
   stmts.push(db.prepare("INSERT OR REPLACE INTO rollup_runs (hour, at, checks) VALUES (?, ?, ?)").bind(hour, tickTime, rows.length));

@@ -6,7 +6,8 @@
  * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
  *    probed by each region's RegionObject and judged by quorum.
  * 4. Record each result as it arrives (evaluate, store changes, tell the service object).
- * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h).
+ * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them the
+ *    certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
  */
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
@@ -19,6 +20,7 @@ import { LIMITS } from "../limits";
 import { regionStub } from "../objects/region";
 import { runProbe } from "../probes";
 import { loadStates } from "../store/check-state";
+import { upsertCertificate } from "../store/certificates";
 import { insertRawResults, type RawResult } from "../store/raw-results";
 
 /**
@@ -78,6 +80,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
   const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
   const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
+  const certificates = new Map<string, D1PreparedStatement>();
   const slots = new Slots(LIMITS.socketsPerInvocation);
   const busy = new Set<string>();
   let recording: Promise<unknown> = Promise.resolve();
@@ -109,6 +112,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
         }
         summary.executed++;
         raw.push([spec.id, startedAt - message.minute, result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2, Math.round(result.latencyMs)]);
+        if (spec.type === "tls" && result.tls) certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {
           if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, result, Date.parse(result.checkedAt))) summary.changes++;
@@ -119,7 +123,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
   }
   const settled = await Promise.allSettled(running);
   // 5. Raw results, even when some runs failed to record (they are retried by the next run).
-  if (raw.length > 0) await insertRawResults(env.DB, message.minute, message.batch, raw).run();
+  if (raw.length > 0) await env.DB.batch([insertRawResults(env.DB, message.minute, message.batch, raw), ...certificates.values()]);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed) throw failed.reason;
   return summary;

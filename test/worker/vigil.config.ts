@@ -48,6 +48,8 @@ export default defineConfig((env) => {
       { id: "t-fast2", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
       // Escalation by failed recoveries (test/worker/escalation).
       { id: "t-esc", service: "esc-recov", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1 },
+      // The daily disk series behind the digest's disk trend (test/worker/notify/digest-sources.test.ts).
+      ...["t-disk-1", "t-disk-2"].map((id) => ({ id, service: "hosts", secret: { env: "TEST_AGENT_SECRET" } })),
     ],
     jobs: [
       { id: "j-period", service: "hosts", key: { env: "TEST_PING_KEY_PERIOD" }, period: "1h", grace: "5m" },
