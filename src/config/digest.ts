@@ -16,5 +16,10 @@ export const digestSpec = z.strictObject({
   certificateDays: z.number().int().min(1).max(365).default(30),
   /** Slowest checks listed per service. Default 3. */
   slowest: z.number().int().min(0).max(20).default(3),
+  /** Disk use (percent) the disk trend marks as warn / critical. Defaults 80 / 90 (the runbook's). */
+  diskWarnPct: z.number().min(1).max(100).default(80),
+  diskCriticalPct: z.number().min(1).max(100).default(90),
+}).superRefine((d, ctx) => {
+  if (d.diskCriticalPct <= d.diskWarnPct) ctx.addIssue({ code: "custom", path: ["diskCriticalPct"], message: `must be above diskWarnPct (${d.diskWarnPct}), got ${d.diskCriticalPct}` });
 });
 export type DigestSpec = z.infer<typeof digestSpec>;

@@ -3,19 +3,20 @@
  *
  * - `digestWindow(now, timezone)`: yesterday, local midnight to local midnight (23 or 25 hours
  *   on DST days).
- * - `gatherDigest(db, config, window, sources)`: the facts per service from D1 — hourly rollups
- *   (uptime, latency; an hour belongs to the day its start falls in), incidents overlapping the
- *   day, the agents table — plus certificates from `sources.certificates` (default: a TLS probe
- *   of each `tls` monitor, which is what the TLS probe reports as `tls.daysLeft`) and disk usage
- *   from `sources.disk` (no default yet: agent metrics are not stored in D1; see the report).
+ * - `gatherDigest(db, config, window, now, sources)`: the facts per service from D1 — hourly
+ *   rollups (uptime, latency; an hour belongs to the day its start falls in), incidents
+ *   overlapping the day, the agents table, the certificate each `tls` monitor read last
+ *   (`tls_certificates`, written by the probe batches; days left counted from `now`) and the
+ *   agents' daily disk series (`agent_disk_daily`, written by the AgentObjects: yesterday against
+ *   7 days before, or the earliest day since). `sources` replaces either of the last two.
  * - `queueDailyDigest(env, config, now)`: called on every cron tick; once the configured local
  *   time has passed, writes the digest for yesterday to the outbox, once per local date (the
  *   outbox key `digest:<date>:<channel>` makes a second tick a no-op).
  */
-import type { ConfigEnv, VigilConfig } from "../config";
-import type { ProbeResult } from "../contract/probe";
+import type { VigilConfig } from "../config";
 import type { Env } from "../env";
-import { runProbe } from "../probes";
+import { diskDaysBetween } from "../store/agent-disk";
+import { certificatesOf } from "../store/certificates";
 import { enqueueInOutbox } from "../store/outbox";
 import { formatLocalTime, localDate, zoneOffsetMinutes } from "./content";
 import { buildDigest, digestEvent, type AgentFact, type CertificateFact, type CheckRollup, type DigestInput, type DiskFact } from "./digest";
@@ -43,23 +44,40 @@ export function digestWindow(now: number, timeZone: string): DigestWindow {
   return { date, from: localMidnight(date, timeZone), to };
 }
 
-/** Where the facts that D1 does not hold come from. */
+/** Replacements for the certificate and disk facts (tests; D1 by default). */
 export interface DigestSources {
-  certificates?: (config: VigilConfig, env: ConfigEnv) => Promise<CertificateFact[]>;
+  certificates?: (config: VigilConfig, now: number) => Promise<CertificateFact[]>;
   disk?: (config: VigilConfig, window: DigestWindow) => Promise<DiskFact[]>;
 }
 
-/** Certificates of the `tls` monitors, by probing them now (once a day, a handful of handshakes). */
-export async function probeCertificates(config: VigilConfig, env: ConfigEnv, probe: typeof runProbe = runProbe): Promise<CertificateFact[]> {
-  const out: CertificateFact[] = [];
-  for (const m of config.monitors) {
-    if (m.type !== "tls" || !m.enabled) continue;
-    try {
-      const result: ProbeResult = await probe(m, env);
-      if (result.tls) out.push({ check: m.id, host: m.servername ?? m.host, notAfter: Date.parse(result.tls.notAfter), daysLeft: result.tls.daysLeft });
-    } catch {
-      // A failed probe is reported by the monitor itself; the digest lists what it could read.
-    }
+const DAY = 86_400_000;
+
+/** `YYYY-MM-DD` plus `n` calendar days. */
+export const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+
+/** The certificate each enabled `tls` monitor read last; days left counted as the TLS probe does. */
+export async function storedCertificates(db: D1Database, config: VigilConfig, now: number): Promise<CertificateFact[]> {
+  const ids = config.monitors.filter((m) => m.type === "tls" && m.enabled).map((m) => m.id);
+  return (await certificatesOf(db, ids)).map((r) => ({ check: r.check_id, host: r.host, notAfter: r.not_after, daysLeft: Math.floor((r.not_after - now) / DAY) }));
+}
+
+/**
+ * Each configured agent mount's use on the window's day, against 7 days before (or the earliest
+ * day since with data). A mount without a row for the day itself (the agent was not seen) is left out.
+ */
+export async function storedDisk(db: D1Database, config: VigilConfig, window: DigestWindow): Promise<DiskFact[]> {
+  const rows = await diskDaysBetween(db, config.agents.map((a) => a.id), addDays(window.date, -7), window.date);
+  const byMount = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.agent_id, r.mount]);
+    byMount.set(k, [...(byMount.get(k) ?? []), r]);
+  }
+  const out: DiskFact[] = [];
+  for (const days of byMount.values()) {
+    const today = days.find((r) => r.day === window.date);
+    if (!today) continue;
+    const base = days.find((r) => r.day < window.date); // ordered by day: 7 days before, else the earliest since
+    out.push({ agent: today.agent_id, mount: today.mount, maxPct: today.max_used_pct, lastPct: today.last_used_pct, base: base ? { day: base.day, lastPct: base.last_used_pct } : null });
   }
   return out;
 }
@@ -78,7 +96,7 @@ function serviceOfCheck(config: VigilConfig): (checkId: string) => string | unde
   };
 }
 
-export async function gatherDigest(db: D1Database, config: VigilConfig, window: DigestWindow, env: ConfigEnv, sources: DigestSources = {}): Promise<DigestInput> {
+export async function gatherDigest(db: D1Database, config: VigilConfig, window: DigestWindow, now: number, sources: DigestSources = {}): Promise<DigestInput> {
   const digest = config.digest!;
   const [rollups, incidents, agents] = await db.batch<Record<string, unknown>>([
     db
@@ -95,8 +113,8 @@ export async function gatherDigest(db: D1Database, config: VigilConfig, window: 
     db.prepare("SELECT agent_id, hostname, version, last_seen, silent_since FROM agents"),
   ]);
   const serviceOf = serviceOfCheck(config);
-  const certificates = await (sources.certificates ?? probeCertificates)(config, env);
-  const disk = sources.disk ? await sources.disk(config, window) : [];
+  const certificates = await (sources.certificates ?? ((c, t) => storedCertificates(db, c, t)))(config, now);
+  const disk = await (sources.disk ?? ((c, w) => storedDisk(db, c, w)))(config, window);
   const agentRows = new Map((agents!.results as { agent_id: string; hostname: string | null; version: string | null; last_seen: number | null; silent_since: number | null }[]).map((a) => [a.agent_id, a]));
   const services = digest.services ? digest.services.map((id) => config.services.find((s) => s.id === id)!) : config.services;
   return {
@@ -104,6 +122,8 @@ export async function gatherDigest(db: D1Database, config: VigilConfig, window: 
     timezone: config.timezone,
     certificateDays: digest.certificateDays,
     slowest: digest.slowest,
+    diskWarnPct: digest.diskWarnPct,
+    diskCriticalPct: digest.diskCriticalPct,
     services: services.map((s) => ({
       id: s.id,
       name: s.name,
@@ -138,7 +158,7 @@ export async function queueDailyDigest(env: Env, config: VigilConfig, now: numbe
     const window = digestWindow(now, config.timezone);
     const key = digestKey(window.date, digest.channel);
     if (await env.DB.prepare("SELECT 1 AS x FROM outbox WHERE key = ?").bind(key).first()) return false;
-    const input = await gatherDigest(env.DB, config, window, env as ConfigEnv, sources);
+    const input = await gatherDigest(env.DB, config, window, now, sources);
     const message: NotifyMessage = { key, channelId: digest.channel, incidentId: null, level: 0, event: digestEvent(buildDigest(input), now) };
     await enqueueInOutbox(env.DB, message, now).run();
     return true;

@@ -1,13 +1,14 @@
 /**
  * The daily digest: yesterday's window in the configured time zone (DST included), the report
  * built from D1 facts, queued once at the configured local time by the cron hook, and delivered
- * through the same queue to a Slack receiver that checks the Block Kit shape.
+ * through the same queue to a Slack receiver that checks the Block Kit shape. Where the
+ * certificate and disk facts come from (probe batches, agent reports) is in digest-sources.test.ts.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { VigilConfig } from "../../../src/config";
-import { buildDigest, digestText, type DigestInput } from "../../../src/notify/digest";
-import { digestWindow, probeCertificates, queueDailyDigest } from "../../../src/notify/digest-source";
+import { buildDigest, diskTrend, digestText, type DigestInput } from "../../../src/notify/digest";
+import { addDays, digestWindow, queueDailyDigest } from "../../../src/notify/digest-source";
 import { SimQueue, notifyConfig, providers, type Providers } from "./harness";
 
 const H = 3_600_000;
@@ -33,6 +34,8 @@ describe("digest report", () => {
     timezone: "Asia/Seoul",
     certificateDays: 30,
     slowest: 2,
+    diskWarnPct: 80,
+    diskCriticalPct: 90,
     services: [
       {
         id: "safework",
@@ -51,7 +54,14 @@ describe("digest report", () => {
           { id: "app-01", hostname: "app-01", version: "1.2.0", lastSeen: from + 23 * H, silentSince: null },
           { id: "app-02", hostname: null, version: null, lastSeen: from - 48 * H, silentSince: from - 47 * H },
         ],
-        disk: [{ agent: "app-01", check: "agent:app-01:host", firstPct: 71, lastPct: 74 }],
+        disk: [
+          { agent: "app-02", mount: "/var", maxPct: 12, lastPct: 12, base: null },
+          { agent: "app-01", mount: "/data", maxPct: 91, lastPct: 91, base: { day: "2026-11-18", lastPct: 92.5 } },
+          { agent: "app-01", mount: "/", maxPct: 86, lastPct: 84.5, base: { day: "2026-11-14", lastPct: 76.1 } },
+          { agent: "app-02", mount: "/", maxPct: 40, lastPct: 40, base: { day: "2026-11-14", lastPct: 40.2 } },
+          { agent: "app-03", mount: "/", maxPct: 97, lastPct: 97, base: { day: "2026-11-20", lastPct: 92 } },
+          { agent: "app-03", mount: "/slow", maxPct: 50, lastPct: 50, base: { day: "2026-11-14", lastPct: 49.6 } },
+        ],
       },
     ],
   };
@@ -69,11 +79,30 @@ describe("digest report", () => {
             "Slowest: api 180 ms (p95 420 ms), web 95 ms (p95 160 ms)",
             "Certificates expiring: api.safework.test in 12 d",
             "Agents: app-01 seen (v1.2.0), app-02 NOT seen",
-            "Disk: app-01 71% → 74% (rising)",
+            "Disk (yesterday vs 7 days before):",
+            "  • app-01 /: 84.5% (peak 86%) WARN, +1.2 pp/day over 7 d (from 76.1%), full in ~12 d",
+            "  • app-01 /data: 91% CRITICAL, -0.5 pp/day over 3 d (from 92.5%)",
+            "  • app-02 /: 40%, flat over 7 d (from 40.2%)",
+            "  • app-02 /var: 12%, no earlier day to compare",
+            "  • app-03 /: 97% CRITICAL, +5.0 pp/day over 1 d (from 92%), full within a day",
+            "  • app-03 /slow: 50%, +0.1 pp/day over 7 d (from 49.6%)",
           ],
         },
       ],
     });
+  });
+
+  it("disk trend: percentage points per day, days to full while growing (within a year), thresholds at or above", () => {
+    const t = { warnPct: 80, criticalPct: 90 };
+    expect(diskTrend({ agent: "a", mount: "/", maxPct: 80, lastPct: 79, base: { day: "2026-11-14", lastPct: 72 } }, "2026-11-21", t)).toEqual({
+      agent: "a", mount: "/", maxPct: 80, lastPct: 79, base: { day: "2026-11-14", lastPct: 72 }, days: 7, ppPerDay: 1, daysToFull: 21, level: "warn",
+    });
+    expect(diskTrend({ agent: "a", mount: "/", maxPct: 90, lastPct: 90, base: { day: "2026-11-14", lastPct: 89.9 } }, "2026-11-21", t)).toMatchObject({ ppPerDay: 0, daysToFull: null, level: "critical" });
+    expect(diskTrend({ agent: "a", mount: "/", maxPct: 60, lastPct: 60, base: { day: "2026-11-14", lastPct: 46 } }, "2026-11-21", t)).toMatchObject({ ppPerDay: 2, daysToFull: 20, level: "ok" });
+    // 0.1 pp/day from 30 %: 700 days, beyond a year: no projection.
+    expect(diskTrend({ agent: "a", mount: "/", maxPct: 30, lastPct: 30, base: { day: "2026-11-14", lastPct: 29.3 } }, "2026-11-21", t)).toMatchObject({ ppPerDay: 0.1, daysToFull: null });
+    expect(diskTrend({ agent: "a", mount: "/", maxPct: 5, lastPct: 5, base: null }, "2026-11-21", t)).toMatchObject({ days: null, ppPerDay: null, daysToFull: null, level: "ok" });
+    expect([addDays("2026-11-21", -7), addDays("2026-03-01", -1), addDays("2026-12-31", 1)]).toEqual(["2026-11-14", "2026-02-28", "2027-01-01"]);
   });
 
   it("a quiet day without data says so", () => {
@@ -152,8 +181,4 @@ describe("daily digest through the cron hook", () => {
     ]);
   });
 
-  it("certificates by default come from probing the tls monitors", async () => {
-    const probe = async () => ({ status: "up" as const, latencyMs: 5, checkedAt: "", tls: { notAfter: "2026-12-01T00:00:00Z", daysLeft: 9, subject: "", sans: [], issuer: "", chainLength: 2, hostnameMatches: true, selfSigned: false, protocol: "TLSv1.3" as const } });
-    expect(await probeCertificates(config, {}, probe as never)).toEqual([{ check: "dg-tls", host: "api.safework.test", notAfter: Date.parse("2026-12-01T00:00:00Z"), daysLeft: 9 }]);
-  });
 });
