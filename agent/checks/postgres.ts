@@ -25,18 +25,41 @@ export interface PostgresObservation {
   oldestTransactionSeconds: number;
   oldestTransactionPid: number | null;
   replica: boolean;
+  /**
+   * Seconds since the last replayed transaction committed on the primary, or 0 when every
+   * byte of WAL received has been replayed (an idle primary is not lag); null when it is behind
+   * but has replayed no transaction since it started (no commit time to measure from).
+   */
   replicationLagSeconds: number | null;
-  slowest: { query: string; meanMs: number; calls: number }[] | null;
+  /** WAL received but not yet replayed (bytes). */
+  replayBehindBytes?: number | null;
+  /** `pg_wal_replay_pause()` is in effect. */
+  replayPaused?: boolean;
+  /** The WAL receiver's status (`streaming`, `waiting`, …), null when none runs, undefined when not visible. */
+  walReceiver?: string | null;
+  /** The role sees every session and statement (superuser or pg_read_all_stats, e.g. through pg_monitor). */
+  seesAllStats?: boolean;
+  slowest: { query: string; meanMs: number; calls: number; database?: string | null }[] | null;
 }
 
-const STATS_SQL = `
+/** Marks the agent's own statements, so that pg_stat_statements' list leaves them out. */
+const OWN = "/* vigil-agent */";
+
+const STATS_SQL = `${OWN}
 SELECT current_setting('max_connections')::int AS max_conn,
   (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS in_use,
   (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active')::int AS active,
   q.secs::float8 AS longest_query_s, q.pid AS longest_query_pid,
   x.secs::float8 AS oldest_xact_s, x.pid AS oldest_xact_pid,
   pg_is_in_recovery() AS replica,
-  CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8 AS replay_lag_s,
+  CASE WHEN NOT pg_is_in_recovery() THEN NULL
+    WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
+    ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8 AS replay_lag_s,
+  CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) END::float8 AS replay_behind_bytes,
+  CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS replay_paused,
+  (SELECT count(*) FROM pg_stat_wal_receiver)::int AS receivers,
+  (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver_status,
+  pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS all_stats,
   EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS has_pss
 FROM (SELECT 1) one
 LEFT JOIN LATERAL (SELECT extract(epoch FROM clock_timestamp() - query_start) AS secs, pid FROM pg_stat_activity
@@ -59,6 +82,8 @@ export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Findi
         ? ("unknown" as CheckStatus)
         : grade(o.replicationLagSeconds * 1000, spec.replicationLagWarn, spec.replicationLagCritical)
       : ("ok" as CheckStatus),
+    // A replica cut off from its primary replays nothing new, so its lag reads 0: say so.
+    stream: o.replica && o.walReceiver !== undefined && o.walReceiver !== "streaming" ? ("warn" as CheckStatus) : ("ok" as CheckStatus),
   };
   const notes = [
     `SELECT 1 in ${round(o.latencyMs)} ms`,
@@ -66,8 +91,19 @@ export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Findi
   ];
   if (o.longestQueryPid !== null) notes.push(`longest query ${formatDuration(o.longestQuerySeconds * 1000)} (pid ${o.longestQueryPid})`);
   if (o.oldestTransactionPid !== null) notes.push(`oldest transaction ${formatDuration(o.oldestTransactionSeconds * 1000)} (pid ${o.oldestTransactionPid})`);
-  if (o.replica) notes.push(o.replicationLagSeconds === null ? "replica, nothing replayed yet" : `replica lag ${formatDuration(o.replicationLagSeconds * 1000)}`);
-  if (o.slowest?.length) notes.push(`slowest: ${o.slowest.map((q) => `${round(q.meanMs)} ms × ${q.calls} "${q.query}"`).join(", ")}`);
+  if (o.replica) {
+    const lag = o.replicationLagSeconds === null ? "replica, lag unknown (no transaction replayed since it started)" : `replica lag ${formatDuration(o.replicationLagSeconds * 1000)}`;
+    const more: string[] = [];
+    if (o.replayBehindBytes) more.push(`${formatBytes(o.replayBehindBytes)} of WAL not replayed`);
+    if (o.replayPaused) more.push("replay paused");
+    if (o.walReceiver !== undefined && o.walReceiver !== "streaming") more.push(`not streaming from the primary (WAL receiver ${o.walReceiver ?? "not running"})`);
+    notes.push(more.length ? `${lag} (${more.join(", ")})` : lag);
+  }
+  if (o.seesAllStats === false) notes.push("sees only its own sessions and statements (grant pg_monitor)");
+  if (o.slowest?.length) {
+    const db = (q: { database?: string | null }) => (q.database ? ` in ${q.database}` : "");
+    notes.push(`slowest: ${o.slowest.map((q) => `${round(q.meanMs)} ms × ${q.calls} "${q.query}"${db(q)}`).join(", ")}`);
+  }
   // Problems first: the summary is what a human reads in the alert.
   const order = (Object.keys(s) as (keyof typeof s)[]).filter((k) => s[k] !== "ok");
   const flagged = order.length ? `${order.map((k) => `${k} ${s[k]}`).join(", ")}: ` : "";
@@ -85,7 +121,11 @@ export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Findi
       oldestTransactionSeconds: round(o.oldestTransactionSeconds, 2),
       replica: o.replica ? 1 : 0,
       replicationLagSeconds: o.replicationLagSeconds === null ? undefined : round(o.replicationLagSeconds, 2),
+      replayBehindBytes: o.replica && o.replayBehindBytes != null ? o.replayBehindBytes : undefined,
+      replayPaused: o.replica && o.replayPaused !== undefined ? (o.replayPaused ? 1 : 0) : undefined,
+      streaming: o.replica && o.walReceiver !== undefined ? (o.walReceiver === "streaming" ? 1 : 0) : undefined,
       slowestMeanMs: o.slowest?.[0] ? round(o.slowest[0].meanMs, 2) : undefined,
+      slowestCalls: o.slowest?.[0] ? o.slowest[0].calls : undefined,
     },
   };
 }
@@ -125,6 +165,11 @@ export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promis
         oldestTransactionPid: num(r.oldest_xact_pid),
         replica: Boolean(r.replica),
         replicationLagSeconds: num(r.replay_lag_s),
+        replayBehindBytes: num(r.replay_behind_bytes),
+        replayPaused: r.replay_paused === null ? undefined : Boolean(r.replay_paused),
+        // No receiver row: none runs. A row without a status: this role may not see it.
+        walReceiver: Number(r.receivers) === 0 ? null : typeof r.receiver_status === "string" ? r.receiver_status : undefined,
+        seesAllStats: Boolean(r.all_stats),
         slowest,
       }),
     ];
@@ -136,16 +181,28 @@ export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promis
   }
 }
 
+const formatBytes = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${round(n / 1024)} kB` : n < 1024 ** 3 ? `${round(n / 1024 ** 2)} MB` : `${round(n / 1024 ** 3)} GB`;
+
 /** `pg_stat_statements` may be installed but not preloaded; then it is silently skipped. */
 async function slowStatements(client: pg.Client, limit: number): Promise<PostgresObservation["slowest"]> {
   for (const col of ["mean_exec_time", "mean_time"]) {
     try {
       const res = await client.query(
-        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 80) AS query, ${col}::float8 AS mean_ms, calls::int8 AS calls
-         FROM pg_stat_statements ORDER BY ${col} DESC LIMIT $1`,
+        `${OWN} SELECT left(regexp_replace(s.query, '\\s+', ' ', 'g'), 80) AS query, s.${col}::float8 AS mean_ms, s.calls::int8 AS calls,
+           NULLIF(d.datname, current_database()) AS other_db
+         FROM pg_stat_statements s LEFT JOIN pg_database d ON d.oid = s.dbid
+         WHERE s.query NOT LIKE '${OWN}%'
+         ORDER BY s.${col} DESC LIMIT $1`,
         [limit],
       );
-      return res.rows.map((row: { query: string; mean_ms: number; calls: string }) => ({ query: row.query, meanMs: row.mean_ms, calls: Number(row.calls) }));
+      // Statements of every database are listed; those of another than the check's are named with it.
+      return res.rows.map((row: { query: string; mean_ms: number; calls: string; other_db: string | null }) => ({
+        query: row.query,
+        meanMs: row.mean_ms,
+        calls: Number(row.calls),
+        database: row.other_db,
+      }));
     } catch (err) {
       if ((err as { code?: string }).code !== "42703") return null; // 42703 undefined_column: PG < 13 names it mean_time
     }

@@ -132,11 +132,20 @@ describePg("postgres check on the real server", () => {
   });
 });
 
-it("judges replication lag on a replica (no replica on this machine: pure judgement)", () => {
+// Against a real streaming replica: test/agent/postgres-replica.test.ts (throw-away clusters).
+it("judges replication lag on a replica (pure judgement)", () => {
   const spec = parseConfig({ agent: { id: "x" }, checks: [{ kind: "postgres", url: PG_URL }] }).checks[0] as Parameters<typeof judgePostgres>[0];
   const base = { latencyMs: 2, maxConnections: 100, connections: 5, activeConnections: 1, longestQuerySeconds: 0, longestQueryPid: null, oldestTransactionSeconds: 0, oldestTransactionPid: null, slowest: null };
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 5 }).status).toBe("ok");
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 45 }).status).toBe("warn");
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 400 }).status).toBe("critical");
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: null }).status).toBe("unknown");
+  // Cut off from the primary: nothing new to replay reads as no lag, so the stream itself is judged.
+  const cut = judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 0, walReceiver: null });
+  expect(cut.status).toBe("warn");
+  expect(cut.summary).toMatch(/^stream warn: .*not streaming from the primary \(WAL receiver not running\)/);
+  // A role that may not see the WAL receiver's status is not told it is cut off.
+  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 0, walReceiver: undefined }).status).toBe("ok");
+  // On a primary the receiver is irrelevant.
+  expect(judgePostgres(spec, { ...base, replica: false, replicationLagSeconds: null, walReceiver: null }).status).toBe("ok");
 });
