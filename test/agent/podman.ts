@@ -18,6 +18,19 @@ export async function runContainer(name: string, extra: string[], cmd: string): 
   await podman("run", "-d", "--name", name, ...RUN_FLAGS, ...extra, IMAGE, "sh", "-c", cmd);
 }
 
+/**
+ * Starts a created container with podman's working directory set to the container's bundle
+ * (its userdata dir). Podman 4.x (Debian 12: 4.3.1) starts conmon in its own working directory
+ * and conmon writes its OOM marker file `oom` there, while podman looks for it in the bundle —
+ * so a container the kernel OOM-kills reports `OOMKilled: false` unless conmon ran from the
+ * bundle (containers/conmon#504, fixed in podman 5 by containers/podman#21523). Only this start
+ * gets the marker right: a later restart through the API service writes it to the service's cwd.
+ */
+export async function startInBundle(name: string): Promise<void> {
+  const bundle = await podman("inspect", "-f", "{{.StaticDir}}", name);
+  await exec("podman", [...GLOBAL, "start", name], { cwd: bundle, timeout: 60_000 });
+}
+
 /** Health checks run from systemd timers, absent here: the tests run them by hand. Exit 1 = unhealthy. */
 export async function healthcheck(name: string): Promise<void> {
   await podman("healthcheck", "run", name).catch(() => undefined);
