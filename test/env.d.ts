@@ -7,5 +7,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: TestMigrations;
     FIXTURES_URL: string;
     TEST_WEBHOOK_SECRET: string;
+    /** "trusted" when workerd trusts the test CA (vitest.config.ts), else why it does not. */
+    TEST_CA_STATUS: string;
   }
 }

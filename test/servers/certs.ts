@@ -5,7 +5,9 @@
  */
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as x from "@peculiar/asn1-x509";
-import { X509Certificate, createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 export type KeyType = "rsa" | "ec";
 
@@ -41,8 +43,9 @@ function extension(oid: string, value: unknown, critical = false): x.Extension {
   return new x.Extension({ extnID: oid, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
+/** 64-character lines and no blank one (OpenSSL refuses a PEM whose base64 is a multiple of 64 long followed by an empty line). */
 const toPem = (der: ArrayBuffer, label: string) =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
 
 /** Whole seconds: X.509 times have no fractions. */
 export const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
@@ -93,4 +96,110 @@ export function issueCertificate(o: CertOptions): Issued {
     key: pair.privateKey,
     keyId,
   };
+}
+
+/**
+ * The test CA that workerd trusts. vitest.config.ts makes it once (`ensureTestCa`) in a
+ * gitignored cache directory, hands its certificate to the worker's outbound network as a
+ * trusted certificate, and exports its paths as VIGIL_TEST_CA_KEY / VIGIL_TEST_CA_CERT; the
+ * loopback servers sign "trusted" leaf certificates with it (`testCa`).
+ */
+export const TEST_CA_ENV = { key: "VIGIL_TEST_CA_KEY", cert: "VIGIL_TEST_CA_CERT" } as const;
+
+export interface TestCaFiles {
+  keyPath: string;
+  certPath: string;
+  certPem: string;
+}
+
+const TEST_CA_NAME = "Vigil Test Root CA";
+const DAY_MS = 86_400_000;
+
+/**
+ * Returns the CA in `dir`, making it first when it is missing, unreadable or within 30 days of
+ * expiry. Several test runs may start at once in one tree: a new CA is written to a private
+ * directory and renamed into place, so a run sees either no CA or a whole one.
+ */
+export function ensureTestCa(dir: string): TestCaFiles {
+  const keyPath = join(dir, "ca.key.pem");
+  const certPath = join(dir, "ca.cert.pem");
+  const read = (): TestCaFiles | null => {
+    try {
+      const certPem = readFileSync(certPath, "utf8");
+      const cert = new X509Certificate(certPem);
+      const key = createPrivateKey(readFileSync(keyPath, "utf8"));
+      if (!cert.ca || !cert.checkPrivateKey(key) || Date.parse(cert.validTo) - Date.now() < 30 * DAY_MS) return null;
+      return { keyPath, certPath, certPem };
+    } catch {
+      return null;
+    }
+  };
+  const existing = read();
+  if (existing) return existing;
+  const now = Date.now();
+  const ca = issueCertificate({ keyType: "ec", commonName: TEST_CA_NAME, sans: [], notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 3650 * DAY_MS), isCa: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = mkdtempSync(`${dir}.tmp-`);
+  writeFileSync(join(staging, "ca.key.pem"), ca.keyPem, { mode: 0o600 });
+  writeFileSync(join(staging, "ca.cert.pem"), ca.certPem);
+  try {
+    if (existsSync(dir) && !read()) rmSync(dir, { recursive: true, force: true }); // a stale or broken CA
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another run got there first
+  }
+  const made = read();
+  if (!made) throw new Error(`could not create the test CA in ${dir}`);
+  return made;
+}
+
+let cachedCa: Issued | undefined;
+
+/** The CA named by VIGIL_TEST_CA_KEY / VIGIL_TEST_CA_CERT; throws, saying so, when they are not set. */
+export function testCa(): Issued {
+  const keyPath = process.env[TEST_CA_ENV.key];
+  const certPath = process.env[TEST_CA_ENV.cert];
+  if (!keyPath || !certPath) throw new Error(`a trusted certificate needs the test CA: ${TEST_CA_ENV.key} and ${TEST_CA_ENV.cert} are not set (vitest.config.ts sets them)`);
+  if (cachedCa && cachedCa.certPem === readFileSync(certPath, "utf8")) return cachedCa;
+  const certPem = readFileSync(certPath, "utf8");
+  const keyPem = readFileSync(keyPath, "utf8");
+  const openssl = new X509Certificate(certPem);
+  const cert = AsnConvert.parse(openssl.raw, x.Certificate);
+  const keyIdBytes = createHash("sha1").update(Buffer.from(cert.tbsCertificate.subjectPublicKeyInfo.subjectPublicKey)).digest();
+  cachedCa = {
+    certPem,
+    keyPem,
+    openssl,
+    name: cert.tbsCertificate.subject,
+    key: createPrivateKey(keyPem),
+    keyId: keyIdBytes.buffer.slice(keyIdBytes.byteOffset, keyIdBytes.byteOffset + keyIdBytes.byteLength),
+  };
+  return cachedCa;
+}
+
+/** How a loopback HTTPS / WSS server's certificate is made (spawn option `tls`). */
+export interface ServerTlsOptions {
+  /** "test-ca" (default): signed by the CA workerd trusts; "self-signed": signed by itself. */
+  trust?: "test-ca" | "self-signed";
+  /** Days until expiry (negative: expired). Default 90. */
+  days?: number;
+  /** SANs; default localhost and 127.0.0.1. */
+  names?: string[];
+}
+
+/** Key and certificate chain for a loopback server, per `ServerTlsOptions`. */
+export function serverCredentials(o: ServerTlsOptions): { key: string; cert: string; leaf: Issued } {
+  const now = Date.now();
+  const days = o.days ?? 90;
+  const names = o.names ?? ["localhost", "127.0.0.1"];
+  const issuer = o.trust === "self-signed" ? undefined : testCa();
+  const leaf = issueCertificate({
+    keyType: "ec",
+    commonName: names[0] ?? "localhost",
+    sans: names,
+    notBefore: new Date(Math.min(now - 30 * DAY_MS, now + days * DAY_MS - 60 * DAY_MS)),
+    notAfter: new Date(now + days * DAY_MS + (days >= 0 ? 1 : -1) * 3_600_000),
+    ...(issuer && { issuer }),
+  });
+  return { key: leaf.keyPem, cert: leaf.certPem + (issuer?.certPem ?? ""), leaf };
 }

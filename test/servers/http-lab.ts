@@ -10,9 +10,14 @@
  * - `/redirect/:code`: that redirect code to `/echo`; `/redirect-to?url=`: 302 to that URL.
  * - `/health` and `/health/db-down`: a JSON health document; `/not-json`: HTML; `/euc-kr`: EUC-KR text.
  * - `/status/:code`: that status; `/echo`: method, headers and body as JSON.
+ *
+ * Option `tls` (see `ServerTlsOptions`): serve HTTPS instead, with a certificate signed by the
+ * test CA that workerd trusts (default) or a self-signed one, valid for `days`.
  */
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type RequestListener, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { serverCredentials, type ServerTlsOptions } from "./certs";
 import type { Spawned } from "./index";
 
 const health = (db: string) => ({
@@ -25,14 +30,15 @@ const health = (db: string) => ({
   note: null,
 });
 
-export async function spawnHttpLab(): Promise<Spawned> {
+export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Promise<Spawned> {
   const stats = { bigBytesWritten: 0, bigClientClosedEarly: false, hits: {} as Record<string, number> };
   const sockets = new Set<Socket>();
   const json = (res: ServerResponse, value: unknown, status = 200, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(value));
   };
-  const server = createServer((req, res) => {
+  const scheme = options.tls ? "https" : "http";
+  const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? "/", "http://lab");
     const path = url.pathname;
     stats.hits[path] = (stats.hits[path] ?? 0) + 1;
@@ -69,7 +75,7 @@ export async function spawnHttpLab(): Promise<Spawned> {
         if (n === 0) res.writeHead(200, { "content-type": "text/plain" }).end("arrived");
         else res.writeHead(302, { location: `/chain/${n - 1}` }).end();
       } else if (path === "/to-other-origin") {
-        res.writeHead(302, { location: `http://localhost:${port}/echo` }).end();
+        res.writeHead(302, { location: `${scheme}://localhost:${port}/echo` }).end();
       } else if (path === "/redirect-to") {
         res.writeHead(302, { location: url.searchParams.get("url") ?? "/" }).end();
       } else if ((m = /^\/redirect\/(\d{3})$/.exec(path))) {
@@ -93,14 +99,16 @@ export async function spawnHttpLab(): Promise<Spawned> {
         res.writeHead(404).end("no such lab route");
       }
     });
-  });
+  };
+  const credentials = options.tls && serverCredentials(options.tls);
+  const server = credentials ? createHttpsServer(credentials, handler) : createServer(handler);
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    info: { port: (server.address() as AddressInfo).port },
+    info: { port: (server.address() as AddressInfo).port, ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }) },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

@@ -7,19 +7,25 @@
  * - `/close`: closes with 1011 "overloaded" when a message arrives.
  * - `/forbidden`: refuses the upgrade with 403.
  * Info: the port; `GET /stats` on the same port lists the messages received.
+ * Option `tls` (see `ServerTlsOptions`): serve `wss://` (and `https://` stats) instead, with a
+ * certificate signed by the test CA that workerd trusts (default) or a self-signed one.
  */
-import { createServer } from "node:http";
+import { createServer, type RequestListener } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
+import { serverCredentials, type ServerTlsOptions } from "./certs";
 import type { Spawned } from "./index";
 
-export async function spawnWebsocket(): Promise<Spawned> {
+export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): Promise<Spawned> {
   const received: { path: string; message: string; headers: Record<string, unknown> }[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
+  const stats: RequestListener = (req, res) => {
     res.writeHead(req.url === "/stats" ? 200 : 426, { "content-type": "application/json" });
     res.end(JSON.stringify(req.url === "/stats" ? { received } : { error: "upgrade required" }));
-  });
+  };
+  const credentials = options.tls && serverCredentials(options.tls);
+  const server = credentials ? createHttpsServer(credentials, stats) : createServer(stats);
   const wss = new WebSocketServer({ noServer: true });
   server.on("connection", (s: Socket) => {
     sockets.add(s);
@@ -46,7 +52,7 @@ export async function spawnWebsocket(): Promise<Spawned> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    info: { port: (server.address() as AddressInfo).port },
+    info: { port: (server.address() as AddressInfo).port, ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }) },
     async close() {
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();
