@@ -73,6 +73,23 @@ describe("websocket probe", () => {
     expect(seen.received.at(-1)).toMatchObject({ message: "hello", headers: { "x-client": "vigil", authorization: "ws-s3cret" } });
   });
 
+  it("sends a message with no reply expected: up at once, and the server gets the message", async () => {
+    const message = `deploy-marker-${crypto.randomUUID()}`;
+    const r = await probe("/silent", { send: message, timeout: "2s" });
+    expect(r).toMatchObject({ status: "up", statusCode: 101 });
+    expect(r.reason).toBeUndefined();
+    expect(r.latencyMs).toBeLessThan(1_000); // it does not wait out the timeout for a reply
+    // The probe closes right after sending; the message must still have reached the server.
+    const deadline = Date.now() + 3_000;
+    let seen: { path: string; message: string }[] = [];
+    while (Date.now() < deadline) {
+      seen = ((await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as { received: { path: string; message: string }[] }).received;
+      if (seen.some((m) => m.message === message)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen.filter((m) => m.message === message)).toEqual([expect.objectContaining({ path: "/silent", message })]);
+  });
+
   it("waits for a message the server pushes without being asked", async () => {
     expect(await probe("/greet", { expectReply: "welcome" })).toMatchObject({ status: "up" });
   });
