@@ -15,6 +15,9 @@ export const LIMITS = {
   jobsPerBatch: 400,
   /** The planning window: one cron tick plans the minute that starts at it. */
   windowMs: 60_000,
+  /** `POST /v1/probe` runs a spec while the caller waits: its worst case, samples × timeout,
+   *  may be at most this long (the config allows up to 10 × 60 s). */
+  probeRequestMs: 60_000,
 } as const;
 
 /** Subrequests one run of a monitor costs: one per sample, or one object call per region. */

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { monitorSpec, type ConfigEnv, type MonitorSpec } from "../config";
 import type { Env } from "../env";
+import { LIMITS } from "../limits";
 import { runProbe } from "../probes";
 import { jsonError, readJson } from "./errors";
 
@@ -22,6 +23,17 @@ export function missingSecrets(spec: MonitorSpec, env: ConfigEnv): string[] {
   );
 }
 
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/** The caller waits for the run: its worst case (every sample timing out) must fit the budget. */
+export function tooSlowToWaitFor(spec: Pick<MonitorSpec, "samples" | "timeout">): string[] {
+  const worst = spec.samples * spec.timeout;
+  if (worst <= LIMITS.probeRequestMs) return [];
+  return [
+    `timeout: samples × timeout (${spec.samples} × ${seconds(spec.timeout)} = ${seconds(worst)}) must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower samples or timeout`,
+  ];
+}
+
 export function probeRoutes() {
   const routes = new Hono<{ Bindings: Env }>();
   routes.post("/probe", async (c) => {
@@ -31,6 +43,8 @@ export function probeRoutes() {
     if (spec instanceof Response) return spec;
     const missing = missingSecrets(spec, c.env as ConfigEnv);
     if (missing.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec names secrets that are not set", missing);
+    const slow = tooSlowToWaitFor(spec);
+    if (slow.length > 0) return jsonError(c, 400, "invalid_monitor", `invalid monitor spec (${slow.length} problem)`, slow);
     return c.json(await runProbe(spec, c.env as ConfigEnv));
   });
   return routes;

@@ -92,6 +92,27 @@ describe("POST /v1/probe", () => {
     expect((await secret.json<{ error: { issues: string[] } }>()).error.issues).toEqual(["headers.authorization: environment variable NOT_SET_ANYWHERE is not set"]);
   });
 
+  it("caps the worst case, samples × timeout, at 60 s while the caller waits", async () => {
+    // Valid in a config (the interval is long enough), but too long to run in one request.
+    const res = await post({ id: "slow", service: "app", type: "http", url: `${lab}/health`, interval: "1h", samples: 7, timeout: "10s" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: {
+        code: "invalid_monitor",
+        message: "invalid monitor spec (1 problem)",
+        issues: ["timeout: samples × timeout (7 × 10 s = 70 s) must be at most 60 s when testing a spec here; lower samples or timeout"],
+      },
+    });
+    const worst = await post({ id: "slow", service: "app", type: "tcp", host: "127.0.0.1", port: 1, interval: "24h", samples: 10, timeout: "60s" });
+    expect((await worst.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
+      "timeout: samples × timeout (10 × 60 s = 600 s) must be at most 60 s when testing a spec here; lower samples or timeout",
+    ]);
+    // Exactly at the cap runs.
+    const atCap = await post({ id: "ok", service: "app", type: "http", url: `${lab}/health`, interval: "1h", samples: 6, timeout: "10s" });
+    expect(atCap.status).toBe(200);
+    expect(await atCap.json()).toMatchObject({ status: "up", statusCode: 200 });
+  });
+
   it("refuses a body that is not JSON", async () => {
     const res = await post("{not json");
     expect(res.status).toBe(400);
