@@ -29,6 +29,14 @@ export interface Observation {
 /** The bindings recording needs. */
 export type RecordSink = Pick<Env, "DB" | "SERVICE">;
 
+/** Extra writes that belong to the same moment as the observation. */
+export interface RecordOptions {
+  /** Statements written in the same D1 batch (also when the check's state did not change). */
+  also?: D1PreparedStatement[];
+  /** Called as soon as the batch is stored, before the service object is told. */
+  stored?: () => void;
+}
+
 /** Evaluates one observation and writes what changed; true when the status changed. */
 export async function recordObservation(
   sink: RecordSink,
@@ -37,16 +45,23 @@ export async function recordObservation(
   check: CheckRef,
   observation: Observation,
   now: number,
+  options: RecordOptions = {},
 ): Promise<boolean> {
+  const also = options.also ?? [];
   const before = states.get(check.id) ?? initialState(now);
   const { state, events } = evaluate(before, observation, check, now);
-  if (sameState(before, state) && states.has(check.id)) return false;
-  const stmts: D1PreparedStatement[] = [saveState(sink.DB, check.id, state, now)];
+  if (sameState(before, state) && states.has(check.id)) {
+    if (also.length > 0) await sink.DB.batch(also);
+    options.stored?.();
+    return false;
+  }
+  const stmts: D1PreparedStatement[] = [saveState(sink.DB, check.id, state, now), ...also];
   for (const change of events) {
     const messages = stateChangeMessages(config, { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at }, now);
     for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
   }
   await sink.DB.batch(stmts);
+  options.stored?.();
   // The state is stored; the service object is told after. If telling fails, the caller's
   // retry (with `states` restored) re-evaluates and tells again: every write here is an upsert.
   // Only changes into or out of "down" can open, join or resolve an incident; the rest

@@ -350,15 +350,17 @@ export class AgentObject extends DurableObject<Env> {
     const reason =
       `no report for ${human(now - (m.last_seen ?? now))} (grace ${human(m.grace_ms ?? 0)}` +
       `${spec.grace === undefined && m.interval_s ? ` = 3 × ${m.interval_s} s interval` : ""}); last seq ${m.last_seq}`;
-    // 1. The heartbeat goes down (opens or joins the service's incident).
-    await observe(this.env, config, states, this.heartbeatRef(spec), { status: "down", reason }, now);
-    // 2. Every check of the agent is stale, not down: nobody knows their state any more.
-    const next: Meta = { ...m, silent_since: now };
-    await this.env.DB.batch([setStale(this.env.DB, this.knownCheckIds(m.agent_id), now), upsertAgent(this.env.DB, this.agentRecord(next), now)]);
-    next.marked_down_at = Date.now();
-    next.synced_at = now;
+    // In one D1 batch: 1. the heartbeat goes down; 2. every check of the agent is stale, not
+    // down (nobody knows their state any more); the agents row says since when. That is the
+    // moment it is "marked down"; the service object (incident, escalation) is told after.
+    const next: Meta = { ...m, silent_since: now, synced_at: now };
+    const db = this.env.DB;
+    await observe(this.env, config, states, this.heartbeatRef(spec), { status: "down", reason }, now, {
+      also: [setStale(db, this.knownCheckIds(m.agent_id), now), upsertAgent(db, this.agentRecord(next), now)],
+      stored: () => (next.marked_down_at ??= Date.now()),
+    });
     this.saveMeta(next);
-    console.log(JSON.stringify({ msg: "dead-man", agent: m.agent_id, deadline: m.deadline, lateMs: next.marked_down_at - m.deadline }));
+    console.log(JSON.stringify({ msg: "dead-man", agent: m.agent_id, deadline: m.deadline, lateMs: next.marked_down_at! - m.deadline }));
   }
 
   private knownCheckIds(agentId: string, report?: AgentReport): string[] {

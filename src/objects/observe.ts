@@ -6,7 +6,7 @@
  */
 import type { VigilConfig } from "../config";
 import type { MonitorState } from "../engine/evaluate";
-import { recordObservation, type CheckRef, type Observation, type RecordSink } from "../incidents/record";
+import { recordObservation, type CheckRef, type Observation, type RecordOptions, type RecordSink } from "../incidents/record";
 
 const ATTEMPTS = 4;
 
@@ -18,11 +18,12 @@ export async function observe(
   check: CheckRef,
   observation: Observation,
   now: number,
+  options?: RecordOptions,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const before = states.get(check.id);
     try {
-      return await recordObservation(sink, config, states, check, observation, now);
+      return await recordObservation(sink, config, states, check, observation, now, options);
     } catch (err) {
       // The batch is atomic: nothing was written, so the state before it is still the truth.
       if (before) states.set(check.id, before);
