@@ -12,9 +12,23 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 const encoder = new TextEncoder();
 
-async function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign" | "verify"): Promise<CryptoKey> {
+/** Imported keys by usage and secret: an import per request was a measurable part of ingest. */
+const keys = new Map<string, Promise<CryptoKey>>();
+const MAX_CACHED_KEYS = 4096;
+
+function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign" | "verify"): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  const importKey = () => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  if (typeof secret !== "string") return importKey();
+  const id = `${usage}\u0000${secret}`;
+  let key = keys.get(id);
+  if (!key) {
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    key = importKey();
+    keys.set(id, key);
+    key.catch(() => keys.delete(id));
+  }
+  return key;
 }
 
 function toHex(buf: ArrayBuffer): string {

@@ -90,6 +90,13 @@ export class AgentObject extends DurableObject<Env> {
   /** Engine states of this agent's checks (full ids), loaded from D1 on first use. */
   private states: Map<string, MonitorState> | null = null;
   private reportsSincePrune = 0;
+  /**
+   * When the alarm is armed for, as far as this instance knows (null: unknown or fired). A
+   * report only re-arms it when its deadline is earlier: an alarm that fires before the
+   * latest deadline re-arms itself to it (see deadManFired), which saves a storage write on
+   * nearly every report.
+   */
+  private armedFor: number | null = null;
   /** The `disk_days` table, loaded on first use. */
   private disk: Map<string, DiskDay> | null = null;
 
@@ -296,7 +303,10 @@ export class AgentObject extends DurableObject<Env> {
       for (const d of disk.save) this.disk.set(d.mount, d);
       for (const mount of disk.drop) this.disk.delete(mount);
     }
-    await this.ctx.storage.setAlarm(deadline);
+    if (this.armedFor === null || deadline < this.armedFor) {
+      await this.ctx.storage.setAlarm(deadline);
+      this.armedFor = deadline;
+    }
     return { kind: "accepted", seq: report.seq, intervalSeconds: report.intervalSeconds, graceMs, deadline };
   }
 
@@ -336,11 +346,13 @@ export class AgentObject extends DurableObject<Env> {
   }
 
   private async deadManFired(): Promise<void> {
+    this.armedFor = null; // this alarm has fired
     const m = this.meta;
     if (m.agent_id === null || m.deadline === null || m.silent_since !== null) return;
     const now = Date.now();
     if (now < m.deadline) {
-      await this.ctx.storage.setAlarm(m.deadline); // re-armed by a report in the meantime
+      await this.ctx.storage.setAlarm(m.deadline); // reports moved the deadline since it was armed
+      this.armedFor = m.deadline;
       return;
     }
     const config = this.config();

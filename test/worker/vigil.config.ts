@@ -14,6 +14,7 @@ export default defineConfig((env) => {
       // Agents and ping jobs (test/worker/ingest, test/worker/heartbeats): their own service,
       // policy and sink, so their incidents never reach the e2e test's sink.
       { id: "hosts", name: "Hosts", policy: "hosts" },
+      { id: "hosts-rearm", name: "Hosts (alarm re-arm test)", policy: "hosts" },
       // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
       // with minutes compressed to seconds.
       ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-maint", "esc-db", "esc-links"].map((id) => ({
@@ -46,6 +47,7 @@ export default defineConfig((env) => {
       // Short graces: the precision test waits for real alarms.
       { id: "t-fast", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
       { id: "t-fast2", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
+      { id: "t-fast3", service: "hosts-rearm", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
       // Escalation by failed recoveries (test/worker/escalation).
       { id: "t-esc", service: "esc-recov", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1 },
       // The daily disk series behind the digest's disk trend (test/worker/notify/digest-sources.test.ts).

@@ -69,6 +69,26 @@ describe("dead-man alarm", () => {
     expect((await agentView("t-fast")).silentSince).toBeNull();
   });
 
+  it("an alarm armed for an earlier deadline re-arms itself: down within 1 s of the latest deadline, not before", async () => {
+    const agent = "t-fast3"; // grace 1.5 s
+    expect((await sendReport(agent, makeReport(agent, 1))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 900));
+    const second = await sendReport(agent, makeReport(agent, 2));
+    expect(second.status).toBe(202);
+    const deadline = Date.parse((await second.json<{ deadline: string }>()).deadline);
+    // The first deadline passes: the alarm fires, finds the newer deadline, and re-arms.
+    await new Promise((r) => setTimeout(r, 900));
+    expect((await statesOf(agent)).get("heartbeat")?.status).toBe("up");
+    const seen = await waitFor(`${agent} heartbeat down`, () => heartbeatDown(agent), 8_000);
+    const view = await agentView(agent);
+    expect(Date.parse(view.deadline)).toBe(deadline);
+    const lateness = Date.parse(view.markedDownAt) - deadline;
+    expect(lateness).toBeGreaterThanOrEqual(0);
+    expect(lateness).toBeLessThanOrEqual(1_000);
+    expect(seen.seenAt - deadline).toBeLessThanOrEqual(1_000);
+    expect(seen.hb.reason).toMatch(/last seq 2$/);
+  });
+
   it("a report before the deadline pushes the alarm back", async () => {
     const agent = "t-dead"; // default grace: 3 × 30 s
     expect((await sendReport(agent, makeReport(agent, 1))).status).toBe(202);
