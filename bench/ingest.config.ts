@@ -8,7 +8,7 @@ import { defineConfig } from "../src/config/index";
 export default defineConfig((env) => {
   const agents = Number(env.BENCH_AGENTS ?? 500);
   const services = Number(env.BENCH_SERVICES ?? 10);
-  const grace = String(env.BENCH_GRACE ?? "5s");
+  const grace = String(env.BENCH_GRACE ?? "30s");
   return {
     services: Array.from({ length: services }, (_, i) => ({ id: `svc-${i}`, name: `Service ${i}`, policy: "bench" })),
     channels: [{ id: "sink", type: "webhook", url: "http://127.0.0.1:9/", secret: { env: "BENCH_WEBHOOK_SECRET" } }],

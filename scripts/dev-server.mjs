@@ -9,7 +9,7 @@
 // 4. Start `wrangler dev` from the config folder (it reloads when files near its config
 //    change, so state lives apart) and wait until /health answers.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,12 +45,12 @@ export function freePort() {
 
 /**
  * @param {{ configPath: string, vars?: Record<string, string | number>, seedSql?: string,
- *   snapshot?: boolean, logLevel?: "warn" | "info" | "log", readyTimeoutMs?: number,
+ *   snapshot?: boolean, logLevel?: "warn" | "info" | "log", readyTimeoutMs?: number, stateRoot?: string,
  *   onLine?: (line: string) => void }} options
  * @returns {Promise<{ url: string, pid: number, dir: string, logs: () => string, stop: () => Promise<void> }>}
  */
 export async function startDevServer(options) {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-dev-"));
+  const dir = mkdtempSync(join(options.stateRoot ?? tmpdir(), "vigil-dev-"));
   const cfgDir = join(dir, "config");
   const persist = join(dir, "persist");
   mkdirSync(persist, { recursive: true });
@@ -155,5 +155,59 @@ export async function startDevServer(options) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, pid: child.pid, dir, logs: () => logs, stop };
+  return { url, pid: child.pid, dir, logs: () => logs, stop, runtime: () => findRuntime(child.pid, port), cpuMs: () => groupCpuMs(child.pid) };
+}
+
+/**
+ * The workerd socket that serves the worker itself, behind the dev proxy `wrangler dev` puts
+ * in front of it (the URL it prints; the proxy pauses requests during reloads and exists only
+ * in development). Found among the listening sockets of workerd processes in the dev server's
+ * process group (Linux: `ss`, `/proc`) as the one that answers `/health` like the proxy does.
+ * Undefined when it cannot be found.
+ * @returns {Promise<{ url: string, pid: number } | undefined>}
+ */
+async function findRuntime(pgid, proxyPort) {
+  const { execFileSync } = await import("node:child_process");
+  let listing = "";
+  try {
+    listing = execFileSync("ss", ["-ltnpH"], { encoding: "utf8", timeout: 5000 });
+  } catch {
+    return undefined;
+  }
+  const candidates = [];
+  for (const line of listing.split("\n")) {
+    const m = /127\.0\.0\.1:(\d+)\s.*"workerd",pid=(\d+)/.exec(line);
+    if (m && Number(m[1]) !== proxyPort && procStat(Number(m[2]))?.pgrp === pgid) candidates.push({ port: Number(m[1]), pid: Number(m[2]) });
+  }
+  for (const c of candidates) {
+    try {
+      const url = `http://127.0.0.1:${c.port}`;
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok && (await res.json()).status === "ok") return { url, pid: c.pid };
+    } catch {}
+  }
+  return undefined;
+}
+
+/** Process group and CPU time (user + system, ms) of a process, from /proc/<pid>/stat. */
+function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after "(comm) ": state ppid pgrp … utime is field 14, stime 15 (1-based).
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { pgrp: Number(f[2]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (ms) used so far by every process of the dev server's group, by pid. */
+function groupCpuMs(pgid) {
+  const out = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st?.pgrp === pgid) out.set(Number(name), st.cpuMs);
+  }
+  return out;
 }

@@ -40,6 +40,8 @@ const SERVICE_KEY = "service";
 
 export class ServiceObject extends DurableObject<Env> {
   private readonly queue = new SerialQueue();
+  /** Member rows as this instance last wrote them to D1 (see upsertMembers). */
+  private readonly writtenMembers = new Map<string, string>();
 
   /** Applies one input for `serviceId`; returns the incident as it is afterwards. */
   apply(serviceId: string, input: EscalationInput): Promise<Incident | null> {
@@ -92,7 +94,12 @@ export class ServiceObject extends DurableObject<Env> {
 
     // 4. Record and notify.
     if (next.incident && (effects.length > 0 || JSON.stringify(next.incident) !== JSON.stringify(state.incident))) {
-      await this.env.DB.batch(await this.statements(config, serviceId, next.incident, ctx.inhibited, effects, now));
+      try {
+        await this.env.DB.batch(await this.statements(config, serviceId, next.incident, ctx.inhibited, effects, now));
+      } catch (err) {
+        this.writtenMembers.clear(); // nothing of the batch was written
+        throw err;
+      }
     }
     await this.ctx.storage.put(STATE_KEY, next);
     if (effects.some((e) => e.type === "notify")) await flushOutbox(this.env.DB, this.env.NOTIFY, now);
@@ -143,7 +150,7 @@ export class ServiceObject extends DurableObject<Env> {
 
   private async statements(config: VigilConfig, serviceId: string, incident: Incident, inhibited: Readonly<Record<string, string>>, effects: Effect[], now: number): Promise<D1PreparedStatement[]> {
     const db = this.env.DB;
-    const stmts: D1PreparedStatement[] = [upsertIncident(db, serviceId, incident), ...upsertMembers(db, incident, inhibited)];
+    const stmts: D1PreparedStatement[] = [upsertIncident(db, serviceId, incident), ...upsertMembers(db, incident, inhibited, this.writtenMembers)];
     // The acknowledge link goes into pages only: signed when there is one to send.
     const secret = linkSecret(this.env);
     const pages = effects.some((e) => e.type === "notify");

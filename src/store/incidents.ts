@@ -47,15 +47,38 @@ export function upsertIncident(db: D1Database, serviceId: string, i: Incident): 
 }
 
 /** One statement per member; `suppressedBy` maps inhibited members to their root cause. */
-export function upsertMembers(db: D1Database, i: Incident, suppressedBy: Readonly<Record<string, string>>): D1PreparedStatement[] {
-  return Object.entries(i.members).map(([checkId, m]) =>
-    db
-      .prepare(
-        `INSERT INTO incident_members (incident_id, check_id, status, reason, since, kind, suppressed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (incident_id, check_id) DO UPDATE SET status = ?3, reason = ?4, since = ?5, kind = ?6, suppressed_by = ?7`,
-      )
-      .bind(i.id, checkId, m.status, m.reason, m.since, m.kind, m.status === "down" ? (suppressedBy[checkId] ?? null) : null),
-  );
+/**
+ * Upserts for an incident's members. With `written` (what this caller last wrote, by
+ * incident and check), members whose row would not change are skipped, and `written` is
+ * updated: a burst of 50 agents joining one incident writes 50 rows, not 50 × 51 / 2. The
+ * caller must clear `written` when the batch fails.
+ */
+export function upsertMembers(
+  db: D1Database,
+  i: Incident,
+  suppressedBy: Readonly<Record<string, string>>,
+  written?: Map<string, string>,
+): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  for (const [checkId, m] of Object.entries(i.members)) {
+    const values = [i.id, checkId, m.status, m.reason, m.since, m.kind, m.status === "down" ? (suppressedBy[checkId] ?? null) : null] as const;
+    if (written) {
+      const key = `${i.id}\u0000${checkId}`;
+      const row = JSON.stringify(values);
+      if (written.get(key) === row) continue;
+      if (written.size >= 50_000) written.clear();
+      written.set(key, row);
+    }
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO incident_members (incident_id, check_id, status, reason, since, kind, suppressed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+           ON CONFLICT (incident_id, check_id) DO UPDATE SET status = ?3, reason = ?4, since = ?5, kind = ?6, suppressed_by = ?7`,
+        )
+        .bind(...values),
+    );
+  }
+  return out;
 }
 
 export function addEvent(db: D1Database, incidentId: string, at: number, type: string, detail: Record<string, unknown> = {}): D1PreparedStatement {
