@@ -64,6 +64,12 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: here("./wrangler.toml") },
               miniflare: {
+                // Without this, Miniflare puts a JS worker (strip-cf-connecting-ip) between the
+                // worker and the network; when an outbound fetch fails (a refused certificate or
+                // connection, which the probe tests do on purpose) that worker's handler rejects
+                // and workerd logs "Uncaught (in promise)" although Vigil handles the error. The
+                // deployed worker has no such hop, and no test reads the headers it sets.
+                stripCfConnectingIp: false,
                 outboundService: outboundNetwork("certPem" in testCa ? testCa.certPem : undefined),
                 bindings: {
                   TEST_MIGRATIONS: migrations,

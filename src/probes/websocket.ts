@@ -34,7 +34,19 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     url.protocol = url.protocol === "wss:" ? "https:" : "http:";
     const headers = new Headers({ "user-agent": "Vigil/0.1 (+synthetic check)", upgrade: "websocket" });
     for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
-    const res = await deadline.race(fetch(url, { headers, signal: deadline.signal }), "waiting for the WebSocket upgrade");
+    // The deadline aborts the upgrade only while it is in flight. Once the WebSocket is open,
+    // aborting the fetch's signal would drop the connection (the server sees 1006) and the
+    // runtime logs the TimeoutError as an error; a timeout waiting for the reply is settled by
+    // `deadline.race`, and `finally` closes the socket with 1000.
+    const upgrade = new AbortController();
+    const abortUpgrade = () => upgrade.abort(deadline.signal.reason);
+    deadline.signal.addEventListener("abort", abortUpgrade);
+    let res: Response;
+    try {
+      res = await deadline.race(fetch(url, { headers, signal: upgrade.signal }), "waiting for the WebSocket upgrade");
+    } finally {
+      deadline.signal.removeEventListener("abort", abortUpgrade);
+    }
     if (res.status !== 101 || !res.webSocket) {
       res.body?.cancel().catch(() => {});
       return down(`expected a WebSocket upgrade (101), got ${res.status}`, res.status);

@@ -6,7 +6,8 @@
  * - `/silent`: accepts the socket and never says anything.
  * - `/close`: closes with 1011 "overloaded" when a message arrives.
  * - `/forbidden`: refuses the upgrade with 403.
- * Info: the port; `GET /stats` on the same port lists the messages received.
+ * Info: the port; `GET /stats` on the same port lists the messages received and the close
+ * codes the clients sent (1006 when a client went away without a close frame).
  * Option `tls` (see `ServerTlsOptions`): serve `wss://` (and `https://` stats) instead, with a
  * certificate signed by the test CA that workerd trusts (default) or a self-signed one.
  */
@@ -19,10 +20,11 @@ import type { Spawned } from "./index";
 
 export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): Promise<Spawned> {
   const received: { path: string; message: string; headers: Record<string, unknown> }[] = [];
+  const closed: { path: string; code: number; reason: string }[] = [];
   const sockets = new Set<Socket>();
   const stats: RequestListener = (req, res) => {
     res.writeHead(req.url === "/stats" ? 200 : 426, { "content-type": "application/json" });
-    res.end(JSON.stringify(req.url === "/stats" ? { received } : { error: "upgrade required" }));
+    res.end(JSON.stringify(req.url === "/stats" ? { received, closed } : { error: "upgrade required" }));
   };
   const credentials = options.tls && serverCredentials(options.tls);
   const server = credentials ? createHttpsServer(credentials, stats) : createServer(stats);
@@ -47,6 +49,7 @@ export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): 
         else if (path === "/echo") ws.send(message);
         else if (path === "/close") ws.close(1011, "overloaded");
       });
+      ws.on("close", (code, reason) => closed.push({ path, code, reason: reason.toString() }));
       ws.on("error", () => {});
     });
   });

@@ -101,6 +101,23 @@ describe("websocket probe", () => {
     });
   });
 
+  it("closes the socket cleanly after a timeout, rather than aborting it with the deadline", async () => {
+    // Aborting the upgrade's signal once the socket is open drops it (1006) and makes the
+    // runtime log the TimeoutError as an internal error.
+    const { port } = await spawn("websocket");
+    expect(await runProbe(monitor("websocket", { url: `ws://127.0.0.1:${port}/silent`, send: "ping", expectReply: "pong", timeout: "500ms" }), {})).toMatchObject({
+      status: "down",
+      reason: "timed out after 500 ms waiting for a reply to the message",
+    });
+    const until = Date.now() + 3_000;
+    let closed: { path: string; code: number; reason: string }[] = [];
+    while (closed.length === 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      closed = ((await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { closed: typeof closed }).closed;
+    }
+    expect(closed).toEqual([{ path: "/silent", code: 1000, reason: "vigil probe done" }]);
+  });
+
   it("reports a close before the reply", async () => {
     expect(await probe("/close", { send: "ping", expectReply: "pong" })).toMatchObject({ status: "down", reason: "server closed the WebSocket (1011 overloaded) before replying" });
   });

@@ -191,6 +191,35 @@ describe("tls probe: servers that fail", () => {
   });
 });
 
+describe("failed connections leave no unhandled rejection behind", () => {
+  // A rejection nobody handles (a socket's `closed`, a read cancelled by `close()`, the loser of
+  // a timeout race) is logged by the runtime as an error for every probe run.
+  it("after an alert, a non-TLS answer, a close mid-handshake, a timeout, a refused connection and a refused https:// or wss:// certificate", async () => {
+    const rejections: unknown[] = [];
+    const listener = (event: PromiseRejectionEvent) => void rejections.push(event.reason);
+    globalThis.addEventListener("unhandledrejection", listener);
+    try {
+      const alert = await server({ minVersion: "TLSv1.3", ciphers: "TLS_CHACHA20_POLY1305_SHA256" });
+      const garbage = await spawn("tcp-script", { behaviour: "garbage" });
+      const afterHello = await server({ cutAfterBytes: 200 });
+      const early = await server({ cutAfterBytes: 3 });
+      const silent = await spawn("tcp-script", { behaviour: "silent" });
+      const closed = await spawn("closed-port");
+      const expired = await server({ days: -3 });
+      for (const [port, fields] of [[alert.port], [garbage.port], [afterHello.port], [early.port], [silent.port, { timeout: "300ms" }], [closed.port]] as const) {
+        expect(await probe(port as number, fields)).toMatchObject({ status: "down" });
+      }
+      expect(await runProbe(monitor("http", { url: `https://localhost:${expired.port}/`, timeout: "2s" }), {})).toMatchObject({ status: "down" });
+      expect(await runProbe(monitor("websocket", { url: `wss://localhost:${expired.port}/`, timeout: "2s" }), {})).toMatchObject({ status: "down" });
+      // Late rejections (a pending read cancelled by the socket's close) arrive after the probe returns.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(rejections.map(String)).toEqual([]);
+    } finally {
+      globalThis.removeEventListener("unhandledrejection", listener);
+    }
+  });
+});
+
 describe("https:// and wss:// failures are explained with the TLS reader", () => {
   // The runtime's fetch refuses these certificates with only "internal error; reference = …".
   it("says an HTTPS endpoint's certificate expired", async () => {
