@@ -145,7 +145,10 @@ const vars = {
 // disk that wait, not the worker, set the pace. Cloudflare's storage is not this disk, so the
 // state lives in tmpfs unless BENCH_STATE_DIR says otherwise.
 const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : undefined);
-const dev = await startDevServer({ configPath: join(root, "bench/ingest.config.ts"), vars, snapshot: true, logLevel: "warn", stateRoot });
+// BENCH_INSPECTOR=off: the same dev server through wrangler's API with the inspector off
+// (scripts/dev-worker.mjs); the CLI always attaches it, at a cost per new object instance.
+const inspector = process.env.BENCH_INSPECTOR === "off" ? false : undefined;
+const dev = await startDevServer({ configPath: join(root, "bench/ingest.config.ts"), vars, snapshot: true, logLevel: "warn", stateRoot, inspector });
 base = dev.url;
 process.on("exit", () => {
   try {
@@ -286,7 +289,7 @@ rows.push([`dead-man (${silent} agents silent together, grace ${graceText}): ala
 rows.push([`dead-man: heartbeat down + checks stale written to D1`, "", fmt(pct(written, 50)), fmt(pct(written, 99)), "", `max ${fmt(written.at(-1))}; ${missing} never marked`]);
 
 const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
-console.log(`\nMachine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, wrangler dev --local, state in ${stateRoot ?? "the temp dir"}; client and server on the same machine; load average at the end ${load} (1/5/15 min; above 2 means other work shared the cores).\n`);
+console.log(`\nMachine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, wrangler dev --local${inspector === false ? " (API, inspector off)" : ""}, state in ${stateRoot ?? "the temp dir"}; client and server on the same machine; load average at the end ${load} (1/5/15 min; above 2 means other work shared the cores).\n`);
 if (restarts > 0) console.log(`The dev server restarted the worker mid-request ${restarts} time(s); those reports were retried with the same seq.\n`);
 console.log("| measurement | throughput | p50 | p99 | server CPU per request (worker / all) | notes |");
 console.log("|---|---|---|---|---|---|");

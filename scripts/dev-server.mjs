@@ -46,6 +46,7 @@ export function freePort() {
 /**
  * @param {{ configPath: string, vars?: Record<string, string | number>, seedSql?: string,
  *   snapshot?: boolean, logLevel?: "warn" | "info" | "log", readyTimeoutMs?: number, stateRoot?: string,
+ *   inspector?: false,
  *   onLine?: (line: string) => void }} options
  * @returns {Promise<{ url: string, pid: number, dir: string, logs: () => string, stop: () => Promise<void> }>}
  */
@@ -84,12 +85,18 @@ export async function startDevServer(options) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawn(
-    wrangler,
-    ["dev", ...cfg, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", persist,
-      "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn", ...vars],
-    { cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
+  const child =
+    options.inspector === false
+      ? // The same dev server through wrangler's API, which can switch the inspector off.
+        spawn(process.execPath, [join(root, "scripts/dev-worker.mjs"), toml, String(port), persist, JSON.stringify(options.vars ?? {})], {
+          cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true,
+        })
+      : spawn(
+          wrangler,
+          ["dev", ...cfg, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", persist,
+            "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn", ...vars],
+          { cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
+        );
   // The output is kept to its last MAX_LOG characters; `onLine` sees every line.
   const MAX_LOG = 4_000_000;
   let logs = "";
