@@ -145,9 +145,10 @@ const vars = {
 // disk that wait, not the worker, set the pace. Cloudflare's storage is not this disk, so the
 // state lives in tmpfs unless BENCH_STATE_DIR says otherwise.
 const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : undefined);
-// BENCH_INSPECTOR=off: the same dev server through wrangler's API with the inspector off
-// (scripts/dev-worker.mjs); the CLI always attaches it, at a cost per new object instance.
-const inspector = process.env.BENCH_INSPECTOR === "off" ? false : undefined;
+// The dev server runs through wrangler's API with the inspector off (scripts/dev-worker.mjs:
+// the CLI always attaches it, at a cost per new object instance that 2 cores cannot spare);
+// BENCH_INSPECTOR=on runs the `wrangler dev` CLI instead.
+const inspector = process.env.BENCH_INSPECTOR === "on" ? undefined : false;
 const dev = await startDevServer({ configPath: join(root, "bench/ingest.config.ts"), vars, snapshot: true, logLevel: "warn", stateRoot, inspector });
 base = dev.url;
 process.on("exit", () => {

@@ -13,7 +13,7 @@
  * Prints a markdown table. Every request has a timeout; the run stops by itself.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,7 +75,13 @@ const onLine = (line) => {
   if (line.includes('"msg":')) eventLines.push(line);
   else if (line.trim()) noise.set(line.slice(0, 70), (noise.get(line.slice(0, 70)) ?? 0) + 1);
 };
-const dev = await startDevServer({ configPath: join(root, "bench/scale.config.ts"), vars, snapshot: true, logLevel: "log", onLine });
+// The dev server runs through wrangler's API with the inspector off (scripts/dev-worker.mjs:
+// the CLI always attaches it, and it costs CPU per object instance that 2 cores cannot spare);
+// BENCH_INSPECTOR=on runs the `wrangler dev` CLI instead. BENCH_STATE_DIR: where local D1 / object state lives (tmpfs by
+// default: SQLite's fsyncs on this VM's disk are not Cloudflare's storage).
+const inspector = process.env.BENCH_INSPECTOR === "on" ? undefined : false;
+const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : undefined);
+const dev = await startDevServer({ configPath: join(root, "bench/scale.config.ts"), vars, snapshot: true, logLevel: "log", onLine, inspector, stateRoot });
 const base = dev.url;
 process.on("exit", () => {
   try {
@@ -207,6 +213,7 @@ console.log(`
 | D1 rows read / written | ${d1RowsRead} / ${d1RowsWritten} → ${f(perProbe(d1RowsRead), 4)} / ${f(perProbe(d1RowsWritten), 5)} per probe |
 | 2,000 monitors at 1 min, per month | ${f(month.requests / 1e6, 2)} M requests, ${f(month.cpuMs / 1e6, 1)} M CPU ms, ${f(month.queueOps / 1e6, 2)} M queue ops, ${f(month.doRequests / 1e6, 3)} M DO requests, ${f(month.d1Read / 1e6, 1)} M / ${f(month.d1Written / 1e6, 2)} M D1 rows read / written |
 | cost beyond the $5 plan's included usage | $${f(overage, 2)} / month |
+| dev server | wrangler dev${inspector === false ? " through wrangler's API, inspector off" : " (CLI, inspector attached)"}, state in ${stateRoot ?? "the temp dir"} |
 | machine | ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version} |
 `);
 if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, [...logLines, ...[...noise].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n}× ${l}`)].join("\n"));

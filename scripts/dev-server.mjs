@@ -88,7 +88,7 @@ export async function startDevServer(options) {
   const child =
     options.inspector === false
       ? // The same dev server through wrangler's API, which can switch the inspector off.
-        spawn(process.execPath, [join(root, "scripts/dev-worker.mjs"), toml, String(port), persist, JSON.stringify(options.vars ?? {})], {
+        spawn(process.execPath, [join(root, "scripts/dev-worker.mjs"), toml, String(port), persist, JSON.stringify(options.vars ?? {}), options.logLevel ?? "warn"], {
           cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true,
         })
       : spawn(

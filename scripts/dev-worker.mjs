@@ -3,10 +3,11 @@
 // the CLI runs), for benchmarks that need what the CLI cannot switch off: the inspector. With
 // it on, every new Durable Object instance costs ~15 ms of CPU in wrangler's Node process and
 // its inspector proxy (measured by bench:ingest), which on 2 cores competes with the worker.
-// Usage (from scripts/dev-server.mjs): node scripts/dev-worker.mjs <wrangler.toml> <port> <persist dir> <vars JSON>
+// Usage (from scripts/dev-server.mjs):
+//   node scripts/dev-worker.mjs <wrangler.toml> <port> <persist dir> [vars JSON] [log level]
 import { unstable_startWorker } from "wrangler";
 
-const [config, port, persist, varsJson] = process.argv.slice(2);
+const [config, port, persist, varsJson, logLevel = "warn"] = process.argv.slice(2);
 if (!config || !port || !persist) {
   console.error("usage: dev-worker.mjs <wrangler.toml> <port> <persist dir> [vars JSON]");
   process.exit(2);
@@ -19,7 +20,7 @@ const worker = await unstable_startWorker({
     inspector: false,
     persist,
     server: { hostname: "127.0.0.1", port: Number(port) },
-    logLevel: "warn",
+    logLevel,
     watch: false,
     testScheduled: true,
   },
