@@ -1,4 +1,11 @@
-/** Hourly rollups from raw results: count, failures, degraded, latency min/avg/p95/max. Pure. */
+/** Hourly rollups from raw results: count, failures, degraded, latency min/avg/p95/max and histogram buckets. Pure. */
+
+/**
+ * Upper bounds (ms) of the latency histogram kept per check and hour, the `le` labels of
+ * `vigil_probe_latency_ms_bucket` (+Inf is the count). Fixed: each bound is a column of
+ * `rollups_hourly` (`latency_le_<bound>`, migration 0009).
+ */
+export const LATENCY_BOUNDS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 
 export interface Rollup {
   checkId: string;
@@ -9,12 +16,27 @@ export interface Rollup {
   latencyAvg: number | null;
   latencyP95: number | null;
   latencyMax: number | null;
+  /** Exact sum of the latencies, ms; null without observations. */
+  latencySum: number | null;
+  /** Cumulative: `latencyLe[i]` observations took at most `LATENCY_BOUNDS_MS[i]` ms. */
+  latencyLe: number[];
 }
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Cumulative counts of `sorted` (ascending) at or below each bound. */
+export function cumulativeBuckets(sorted: readonly number[], bounds: readonly number[] = LATENCY_BOUNDS_MS): number[] {
+  const out: number[] = [];
+  let i = 0;
+  for (const le of bounds) {
+    while (i < sorted.length && sorted[i]! <= le) i++;
+    out.push(i);
+  }
+  return out;
 }
 
 export function rollup(results: readonly (readonly [string, number, number, number])[]): Rollup[] {
@@ -27,15 +49,18 @@ export function rollup(results: readonly (readonly [string, number, number, numb
   }
   return [...by].map(([checkId, { statuses, latencies }]) => {
     const sorted = latencies.sort((a, b) => a - b);
+    const sum = sorted.reduce((a, b) => a + b, 0);
     return {
       checkId,
       count: statuses.length,
       failures: statuses.filter((s) => s === 2).length,
       degraded: statuses.filter((s) => s === 1).length,
       latencyMin: sorted[0] ?? null,
-      latencyAvg: sorted.length ? Math.round((sorted.reduce((a, b) => a + b, 0) / sorted.length) * 10) / 10 : null,
+      latencyAvg: sorted.length ? Math.round((sum / sorted.length) * 10) / 10 : null,
       latencyP95: percentile(sorted, 95),
       latencyMax: sorted.at(-1) ?? null,
+      latencySum: sorted.length ? sum : null,
+      latencyLe: cumulativeBuckets(sorted),
     };
   });
 }

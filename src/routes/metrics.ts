@@ -4,11 +4,13 @@
  *
  * - `vigil_check_up`, `vigil_check_status`, `vigil_check_status_since_timestamp_seconds`,
  *   `vigil_check_stale`: current state of each check (probe monitors, jobs, agents, agent checks).
- * - `vigil_probe_latency_seconds` (histogram): probe latency over the last 24 hours from the
- *   hourly rollups. Rollups keep min/p95/max rather than buckets, so bucket counts are
- *   interpolated from those; the window slides, so query it with `histogram_quantile(...)`
- *   directly, not over `rate()`. `vigil_probe_latency_p95_seconds` is the exact p95 of the last
- *   complete hour.
+ * - `vigil_probe_latency_ms` (histogram, milliseconds): probe latency over the last 24 complete
+ *   hours, real counts: the hourly rollup counts every probe result into fixed buckets
+ *   (`LATENCY_BOUNDS_MS`: le 50, 100, 250, 500, 1000, 2500, 5000, 10000, +Inf) and keeps the
+ *   exact sum, and this sums the hours. Buckets are cumulative, `+Inf` equals `_count`, `_sum`
+ *   is the sum of the same observations. The window slides (hours leave it), so query it with
+ *   `histogram_quantile(...)` directly, not over `rate()`. `vigil_probe_latency_p95_seconds` is
+ *   the exact p95 of the last complete hour.
  * - `vigil_incidents_open` by service; `vigil_agent_last_seen_timestamp_seconds`,
  *   `vigil_agent_silent` by agent; `vigil_notification_attempts_total` by channel and outcome,
  *   `vigil_notification_failures_total` (failed + dead-lettered) by channel.
@@ -16,7 +18,17 @@
 import { Hono } from "hono";
 import type { VigilConfig } from "../config";
 import type { Env } from "../env";
-import { loadCurrent, loadLatencyRows, loadMetricCounts, type AgentSeenRow, type CheckStateRow, type DeliveryCountRow, type LatencyRow } from "../store/status-read";
+import { LATENCY_BOUNDS_MS } from "../engine/rollup";
+import {
+  loadCurrent,
+  loadHourP95,
+  loadLatencyHistograms,
+  loadMetricCounts,
+  type AgentSeenRow,
+  type CheckStateRow,
+  type DeliveryCountRow,
+  type LatencyHistogramRow,
+} from "../store/status-read";
 import { bearerAuth } from "./auth";
 import { documentRoute } from "./openapi";
 import { listComponents } from "./status-model";
@@ -36,34 +48,20 @@ documentRoute({
 });
 
 const HOUR = 3_600_000;
-/** Histogram bucket bounds, seconds. */
-export const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${label(v)}"`).join(",")}}`;
 const num = (v: number) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6));
-
-/**
- * Share of an hour's observations at or below `le` ms, from its min, p95 and max: linear
- * from min (0) to p95 (0.95) to max (1). Without a spread, everything sits at the average.
- */
-export function shareAtOrBelow(row: Pick<LatencyRow, "latency_min" | "latency_avg" | "latency_p95" | "latency_max">, le: number): number {
-  const avg = row.latency_avg ?? 0;
-  const min = row.latency_min ?? avg;
-  const p95 = row.latency_p95 ?? row.latency_max ?? avg;
-  const max = Math.max(row.latency_max ?? p95, p95);
-  if (le >= max) return 1;
-  if (le < min) return 0;
-  if (le <= p95) return p95 === min ? 0.95 : (0.95 * (le - min)) / (p95 - min);
-  return 0.95 + (0.05 * (le - p95)) / (max - p95);
-}
 
 export interface MetricsInput {
   version: string;
   now: number;
   checks: { id: string; service: string; kind: string }[];
   states: Map<string, CheckStateRow>;
-  latency: LatencyRow[];
+  /** Latency histograms of the last 24 hours, per check. */
+  latency: LatencyHistogramRow[];
+  /** p95 latency (ms) of the last complete hour, per check. */
+  lastHourP95: Map<string, number>;
   services: string[];
   openIncidents: Map<string, number>;
   agents: { id: string; service: string; row: AgentSeenRow | undefined }[];
@@ -99,40 +97,24 @@ export function renderMetrics(m: MetricsInput): string {
   }
 
   // Latency: one histogram per probe monitor over the last 24 h, p95 of the last complete hour.
-  const byCheck = new Map<string, LatencyRow[]>();
-  for (const r of m.latency) {
-    const list = byCheck.get(r.check_id);
-    if (list) list.push(r);
-    else byCheck.set(r.check_id, [r]);
-  }
+  const byCheck = new Map(m.latency.map((r) => [r.check_id, r]));
   const monitors = m.checks.filter((c) => c.kind === "monitor");
   family(
-    "vigil_probe_latency_seconds",
+    "vigil_probe_latency_ms",
     "histogram",
-    "Probe latency over the last 24 hours, from hourly rollups (buckets interpolated from min/p95/max; a sliding window: use histogram_quantile without rate()).",
+    "Probe latency in milliseconds over the last 24 hours, counted into fixed buckets by the hourly rollups (a sliding window: use histogram_quantile without rate()).",
   );
   for (const c of monitors) {
-    const rows = byCheck.get(c.id) ?? [];
-    let count = 0;
-    let sum = 0;
-    for (const r of rows) {
-      count += r.count;
-      sum += (r.latency_avg ?? 0) * r.count;
-    }
-    for (const le of LATENCY_BUCKETS) {
-      let n = 0;
-      for (const r of rows) n += r.count * shareAtOrBelow(r, le * 1000);
-      out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: String(le) })} ${Math.round(n)}`);
-    }
-    out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: "+Inf" })} ${count}`);
-    out.push(`vigil_probe_latency_seconds_sum${labels({ check: c.id, service: c.service })} ${num(sum / 1000)}`);
-    out.push(`vigil_probe_latency_seconds_count${labels({ check: c.id, service: c.service })} ${count}`);
+    const h = byCheck.get(c.id);
+    LATENCY_BOUNDS_MS.forEach((le, i) => out.push(`vigil_probe_latency_ms_bucket${labels({ check: c.id, service: c.service, le: String(le) })} ${h?.le[i] ?? 0}`));
+    out.push(`vigil_probe_latency_ms_bucket${labels({ check: c.id, service: c.service, le: "+Inf" })} ${h?.count ?? 0}`);
+    out.push(`vigil_probe_latency_ms_sum${labels({ check: c.id, service: c.service })} ${num(h?.sum ?? 0)}`);
+    out.push(`vigil_probe_latency_ms_count${labels({ check: c.id, service: c.service })} ${h?.count ?? 0}`);
   }
   family("vigil_probe_latency_p95_seconds", "gauge", "95th percentile probe latency of the last complete hour.");
-  const lastHour = Math.floor(m.now / HOUR) * HOUR - HOUR;
   for (const c of monitors) {
-    const r = (byCheck.get(c.id) ?? []).find((x) => x.hour === lastHour);
-    if (r?.latency_p95 != null) out.push(`vigil_probe_latency_p95_seconds${labels({ check: c.id, service: c.service })} ${num(r.latency_p95 / 1000)}`);
+    const p95 = m.lastHourP95.get(c.id);
+    if (p95 !== undefined) out.push(`vigil_probe_latency_p95_seconds${labels({ check: c.id, service: c.service })} ${num(p95 / 1000)}`);
   }
 
   family("vigil_incidents_open", "gauge", "Open incidents per service.");
@@ -163,10 +145,12 @@ export function metricsRoutes() {
   app.get("/metrics", bearerAuth({ name: "VIGIL_METRICS_TOKEN", token: (env) => env.VIGIL_METRICS_TOKEN as string | undefined }), async (c) => {
     const config = c.get("config");
     const now = Date.now();
-    const [current, counts, latency] = await Promise.all([
+    const hour = Math.floor(now / HOUR) * HOUR;
+    const [current, counts, latency, lastHourP95] = await Promise.all([
       loadCurrent(c.env.DB, { historySince: now, recentIncidents: 0 }),
       loadMetricCounts(c.env.DB),
-      loadLatencyRows(c.env.DB, Math.floor(now / HOUR) * HOUR - 24 * HOUR),
+      loadLatencyHistograms(c.env.DB, hour - 24 * HOUR, hour),
+      loadHourP95(c.env.DB, hour - HOUR),
     ]);
     const checks = listComponents(config, current.states.keys()).map((r) => ({ id: r.id, service: r.serviceId, kind: r.kind }));
     const body = renderMetrics({
@@ -175,6 +159,7 @@ export function metricsRoutes() {
       checks,
       states: current.states,
       latency,
+      lastHourP95,
       services: config.services.map((s) => s.id),
       openIncidents: new Map(counts.openIncidents.map((r) => [r.service_id, r.n])),
       agents: config.agents.map((a) => ({ id: a.id, service: a.service, row: current.agents.get(a.id) })),

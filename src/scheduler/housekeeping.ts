@@ -1,13 +1,20 @@
 /**
  * Housekeeping the cron does every tick, cheaply: roll up the previous hour once its batches
- * are surely done (5 minutes into the next hour), and prune what is past retention.
+ * are surely done (5 minutes into the next hour), and prune what is past retention. The rollup
+ * reads the hour's raw results (one row per executed batch, each a JSON array of results) and
+ * writes one row per check: counts, latency min/avg/p95/max, and the latency histogram
+ * (exact sum and cumulative counts per `LATENCY_BOUNDS_MS` bound) behind `/metrics`.
  * Retention: raw results 48 h, hourly rollups 400 days, tick claims 48 h, the agents' daily disk
  * series 400 days, certificate readings 30 days after the last one (a removed tls monitor's).
  */
-import { rollup } from "../engine/rollup";
+import { LATENCY_BOUNDS_MS, rollup } from "../engine/rollup";
 import { rawResultsBetween } from "../store/raw-results";
 
 const HOUR = 3_600_000;
+/** The histogram columns of `rollups_hourly`, one per bound (migration 0009). */
+const LE_COLUMNS = LATENCY_BOUNDS_MS.map((b) => `latency_le_${b}`).join(", ");
+const INSERT_ROLLUP = `INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max, latency_sum, ${LE_COLUMNS})
+  VALUES (${Array.from({ length: 10 + LATENCY_BOUNDS_MS.length }, () => "?").join(", ")})`;
 export const RETENTION = { rawMs: 48 * HOUR, rollupsMs: 400 * 24 * HOUR, diskDaysMs: 400 * 24 * HOUR, certificatesMs: 30 * 24 * HOUR } as const;
 
 export async function housekeeping(db: D1Database, tickTime: number): Promise<{ rolledUp: number | null; pruned: boolean }> {
@@ -18,11 +25,8 @@ export async function housekeeping(db: D1Database, tickTime: number): Promise<{ 
   const rows = rollup(await rawResultsBetween(db, hour, hour + HOUR));
   const stmts = rows.map((r) =>
     db
-      .prepare(
-        `INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(r.checkId, hour, r.count, r.failures, r.degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax),
+      .prepare(INSERT_ROLLUP)
+      .bind(r.checkId, hour, r.count, r.failures, r.degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe),
   );
   stmts.push(
     db.prepare("DELETE FROM raw_results WHERE minute < ?").bind(tickTime - RETENTION.rawMs),

@@ -3,6 +3,7 @@
  * `/metrics`. Everything current (check states, incidents, agents) is read live in one D1
  * batch; the 90-day history comes from `status-history.ts`, which caches the days that are over.
  */
+import { LATENCY_BOUNDS_MS } from "../engine/rollup";
 import type { IncidentRow } from "./incidents";
 
 export type CheckStatus = "unknown" | "up" | "degraded" | "down";
@@ -127,21 +128,38 @@ export async function loadMetricCounts(db: D1Database) {
   };
 }
 
-export interface LatencyRow {
+/** One check's latency histogram over a window: sums of the hourly rollups' histogram columns. */
+export interface LatencyHistogramRow {
   check_id: string;
-  hour: number;
+  /** Observations (the +Inf bucket). */
   count: number;
-  latency_min: number | null;
-  latency_avg: number | null;
-  latency_p95: number | null;
-  latency_max: number | null;
+  /** Sum of their latencies, ms. */
+  sum: number;
+  /** Cumulative counts at or below each of `LATENCY_BOUNDS_MS`, in that order. */
+  le: number[];
 }
 
-/** Hourly latency rows since `since` (ms epoch), for the `/metrics` histograms. */
-export async function loadLatencyRows(db: D1Database, since: number): Promise<LatencyRow[]> {
+/**
+ * Latency histograms per check from the hourly rollups of the hours starting in [`from`, `to`)
+ * (ms epoch), summed in SQL (one row per check). Hours rolled up before the histogram columns
+ * existed (NULL) are left out, so count, sum and buckets always describe the same observations.
+ */
+export async function loadLatencyHistograms(db: D1Database, from: number, to: number): Promise<LatencyHistogramRow[]> {
   const { results } = await db
-    .prepare("SELECT check_id, hour, count, latency_min, latency_avg, latency_p95, latency_max FROM rollups_hourly WHERE hour >= ? AND latency_avg IS NOT NULL")
-    .bind(since)
-    .all<LatencyRow>();
-  return results;
+    .prepare(
+      `SELECT check_id, SUM(count) AS count, SUM(latency_sum) AS sum, ${LATENCY_BOUNDS_MS.map((b, i) => `SUM(latency_le_${b}) AS b${i}`).join(", ")}
+       FROM rollups_hourly WHERE hour >= ? AND hour < ? AND latency_sum IS NOT NULL GROUP BY check_id`,
+    )
+    .bind(from, to)
+    .all<{ check_id: string; count: number; sum: number } & { [bucket: `b${number}`]: number }>();
+  return results.map((r) => ({ check_id: r.check_id, count: r.count, sum: r.sum, le: LATENCY_BOUNDS_MS.map((_, i) => r[`b${i}`] ?? 0) }));
+}
+
+/** The p95 latency (ms) of each check's rollup for `hour`. */
+export async function loadHourP95(db: D1Database, hour: number): Promise<Map<string, number>> {
+  const { results } = await db
+    .prepare("SELECT check_id, latency_p95 FROM rollups_hourly WHERE hour = ? AND latency_p95 IS NOT NULL")
+    .bind(hour)
+    .all<{ check_id: string; latency_p95: number }>();
+  return new Map(results.map((r) => [r.check_id, r.latency_p95]));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planTick, type Budgets } from "../../../src/engine/plan";
 import { combineRegions } from "../../../src/engine/quorum";
-import { percentile, rollup } from "../../../src/engine/rollup";
+import { cumulativeBuckets, LATENCY_BOUNDS_MS, percentile, rollup } from "../../../src/engine/rollup";
 import { LIMITS, subrequestsPerRun } from "../../../src/limits";
 
 const MIN = 60_000;
@@ -96,9 +96,14 @@ describe("rollup", () => {
       ["b", 0, 0, 5],
     ]);
     expect(rows).toEqual([
-      { checkId: "a", count: 3, failures: 1, degraded: 1, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300 },
-      { checkId: "b", count: 1, failures: 0, degraded: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5 },
+      { checkId: "a", count: 3, failures: 1, degraded: 1, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300, latencySum: 600, latencyLe: [0, 1, 2, 3, 3, 3, 3, 3] },
+      { checkId: "b", count: 1, failures: 0, degraded: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5, latencySum: 5, latencyLe: [1, 1, 1, 1, 1, 1, 1, 1] },
     ]);
+  });
+  it("latency buckets are cumulative counts at or below each bound (a bound is inclusive)", () => {
+    expect(LATENCY_BOUNDS_MS).toEqual([50, 100, 250, 500, 1000, 2500, 5000, 10000]);
+    expect(cumulativeBuckets([0, 50, 50.5, 100, 9999, 10000, 10001, 60000])).toEqual([2, 4, 4, 4, 4, 4, 4, 6]);
+    expect(cumulativeBuckets([])).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
   it("nearest-rank percentile", () => {
     const v = Array.from({ length: 100 }, (_, i) => i + 1);

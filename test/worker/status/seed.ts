@@ -7,6 +7,7 @@
  * - "Website" is in a maintenance window; "Database" has a job, an agent and a degraded check.
  */
 import type { VigilConfigInput } from "../../../src/config";
+import { LATENCY_BOUNDS_MS, rollup } from "../../../src/engine/rollup";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -48,7 +49,13 @@ export const statusSecrets = {
 
 const q = (s: string | null) => (s === null ? "NULL" : `'${s.replace(/'/g, "''")}'`);
 
-/** Rollups for `checks` over `days` days: one row per hour; `bad(hourStart)` marks failing hours. */
+const ROLLUP_COLUMNS = `check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max, latency_sum, ${LATENCY_BOUNDS_MS.map((b) => `latency_le_${b}`).join(", ")}`;
+
+/**
+ * Rollups for `checks` over `days` days: one row per hour of 60 observations, rolled up from
+ * synthetic latencies (a spread around a base that varies by hour, one slow outlier) with the
+ * same `rollup()` the cron uses, histogram columns included; `bad(hourStart)` marks failing hours.
+ */
 export function rollupSql(checks: string[], now: number, days: number, bad: (check: string, hour: number) => number = () => 0): string[] {
   const out: string[] = [];
   const end = Math.floor(now / HOUR) * HOUR;
@@ -57,13 +64,16 @@ export function rollupSql(checks: string[], now: number, days: number, bad: (che
     for (let h = end - days * DAY; h <= end; h += HOUR) {
       const failures = bad(check, h);
       const base = 80 + ((h / HOUR) % 24) * 3 + (check.length % 5) * 10;
-      values.push(`(${q(check)},${h},60,${failures},${failures > 0 ? 0 : (h / HOUR) % 509 === 0 ? 5 : 0},${base - 30},${base},${base * 2},${base * 3})`);
+      const latencies = Array.from({ length: 60 }, (_, k) => (k === 59 ? base * 3 : base - 30 + ((k * 7) % 60)));
+      const r = rollup(latencies.map((l, k) => [check, k, k < failures ? 2 : 0, l] as const))[0]!;
+      const degraded = failures > 0 ? 0 : (h / HOUR) % 509 === 0 ? 5 : 0;
+      values.push(`(${[q(check), h, 60, failures, degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe].join(",")})`);
       if (values.length === 500) {
-        out.push(`INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max) VALUES ${values.join(",")};`);
+        out.push(`INSERT OR REPLACE INTO rollups_hourly (${ROLLUP_COLUMNS}) VALUES ${values.join(",")};`);
         values = [];
       }
     }
-    if (values.length) out.push(`INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max) VALUES ${values.join(",")};`);
+    if (values.length) out.push(`INSERT OR REPLACE INTO rollups_hourly (${ROLLUP_COLUMNS}) VALUES ${values.join(",")};`);
   }
   return out;
 }
