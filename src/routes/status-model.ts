@@ -142,8 +142,8 @@ const EMPTY = (n: number) => {
   return a;
 };
 
-/** Day `i` of a component as an object. */
-export function dayCell(c: ComponentView, dayStarts: number[], i: number): DayCell {
+/** Day `i` of a component (or of a service's summed tallies) as an object. */
+export function dayCell(c: Pick<ComponentView, "tallies" | "levels">, dayStarts: number[], i: number): DayCell {
   const count = c.tallies[i * 3]!;
   const failures = c.tallies[i * 3 + 1]!;
   const degraded = c.tallies[i * 3 + 2]!;
@@ -172,6 +172,17 @@ function derive(tallies: Int32Array, n: number) {
     derivedCache.set(tallies, d);
   }
   return d;
+}
+
+/**
+ * A service's days: its checks' tallies summed (observations, failures, degraded per day) with
+ * their levels and 90-day uptime, as one bar for the whole service.
+ */
+export function serviceDays(s: ServiceView, n: number): { tallies: Int32Array; levels: string; uptime90d: number | null } {
+  const tallies = new Int32Array(n * 3);
+  for (const c of s.components) for (let i = 0; i < n * 3; i++) tallies[i] = tallies[i]! + (c.tallies[i] ?? 0);
+  const d = derive(tallies, n);
+  return { tallies, levels: d.levels, uptime90d: d.uptime["90d"] };
 }
 
 function dayLevel(count: number, failures: number, degraded: number): DayLevel {

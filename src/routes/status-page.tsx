@@ -1,7 +1,9 @@
 /**
- * The status page: `GET /` and `GET /status` (HTML). Server-rendered with Hono JSX; the only
- * script is allowed by its hash in the Content-Security-Policy, which also forbids loading
- * anything from anywhere (`default-src 'none'`): the page is one self-contained document.
+ * The status page: `GET /` and `GET /status` (HTML), and each check's own page
+ * `GET /check/:id` (response-time chart, day-by-day history, its incidents). Server-rendered
+ * with Hono JSX; the only script is allowed by its hash in the Content-Security-Policy, which
+ * also forbids loading anything from anywhere (`default-src 'none'`): each page is one
+ * self-contained document.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -10,7 +12,7 @@ import type { Env } from "../env";
 import { documentRoute } from "./openapi";
 import { checkStatusAccess, rememberAccess } from "./status-access";
 import { loadStatusModel } from "./status-data";
-import { StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
+import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -26,6 +28,11 @@ function csp(): Promise<string> {
 const pageQuery = z.object({
   /** The private page's token (once: the page then sets a cookie and redirects to the clean URL). */
   token: z.string().optional(),
+});
+
+export const checkPageParams = z.object({
+  /** A check id as `/status.json` lists it (`api-health`, `ping:nightly-backup`, `agent:app-01:docker:postgres`). */
+  id: z.string().min(1).max(200),
 });
 
 for (const path of ["/", "/status"]) {
@@ -44,7 +51,23 @@ for (const path of ["/", "/status"]) {
   });
 }
 
-async function html(c: Context<App>, element: unknown, status: 200 | 401, extra: Record<string, string> = {}) {
+documentRoute({
+  method: "get",
+  path: "/check/:id",
+  summary: "A check's own status page (HTML): response-time chart, day-by-day history, incidents",
+  tags: ["status"],
+  auth: "status",
+  params: checkPageParams,
+  query: pageQuery,
+  responses: {
+    200: { description: "The check's page", contentType: "text/html" },
+    303: { description: "Signed in with ?token=: redirect to the same URL without it (cookie set)" },
+    401: { description: "Private page: sign-in form", contentType: "text/html" },
+    404: { description: "The status page shows no such check", contentType: "text/html" },
+  },
+});
+
+async function html(c: Context<App>, element: unknown, status: 200 | 401 | 404, extra: Record<string, string> = {}) {
   const body = `<!DOCTYPE html>${String(await element)}`;
   return c.body(body, status, {
     "content-type": "text/html; charset=utf-8",
@@ -55,31 +78,52 @@ async function html(c: Context<App>, element: unknown, status: 200 | 401, extra:
   });
 }
 
+/** Access to a page: the sign-in form (401) or the sign-in redirect (303) to answer, or go on (public or signed in). */
+async function guard(c: Context<App>): Promise<{ response: Response } | { private: boolean }> {
+  const config = c.get("config");
+  const access = await checkStatusAccess(c);
+  if (!access.ok) {
+    const tried = c.req.query("token") !== undefined || c.req.header("authorization") !== undefined;
+    return {
+      response: await html(c, <TokenPage title={config.statusPage.title} error={tried ? "That token is not valid." : undefined} />, 401, {
+        "cache-control": "no-store",
+        "x-robots-tag": "noindex",
+      }),
+    };
+  }
+  if (access.setCookie) {
+    rememberAccess(c, access.setCookie);
+    const url = new URL(c.req.url);
+    url.searchParams.delete("token");
+    return { response: c.redirect(`${url.pathname}${url.search}`, 303) };
+  }
+  return { private: access.private };
+}
+
+const pageHeaders = (isPrivate: boolean): Record<string, string> => ({
+  "cache-control": isPrivate ? "private, no-store" : "no-cache",
+  ...(isPrivate && { "x-robots-tag": "noindex" }),
+});
+
 export function statusPageRoutes() {
   const app = new Hono<App>();
   const page = async (c: Context<App>) => {
-    const config = c.get("config");
-    const access = await checkStatusAccess(c);
-    if (!access.ok) {
-      const tried = c.req.query("token") !== undefined || c.req.header("authorization") !== undefined;
-      return html(c, <TokenPage title={config.statusPage.title} error={tried ? "That token is not valid." : undefined} />, 401, {
-        "cache-control": "no-store",
-        "x-robots-tag": "noindex",
-      });
-    }
-    if (access.setCookie) {
-      rememberAccess(c, access.setCookie);
-      const url = new URL(c.req.url);
-      url.searchParams.delete("token");
-      return c.redirect(`${url.pathname}${url.search}`, 303);
-    }
-    const model = await loadStatusModel(c.env.DB, config, Date.now());
-    return html(c, <StatusPage model={model} private={access.private} />, 200, {
-      "cache-control": access.private ? "private, no-store" : "no-cache",
-      ...(access.private && { "x-robots-tag": "noindex" }),
-    });
+    const access = await guard(c);
+    if ("response" in access) return access.response;
+    const model = await loadStatusModel(c.env.DB, c.get("config"), Date.now());
+    return html(c, <StatusPage model={model} private={access.private} />, 200, pageHeaders(access.private));
   };
   app.get("/", page);
   app.get("/status", page);
+  app.get("/check/:id", async (c) => {
+    const access = await guard(c);
+    if ("response" in access) return access.response;
+    const config = c.get("config");
+    const id = c.req.param("id");
+    const model = await loadStatusModel(c.env.DB, config, Date.now());
+    const found = findCheck(model, id);
+    if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });
+    return html(c, <CheckPage model={model} check={found.check} service={found.service} private={access.private} />, 200, pageHeaders(access.private));
+  });
   return app;
 }

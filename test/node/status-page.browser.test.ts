@@ -1,7 +1,8 @@
 /**
  * The status page in a real browser: Debian's Chromium, driven by playwright-core, loads the
- * page from a local `wrangler dev` with seeded data. Screenshots (light, dark, phone) are saved
- * under test-results/ as artifacts.
+ * page from a local `wrangler dev` with seeded data, and follows a check's link to its own page
+ * (response-time chart). Screenshots (light, dark, phone, check page) are saved under
+ * test-results/ as artifacts.
  *
  * Chromium is installed by scripts/chromium-setup.sh when missing. Under CI=true a missing
  * browser or a server that does not start fails the run; elsewhere the tests skip with a reason.
@@ -71,9 +72,7 @@ interface Visit {
   foreign: string[];
 }
 
-async function visit(options: { colorScheme: "light" | "dark"; width?: number }): Promise<Visit> {
-  const context = await browser!.newContext({ colorScheme: options.colorScheme, viewport: { width: options.width ?? 1100, height: 900 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
+function watch(page: Page): Omit<Visit, "page"> {
   const consoleErrors: string[] = [];
   const foreign: string[] = [];
   page.on("console", (m) => {
@@ -84,6 +83,13 @@ async function visit(options: { colorScheme: "light" | "dark"; width?: number })
     const u = r.url();
     if (!u.startsWith(`${server!.url}/`) && !u.startsWith("data:")) foreign.push(u);
   });
+  return { consoleErrors, foreign };
+}
+
+async function visit(options: { colorScheme: "light" | "dark"; width?: number }): Promise<Visit> {
+  const context = await browser!.newContext({ colorScheme: options.colorScheme, viewport: { width: options.width ?? 1100, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const { consoleErrors, foreign } = watch(page);
   const res = await page.goto(`${server!.url}/`, { waitUntil: "load" });
   expect(res?.status()).toBe(200);
   return { page, consoleErrors, foreign };
@@ -100,10 +106,12 @@ describe("status page in Chromium", () => {
     expect(await page.getByRole("heading", { name: "Scheduled: PostgreSQL 17 upgrade" }).isVisible()).toBe(true);
     expect(await page.locator("#check-api-health .pill").innerText()).toBe("Outage");
     expect(await page.getByRole("heading", { name: "Public API answered slowly" }).isVisible()).toBe(true);
-    // Uptime bar and response-time chart are drawn (inline SVG with real size).
+    // The uptime bar is drawn (inline SVG with real size, the failed days in the outage colour)
+    // and named by its <title>.
     const bar = await page.locator("#check-api-health svg.bar").boundingBox();
     expect(bar!.width).toBeGreaterThan(300);
-    expect(await page.locator("#check-api-health svg.chart polyline.lat-avg").count()).toBe(1);
+    expect(await page.locator("#check-api-health svg.bar path.d").evaluate((p) => getComputedStyle(p).stroke)).toBe("rgb(207, 34, 46)");
+    expect(await page.getByRole("img", { name: /^api-health: \d+(\.\d+)?% uptime over 90 days\. Failures: / }).count()).toBe(1);
     // "Updated N seconds ago" is kept current by the page's one script.
     await page.waitForFunction(() => /\d+ seconds? ago/.test(document.querySelector("#updated time")?.textContent ?? ""));
     // Landmarks, and the first Tab lands on the skip link.
@@ -115,6 +123,26 @@ describe("status page in Chromium", () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
     await page.keyboard.press("Enter");
     expect(await page.evaluate(() => location.hash)).toBe("#main");
+    expect(consoleErrors).toEqual([]);
+    expect(foreign).toEqual([]);
+    await page.context().close();
+  });
+
+  it("opens a check's own page with its response-time chart and day-by-day history", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, consoleErrors, foreign } = await visit({ colorScheme: "light" });
+    await page.getByRole("link", { name: "api-health", exact: true }).click();
+    await page.waitForURL(`${server!.url}/check/api-health`);
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("api-health");
+    const chart = page.getByRole("img", { name: /^Response time of api-health over the last 24 hours/ });
+    expect((await chart.boundingBox())!.width).toBeGreaterThan(300);
+    expect(await page.locator("svg.chart polyline.lat-avg").count()).toBe(1);
+    expect(await page.getByText(/\d+ days? with problems/).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Public API is down" }).isVisible()).toBe(true);
+    await page.waitForFunction(() => /\d+ seconds? ago/.test(document.querySelector("#updated time")?.textContent ?? ""));
+    await page.screenshot({ path: join(artifacts, "status-check-light.png"), fullPage: true });
+    await page.getByRole("link", { name: "Example Status" }).click();
+    await page.waitForURL(`${server!.url}/`);
     expect(consoleErrors).toEqual([]);
     expect(foreign).toEqual([]);
     await page.context().close();

@@ -1,22 +1,29 @@
 /**
- * Inline SVG charts: the 90-day uptime bar and the 24-hour response-time chart, built as
- * strings (500 of each per page: JSX nodes per day cost more than the page can afford).
+ * Inline SVG charts, built as strings (the page has one bar per check: 500 in the benchmark).
  *
- * The bar: runs of good days and of days without data are one `<rect>` each, filled with a
- * pattern of 3-unit bars every 4 units (`BarPatterns`, once per page); only days with a problem
- * get their own element, with a `<title>` (hover text). The same facts are in the bar's
- * accessible label and in the keyboard-reachable list next to it.
+ * The 90-day uptime bar is one stroked `<path>` per day level present (its class is the level's
+ * `LEVEL_CODE`: u up, n no data, g degraded, p partial, d down): each run of equal days
+ * is a horizontal segment, and CSS (`.bar path`: a stroke as tall as the bar, dashed 3 on,
+ * 1 off) cuts it into one bar per day. Every segment starts at a multiple of the 4-unit dash
+ * period and is a whole number of days long, so the dashes line up with the days wherever a
+ * run starts. Its accessible name and hover text is the `<title>`: uptime and which days had
+ * problems. On the check's own page (`titles`), each problem day is a separate path with its
+ * own `<title>` (hover text per day), next to the keyboard-reachable list of the same days.
+ *
+ * The response-time chart (24 h, hourly average solid and p95 dashed) is drawn on the
+ * check's own page only.
  */
-import { raw } from "hono/html";
-import { LEVEL_OF, dayCell, type ComponentView, type DayCell } from "../status-model";
+import { dayCell, type ComponentView, type DayCell, type Uptime } from "../status-model";
 import type { HourPoint } from "../../store/status-history";
-import { formatDay, formatMs, formatPercent } from "./format";
+import { formatDay, formatMs, formatPercent, formatShortDay } from "./format";
 
-const BAR_W = 3;
-const BAR_STEP = 4;
-const BAR_H = 28;
+/** Units per day in the bar's viewBox (3 drawn, 1 gap: `.bar path` in styles.ts). */
+const STEP = 4;
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/** What a bar is drawn from: a check, or a service's summed checks. */
+export type BarSource = Pick<ComponentView, "name" | "levels" | "tallies"> & { uptime: Pick<Uptime, "90d"> };
+
+export const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 export function dayLabel(d: DayCell, timeZone: string): string {
   const day = formatDay(d.start, timeZone);
@@ -27,44 +34,76 @@ export function dayLabel(d: DayCell, timeZone: string): string {
   return parts.join(", ");
 }
 
-/** The patterns the bars fill their runs with; rendered once, before the first bar. */
-export function BarPatterns() {
-  return raw(
-    `<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false"><defs>` +
-      `<pattern id="bar-u" width="${BAR_STEP}" height="${BAR_H}" patternUnits="userSpaceOnUse"><rect class="d-up" width="${BAR_W}" height="${BAR_H}"/></pattern>` +
-      `<pattern id="bar-n" width="${BAR_STEP}" height="${BAR_H}" patternUnits="userSpaceOnUse"><rect class="d-none" width="${BAR_W}" height="${BAR_H}"/></pattern>` +
-      `</defs></svg>`,
-  );
+/** Indexes of the days with a problem (degraded, partial or down). */
+export function problemDays(c: Pick<ComponentView, "levels">): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < c.levels.length; i++) {
+    const l = c.levels[i];
+    if (l !== "u" && l !== "n") out.push(i);
+  }
+  return out;
 }
 
-/** The bar's SVG markup. */
-export function uptimeBarSvg(c: ComponentView, dayStarts: number[], timeZone: string, label: string): string {
-  const n = c.levels.length;
-  const width = n * BAR_STEP - (BAR_STEP - BAR_W);
-  let out = `<svg class="bar" viewBox="0 0 ${width} ${BAR_H}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">`;
+/** Up to `max` short day names, then "and N more". */
+function dayList(days: number[], dayStarts: number[], timeZone: string, max = 8): string {
+  const names = days.slice(0, max).map((i) => formatShortDay(dayStarts[i]!, timeZone));
+  return days.length > max ? `${names.join(", ")} and ${days.length - max} more` : names.join(", ");
+}
+
+/** The bar's accessible name and hover text: "api: 99.9% uptime over 90 days. Failures: 2 Oct. Degraded: 8 Sept, 9 Oct." */
+export function barTitle(c: BarSource, dayStarts: number[], timeZone: string): string {
+  const failed: number[] = [];
+  const degraded: number[] = [];
+  for (let i = 0; i < c.levels.length; i++) {
+    const l = c.levels[i];
+    if (l === "d" || l === "p") failed.push(i);
+    else if (l === "g") degraded.push(i);
+  }
+  let out = `${c.name}: ${formatPercent(c.uptime["90d"])} uptime over ${c.levels.length} days`;
+  if (failed.length === 0 && degraded.length === 0) return `${out}, no problems.`;
+  out += ".";
+  if (failed.length) out += ` Failures: ${dayList(failed, dayStarts, timeZone)}.`;
+  if (degraded.length) out += ` Degraded: ${dayList(degraded, dayStarts, timeZone)}.`;
+  return out;
+}
+
+/**
+ * The bar's SVG markup. With `titles`, problem days are drawn one path each with a `<title>`
+ * of their own (the check's page); otherwise one path per level.
+ */
+export function uptimeBarSvg(c: BarSource, dayStarts: number[], timeZone: string, options: { titles?: boolean } = {}): string {
+  const levels = c.levels;
+  const n = levels.length;
+  const paths = new Map<string, { d: string; pen: number }>();
+  let single = "";
   let i = 0;
   while (i < n) {
-    const code = c.levels[i]!;
-    if (code === "u" || code === "n") {
-      let j = i + 1;
-      while (j < n && c.levels[j] === code) j++;
-      out += `<rect x="${i * BAR_STEP}" width="${(j - i) * BAR_STEP - (BAR_STEP - BAR_W)}" height="${BAR_H}" fill="url(#bar-${code})"/>`;
+    const code = levels[i]!;
+    let j = i + 1;
+    if (options.titles && code !== "u" && code !== "n") {
+      single += `<path class="${code}" d="M${i * STEP} 1h${STEP}"><title>${esc(dayLabel(dayCell(c, dayStarts, i), timeZone))}</title></path>`;
       i = j;
-    } else {
-      out += `<rect class="d-${LEVEL_OF[code]}" x="${i * BAR_STEP}" width="${BAR_W}" height="${BAR_H}"><title>${esc(dayLabel(dayCell(c, dayStarts, i), timeZone))}</title></rect>`;
-      i++;
+      continue;
     }
+    while (j < n && levels[j] === code) j++;
+    const p = paths.get(code);
+    const w = (j - i) * STEP;
+    if (!p) paths.set(code, { d: `M${i * STEP} 1h${w}`, pen: j * STEP });
+    else {
+      p.d += `m${i * STEP - p.pen} 0h${w}`;
+      p.pen = j * STEP;
+    }
+    i = j;
   }
-  return `${out}</svg>`;
+  let out = `<svg class="bar" viewBox="0 0 ${n * STEP} 2" preserveAspectRatio="none" role="img"><title>${esc(barTitle(c, dayStarts, timeZone))}</title>`;
+  for (const [code, p] of paths) out += `<path class="${code}" d="${p.d}"/>`;
+  return `${out}${single}</svg>`;
 }
 
-export function UptimeBar(props: { c: ComponentView; dayStarts: number[]; timeZone: string; label: string }) {
-  return raw(uptimeBarSvg(props.c, props.dayStarts, props.timeZone, props.label));
-}
-
-const CHART_W = 230; // 10 units per hour: whole-number x coordinates
-const CHART_H = 64;
-const PAD_T = 12;
+const CHART_W = 460;
+const CHART_H = 120;
+const PAD_T = 20;
+const MID = PAD_T + (CHART_H - PAD_T) / 2;
 const HOUR = 3_600_000;
 
 /** Rounds a maximum up to 1, 2 or 5 × 10ⁿ so the axis label reads well. */
@@ -75,7 +114,11 @@ export function niceCeil(v: number): number {
   return 10 * p;
 }
 
-/** Response time of the last 24 hours: hourly average (solid) and p95 (dashed). */
+/**
+ * Response time of the last 24 hours: hourly average (solid) and p95 (dashed). The SVG
+ * stretches to its box (lines keep their width: `vector-effect`); the scale's labels are HTML
+ * next to it, so they keep their size on a phone.
+ */
 export function responseChartSvg(points: HourPoint[], now: number, label: string): string {
   const end = Math.floor(now / HOUR) * HOUR;
   const start = end - 23 * HOUR;
@@ -90,20 +133,12 @@ export function responseChartSvg(points: HourPoint[], now: number, label: string
     avg += `${avg ? " " : ""}${x(p.hour)},${y(p.latencyAvg ?? 0)}`;
     if (p.latencyP95 !== null) p95 += `${p95 ? " " : ""}${x(p.hour)},${y(p.latencyP95)}`;
   }
+  // One hour only: a dot (a zero-length line with round caps keeps its shape when stretched).
+  if (points.length === 1) avg = `${avg} ${avg}`;
   let out =
-    `<svg class="chart" viewBox="0 0 ${CHART_W} ${CHART_H}" role="img" aria-label="${esc(label)}">` +
-    `<line class="grid" x1="0" x2="${CHART_W}" y1="${PAD_T}" y2="${PAD_T}"/><line class="grid" x1="0" x2="${CHART_W}" y1="${CHART_H - 0.5}" y2="${CHART_H - 0.5}"/>` +
-    `<text class="axis" x="2" y="9">${esc(formatMs(max))}</text>`;
-  if (points.length === 1) {
-    out += `<circle class="lat-dot" cx="${x(points[0]!.hour)}" cy="${y(points[0]!.latencyAvg ?? 0)}" r="2"/>`;
-  } else if (points.length > 1) {
-    out += `<polyline class="lat-avg" points="${avg}"/>`;
-    if (p95) out += `<polyline class="lat-p95" points="${p95}"/>`;
-  }
-  return `${out}</svg>`;
-}
-
-export function ResponseChart(props: { points: HourPoint[]; now: number; name: string; avgMs: number | null; p95Ms: number | null }) {
-  const label = `Response time of ${props.name} over the last 24 hours: average ${formatMs(props.avgMs)}, 95th percentile up to ${formatMs(props.p95Ms)}`;
-  return raw(responseChartSvg(props.points, props.now, label));
+    `<div class="chartbox"><svg class="chart" viewBox="0 0 ${CHART_W} ${CHART_H}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">` +
+    `<path class="grid" d="M0 ${PAD_T}H${CHART_W}M0 ${MID}H${CHART_W}M0 ${CHART_H - 0.5}H${CHART_W}"/>`;
+  if (avg) out += `<polyline class="lat-avg" points="${avg}"/>`;
+  if (p95 && points.length > 1) out += `<polyline class="lat-p95" points="${p95}"/>`;
+  return `${out}</svg><span class="yl t" aria-hidden="true">${esc(formatMs(max))}</span><span class="yl m" aria-hidden="true">${esc(formatMs(max / 2))}</span></div>`;
 }

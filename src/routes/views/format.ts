@@ -41,6 +41,11 @@ export function formatDay(ms: number, timeZone: string): string {
   return memoised(`d|${timeZone}|${ms}`, () => fmt("d", timeZone, { day: "numeric", month: "short", year: "numeric" }).format(ms));
 }
 
+/** "23 Nov" */
+export function formatShortDay(ms: number, timeZone: string): string {
+  return memoised(`sd|${timeZone}|${ms}`, () => fmt("sd", timeZone, { day: "numeric", month: "short" }).format(ms));
+}
+
 /** 99.95 → "99.95%", 100 → "100%", null → "–" */
 export function formatPercent(p: number | null): string {
   if (p === null) return "–";

@@ -1,12 +1,19 @@
 /**
- * The public status page (Hono JSX, rendered on the server). Landmarks: header (banner), main,
- * footer; every section is labelled by its heading. The only script keeps "updated N seconds
- * ago" current; without it the page still says when it was generated.
+ * The public status page (Hono JSX, rendered on the server) and each check's own page
+ * (`/check/:id`). Landmarks: header (banner), main, footer; every section is labelled by its
+ * heading. The only script keeps "updated N seconds ago" current; without it the page still
+ * says when it was generated.
+ *
+ * The main page stays small at hundreds of checks: a row per check with its status, 90-day
+ * uptime, average response time and (up to `ROW_BARS_MAX` checks) its 90-day bar; above that,
+ * one bar per service and a table row per check (≈0.1 KB). Each check links to its own
+ * page, which has the response-time chart, the day-by-day problems and the check's incidents.
+ * Service sections are strings, rendered once and reused while their data is unchanged.
  */
 import type { Child } from "hono/jsx";
-import { dayCell, type ComponentView, type IncidentView, type MaintenanceView, type ServiceView, type StatusModel } from "../status-model";
+import { dayCell, serviceDays, type ComponentView, type IncidentView, type MaintenanceView, type ServiceView, type StatusModel } from "../status-model";
 import { raw } from "hono/html";
-import { BarPatterns, dayLabel, responseChartSvg, uptimeBarSvg } from "./charts";
+import { dayLabel, esc, problemDays, responseChartSvg, uptimeBarSvg } from "./charts";
 import { formatDateTime, formatDay, formatDuration, formatMs, formatPercent } from "./format";
 import { STATUS_CSS } from "./styles";
 
@@ -21,7 +28,8 @@ const STATUS_TEXT: Record<ComponentView["status"] | "maintenance", string> = {
   maintenance: "Maintenance",
 };
 
-function Layout(props: { title: string; children: Child; noindex?: boolean }) {
+/** `root`: the way back to the page's root from the current URL ("" at `/`, "../" at `/check/:id`). */
+function Layout(props: { title: string; children: Child; noindex?: boolean; root?: string }) {
   return (
     <html lang="en">
       <head>
@@ -31,7 +39,7 @@ function Layout(props: { title: string; children: Child; noindex?: boolean }) {
         {props.noindex && <meta name="robots" content="noindex, nofollow" />}
         <title>{props.title}</title>
         <link rel="icon" href="data:," />
-        <link rel="alternate" type="application/atom+xml" title="Incidents" href="feed.atom" />
+        <link rel="alternate" type="application/atom+xml" title="Incidents" href={`${props.root ?? ""}feed.atom`} />
         <style dangerouslySetInnerHTML={{ __html: STATUS_CSS }} />
       </head>
       <body>{props.children}</body>
@@ -113,78 +121,119 @@ function Incident(props: { incident: IncidentView; model: StatusModel; level: "h
   );
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/** Link to a check's own page, relative to the root. */
+const checkHref = (id: string) => `check/${encodeURIComponent(id)}`;
 
 /**
- * One check's row. A string template rather than JSX: the page has one per check (500 in the
- * benchmark) and a JSX tree per row cost more than the rest of the page together.
+ * Up to this many checks on the page, each check's row has its own 90-day bar. Above it the
+ * page would be a wall of bars (and ≈0.5 KB per check), so each service gets one bar for all
+ * its checks and each check a table row; every check's own page still has its bar.
  */
-let rowMemo: { version: number; hour: number; tz: string; rows: Map<string, string> } | null = null;
+export const ROW_BARS_MAX = 100;
 
-/** `componentHtml`, reused while the history, the hour (chart axis) and the row's fields are unchanged. */
-export function componentRow(c: ComponentView, model: StatusModel): string {
-  const hour = Math.floor(model.generatedAt / 3_600_000);
-  if (!rowMemo || rowMemo.version !== model.historyVersion || rowMemo.hour !== hour || rowMemo.tz !== model.timeZone) {
-    rowMemo = { version: model.historyVersion, hour, tz: model.timeZone, rows: new Map() };
+/** Whether the page draws a bar per check (`ROW_BARS_MAX`). */
+export function rowBars(model: StatusModel): boolean {
+  let n = 0;
+  for (const s of model.services) n += s.components.length;
+  return n <= ROW_BARS_MAX;
+}
+
+/**
+ * One check's row with its 90-day bar (pages up to `ROW_BARS_MAX` checks): a string template,
+ * not JSX. The bar's `<title>` names the problem days.
+ */
+export function componentHtml(c: ComponentView, model: StatusModel): string {
+  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
+  let out =
+    `<li class="c bx" id="check-${esc(c.id)}"><div class="ch"><h3><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a></h3>` +
+    `<span class="pill s-${c.status}">${esc(stateText)}</span><span class="m">${formatPercent(c.uptime["90d"])}${c.latencyAvgMs !== null ? ` · avg ${formatMs(c.latencyAvgMs)}` : ""}</span></div>`;
+  if (c.status !== "up" && c.reason) out += reasonHtml(c, model);
+  return `${out}${uptimeBarSvg(c, model.dayStarts, model.timeZone)}</li>`;
+}
+
+function reasonHtml(c: ComponentView, model: StatusModel): string {
+  return `<p class="reason">${c.since !== null ? `Since ${esc(formatDateTime(c.since, model.timeZone))} — ` : ""}${esc(c.reason ?? "")}</p>`;
+}
+
+/**
+ * One check as a table row (pages above `ROW_BARS_MAX` checks): name, status, 90-day uptime,
+ * 24-hour average; a second row with the reason when it is not up. End tags of cells and rows
+ * are left to the parser (valid HTML: ~100 bytes a check).
+ */
+export function componentLine(c: ComponentView, model: StatusModel): string {
+  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
+  let out =
+    `<tr id="check-${esc(c.id)}"><th><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a><td class="pill s-${c.status}">${esc(stateText)}` +
+    `<td>${formatPercent(c.uptime["90d"])}<td>${c.latencyAvgMs !== null ? formatMs(c.latencyAvgMs) : "–"}`;
+  if (c.status !== "up" && c.reason) out += `<tr class="why"><td colspan="4">${reasonHtml(c, model)}`;
+  return out;
+}
+
+/** A service's section as HTML: a bar per check (`bars`), or one bar for the service and a table of its checks. */
+export function serviceHtml(s: ServiceView, model: StatusModel, bars = true): string {
+  const hid = `service-${esc(s.id)}-h`;
+  let out =
+    `<section class="card" aria-labelledby="${hid}" id="service-${esc(s.id)}"><div class="svc-head"><h2 id="${hid}">${esc(s.name)}</h2>` +
+    `<span class="pill s-${s.status}">${STATUS_TEXT[s.status]}</span>${bars ? "" : `<span class="m">${formatPercent(s.uptime90d)}</span>`}</div>`;
+  if (s.description) out += `<p class="small muted">${esc(s.description)}</p>`;
+  if (s.components.length === 0) return `${out}<p class="small muted">No checks yet.</p></section>`;
+  if (bars) return `${out}<ul class="comps">${s.components.map((c) => componentHtml(c, model)).join("")}</ul></section>`;
+  const days = serviceDays(s, model.dayStarts.length);
+  const name = `${s.name} (${s.components.length} check${s.components.length === 1 ? "" : "s"})`;
+  out += `<div class="bx">${uptimeBarSvg({ name, levels: days.levels, tallies: days.tallies, uptime: { "90d": days.uptime90d } }, model.dayStarts, model.timeZone)}</div>`;
+  out += `<table class="checks" aria-labelledby="${hid}"><thead><tr><th scope="col">Check<th scope="col">Status<th scope="col">Uptime, ${model.dayStarts.length} d<th scope="col">Avg, 24 h<tbody>`;
+  return `${out}${s.components.map((c) => componentLine(c, model)).join("")}</table></section>`;
+}
+
+/**
+ * Rendered service sections, reused while the history (`historyVersion`), the time zone, the
+ * layout and everything the section shows of its service and checks stay the same: on a warm
+ * page only the sections whose checks changed state are rendered again.
+ */
+let sectionMemo: { version: number; tz: string; days: number; bars: boolean; sections: Map<string, { key: string; html: string }> } | null = null;
+
+export function serviceSection(s: ServiceView, model: StatusModel, bars: boolean): string {
+  const days = model.dayStarts[0] ?? 0;
+  if (!sectionMemo || sectionMemo.version !== model.historyVersion || sectionMemo.tz !== model.timeZone || sectionMemo.days !== days || sectionMemo.bars !== bars) {
+    sectionMemo = { version: model.historyVersion, tz: model.timeZone, days, bars, sections: new Map() };
   }
-  const key = `${c.id}\u0000${c.name}\u0000${c.status}\u0000${c.since}\u0000${c.reason}\u0000${c.stale}`;
-  let html = rowMemo.rows.get(key);
-  if (html === undefined) rowMemo.rows.set(key, (html = componentHtml(c, model)));
+  let key = `${s.name}\u0001${s.description}\u0001${s.status}`;
+  for (const c of s.components) key += `\u0001${c.id}\u0000${c.name}\u0000${c.status}\u0000${c.since}\u0000${c.reason}\u0000${c.stale}`;
+  const hit = sectionMemo.sections.get(s.id);
+  if (hit && hit.key === key) return hit.html;
+  const html = serviceHtml(s, model, bars);
+  sectionMemo.sections.set(s.id, { key, html });
   return html;
 }
 
-export function componentHtml(c: ComponentView, model: StatusModel): string {
-  const tz = model.timeZone;
-  const problems: number[] = [];
-  for (let i = 0; i < c.levels.length; i++) if (c.levels[i] !== "u" && c.levels[i] !== "n") problems.push(i);
-  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
-  const uptime = formatPercent(c.uptime["90d"]);
-  const barLabel = `${c.name}: ${uptime} uptime over ${c.levels.length} days${problems.length ? `, ${problems.length} day${problems.length === 1 ? "" : "s"} with problems` : ""}`;
-  const hasChart = c.latency.length > 0;
-  let out =
-    `<li class="comp" id="check-${esc(c.id)}"><div class="comp-head"><h3>${esc(c.name)}</h3>` +
-    `<span class="pill s-${c.status}">${esc(stateText)}</span><span class="small muted" title="uptime over 90 days">${uptime}</span></div>`;
-  if (c.status !== "up" && c.reason) {
-    out += `<p class="reason">${c.since !== null ? `Since ${esc(formatDateTime(c.since, tz))} — ` : ""}${esc(c.reason)}</p>`;
-  }
-  out += `<div class="comp-body${hasChart ? " with-chart" : ""}"><div>${uptimeBarSvg(c, model.dayStarts, tz, barLabel)}`;
-  out += `<div class="bar-axis" aria-hidden="true"><span>${c.levels.length} days ago</span><span>Today</span></div>`;
-  if (problems.length > 0) {
-    out += `<details class="days"><summary>${problems.length} day${problems.length === 1 ? "" : "s"} with problems</summary><ul>`;
-    for (const i of problems) out += `<li>${esc(dayLabel(dayCell(c, model.dayStarts, i), tz))}</li>`;
-    out += `</ul></details>`;
-  }
-  out += `</div>`;
-  if (hasChart) {
-    const label = `Response time of ${c.name} over the last 24 hours: average ${formatMs(c.latencyAvgMs)}, 95th percentile up to ${formatMs(c.latencyP95Ms)}`;
-    out += `<div>${responseChartSvg(c.latency, model.generatedAt, label)}<div class="bar-axis"><span>24 h · avg ${formatMs(c.latencyAvgMs)}</span><span>p95 ${formatMs(c.latencyP95Ms)}</span></div></div>`;
-  }
-  return `${out}</div></li>`;
+function Updated(props: { model: StatusModel }) {
+  const m = props.model;
+  return (
+    <p class="small muted" id="updated">
+      Updated{" "}
+      <time datetime={new Date(m.generatedAt).toISOString()} data-ts={String(m.generatedAt)} title={formatDateTime(m.generatedAt, m.timeZone)}>
+        at {formatDateTime(m.generatedAt, m.timeZone)}
+      </time>
+    </p>
+  );
 }
 
-function Service(props: { s: ServiceView; model: StatusModel }) {
-  const { s } = props;
-  const hid = `service-${s.id}-h`;
+function Footer(props: { model: StatusModel; root: string }) {
   return (
-    <section class="card" aria-labelledby={hid} id={`service-${s.id}`}>
-      <div class="svc-head">
-        <h2 id={hid}>{s.name}</h2>
-        <span class={`pill s-${s.status}`}>{STATUS_TEXT[s.status]}</span>
-      </div>
-      {s.description && <p class="small muted">{s.description}</p>}
-      {s.components.length === 0 ? (
-        <p class="small muted">No checks yet.</p>
-      ) : (
-        <ul class="comps">{raw(s.components.map((c) => componentRow(c, props.model)).join(""))}</ul>
-      )}
-    </section>
+    <footer>
+      <span>Times in {props.model.timeZone}.</span>
+      <nav aria-label="Machine-readable status">
+        <a href={`${props.root}status.json`}>status.json</a> · <a href={`${props.root}feed.atom`}>Incident feed (Atom)</a>
+      </nav>
+      <span>Powered by Vigil</span>
+    </footer>
   );
 }
 
 export function StatusPage(props: { model: StatusModel; private?: boolean }) {
   const m = props.model;
   const tz = m.timeZone;
-  const generated = new Date(m.generatedAt).toISOString();
+  const bars = rowBars(m);
   return (
     <Layout title={`${m.title} — ${m.overall.text}`} noindex={props.private}>
       <a class="skip" href="#main">
@@ -193,12 +242,7 @@ export function StatusPage(props: { model: StatusModel; private?: boolean }) {
       <div class="wrap">
         <header class="top">
           <h1>{m.title}</h1>
-          <p class="small muted" id="updated">
-            Updated{" "}
-            <time datetime={generated} data-ts={String(m.generatedAt)} title={formatDateTime(m.generatedAt, tz)}>
-              at {formatDateTime(m.generatedAt, tz)}
-            </time>
-          </p>
+          <Updated model={m} />
         </header>
         <main id="main">
           <div class={`banner b-${m.overall.indicator}`} role="status">
@@ -216,14 +260,12 @@ export function StatusPage(props: { model: StatusModel; private?: boolean }) {
           )}
           <section aria-labelledby="services-h">
             <h2 id="services-h">Services</h2>
-            <BarPatterns />
             <p class="small muted">
-              Uptime over the last {m.dayStarts.length} days, one bar per day ({tz}); response time over the last 24 hours (solid: average, dashed: 95th
-              percentile).
+              {bars ? "Each check" : "Each service and check"} shows its uptime over the last {m.dayStarts.length} days
+              {bars ? "" : " (the bar: all of the service's checks)"}, one stripe per day, oldest first ({tz}), and its average response time over the last
+              24 hours. Open a check for its response-time chart and day-by-day history.
             </p>
-            {m.services.map((s) => (
-              <Service s={s} model={m} />
-            ))}
+            {raw(m.services.map((s) => serviceSection(s, m, bars)).join(""))}
           </section>
           <section aria-labelledby="past-h">
             <h2 id="past-h">Past incidents</h2>
@@ -234,15 +276,156 @@ export function StatusPage(props: { model: StatusModel; private?: boolean }) {
             )}
           </section>
         </main>
-        <footer>
-          <span>Times in {tz}.</span>
-          <nav aria-label="Machine-readable status">
-            <a href="status.json">status.json</a> · <a href="feed.atom">Incident feed (Atom)</a>
-          </nav>
-          <span>Powered by Vigil</span>
-        </footer>
+        <Footer model={m} root="" />
       </div>
       <script dangerouslySetInnerHTML={{ __html: UPDATED_SCRIPT }} />
+    </Layout>
+  );
+}
+
+/** A check of the model with its service, or null. */
+export function findCheck(model: StatusModel, id: string): { check: ComponentView; service: ServiceView } | null {
+  for (const service of model.services) {
+    const check = service.components.find((c) => c.id === id);
+    if (check) return { check, service };
+  }
+  return null;
+}
+
+/**
+ * A check's own page (`/check/:id`): status, uptime over four periods, the 90-day bar with a
+ * hover text per problem day and the list of those days, the 24-hour response-time chart, and
+ * the incidents the check was part of.
+ */
+export function CheckPage(props: { model: StatusModel; check: ComponentView; service: ServiceView; private?: boolean }) {
+  const m = props.model;
+  const c = props.check;
+  const s = props.service;
+  const tz = m.timeZone;
+  const problems = problemDays(c);
+  const incidents = [...m.openIncidents, ...m.pastIncidents].filter((i) => i.affected.some((a) => a.id === c.id));
+  const maintenance = m.maintenance.filter((x) => x.services.includes(s.id));
+  const chartLabel = `Response time of ${c.name} over the last 24 hours: average ${formatMs(c.latencyAvgMs)}, 95th percentile up to ${formatMs(c.latencyP95Ms)}`;
+  const periods: [string, number | null][] = [
+    ["24 hours", c.uptime["24h"]],
+    ["7 days", c.uptime["7d"]],
+    ["30 days", c.uptime["30d"]],
+    [`${c.levels.length} days`, c.uptime["90d"]],
+  ];
+  return (
+    <Layout title={`${c.name} — ${STATUS_TEXT[c.status]} — ${m.title}`} noindex={props.private} root="../">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <div class="wrap">
+        <header class="top">
+          <p class="crumb">
+            <a href="../">{m.title}</a> › {s.name}
+          </p>
+          <Updated model={m} />
+        </header>
+        <main id="main">
+          <section class="card" aria-labelledby="check-h" id={`check-${c.id}`}>
+            <div class="svc-head">
+              <h1 id="check-h">{c.name}</h1>
+              <span class={`pill s-${c.status}`}>{STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "")}</span>
+            </div>
+            {c.status !== "up" && c.reason && (
+              <p class="reason">
+                {c.since !== null && `Since ${formatDateTime(c.since, tz)} — `}
+                {c.reason}
+              </p>
+            )}
+            <dl class="uptime">
+              {periods.map(([label, v]) => (
+                <div>
+                  <dt>Uptime, {label}</dt>
+                  <dd>{formatPercent(v)}</dd>
+                </div>
+              ))}
+              {c.latencyAvgMs !== null && (
+                <div>
+                  <dt>Response time, 24 hours</dt>
+                  <dd>avg {formatMs(c.latencyAvgMs)}</dd>
+                </div>
+              )}
+            </dl>
+          </section>
+          {maintenance.length > 0 && <Maintenance items={maintenance} model={m} />}
+          <section aria-labelledby="history-h">
+            <h2 id="history-h">Uptime, last {c.levels.length} days</h2>
+            <div class="card">
+              <div class="barbox">{raw(uptimeBarSvg(c, m.dayStarts, tz, { titles: true }))}</div>
+              <div class="bar-axis" aria-hidden="true">
+                <span>{c.levels.length} days ago</span>
+                <span>Today</span>
+              </div>
+              {problems.length === 0 ? (
+                <p class="small muted">No day with problems in the last {c.levels.length} days.</p>
+              ) : (
+                <details class="days" open>
+                  <summary>
+                    {problems.length} day{problems.length === 1 ? "" : "s"} with problems
+                  </summary>
+                  <ul>
+                    {problems.map((i) => (
+                      <li>{dayLabel(dayCell(c, m.dayStarts, i), tz)}</li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+            </div>
+          </section>
+          {c.latency.length > 0 && (
+            <section aria-labelledby="rt-h">
+              <h2 id="rt-h">Response time, last 24 hours</h2>
+              <div class="card">
+                {raw(responseChartSvg(c.latency, m.generatedAt, chartLabel))}
+                <div class="bar-axis">
+                  <span>24 hours ago</span>
+                  <span>
+                    avg {formatMs(c.latencyAvgMs)} (solid) · p95 up to {formatMs(c.latencyP95Ms)} (dashed)
+                  </span>
+                  <span>Now</span>
+                </div>
+              </div>
+            </section>
+          )}
+          <section aria-labelledby="inc-h">
+            <h2 id="inc-h">Incidents</h2>
+            {incidents.length === 0 ? (
+              <p class="muted">No incidents with this check since {formatDay(m.dayStarts[0] ?? m.generatedAt, tz)}.</p>
+            ) : (
+              incidents.map((i) => <Incident incident={i} model={m} level="h3" />)
+            )}
+          </section>
+        </main>
+        <Footer model={m} root="../" />
+      </div>
+      <script dangerouslySetInnerHTML={{ __html: UPDATED_SCRIPT }} />
+    </Layout>
+  );
+}
+
+/** 404 for a check the page does not show. */
+export function NotFoundPage(props: { title: string; id: string }) {
+  return (
+    <Layout title={`Not found — ${props.title}`} noindex root="../">
+      <div class="wrap">
+        <header class="top">
+          <p class="crumb">
+            <a href="../">{props.title}</a>
+          </p>
+        </header>
+        <main id="main">
+          <section class="card" aria-labelledby="nf-h">
+            <h1 id="nf-h">No such check</h1>
+            <p>
+              This status page shows no check called “{props.id}”. <a href="../">See all services</a>.
+            </p>
+          </section>
+        </main>
+      </div>
     </Layout>
   );
 }

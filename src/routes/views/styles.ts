@@ -1,3 +1,7 @@
+import { STATUS_DAYS } from "../status-data";
+
+const DAYS = STATUS_DAYS;
+
 /**
  * The status page's only stylesheet, inlined (the page loads nothing else). Colours meet WCAG AA
  * contrast for text (≥ 4.5:1) in both schemes; dark mode follows `prefers-color-scheme`.
@@ -34,28 +38,58 @@ h3{font-size:1rem;margin:0}
 .notice.active{background:var(--maint-bg)}
 .incident{border-left:4px solid var(--down)}
 .incident.resolved{border-left-color:var(--line)}
-.svc-head{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem;align-items:baseline;margin-bottom:.5rem}
-.svc-head h2,.svc-head h3{margin:0;font-size:1.1rem}
+.svc-head{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1rem;align-items:baseline;margin-bottom:.5rem}
+.svc-head>:first-child{flex:1 1 auto}
+.svc-head h1,.svc-head h2,.svc-head h3{margin:0;font-size:1.1rem}
+.svc-head h1{font-size:1.4rem}
 ul.comps{list-style:none;margin:0;padding:0}
-li.comp{padding:.75rem 0;border-top:1px solid var(--line)}
-li.comp:first-child{border-top:0}
-.comp-head{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .75rem}
-.comp-head h3{flex:1 1 12rem;font-weight:600;overflow-wrap:anywhere}
+li.c{padding:.6rem 0;border-top:1px solid var(--line)}
+li.c:first-child{border-top:0}
+.bx{display:grid;grid-template-columns:1fr auto;font-size:.75rem;color:var(--muted)}
+.bx>*{grid-column:1/-1}
+.bx::before{content:"${DAYS} days ago";grid-row:9;grid-column:1}
+.bx::after{content:"Today";grid-row:9;grid-column:2}
+table.checks{width:100%;border-collapse:collapse;margin-top:.5rem;font-size:.875rem}
+.checks th,.checks td{padding:.3rem .5rem .3rem 0;border-top:1px solid var(--line);text-align:left;vertical-align:baseline}
+.checks thead th{border-top:0;font-size:.75rem;font-weight:400;color:var(--muted);white-space:nowrap}
+.checks tbody th{font-weight:400;overflow-wrap:break-word;word-break:break-word}
+@media (max-width:36rem){.checks tr>:nth-child(4){display:none}}
+.checks td:nth-child(n+3){text-align:right;white-space:nowrap;color:var(--muted)}
+.checks thead th:nth-child(n+3){text-align:right}
+.checks td.pill{display:table-cell}
+.checks td.pill::before{display:inline-block;margin-right:.35rem}
+.checks tr.why td{border-top:0;padding-top:0}
+.checks .reason{margin:0}
+.checks a{color:inherit;text-decoration:underline;text-decoration-color:var(--line);text-underline-offset:.2em}
+.checks a:hover{text-decoration-color:currentColor}
+.svc-head .m{font-size:.875rem;color:var(--muted)}
+.ch{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .75rem;margin-bottom:.35rem;font-size:1rem;color:var(--text)}
+.ch h3{flex:1 1 12rem;font-weight:600;overflow-wrap:anywhere}
+.ch a{color:inherit;text-decoration:underline;text-decoration-color:var(--line);text-underline-offset:.2em}
+.ch a:hover{text-decoration-color:currentColor}
+.ch .m{font-size:.875rem;color:var(--muted)}
 .pill{display:inline-flex;align-items:center;gap:.35rem;font-size:.875rem;font-weight:600;white-space:nowrap}
 .pill::before{content:"";width:.65rem;height:.65rem;border-radius:50%;background:currentColor}
 .s-up{color:var(--up)}.s-degraded{color:var(--degraded)}.s-down{color:var(--down)}.s-unknown{color:var(--unknown)}.s-maintenance{color:var(--maint)}
-.reason{font-size:.875rem;color:var(--muted);margin:.15rem 0 0;overflow-wrap:anywhere}
-.comp-body{display:grid;grid-template-columns:1fr;gap:.5rem;margin-top:.5rem}
-@media (min-width:44rem){.comp-body.with-chart{grid-template-columns:1fr 15rem}}
+.reason{font-size:.875rem;color:var(--muted);margin:0 0 .35rem;overflow-wrap:anywhere}
 svg.bar{display:block;width:100%;height:2rem}
-.bar-axis{display:flex;justify-content:space-between;font-size:.75rem;color:var(--muted)}
-.d-up{fill:var(--up)}.d-degraded{fill:var(--degraded)}.d-partial{fill:var(--partial)}.d-down{fill:var(--down)}.d-none{fill:var(--none)}
-svg.chart{display:block;width:100%;height:4rem;overflow:visible}
-.chart .grid{stroke:var(--line);stroke-width:1}
-.chart .axis{fill:var(--muted);font-size:9px}
-.lat-avg{fill:none;stroke:var(--lat);stroke-width:1.5;vector-effect:non-scaling-stroke}
-.lat-p95{fill:none;stroke:var(--lat);stroke-width:1;stroke-dasharray:3 2;opacity:.8;vector-effect:non-scaling-stroke}
-.lat-dot{fill:var(--lat)}
+.bar path{fill:none;stroke-width:2;stroke-dasharray:3 1}
+.bar .u{stroke:var(--up)}.bar .n{stroke:var(--none)}.bar .g{stroke:var(--degraded)}.bar .p{stroke:var(--partial)}.bar .d{stroke:var(--down)}
+.barbox svg.bar{height:3rem}
+.barbox .bar path:hover{opacity:.75}
+.bar-axis{display:flex;justify-content:space-between;gap:.5rem;flex-wrap:wrap;font-size:.75rem;color:var(--muted)}
+.chartbox{position:relative}
+svg.chart{display:block;width:100%;height:9rem;overflow:visible}
+.chart .grid{fill:none;stroke:var(--line);stroke-width:1;vector-effect:non-scaling-stroke}
+.lat-avg{fill:none;stroke:var(--lat);stroke-width:2;stroke-linecap:round;stroke-linejoin:round;vector-effect:non-scaling-stroke}
+.lat-p95{fill:none;stroke:var(--lat);stroke-width:1.25;stroke-dasharray:4 3;opacity:.8;vector-effect:non-scaling-stroke}
+.yl{position:absolute;left:.25rem;font-size:.75rem;line-height:1;color:var(--muted)}
+.yl.t{top:.2rem}
+.yl.m{top:calc(60% - 1rem)}
+.crumb{margin:.5rem 0}
+dl.uptime{display:flex;flex-wrap:wrap;gap:.5rem 2rem;margin:.75rem 0 0}
+dl.uptime dt{font-size:.8rem;color:var(--muted)}
+dl.uptime dd{margin:0;font-weight:600}
 details.days{font-size:.875rem;margin-top:.25rem}
 details.days summary{cursor:pointer;color:var(--muted)}
 details.days ul{margin:.25rem 0;padding-left:1.25rem}

@@ -46,10 +46,13 @@ describe("GET / (status page)", () => {
     // Internal events and channel names never reach the public page.
     expect(html).not.toContain("notification");
     expect(html).not.toContain("ops-hook");
-    // Landmarks and labelled charts.
-    for (const tag of ["<header", "<main id=\"main\"", "<footer", 'class="skip" href="#main"', 'role="img" aria-label="api-health: ', "Response time of api-health over the last 24 hours"]) {
+    // Landmarks, labelled bars, and a link from each check to its own page.
+    for (const tag of ["<header", "<main id=\"main\"", "<footer", 'class="skip" href="#main"', 'role="img"><title>api-health: ', '<a href="check/api-health">api-health</a>']) {
       expect(html).toContain(tag);
     }
+    expect(html).toContain('<a href="check/agent%3Aapp-01%3Adocker%3Apostgres">docker:postgres on app-01</a>');
+    // The main page draws no per-check charts: those are on each check's page.
+    expect(html).not.toContain("<polyline");
   });
 
   it("loads nothing from elsewhere and allows only its own script", async () => {
@@ -63,16 +66,60 @@ describe("GET / (status page)", () => {
 
   it("marks the bad day and today's failures in the uptime bar", async () => {
     const html = await (await get(publicApp, "/")).text();
-    const bar = /<svg class="bar"[^>]*aria-label="api-health: ([^"]+)"/.exec(html)![1]!;
-    expect(bar).toMatch(/^\d+\.\d+% uptime over 90 days, \d+ days with problems$/);
+    const title = /<svg class="bar"[^>]*><title>api-health: ([^<]+)<\/title>/.exec(html)![1]!;
+    expect(title).toMatch(/^\d+\.\d+% uptime over 90 days\. Failures: \d+ \w+, \d+ \w+\.( Degraded: .*\.)?$/);
     // The outage five days ago (90 of 1440 failed: over 5 %) is red; today's is red or orange
     // depending on how much of the day has passed. Web-home never failed.
     const apiRow = html.slice(html.indexOf('id="check-api-health"'), html.indexOf('id="check-web-home"'));
-    expect(apiRow.match(/<rect class="d-down"/g)?.length).toBeGreaterThanOrEqual(1);
-    expect(apiRow.match(/<rect class="d-(down|partial)"/g)?.length).toBeGreaterThanOrEqual(2);
+    const segments = (row: string, level: string) => (new RegExp(`<path class="${level}" d="([^"]+)"/>`).exec(row)?.[1] ?? "").split(/[Mm]/).filter(Boolean).length;
+    expect(segments(apiRow, "d")).toBeGreaterThanOrEqual(1);
+    expect(segments(apiRow, "d") + segments(apiRow, "p")).toBeGreaterThanOrEqual(2);
+    // Every segment starts on a day boundary and covers whole days (4 units each).
+    const d = /<path class="u" d="([^"]+)"\/>/.exec(apiRow)![1]!;
+    for (const [, x, w] of d.matchAll(/[Mm](-?\d+) [\d.]+h(\d+)/g)) {
+      expect(Number(x) % 4).toBe(0);
+      expect(Number(w) % 4).toBe(0);
+    }
     const webRow = html.slice(html.indexOf('id="check-web-home"'));
-    expect(webRow.slice(0, webRow.indexOf("</li>"))).not.toMatch(/d-(down|partial)/);
-    expect(html).toMatch(/<rect class="d-down"[^>]*><title>\d+ \w+ \d{4}: \d+(\.\d+)?% uptime, 90 of \d+ checks failed<\/title><\/rect>/);
+    expect(webRow.slice(0, webRow.indexOf("</li>"))).not.toMatch(/class="[dp]"/);
+    expect(webRow.slice(0, webRow.indexOf("</li>"))).toMatch(/<title>web-home: 100% uptime over 90 days(, no problems|\. Degraded: [^<]+)\.<\/title>/);
+  });
+});
+
+describe("GET /check/:id", () => {
+  it("shows one check: status, uptime periods, the bar with a hover text per problem day, the chart and its incidents", async () => {
+    const res = await get(publicApp, "/check/api-health");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'none';/);
+    const html = await res.text();
+    expect(html).toContain('<h1 id="check-h">api-health</h1>');
+    expect(html).toContain("HTTP 503 Service Unavailable (expected 2xx)");
+    for (const period of ["Uptime, 24 hours", "Uptime, 7 days", "Uptime, 30 days", "Uptime, 90 days"]) expect(html).toContain(period);
+    expect(html).toMatch(/<path class="d" d="M\d+ 1h4"><title>\d+ \w+ \d{4}: \d+(\.\d+)?% uptime, 90 of \d+ checks failed<\/title><\/path>/);
+    expect(html).toMatch(/<summary>\d+ days? with problems<\/summary>/);
+    expect(html).toContain('aria-label="Response time of api-health over the last 24 hours: average ');
+    expect(html).toMatch(/<polyline class="lat-avg" points="[\d, ]+"\/>/);
+    expect(html).toContain("Public API is down");
+    expect(html).toContain("Public API answered slowly");
+    // Links lead back to the root from /check/…
+    expect(html).toContain('<a href="../">Example Status</a>');
+    expect(html).toContain('href="../status.json"');
+    expect(html.match(/<script/g)).toHaveLength(1);
+  });
+
+  it("shows checks without latency (agent checks) and answers 404 for unknown ones", async () => {
+    const agent = await get(publicApp, `/check/${encodeURIComponent("agent:app-01:docker:postgres")}`);
+    expect(agent.status).toBe(200);
+    const html = await agent.text();
+    expect(html).toContain("docker:postgres on app-01");
+    expect(html).toContain("container restarted 3 times in 10 min");
+    expect(html).not.toContain("<polyline");
+    const web = await (await get(publicApp, "/check/web-home")).text();
+    expect(web).toContain("In progress: Website migration to the new CDN");
+    const missing = await get(publicApp, "/check/nope");
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain("No such check");
   });
 });
 
@@ -216,6 +263,10 @@ describe("private status page", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("cache-control")).toBe("private, no-store");
     expect(await page.text()).toContain('<meta name="robots" content="noindex, nofollow"/>');
+    expect((await get(privateApp, "/check/api-health")).status).toBe(401);
+    const check = await get(privateApp, "/check/api-health", { cookie: cookie.split(";")[0]! });
+    expect(check.status).toBe(200);
+    expect(check.headers.get("cache-control")).toBe("private, no-store");
   });
 
   it("guards status.json, badges and the feed too", async () => {
