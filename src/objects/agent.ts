@@ -216,7 +216,9 @@ export class AgentObject extends DurableObject<Env> {
     const now = Date.now();
 
     // 1. Exactly once: a seq seen before (the latest, or one in history) changes nothing.
-    if (m.last_seq === report.seq || this.sql.exec("SELECT 1 FROM reports WHERE seq = ?", report.seq).toArray().length > 0) {
+    //    (History holds no seq above the latest, so only an older seq needs the lookup.)
+    const seen = m.last_seq === report.seq || (m.last_seq !== null && report.seq < m.last_seq && this.sql.exec("SELECT 1 FROM reports WHERE seq = ?", report.seq).toArray().length > 0);
+    if (seen) {
       return { kind: "duplicate", seq: report.seq, lastSeq: m.last_seq ?? report.seq };
     }
     const late = m.last_seq !== null && report.seq < m.last_seq;
