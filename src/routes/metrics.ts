@@ -4,9 +4,9 @@
  *
  * - `vigil_check_up`, `vigil_check_status`, `vigil_check_status_since_timestamp_seconds`,
  *   `vigil_check_stale`: current state of each check (probe monitors, jobs, agents, agent checks).
- * - `vigil_probe_latency_ms` (histogram, milliseconds): probe latency over the last 24 complete
- *   hours, real counts: the hourly rollup counts every probe result into fixed buckets
- *   (`LATENCY_BOUNDS_MS`: le 50, 100, 250, 500, 1000, 2500, 5000, 10000, +Inf) and keeps the
+ * - `vigil_probe_latency_seconds` (histogram, seconds as Prometheus prefers): probe latency over
+ *   the last 24 complete hours, real counts: the hourly rollup counts every probe result into fixed
+ *   buckets (`LATENCY_BOUNDS_MS`: le 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 s, +Inf) and keeps the
  *   exact sum, and this sums the hours. Buckets are cumulative, `+Inf` equals `_count`, `_sum`
  *   is the sum of the same observations. The window slides (hours leave it), so query it with
  *   `histogram_quantile(...)` directly, not over `rate()`. `vigil_probe_latency_p95_seconds` is
@@ -100,16 +100,16 @@ export function renderMetrics(m: MetricsInput): string {
   const byCheck = new Map(m.latency.map((r) => [r.check_id, r]));
   const monitors = m.checks.filter((c) => c.kind === "monitor");
   family(
-    "vigil_probe_latency_ms",
+    "vigil_probe_latency_seconds",
     "histogram",
-    "Probe latency in milliseconds over the last 24 hours, counted into fixed buckets by the hourly rollups (a sliding window: use histogram_quantile without rate()).",
+    "Probe latency in seconds over the last 24 hours, counted into fixed buckets by the hourly rollups (a sliding window: use histogram_quantile without rate()).",
   );
   for (const c of monitors) {
     const h = byCheck.get(c.id);
-    LATENCY_BOUNDS_MS.forEach((le, i) => out.push(`vigil_probe_latency_ms_bucket${labels({ check: c.id, service: c.service, le: String(le) })} ${h?.le[i] ?? 0}`));
-    out.push(`vigil_probe_latency_ms_bucket${labels({ check: c.id, service: c.service, le: "+Inf" })} ${h?.count ?? 0}`);
-    out.push(`vigil_probe_latency_ms_sum${labels({ check: c.id, service: c.service })} ${num(h?.sum ?? 0)}`);
-    out.push(`vigil_probe_latency_ms_count${labels({ check: c.id, service: c.service })} ${h?.count ?? 0}`);
+    LATENCY_BOUNDS_MS.forEach((le, i) => out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: String(le / 1000) })} ${h?.le[i] ?? 0}`));
+    out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: "+Inf" })} ${h?.count ?? 0}`);
+    out.push(`vigil_probe_latency_seconds_sum${labels({ check: c.id, service: c.service })} ${num((h?.sum ?? 0) / 1000)}`);
+    out.push(`vigil_probe_latency_seconds_count${labels({ check: c.id, service: c.service })} ${h?.count ?? 0}`);
   }
   family("vigil_probe_latency_p95_seconds", "gauge", "95th percentile probe latency of the last complete hour.");
   for (const c of monitors) {

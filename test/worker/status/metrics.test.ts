@@ -1,6 +1,6 @@
 /**
  * `/metrics` latency histogram end to end: raw results (one row per batch) → the cron's hourly
- * rollup (fixed buckets, exact sum) → `vigil_probe_latency_ms_*`, with known latencies.
+ * rollup (fixed buckets, exact sum) → `vigil_probe_latency_seconds_*`, with known latencies.
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
@@ -40,7 +40,7 @@ async function scrape(): Promise<string[]> {
 }
 const sample = (lines: string[], prefix: string) => lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(l.lastIndexOf(" ") + 1)));
 
-describe("vigil_probe_latency_ms", () => {
+describe("vigil_probe_latency_seconds", () => {
   it("counts every raw result of the window into fixed cumulative buckets, consistent with _count and _sum", async () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 7 * HOUR;
     // Two batches in one minute and one later in the hour; a result outside the hour; an older
@@ -59,24 +59,24 @@ describe("vigil_probe_latency_ms", () => {
     ).toEqual({ count: 9, latency_sum: a.reduce((x, y) => x + y, 0), latency_le_50: 2, latency_le_250: 6, latency_le_10000: 8 });
 
     const lines = await scrape();
-    const buckets = lines.filter((l) => l.startsWith('vigil_probe_latency_ms_bucket{check="lat-a"'));
+    const buckets = lines.filter((l) => l.startsWith('vigil_probe_latency_seconds_bucket{check="lat-a"'));
     expect(buckets).toEqual([
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="50"} 2',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="100"} 4',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="250"} 6',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="500"} 6',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="1000"} 7',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="2500"} 7',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="5000"} 8',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="10000"} 8',
-      'vigil_probe_latency_ms_bucket{check="lat-a",service="lat",le="+Inf"} 9',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="0.05"} 2',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="0.1"} 4',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="0.25"} 6',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="0.5"} 6',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="1"} 7',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="2.5"} 7',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="5"} 8',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="10"} 8',
+      'vigil_probe_latency_seconds_bucket{check="lat-a",service="lat",le="+Inf"} 9',
     ]);
-    expect(lines).toContain('vigil_probe_latency_ms_count{check="lat-a",service="lat"} 9');
-    expect(lines).toContain(`vigil_probe_latency_ms_sum{check="lat-a",service="lat"} ${a.reduce((x, y) => x + y, 0)}`);
+    expect(lines).toContain('vigil_probe_latency_seconds_count{check="lat-a",service="lat"} 9');
+    expect(lines).toContain(`vigil_probe_latency_seconds_sum{check="lat-a",service="lat"} ${a.reduce((x, y) => x + y, 0) / 1000}`);
     // A monitor without results has an empty histogram, still complete and consistent.
-    expect(sample(lines, 'vigil_probe_latency_ms_bucket{check="lat-idle"')).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(sample(lines, 'vigil_probe_latency_ms_count{check="lat-idle"')).toEqual([0]);
-    expect(sample(lines, 'vigil_probe_latency_ms_sum{check="lat-idle"')).toEqual([0]);
-    expect(lines).toContain("# TYPE vigil_probe_latency_ms histogram");
+    expect(sample(lines, 'vigil_probe_latency_seconds_bucket{check="lat-idle"')).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(sample(lines, 'vigil_probe_latency_seconds_count{check="lat-idle"')).toEqual([0]);
+    expect(sample(lines, 'vigil_probe_latency_seconds_sum{check="lat-idle"')).toEqual([0]);
+    expect(lines).toContain("# TYPE vigil_probe_latency_seconds histogram");
   });
 });

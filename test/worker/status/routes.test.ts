@@ -227,17 +227,17 @@ describe("GET /metrics", () => {
     expect(lines).toContain(`vigil_agent_last_seen_timestamp_seconds{agent="app-01",service="db"} ${(now - 20_000) / 1000}`);
     expect(lines).toContain('vigil_notification_failures_total{channel="ops-hook"} 2');
     expect(lines).toContain('vigil_notification_attempts_total{channel="ops-hook",outcome="delivered"} 1');
-    // Histogram in ms: real cumulative bucket counts from the rollups, +Inf equals the count.
-    const buckets = lines.filter((l) => l.startsWith('vigil_probe_latency_ms_bucket{check="api-health"'));
-    expect(buckets.map((l) => /le="([^"]+)"/.exec(l)![1])).toEqual(["50", "100", "250", "500", "1000", "2500", "5000", "10000", "+Inf"]);
+    // Histogram in seconds: real cumulative bucket counts from the rollups, +Inf equals the count.
+    const buckets = lines.filter((l) => l.startsWith('vigil_probe_latency_seconds_bucket{check="api-health"'));
+    expect(buckets.map((l) => /le="([^"]+)"/.exec(l)![1])).toEqual(["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"]);
     const counts = buckets.map((l) => Number(l.split(" ")[1]));
     for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
-    const count = Number(lines.find((l) => l.startsWith('vigil_probe_latency_ms_count{check="api-health"'))!.split(" ")[1]);
+    const count = Number(lines.find((l) => l.startsWith('vigil_probe_latency_seconds_count{check="api-health"'))!.split(" ")[1]);
     expect(counts.at(-1)).toBe(count);
     // The seed's last 24 hours: 24 hourly rollups of 60 observations each.
     expect(count).toBe(24 * 60);
     expect(counts[0]).toBeLessThan(count);
-    expect(lines.some((l) => l.startsWith("vigil_probe_latency_seconds"))).toBe(false);
+    expect(lines.some((l) => l.startsWith("vigil_probe_latency_ms"))).toBe(false);
     // Every family has HELP and TYPE; every sample line parses.
     for (const l of lines.filter((l) => l && !l.startsWith("#"))) expect(l).toMatch(/^[a-z_0-9]+(\{([a-z_]+="[^"]*",?)*\})? -?[\d.e+-]+$/);
   });
