@@ -2,7 +2,7 @@
 
 /**
  * Upper bounds (ms) of the latency histogram kept per check and hour, the `le` labels of
- * `vigil_probe_latency_ms_bucket` (+Inf is the count). Fixed: each bound is a column of
+ * `vigil_probe_latency_seconds_bucket` (+Inf is the count). Fixed: each bound is a column of
  * `rollups_hourly` (`latency_le_<bound>`, migration 0009).
  */
 export const LATENCY_BOUNDS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
