@@ -13,6 +13,14 @@ export interface CappedBody {
  */
 export async function readAtMost(request: Request, limit: number): Promise<CappedBody> {
   if (!request.body) return { bytes: new Uint8Array(0), overflow: false };
+  // A declared length within the limit: HTTP framing delivers exactly that many bytes, so
+  // one native read does (the stream loop below is for chunked bodies of unknown size).
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= limit) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength <= limit) return { bytes, overflow: false };
+    return { bytes: bytes.subarray(0, limit), overflow: true };
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

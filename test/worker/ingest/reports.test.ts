@@ -186,6 +186,24 @@ describe("schema", () => {
   });
 });
 
+describe("many checks", () => {
+  it("stores every check of a report with more checks than one SQL statement takes, and updates them all", async () => {
+    const agent = "t-many";
+    const now = new Date().toISOString();
+    const checks = (status: "ok" | "warn") =>
+      Array.from({ length: 40 }, (_, i) => ({ id: `host:c${String(i).padStart(2, "0")}`, kind: "host", status, summary: `${status} ${i}`, observedAt: now, durationMs: 1 }));
+    expect((await sendReport(agent, makeReport(agent, 1, { checks: checks("ok") }))).status).toBe(202);
+    let view = await agentView(agent);
+    expect(view.checks).toHaveLength(40);
+    expect(view.checks.every((c: { status: string; seq: number }) => c.status === "ok" && c.seq === 1)).toBe(true);
+    expect((await sendReport(agent, makeReport(agent, 2, { checks: checks("warn") }))).status).toBe(202);
+    view = await agentView(agent);
+    expect(view.checks).toHaveLength(40);
+    expect(view.checks.map((c: { summary: string }) => c.summary)).toEqual(Array.from({ length: 40 }, (_, i) => `warn ${i}`));
+    expect(view.checks.every((c: { status: string; seq: number }) => c.status === "warn" && c.seq === 2)).toBe(true);
+  });
+});
+
 describe("exactly once", () => {
   it("answers a repeated seq with 200 duplicate and applies it only once", async () => {
     const agent = "t-seq";
