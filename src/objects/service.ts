@@ -32,14 +32,22 @@ import { pageMessages } from "../notify/event";
 import { loadStates } from "../store/check-state";
 import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
 import { enqueueInOutbox, flushOutbox } from "../store/outbox";
-import { activeSilences, silenceCovers } from "../store/silences";
+import { activeSilences, silenceCovers, type Silence } from "../store/silences";
 import { SerialQueue } from "./observe";
 
 const STATE_KEY = "state";
 const SERVICE_KEY = "service";
+/** How long a read of the active silences serves later inputs (a new silence ticks anyway). */
+const SILENCES_TTL_MS = 10_000;
 
 export class ServiceObject extends DurableObject<Env> {
   private readonly queue = new SerialQueue();
+  /**
+   * Active silences as last read from D1. Re-read on a `tick` (creating or ending a silence
+   * ticks every service it covers) and after SILENCES_TTL_MS; between, a burst of inputs (50
+   * agents of this service going silent together) shares one read instead of one each.
+   */
+  private silences: { readAt: number; rows: Silence[] } | null = null;
   /** Member rows as this instance last wrote them to D1 (see upsertMembers). */
   private readonly writtenMembers = new Map<string, string>();
 
@@ -86,7 +94,7 @@ export class ServiceObject extends DurableObject<Env> {
       serviceName: service.name,
       policy,
       inhibited: await this.inhibited(config, service, downIds),
-      quiet: await this.quiet(config, service, downIds, now),
+      quiet: await this.quiet(config, service, downIds, now, input.type === "tick"),
     };
 
     // 3. Decide.
@@ -139,10 +147,13 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   /** A silence covering every down member, or a maintenance window for the service. */
-  private async quiet(config: VigilConfig, service: ServiceSpec, downIds: string[], now: number): Promise<EscalationContext["quiet"]> {
+  private async quiet(config: VigilConfig, service: ServiceSpec, downIds: string[], now: number, fresh: boolean): Promise<EscalationContext["quiet"]> {
     const window = activeWindow(config.maintenance, service.id, now, config.timezone);
     if (window) return { reason: "maintenance", until: window.end, detail: window.title };
-    const silences = (await activeSilences(this.env.DB, now)).filter((s) => silenceCovers(s, service.id, downIds));
+    if (fresh || !this.silences || now - this.silences.readAt >= SILENCES_TTL_MS || now < this.silences.readAt) {
+      this.silences = { readAt: now, rows: await activeSilences(this.env.DB, now) };
+    }
+    const silences = this.silences.rows.filter((s) => s.endsAt > now && silenceCovers(s, service.id, downIds));
     if (silences.length === 0) return null;
     const last = silences.reduce((a, b) => (b.endsAt > a.endsAt ? b : a));
     return { reason: "silence", until: last.endsAt, detail: `${last.id} by ${last.createdBy}: ${last.comment}` };

@@ -89,6 +89,9 @@ export function incidentControls() {
     const now = Date.now();
     const silence = { id: `sil_${crypto.randomUUID().slice(0, 8)}`, serviceId: b.service ?? null, checkGlob: b.check ?? null, comment: b.comment, createdBy: b.by, createdAt: now, endsAt: now + b.duration };
     await insertSilence(c.env.DB, silence).run();
+    // The services it covers look again now (and re-read their silences).
+    const covered = silence.serviceId ? [silence.serviceId] : config.services.map((s) => s.id);
+    await Promise.all(covered.map((id) => c.env.SERVICE.getByName(id).apply(id, { type: "tick", at: now })));
     return c.json({ silence: silenceJson(silence) }, 201);
   });
   app.delete("/silences/:id", async (c) => {

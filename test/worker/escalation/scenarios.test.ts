@@ -136,6 +136,17 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     expect(timeline.results.map((r) => r.type)).toEqual(expect.arrayContaining(["pages.held", "pages.released", "incident.paged"]));
   });
 
+  it("a silence created after the service last read its silences holds the next page", async () => {
+    // An input that reads (and keeps, for a while) the service's silences: none yet.
+    await up("esc-silence2", "app-health");
+    const res = await post("/v1/silences", { service: "esc-silence2", duration: "1m", comment: "deploying", by: "kim" });
+    expect(res.status).toBe(201);
+    const incident = await down("esc-silence2", "app-health");
+    expect(incident?.held).toBe("silence");
+    await sleep(1_000);
+    expect(await pages("esc-silence2")).toEqual([]);
+  });
+
   it("a maintenance window hides a planned outage", async () => {
     const incident = await down("esc-maint", "app-health");
     expect(incident?.held).toBe("maintenance");
