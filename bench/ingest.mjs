@@ -138,6 +138,7 @@ const vars = {
   BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
   VIGIL_ADMIN_TOKEN: ADMIN,
   BENCH_AGENTS: String(totalAgents),
+  BENCH_BUSY_AGENTS: String(totalAgents - silent),
   BENCH_SERVICES: process.env.BENCH_SERVICES ?? "10",
   BENCH_GRACE: graceText,
 };
@@ -253,6 +254,7 @@ for (const path of paths) {
 //    (the steady path, within about a second), and go silent. The grace (BENCH_GRACE, 30 s)
 //    outlasts the first round, so every measured deadline comes from the second report.
 base = targets.runtime ?? targets.proxy;
+agentCursor = totalAgents - silent; // the agents with BENCH_GRACE (bench/ingest.config.ts)
 const silentIds = Array.from({ length: silent }, () => `bench-${agentCursor++}`);
 const silentSet = new Set(silentIds);
 for (const [seq, what] of [[1, "a first report"], [2, "one more report"]]) {
