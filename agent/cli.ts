@@ -11,12 +11,16 @@
  * Exit codes: 0 ok; `once`: 1 warn, 2 critical, 3 unknown (the Nagios convention);
  * 64 usage error; 78 invalid config (systemd does not restart on it).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent } from "./agent";
-import { type AgentConfig, ConfigError, checkId, loadConfig } from "./config";
+import type { AgentConfig } from "./config";
+import { checkId, isConfigError } from "./config-common";
 import { formatDuration } from "./duration";
 import { Logger, errorText } from "./log";
+import { loadSchemas } from "./schemas";
 import { AGENT_VERSION } from "./version";
 
 export const EXIT = { ok: 0, warn: 1, critical: 2, unknown: 3, usage: 64, config: 78 } as const;
@@ -25,12 +29,26 @@ const USAGE = `vigil-agent ${AGENT_VERSION}
 usage:
   vigil-agent run      [--config FILE] [--dry-run]
   vigil-agent once     [--config FILE] [--json] [--dry-run]
-  vigil-agent validate [--config FILE]
+  vigil-agent validate [--config FILE] [--json]
 `;
 
 function defaultConfigPath(): string {
   if (process.env.VIGIL_AGENT_CONFIG) return process.env.VIGIL_AGENT_CONFIG;
   return ["agent.config.ts", "agent.config.json", "/etc/vigil-agent/agent.config.json"].find((p) => existsSync(p)) ?? "agent.config.json";
+}
+
+/**
+ * The config of `run`, validated by a child `vigil-agent validate --json`: the schema and zod
+ * (~4 MiB resident) then never load into the long-running agent, which reads the effective
+ * config as JSON. Started from the bundle only; from TypeScript sources it is done in process.
+ */
+function validateInChild(file: string): { config: AgentConfig } | { stderr: string } | null {
+  const entry = fileURLToPath(import.meta.url);
+  if (!/\.[cm]?js$/.test(entry)) return null;
+  const r = spawnSync(process.execPath, [entry, "validate", "--json", "--config", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) throw r.error;
+  if (r.status !== EXIT.ok) return { stderr: r.stderr || `${file}: config validation ended by ${r.signal ?? `exit code ${r.status}`}\n` };
+  return { config: JSON.parse(r.stdout) as AgentConfig };
 }
 
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
@@ -64,9 +82,15 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   const file = values.config ?? defaultConfigPath();
   let config: AgentConfig;
   try {
-    config = await loadConfig(file);
+    const child = command === "run" ? validateInChild(file) : null;
+    if (child && "stderr" in child) {
+      err.write(child.stderr);
+      return EXIT.config;
+    }
+    // The schema (zod) is loaded only here: from the bundle, `run` leaves it to a child process.
+    config = child ? child.config : await (await loadSchemas()).loadConfig(file);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (isConfigError(e)) {
       err.write(`${e.message}\n`);
       return EXIT.config;
     }
@@ -76,6 +100,11 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   const dryRun = values["dry-run"] === true || config.dryRun;
 
   if (command === "validate") {
+    // The effective config (defaults filled in, durations in ms): what `run` reads from its child.
+    if (values.json) {
+      out.write(`${JSON.stringify(config)}\n`);
+      return EXIT.ok;
+    }
     out.write(`${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`);
     if (!config.worker) out.write("note: no worker configured; `run` needs one\n");
     return EXIT.ok;
@@ -85,7 +114,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     // Nothing is sent, and nothing is restarted: remediation is always a dry run here.
     const agent = await Agent.create({ config, log, push: false, dryRun: true });
     try {
-      const report = await agent.cycle();
+      // The contract's schema checks what the agent built (the run loop leaves that to the worker).
+      const { agentReport } = await loadSchemas();
+      const report = agentReport.parse(await agent.cycle());
       if (values.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         for (const c of report.checks) out.write(`${c.status.padEnd(8)} ${c.id.padEnd(36)} ${c.summary}\n`);

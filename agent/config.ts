@@ -11,7 +11,11 @@ import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
+import { ConfigError, DEFAULT_COOLDOWN_MS, checkId, readSecret } from "./config-common";
 import { parseDuration } from "./duration";
+
+// Kept here too: what tests and the schema's users import from the config module.
+export { ConfigError, DEFAULT_COOLDOWN_MS, checkId, readSecret };
 
 /** A duration string (`"30s"`, `"5m"`) parsed to milliseconds. */
 const duration = z.string().transform((s, ctx) => {
@@ -31,14 +35,6 @@ const secretRef = z.union([
   z.strictObject({ file: z.string().min(1) }),
 ]);
 export type SecretRef = z.infer<typeof secretRef>;
-
-/** Runbook cooldowns, by what the check watches. */
-export const DEFAULT_COOLDOWN_MS = {
-  database: 5 * 60_000,
-  redis: 3 * 60_000,
-  app: 2 * 60_000,
-  oom: 10 * 60_000,
-} as const;
 
 const remediate = z.strictObject({
   /** The only allow-listed action. */
@@ -272,52 +268,6 @@ export type AgentConfig = z.infer<typeof agentConfig>;
 /** What a config file holds before defaults: type your `agent.config.ts` with it. */
 export type AgentConfigInput = z.input<typeof agentConfig>;
 
-/** `<kind>:<name>`, the name defaulting to what the check watches. */
-export function checkId(c: CheckSpec): string {
-  if (c.name) return `${c.kind}:${c.name}`;
-  switch (c.kind) {
-    case "docker":
-      return c.container ? `docker:${c.container}` : `docker:label=${c.label}`;
-    case "postgres":
-    case "redis":
-    case "host":
-      return `${c.kind}:${c.kind === "host" ? "local" : hostOf(c.url)}`;
-    case "logs":
-      return `logs:${c.container ?? c.file}`;
-    case "http":
-      try {
-        const u = new URL(c.url);
-        return `http:${u.host}${u.pathname}`;
-      } catch {
-        return `http:${c.url}`; // only reached while the url itself is being reported as invalid
-      }
-    case "tcp":
-      return `tcp:${c.host}:${c.port}`;
-    case "certfile":
-      return `certfile:${c.path}`;
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || "default"}`;
-  } catch {
-    return "default";
-  }
-}
-
-/** Thrown for an invalid config; `issues` are the lines `path: message`. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly file: string,
-    readonly issues: string[],
-  ) {
-    super(`${file}: invalid config\n  ${issues.join("\n  ")}`);
-  }
-}
-
 /** Formats a zod path as `checks[2].url`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -397,18 +347,4 @@ async function importWithEsbuild(path: string, text: string): Promise<{ default?
   }
   const { code } = await esbuild.transform(text, { loader: "ts", format: "esm", sourcefile: path });
   return (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as { default?: unknown };
-}
-
-/** Reads a secret reference. */
-export async function readSecret(ref: SecretRef): Promise<string> {
-  if ("env" in ref) {
-    const v = process.env[ref.env];
-    if (!v) throw new Error(`secret: environment variable ${ref.env} is not set`);
-    return v;
-  }
-  try {
-    return (await readFile(ref.file, "utf8")).trim();
-  } catch (err) {
-    throw new Error(`secret: cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }

@@ -6,10 +6,12 @@
 import type { CheckResult } from "../src/contract/report";
 import type { CheckContext, Finding } from "./checks/check";
 import { runners } from "./checks/index";
-import { type CheckSpec, checkId } from "./config";
+import type { CheckSpec } from "./config";
+import { checkId } from "./config-common";
 import type { DockerClient } from "./docker-api";
 import { formatDuration } from "./duration";
 import { errorText } from "./log";
+import { isoTime, monotonicMs } from "./time";
 
 export interface SpecResult {
   spec: CheckSpec;
@@ -30,7 +32,7 @@ async function runOne(spec: CheckSpec, docker: DockerClient, memory: CycleMemory
   let mem = memory.get(id);
   if (!mem) memory.set(id, (mem = new Map()));
   const started = now();
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const ctrl = new AbortController();
   const ctx: CheckContext = { signal: ctrl.signal, docker, memory: mem, now };
   let timer: NodeJS.Timeout | undefined;
@@ -49,8 +51,8 @@ async function runOne(spec: CheckSpec, docker: DockerClient, memory: CycleMemory
   } finally {
     clearTimeout(timer);
   }
-  const durationMs = Math.round((performance.now() - t0) * 100) / 100;
-  const observedAt = new Date(started).toISOString();
+  const durationMs = Math.round((monotonicMs() - t0) * 100) / 100;
+  const observedAt = isoTime(started);
   return findings.map((f) => {
     const fid = f.id ?? id;
     const result: CheckResult = {

@@ -3,7 +3,7 @@
  * with podman's compatible service (`podman system service`). Only what the agent needs:
  * list, inspect, logs (multiplexed stream decoded) and restart.
  */
-import { Client } from "undici";
+import { Client, requestBuffer } from "./undici";
 
 /** The subset of `GET /containers/{id}/json` the agent reads. */
 export interface ContainerInspect {
@@ -44,7 +44,7 @@ export function dockerSocketPath(explicit?: string, env: NodeJS.ProcessEnv = pro
 
 export interface DockerClientOptions {
   socketPath: string;
-  /** Limit for one API call unless the caller passes a signal. Default 10 s. */
+  /** Limit for the answer's headers, and for any pause in its body, of one API call. Default 10 s. */
   timeoutMs?: number;
 }
 
@@ -57,13 +57,14 @@ export class DockerClient {
     this.socketPath = options.socketPath;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     // Keep-alive on one connection: a check cycle makes a handful of calls.
-    this.#client = new Client("http://docker", { socketPath: options.socketPath, keepAliveTimeout: 60_000, pipelining: 1 });
+    this.#client = new Client("http://docker", { socketPath: options.socketPath, keepAliveTimeout: 60_000, pipelining: 1, connectTimeout: this.#timeoutMs });
   }
 
   async #call(method: "GET" | "POST", path: string, signal?: AbortSignal, timeoutMs = this.#timeoutMs): Promise<Buffer | null> {
-    const sig = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-    const res = await this.#client.request({ method, path, signal: sig, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-    const body = Buffer.from(await res.body.arrayBuffer());
+    // undici's own time-outs, not AbortSignal.timeout(): that one stays armed after the answer
+    // and, firing later, builds a DOMException and an abort event for nothing (per call).
+    const res = await requestBuffer(this.#client, { method, path, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const body = res.body;
     if (res.statusCode === 404) return null;
     if (res.statusCode >= 300) {
       let message = body.toString("utf8").slice(0, 300);

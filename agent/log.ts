@@ -6,6 +6,8 @@
  * stripped from every string, whatever their origin.
  */
 
+import { isoTime } from "./time";
+
 export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -50,7 +52,7 @@ export class Logger {
 
   #log(level: Level, msg: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < this.#min) return;
-    const entry = { time: new Date().toISOString(), level, msg, ...fields };
+    const entry = { time: isoTime(), level, msg, ...fields };
     const json = JSON.stringify(entry, (_k, v: unknown) => (v instanceof Error ? errorText(v) : v));
     this.#write(this.scrub(json) + "\n");
   }

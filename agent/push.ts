@@ -19,11 +19,13 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client } from "undici";
-import { SIGNATURE_HEADER, signReport } from "../src/contract/signature";
+import { Client, requestBuffer } from "./undici";
+import { createHmac } from "node:crypto";
+import { SIGNATURE_HEADER, signatureHeader, signedText } from "../src/contract/signature";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import type { Spool, SpooledReport } from "./spool";
+import { isoTime } from "./time";
 
 export interface PusherOptions {
   /** Worker base URL, e.g. `https://vigil.example.com`. */
@@ -55,6 +57,29 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
   if (/^\d+$/.test(v.trim())) return Number(v) * 1000;
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - now) : null;
+}
+
+const SENT_AT = /"sentAt":"[^"\\]*"/;
+
+/**
+ * The report `body` with its `sentAt` set to `iso`. A string edit, not a JSON round trip: in
+ * JSON text `"sentAt":"` is always a key with a string value (a quote inside a string is
+ * escaped), and only the report's top level has a string-valued `sentAt`.
+ */
+export function withSentAt(body: string, iso: string): string {
+  if (SENT_AT.test(body)) return body.replace(SENT_AT, `"sentAt":${JSON.stringify(iso)}`);
+  const report = JSON.parse(body) as Record<string, unknown>;
+  report.sentAt = iso;
+  return JSON.stringify(report);
+}
+
+/**
+ * The contract's signature ({@link signatureHeader} over {@link signedText}) made with
+ * node:crypto: WebCrypto's `subtle` would load another ~0.3 MiB of Node's modules into the
+ * agent for the same HMAC-SHA256 (test/agent/push.test.ts checks the two agree).
+ */
+export function signReport(secret: string, body: string, unixSeconds: number): string {
+  return signatureHeader(createHmac("sha256", secret).update(signedText(body, unixSeconds)).digest("hex"), unixSeconds);
 }
 
 export class Pusher {
@@ -149,18 +174,18 @@ export class Pusher {
   /** One delivery attempt of one report. */
   async send(seq: number, body: string): Promise<{ result: PushResult; waitMs: number }> {
     // sentAt is the moment of sending, also on replay; the rest of the body is as spooled.
-    const report = JSON.parse(body) as Record<string, unknown>;
-    report.sentAt = new Date().toISOString();
-    const payload = JSON.stringify(report);
-    const signature = await signReport(this.#o.secret, payload, Math.floor(Date.now() / 1000));
+    const payload = withSentAt(body, isoTime());
+    const signature = signReport(this.#o.secret, payload, Math.floor(Date.now() / 1000));
     const ctrl = new AbortController();
     this.#inflight = ctrl;
-    const signal = AbortSignal.any([ctrl.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+    // Time-outs: the client's connectTimeout, and headersTimeout / bodyTimeout below (an
+    // AbortSignal.timeout() would stay armed after the answer and fire for nothing).
+    const signal = ctrl.signal;
     let status = 0;
     let retryAfter: number | null = null;
     let detail = "";
     try {
-      const res = await this.#client.request({
+      const res = await requestBuffer(this.#client, {
         path: this.#path,
         method: "POST",
         body: payload,
@@ -168,10 +193,11 @@ export class Pusher {
         headersTimeout: this.#o.timeoutMs,
         bodyTimeout: this.#o.timeoutMs,
         headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature, "user-agent": "vigil-agent" },
+        maxBytes: 64 * 1024, // the worker answers with a small JSON object; only its start is logged
       });
       status = res.statusCode;
       retryAfter = retryAfterMs(res.headers["retry-after"]);
-      detail = (await res.body.text()).slice(0, 300);
+      detail = res.body.toString("utf8", 0, 1200).slice(0, 300);
     } catch (err) {
       detail = errorText(err);
     } finally {

@@ -12,11 +12,12 @@ import { join } from "node:path";
 import type { CheckResult, CheckStatus, Remediation } from "../src/contract/report";
 import { writeFileAtomic } from "./atomic-file";
 import type { CheckSpec, RemediateSpec } from "./config";
-import { DEFAULT_COOLDOWN_MS } from "./config";
+import { DEFAULT_COOLDOWN_MS } from "./config-common";
 import type { DockerClient } from "./docker-api";
 import { formatDuration } from "./duration";
 import type { Logger } from "./log";
 import { errorText } from "./log";
+import { isoTime } from "./time";
 
 export interface RuleState {
   attempts: number;
@@ -114,7 +115,7 @@ export class Remediator {
       if (d.kind === "give-up") {
         const detail = `gave up after ${rule.maxAttempts} restarts of ${container}; still ${result.status}: ${result.summary}`.slice(0, 1000);
         this.#o.log.error("remediation gave up", { check: id, container, attempts: rule.maxAttempts });
-        out.push({ check: id, action: rule.action, attempt: rule.maxAttempts, outcome: "skipped", at: new Date(this.#now()).toISOString(), detail });
+        out.push({ check: id, action: rule.action, attempt: rule.maxAttempts, outcome: "skipped", at: isoTime(this.#now()), detail });
       }
       result.metrics = { ...result.metrics, remediationAttempts: d.state.attempts, remediationGaveUp: d.state.gaveUp ? 1 : 0 };
     }
@@ -127,7 +128,7 @@ export class Remediator {
   }
 
   async #restart(check: string, container: string, rule: RemediateSpec, attempt: number, cooldownMs: number): Promise<Remediation> {
-    const at = new Date(this.#now()).toISOString();
+    const at = isoTime(this.#now());
     const plan = `restart container ${container} (attempt ${attempt}/${rule.maxAttempts}, cooldown ${formatDuration(cooldownMs)})`;
     if (this.#o.dryRun) {
       this.#o.log.info("remediation dry-run", { check, container, attempt });

@@ -1,11 +1,13 @@
 /**
  * A local health endpoint seen from inside the host (the runbook's `curl -I …/health`):
- * status, optional keyword, latency. Through undici; the body read is capped at 64 KiB.
+ * status, optional keyword, latency. Through undici (one client per check, kept between runs);
+ * the body is read only for the keyword, at most 64 KiB of it.
  */
-import { request } from "undici";
 import type { SpecOf } from "../config";
 import { errorText } from "../log";
+import { Client, requestBuffer } from "../undici";
 import { type CheckContext, type Finding, grade, round, worst } from "./check";
+import { monotonicMs } from "../time";
 
 type HttpSpec = SpecOf<"http">;
 const BODY_CAP = 64 * 1024;
@@ -31,25 +33,25 @@ export function judgeHttp(spec: HttpSpec, o: HttpObservation): Finding {
 }
 
 export async function runHttp(spec: HttpSpec, ctx: CheckContext): Promise<Finding[]> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   try {
-    const res = await request(spec.url, {
+    const url = new URL(spec.url);
+    // Closed by the cycle when the agent stops (closeMemory).
+    let client = ctx.memory.get("client") as Client | undefined;
+    if (!client) ctx.memory.set("client", (client = new Client(url.origin, { connectTimeout: spec.timeout })));
+    // The body is read only to look for the keyword (at most BODY_CAP bytes); otherwise the
+    // request ends at the first body bytes.
+    const res = await requestBuffer(client, {
+      path: url.pathname + url.search,
       method: spec.method,
       signal: ctx.signal,
       headersTimeout: spec.timeout,
       bodyTimeout: spec.timeout,
       headers: { "user-agent": "vigil-agent" },
+      maxBytes: spec.keyword && spec.method === "GET" ? BODY_CAP : 0,
     });
-    res.body.on("error", () => undefined); // destroying an unread body emits AbortError: expected here
-    let body = "";
-    if (spec.keyword && spec.method === "GET") {
-      for await (const chunk of res.body) {
-        body += (chunk as Buffer).toString("utf8");
-        if (body.length >= BODY_CAP || body.includes(spec.keyword)) break;
-      }
-    }
-    res.body.destroy();
-    const latencyMs = performance.now() - t0;
+    const body = res.body.toString("utf8");
+    const latencyMs = monotonicMs() - t0;
     return [judgeHttp(spec, { status: res.statusCode, latencyMs, bodyHasKeyword: spec.keyword ? body.includes(spec.keyword) : null })];
   } catch (err) {
     return [{ status: "critical", summary: `request failed: ${errorText(err)}`, metrics: { up: 0 } }];

@@ -1,14 +1,16 @@
 /**
- * Redis through `ioredis` (the runbook's `redis-cli ping` and `info memory` / `info stats`):
- * PING latency, `used_memory` vs `maxmemory`, keyspace hit ratio, connected / blocked /
- * rejected clients, evicted keys. Counters are judged by their increase since the last run.
- * PING latency is measured on a kept connection (connect time included when it is made anew).
+ * Redis (the runbook's `redis-cli ping` and `info memory` / `info stats`) through the agent's
+ * small RESP client (`agent/resp.ts`): PING latency, `used_memory` vs `maxmemory`, keyspace
+ * hit ratio, connected / blocked / rejected clients, evicted keys. Counters are judged by
+ * their increase since the last run. PING latency is measured on a kept connection (connect
+ * time included when it is made anew).
  */
-import type { Redis } from "ioredis";
 import type { SpecOf } from "../config";
-import { readSecret } from "../config";
+import { readSecret } from "../config-common";
 import { errorText } from "../log";
+import { RespClient } from "../resp";
 import { type CheckContext, type CheckStatus, type Finding, delta, grade, round, worst } from "./check";
+import { monotonicMs } from "../time";
 
 type RedisSpec = SpecOf<"redis">;
 
@@ -88,53 +90,38 @@ export function judgeRedis(spec: RedisSpec, o: RedisObservation): Finding {
 }
 
 /**
- * One connection kept between runs (created on first use, dropped on any error and made again
- * on the next run): a fresh ioredis client per run costs more CPU than the whole check.
+ * One connection kept between runs (made on first use, dropped on any error and made again on
+ * the next run): a new connection per run costs more CPU than the whole check.
  */
 interface Conn {
-  redis: Redis;
+  redis: RespClient;
   /** Called by the cycle when the agent stops. */
   close(): void;
-  lastError: unknown;
   maxclients: number | undefined;
 }
 
 async function connection(spec: RedisSpec, ctx: CheckContext): Promise<Conn> {
   const existing = ctx.memory.get("conn") as Conn | undefined;
-  if (existing && existing.redis.status === "ready") return existing;
-  existing?.redis.disconnect();
-  // Loaded on first use: a host without a redis check never pays for the module.
-  const { Redis: RedisClient } = await import("ioredis");
-  const redis = new RedisClient(spec.url, {
-    password: spec.password ? await readSecret(spec.password) : undefined,
-    lazyConnect: true,
-    connectTimeout: spec.timeout,
-    commandTimeout: spec.timeout,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    enableReadyCheck: false, // the check's own INFO is the readiness check
-    retryStrategy: () => null, // one attempt per run; the next run is the retry
-  });
-  const conn: Conn = { redis, lastError: undefined, maxclients: undefined, close: () => redis.disconnect() };
-  // The socket's own error beats ioredis' "Connection is closed.".
-  redis.on("error", (e: unknown) => (conn.lastError = e));
+  if (existing?.redis.open) return existing;
+  ctx.memory.delete("conn");
+  const redis = await RespClient.connect({ url: spec.url, password: spec.password ? await readSecret(spec.password) : undefined, timeoutMs: spec.timeout });
+  const conn: Conn = { redis, maxclients: undefined, close: () => redis.close() };
   ctx.memory.set("conn", conn);
-  await redis.connect();
-  conn.maxclients = await redis.config("GET", "maxclients").then((r) => Number((r as string[])[1]), () => undefined);
+  conn.maxclients = await redis.command("CONFIG", "GET", "maxclients").then((r) => (Array.isArray(r) && r[1] != null ? Number(r[1]) : undefined), () => undefined);
   return conn;
 }
 
 export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Finding[]> {
   let conn: Conn | undefined;
-  const abort = () => conn?.redis.disconnect();
+  const abort = () => conn?.redis.close();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     conn = await connection(spec, ctx);
     const redis = conn.redis;
-    await redis.ping();
-    const pingMs = performance.now() - t0;
-    const info = await redis.info();
+    await redis.command("PING");
+    const pingMs = monotonicMs() - t0;
+    const info = String(await redis.command("INFO"));
     const maxclients = conn.maxclients;
     const m = parseInfo(info);
     const n = (k: string) => Number(m.get(k) ?? 0);
@@ -164,11 +151,9 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
       }),
     ];
   } catch (err) {
-    const lastError = (ctx.memory.get("conn") as Conn | undefined)?.lastError;
-    (ctx.memory.get("conn") as Conn | undefined)?.redis.disconnect();
+    (ctx.memory.get("conn") as Conn | undefined)?.redis.close();
     ctx.memory.delete("conn");
-    const cause = lastError && /connection is closed/i.test(errorText(err)) ? lastError : err;
-    return [{ status: "critical", summary: `cannot query Redis: ${errorText(cause)}`.slice(0, 1000), metrics: { up: 0 } }];
+    return [{ status: "critical", summary: `cannot query Redis: ${errorText(err)}`.slice(0, 1000), metrics: { up: 0 } }];
   } finally {
     ctx.signal.removeEventListener("abort", abort);
   }

@@ -3,11 +3,12 @@ import { connect } from "node:net";
 import type { SpecOf } from "../config";
 import { errorText } from "../log";
 import { type CheckContext, type Finding, grade, round } from "./check";
+import { monotonicMs } from "../time";
 
 type TcpSpec = SpecOf<"tcp">;
 
 export async function runTcp(spec: TcpSpec, ctx: CheckContext): Promise<Finding[]> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   try {
     await new Promise<void>((resolve, reject) => {
       const sock = connect({ host: spec.host, port: spec.port, signal: ctx.signal, timeout: spec.timeout });
@@ -21,7 +22,7 @@ export async function runTcp(spec: TcpSpec, ctx: CheckContext): Promise<Finding[
       });
       sock.once("error", reject);
     });
-    const ms = performance.now() - t0;
+    const ms = monotonicMs() - t0;
     const status = grade(ms, spec.latencyWarn, undefined);
     return [{ status, summary: `${spec.host}:${spec.port} accepted in ${round(ms)} ms${status === "ok" ? "" : " (slow)"}`, metrics: { up: 1, connectMs: round(ms, 2) } }];
   } catch (err) {

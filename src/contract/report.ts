@@ -6,12 +6,10 @@
  * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
  */
 import { z } from "zod";
+import { REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
-export const REPORT_SCHEMA_VERSION = 1;
-export const SUPPORTED_REPORT_VERSIONS = [REPORT_SCHEMA_VERSION] as const;
-
-/** Largest report body the worker accepts, in bytes (413 above). */
-export const MAX_REPORT_BYTES = 256 * 1024;
+// The plain values live in report-constants.ts (the agent imports them without zod).
+export { MAX_REPORT_BYTES, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
 
 export const checkStatus = z.enum(["ok", "warn", "critical", "unknown"]);
 export type CheckStatus = z.infer<typeof checkStatus>;
@@ -29,12 +27,6 @@ export const checkResult = z.object({
   metrics: z.record(z.string(), z.number()).optional(),
 });
 export type CheckResult = z.infer<typeof checkResult>;
-
-/**
- * Disk use per mount travels as metrics of the agent's `host` check: `disk:<mount>:usedPct`
- * (percent, as df computes it). The worker keeps a daily series of them for the digest.
- */
-export const diskMetricKey = (mount: string) => `disk:${mount}:usedPct`;
 
 /** The disk use a check reports, per mount (only finite values from 0 to 100). */
 export function diskUsage(check: Pick<CheckResult, "kind" | "metrics">): { mount: string; usedPct: number }[] {

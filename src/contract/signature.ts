@@ -42,11 +42,17 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   return out;
 }
 
+/** The text the MAC covers: the timestamp and the raw body. */
+export const signedText = (body: string, unixSeconds: number) => `${unixSeconds}.${body}`;
+
+/** The header value for a MAC (lower-case hex) made over {@link signedText}. */
+export const signatureHeader = (macHex: string, unixSeconds: number) => `t=${unixSeconds},v1=${macHex}`;
+
 /** Signs `body` at `unixSeconds`; returns the header value. */
 export async function signReport(secret: string, body: string, unixSeconds: number): Promise<string> {
   const key = await hmacKey(secret, "sign");
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${unixSeconds}.${body}`));
-  return `t=${unixSeconds},v1=${toHex(mac)}`;
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(signedText(body, unixSeconds)));
+  return signatureHeader(toHex(mac), unixSeconds);
 }
 
 export type SignatureCheck =

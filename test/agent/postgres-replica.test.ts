@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseConfig } from "../../agent/config";
-import { runChecks } from "../../agent/cycle";
+import { closeMemory, runChecks } from "../../agent/cycle";
 import { DockerClient } from "../../agent/docker-api";
 import { PgCluster, pgClusterUnavailable } from "./pg-cluster";
 import { describeWith } from "./services";
@@ -17,7 +17,9 @@ async function check(url: string, spec: Record<string, unknown> = {}) {
   const config = parseConfig({ agent: { id: "pg-replica-test" }, checks: [{ kind: "postgres", url, ...spec }] });
   const docker = new DockerClient({ socketPath: "/nonexistent" });
   try {
-    const [r] = await runChecks(config.checks, docker, new Map());
+    const memory = new Map();
+    const [r] = await runChecks(config.checks, docker, memory);
+    closeMemory(memory); // ends the connection the check keeps between runs
     return r!.result;
   } finally {
     await docker.close();

@@ -7,7 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseConfig } from "../../agent/config";
 import { judgePostgres } from "../../agent/checks/postgres";
-import { runChecks } from "../../agent/cycle";
+import { closeMemory, runChecks } from "../../agent/cycle";
 import { DockerClient } from "../../agent/docker-api";
 import { PG_URL, describeWith, tcpReachable } from "./services";
 
@@ -15,10 +15,11 @@ const u = new URL(PG_URL);
 const reachable = await tcpReachable(u.hostname, Number(u.port || 5432));
 const describePg = describeWith("PostgreSQL", reachable ? "" : `nothing listens on ${u.host}`);
 
-async function check(spec: Record<string, unknown>) {
+async function check(spec: Record<string, unknown>, memory = new Map(), keep = false) {
   const config = parseConfig({ agent: { id: "pg-test" }, checks: [{ kind: "postgres", url: PG_URL, ...spec }] });
   const docker = new DockerClient({ socketPath: "/nonexistent" });
-  const [r] = await runChecks(config.checks, docker, new Map());
+  const [r] = await runChecks(config.checks, docker, memory);
+  if (!keep) closeMemory(memory); // ends the connection the check keeps between runs
   await docker.close();
   return r!.result;
 }
@@ -121,6 +122,28 @@ describePg("postgres check on the real server", () => {
       else expect(r.metrics!.slowestMeanMs).toBeUndefined();
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    }
+  });
+
+  it("keeps its connection between runs and makes a new one when the server ends it", async () => {
+    const memory = new Map();
+    try {
+      const first = await check({}, memory, true);
+      expect(first.metrics!.connectMs).toBeGreaterThan(0);
+      // The server process serving the check's connection (memory: check id → that check's memory).
+      const pid = () => ([...memory.values()][0].get("conn") as { client: { processID: number } }).client.processID;
+      const agentPid = pid();
+      const second = await check({}, memory, true);
+      expect(second.status).toBe("ok");
+      expect(second.metrics!.connectMs).toBeUndefined(); // the same connection
+      expect(pid()).toBe(agentPid);
+      await admin.query("SELECT pg_terminate_backend($1)", [agentPid]);
+      const third = await check({}, memory, true);
+      expect(third.status).toBe("ok");
+      expect(third.metrics!.connectMs).toBeGreaterThan(0);
+      expect(pid()).not.toBe(agentPid);
+    } finally {
+      closeMemory(memory);
     }
   });
 

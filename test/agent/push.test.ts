@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../agent/agent";
 import { parseConfig } from "../../agent/config";
 import { Logger } from "../../agent/log";
-import { backoffMs, retryAfterMs } from "../../agent/push";
+import { backoffMs, retryAfterMs, signReport, withSentAt } from "../../agent/push";
+import * as contract from "../../src/contract/signature";
 import { SEQ_BLOCK, Spool } from "../../agent/spool";
 import { type IngestServer, startIngestServer } from "./ingest-server";
 
@@ -147,5 +148,30 @@ describe("backoff", () => {
     expect(retryAfterMs("7")).toBe(7000);
     expect(retryAfterMs(new Date(10_000).toUTCString(), 4000)).toBe(6000);
     expect(retryAfterMs(undefined)).toBeNull();
+  });
+});
+
+describe("sentAt at send time", () => {
+  it("rewrites the top-level sentAt only, whatever the summaries and metrics hold", () => {
+    const report = {
+      schemaVersion: 1,
+      agent: { id: "a", version: "1", hostname: 'h"sentAt":"x' },
+      seq: 1,
+      sentAt: "2026-01-01T00:00:00.000Z",
+      checks: [{ id: "x:y", kind: "x", status: "ok", summary: '"sentAt":"2020-01-01T00:00:00.000Z"', observedAt: "2026-01-01T00:00:00.000Z", durationMs: 1, metrics: { sentAt: 3 } }],
+    };
+    const out = JSON.parse(withSentAt(JSON.stringify(report), "2026-02-02T02:02:02.000Z"));
+    expect(out).toEqual({ ...report, sentAt: "2026-02-02T02:02:02.000Z" });
+    // Without a string sentAt (a body not written by this agent), it falls back to a JSON round trip.
+    expect(JSON.parse(withSentAt('{"seq":2}', "2026-02-02T02:02:02.000Z"))).toEqual({ seq: 2, sentAt: "2026-02-02T02:02:02.000Z" });
+  });
+});
+
+describe("signature", () => {
+  it("node:crypto's HMAC gives the header the contract's WebCrypto signer gives, and the worker's check accepts", async () => {
+    const body = JSON.stringify({ seq: 1, note: "ünïcode ✓" });
+    const header = signReport("s3cret-0123456789", body, 1_800_000_000);
+    expect(header).toBe(await contract.signReport("s3cret-0123456789", body, 1_800_000_000));
+    expect(await contract.verifyReportSignature("s3cret-0123456789", body, header, 1_800_000_010)).toEqual({ ok: true, timestamp: 1_800_000_000 });
   });
 });

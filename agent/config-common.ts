@@ -1,0 +1,84 @@
+/**
+ * The config helpers that the running agent needs, without the zod schema (`config.ts`,
+ * which re-exports them): `vigil-agent run` validates its config in a short-lived child
+ * process (`validate --json`, see cli.ts), so the schema and zod never load into the
+ * long-running agent (~4 MiB resident; BENCHMARKS.md, "Agent").
+ */
+import { readFile } from "node:fs/promises";
+import type { CheckSpec, SecretRef } from "./config";
+
+/** Runbook cooldowns, by what the check watches. */
+export const DEFAULT_COOLDOWN_MS = {
+  database: 5 * 60_000,
+  redis: 3 * 60_000,
+  app: 2 * 60_000,
+  oom: 10 * 60_000,
+} as const;
+
+/** `<kind>:<name>`, the name defaulting to what the check watches. */
+export function checkId(c: CheckSpec): string {
+  if (c.name) return `${c.kind}:${c.name}`;
+  switch (c.kind) {
+    case "docker":
+      return c.container ? `docker:${c.container}` : `docker:label=${c.label}`;
+    case "postgres":
+    case "redis":
+    case "host":
+      return `${c.kind}:${c.kind === "host" ? "local" : hostOf(c.url)}`;
+    case "logs":
+      return `logs:${c.container ?? c.file}`;
+    case "http":
+      try {
+        const u = new URL(c.url);
+        return `http:${u.host}${u.pathname}`;
+      } catch {
+        return `http:${c.url}`; // only reached while the url itself is being reported as invalid
+      }
+    case "tcp":
+      return `tcp:${c.host}:${c.port}`;
+    case "certfile":
+      return `certfile:${c.path}`;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "default"}`;
+  } catch {
+    return "default";
+  }
+}
+
+/** Thrown for an invalid config; `issues` are the lines `path: message`. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly file: string,
+    readonly issues: string[],
+  ) {
+    super(`${file}: invalid config\n  ${issues.join("\n  ")}`);
+  }
+}
+
+/**
+ * `e` is a {@link ConfigError}, also one thrown by the bundle's packed schema module, which
+ * carries its own copy of the class (agent/build.mjs), so `instanceof` would not see it.
+ */
+export function isConfigError(e: unknown): e is ConfigError {
+  return e instanceof Error && e.name === "ConfigError" && Array.isArray((e as Partial<ConfigError>).issues);
+}
+
+/** Reads a secret reference. */
+export async function readSecret(ref: SecretRef): Promise<string> {
+  if ("env" in ref) {
+    const v = process.env[ref.env];
+    if (!v) throw new Error(`secret: environment variable ${ref.env} is not set`);
+    return v;
+  }
+  try {
+    return (await readFile(ref.file, "utf8")).trim();
+  } catch (err) {
+    throw new Error(`secret: cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
