@@ -10,6 +10,8 @@
  *    runs scheduled vs executed, start-time jitter p50/p99, worker CPU (workerd's own CPU time
  *    from /proc), and the billable operations per probe counted from the worker's logs, priced
  *    for 2,000 monitors at 1 min with Cloudflare's published prices (see BENCHMARKS.md).
+ * 4. With --profile, `perf record` samples workerd over the measured minutes and a second
+ *    table splits its CPU into the isolate's own work and the host's I/O (bench/perf-split.mjs).
  * Prints a markdown table. Every request has a timeout; the run stops by itself.
  */
 import { spawnSync } from "node:child_process";
@@ -19,6 +21,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startDevServer } from "../scripts/dev-server.mjs";
+import { startPerf } from "./perf-split.mjs";
 import { root } from "../scripts/lib.mjs";
 
 // ── arguments ────────────────────────────────────────────────────────────────────────────
@@ -91,21 +94,21 @@ process.on("exit", () => {
 // Interrupted: still take workerd down with us (an orphaned, overloaded workerd keeps a core busy).
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
-/** CPU ms used so far by the workerd processes under wrangler (from /proc, clock ticks → ms). */
+/** The workerd processes in wrangler's process group, with the CPU ms each used so far (wrangler itself, Node, is not counted). */
 const tick = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-function workerdCpuMs() {
-  let total = 0;
+function workerds() {
+  const found = [];
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      // workerd processes in wrangler's process group (wrangler itself, Node, is not counted).
       if (!cmd.includes("workerd") || Number(fields[2]) !== dev.pid) continue;
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / tick;
+      found.push({ pid: Number(pid), cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / tick });
     } catch {}
   }
-  return total;
+  return found;
 }
+const workerdCpuMs = () => workerds().reduce((n, w) => n + w.cpuMs, 0);
 
 // ── 3. drive the cron ────────────────────────────────────────────────────────────────────
 log(`${monitors} monitors every ${intervalText}, targets answer after ${latency} ms, ${minutes} min`);
@@ -119,6 +122,8 @@ arrivals.clear();
 measuring = true;
 const first = Math.floor(Date.now() / 60_000) * 60_000;
 const cpuBefore = workerdCpuMs();
+// --profile: sample every workerd process under wrangler for the measured minutes.
+const perf = "profile" in args ? startPerf(workerds().map((w) => w.pid)) : null;
 const ticks = [];
 for (let i = 0; i < minutes; i++) {
   const minute = first + i * 60_000;
@@ -129,6 +134,7 @@ for (let i = 0; i < minutes; i++) {
 }
 await new Promise((r) => setTimeout(r, first + minutes * 60_000 + 10_000 - Date.now()));
 const cpuMs = workerdCpuMs() - cpuBefore;
+const profile = perf ? await perf.stop() : null;
 const logLines = eventLines;
 await dev.stop();
 for (const s of servers) s.close();
@@ -216,6 +222,22 @@ console.log(`
 | dev server | wrangler dev${inspector === false ? " through wrangler's API, inspector off" : " (CLI, inspector attached)"}, state in ${stateRoot ?? "the temp dir"} |
 | machine | ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version} |
 `);
+if (profile?.error) console.log(`--profile: ${profile.error}\n`);
+else if (profile) {
+  // What of workerd's CPU is the isolate's own work (see bench/perf-split.mjs for the parts).
+  const isolateShare = profile.shares.filter((p) => p.isolate).reduce((n, p) => n + p.share, 0);
+  const isolateMonth = month.cpuMs * isolateShare;
+  const isolateOverage = (Math.max(0, isolateMonth - included.cpuMs) / 1e6) * price.cpuMs;
+  console.log(`workerd CPU by part (perf, ${f(profile.total, 0)} cpu-clock samples over the measured minutes; * = the isolate's own work):
+
+| part | share | ms per probe |
+|---|---:|---:|
+${profile.shares.map((p) => `| ${p.part}${p.isolate ? " *" : ""} | ${f(p.share * 100, 1)} % | ${f(perProbe(cpuMs) * p.share, 3)} |`).join("\n")}
+| **isolate's own work (*)** | **${f(isolateShare * 100, 1)} %** | **${f(perProbe(cpuMs) * isolateShare, 3)}** |
+
+2,000 monitors at 1 min with only the isolate's share as CPU: ${f(isolateMonth / 1e6, 1)} M CPU ms a month (${f(included.cpuMs / 1e6, 0)} M included), $${f(isolateOverage, 2)} beyond the plan.
+`);
+}
 if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, [...logLines, ...[...noise].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n}× ${l}`)].join("\n"));
 const noisiest = [...noise].sort((a, b) => b[1] - a[1]).slice(0, 3);
 if (noisiest.length) console.log(`Other output during the measurement (most frequent first):\n${noisiest.map(([l, n]) => `  ${n}× ${l}`).join("\n")}`);
