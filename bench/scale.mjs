@@ -10,8 +10,10 @@
  *    runs scheduled vs executed, start-time jitter p50/p99, worker CPU (workerd's own CPU time
  *    from /proc), and the billable operations per probe counted from the worker's logs, priced
  *    for 2,000 monitors at 1 min with Cloudflare's published prices (see BENCHMARKS.md).
- * 4. With --profile, `perf record` samples workerd over the measured minutes and a second
- *    table splits its CPU into the isolate's own work and the host's I/O (bench/perf-split.mjs).
+ * 4. Unless --no-profile is given, `perf record` samples workerd over the measured minutes and
+ *    a second table splits its CPU into the isolate's own work and the host's I/O
+ *    (bench/perf-split.mjs); the cost is then priced with the isolate's CPU, and with all of
+ *    workerd's as the upper bound. Without perf the run says so and prices the upper bound.
  * Prints a markdown table. Every request has a timeout; the run stops by itself.
  */
 import { spawnSync } from "node:child_process";
@@ -122,8 +124,8 @@ arrivals.clear();
 measuring = true;
 const first = Math.floor(Date.now() / 60_000) * 60_000;
 const cpuBefore = workerdCpuMs();
-// --profile: sample every workerd process under wrangler for the measured minutes.
-const perf = "profile" in args ? startPerf(workerds().map((w) => w.pid)) : null;
+// Sample every workerd process under wrangler for the measured minutes (--no-profile: don't).
+const perf = "no-profile" in args ? null : startPerf(workerds().map((w) => w.pid));
 const ticks = [];
 for (let i = 0; i < minutes; i++) {
   const minute = first + i * 60_000;
@@ -200,8 +202,13 @@ const month = {
 };
 const included = { requests: 10e6, cpuMs: 30e6, queueOps: 1e6, doRequests: 1e6, d1Read: 25e9, d1Written: 50e6 };
 const price = { requests: 0.3, cpuMs: 0.02, queueOps: 0.4, doRequests: 0.15, d1Read: 0.001, d1Written: 1.0 };
-let overage = 0;
-for (const k of Object.keys(month)) overage += (Math.max(0, month[k] - included[k]) / 1e6) * price[k];
+const overageWith = (cpuMsMonth) => {
+  let total = 0;
+  for (const k of Object.keys(month)) total += (Math.max(0, (k === "cpuMs" ? cpuMsMonth : month[k]) - included[k]) / 1e6) * price[k];
+  return total;
+};
+// What of workerd's CPU is the isolate's own work (see bench/perf-split.mjs for the parts).
+const isolateShare = profile?.shares ? profile.shares.filter((p) => p.isolate).reduce((n, p) => n + p.share, 0) : null;
 
 const f = (n, d = 1) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: d }) : "n/a");
 console.log(`
@@ -218,24 +225,18 @@ console.log(`
 | Durable Object requests | ${doRequests} → ${f(perProbe(doRequests), 5)} per probe |
 | D1 rows read / written | ${d1RowsRead} / ${d1RowsWritten} → ${f(perProbe(d1RowsRead), 4)} / ${f(perProbe(d1RowsWritten), 5)} per probe |
 | 2,000 monitors at 1 min, per month | ${f(month.requests / 1e6, 2)} M requests, ${f(month.cpuMs / 1e6, 1)} M CPU ms, ${f(month.queueOps / 1e6, 2)} M queue ops, ${f(month.doRequests / 1e6, 3)} M DO requests, ${f(month.d1Read / 1e6, 1)} M / ${f(month.d1Written / 1e6, 2)} M D1 rows read / written |
-| cost beyond the $5 plan's included usage | $${f(overage, 2)} / month |
+| worker CPU, the isolate's own work (perf) | ${isolateShare === null ? `not measured: ${profile?.error ?? "--no-profile"}` : `${f(isolateShare * 100, 1)} % of it, ${f(perProbe(cpuMs) * isolateShare, 3)} ms per probe → ${f((month.cpuMs * isolateShare) / 1e6, 1)} M CPU ms a month`} |
+| cost beyond the $5 plan's included usage | ${isolateShare === null ? "" : `$${f(overageWith(month.cpuMs * isolateShare), 2)} / month with the isolate's CPU; `}$${f(overageWith(month.cpuMs), 2)} / month with all of workerd's CPU (upper bound) |
 | dev server | wrangler dev${inspector === false ? " through wrangler's API, inspector off" : " (CLI, inspector attached)"}, state in ${stateRoot ?? "the temp dir"} |
 | machine | ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version} |
 `);
-if (profile?.error) console.log(`--profile: ${profile.error}\n`);
-else if (profile) {
-  // What of workerd's CPU is the isolate's own work (see bench/perf-split.mjs for the parts).
-  const isolateShare = profile.shares.filter((p) => p.isolate).reduce((n, p) => n + p.share, 0);
-  const isolateMonth = month.cpuMs * isolateShare;
-  const isolateOverage = (Math.max(0, isolateMonth - included.cpuMs) / 1e6) * price.cpuMs;
+if (isolateShare !== null) {
   console.log(`workerd CPU by part (perf, ${f(profile.total, 0)} cpu-clock samples over the measured minutes; * = the isolate's own work):
 
 | part | share | ms per probe |
 |---|---:|---:|
 ${profile.shares.map((p) => `| ${p.part}${p.isolate ? " *" : ""} | ${f(p.share * 100, 1)} % | ${f(perProbe(cpuMs) * p.share, 3)} |`).join("\n")}
 | **isolate's own work (*)** | **${f(isolateShare * 100, 1)} %** | **${f(perProbe(cpuMs) * isolateShare, 3)}** |
-
-2,000 monitors at 1 min with only the isolate's share as CPU: ${f(isolateMonth / 1e6, 1)} M CPU ms a month (${f(included.cpuMs / 1e6, 0)} M included), $${f(isolateOverage, 2)} beyond the plan.
 `);
 }
 if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, [...logLines, ...[...noise].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n}× ${l}`)].join("\n"));
