@@ -4,7 +4,7 @@
  * - `/slow-headers?ms=N`: headers after N ms.
  * - `/hanging-body`: headers and a first chunk at once, then the body never ends.
  * - `/big?mib=N`: an N MiB body (default 5), written with backpressure; `/stats` says how
- *   many bytes went out and whether the client hung up early.
+ *   many bytes went out, whether the connection has closed yet, and whether the client hung up early.
  * - `/loop/a` ⇄ `/loop/b`: a redirect loop; `/chain/N`: N redirects, then 200 "arrived".
  * - `/to-other-origin`: 302 to the same server under `localhost` (another origin) `/echo`.
  * - `/redirect/:code`: that redirect code to `/echo`; `/redirect-to?url=`: 302 to that URL.
@@ -31,7 +31,7 @@ const health = (db: string) => ({
 });
 
 export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Promise<Spawned> {
-  const stats = { bigBytesWritten: 0, bigClientClosedEarly: false, hits: {} as Record<string, number> };
+  const stats = { bigBytesWritten: 0, bigClosed: false, bigClientClosedEarly: false, hits: {} as Record<string, number> };
   const sockets = new Set<Socket>();
   const json = (res: ServerResponse, value: unknown, status = 200, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -57,7 +57,10 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
         const total = Number(url.searchParams.get("mib") ?? 5) * 1024 * 1024;
         const chunk = Buffer.alloc(64 * 1024, "x");
         res.writeHead(200, { "content-type": "text/plain", "content-length": String(total) });
-        res.on("close", () => (stats.bigClientClosedEarly = stats.bigBytesWritten < total || !res.writableFinished));
+        res.on("close", () => {
+          stats.bigClientClosedEarly = stats.bigBytesWritten < total || !res.writableFinished;
+          stats.bigClosed = true;
+        });
         const pump = () => {
           while (stats.bigBytesWritten < total) {
             const n = Math.min(chunk.byteLength, total - stats.bigBytesWritten);
@@ -67,6 +70,7 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
           res.end("");
         };
         stats.bigBytesWritten = 0;
+        stats.bigClosed = false;
         pump();
       } else if (path === "/loop/a" || path === "/loop/b") {
         res.writeHead(302, { location: path === "/loop/a" ? "/loop/b" : "/loop/a" }).end();
