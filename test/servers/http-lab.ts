@@ -17,6 +17,7 @@
 import { createServer, type RequestListener, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { gzipSync } from "node:zlib";
 import { serverCredentials, type ServerTlsOptions } from "./certs";
 import type { Spawned } from "./index";
 
@@ -53,6 +54,14 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
       } else if (path === "/hanging-body") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.write("status: healthy, more follows");
+      } else if (path === "/hanging-declared") {
+        // A declared length the server never delivers: the one-call read must still time out.
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "100" });
+        res.write("status: healthy");
+      } else if (path === "/gzip-bomb") {
+        // 5 MiB of "x" in ~5 KB of gzip: the declared length says nothing of the decoded size.
+        const packed = gzipSync(Buffer.alloc(5 * 1024 * 1024, "x"));
+        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": String(packed.byteLength) }).end(packed);
       } else if (path === "/big") {
         const total = Number(url.searchParams.get("mib") ?? 5) * 1024 * 1024;
         const chunk = Buffer.alloc(64 * 1024, "x");

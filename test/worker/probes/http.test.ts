@@ -132,6 +132,16 @@ describe("http probe: timeouts and size", () => {
     expect(Date.now() - started).toBeLessThan(2_500);
   });
 
+  it("times out on a body shorter than its declared length", async () => {
+    const r = await probe({ url: `${base}/hanging-declared`, timeout: "1s" });
+    expect(r).toMatchObject({ status: "down", reason: "timed out after 1 s while reading the body" });
+  });
+
+  it("caps a compressed body by its decoded size, not its declared length", async () => {
+    const r = await probe({ url: `${base}/gzip-bomb`, contains: "END" });
+    expect(r).toMatchObject({ status: "down", statusCode: 200, reason: "body lacks 'END' (read the first 1 MiB of a longer body)" });
+  });
+
   it("never reads more than the cap of a 5 MiB body (default 1 MiB)", async () => {
     const r = await probe({ url: `${base}/big?mib=5`, contains: "END" });
     expect(r).toMatchObject({ status: "down", statusCode: 200, reason: "body lacks 'END' (read the first 1 MiB of a longer body)" });
