@@ -7,6 +7,7 @@
  */
 import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type HttpMonitor, type SecretRef } from "../config";
+import { readAtMost } from "../body";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainTlsFailure } from "./tls";
@@ -46,65 +47,6 @@ export function decoderFor(contentType: string | null): TextDecoder {
     if (decoders.size < 64) decoders.set(charset, decoder);
   }
   return decoder;
-}
-
-/** Reads at most `cap` bytes of a body under the deadline; the rest is cancelled, never downloaded. */
-async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, deadline: Deadline, decoder: TextDecoder): Promise<{ text: string; truncated: boolean }> {
-  if (!body) return { text: "", truncated: false };
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  let ended = false;
-  try {
-    for (;;) {
-      const { done, value } = await deadline.race(reader.read());
-      if (done) {
-        ended = true;
-        break;
-      }
-      const room = cap - size;
-      chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
-      size += Math.min(value.byteLength, room);
-      if (value.byteLength >= room) {
-        truncated = value.byteLength > room || !(await peekEnd(reader, deadline));
-        break;
-      }
-    }
-  } finally {
-    // A body read to its end needs no cancel (one call and one promise fewer per probe).
-    if (!ended) reader.cancel().catch(() => {});
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return { text: decoder.decode(all), truncated };
-}
-
-/**
- * The body as text, at most `cap` bytes. An uncompressed body whose declared length fits the
- * cap is read in one native call (fewer calls into the runtime than a reader's loop); any other
- * is streamed and cut at the cap (a compressed body's length says nothing of its decoded size).
- */
-async function readBody(res: Response, cap: number, deadline: Deadline): Promise<{ text: string; truncated: boolean }> {
-  const decoder = decoderFor(res.headers.get("content-type"));
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (declared >= 0 && declared <= cap && !res.headers.has("content-encoding")) {
-    return { text: decoder.decode(await deadline.race(res.arrayBuffer())), truncated: false };
-  }
-  return readCapped(res.body, cap, deadline, decoder);
-}
-
-/** After exactly `cap` bytes: is that the end of the body? */
-async function peekEnd(reader: ReadableStreamDefaultReader<Uint8Array>, deadline: Deadline): Promise<boolean> {
-  for (;;) {
-    const { done, value } = await deadline.race(reader.read());
-    if (done) return true;
-    if (value.byteLength > 0) return false;
-  }
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
@@ -149,8 +91,10 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
     const location = res.headers.get("location");
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {
       deadline.phase = "while reading the body";
-      const read = method === "HEAD" ? { text: "", truncated: false } : await readBody(res, spec.maxBodyBytes, deadline);
-      return { status: res.status, headers: res.headers, body: read.text, truncated: read.truncated, hops };
+      if (method === "HEAD") return { status: res.status, headers: res.headers, body: "", truncated: false, hops };
+      const read = await readAtMost(res, spec.maxBodyBytes, (work) => deadline.race(work));
+      const body = decoderFor(res.headers.get("content-type")).decode(read.bytes);
+      return { status: res.status, headers: res.headers, body, truncated: read.overflow, hops };
     }
     res.body?.cancel().catch(() => {});
     const next = new URL(location, url);

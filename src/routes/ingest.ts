@@ -21,7 +21,7 @@ import { heartbeatCheckId, agentCheckId } from "../objects/agent";
 import { listAgents } from "../store/agents";
 import { loadStates } from "../store/check-state";
 import { failedRecoveriesInARow, recentRemediations } from "../store/remediations";
-import { readAtMost } from "./body";
+import { readAtMost } from "../body";
 import { jsonError } from "./errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };

@@ -16,7 +16,7 @@ import { reveal, type JobSpec, type VigilConfig } from "../config";
 import type { Env } from "../env";
 import { jobCheckId, PING_EXCERPT_BYTES, type Ping } from "../objects/heartbeat";
 import { loadStates } from "../store/check-state";
-import { readAtMost } from "./body";
+import { readAtMost } from "../body";
 import { jsonError } from "./errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };

@@ -60,8 +60,11 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
         res.write("status: healthy");
       } else if (path === "/gzip-bomb") {
         // 5 MiB of "x" in ~5 KB of gzip: the declared length says nothing of the decoded size.
+        // Only the first half is sent (already well over 1 MiB decoded), then the body hangs:
+        // a reader that waits for the declared end times out instead of stopping at its cap.
         const packed = gzipSync(Buffer.alloc(5 * 1024 * 1024, "x"));
-        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": String(packed.byteLength) }).end(packed);
+        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": String(packed.byteLength) });
+        res.write(packed.subarray(0, packed.byteLength >> 1));
       } else if (path === "/big") {
         const total = Number(url.searchParams.get("mib") ?? 5) * 1024 * 1024;
         const chunk = Buffer.alloc(64 * 1024, "x");

@@ -138,7 +138,7 @@ describe("http probe: timeouts and size", () => {
   });
 
   it("caps a compressed body by its decoded size, not its declared length", async () => {
-    const r = await probe({ url: `${base}/gzip-bomb`, contains: "END" });
+    const r = await probe({ url: `${base}/gzip-bomb`, contains: "END", timeout: "2s" });
     expect(r).toMatchObject({ status: "down", statusCode: 200, reason: "body lacks 'END' (read the first 1 MiB of a longer body)" });
   });
 
