@@ -177,7 +177,8 @@ const events = logLines.flatMap((l) => {
   }
 });
 const tickEvents = events.filter((e) => e.msg === "tick");
-const batchEvents = events.filter((e) => e.msg === "probe-batch");
+// Only the measured minutes' batches: the warm-up minute's last batches end after measuring began.
+const batchEvents = events.filter((e) => e.msg === "probe-batch" && e.minute >= first);
 const changes = tickEvents.reduce((n, e) => n + (e.changes ?? 0), 0) + batchEvents.reduce((n, e) => n + (e.changes ?? 0), 0);
 const invocations = tickEvents.length + batchEvents.length;
 const queueMessages = batchEvents.length;

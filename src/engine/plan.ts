@@ -6,6 +6,8 @@
  *   past run at once and drops the older ones: it catches up without a burst.
  * - All runs of one monitor stay in one batch, in time order, so one invocation can make sure
  *   a monitor never runs twice at once.
+ * - Monitors are dealt round the batches in the order of their offsets, so every batch's runs
+ *   spread over the minute as evenly as the whole fleet's do.
  * - A batch never holds more runs than `jobsPerBatch` nor costs more subrequests than
  *   `subrequestsPerInvocation`.
  */
@@ -56,16 +58,38 @@ export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, 
   if (kept.length <= budgets.inlineJobs && subrequests(kept, cost) <= budgets.subrequestsPerInvocation) {
     return { batches: kept.length > 0 ? [kept] : [], coalesced, inline: true };
   }
-  // 3. First-fit into batches under both budgets.
-  const batches: { jobs: Job[]; subrequests: number }[] = [];
-  for (const group of byMonitor.values()) {
-    const need = subrequests(group, cost);
-    let batch = batches.find((b) => b.jobs.length + group.length <= budgets.jobsPerBatch && b.subrequests + need <= budgets.subrequestsPerInvocation);
-    if (!batch) batches.push((batch = { jobs: [], subrequests: 0 }));
-    batch.jobs.push(...group);
-    batch.subrequests += need;
+  // 3. Deal the monitors, in the order of their first run, round the fewest batches the budgets
+  //    allow, so each batch's runs spread over the whole minute.
+  const groups = [...byMonitor.values()].map((jobs) => ({ jobs, subrequests: subrequests(jobs, cost) }));
+  const fewest = Math.max(Math.ceil(kept.length / budgets.jobsPerBatch), Math.ceil(subrequests(kept, cost) / budgets.subrequestsPerInvocation));
+  for (let count = fewest; ; count++) {
+    const batches = deal(groups, count, budgets);
+    if (batches) return { batches: batches.map((b) => b.sort((a, c) => a.at - c.at)), coalesced, inline: false };
   }
-  return { batches: batches.map((b) => b.jobs.sort((a, c) => a.at - c.at)), coalesced, inline: false };
+}
+
+/**
+ * Deals `groups` round `count` batches in turn; a group that does not fit its turn's batch goes
+ * to the next one with room. Null when some group fits none (the caller tries one batch more;
+ * with a batch per monitor every group fits).
+ * Dealing, not filling, matters: a batch filled with the monitors whose offsets come next would
+ * hold a tenth of a second's worth of a 10 s interval, and start them all at once on its six
+ * sockets every 10 s, runs queueing up to a second behind their plan.
+ */
+function deal(groups: readonly { jobs: Job[]; subrequests: number }[], count: number, budgets: Budgets): Job[][] | null {
+  const batches = Array.from({ length: count }, () => ({ jobs: [] as Job[], subrequests: 0 }));
+  for (const [i, group] of groups.entries()) {
+    let batch;
+    for (let k = 0; k < count && !batch; k++) {
+      const b = batches[(i + k) % count]!;
+      // An empty batch takes any group: a monitor over budget on its own still runs, alone.
+      if (b.jobs.length === 0 || (b.jobs.length + group.jobs.length <= budgets.jobsPerBatch && b.subrequests + group.subrequests <= budgets.subrequestsPerInvocation)) batch = b;
+    }
+    if (!batch) return null;
+    batch.jobs.push(...group.jobs);
+    batch.subrequests += group.subrequests;
+  }
+  return batches.map((b) => b.jobs);
 }
 
 function subrequests(jobs: readonly Job[], cost: ReadonlyMap<string, number>): number {

@@ -1,7 +1,8 @@
 /**
  * Running one batch of planned probe runs (inline in the cron invocation, or one queue message).
  *
- * 1. Walk the runs in time order, sleeping until each one's planned time.
+ * 1. Walk the runs in time order, sleeping until each one's planned time, rounded to the launch
+ *    grid (`LIMITS.launchGridMs`): runs due close together start in one wake-up.
  * 2. Skip a run whose monitor is still running (the same monitor never runs twice at once).
  * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
  *    probed by each region's RegionObject and judged by quorum.
@@ -47,6 +48,9 @@ export interface BatchSummary {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** When a run planned at `at` starts: the nearest point of the launch grid. */
+export const launchTime = (at: number) => Math.round(at / LIMITS.launchGridMs) * LIMITS.launchGridMs;
+
 /** A counting semaphore: at most `n` holders. */
 class Slots {
   private waiting: (() => void)[] = [];
@@ -87,8 +91,9 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
   const running: Promise<void>[] = [];
 
   for (const job of jobs) {
-    // 1. Wait for the planned time.
-    const wait = job.at - Date.now();
+    // 1. Wait for the planned time, rounded to the launch grid (runs due near one grid point
+    //    start together: after the first one's wait, Date.now() is that point).
+    const wait = launchTime(job.at) - Date.now();
     if (wait > 0) await sleep(wait);
     // 2. Never twice at once.
     if (busy.has(job.monitorId)) {

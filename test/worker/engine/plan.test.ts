@@ -27,6 +27,24 @@ describe("planTick: budgets", () => {
     }
   });
 
+  it("deals monitors round the batches, so each batch's runs spread over the minute", () => {
+    // Filling batches in offset order would give each of 30 batches a third of a second of a
+    // 10 s interval: 66 runs at once on six sockets, every 10 s.
+    const p = planTick(fleet(2_000, 10_000), 0, 0);
+    expect(p.batches).toHaveLength(Math.ceil(12_000 / LIMITS.jobsPerBatch) + 1);
+    for (const b of p.batches) {
+      const perSecond = new Map<number, number>();
+      for (const j of b) perSecond.set(Math.floor(j.at / 1_000), (perSecond.get(Math.floor(j.at / 1_000)) ?? 0) + 1);
+      expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(16);
+    }
+  });
+
+  it("a monitor over budget on its own still gets a batch", () => {
+    const p = planTick([{ id: "big", interval: MIN, samples: 10 }, ...fleet(3, MIN)], 0, 0, { inlineJobs: 0, jobsPerBatch: 10, subrequestsPerInvocation: 5 });
+    expect(p.batches.flat()).toHaveLength(4);
+    expect(p.batches.find((b) => b.some((j) => j.monitorId === "big"))).toHaveLength(1);
+  });
+
   it("counts a regional monitor's subrequests per region", () => {
     const budgets: Budgets = { inlineJobs: 0, jobsPerBatch: 1_000, subrequestsPerInvocation: 30 };
     const p = planTick(fleet(20, MIN, { regions: ["weur", "enam", "apac"] }), 0, 0, budgets);

@@ -1,5 +1,6 @@
 /**
- * The scheduler inside workerd against loopback targets: runs start at their planned times,
+ * The scheduler inside workerd against loopback targets: runs start at their planned times
+ * (rounded to the launch grid),
  * a monitor never runs twice at once, regional monitors go through RegionObjects, the probe
  * queue consumer runs batches, a duplicate tick runs nothing, and hourly rollups.
  */
@@ -10,7 +11,8 @@ import { parseConfig, type VigilConfig } from "../../../src/config";
 import { loadConfig } from "../../../src/config/load";
 import source from "vigil-config";
 import { housekeeping } from "../../../src/scheduler/housekeeping";
-import { runBatch } from "../../../src/scheduler/run";
+import { LIMITS } from "../../../src/limits";
+import { launchTime, runBatch } from "../../../src/scheduler/run";
 import { runTick } from "../../../src/scheduler/tick";
 import { setTarget, targetInfo } from "../fixtures";
 
@@ -22,27 +24,44 @@ function withMonitors(monitors: unknown[]): VigilConfig {
 const target = (name: string) => `${env.FIXTURES_URL}/target/${name}`;
 
 describe("runBatch", () => {
-  it("starts each run at its planned time", async () => {
-    await setTarget("sched-time", { status: 200, body: "ok" });
-    const config = withMonitors([{ id: "sched-time", type: "http", service: "sched", url: target("sched-time"), interval: "10s", timeout: "2s" }]);
-    const start = Date.now() + 300;
-    const planned = [start, start + 400, start + 800];
-    const summary = await runBatch(env, config, { minute: Math.floor(start / 60_000) * 60_000, batch: 900, monitors: ["sched-time"] }, planned.map((at) => ({ monitorId: "sched-time", at })));
+  /** The first point of the launch grid at least `ms` from now. */
+  const gridPointAfter = (ms: number) => Math.ceil((Date.now() + ms) / LIMITS.launchGridMs) * LIMITS.launchGridMs;
+
+  it("starts each run at the launch-grid point nearest its plan: runs due close together start together", async () => {
+    const ids = ["sched-time-a", "sched-time-b"];
+    for (const id of ids) await setTarget(id, { status: 200, body: "ok" });
+    const config = withMonitors(ids.map((id) => ({ id, type: "http", service: "sched", url: target(id), interval: "10s", timeout: "2s" })));
+    const g = gridPointAfter(400);
+    const step = LIMITS.launchGridMs;
+    // a's first run (planned before g) and b's (after g) start together at g; a's second at the next point.
+    const planned = [
+      { monitorId: "sched-time-a", at: g - step * 0.4, launch: g },
+      { monitorId: "sched-time-b", at: g + step * 0.2, launch: g },
+      { monitorId: "sched-time-a", at: g + step * 0.8, launch: g + step },
+    ];
+    expect(planned.map((p) => launchTime(p.at))).toEqual(planned.map((p) => p.launch));
+    const summary = await runBatch(env, config, { minute: Math.floor(g / 60_000) * 60_000, batch: 900, monitors: ids }, planned);
     expect(summary).toMatchObject({ planned: 3, executed: 3, skippedBusy: 0 });
-    const { times } = await targetInfo("sched-time");
-    expect(times).toHaveLength(3);
-    times.forEach((t, i) => {
-      // Arrival at the target (another process' clock on the same machine) against the plan.
-      expect(t - planned[i]!).toBeGreaterThanOrEqual(-5);
-      expect(t - planned[i]!).toBeLessThan(250);
-    });
+    for (const id of ids) {
+      const { times } = await targetInfo(id);
+      const launches = planned.filter((p) => p.monitorId === id).map((p) => p.launch);
+      expect(times).toHaveLength(launches.length);
+      times.forEach((t, i) => {
+        // Arrival at the target (another process' clock on the same machine) against the
+        // launch, which is never more than half a grid step from the plan.
+        expect(t - launches[i]!).toBeGreaterThanOrEqual(-5);
+        expect(t - launches[i]!).toBeLessThan(150);
+      });
+    }
   });
 
   it("never runs the same monitor twice at once", async () => {
     await setTarget("sched-busy", { status: 200, body: "ok", delayMs: 600 });
     const config = withMonitors([{ id: "sched-busy", type: "http", service: "sched", url: target("sched-busy"), interval: "10s", timeout: "2s" }]);
-    const now = Date.now();
-    const summary = await runBatch(env, config, { minute: Math.floor(now / 60_000) * 60_000, batch: 901, monitors: ["sched-busy"] }, [0, 100, 200, 900].map((d) => ({ monitorId: "sched-busy", at: now + d })));
+    const g = gridPointAfter(300);
+    // The second and third runs start with the first, which is still running; the fourth after it ended.
+    const planned = [g, g + 100, g + 200, g + 3 * LIMITS.launchGridMs];
+    const summary = await runBatch(env, config, { minute: Math.floor(g / 60_000) * 60_000, batch: 901, monitors: ["sched-busy"] }, planned.map((at) => ({ monitorId: "sched-busy", at })));
     expect(summary).toMatchObject({ executed: 2, skippedBusy: 2 });
     expect((await targetInfo("sched-busy")).hits).toBe(2);
   });
