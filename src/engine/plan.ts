@@ -55,13 +55,14 @@ export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, 
   for (const j of kept) byMonitor.set(j.monitorId, [...(byMonitor.get(j.monitorId) ?? []), j]);
   const cost = new Map(monitors.map((m) => [m.id, subrequestsPerRun(m)]));
 
-  if (kept.length <= budgets.inlineJobs && subrequests(kept, cost) <= budgets.subrequestsPerInvocation) {
+  const totalSubrequests = subrequests(kept, cost);
+  if (kept.length <= budgets.inlineJobs && totalSubrequests <= budgets.subrequestsPerInvocation) {
     return { batches: kept.length > 0 ? [kept] : [], coalesced, inline: true };
   }
   // 3. Deal the monitors, in the order of their first run, round the fewest batches the budgets
   //    allow, so each batch's runs spread over the whole minute.
   const groups = [...byMonitor.values()].map((jobs) => ({ jobs, subrequests: subrequests(jobs, cost) }));
-  const fewest = Math.max(Math.ceil(kept.length / budgets.jobsPerBatch), Math.ceil(subrequests(kept, cost) / budgets.subrequestsPerInvocation));
+  const fewest = Math.max(Math.ceil(kept.length / budgets.jobsPerBatch), Math.ceil(totalSubrequests / budgets.subrequestsPerInvocation));
   for (let count = fewest; ; count++) {
     const batches = deal(groups, count, budgets);
     if (batches) return { batches: batches.map((b) => b.sort((a, c) => a.at - c.at)), coalesced, inline: false };

@@ -28,7 +28,7 @@ describe("planTick: budgets", () => {
   });
 
   it("deals monitors round the batches, so each batch's runs spread over the minute", () => {
-    // Filling batches in offset order would give each of 30 batches a third of a second of a
+    // Filling batches in offset order gave each of the 31 batches a third of a second of a
     // 10 s interval: 66 runs at once on six sockets, every 10 s.
     const p = planTick(fleet(2_000, 10_000), 0, 0);
     expect(p.batches).toHaveLength(Math.ceil(12_000 / LIMITS.jobsPerBatch) + 1);
