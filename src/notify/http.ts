@@ -4,6 +4,7 @@
  * and every secret (URL, token, key) redacted from anything that is logged.
  */
 import { formatDuration } from "../config";
+import { explainFetchFailure } from "../probes/connect-failure";
 import { classifyHttp, redactSecrets, redactUrls, type DeliveryOutcome } from "./outcome";
 
 /** A fully built request: what the pure payload builders return and the tests compare byte for byte. */
@@ -31,8 +32,10 @@ export async function deliverHttp(req: HttpRequest, opts: DeliverOptions): Promi
   try {
     res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(opts.timeout) });
   } catch (err) {
+    // The runtime's "Network connection lost." / "internal error; reference = …" say nothing;
+    // one bounded connect says refused, no such host or closed before answering.
     const e = err as Error;
-    const why = e.name === "TimeoutError" ? `no answer within ${formatDuration(opts.timeout)}` : clean(`${e.name}: ${e.message}`);
+    const why = e.name === "TimeoutError" ? `no answer within ${formatDuration(opts.timeout)}` : clean(await explainFetchFailure(new URL(req.url), err, Math.min(opts.timeout, 2_000)));
     return { kind: "retryable", error: why };
   }
   const ok = res.status >= 200 && res.status < 300;

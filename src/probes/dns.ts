@@ -5,9 +5,12 @@
  */
 import type { DnsMonitor } from "../config";
 import type { ProbeResult } from "../contract/probe";
+import { ConnectWatch, explainFetchFailure } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
+import { explainTlsFailure } from "./tls";
 import { RecordType, base64url, decodeResponse, encodeQuery, formatIpv6, parseIpv6 } from "./dns/wire";
 
+const ASKING = "waiting for the resolver";
 /** RFC 8484 responses are small; a resolver sending more than this is broken. */
 const MAX_RESPONSE = 65_535;
 
@@ -43,10 +46,15 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
   const down = (reason: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({ status: "down", latencyMs: Date.now() - started, reason, checkedAt, ...extra });
+  const url = new URL(spec.resolver);
+  const watch = new ConnectWatch(deadline, () => (deadline.phase === ASKING ? url : null));
+  const timedOut = (err: TimeoutError) => {
+    const reason = err.phase === ASKING ? watch.explain(err) : err.message;
+    return down(reason === err.message ? reason : `resolver: ${reason}`);
+  };
   try {
-    const url = new URL(spec.resolver);
     url.searchParams.set("dns", base64url(encodeQuery(spec.name, spec.recordType)));
-    const res = await deadline.race(fetch(url, { headers: { accept: "application/dns-message" }, signal: deadline.signal }), "waiting for the resolver");
+    const res = await deadline.race(fetch(url, { headers: { accept: "application/dns-message" }, signal: deadline.signal }), ASKING);
     if (res.status !== 200) {
       res.body?.cancel().catch(() => {});
       return down(`resolver ${url.host} answered HTTP ${res.status}`, { statusCode: res.status });
@@ -68,10 +76,13 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
     if (failed) return { status: "down", latencyMs, reason: failed, checkedAt, dns };
     return { status: "up", latencyMs, checkedAt, dns };
   } catch (err) {
-    if (err instanceof TimeoutError) return down(err.message);
-    if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
-    return down(`DNS query failed: ${(err as Error).message}`);
+    if (err instanceof TimeoutError) return timedOut(err);
+    if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
+    if (deadline.phase !== ASKING) return down(`resolver ${url.host} closed the connection while sending its answer`);
+    const budget = () => Math.min(deadline.remaining, 5_000);
+    return down(`resolver: ${(await explainTlsFailure(url, budget())) ?? (await explainFetchFailure(url, err, budget()))}`);
   } finally {
+    watch.stop();
     deadline.clear();
   }
 }

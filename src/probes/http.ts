@@ -9,6 +9,7 @@ import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type HttpMonitor, type SecretRef } from "../config";
 import { readAtMost } from "../body";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
+import { ConnectWatch, cloudflareErrorReason, endpointOf, explainFetchFailure } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainTlsFailure } from "./tls";
 
@@ -49,6 +50,8 @@ export function decoderFor(contentType: string | null): TextDecoder {
   return decoder;
 }
 
+/** The phase in which fetch() has neither connected nor answered, as far as the probe can tell. */
+const WAITING_FOR_HEADERS = "waiting for the response headers";
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /** Headers never carried to another origin on a redirect (besides those holding secrets). */
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
@@ -87,7 +90,7 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
   let body = spec.body;
   hops.push(url.href);
   for (;;) {
-    const res = await deadline.race(fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }), "waiting for the response headers");
+    const res = await deadline.race(fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }), WAITING_FOR_HEADERS);
     const location = res.headers.get("location");
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {
       deadline.phase = "while reading the body";
@@ -121,7 +124,10 @@ const quoteList = (xs: string[]) => xs.map((x) => `'${x}'`).join(", ");
  * nothing is. Each check reads only what it needs, so a 503 is reported as a 503.
  */
 export function judgeHttp(spec: HttpMonitor, obs: HttpObservation): string | null {
-  if (!statusMatches(obs.status, spec.expectedStatus)) return `expected status ${spec.expectedStatus.join(" or ")}, got ${obs.status}`;
+  if (!statusMatches(obs.status, spec.expectedStatus)) {
+    const edge = cloudflareErrorReason(obs.status, obs.body, new URL(obs.hops.at(-1) ?? spec.url).hostname);
+    return `expected status ${spec.expectedStatus.join(" or ")}, got ${obs.status}${edge ? `: ${edge}` : ""}`;
+  }
   for (const a of spec.responseHeaders) {
     const failed = checkHeader(a, obs.headers);
     if (failed) return failed;
@@ -179,6 +185,9 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
   const secrets = headerSecrets(spec.headers, env);
   const down = failure(started, secrets);
   const hops: string[] = [];
+  const current = () => new URL(hops.at(-1) ?? spec.url);
+  const watch = new ConnectWatch(deadline, () => (deadline.phase === WAITING_FOR_HEADERS ? current() : null));
+  const timedOut = (err: TimeoutError) => down(err.phase === WAITING_FOR_HEADERS ? watch.explain(err) : err.message);
   try {
     const obs = await observeHttp(spec, env, deadline, hops);
     const latencyMs = Date.now() - started;
@@ -186,16 +195,14 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
     if (failed) return down(failed, obs.status);
     return { status: "up", latencyMs, checkedAt, statusCode: obs.status };
   } catch (err) {
-    if (err instanceof TimeoutError) return down(err.message);
+    if (err instanceof TimeoutError) return timedOut(err);
     if (err instanceof HttpFailure) return down(err.message, err.statusCode);
-    if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
-    const where = deadline.phase === "while reading the body" ? "while reading the body" : "before any response";
-    if (where === "before any response") {
-      const explained = await explainTlsFailure(new URL(hops.at(-1) ?? spec.url), Math.min(deadline.remaining, 5_000));
-      if (explained) return down(explained);
-    }
-    return down(`request to ${new URL(hops.at(-1) ?? spec.url).host} failed ${where}: ${(err as Error).message}`);
+    if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
+    const at = current();
+    if (deadline.phase === "while reading the body") return down(`${endpointOf(at).hostPort} closed the connection while sending the body`);
+    return down((await explainTlsFailure(at, Math.min(deadline.remaining, 5_000))) ?? (await explainFetchFailure(at, err, Math.min(deadline.remaining, 5_000))));
   } finally {
+    watch.stop();
     deadline.clear();
   }
 }

@@ -6,7 +6,10 @@ import { connect } from "cloudflare:sockets";
 import { TimeoutError, type Deadline } from "./deadline";
 import type { Transport } from "./tls/handshake";
 
-/** The connection could not be made (the runtime does not say whether refused or unreachable). */
+/**
+ * The connection could not be made. The runtime does not say why (refused, unreachable or no
+ * such host): `explainConnectFailure` finds out.
+ */
 export class ConnectError extends Error {
   override readonly name = "ConnectError";
 }
@@ -30,7 +33,7 @@ export async function openTcp(host: string, port: number, deadline: Deadline): P
   } catch (err) {
     close();
     if (err instanceof TimeoutError) throw err;
-    throw new ConnectError(`cannot connect to ${host}:${port}: connection refused or host unreachable`);
+    throw new ConnectError(`cannot connect to ${host}:${port}`);
   }
   const reader = socket.readable.getReader();
   const writer = socket.writable.getWriter();

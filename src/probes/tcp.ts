@@ -2,7 +2,8 @@
 import type { ProbeResult } from "../contract/probe";
 import type { TcpMonitor } from "../config";
 import { Deadline } from "./deadline";
-import { openTcp } from "./socket";
+import { explainConnectFailure } from "./connect-failure";
+import { ConnectError, openTcp } from "./socket";
 
 export async function probeTcp(spec: TcpMonitor): Promise<ProbeResult> {
   const started = Date.now();
@@ -14,7 +15,9 @@ export async function probeTcp(spec: TcpMonitor): Promise<ProbeResult> {
     socket.close();
     return { status: "up", latencyMs, checkedAt };
   } catch (err) {
-    return { status: "down", latencyMs: Date.now() - started, reason: (err as Error).message, checkedAt };
+    const latencyMs = Date.now() - started;
+    const reason = err instanceof ConnectError ? await explainConnectFailure(spec.host, spec.port, Math.min(deadline.remaining, 5_000)) : (err as Error).message;
+    return { status: "down", latencyMs, reason, checkedAt };
   } finally {
     deadline.clear();
   }

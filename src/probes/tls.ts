@@ -5,16 +5,13 @@
  */
 import type { TlsMonitor } from "../config";
 import type { ProbeResult, TlsInfo } from "../contract/probe";
+import { explainConnectFailure, isIpLiteral } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { ConnectError, openTcp } from "./socket";
-import { TlsDecodeError } from "./tls/bytes";
-import { TlsClosedError, readCertificateChain } from "./tls/handshake";
-import { NotTlsError, TlsAlertError } from "./tls/records";
+import { readCertificateChain } from "./tls/handshake";
 import { hostnameMatches, readCertificate, type CertificateSummary } from "./tls/x509";
 
 const DAY = 86_400_000;
-
-const isIpAddress = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
 
 /** The name the certificate must cover: `servername`, else `host`. */
 export function expectedName(spec: Pick<TlsMonitor, "host" | "servername">): string {
@@ -70,7 +67,16 @@ export function judgeCertificate(
 /** What the TLS probe needs of a spec (also built by `explainTlsFailure`). */
 export type TlsTarget = Pick<TlsMonitor, "host" | "port" | "servername" | "timeout" | "warnDays" | "criticalDays" | "allowSelfSigned">;
 
-export async function probeTls(spec: TlsTarget): Promise<ProbeResult> {
+export function probeTls(spec: TlsTarget): Promise<ProbeResult> {
+  return readTls(spec, true);
+}
+
+/**
+ * `standalone`: the monitor's own probe, whose reason stands alone: a failed connect is
+ * explained (refused, no such host; one more request) and a failed handshake says so. Else
+ * `explainTlsFailure` words the reason itself.
+ */
+async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResult> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
@@ -80,7 +86,7 @@ export async function probeTls(spec: TlsTarget): Promise<ProbeResult> {
     const socket = await openTcp(spec.host, spec.port, deadline);
     close = socket.close;
     deadline.phase = "waiting for the server's certificate";
-    const handshake = await readCertificateChain(socket.transport, { serverName: isIpAddress(name) ? undefined : name });
+    const handshake = await readCertificateChain(socket.transport, { serverName: isIpLiteral(name) ? undefined : name });
     const latencyMs = Date.now() - started;
     if (handshake.certificates.length === 0) return { status: "down", latencyMs, reason: "server sent an empty certificate chain", checkedAt };
     const chain = handshake.certificates.map(readCertificate);
@@ -88,8 +94,15 @@ export async function probeTls(spec: TlsTarget): Promise<ProbeResult> {
     const tls = tlsInfo(chain, handshake.protocol, name, now);
     return { ...judgeCertificate(tls, chain[0]!.notBefore, name, spec, now), latencyMs, checkedAt, tls };
   } catch (err) {
-    const known = err instanceof TimeoutError || err instanceof ConnectError || err instanceof TlsAlertError || err instanceof NotTlsError || err instanceof TlsClosedError || err instanceof TlsDecodeError;
-    const reason = known ? (err as Error).message : `TLS handshake failed: ${(err as Error).message}`;
+    if (err instanceof ConnectError && standalone) {
+      const latencyMs = Date.now() - started;
+      const reason = await explainConnectFailure(spec.host, spec.port, Math.min(deadline.remaining, 5_000));
+      return { status: "down", latencyMs, reason, checkedAt };
+    }
+    // A timeout says what it waited for; anything else happened in the handshake (an alert,
+    // a plain-text answer, a close, bytes that are not TLS).
+    const message = (err as Error).message;
+    const reason = err instanceof TimeoutError || err instanceof ConnectError || !standalone ? message : `TLS handshake failed: ${message}`;
     return { status: "down", latencyMs: Date.now() - started, reason, checkedAt };
   } finally {
     deadline.clear();
@@ -107,11 +120,13 @@ export async function explainTlsFailure(url: URL, ms: number): Promise<string | 
   if ((url.protocol !== "https:" && url.protocol !== "wss:") || ms < 50) return null;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || 443);
-  const result = await probeTls({ host, port, timeout: ms, warnDays: 0, criticalDays: 0, allowSelfSigned: false });
+  const result = await readTls({ host, port, timeout: ms, warnDays: 0, criticalDays: 0, allowSelfSigned: false }, false);
   const prefix = `TLS handshake with ${url.host} failed`;
   if (!result.tls) {
     return result.reason && !/^(cannot connect|timed out)/.test(result.reason) ? `${prefix}: ${result.reason}` : null;
   }
   if (result.status === "down") return `${prefix}: ${result.reason}`;
-  return `${prefix}: the certificate is in date and covers ${host}, so its chain is probably not trusted (issuer ${result.tls.issuer})`;
+  // In date, the right name, not self-signed, and still refused: the chain does not lead to a
+  // root the runtime trusts (or lacks its intermediates; Vigil's reader cannot tell which).
+  return `${prefix}: certificate is not trusted (issuer ${result.tls.issuer}; it is in date and covers ${host}, so its chain does not lead to a trusted authority)`;
 }

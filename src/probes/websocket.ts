@@ -6,10 +6,12 @@
 import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type WebsocketMonitor } from "../config";
 import { compileRegex } from "./assertions";
+import { ConnectWatch, explainFetchFailure } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { failure, headerSecrets } from "./http";
 import { explainTlsFailure } from "./tls";
 
+const UPGRADING = "waiting for the WebSocket upgrade";
 const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}…` : text}'`;
 
 /** Checks one reply; null when it is the expected one. */
@@ -28,6 +30,9 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
   const secrets = headerSecrets(spec.headers, env);
   const down = failure(started, secrets);
   let socket: WebSocket | null = null;
+  const upgradeUrl = new URL(spec.url);
+  const watch = new ConnectWatch(deadline, () => (deadline.phase === UPGRADING ? upgradeUrl : null));
+  const timedOut = (err: TimeoutError) => down(err.phase === UPGRADING ? watch.explain(err) : err.message);
   try {
     // 1. Upgrade. Workers open client WebSockets with fetch over http(s).
     const url = new URL(spec.url);
@@ -43,7 +48,7 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     deadline.signal.addEventListener("abort", abortUpgrade);
     let res: Response;
     try {
-      res = await deadline.race(fetch(url, { headers, signal: upgrade.signal }), "waiting for the WebSocket upgrade");
+      res = await deadline.race(fetch(url, { headers, signal: upgrade.signal }), UPGRADING);
     } finally {
       deadline.signal.removeEventListener("abort", abortUpgrade);
     }
@@ -71,11 +76,13 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     if (failed) return down(failed, 101);
     return { status: "up", latencyMs: Date.now() - started, checkedAt, statusCode: 101 };
   } catch (err) {
-    if (err instanceof TimeoutError) return down(err.message);
-    if (deadline.signal.aborted) return down(new TimeoutError(spec.timeout, deadline.phase).message);
-    const explained = socket ? null : await explainTlsFailure(new URL(spec.url), Math.min(deadline.remaining, 5_000));
-    return down(explained ?? `WebSocket connection failed: ${(err as Error).message}`);
+    if (err instanceof TimeoutError) return timedOut(err);
+    if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
+    if (socket) return down("WebSocket connection failed after it opened");
+    const budget = () => Math.min(deadline.remaining, 5_000);
+    return down((await explainTlsFailure(upgradeUrl, budget())) ?? (await explainFetchFailure(upgradeUrl, err, budget())));
   } finally {
+    watch.stop();
     deadline.clear();
     try {
       socket?.close(1000, "vigil probe done");

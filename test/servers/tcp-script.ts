@@ -3,12 +3,13 @@
  * - `garbage`: answers whatever arrives with an HTTP error (a plain-text port), then closes.
  * - `silent`: accepts and never answers (a hung service).
  * - `hello`: writes `greeting` on connect, then echoes.
+ * - `close`: accepts and closes at once, before reading anything (a crashing service).
  */
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import type { Spawned } from "./index";
 
 export interface TcpScriptOptions {
-  behaviour: "garbage" | "silent" | "hello";
+  behaviour: "garbage" | "silent" | "hello" | "close";
   greeting?: string;
 }
 
@@ -20,6 +21,8 @@ export async function spawnTcpScript(options: TcpScriptOptions): Promise<Spawned
     socket.on("error", () => {});
     if (options.behaviour === "garbage") {
       socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+    } else if (options.behaviour === "close") {
+      socket.destroy();
     } else if (options.behaviour === "hello") {
       socket.write(options.greeting ?? "hello\n");
       socket.pipe(socket);

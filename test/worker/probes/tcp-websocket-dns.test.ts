@@ -20,7 +20,7 @@ describe("tcp probe", () => {
     const { port } = await spawn("closed-port");
     expect(await runProbe(monitor("tcp", { host: "127.0.0.1", port }), {})).toMatchObject({
       status: "down",
-      reason: `cannot connect to 127.0.0.1:${port}: connection refused or host unreachable`,
+      reason: `connection refused by 127.0.0.1:${port}`,
     });
   });
 
@@ -129,8 +129,7 @@ describe("websocket probe", () => {
   it("reports a closed port", async () => {
     const { port } = await spawn("closed-port");
     const r = await runProbe(monitor("websocket", { url: `ws://127.0.0.1:${port}/` }), {});
-    expect(r.status).toBe("down");
-    expect(r.reason).toMatch(/^WebSocket connection failed: /);
+    expect(r).toMatchObject({ status: "down", reason: `connection refused by 127.0.0.1:${port}` });
   });
 });
 
@@ -189,7 +188,6 @@ describe("dns probe (DNS over HTTPS, RFC 8484)", () => {
   it("reports an unreachable resolver", async () => {
     const closed = await spawn("closed-port");
     const r = await probe({ resolver: `http://127.0.0.1:${closed.port}/dns-query` });
-    expect(r.status).toBe("down");
-    expect(r.reason).toMatch(/^DNS query failed: /);
+    expect(r).toMatchObject({ status: "down", reason: `resolver: connection refused by 127.0.0.1:${closed.port}` });
   });
 });

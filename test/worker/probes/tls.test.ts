@@ -163,19 +163,19 @@ describe("tls probe: wrong certificates", () => {
 describe("tls probe: servers that fail", () => {
   it("names the alert a server sends (no common cipher suite)", async () => {
     const s = await server({ minVersion: "TLSv1.3", ciphers: "TLS_CHACHA20_POLY1305_SHA256" });
-    expect(await probe(s.port)).toMatchObject({ status: "down", reason: "server sent alert handshake_failure (40)" });
+    expect(await probe(s.port)).toMatchObject({ status: "down", reason: "TLS handshake failed: server sent alert handshake_failure (40)" });
   });
 
   it("says when a server answers with something that is not TLS", async () => {
     const { port } = await spawn("tcp-script", { behaviour: "garbage" });
-    expect(await probe(port)).toMatchObject({ status: "down", reason: 'server did not answer with TLS; it sent "HTTP/1.1 400 Bad Request…"' });
+    expect(await probe(port)).toMatchObject({ status: "down", reason: 'TLS handshake failed: server did not answer with TLS; it sent "HTTP/1.1 400 Bad Request…"' });
   });
 
   it("says when a server closes mid-handshake", async () => {
     const afterHello = await server({ cutAfterBytes: 200 });
-    expect(await probe(afterHello.port)).toMatchObject({ status: "down", reason: "server closed the connection in the middle of a TLS record after the ServerHello, before sending its certificate" });
+    expect(await probe(afterHello.port)).toMatchObject({ status: "down", reason: "TLS handshake failed: server closed the connection in the middle of a TLS record after the ServerHello, before sending its certificate" });
     const early = await server({ cutAfterBytes: 3 });
-    expect(await probe(early.port)).toMatchObject({ status: "down", reason: "server closed the connection in the middle of a TLS record before answering the ClientHello" });
+    expect(await probe(early.port)).toMatchObject({ status: "down", reason: "TLS handshake failed: server closed the connection in the middle of a TLS record before answering the ClientHello" });
   });
 
   it("times out on a server that never answers", async () => {
@@ -187,7 +187,7 @@ describe("tls probe: servers that fail", () => {
 
   it("says when nothing listens", async () => {
     const { port } = await spawn("closed-port");
-    expect(await probe(port)).toMatchObject({ status: "down", reason: `cannot connect to 127.0.0.1:${port}: connection refused or host unreachable` });
+    expect(await probe(port)).toMatchObject({ status: "down", reason: `connection refused by 127.0.0.1:${port}` });
   });
 });
 
@@ -237,7 +237,7 @@ describe("https:// and wss:// failures are explained with the TLS reader", () =>
   it("points at the chain when the certificate itself looks fine", async () => {
     const s = await server({ days: 40 });
     const r = await runProbe(monitor("http", { url: `https://localhost:${s.port}/` }), {});
-    expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: the certificate is in date and covers localhost, so its chain is probably not trusted (issuer ${rfc4514(s.issuer)})`);
+    expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: certificate is not trusted (issuer ${rfc4514(s.issuer)}; it is in date and covers localhost, so its chain does not lead to a trusted authority)`);
   });
 
   it("follows an http → https redirect to explain the failure where it happened", async () => {
