@@ -73,6 +73,14 @@ export const serviceSpec = z.strictObject({
   /** Services this one needs (the app depends on its database): while one of them is down,
    *  this service's incident is suppressed and only the root cause pages. */
   dependsOn: z.array(id).default([]),
+  /**
+   * Show this service's details on the public status page, `/status.json` and feed: probe
+   * reasons ("expected status 2xx, got 503", which may name hosts, ports, body text and
+   * header values), agent check targets and full incident titles. Default false: the public
+   * sees names, states, times and uptime; the details need the admin token (or the private
+   * page's token).
+   */
+  publicDetails: z.boolean().default(false),
 });
 export type ServiceSpec = z.infer<typeof serviceSpec>;
 

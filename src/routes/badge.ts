@@ -12,11 +12,12 @@ import { formatIssues, type VigilConfig } from "../config";
 import type { Env } from "../env";
 import { documentRoute } from "./openapi";
 import { statusAccess } from "./status-access";
+import type { Audience } from "./status-audience";
 import { loadStatusModel } from "./status-data";
 import type { ComponentView, ServiceView } from "./status-model";
 import { formatMs, formatPercent } from "./views/format";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const badgeParams = z.object({
   /** A check id (`api-health`, `ping:nightly-backup`, `agent:app-01:heartbeat`) or a service id; `.svg` may follow. */
@@ -164,7 +165,7 @@ export function badgeRoutes() {
       const { type, period, style } = q.data;
       const id = c.req.param("id").replace(/\.svg$/, "");
       const config = c.get("config");
-      const model = await loadStatusModel(c.env.DB, config, Date.now());
+      const model = await loadStatusModel(c.env.DB, config, Date.now(), c.get("audience"));
       let target: { name: string; status: string; uptime: number | null; latency: number | null } | null = null;
       for (const s of model.services) {
         if (s.id === id) target = { name: s.name, status: s.status, uptime: serviceUptime(s, period), latency: serviceLatency(s) };

@@ -12,10 +12,11 @@ import { loadFeedIncidents, type IncidentEventRow } from "../store/status-read";
 import { jsonError } from "./errors";
 import { documentRoute, parseQuery } from "./openapi";
 import { statusAccess } from "./status-access";
+import { UNLISTED_CHECK, publicIncidentTitle, showsDetails, type Audience } from "./status-audience";
 import { listComponents, publicEvent } from "./status-model";
 import { formatDateTime } from "./views/format";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const feedQuery = z.strictObject({
   /** Entries, newest first. Default 50, at most 200. */
@@ -50,13 +51,31 @@ export interface FeedInput {
   incidents: IncidentRow[];
   events: Map<string, IncidentEventRow[]>;
   serviceName: (id: string) => string;
-  checkName: (id: string) => string;
+  /** A check's name as the reader sees it (`serviceId`: the incident's service). */
+  checkName: (id: string, serviceId: string) => string;
+  /** May the reader see this service's details (reasons, full titles)? `./status-audience.ts`. */
+  details: (serviceId: string) => boolean;
+}
+
+/** The check an event is about, from its detail. */
+function checkOf(e: IncidentEventRow): string | null {
+  try {
+    const check = (JSON.parse(e.detail) as { check?: unknown }).check;
+    return typeof check === "string" ? check : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The feed's XML. Pure: same input, same bytes. */
 export function renderFeed(f: FeedInput): string {
   const entries = f.incidents.map((i) => {
-    const timeline = (f.events.get(i.id) ?? []).map((e) => publicEvent(e, f.checkName)).filter((e) => e !== null);
+    const details = f.details(i.service_id);
+    const events = f.events.get(i.id) ?? [];
+    const checkName = (id: string) => f.checkName(id, i.service_id);
+    const timeline = events.map((e) => publicEvent(e, checkName, details)).filter((e) => e !== null);
+    const openers = [...new Set(events.map((e) => checkOf(e)).filter((c): c is string => c !== null))];
+    const title = details ? i.title : publicIncidentTitle(i.title, f.serviceName(i.service_id), openers.map((id) => ({ id, name: checkName(id) })));
     const updated = Math.max(i.opened_at, i.resolved_at ?? 0, ...timeline.map((e) => e.at));
     const state = i.status === "open" ? "Ongoing" : "Resolved";
     const html =
@@ -65,7 +84,7 @@ export function renderFeed(f: FeedInput): string {
       `</ul>`;
     return (
       `<entry><id>${xml(`${f.base}/#incident-${i.id}`)}</id>` +
-      `<title>${xml(`[${state}] ${i.title}`)}</title>` +
+      `<title>${xml(`[${state}] ${title}`)}</title>` +
       `<link rel="alternate" type="text/html" href="${xml(`${f.base}/#incident-${i.id}`)}"/>` +
       `<published>${iso(i.opened_at)}</published><updated>${iso(updated)}</updated>` +
       `<category term="${xml(i.service_id)}" label="${xml(f.serviceName(i.service_id))}"/>` +
@@ -97,8 +116,11 @@ export function feedRoutes() {
       const config = c.get("config");
       const shown = new Set(config.statusPage.services ?? config.services.map((s) => s.id));
       const { incidents, events } = await loadFeedIncidents(c.env.DB, q.value.limit);
-      const services = new Map(config.services.map((s) => [s.id, s.name]));
-      const names = new Map(listComponents(config, []).map((r) => [r.id, r.name]));
+      const services = new Map(config.services.map((s) => [s.id, s]));
+      const audience = c.get("audience");
+      const details = (serviceId: string) => showsDetails(audience, services.get(serviceId));
+      const agentChecks = [...new Set([...events.values()].flat().map(checkOf).filter((id): id is string => id?.startsWith("agent:") ?? false))];
+      const refs = new Map(listComponents(config, agentChecks).map((r) => [r.id, r]));
       const body = renderFeed({
         title: config.statusPage.title,
         base: (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, ""),
@@ -106,8 +128,13 @@ export function feedRoutes() {
         generatedAt: Date.now(),
         incidents: incidents.filter((i) => shown.has(i.service_id)),
         events,
-        serviceName: (id) => services.get(id) ?? id,
-        checkName: (id) => names.get(id) ?? id,
+        serviceName: (id) => services.get(id)?.name ?? id,
+        checkName: (id, serviceId) => {
+          const r = refs.get(id);
+          if (r) return details(serviceId) ? r.name : r.publicName;
+          return details(serviceId) ? id : UNLISTED_CHECK;
+        },
+        details,
       });
       return c.body(body, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "no-cache" });
     },

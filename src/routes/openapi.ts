@@ -150,9 +150,9 @@ export function buildOpenApi(options: OpenApiOptions) {
       securitySchemes: {
         adminToken: { type: "http", scheme: "bearer", description: "VIGIL_ADMIN_TOKEN" },
         metricsToken: { type: "http", scheme: "bearer", description: "VIGIL_METRICS_TOKEN" },
-        statusToken: { type: "http", scheme: "bearer", description: "statusPage.token (private status pages only)" },
-        statusTokenQuery: { type: "apiKey", in: "query", name: "token", description: "statusPage.token (private status pages only)" },
-        statusCookie: { type: "apiKey", in: "cookie", name: "vigil_status", description: "set by the private page after sign-in" },
+        statusToken: { type: "http", scheme: "bearer", description: "statusPage.token (private pages), or VIGIL_ADMIN_TOKEN: the reader then sees probe reasons and check targets" },
+        statusTokenQuery: { type: "apiKey", in: "query", name: "token", description: "statusPage.token (private pages), or VIGIL_ADMIN_TOKEN: the reader then sees probe reasons and check targets" },
+        statusCookie: { type: "apiKey", in: "cookie", name: "vigil_status", description: "set by the page after a ?token= sign-in" },
         agentSignature: {
           type: "apiKey",
           in: "header",

@@ -10,11 +10,12 @@ import type { Env } from "../env";
 import { jsonError } from "./errors";
 import { documentRoute, parseQuery } from "./openapi";
 import { statusAccess } from "./status-access";
+import type { Audience } from "./status-audience";
 import { loadStatusModel } from "./status-data";
 import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./status-model";
 import { isoDay } from "./views/format";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const statusJsonQuery = z.strictObject({
   /** Include each check's per-day history. Default false. */
@@ -144,7 +145,7 @@ export function statusJsonRoutes() {
       const q = parseQuery(c, statusJsonQuery);
       if (!q.ok) return q.response;
       const config = c.get("config");
-      const model = await loadStatusModel(c.env.DB, config, Date.now());
+      const model = await loadStatusModel(c.env.DB, config, Date.now(), c.get("audience"));
       const withDays = q.value.days === "true" || q.value.days === "1";
       // A public page's data may be read by any site's script; a private one's by none.
       return c.json(statusJson(model, config.publicUrl ?? null, withDays), 200, {

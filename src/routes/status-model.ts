@@ -1,13 +1,15 @@
 /**
  * What the status page, `/status.json`, badges and the feed show, as one plain value built by a
- * pure function: (config, current snapshot, history, now) → StatusModel. No I/O here, so every
- * rule (overall banner, uptime, what a timeline says publicly) is tested without a database.
+ * pure function: (config, current snapshot, history, now, audience) → StatusModel. No I/O here,
+ * so every rule (overall banner, uptime, what a timeline says publicly, what the public may
+ * see: `./status-audience.ts`) is tested without a database.
  */
 import type { MaintenanceSpec, VigilConfig } from "../config";
 import { nextCronRun } from "../engine/cron";
 import type { IncidentRow } from "../store/incidents";
 import type { History, HourPoint } from "../store/status-history";
 import type { CheckStatus, CurrentSnapshot, IncidentEventRow, IncidentMemberRow } from "../store/status-read";
+import { UNLISTED_CHECK, publicAgentCheck, publicIncidentTitle, showsDetails, type Audience } from "./status-audience";
 
 const DAY = 86_400_000;
 
@@ -217,6 +219,9 @@ interface ComponentRef {
   name: string;
   kind: ComponentKind;
   serviceId: string;
+  /** The id and name the public sees when the service does not publish details. */
+  publicId: string;
+  publicName: string;
 }
 
 /** Every check the page shows, by service, in config order; agent checks found in the state table. */
@@ -225,9 +230,9 @@ export function listComponents(config: VigilConfig, stateIds: Iterable<string>):
   for (const m of config.monitors) {
     if (!m.enabled) continue;
     const name = "name" in m && typeof m.name === "string" ? m.name : m.id;
-    out.push({ id: m.id, name, kind: "monitor", serviceId: m.service });
+    out.push({ id: m.id, name, kind: "monitor", serviceId: m.service, publicId: m.id, publicName: name });
   }
-  for (const j of config.jobs) if (j.enabled) out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service });
+  for (const j of config.jobs) if (j.enabled) out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service, publicId: `ping:${j.id}`, publicName: j.id });
   const agentChecks = new Map<string, string[]>();
   for (const id of stateIds) {
     if (!id.startsWith("agent:")) continue;
@@ -243,16 +248,22 @@ export function listComponents(config: VigilConfig, stateIds: Iterable<string>):
   }
   for (const a of config.agents) {
     if (!a.enabled) continue;
-    out.push({ id: `agent:${a.id}:heartbeat`, name: `${a.id} (agent)`, kind: "agent", serviceId: a.service });
-    for (const check of (agentChecks.get(a.id) ?? []).sort()) {
-      out.push({ id: `agent:${a.id}:${check}`, name: `${check} on ${a.id}`, kind: "agent-check", serviceId: a.service });
+    const heartbeat = { id: `agent:${a.id}:heartbeat`, name: `${a.id} (agent)` };
+    out.push({ ...heartbeat, kind: "agent", serviceId: a.service, publicId: heartbeat.id, publicName: heartbeat.name });
+    const checks = (agentChecks.get(a.id) ?? []).sort();
+    for (const check of checks) {
+      const pub = publicAgentCheck(a.id, check, checks);
+      out.push({ id: `agent:${a.id}:${check}`, name: `${check} on ${a.id}`, kind: "agent-check", serviceId: a.service, publicId: pub.id, publicName: pub.name });
     }
   }
   return out;
 }
 
-/** A timeline event in public words; internal events (notifications, escalations) are left out. */
-export function publicEvent(e: IncidentEventRow, nameOf: (checkId: string) => string): TimelineEntry | null {
+/**
+ * A timeline event in public words; internal events (notifications, escalations) are left out,
+ * and so is the probe's reason unless `withReason` (the audience sees the service's details).
+ */
+export function publicEvent(e: IncidentEventRow, nameOf: (checkId: string) => string, withReason = true): TimelineEntry | null {
   let detail: Record<string, unknown> = {};
   try {
     detail = JSON.parse(e.detail) as Record<string, unknown>;
@@ -260,7 +271,7 @@ export function publicEvent(e: IncidentEventRow, nameOf: (checkId: string) => st
     // A malformed detail still shows its event type's sentence.
   }
   const check = typeof detail.check === "string" ? nameOf(detail.check) : "a check";
-  const reason = typeof detail.reason === "string" && detail.reason !== "" ? `: ${detail.reason}` : "";
+  const reason = withReason && typeof detail.reason === "string" && detail.reason !== "" ? `: ${detail.reason}` : "";
   const message = typeof detail.message === "string" ? detail.message : null;
   switch (e.type) {
     case "incident.opened":
@@ -282,23 +293,24 @@ export function publicEvent(e: IncidentEventRow, nameOf: (checkId: string) => st
   }
 }
 
-function incidentView(
-  row: IncidentRow,
-  members: IncidentMemberRow[],
-  events: IncidentEventRow[],
-  serviceName: (id: string) => string,
-  nameOf: (checkId: string) => string,
-): IncidentView {
-  const timeline = events.map((e) => publicEvent(e, nameOf)).filter((e): e is TimelineEntry => e !== null);
+/** How an audience sees the checks: ids and names, with or without details. */
+interface Naming {
+  id(checkId: string): string;
+  name(checkId: string): string;
+}
+
+function incidentView(row: IncidentRow, members: IncidentMemberRow[], events: IncidentEventRow[], serviceName: string, naming: Naming, details: boolean): IncidentView {
+  const timeline = events.map((e) => publicEvent(e, naming.name, details)).filter((e): e is TimelineEntry => e !== null);
+  const title = details ? row.title : publicIncidentTitle(row.title, serviceName, members.map((m) => ({ id: m.check_id, name: naming.name(m.check_id) })));
   return {
     id: row.id,
     serviceId: row.service_id,
-    serviceName: serviceName(row.service_id),
-    title: row.title,
+    serviceName,
+    title,
     status: row.status,
     openedAt: row.opened_at,
     resolvedAt: row.resolved_at,
-    affected: members.map((m) => ({ id: m.check_id, name: nameOf(m.check_id), status: m.status, reason: m.reason })),
+    affected: members.map((m) => ({ id: naming.id(m.check_id), name: naming.name(m.check_id), status: m.status, reason: details ? m.reason : null })),
     timeline: timeline.reverse(),
   };
 }
@@ -312,16 +324,34 @@ const OVERALL_TEXT: Record<Indicator, string> = {
   unknown: "Waiting for the first checks",
 };
 
-/** Builds the page's model. `now` is passed in; nothing here reads a clock. */
-export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, history: History, now: number): StatusModel {
+/** The banner while some shown services have data and others have none yet. */
+const SOME_UNKNOWN_TEXT = "Waiting for data from some checks";
+
+/**
+ * Builds the page's model for `audience` (default the public: `./status-audience.ts` says what
+ * it sees). `now` is passed in; nothing here reads a clock.
+ */
+export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, history: History, now: number, audience: Audience = "public"): StatusModel {
   const page = config.statusPage;
   const serviceIds = page.services ?? config.services.map((s) => s.id);
   const shown = new Set(serviceIds);
   const services = new Map(config.services.map((s) => [s.id, s]));
   const serviceName = (id: string) => services.get(id)?.name ?? id;
+  const details = (serviceId: string) => showsDetails(audience, services.get(serviceId));
   const refs = listComponents(config, current.states.keys());
-  const names = new Map(refs.map((r) => [r.id, r.name]));
-  const nameOf = (id: string) => names.get(id) ?? id;
+  const byId = new Map(refs.map((r) => [r.id, r]));
+  const naming: Naming = {
+    id: (id) => {
+      const r = byId.get(id);
+      if (r) return details(r.serviceId) ? id : r.publicId;
+      return audience === "operator" ? id : "unlisted";
+    },
+    name: (id) => {
+      const r = byId.get(id);
+      if (r) return details(r.serviceId) ? r.name : r.publicName;
+      return audience === "operator" ? id : UNLISTED_CHECK;
+    },
+  };
   const n = history.dayStarts.length;
 
   // 1. Maintenance running now or announced.
@@ -351,13 +381,14 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
       weight += p.count;
       if (p.latencyP95 !== null) p95 = Math.max(p95 ?? 0, p.latencyP95);
     }
+    const open = details(ref.serviceId);
     const view: ComponentView = {
-      id: ref.id,
-      name: ref.name,
+      id: open ? ref.id : ref.publicId,
+      name: open ? ref.name : ref.publicName,
       kind: ref.kind,
       status: state?.status ?? "unknown",
       since: state?.since ?? null,
-      reason: state?.reason ?? null,
+      reason: open ? (state?.reason ?? null) : null,
       stale: state?.stale_since != null,
       tallies,
       levels: derived.levels,
@@ -398,25 +429,27 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
   const past: IncidentView[] = [];
   for (const row of current.incidents) {
     if (!shown.has(row.service_id)) continue;
-    const view = incidentView(row, current.members.get(row.id) ?? [], current.events.get(row.id) ?? [], serviceName, nameOf);
+    const view = incidentView(row, current.members.get(row.id) ?? [], current.events.get(row.id) ?? [], serviceName(row.service_id), naming, details(row.service_id));
     (row.status === "open" ? open : past).push(view);
   }
 
-  // 4. The banner: the worst thing a visitor should know first.
+  // 4. The banner: the worst thing a visitor should know first. It never says "All systems
+  // operational" while a shown service has no data yet.
   const statuses = serviceViews.map((s) => s.status);
   const live = statuses.filter((s) => s !== "maintenance");
   let indicator: Indicator;
   if (live.includes("down")) indicator = live.every((s) => s === "down") ? "major" : "partial";
   else if (live.includes("degraded") || open.length > 0) indicator = "degraded";
+  else if (live.includes("unknown")) indicator = "unknown";
   else if (statuses.includes("maintenance")) indicator = "maintenance";
-  else if (live.length > 0 && live.every((s) => s === "unknown")) indicator = "unknown";
   else indicator = "none";
+  const someUnknown = indicator === "unknown" && !live.every((s) => s === "unknown");
 
   return {
     title: page.title,
     timeZone: config.timezone,
     generatedAt: now,
-    overall: { indicator, text: OVERALL_TEXT[indicator] },
+    overall: { indicator, text: someUnknown ? SOME_UNKNOWN_TEXT : OVERALL_TEXT[indicator] },
     services: serviceViews,
     openIncidents: open,
     pastIncidents: past,

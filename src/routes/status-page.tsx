@@ -11,10 +11,11 @@ import type { VigilConfig } from "../config";
 import type { Env } from "../env";
 import { documentRoute } from "./openapi";
 import { checkStatusAccess, rememberAccess } from "./status-access";
+import type { Audience } from "./status-audience";
 import { loadStatusModel } from "./status-data";
 import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 let scriptHash: Promise<string> | null = null;
 function csp(): Promise<string> {
@@ -79,7 +80,7 @@ async function html(c: Context<App>, element: unknown, status: 200 | 401 | 404, 
 }
 
 /** Access to a page: the sign-in form (401) or the sign-in redirect (303) to answer, or go on (public or signed in). */
-async function guard(c: Context<App>): Promise<{ response: Response } | { private: boolean }> {
+async function guard(c: Context<App>): Promise<{ response: Response } | { private: boolean; audience: Audience }> {
   const config = c.get("config");
   const access = await checkStatusAccess(c);
   if (!access.ok) {
@@ -97,7 +98,7 @@ async function guard(c: Context<App>): Promise<{ response: Response } | { privat
     url.searchParams.delete("token");
     return { response: c.redirect(`${url.pathname}${url.search}`, 303) };
   }
-  return { private: access.private };
+  return { private: access.private, audience: access.audience };
 }
 
 const pageHeaders = (isPrivate: boolean): Record<string, string> => ({
@@ -110,7 +111,7 @@ export function statusPageRoutes() {
   const page = async (c: Context<App>) => {
     const access = await guard(c);
     if ("response" in access) return access.response;
-    const model = await loadStatusModel(c.env.DB, c.get("config"), Date.now());
+    const model = await loadStatusModel(c.env.DB, c.get("config"), Date.now(), access.audience);
     return html(c, <StatusPage model={model} private={access.private} />, 200, pageHeaders(access.private));
   };
   app.get("/", page);
@@ -120,7 +121,7 @@ export function statusPageRoutes() {
     if ("response" in access) return access.response;
     const config = c.get("config");
     const id = c.req.param("id");
-    const model = await loadStatusModel(c.env.DB, config, Date.now());
+    const model = await loadStatusModel(c.env.DB, config, Date.now(), access.audience);
     const found = findCheck(model, id);
     if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });
     return html(c, <CheckPage model={model} check={found.check} service={found.service} private={access.private} />, 200, pageHeaders(access.private));

@@ -2,7 +2,8 @@
  * The status page in a real browser: Debian's Chromium, driven by playwright-core, loads the
  * page from a local `wrangler dev` with seeded data, and follows a check's link to its own page
  * (response-time chart). Screenshots (light, dark, phone, check page) are saved under
- * test-results/ as artifacts.
+ * test-results/ as artifacts, and the public page's first screen as docs/status-page.png, the
+ * README's picture, so that it shows the page as it is.
  *
  * Chromium is installed by scripts/chromium-setup.sh when missing. Under CI=true a missing
  * browser or a server that does not start fails the run; elsewhere the tests skip with a reason.
@@ -34,6 +35,7 @@ let skipReason: string | null = null;
 let server: { url: string; stop: () => Promise<void>; logs: () => string } | null = null;
 let browser: Browser | null = null;
 const now = Date.now();
+const ADMIN_TOKEN = "browser-test-admin-token-0123456789";
 
 beforeAll(async () => {
   skipReason = ensureChromium();
@@ -42,7 +44,7 @@ beforeAll(async () => {
       server = await startStatusServer({
         configSource: `import { statusConfig } from ${JSON.stringify(join(root, "test/worker/status/seed.ts"))};\nexport default statusConfig(${now});\n`,
         seedSql: statusSeedSql(now).join("\n"),
-        vars: { ...statusSecrets, VIGIL_ADMIN_TOKEN: "browser-test-admin-token-0123456789" },
+        vars: { ...statusSecrets, VIGIL_ADMIN_TOKEN: ADMIN_TOKEN },
       });
     } catch (err) {
       skipReason = `local wrangler dev did not start: ${(err as Error).message.split("\n")[0]}`;
@@ -86,11 +88,11 @@ function watch(page: Page): Omit<Visit, "page"> {
   return { consoleErrors, foreign };
 }
 
-async function visit(options: { colorScheme: "light" | "dark"; width?: number }): Promise<Visit> {
+async function visit(options: { colorScheme: "light" | "dark"; width?: number; path?: string }): Promise<Visit> {
   const context = await browser!.newContext({ colorScheme: options.colorScheme, viewport: { width: options.width ?? 1100, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const { consoleErrors, foreign } = watch(page);
-  const res = await page.goto(`${server!.url}/`, { waitUntil: "load" });
+  const res = await page.goto(`${server!.url}${options.path ?? "/"}`, { waitUntil: "load" });
   expect(res?.status()).toBe(200);
   return { page, consoleErrors, foreign };
 }
@@ -101,7 +103,9 @@ describe("status page in Chromium", () => {
     const { page, consoleErrors, foreign } = await visit({ colorScheme: "light" });
     expect(await page.getByRole("status").innerText()).toBe("Partial outage");
     expect(await page.getByRole("heading", { name: "Public API is down" }).isVisible()).toBe(true);
-    expect(await page.getByText("Investigating — api-health is failing: HTTP 503 Service Unavailable (expected 2xx)").isVisible()).toBe(true);
+    // The public sees that api-health is failing, not the probe's reason (audience.test.ts).
+    expect(await page.locator("ol.timeline li", { hasText: /Investigating — api-health is failing$/ }).count()).toBe(2); // the open incident and the past one
+    expect(await page.content()).not.toContain("HTTP 503 Service Unavailable");
     expect(await page.getByRole("heading", { name: "In progress: Website migration to the new CDN" }).isVisible()).toBe(true);
     expect(await page.getByRole("heading", { name: "Scheduled: PostgreSQL 17 upgrade" }).isVisible()).toBe(true);
     expect(await page.locator("#check-api-health .pill").innerText()).toBe("Outage");
@@ -119,6 +123,7 @@ describe("status page in Chromium", () => {
     expect(await page.getByRole("banner").count()).toBe(1);
     expect(await page.getByRole("contentinfo").count()).toBe(1);
     await page.screenshot({ path: join(artifacts, "status-page-light.png"), fullPage: true });
+    await page.screenshot({ path: join(root, "docs/status-page.png"), fullPage: true, clip: { x: 0, y: 0, width: 1100, height: 1240 } });
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
     await page.keyboard.press("Enter");
@@ -145,6 +150,17 @@ describe("status page in Chromium", () => {
     await page.waitForURL(`${server!.url}/`);
     expect(consoleErrors).toEqual([]);
     expect(foreign).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows an operator who signs in with the admin token the probe reasons", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, consoleErrors } = await visit({ colorScheme: "light", path: `/?token=${ADMIN_TOKEN}` });
+    expect(new URL(page.url()).search).toBe("");
+    expect(await page.getByText("Investigating — api-health is failing: HTTP 503 Service Unavailable (expected 2xx)").isVisible()).toBe(true);
+    expect(await page.locator("#check-api-health .reason").innerText()).toMatch(/HTTP 503 Service Unavailable \(expected 2xx\)$/);
+    expect(consoleErrors).toEqual([]);
+    await page.screenshot({ path: join(artifacts, "status-page-operator.png"), fullPage: true });
     await page.context().close();
   });
 

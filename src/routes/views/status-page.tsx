@@ -147,12 +147,14 @@ export function componentHtml(c: ComponentView, model: StatusModel): string {
   let out =
     `<li class="c bx" id="check-${esc(c.id)}"><div class="ch"><h3><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a></h3>` +
     `<span class="pill s-${c.status}">${esc(stateText)}</span><span class="m">${formatPercent(c.uptime["90d"])}${c.latencyAvgMs !== null ? ` · avg ${formatMs(c.latencyAvgMs)}` : ""}</span></div>`;
-  if (c.status !== "up" && c.reason) out += reasonHtml(c, model);
+  if (c.status !== "up" && (c.reason || c.since !== null)) out += reasonHtml(c, model);
   return `${out}${uptimeBarSvg(c, model.dayStarts, model.timeZone)}</li>`;
 }
 
+/** "Since <time> — <reason>"; the public sees the time alone (`../status-audience.ts`). */
 function reasonHtml(c: ComponentView, model: StatusModel): string {
-  return `<p class="reason">${c.since !== null ? `Since ${esc(formatDateTime(c.since, model.timeZone))} — ` : ""}${esc(c.reason ?? "")}</p>`;
+  const since = c.since !== null ? `Since ${esc(formatDateTime(c.since, model.timeZone))}` : "";
+  return `<p class="reason">${since}${since && c.reason ? " — " : ""}${esc(c.reason ?? "")}</p>`;
 }
 
 /**
@@ -165,7 +167,7 @@ export function componentLine(c: ComponentView, model: StatusModel): string {
   let out =
     `<tr id="check-${esc(c.id)}"><th><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a><td class="pill s-${c.status}">${esc(stateText)}` +
     `<td>${formatPercent(c.uptime["90d"])}<td>${c.latencyAvgMs !== null ? formatMs(c.latencyAvgMs) : "–"}`;
-  if (c.status !== "up" && c.reason) out += `<tr class="why"><td colspan="4">${reasonHtml(c, model)}`;
+  if (c.status !== "up" && (c.reason || c.since !== null)) out += `<tr class="why"><td colspan="4">${reasonHtml(c, model)}`;
   return out;
 }
 
@@ -330,9 +332,9 @@ export function CheckPage(props: { model: StatusModel; check: ComponentView; ser
               <h1 id="check-h">{c.name}</h1>
               <span class={`pill s-${c.status}`}>{STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "")}</span>
             </div>
-            {c.status !== "up" && c.reason && (
+            {c.status !== "up" && (c.reason || c.since !== null) && (
               <p class="reason">
-                {c.since !== null && `Since ${formatDateTime(c.since, tz)} — `}
+                {c.since !== null && `Since ${formatDateTime(c.since, tz)}${c.reason ? " — " : ""}`}
                 {c.reason}
               </p>
             )}

@@ -27,6 +27,10 @@ describe("overall banner", () => {
   const cases: [string, Record<string, CheckStateRow["status"]>, number, boolean, string][] = [
     ["everything up", all("up"), 0, false, "All systems operational"],
     ["nothing checked yet", {}, 0, false, "Waiting for the first checks"],
+    // The "SafeWork: No data yet" under "All systems operational".
+    ["one service has no data yet, the others are up", { "api-health": "up", "web-home": "up" }, 0, false, "Waiting for data from some checks"],
+    ["one check of a service has no data yet", { "api-health": "up", "web-home": "up", "agent:app-01:heartbeat": "up" }, 0, false, "Waiting for data from some checks"],
+    ["no data anywhere but a maintenance window", {}, 0, true, "Waiting for the first checks"],
     ["one check degraded", { ...all("up"), "web-home": "degraded" }, 0, false, "Degraded performance"],
     ["an open incident while checks look up again", all("up"), 1, false, "Degraded performance"],
     ["one service down", { ...all("up"), "api-health": "down" }, 0, false, "Partial outage"],

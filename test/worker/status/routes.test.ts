@@ -23,6 +23,8 @@ function appFor(config: VigilConfig) {
 const publicApp = appFor(parseConfig(statusConfig(now), statusSecrets));
 const privateApp = appFor(parseConfig(statusConfig(now, { private: true }), statusSecrets));
 const get = (app: Hono<any>, path: string, headers: Record<string, string> = {}) => app.request(path, { headers }, bindings, createExecutionContext());
+/** The admin token: an operator, who sees the probe reasons the public does not (audience.test.ts). */
+const operator = { authorization: `Bearer ${bindings.VIGIL_ADMIN_TOKEN}` };
 
 beforeAll(async () => {
   for (const sql of statusSeedSql(now)) await env.DB.prepare(sql).run();
@@ -30,7 +32,7 @@ beforeAll(async () => {
 
 describe("GET / (status page)", () => {
   it("renders the banner, services, the outage, incidents with public timelines and maintenance", async () => {
-    const res = await get(publicApp, "/");
+    const res = await get(publicApp, "/", operator);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await res.text();
@@ -88,7 +90,7 @@ describe("GET / (status page)", () => {
 
 describe("GET /check/:id", () => {
   it("shows one check: status, uptime periods, the bar with a hover text per problem day, the chart and its incidents", async () => {
-    const res = await get(publicApp, "/check/api-health");
+    const res = await get(publicApp, "/check/api-health", operator);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'none';/);
@@ -109,7 +111,7 @@ describe("GET /check/:id", () => {
   });
 
   it("shows checks without latency (agent checks) and answers 404 for unknown ones", async () => {
-    const agent = await get(publicApp, `/check/${encodeURIComponent("agent:app-01:docker:postgres")}`);
+    const agent = await get(publicApp, `/check/${encodeURIComponent("agent:app-01:docker:postgres")}`, operator);
     expect(agent.status).toBe(200);
     const html = await agent.text();
     expect(html).toContain("docker:postgres on app-01");
@@ -125,9 +127,12 @@ describe("GET /check/:id", () => {
 
 describe("GET /status.json", () => {
   it("answers the same facts as data", async () => {
-    const res = await get(publicApp, "/status.json");
+    const anonymous = await get(publicApp, "/status.json");
+    expect(anonymous.headers.get("access-control-allow-origin")).toBe("*");
+    expect(anonymous.headers.get("cache-control")).toBe("no-cache");
+    const res = await get(publicApp, "/status.json", operator);
     expect(res.status).toBe(200);
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
     const body = await res.json<any>();
     expect(body.status).toEqual({ indicator: "partial", description: "Partial outage" });
     expect(body.page).toMatchObject({ title: "Example Status", timeZone: "Asia/Seoul" });
@@ -191,7 +196,7 @@ describe("GET /badge/:id", () => {
 
 describe("GET /feed.atom", () => {
   it("lists incidents as Atom entries with their public timeline", async () => {
-    const res = await get(publicApp, "/feed.atom");
+    const res = await get(publicApp, "/feed.atom", operator);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/atom+xml; charset=utf-8");
     const xml = await res.text();
