@@ -34,7 +34,10 @@ export function formatDuration(ms: number): string {
   return parts.join(" ");
 }
 
-/** A zod duration: accepts a string such as `5m`, outputs milliseconds, checks bounds. */
+/**
+ * A zod duration: accepts a string such as `5m`, outputs milliseconds, checks bounds. The
+ * bounds are also in its metadata, so the JSON Schema (and docs/reference.md) show them.
+ */
 export function duration(opts: { min?: string; max?: string } = {}) {
   const min = opts.min ? parseDuration(opts.min)! : 0;
   const max = opts.max ? parseDuration(opts.max)! : Number.MAX_SAFE_INTEGER;
@@ -49,5 +52,5 @@ export function duration(opts: { min?: string; max?: string } = {}) {
       return z.NEVER;
     }
     return ms;
-  });
+  }).meta({ format: "duration", "x-min": opts.min ?? "0s", ...(opts.max && { "x-max": opts.max }) });
 }
