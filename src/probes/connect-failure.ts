@@ -133,7 +133,7 @@ export class ConnectWatch {
   private state: "idle" | "connecting" | "connected" | "done" = "idle";
   private readonly timer: ReturnType<typeof setTimeout>;
   private close = () => {};
-  private readonly own: Deadline;
+  private own: Deadline | null = null;
 
   /**
    * `target()` names the URL being waited on (the current hop of a redirect chain), or null
@@ -144,15 +144,16 @@ export class ConnectWatch {
     private readonly target: () => URL | null,
   ) {
     const budget = Math.min(1_000, Math.max(50, Math.floor(deadline.ms / 4)));
-    this.own = new Deadline(deadline.ms); // bounds the watch's socket; cleared in stop()
-    this.timer = setTimeout(() => void this.start(), Math.max(0, deadline.remaining - budget));
+    this.timer = setTimeout(() => void this.start(budget), Math.max(0, deadline.remaining - budget));
   }
 
-  private async start(): Promise<void> {
+  private async start(budget: number): Promise<void> {
     const url = this.target();
     if (!url || this.state !== "idle") return;
     this.state = "connecting";
     const { host, port } = endpointOf(url);
+    // Bounds the watch's own socket (a little past the probe's deadline); cleared in stop().
+    this.own = new Deadline(budget * 2);
     try {
       const socket = await openTcp(host, port, this.own);
       this.close = socket.close;
@@ -178,6 +179,6 @@ export class ConnectWatch {
     clearTimeout(this.timer);
     this.state = "done";
     this.close();
-    this.own.clear();
+    this.own?.clear();
   }
 }
