@@ -4,7 +4,7 @@
  * and every secret (URL, token, key) redacted from anything that is logged.
  */
 import { formatDuration } from "../config";
-import { explainFetchFailure } from "../probes/connect-failure";
+import { explainRequestFailure } from "../probes/tls";
 import { classifyHttp, redactSecrets, redactUrls, type DeliveryOutcome } from "./outcome";
 
 /** A fully built request: what the pure payload builders return and the tests compare byte for byte. */
@@ -35,7 +35,7 @@ export async function deliverHttp(req: HttpRequest, opts: DeliverOptions): Promi
     // The runtime's "Network connection lost." / "internal error; reference = …" say nothing;
     // one bounded connect says refused, no such host or closed before answering.
     const e = err as Error;
-    const why = e.name === "TimeoutError" ? `no answer within ${formatDuration(opts.timeout)}` : clean(await explainFetchFailure(new URL(req.url), err, Math.min(opts.timeout, 2_000)));
+    const why = e.name === "TimeoutError" ? `no answer within ${formatDuration(opts.timeout)}` : clean(await explainRequestFailure(new URL(req.url), err, Math.min(opts.timeout, 2_000)));
     return { kind: "retryable", error: why };
   }
   const ok = res.status >= 200 && res.status < 300;

@@ -15,7 +15,7 @@
  * a port that refuses. The runtime's own messages never reach a reason.
  */
 import { Deadline, TimeoutError, formatMs } from "./deadline";
-import { ConnectError, openTcp } from "./socket";
+import { openTcp } from "./socket";
 
 /** `127.0.0.1`, `::1` or `[::1]`: a host that needs no DNS lookup. */
 export function isIpLiteral(host: string): boolean {
@@ -92,30 +92,39 @@ export async function explainConnectFailure(host: string, port: number, ms: numb
   }
 }
 
-/**
- * After fetch() failed before any response (and, for `https:` / `wss:`, the TLS check found
- * nothing to say): connects to the same host and port once, within `ms`.
- * - It connects: the server accepted and hung up ("closed the connection before answering").
- * - It cannot: refused, or, when fetch's error was the one it gives a failed lookup, no such host.
- */
-export async function explainFetchFailure(url: URL, err: unknown, ms: number): Promise<string> {
-  const { host, port, hostPort } = endpointOf(url);
-  const kind = fetchErrorKind(err);
-  if (ms < 20) return kind === "connection-lost" ? `connection to ${hostPort} failed before any response` : reasons.unreachable(hostPort);
+/** What a connection attempt of Vigil's own to the same host and port saw. */
+export type ConnectOutcome = "connected" | "failed" | "timeout";
+
+async function tryConnect(host: string, port: number, ms: number): Promise<ConnectOutcome> {
   const deadline = new Deadline(ms);
   try {
-    const socket = await openTcp(host, port, deadline);
-    socket.close();
-    if (kind === "connection-lost") return reasons.closed(hostPort);
-    return `request to ${hostPort} failed before any response (the server accepts connections)`;
-  } catch (connectErr) {
-    if (connectErr instanceof TimeoutError) return reasons.connectTimeout(ms, hostPort);
-    if (!(connectErr instanceof ConnectError)) return reasons.unreachable(hostPort);
-    if (kind === "internal" && !isIpLiteral(hostOf(host))) return reasons.noSuchHost(host);
-    return reasons.refused(hostPort);
+    (await openTcp(host, port, deadline)).close();
+    return "connected";
+  } catch (err) {
+    return err instanceof TimeoutError ? "timeout" : "failed";
   } finally {
     deadline.clear();
   }
+}
+
+/**
+ * After fetch() failed before any response: connects to the same host and port once, within
+ * `ms`, unless the caller already did (`known`: the TLS check's own connection).
+ * - It connects: the server accepted and hung up ("closed the connection before answering").
+ * - It cannot: refused, or, when fetch's error was the one it gives a failed lookup, no such host.
+ */
+export async function explainFetchFailure(url: URL, err: unknown, ms: number, known?: ConnectOutcome): Promise<string> {
+  const { host, port, hostPort } = endpointOf(url);
+  const kind = fetchErrorKind(err);
+  if (known === undefined && ms < 20) return kind === "connection-lost" ? `connection to ${hostPort} failed before any response` : reasons.unreachable(hostPort);
+  const outcome = known ?? (await tryConnect(host, port, ms));
+  if (outcome === "connected") {
+    if (kind === "connection-lost") return reasons.closed(hostPort);
+    return `request to ${hostPort} failed before any response (the server accepts connections)`;
+  }
+  if (outcome === "timeout") return reasons.connectTimeout(ms, hostPort);
+  if (kind === "internal" && !isIpLiteral(hostOf(host))) return reasons.noSuchHost(host);
+  return reasons.refused(hostPort);
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import type { DnsMonitor } from "../config";
 import type { ProbeResult } from "../contract/probe";
-import { ConnectWatch, explainFetchFailure } from "./connect-failure";
+import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
-import { explainTlsFailure } from "./tls";
+import { explainRequestFailure } from "./tls";
 import { RecordType, base64url, decodeResponse, encodeQuery, formatIpv6, parseIpv6 } from "./dns/wire";
 
 const ASKING = "waiting for the resolver";
@@ -79,8 +79,7 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
     if (err instanceof TimeoutError) return timedOut(err);
     if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
     if (deadline.phase !== ASKING) return down(`resolver ${url.host} closed the connection while sending its answer`);
-    const budget = () => Math.min(deadline.remaining, 5_000);
-    return down(`resolver: ${(await explainTlsFailure(url, budget())) ?? (await explainFetchFailure(url, err, budget()))}`);
+    return down(`resolver: ${await explainRequestFailure(url, err, Math.min(deadline.remaining, 5_000))}`);
   } finally {
     watch.stop();
     deadline.clear();

@@ -9,9 +9,9 @@ import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type HttpMonitor, type SecretRef } from "../config";
 import { readAtMost } from "../body";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
-import { ConnectWatch, cloudflareErrorReason, endpointOf, explainFetchFailure } from "./connect-failure";
+import { ConnectWatch, cloudflareErrorReason, endpointOf } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
-import { explainTlsFailure } from "./tls";
+import { explainRequestFailure } from "./tls";
 
 /** Does `status` satisfy one of the expectations (`200`, `"2xx"`, `"200-299"`)? */
 export function statusMatches(status: number, expected: readonly (number | string)[]): boolean {
@@ -200,7 +200,7 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
     if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
     const at = current();
     if (deadline.phase === "while reading the body") return down(`${endpointOf(at).hostPort} closed the connection while sending the body`);
-    return down((await explainTlsFailure(at, Math.min(deadline.remaining, 5_000))) ?? (await explainFetchFailure(at, err, Math.min(deadline.remaining, 5_000))));
+    return down(await explainRequestFailure(at, err, Math.min(deadline.remaining, 5_000)));
   } finally {
     watch.stop();
     deadline.clear();

@@ -5,7 +5,7 @@
  */
 import type { TlsMonitor } from "../config";
 import type { ProbeResult, TlsInfo } from "../contract/probe";
-import { explainConnectFailure, isIpLiteral } from "./connect-failure";
+import { explainConnectFailure, explainFetchFailure, isIpLiteral, type ConnectOutcome } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { ConnectError, openTcp } from "./socket";
 import { readCertificateChain } from "./tls/handshake";
@@ -76,15 +76,17 @@ export function probeTls(spec: TlsTarget): Promise<ProbeResult> {
  * explained (refused, no such host; one more request) and a failed handshake says so. Else
  * `explainTlsFailure` words the reason itself.
  */
-async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResult> {
+async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResult & { connect?: ConnectOutcome }> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
   const name = expectedName(spec);
   let close = () => {};
+  let connected = false;
   try {
     const socket = await openTcp(spec.host, spec.port, deadline);
     close = socket.close;
+    connected = true;
     deadline.phase = "waiting for the server's certificate";
     const handshake = await readCertificateChain(socket.transport, { serverName: isIpLiteral(name) ? undefined : name });
     const latencyMs = Date.now() - started;
@@ -103,7 +105,8 @@ async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResul
     // a plain-text answer, a close, bytes that are not TLS).
     const message = (err as Error).message;
     const reason = err instanceof TimeoutError || err instanceof ConnectError || !standalone ? message : `TLS handshake failed: ${message}`;
-    return { status: "down", latencyMs: Date.now() - started, reason, checkedAt };
+    const connect: ConnectOutcome = connected ? "connected" : err instanceof TimeoutError ? "timeout" : "failed";
+    return { status: "down", latencyMs: Date.now() - started, reason, checkedAt, ...(!standalone && { connect }) };
   } finally {
     deadline.clear();
     close();
@@ -111,19 +114,24 @@ async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResul
 }
 
 /**
- * Explains a failed `https:` / `wss:` request. The runtime's fetch reports a refused
- * certificate as "internal error; reference = …"; this reads the certificate with Vigil's own
- * handshake and says what is wrong with it. Null when there is nothing TLS-specific to say
- * (the server cannot be reached at all), so the caller keeps its own reason.
+ * Why a request through fetch() failed before any response, in plain words. For `https:` and
+ * `wss:` first with Vigil's own handshake: the runtime reports a refused certificate as
+ * "internal error; reference = …", and this reads the certificate and says what is wrong with
+ * it. Otherwise (or when the handshake finds nothing TLS-specific) from what that connection
+ * attempt saw, or one of its own: refused, no such host, closed before answering
+ * (`explainFetchFailure`). Bounded by `ms`.
  */
-export async function explainTlsFailure(url: URL, ms: number): Promise<string | null> {
-  if ((url.protocol !== "https:" && url.protocol !== "wss:") || ms < 50) return null;
+export async function explainRequestFailure(url: URL, err: unknown, ms: number): Promise<string> {
+  if ((url.protocol !== "https:" && url.protocol !== "wss:") || ms < 50) return explainFetchFailure(url, err, ms);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || 443);
+  const started = Date.now();
   const result = await readTls({ host, port, timeout: ms, warnDays: 0, criticalDays: 0, allowSelfSigned: false }, false);
   const prefix = `TLS handshake with ${url.host} failed`;
   if (!result.tls) {
-    return result.reason && !/^(cannot connect|timed out)/.test(result.reason) ? `${prefix}: ${result.reason}` : null;
+    const tlsSpecific = result.connect === "connected" && !/^timed out/.test(result.reason ?? "");
+    if (tlsSpecific) return `${prefix}: ${result.reason}`;
+    return explainFetchFailure(url, err, result.connect === "timeout" ? ms : Math.max(0, ms - (Date.now() - started)), result.connect);
   }
   if (result.status === "down") return `${prefix}: ${result.reason}`;
   // In date, the right name, not self-signed, and still refused: the chain does not lead to a

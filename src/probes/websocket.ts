@@ -6,10 +6,10 @@
 import type { ProbeResult } from "../contract/probe";
 import { reveal, type ConfigEnv, type WebsocketMonitor } from "../config";
 import { compileRegex } from "./assertions";
-import { ConnectWatch, explainFetchFailure } from "./connect-failure";
+import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { failure, headerSecrets } from "./http";
-import { explainTlsFailure } from "./tls";
+import { explainRequestFailure } from "./tls";
 
 const UPGRADING = "waiting for the WebSocket upgrade";
 const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}…` : text}'`;
@@ -79,8 +79,7 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     if (err instanceof TimeoutError) return timedOut(err);
     if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
     if (socket) return down("WebSocket connection failed after it opened");
-    const budget = () => Math.min(deadline.remaining, 5_000);
-    return down((await explainTlsFailure(upgradeUrl, budget())) ?? (await explainFetchFailure(upgradeUrl, err, budget())));
+    return down(await explainRequestFailure(upgradeUrl, err, Math.min(deadline.remaining, 5_000)));
   } finally {
     watch.stop();
     deadline.clear();
