@@ -102,7 +102,7 @@ const NOISE = [
 ];
 
 /** workerd's report of a failed outbound connection: the probe reports it as its result. */
-const NETWORK_ERROR = /^✘ \[ERROR\] .*(kj\/async-io|DNS lookup failed|connect\(\) failed|Connection refused|Socket proxy disconnected|Network connection lost|peer disconnected|TLS peer)/;
+const NETWORK_ERROR = /^(✘ \[ERROR\] |exception = ).*(kj\/async-io|DNS lookup failed|connect\(\) failed|Connection refused|Socket proxy disconnected|Network connection lost|peer disconnected|TLS peer)/;
 
 /**
  * A line filter for `wrangler dev`'s stdout and stderr.
@@ -132,7 +132,7 @@ export function createNarrator(options = {}) {
       return [];
     }
     if (skippingTrace) {
-      if (line === "" || /^\s+stack:/.test(line)) return [];
+      if (line === "" || /^\s*stack:/.test(line)) return [];
       skippingTrace = false;
     }
     if (line === "" || NOISE.some((re) => re.test(line))) return [];

@@ -60,6 +60,8 @@ describe("the filter over wrangler dev's output", () => {
       "",
       "✘ [ERROR] Socket proxy disconnected abruptly; e = kj/async-io-unix.c++:1298: failed: connect() failed: Connection refused",
       "  stack: /x/workerd@1",
+      "exception = kj/async-io-unix.c++:1538: disconnected: connect(): Connection refused",
+      "stack: /x/workerd@52008e2 /x/workerd@5200ac5",
       JSON.stringify({ msg: "check.state", check: "demo", from: "up", to: "down", reason: "connection refused", at }),
       "✘ [ERROR] Uncaught TypeError: something real broke",
     ]);
