@@ -98,6 +98,7 @@ export function createLiveConfig({ configPath, dir, env, onLoaded, onRefused }) 
         if (refused) {
           refused = null;
           write();
+          onRestored?.({ hash: live.hash });
         }
         return [];
       }

@@ -103,11 +103,12 @@ const live = createLiveConfig({
     console.error(`${clock()} ${configName} refused (config ${hash}, ${problems.length} problem${problems.length === 1 ? "" : "s"}); config ${current.hash} from ${clock(Date.parse(current.loadedAt))} keeps running:`);
     for (const p of problems) console.error(`    ${p}`);
   },
+  onRestored: ({ hash }) => say(`${clock()} ${configName} is config ${hash} again, the one running; nothing refused`),
 });
 let problems = await live.load();
 const missingSigning = problems.map((p) => /environment variable (\w*WEBHOOK_SECRET) is not set/.exec(p)?.[1]).filter(Boolean);
 if (missingSigning.length > 0) {
-  for (const name of new Set(missingSigning)) addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; give the same value to your receiver");
+  for (const name of new Set(missingSigning)) addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; a receiver verifies with the same value");
   problems = await live.load();
 }
 if (problems.length > 0) {
@@ -169,6 +170,7 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
+  say("vigil: stopping");
   if (process.stdin.isTTY) process.stdin.setRawMode(false);
   dev.kill("SIGINT");
 };

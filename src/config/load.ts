@@ -26,9 +26,11 @@ export interface ConfigStatus {
   refused: { hash: string; at: string; problems: string[] } | null;
 }
 
-/** `configStatus` of the config module, when it has one (read through a plain object, so a
- *  config file without it bundles without a warning). */
-export const configStatus: ConfigStatus | null = ((configModule as Record<string, unknown>).configStatus as ConfigStatus | undefined) ?? null;
+/** The config module as a plain object: read through it, a config file without `configStatus`
+ *  bundles without esbuild's "will always be undefined" warning. */
+const configExports: Record<string, unknown> = configModule;
+/** `configStatus` of the config module, when it has one. */
+export const configStatus: ConfigStatus | null = (configExports.configStatus as ConfigStatus | undefined) ?? null;
 
 type Result = VigilConfig | ConfigError;
 const byEnv = new WeakMap<object, Result>();
