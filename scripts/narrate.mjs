@@ -24,8 +24,7 @@ const verb = (event) => String(event).replace(/^incident\./, "").replace(/[._]/g
 export function describeLog(o, now = Date.now()) {
   switch (o.msg) {
     case "check.state": {
-      const first = o.from === "unknown" ? ", first result" : "";
-      const why = o.reason ? ` (${o.reason}${first})` : first ? ` (${first.slice(2)})` : "";
+      const why = o.reason ? ` (${o.reason})` : o.from === "unknown" ? " (first result)" : "";
       return `${clock(o.at ?? now)} ${o.check} ${statusWord(o.to)}${why}`;
     }
     case "incident.event": {

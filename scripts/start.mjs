@@ -2,7 +2,7 @@
 // `npm start`: everything needed to run Vigil locally, from a fresh clone.
 //
 // 1. Install dependencies if missing.
-// 2. Make sure .dev.vars has an admin token (and signing secrets the config names), generating
+// 2. Make sure .dev.vars has an admin token (and the shared secrets the config names), generating
 //    what is missing. Secrets are written to .dev.vars, never printed.
 // 3. Start the demo target (scripts/demo-target.mjs) on $VIGIL_DEMO_PORT (default PORT + 10) and
 //    the local notification receiver (scripts/local-receiver.mjs) on $VIGIL_RECEIVER_PORT
@@ -106,9 +106,14 @@ const live = createLiveConfig({
   onRestored: ({ hash }) => say(`${clock()} ${configName} is config ${hash} again, the one running; nothing refused`),
 });
 let problems = await live.load();
-const missingSigning = problems.map((p) => /environment variable (\w*WEBHOOK_SECRET) is not set/.exec(p)?.[1]).filter(Boolean);
-if (missingSigning.length > 0) {
-  for (const name of new Set(missingSigning)) addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; a receiver verifies with the same value");
+// Shared secrets (a webhook's signing secret, an agent's) are made here; a receiver or an agent
+// is given the same value. Secrets of other services (API keys, tokens) are the user's to set.
+const missingShared = problems.map((p) => /environment variable (\w*_SECRET) is not set/.exec(p)?.[1]).filter(Boolean);
+if (missingShared.length > 0) {
+  for (const name of new Set(missingShared)) {
+    if (name.endsWith("WEBHOOK_SECRET")) addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; a receiver verifies with the same value");
+    else addVar(name, randomBytes(32).toString("hex"), "shared secret; give the same value to the agent or job that uses it");
+  }
   problems = await live.load();
 }
 if (problems.length > 0) {
