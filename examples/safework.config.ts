@@ -53,7 +53,8 @@ export default defineConfig((env) => {
       {
         id: "ops-webhook",
         type: "webhook",
-        // Any receiver that verifies Standard Webhooks signatures. Without OPS_WEBHOOK_URL: the local receiver `npm start` runs, which prints each notification.
+        // Any receiver that verifies Standard Webhooks signatures. Without OPS_WEBHOOK_URL: the
+        // local receiver `npm start` runs, which prints each notification.
         url: has("OPS_WEBHOOK_URL") ? { env: "OPS_WEBHOOK_URL" } : `${String(env.VIGIL_LOCAL_WEBHOOK_URL ?? "http://127.0.0.1:8798")}/vigil`,
         secret: { env: "OPS_WEBHOOK_SECRET" },
       },
