@@ -10,14 +10,16 @@
  * and the last valid config keeps serving.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+const CHROMIUM = "/usr/bin/chromium";
 let child: ChildProcess;
 let base = "";
 let demo = "";
@@ -111,6 +113,26 @@ describe("npm start on the default config", () => {
     expect(output).toMatch(/\d\d:\d\d:\d\d demo UP \(first result\)/);
     expect(output).toMatch(/\d\d:\d\d:\d\d vigil-health UP \(first result\)/);
   }, 70_000);
+
+  // The same page in a browser; its screenshot (test-results/first-run.png) is what a new user
+  // sees first. Chromium comes from scripts/chromium-setup.sh (see status-page.browser.test.ts).
+  it("shows the green page in Chromium", async (ctx) => {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing (scripts/chromium-setup.sh installs it)`);
+      return ctx.skip(`${CHROMIUM} is missing (scripts/chromium-setup.sh installs it)`);
+    }
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+      expect((await page.goto(base, { waitUntil: "load" }))?.status()).toBe(200);
+      expect(await page.getByRole("status").innerText()).toBe("All systems operational");
+      for (const name of ["Vigil", "Demo target"]) expect(await page.getByRole("heading", { name, exact: true }).isVisible()).toBe(true);
+      mkdirSync(join(root, "test-results"), { recursive: true });
+      await page.screenshot({ path: join(root, "test-results/first-run.png"), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it("prints one line for the migrations, and no banner, telemetry notice, bindings table or request log", () => {
     const migrations = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).length;
