@@ -2,7 +2,7 @@
 // being edited, so a bad edit cannot take the running service down.
 //
 // 1. Snapshot: bundle the config file with its own local imports (Vigil's src/ and packages stay
-//    imports), hash it (SHA-256, first 12 hex digits).
+//    imports), hash it (SHA-256 without the checkout's path, first 12 hex digits).
 // 2. Validate the snapshot exactly as the worker will (scripts/config.mjs, secrets included).
 // 3. Valid: write it as the live config (`wrangler dev` reloads). Invalid: keep the live one and
 //    write it again with the refusal in its `configStatus`, which /health and GET /v1/config
@@ -46,7 +46,10 @@ export async function snapshotConfig(configPath) {
     });
     const code = out.outputFiles[0].text;
     const inputs = Object.keys(out.metafile.inputs).map((p) => resolve(root, p));
-    return { code, hash: createHash("sha256").update(code).digest("hex").slice(0, 12), inputs };
+    // Hashed without the checkout's own path (the externals are absolute), so the same config
+    // has the same hash in every clone.
+    const hash = createHash("sha256").update(code.replaceAll(root, "<root>/")).digest("hex").slice(0, 12);
+    return { code, hash, inputs };
   } catch (err) {
     const lines = (err.errors ?? []).map((e) => `${e.location ? `${relative(root, e.location.file) || e.location.file}:${e.location.line}: ` : ""}${e.text}`);
     return { problems: lines.length ? lines : [String(err.message ?? err)] };
@@ -57,9 +60,10 @@ export async function snapshotConfig(configPath) {
  * The live config of one `npm start`.
  * @param {{ configPath: string, dir: string, env: () => Record<string, string>,
  *   onLoaded?: (info: { hash: string, config: any, first: boolean }) => void,
- *   onRefused?: (info: { hash: string, problems: string[], live: { hash: string, loadedAt: string } }) => void }} options
+ *   onRefused?: (info: { hash: string, problems: string[], live: { hash: string, loadedAt: string } }) => void,
+ *   onRestored?: (info: { hash: string }) => void }} options
  */
-export function createLiveConfig({ configPath, dir, env, onLoaded, onRefused }) {
+export function createLiveConfig({ configPath, dir, env, onLoaded, onRefused, onRestored }) {
   mkdirSync(dir, { recursive: true });
   const livePath = resolve(dir, "live.config.mjs");
   const file = relative(root, configPath) || configPath;
