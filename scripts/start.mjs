@@ -140,7 +140,8 @@ const local = ["--config", writeDevWranglerConfig(live.path, startDir), "--persi
     fail(`the database migrations failed (exit ${out.code}); see above`);
   }
   const applied = /About to apply (\d+) migration/.exec(out.text)?.[1];
-  say(`vigil: database ${relative(root, stateDir) || stateDir}: ${applied ? `${applied} migration${applied === "1" ? "" : "s"} applied` : "up to date"}`);
+  const where = stateDir.startsWith(root) ? relative(root, stateDir) : stateDir;
+  say(`vigil: database ${where}: ${applied ? `${applied} migration${applied === "1" ? "" : "s"} applied` : "up to date"}`);
 }
 
 // 6.
