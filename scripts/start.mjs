@@ -50,6 +50,32 @@ const verbose = /^(1|true|yes)$/i.test(process.env.VIGIL_VERBOSE ?? "");
 // 1.
 await ensureDeps();
 
+// Stopping: wrangler first (its exit ends the rest), or, before it runs, everything at once.
+/** @type {import("node:child_process").ChildProcess | null} */
+let dev = null;
+let stopping = false;
+/** The live config (step 4). */
+let live = null;
+/** @type {{ close(): Promise<void> }[]} */
+const servers = [];
+let timer;
+async function shutdown(code) {
+  clearTimeout(timer);
+  live?.close();
+  await Promise.all(servers.map((s) => s.close()));
+  process.exit(code);
+}
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  say("vigil: stopping");
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  if (dev && dev.exitCode === null) dev.kill("SIGINT");
+  else void shutdown(130);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+
 // 2.
 const devVars = resolve(root, ".dev.vars");
 function addVar(name, value, why) {
@@ -74,6 +100,7 @@ const demo = await listenOrFail("demo target", "VIGIL_DEMO_PORT", () =>
 );
 /** The env var holding the local receiver's secret, once the config names it. */
 let receiverSecretName = null;
+servers.push(demo);
 const receiver = await listenOrFail("local notification receiver", "VIGIL_RECEIVER_PORT", () =>
   startReceiver({
     port: receiverPort,
@@ -81,13 +108,14 @@ const receiver = await listenOrFail("local notification receiver", "VIGIL_RECEIV
     print: (line) => say(`${clock()} ⇢ ${line}`),
   }),
 );
+servers.push(receiver);
 
 // 4.
 const vars = { VIGIL_SELF_URL: selfUrl, VIGIL_DEMO_URL: demo.url, VIGIL_LOCAL_WEBHOOK_URL: receiver.url };
 const env = () => ({ ...Object.fromEntries(readVars(devVars)), ...process.env, ...vars });
 let usesDemo = false;
 const startDir = resolve(root, ".vigil", `start-${port}`);
-const live = createLiveConfig({
+live = createLiveConfig({
   configPath,
   dir: startDir,
   env,
@@ -154,7 +182,7 @@ const inspectorPort = await new Promise((ok, no) => {
   s.on("error", no);
 });
 const devArgs = ["dev", ...local, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort)];
-const dev = spawn(
+dev = spawn(
   wrangler,
   [...devArgs, "--test-scheduled", "--show-interactive-dev-session=false", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
   { cwd: root, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] },
@@ -172,16 +200,8 @@ for (const [stream, out] of [
   });
 }
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  say("vigil: stopping");
-  if (process.stdin.isTTY) process.stdin.setRawMode(false);
-  dev.kill("SIGINT");
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+// Whatever ends wrangler (Ctrl-C, q, a crash) ends npm start, with the servers beside it.
+dev.on("exit", (code) => void shutdown(code ?? 0));
 
 // 7.
 /** How long the trigger waits for a tick: a tick runs its minute's probes, so ~60 s, and more
@@ -199,7 +219,6 @@ const fireCron = async () => {
     else say(`${clock()} the tick of ${minute} was cut short (${err.cause?.code ?? err.message}); the worker reloaded?`);
   }
 };
-let timer;
 const everyMinute = () => {
   timer = setTimeout(() => {
     void fireCron();
@@ -231,13 +250,6 @@ if (process.stdin.isTTY) {
     else if (k === "d") demo.set(!demo.isUp(), "key d");
   });
 }
-
-dev.on("exit", async (code) => {
-  clearTimeout(timer);
-  live.close();
-  await Promise.all([demo.close(), receiver.close()]);
-  process.exit(code ?? 0);
-});
 
 /** Runs a command with its output captured; resolves to `{ code, text }`. */
 function capture(cmd, args, childEnv) {
