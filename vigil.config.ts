@@ -1,87 +1,44 @@
 /**
- * Vigil config: what to watch, who to tell. `npm start` runs it locally; `npm run validate`
- * checks it. Secrets are never written here: `{ env: "NAME" }` names an environment variable
- * (.dev.vars locally, `wrangler secret put NAME` in production).
+ * Vigil config: what to watch, who to tell. `npm start` runs it locally (and reloads it when
+ * you save; a config with problems is refused and the last valid one keeps running);
+ * `npm run validate` checks it. Secrets are never written here: `{ env: "NAME" }` names an
+ * environment variable (.dev.vars locally, `wrangler secret put NAME` in production).
  *
- * This is the SafeWork runbook as config. The function form receives the environment, so one
- * file serves a laptop (everything goes to a local signed webhook) and production (Slack for
- * level 1, SMS to the on-call engineer for level 2, e-mail to leadership for level 3, each
- * switched on by setting its secret).
+ * This one watches what exists on your machine once `npm start` runs: Vigil itself, and a demo
+ * target that `npm start` runs beside it (scripts/demo-target.mjs; press `d` in the terminal, or
+ * `curl -X POST <demo>/down` and `/up`, to switch it off and on). Notifications go to a local
+ * receiver that `npm start` also runs, which checks their signatures and prints them.
+ *
+ * Real services: examples/safework.config.ts and examples/nucleus.config.ts are complete
+ * configs to start from (`VIGIL_CONFIG=examples/safework.config.ts npm start`).
  */
 import { defineConfig } from "./src/config";
 
 export default defineConfig((env) => {
+  // Set by `npm start` from PORT (VIGIL_DEMO_PORT / VIGIL_RECEIVER_PORT move the other two).
   const self = String(env.VIGIL_SELF_URL ?? "http://127.0.0.1:8787");
-  const has = (name: string) => typeof env[name] === "string" && env[name] !== "";
-  const chat = has("SLACK_WEBHOOK_URL") ? "ops-slack" : "ops-webhook";
-  const oncall = has("ONCALL_SMS_TOKEN") ? "oncall-sms" : "ops-webhook";
-  const leadership = has("RESEND_API_KEY") ? "leadership-mail" : "ops-webhook";
+  const demo = String(env.VIGIL_DEMO_URL ?? "http://127.0.0.1:8797");
+  const receiver = String(env.VIGIL_LOCAL_WEBHOOK_URL ?? "http://127.0.0.1:8798");
   return {
-    timezone: "Asia/Seoul",
     publicUrl: self,
     services: [
-      { id: "safework", name: "SafeWork", policy: "runbook", description: "The SafeWork app", dependsOn: ["safework-db", "safework-redis"] },
-      { id: "safework-db", name: "SafeWork PostgreSQL", policy: "runbook" },
-      { id: "safework-redis", name: "SafeWork Redis", policy: "runbook" },
-      { id: "vigil", name: "Vigil", policy: "runbook", description: "This Vigil deployment watching itself" },
+      { id: "vigil", name: "Vigil", policy: "local", description: "This Vigil watching itself" },
+      { id: "demo", name: "Demo target", policy: "local", description: "scripts/demo-target.mjs: switch it off to see an incident" },
     ],
     monitors: [
-      // Runbook: `curl -I https://…/health`; anything but 2xx with "healthy" in the body is down.
-      {
-        id: "safework-health",
-        type: "http",
-        service: "safework",
-        url: "https://safework.example.com/health",
-        interval: "1m",
-        timeout: "10s",
-        keyword: "healthy",
-        failureThreshold: 2,
-        recoveryThreshold: 2,
-      },
-      { id: "vigil-health", type: "http", service: "vigil", url: `${self}/health`, interval: "1m", timeout: "5s", keyword: '"status":"ok"' },
+      { id: "vigil-health", type: "http", service: "vigil", url: `${self}/health`, interval: "30s", keyword: '"status":"ok"' },
+      // Every 10 s, down at the first failure and up at the first success: switching the demo
+      // target off opens an incident within ~10 s, switching it on resolves it as quickly.
+      { id: "demo", type: "http", service: "demo", url: `${demo}/health`, interval: "10s", keyword: "healthy", failureThreshold: 1, recoveryThreshold: 1 },
     ],
-    // The host agent on the SafeWork server (agent/README.md), once its secret is set.
-    agents: has("SAFEWORK_AGENT_SECRET") ? [{ id: "safework-prod-1", service: "safework-db", secret: { env: "SAFEWORK_AGENT_SECRET" } }] : [],
     channels: [
-      {
-        id: "ops-webhook",
-        type: "webhook",
-        // Any receiver that verifies Standard Webhooks signatures.
-        url: has("OPS_WEBHOOK_URL") ? { env: "OPS_WEBHOOK_URL" } : "http://127.0.0.1:9999/vigil",
-        secret: { env: "OPS_WEBHOOK_SECRET" },
-      },
-      ...(has("SLACK_WEBHOOK_URL") ? [{ id: "ops-slack", type: "slack" as const, url: { env: "SLACK_WEBHOOK_URL" } }] : []),
-      ...(has("ONCALL_SMS_TOKEN")
-        ? [{ id: "oncall-sms", type: "sms" as const, accountSid: String(env.ONCALL_SMS_ACCOUNT_SID), authToken: { env: "ONCALL_SMS_TOKEN" }, from: String(env.ONCALL_SMS_FROM), to: String(env.ONCALL_SMS_TO) }]
-        : []),
-      ...(has("RESEND_API_KEY")
-        ? [{ id: "leadership-mail", type: "email" as const, apiKey: { env: "RESEND_API_KEY" }, from: "Vigil <alerts@example.com>", to: ["leadership@example.com"] }]
-        : []),
+      // The local receiver. For Slack, e-mail, PagerDuty … see examples/ and the README.
+      { id: "local-webhook", type: "webhook", url: `${receiver}/vigil`, secret: { env: "LOCAL_WEBHOOK_SECRET" } },
     ],
     policies: [
-      {
-        // The runbook: L1 chat; L2 on-call after 3 failed recoveries, a data-loss risk or a
-        // suspected breach (or 15 min unacknowledged); L3 leadership after 30 min of outage, a
-        // failed database recovery, or several containers failing at once.
-        id: "runbook",
-        groupWait: "10s",
-        repeat: "30m",
-        reopenWithin: "5m",
-        levels: [
-          { channels: [chat] },
-          { channels: [oncall], after: "15m", when: [{ failedRecoveries: 3 }, { flag: "data-loss-risk" }, { flag: "security" }] },
-          {
-            channels: [leadership],
-            after: "1h",
-            when: [{ outageFor: "30m" }, { failedRecoveries: 1, check: "agent:*:postgres" }, { failingMembers: 2, kind: "docker" }],
-          },
-        ],
-      },
+      // Page at once (no grouping wait), so the demo shows its page within seconds.
+      { id: "local", groupWait: "0s", levels: [{ channels: ["local-webhook"] }] },
     ],
-    maintenance: [
-      // The weekly maintenance slot: no pages for the database on Sundays 04:00–04:30 KST.
-      { id: "weekly-db", services: ["safework-db"], title: "Weekly database maintenance", cron: "0 4 * * 0", duration: "30m" },
-    ],
-    statusPage: { title: "SafeWork status" },
+    statusPage: { title: "Vigil on this machine" },
   };
 });

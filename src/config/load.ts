@@ -8,8 +8,29 @@
  * a fleet of agent objects shares one parse instead of parsing a config of thousands of
  * agents each (which cost ~8 ms per report before).
  */
-import source from "vigil-config";
+import source, * as configModule from "vigil-config";
 import { ConfigError, parseConfig, type ConfigEnv, type VigilConfig } from "./index";
+
+/**
+ * Which config is live, as `npm start` tells it: the snapshot it serves exports `configStatus`
+ * next to the config (scripts/live-config.mjs). A config deployed as is has none.
+ */
+export interface ConfigStatus {
+  /** The config file, as named to `npm start`. */
+  file: string;
+  /** First 12 hex digits of the SHA-256 of the config as bundled. */
+  hash: string;
+  /** When this version was loaded (ISO). */
+  loadedAt: string;
+  /** A newer version that was refused, with its problems; the live one keeps serving. */
+  refused: { hash: string; at: string; problems: string[] } | null;
+}
+
+/** The config module as a plain object: read through it, a config file without `configStatus`
+ *  bundles without esbuild's "will always be undefined" warning. */
+const configExports: Record<string, unknown> = configModule;
+/** `configStatus` of the config module, when it has one. */
+export const configStatus: ConfigStatus | null = (configExports.configStatus as ConfigStatus | undefined) ?? null;
 
 type Result = VigilConfig | ConfigError;
 const byEnv = new WeakMap<object, Result>();

@@ -13,10 +13,11 @@ const statusExpectation = z.union([
 export const monitorBase = {
   id,
   service: id,
-  /** How often to probe. Default `1m`. */
-  interval: duration({ min: "10s", max: "24h" }).prefault("1m"),
-  /** Hard limit for one probe (one sample), everything included. Default `10s`. */
-  timeout: duration({ min: "100ms", max: "60s" }).prefault("10s"),
+  /** How often to probe. Default `1m` (longer only when `timeout` × `samples` needs it: see `withTiming`). */
+  interval: duration({ min: "10s", max: "24h" }).optional(),
+  /** Hard limit for one probe (one sample), everything included. Default: the smaller of `10s`
+   *  and half the interval per sample (see `withTiming`). */
+  timeout: duration({ min: "100ms", max: "60s" }).optional(),
   /** Consecutive failed probes before the monitor is down. Default 2. */
   failureThreshold: z.number().int().min(1).max(20).default(2),
   /** Consecutive good probes before a down monitor is up again. Default 2. */
@@ -32,11 +33,45 @@ export const monitorBase = {
   quorum: z.number().int().min(1).max(9).optional(),
   /** Run the probe this many times in a row; the result reports p50 and max latency. Default 1. */
   samples: z.number().int().min(1).max(10).default(1),
-  /** p50 latency above this many ms makes the result degraded. */
-  degradedMs: z.number().int().min(1).max(600_000).optional(),
-  /** p50 latency above this many ms makes the result down (the runbook's "5 s is level 3"). */
-  downMs: z.number().int().min(1).max(600_000).optional(),
+  /** p50 latency above this many ms makes the result degraded. Below the timeout (so < 60 000). */
+  degradedMs: z.number().int().min(1).max(59_999).optional(),
+  /** p50 latency above this many ms makes the result down (the runbook's "5 s is level 3"). Below the timeout. */
+  downMs: z.number().int().min(1).max(59_999).optional(),
 };
+
+const DEFAULT_INTERVAL_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const MAX_TIMEOUT_MS = 60_000;
+
+/**
+ * Fills `interval` and `timeout` so that every documented range is valid with the other fields
+ * left at their defaults:
+ * - `timeout`: the smaller of 10 s and half the interval per sample (`interval / (2 × samples)`:
+ *   `interval: "10s"` alone gets 5 s), raised to 1 s above `downMs` / `degradedMs` when they
+ *   are set higher (at most 60 s);
+ * - `interval`: 1 minute, or the first whole minute longer than `timeout × samples` when that
+ *   is a minute or more (`timeout: "60s"` alone gets 2 minutes).
+ * Values given are kept as they are; `checkLatency` then judges them.
+ */
+export function withTiming<T extends { interval?: number; timeout?: number; samples: number; degradedMs?: number; downMs?: number }>(
+  m: T,
+): Omit<T, "interval" | "timeout"> & { interval: number; timeout: number } {
+  let timeout = m.timeout;
+  if (timeout === undefined) {
+    timeout = Math.min(DEFAULT_TIMEOUT_MS, m.interval === undefined ? Infinity : Math.floor(m.interval / (2 * m.samples)));
+    const slowest = Math.max(m.downMs ?? 0, m.degradedMs ?? 0);
+    if (slowest >= timeout) timeout = Math.min(MAX_TIMEOUT_MS, slowest + 1_000);
+  }
+  const interval = m.interval ?? Math.max(DEFAULT_INTERVAL_MS, (Math.floor((timeout * m.samples) / 60_000) + 1) * 60_000);
+  return { ...m, interval, timeout };
+}
+
+/** `withTiming`, then the cross-field checks: a refinement that fills the defaults. */
+function timing<T extends Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number }>(m: T, ctx: z.RefinementCtx) {
+  const filled = withTiming(m);
+  checkLatency(filled, ctx);
+  return filled;
+}
 
 /** Cross-field checks every kind shares: thresholds in order, and below the timeout. */
 function checkLatency(
@@ -126,11 +161,11 @@ export const httpMonitor = z
     maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
   })
   .superRefine((m, ctx) => {
-    checkLatency(m, ctx);
     if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
       ctx.addIssue({ code: "custom", path: ["body"], message: `a ${m.method} request cannot have a body; use POST, PUT or PATCH` });
     }
-  });
+  })
+  .transform(timing);
 
 export const tlsMonitor = z
   .strictObject({
@@ -140,16 +175,20 @@ export const tlsMonitor = z
     port: port.default(443),
     /** SNI and the name the certificate must cover. Default: `host` (no SNI for an IP address). */
     servername: hostname.optional(),
-    /** Fewer days left than this: degraded. Default 21. */
-    warnDays: z.number().int().min(0).max(365).default(21),
-    /** Fewer days left than this: down. Default 7. */
-    criticalDays: z.number().int().min(0).max(365).default(7),
+    /** Fewer days left than this: degraded. Default 21 (2 weeks above a `criticalDays` of 7 or more). */
+    warnDays: z.number().int().min(1).max(365).optional(),
+    /** Fewer days left than this: down. Default 7 (one below a `warnDays` of 7 or fewer). */
+    criticalDays: z.number().int().min(0).max(364).optional(),
     /** Accept a self-signed leaf certificate (an internal service). Default false. */
     allowSelfSigned: z.boolean().default(false),
   })
-  .superRefine((m, ctx) => {
-    checkLatency(m, ctx);
-    if (m.criticalDays >= m.warnDays) ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${m.warnDays}), got ${m.criticalDays}` });
+  .transform((m, ctx) => {
+    // Defaults that fit the other one when only one is given.
+    const warnDays = m.warnDays ?? (m.criticalDays === undefined ? 21 : Math.max(21, Math.min(365, m.criticalDays + 14)));
+    const criticalDays = m.criticalDays ?? Math.min(7, warnDays - 1);
+    const filled = timing({ ...m, warnDays, criticalDays }, ctx);
+    if (criticalDays >= warnDays) ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${warnDays}), got ${criticalDays}` });
+    return filled;
   });
 
 export const tcpMonitor = z
@@ -159,7 +198,7 @@ export const tcpMonitor = z
     host,
     port,
   })
-  .superRefine(checkLatency);
+  .transform(timing);
 
 export const websocketMonitor = z
   .strictObject({
@@ -175,7 +214,7 @@ export const websocketMonitor = z
     /** A reply must arrive within the timeout and match this regular expression. */
     expectReplyMatches: regexSource.optional(),
   })
-  .superRefine(checkLatency);
+  .transform(timing);
 
 export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT"] as const;
 
@@ -197,7 +236,6 @@ export const dnsMonitor = z
     match: z.enum(["contains", "exact"]).default("contains"),
   })
   .superRefine((m, ctx) => {
-    checkLatency(m, ctx);
     const valid: Record<string, RegExp> = {
       A: /^\d{1,3}(\.\d{1,3}){3}$/,
       AAAA: /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/,
@@ -208,7 +246,8 @@ export const dnsMonitor = z
     m.expected.forEach((v, i) => {
       if (!valid[m.recordType]!.test(v)) ctx.addIssue({ code: "custom", path: ["expected", i], message: `"${v}" is not a ${m.recordType} value` });
     });
-  });
+  })
+  .transform(timing);
 
 /** One entry per probe kind. */
 export const monitorSpec = z.discriminatedUnion("type", [httpMonitor, tlsMonitor, tcpMonitor, websocketMonitor, dnsMonitor]);

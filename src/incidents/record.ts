@@ -8,6 +8,7 @@ import type { VigilConfig } from "../config";
 import type { ProbeStatus } from "../contract/probe";
 import { evaluate, initialState, sameState, type EvaluationPolicy, type MonitorState } from "../engine/evaluate";
 import type { Env } from "../env";
+import { logEvent } from "../log";
 import { stateChangeMessages } from "../notify/event";
 import { saveState } from "../store/check-state";
 import { enqueueInOutbox } from "../store/outbox";
@@ -62,6 +63,7 @@ export async function recordObservation(
   }
   await sink.DB.batch(stmts);
   options.stored?.();
+  for (const e of events) logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
   // The state is stored; the service object is told after. If telling fails, the caller's
   // retry (with `states` restored) re-evaluates and tells again: every write here is an upsert.
   // Only changes into or out of "down" can open, join or resolve an incident; the rest

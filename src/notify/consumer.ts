@@ -20,6 +20,7 @@
  */
 import type { VigilConfig } from "../config";
 import type { Env } from "../env";
+import { logEvent } from "../log";
 import { claimDelivery, isFinal, pendingPredecessors, recordAttempt, releaseDelivery } from "../store/deliveries";
 import { addEvent } from "../store/incidents";
 import { send, type SendContext } from "./channels";
@@ -84,6 +85,8 @@ async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilCo
     const latencyMs = Date.now() - started;
     const at = Date.now();
     const httpStatus = outcome.httpStatus;
+    const log = (result: string, retryInSeconds?: number) =>
+      logEvent("delivery", { outcome: result, retryInSeconds, channel: m.channelId, event: m.event.type, incident: m.incidentId, level: m.level, attempt: msg.attempts, httpStatus, latencyMs, error: "error" in outcome ? outcome.error : undefined });
 
     // 5. Log, and decide.
     if (outcome.kind === "ok") {
@@ -92,6 +95,7 @@ async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilCo
         releaseDelivery(env.DB, m.key),
         ...timeline(at, "notification.sent", { channel: m.channelId, event: m.event.type, level: m.level, attempt: msg.attempts }),
       ]);
+      log("delivered");
       msg.ack();
     } else if (outcome.kind === "permanent" || msg.attempts >= DELIVERY.maxAttempts) {
       const dead = outcome.kind === "retryable";
@@ -100,10 +104,13 @@ async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilCo
         releaseDelivery(env.DB, m.key),
         ...timeline(at, dead ? "notification.dead_lettered" : "notification.failed", { channel: m.channelId, event: m.event.type, attempts: msg.attempts, error: outcome.error }),
       ]);
+      log(dead ? "dead" : "failed");
       msg.ack();
     } else {
       await env.DB.batch([recordAttempt(env.DB, { ...base, outcome: "retry", httpStatus, latencyMs, error: outcome.error, at }), releaseDelivery(env.DB, m.key)]);
-      msg.retry({ delaySeconds: retryDelaySeconds(outcome, msg.attempts) });
+      const delaySeconds = retryDelaySeconds(outcome, msg.attempts);
+      log("retry", delaySeconds);
+      msg.retry({ delaySeconds });
     }
   } catch (err) {
     // Our own failure (D1 unavailable, …): try again later; nothing is lost.

@@ -4,7 +4,7 @@
  * is the base64 after the `whsec_` prefix of the secret.
  */
 
-function base64ToBytes(b64: string): Uint8Array {
+function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -18,7 +18,7 @@ function bytesToBase64(bytes: ArrayBuffer): string {
 }
 
 /** Decodes a `whsec_…` secret; throws a clear error (without the secret) when malformed. */
-export function webhookKey(secret: string): Uint8Array {
+export function webhookKey(secret: string): Uint8Array<ArrayBuffer> {
   const b64 = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
   try {
     const key = base64ToBytes(b64);

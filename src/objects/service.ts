@@ -27,6 +27,7 @@ import {
 } from "../engine/escalation";
 import { activeWindow } from "../engine/maintenance";
 import type { Env } from "../env";
+import { logEvent } from "../log";
 import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
 import { pageMessages } from "../notify/event";
 import { loadStates } from "../store/check-state";
@@ -110,6 +111,7 @@ export class ServiceObject extends DurableObject<Env> {
       }
     }
     await this.ctx.storage.put(STATE_KEY, next);
+    if (next.incident) logEffects(serviceId, next.incident, effects, policy);
     if (effects.some((e) => e.type === "notify")) await flushOutbox(this.env.DB, this.env.NOTIFY, now);
 
     // 5. Arm.
@@ -180,5 +182,17 @@ export class ServiceObject extends DurableObject<Env> {
       }
     }
     return stmts;
+  }
+}
+
+/** One log line per timeline event and per page, once they are stored (src/log.ts). */
+function logEffects(serviceId: string, incident: Incident, effects: Effect[], policy: VigilConfig["policies"][number]) {
+  const base = { incident: incident.id, service: serviceId, title: incident.title };
+  for (const e of effects) {
+    if (e.type === "timeline") logEvent("incident.event", { ...base, event: e.event, detail: e.detail });
+    else {
+      const channels = [...new Set(e.levels.flatMap((l) => policy.levels[Math.min(l, policy.levels.length) - 1]?.channels ?? []))];
+      logEvent("incident.page", { ...base, event: e.event, level: e.level, channels, reason: e.reason });
+    }
   }
 }

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { VigilConfig } from "../config";
 import { ConfigError } from "../config";
-import { loadConfig } from "../config/load";
+import { configStatus, loadConfig } from "../config/load";
 import type { Env } from "../env";
 import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
@@ -37,6 +37,15 @@ export function createApp() {
       monitors: config.monitors.length,
       services: config.services.length,
       agents: config.agents.length,
+      // Which config is live and whether a newer one was refused (`npm start`; see GET /v1/config).
+      ...(configStatus && {
+        config: {
+          file: configStatus.file,
+          hash: configStatus.hash,
+          loadedAt: configStatus.loadedAt,
+          refused: configStatus.refused && { hash: configStatus.refused.hash, at: configStatus.refused.at, problems: configStatus.refused.problems.length },
+        },
+      }),
     });
   });
 
@@ -67,6 +76,9 @@ export function createApp() {
       }),
     });
   });
+
+  // The live config's identity, and a refused newer version with every problem (npm start).
+  admin.get("/config", (c) => c.json({ config: configStatus }));
 
   admin.get("/incidents", async (c) => {
     const status = c.req.query("status");

@@ -27,7 +27,7 @@ const signatureHeader = z.object({
   "Vigil-Signature": z.string().regex(/^t=\d+,v1=[0-9a-f]{64}$/).describe('t=<unix seconds>,v1=<hex HMAC-SHA256(agent secret, "<t>.<raw body>")>'),
 });
 
-documentRoute({ method: "get", path: "/health", summary: "Liveness, version and config counts", tags: ["meta"], auth: "none", responses: { 200: { description: "OK" } } });
+documentRoute({ method: "get", path: "/health", summary: "Liveness, version, config counts and which config is live", tags: ["meta"], auth: "none", responses: { 200: { description: "OK" } } });
 
 // Ingest: signed agent reports.
 documentRoute({
@@ -74,6 +74,14 @@ documentRoute({ method: "get", path: "/ping/:key/:code", summary: "Job finished 
 documentRoute({ method: "post", path: "/ping/:key/:code", summary: "Job finished with an exit code", tags: ["ingest"], auth: "ping-key", params: codeParam, body: pingBody, responses: pingResponses });
 
 // Admin API.
+documentRoute({
+  method: "get",
+  path: "/v1/config",
+  summary: "Which config is live (hash, loaded at) and a refused newer one with its problems (npm start)",
+  tags: ["admin"],
+  auth: "admin",
+  responses: { 200: { description: "Config status; null when the config was deployed as is" }, 401: { description: "Missing or invalid admin token" } },
+});
 documentRoute({ method: "get", path: "/v1/monitors", summary: "Monitors with their current state", tags: ["admin"], auth: "admin", responses: { 200: { description: "Monitors" }, 401: { description: "Missing or invalid admin token" } } });
 documentRoute({
   method: "get",

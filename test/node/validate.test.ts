@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -12,6 +13,18 @@ describe("npm run validate", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^vigil\.config\.ts: ok \(\d+ services, \d+ monitors/);
   });
+
+  // The runbooks as configs (issue 16): complete, and checked the way `npm run validate` checks.
+  const examples = readdirSync(`${root}/examples`).filter((f) => f.endsWith(".config.ts"));
+  it("has the SafeWork and Nucleus examples", () => expect(examples).toEqual(expect.arrayContaining(["safework.config.ts", "nucleus.config.ts"])));
+  for (const file of examples) {
+    it(`accepts examples/${file}`, () => {
+      const r = validate(`examples/${file}`);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^examples/${file.replace(".", "\\.")}: ok \\(\\d+ services, \\d+ monitors`));
+    });
+  }
 
   it("prints every problem with its path and exits 1", () => {
     const r = validate("test/node/fixtures/bad.config.ts");

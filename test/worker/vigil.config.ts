@@ -87,7 +87,7 @@ export default defineConfig((env) => {
     policies: [
       { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },
       {
-        // The runbook policy of vigil.config.ts, with 30 minutes as 3 seconds.
+        // The runbook policy of examples/safework.config.ts, with 30 minutes as 3 seconds.
         id: "runbook-fast",
         groupWait: "1s",
         reopenWithin: "1s",

@@ -1,0 +1,107 @@
+// The local receiver `npm start` runs for the default webhook channel: it verifies each
+// notification's Standard Webhooks signature (https://www.standardwebhooks.com/, "Verifying")
+// and prints it as one line — what a Slack message or a page would say, in the terminal.
+//
+// Answers 204 to a notification it verified, 401 to a bad or missing signature or a timestamp
+// more than 5 minutes away (the spec's tolerance), 400 to a body that is not an event, 413 to a
+// body over 256 KiB. Node built-ins only.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
+
+const MAX_BODY = 256 * 1024;
+const TOLERANCE_S = 5 * 60;
+
+/**
+ * Checks `webhook-signature` against the secret (`whsec_<base64 key>`). Cheap shape checks first;
+ * the HMAC comparison runs in constant time. Returns null when verified, else why not.
+ * @param {string} secret @param {Record<string, string | string[] | undefined>} headers @param {string} body @param {number} nowS
+ */
+export function verifyStandardWebhook(secret, headers, body, nowS = Math.floor(Date.now() / 1000)) {
+  const id = headers["webhook-id"];
+  const ts = headers["webhook-timestamp"];
+  const sigs = headers["webhook-signature"];
+  if (typeof id !== "string" || typeof ts !== "string" || typeof sigs !== "string") return "missing webhook-id, webhook-timestamp or webhook-signature";
+  if (!/^\d{1,12}$/.test(ts)) return "webhook-timestamp is not unix seconds";
+  if (Math.abs(nowS - Number(ts)) > TOLERANCE_S) return "webhook-timestamp is more than 5 minutes away";
+  const key = Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+  const expected = createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest();
+  const ok = sigs.split(" ").some((entry) => {
+    const [version, value] = entry.split(",");
+    if (version !== "v1" || !value) return false;
+    const got = Buffer.from(value, "base64");
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  });
+  return ok ? null : "the signature does not match the channel's secret";
+}
+
+/**
+ * One line for one event: `[L1] incident.opened · Demo is down · http://…/incidents/inc_…`.
+ * @param {{ type?: string, data?: any }} event
+ */
+export function describeNotification(event) {
+  const inc = event?.data?.incident;
+  if (inc) {
+    const facts = inc.facts?.reason ? ` (${inc.facts.reason})` : inc.facts?.acknowledgedBy ? ` (by ${inc.facts.acknowledgedBy})` : "";
+    return `[L${inc.level}] ${event.type} · ${inc.title}${facts}${inc.url ? ` · ${inc.url}` : ""}`;
+  }
+  const check = event?.data?.check;
+  if (check) return `${event.type} · ${check.id} ${check.from} → ${check.to}${check.reason ? ` (${check.reason})` : ""}`;
+  return String(event?.type ?? "unknown event");
+}
+
+/**
+ * Starts the receiver on 127.0.0.1:`port` (0: any free port).
+ * @param {{ port: number, secret: () => string | undefined, print: (line: string) => void }} options
+ *   `secret` is read per request, so a secret regenerated in .dev.vars is picked up.
+ * @returns {Promise<{ url: string, port: number, received: () => number, close: () => Promise<void> }>}
+ */
+export async function startReceiver({ port, secret, print }) {
+  let received = 0;
+  const server = createServer((req, res) => {
+    const answer = (status, text = "") => {
+      res.writeHead(status, { "content-type": "text/plain" });
+      res.end(text);
+    };
+    if (req.method !== "POST") return answer(405, "POST notifications here\n");
+    const chunks = [];
+    let size = 0;
+    req.on("data", (c) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        answer(413, "body too large\n");
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => {
+      if (size > MAX_BODY) return;
+      const body = Buffer.concat(chunks).toString("utf8");
+      const key = secret();
+      const refused = key ? verifyStandardWebhook(key, req.headers, body) : "no webhook secret to verify with";
+      if (refused) {
+        print(`receiver refused a notification: ${refused}`);
+        return answer(401, `${refused}\n`);
+      }
+      let event;
+      try {
+        event = JSON.parse(body);
+      } catch {
+        print("receiver refused a notification: the body is not JSON");
+        return answer(400, "body is not JSON\n");
+      }
+      received++;
+      print(describeNotification(event));
+      answer(204);
+    });
+  });
+  await new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => ok(undefined));
+  });
+  const bound = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    received: () => received,
+    close: () => new Promise((ok) => server.close(() => ok(undefined))),
+  };
+}
