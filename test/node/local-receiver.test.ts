@@ -4,7 +4,7 @@
  * stale timestamp or a missing header is refused with 401 and said so.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWebhookRequest } from "../../src/notify/webhook";
+import { signStandardWebhook } from "../../src/notify/standard-webhooks";
 // @ts-expect-error: a plain .mjs script
 import { startReceiver } from "../../scripts/local-receiver.mjs";
 
@@ -19,9 +19,18 @@ const event = {
 };
 
 async function post(fields: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}) {
-  const channel = { id: "local-webhook", type: "webhook", url: `${receiver.url}/vigil`, secret: { env: "S" }, stateChanges: false, timeout: 10_000 } as const;
-  const req = await buildWebhookRequest(channel as never, { S: fields.secret ?? secret }, "inc_demo_1:1:local-webhook:incident.opened", event, fields.timestamp ?? Math.floor(Date.now() / 1000));
-  const res = await fetch(req.url, { method: req.method, headers: { ...req.headers, ...fields.headers }, body: req.body });
+  // The headers of src/notify/webhook.ts buildWebhookRequest (which the worker tests check to
+  // the byte), signed by the same signer; that module itself pulls in workerd-only probes.
+  const id = "inc_demo_1:1:local-webhook:incident.opened";
+  const timestamp = fields.timestamp ?? Math.floor(Date.now() / 1000);
+  const body = JSON.stringify(event);
+  const headers = {
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": await signStandardWebhook(fields.secret ?? secret, id, timestamp, body),
+  };
+  const res = await fetch(`${receiver.url}/vigil`, { method: "POST", headers: { ...headers, ...fields.headers }, body });
   return { status: res.status, text: await res.text() };
 }
 
