@@ -216,6 +216,28 @@ export type CheckSpec = z.infer<typeof checkSpec> & { timeout: number };
 export type CheckKind = CheckSpec["kind"];
 export type SpecOf<K extends CheckKind> = Extract<CheckSpec, { kind: K }>;
 
+/**
+ * The agent's half of a mutual dead-man (agent/deadman.ts): when the worker has accepted no
+ * report for `after`, alert through a channel on the host — exactly one of `webhook` and
+ * `command` — once, and send a recovery message when reports flow again.
+ */
+const deadMan = z.strictObject({
+  /** Silence (no report accepted) after which the alert goes out, counted from the agent's start at the latest. Default 5m. */
+  after: duration.prefault("5m"),
+  /** A JSON POST; signed per Standard Webhooks when `secret` (a `whsec_…` value) is set. */
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: "Invalid url" }),
+      secret: secretRef.optional(),
+    })
+    .optional(),
+  /** A program and its arguments, run without a shell; the JSON event on its standard input. */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /** Limit for one delivery (the request, or the command's run). Default 10s. */
+  timeout: duration.prefault("10s"),
+});
+export type DeadManSpec = z.infer<typeof deadMan>;
+
 export const agentConfig = z
   .strictObject({
     agent: z.strictObject({
@@ -258,9 +280,20 @@ export const agentConfig = z
     /** Log what remediation would do without doing it. Default false. */
     dryRun: z.boolean().default(false),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Alert on the host when the worker stops accepting reports. Default: off. */
+    deadMan: deadMan.optional(),
     checks: z.array(checkSpec).min(1),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.deadMan) {
+      if ((cfg.deadMan.webhook === undefined) === (cfg.deadMan.command === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["deadMan"], message: "needs exactly one of webhook and command" });
+      }
+      if (cfg.deadMan.after <= cfg.interval) {
+        ctx.addIssue({ code: "custom", path: ["deadMan", "after"], message: `must be longer than the interval (${formatDuration(cfg.interval)}), got ${formatDuration(cfg.deadMan.after)}` });
+      }
+      if (!cfg.worker) ctx.addIssue({ code: "custom", path: ["deadMan"], message: "watches the worker: set worker too" });
+    }
     const seen = new Map<string, number>();
     cfg.checks.forEach((c, i) => {
       if (c.kind === "docker" && (c.container === undefined) === (c.label === undefined)) {
