@@ -28,8 +28,8 @@ const DISK_FS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", 
 /** Pure judgement; `previous` and the finding's `grades`: hysteresis (agent/checks/hysteresis.ts). */
 export function judgeHost(spec: HostSpec, o: HostObservation, previous: Grades = {}): Finding & { grades: Grades } {
   const g = new Grader("host", spec, previous);
-  const line = (name: string, what: string, status: CheckStatus) => ({ what: g.held[name] ? `${what} (held, ${g.held[name]})` : what, status });
-  const s: { what: string; status: CheckStatus }[] = [
+  const line = (name: string, what: string, status: CheckStatus) => ({ what, status, held: g.held[name] ? ` (held, ${g.held[name]})` : "" });
+  const s: { what: string; status: CheckStatus; held: string }[] = [
     line("cpu", `CPU ${round(o.cpuPct)} %`, g.grade("cpu", o.cpuPct, "cpuWarnPct", "cpuCriticalPct")),
     line("memory", `memory ${round(o.memoryPct)} %`, g.grade("memory", o.memoryPct, "memoryWarnPct", "memoryCriticalPct")),
     line("load", `load ${round(o.load1, 2)} on ${o.cores} cores`, g.grade("load", o.load1 / o.cores, "loadWarnPerCore")),
@@ -48,7 +48,7 @@ export function judgeHost(spec: HostSpec, o: HostObservation, previous: Grades =
   return {
     grades: g.grades,
     status: worst(...s.map((x) => x.status)),
-    summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}`).join(", ")}; ` : "") +
+    summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}${x.held}`).join(", ")}; ` : "") +
       s.filter((x) => x.status === "ok").map((x) => x.what).join(", "),
     metrics,
   };

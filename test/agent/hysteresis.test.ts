@@ -145,7 +145,7 @@ describe("every graded value of the judges holds until its clear value", () => {
     const disks = (root: number, data: number) => [{ mount: "/", usedPct: root, freeBytes: 1 }, { mount: "/data", usedPct: data, freeBytes: 1 }];
     const out = walk([disks(90, 50), disks(85, 80), disks(79, 75), disks(69, 69)], (d, p) => judgeHost(host, { ...hostBase, disks: d }, p));
     expect(out.map((r) => r.status)).toEqual(["critical", "critical", "warn", "ok"]);
-    expect(out[1]!.summary).toMatch(/^disk \/ 85 % \(held, clears below 80 %\) critical, disk \/data 80 % warn; /);
+    expect(out[1]!.summary).toMatch(/^disk \/ 85 % critical \(held, clears below 80 %\), disk \/data 80 % warn; /);
     expect(out[2]!.grades).toMatchObject({ "disk:/": "warn", "disk:/data": "warn" });
   });
 
