@@ -100,6 +100,9 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
     try {
       await agent.cycle();
       await ingest.waitFor(1);
+      // The server records a report before its answer reaches the agent: wait for the pusher to
+      // take the answer, or a late acceptance would be stamped with the clock moved on below.
+      await until("the pusher to see the acceptance", () => agent.pusher!.delivered === 1);
 
       // 1. The worker goes away. Silent for 50 s: not yet.
       await ingest.stop();
@@ -190,6 +193,26 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
     expect(runs[0]!.stdin).toMatchObject({ type: "agent.worker_unreachable", lastError: "401 (check the agent secret and the clock)", silentSeconds: 31 });
   }, 30_000);
 
+  it("without a secret the webhook gets plain JSON, unsigned", async () => {
+    let now = Date.now();
+    receiver.failNext = 0;
+    const before = receiver.received.length;
+    const cfg = config(join(dir, "plain"), "http://127.0.0.1:9", { after: "10s", webhook: { url: receiver.url } });
+    const agent = await Agent.create({ config: cfg, log, now: () => now });
+    try {
+      now += 10_000;
+      await agent.cycle();
+      await agent.deadMan!.idle();
+    } finally {
+      await agent.stop(0);
+    }
+    const plain = receiver.received.slice(before);
+    expect(plain).toHaveLength(1);
+    expect(plain[0]!.headers["webhook-signature"]).toBeUndefined();
+    expect(plain[0]!.headers["content-type"]).toBe("application/json");
+    expect(plain[0]!.event).toMatchObject({ type: "agent.worker_unreachable", silentSeconds: 10, lastError: null });
+  });
+
   it("a command that fails or outlives its time-out is logged and tried again", async () => {
     let now = Date.now();
     const cfg = config(join(dir, "slow"), "http://127.0.0.1:9", { after: "10s", timeout: "300ms", command: [process.execPath, "-e", "setTimeout(() => {}, 10000)"] });
@@ -199,7 +222,12 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
       await agent.cycle();
       await agent.deadMan!.idle();
       expect(agent.deadMan!.delivered).toBe(0);
-      expect(lines.some((l) => l.includes("dead-man: cannot deliver") && l.includes("SIGKILL (time-out 300ms)"))).toBe(true);
+      const failed = () => lines.filter((l) => l.includes("dead-man: cannot deliver") && l.includes("SIGKILL (time-out 300ms)")).length;
+      expect(failed()).toBe(1);
+      now += 5_000;
+      await agent.cycle(); // the next cycle tries again
+      await agent.deadMan!.idle();
+      expect(failed()).toBe(2);
     } finally {
       await agent.stop(0);
     }
