@@ -9,6 +9,7 @@ import { REPORT_SCHEMA_VERSION } from "../src/contract/report-constants";
 import type { AgentConfig } from "./config";
 import { readSecret } from "./config-common";
 import { type CycleMemory, closeMemory, runChecks } from "./cycle";
+import { DeadMan } from "./deadman";
 import { DockerClient, dockerSocketPath } from "./docker-api";
 import type { Logger } from "./log";
 import { errorText } from "./log";
@@ -25,6 +26,8 @@ export interface AgentOptions {
   dryRun?: boolean;
   /** Spool and push reports (`run`); without, reports are only returned (`once`). Default true. */
   push?: boolean;
+  /** The dead-man's clock (unix ms). Default `Date.now`. */
+  now?: () => number;
 }
 
 export class Agent {
@@ -32,6 +35,8 @@ export class Agent {
   readonly docker: DockerClient;
   readonly spool: Spool | null;
   readonly pusher: Pusher | null;
+  /** Alerts on the host when the worker stops accepting reports (`deadMan` in the config). */
+  readonly deadMan: DeadMan | null;
   readonly #log: Logger;
   readonly #remediator: Remediator;
   readonly #memory: CycleMemory = new Map();
@@ -39,11 +44,12 @@ export class Agent {
   #wakeLoop: (() => void) | null = null;
   #droppedReported = 0;
 
-  private constructor(o: AgentOptions, spool: Spool | null, pusher: Pusher | null) {
+  private constructor(o: AgentOptions, spool: Spool | null, pusher: Pusher | null, deadMan: DeadMan | null) {
     this.config = o.config;
     this.#log = o.log;
     this.spool = spool;
     this.pusher = pusher;
+    this.deadMan = deadMan;
     this.docker = new DockerClient({ socketPath: dockerSocketPath(o.config.docker.socket) });
     this.#remediator = new Remediator({
       docker: this.docker,
@@ -58,6 +64,7 @@ export class Agent {
     const push = o.push ?? true;
     let spool: Spool | null = null;
     let pusher: Pusher | null = null;
+    let deadMan: DeadMan | null = null;
     if (push) {
       const worker = o.config.worker;
       if (!worker) throw new Error("config: worker is required to run (it says where reports go)");
@@ -65,11 +72,38 @@ export class Agent {
       o.log.redact(secret);
       spool = new Spool(o.config.stateDir, o.config.spool);
       await spool.open();
-      pusher = new Pusher({ url: worker.url, agentId: o.config.agent.id, secret, spool, log: o.log, timeoutMs: worker.timeout, backoffBaseMs: worker.retryMin, backoffMaxMs: worker.retryMax });
+      deadMan = await Agent.#deadMan(o, () => ({ pending: pusher?.pending ?? 0, lastError: pusher?.lastError ?? null }));
+      const onDelivered = deadMan ? deadMan.accepted.bind(deadMan) : undefined;
+      pusher = new Pusher({ url: worker.url, agentId: o.config.agent.id, secret, spool, log: o.log, timeoutMs: worker.timeout, backoffBaseMs: worker.retryMin, backoffMaxMs: worker.retryMax, onDelivered });
     }
-    const agent = new Agent(o, spool, pusher);
+    const agent = new Agent(o, spool, pusher, deadMan);
     await agent.#remediator.load();
     return agent;
+  }
+
+  static async #deadMan(o: AgentOptions, status: () => { pending: number; lastError: string | null }): Promise<DeadMan | null> {
+    const d = o.config.deadMan;
+    if (!d) return null;
+    let secret: string | undefined;
+    if (d.webhook?.secret) {
+      secret = await readSecret(d.webhook.secret);
+      o.log.redact(secret);
+    }
+    try {
+      return new DeadMan({
+        agentId: o.config.agent.id,
+        hostname: o.config.agent.hostname ?? hostname(),
+        afterMs: d.after,
+        timeoutMs: d.timeout,
+        webhook: d.webhook ? { url: d.webhook.url, secret } : undefined,
+        command: d.command,
+        log: o.log,
+        now: o.now,
+        status,
+      });
+    } catch (err) {
+      throw new Error(`config: deadMan: ${errorText(err)}`);
+    }
   }
 
   /** One cycle: checks, remediation, report. With push, the report is spooled and handed to the pusher. */
@@ -91,6 +125,7 @@ export class Agent {
       remediations: remediations.slice(0, 100),
     };
     if (this.pusher) await this.pusher.submit(seq, JSON.stringify(report));
+    this.deadMan?.tick();
     const bad = checks.filter((c) => c.status !== "ok");
     this.#log.info("cycle", { seq, checks: checks.length, notOk: bad.map((c) => `${c.id}=${c.status}`), remediations: remediations.length, pending: this.pusher?.pending });
     return report;
@@ -143,6 +178,7 @@ export class Agent {
     this.#stopped = true;
     this.#wakeLoop?.();
     await this.pusher?.stop(graceMs);
+    await this.deadMan?.idle(); // a delivery in flight ends within its own time-out
     closeMemory(this.#memory);
     await this.docker.close().catch(() => undefined);
   }

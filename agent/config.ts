@@ -12,7 +12,8 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { ConfigError, DEFAULT_COOLDOWN_MS, checkId, readSecret } from "./config-common";
-import { parseDuration } from "./duration";
+import { formatDuration, parseDuration } from "./duration";
+import { type GradedKind, THRESHOLDS, type ThresholdKey, resolveClear } from "./checks/hysteresis";
 
 // Kept here too: what tests and the schema's users import from the config module.
 export { ConfigError, DEFAULT_COOLDOWN_MS, checkId, readSecret };
@@ -28,6 +29,23 @@ const duration = z.string().transform((s, ctx) => {
 });
 
 const pct = z.number().min(0).max(100);
+
+/**
+ * What the graded checks (postgres, redis, host, logs) take beside their thresholds
+ * (agent/checks/hysteresis.ts): `hysteresis` (default true) and `clear`, the value below which
+ * a raised status clears, per threshold key, in the threshold's own unit. Unset clear values
+ * default to 10 points below a percentage (half the trigger under 20 %) and 80 % of a
+ * duration or count; `hysteresis: false` makes them equal to the trigger.
+ */
+function graded<K extends GradedKind>(kind: K) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, unit] of Object.entries(THRESHOLDS[kind])) {
+    shape[key] = (unit === "duration" ? duration : unit === "pct" ? pct : z.number().min(0)).optional();
+  }
+  type Clear = Partial<Record<ThresholdKey<K>, number>>;
+  const clear = z.strictObject(shape) as unknown as z.ZodType<Clear, Partial<Record<ThresholdKey<K>, number | string>>>;
+  return { hysteresis: z.boolean().default(true), clear: clear.optional() };
+}
 
 /** A secret never sits in the config itself: it names an environment variable or a file. */
 const secretRef = z.union([
@@ -94,6 +112,7 @@ const postgresCheck = z.strictObject({
   replicationLagCritical: duration.prefault("5m"),
   /** How many of the slowest statements (by mean time) to name when pg_stat_statements is installed. Default 3. */
   slowStatements: z.int().min(0).max(20).default(3),
+  ...graded("postgres"),
 });
 
 const redisCheck = z.strictObject({
@@ -110,6 +129,7 @@ const redisCheck = z.strictObject({
   rejectedWarn: z.int().min(1).default(1),
   /** Keys evicted since the previous check at or above this are `warn`. Default: reported only. */
   evictedWarn: z.int().min(1).optional(),
+  ...graded("redis"),
 });
 
 const hostCheck = z.strictObject({
@@ -125,6 +145,7 @@ const hostCheck = z.strictObject({
   mounts: z.array(z.string().startsWith("/")).min(1).optional(),
   /** 1-minute load per core above this is `warn`. Default: reported only. */
   loadWarnPerCore: z.number().positive().optional(),
+  ...graded("host"),
 });
 
 export const DEFAULT_ERROR_PATTERNS = ["\\b(error|err|fatal|panic|critical|exception)\\b", "traceback \\(most recent call last\\)"];
@@ -148,6 +169,7 @@ const logsCheck = z.strictObject({
   minLines: z.int().min(1).default(20),
   /** Most bytes read per run. Default 1 MiB. */
   maxBytes: z.int().min(1024).default(1024 * 1024),
+  ...graded("logs"),
 });
 
 const httpCheck = z.strictObject({
@@ -194,6 +216,28 @@ export type CheckSpec = z.infer<typeof checkSpec> & { timeout: number };
 export type CheckKind = CheckSpec["kind"];
 export type SpecOf<K extends CheckKind> = Extract<CheckSpec, { kind: K }>;
 
+/**
+ * The agent's half of a mutual dead-man (agent/deadman.ts): when the worker has accepted no
+ * report for `after`, alert through a channel on the host — exactly one of `webhook` and
+ * `command` — once, and send a recovery message when reports flow again.
+ */
+const deadMan = z.strictObject({
+  /** Silence (no report accepted) after which the alert goes out, counted from the agent's start at the latest. Default 5m. */
+  after: duration.prefault("5m"),
+  /** A JSON POST; signed per Standard Webhooks when `secret` (a `whsec_…` value) is set. */
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: "Invalid url" }),
+      secret: secretRef.optional(),
+    })
+    .optional(),
+  /** A program and its arguments, run without a shell; the JSON event on its standard input. */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /** Limit for one delivery (the request, or the command's run). Default 10s. */
+  timeout: duration.prefault("10s"),
+});
+export type DeadManSpec = z.infer<typeof deadMan>;
+
 export const agentConfig = z
   .strictObject({
     agent: z.strictObject({
@@ -236,9 +280,20 @@ export const agentConfig = z
     /** Log what remediation would do without doing it. Default false. */
     dryRun: z.boolean().default(false),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Alert on the host when the worker stops accepting reports. Default: off. */
+    deadMan: deadMan.optional(),
     checks: z.array(checkSpec).min(1),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.deadMan) {
+      if ((cfg.deadMan.webhook === undefined) === (cfg.deadMan.command === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["deadMan"], message: "needs exactly one of webhook and command" });
+      }
+      if (cfg.deadMan.after <= cfg.interval) {
+        ctx.addIssue({ code: "custom", path: ["deadMan", "after"], message: `must be longer than the interval (${formatDuration(cfg.interval)}), got ${formatDuration(cfg.deadMan.after)}` });
+      }
+      if (!cfg.worker) ctx.addIssue({ code: "custom", path: ["deadMan"], message: "watches the worker: set worker too" });
+    }
     const seen = new Map<string, number>();
     cfg.checks.forEach((c, i) => {
       if (c.kind === "docker" && (c.container === undefined) === (c.label === undefined)) {
@@ -253,6 +308,19 @@ export const agentConfig = z
       if (c.timeout !== undefined && c.timeout > cfg.interval) {
         ctx.addIssue({ code: "custom", path: ["checks", i, "timeout"], message: `must not exceed the interval (${cfg.interval} ms)` });
       }
+      if (c.kind in THRESHOLDS && "clear" in c && c.clear) {
+        const units = THRESHOLDS[c.kind as GradedKind] as Record<string, string>;
+        for (const [key, value] of Object.entries(c.clear as Record<string, number | undefined>)) {
+          if (value === undefined) continue;
+          const trigger = (c as unknown as Record<string, unknown>)[key];
+          const show = (v: number) => (units[key] === "duration" ? formatDuration(v) : String(v));
+          if (typeof trigger !== "number") {
+            ctx.addIssue({ code: "custom", path: ["checks", i, "clear", key], message: `${key} is not set: set it too, or remove this clear value` });
+          } else if (value > trigger) {
+            ctx.addIssue({ code: "custom", path: ["checks", i, "clear", key], message: `must be at or below its trigger ${key} (${show(trigger)}), got ${show(value)}` });
+          }
+        }
+      }
       const id = checkId(c as CheckSpec);
       const prev = seen.get(id);
       if (prev !== undefined) {
@@ -262,7 +330,12 @@ export const agentConfig = z
   })
   .transform((cfg) => ({
     ...cfg,
-    checks: cfg.checks.map((c): CheckSpec => ({ ...c, timeout: c.timeout ?? Math.min(10_000, cfg.interval) })),
+    checks: cfg.checks.map((c): CheckSpec => {
+      const timeout = c.timeout ?? Math.min(10_000, cfg.interval);
+      // The effective clear value of every set trigger (what `validate --json` shows and `run` reads).
+      if (c.kind in THRESHOLDS) return { ...c, timeout, clear: resolveClear(c.kind as GradedKind, c as never) } as CheckSpec;
+      return { ...c, timeout };
+    }),
   }));
 export type AgentConfig = z.infer<typeof agentConfig>;
 /** What a config file holds before defaults: type your `agent.config.ts` with it. */

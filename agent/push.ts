@@ -40,6 +40,8 @@ export interface PusherOptions {
   backoffBaseMs?: number;
   /** Longest backoff. Default 60 s. */
   backoffMaxMs?: number;
+  /** Called after each report the worker accepted (the dead-man's heartbeat, agent/deadman.ts). */
+  onDelivered?: () => void;
 }
 
 export type PushResult = "delivered" | "rejected" | "retry";
@@ -97,10 +99,12 @@ export class Pusher {
   #fresh: SpooledReport[] = [];
   /** Unix ms of the last delivery. */
   lastDeliveredAt: number | null = null;
+  /** The last failed push, short (`401 (check the agent secret and the clock)`, `connect ECONNREFUSED …`); null after a delivery. */
+  lastError: string | null = null;
   delivered = 0;
 
   constructor(options: PusherOptions) {
-    this.#o = { timeoutMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, ...options };
+    this.#o = { timeoutMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, ...options, onDelivered: options.onDelivered ?? (() => undefined) };
     this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/agents/${encodeURIComponent(options.agentId)}/reports`;
     const url = new URL(this.endpoint);
     this.#path = url.pathname;
@@ -207,7 +211,9 @@ export class Pusher {
       if (this.#failures > 0) this.#o.log.info("worker reachable again", { seq, afterFailures: this.#failures });
       this.#failures = 0;
       this.lastDeliveredAt = Date.now();
+      this.lastError = null;
       this.delivered++;
+      this.#o.onDelivered();
       return { result: "delivered", waitMs: 0 };
     }
     if (status === 400 || status === 413 || status === 422) {
@@ -217,6 +223,7 @@ export class Pusher {
     this.#failures++;
     const wait = Math.max(backoffMs(this.#failures, this.#o.backoffBaseMs, this.#o.backoffMaxMs), Math.min(retryAfter ?? 0, 10 * this.#o.backoffMaxMs));
     const hint = status === 401 || status === 403 ? " (check the agent secret and the clock)" : "";
+    this.lastError = status ? `${status}${hint}` : (detail || "no answer").slice(0, 200);
     this.#o.log.warn(`push failed${hint}`, { seq, status: status || undefined, error: status ? detail : detail || "no answer", retryInMs: wait, spooled: this.#o.spool.size });
     return { result: "retry", waitMs: wait };
   }

@@ -8,7 +8,8 @@ import { statfs } from "node:fs/promises";
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os";
 import { diskMetricKey } from "../../src/contract/report-constants";
 import type { SpecOf } from "../config";
-import { type CheckContext, type CheckStatus, type Finding, grade, round, worst } from "./check";
+import { type CheckContext, type CheckStatus, type Finding, round, worst } from "./check";
+import { Grader, type Grades } from "./hysteresis";
 
 type HostSpec = SpecOf<"host">;
 
@@ -24,12 +25,15 @@ export interface HostObservation {
 /** Local file systems worth watching (no tmpfs, proc, cgroup, …). */
 const DISK_FS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "exfat", "ntfs", "ntfs3", "fuseblk", "reiserfs", "jfs", "bcachefs"]);
 
-export function judgeHost(spec: HostSpec, o: HostObservation): Finding {
-  const s: { what: string; status: CheckStatus }[] = [
-    { what: `CPU ${round(o.cpuPct)} %`, status: grade(o.cpuPct, spec.cpuWarnPct, spec.cpuCriticalPct) },
-    { what: `memory ${round(o.memoryPct)} %`, status: grade(o.memoryPct, spec.memoryWarnPct, spec.memoryCriticalPct) },
-    { what: `load ${round(o.load1, 2)} on ${o.cores} cores`, status: grade(o.load1 / o.cores, spec.loadWarnPerCore, undefined) },
-    ...o.disks.map((d) => ({ what: `disk ${d.mount} ${round(d.usedPct)} %`, status: grade(d.usedPct, spec.diskWarnPct, spec.diskCriticalPct) })),
+/** Pure judgement; `previous` and the finding's `grades`: hysteresis (agent/checks/hysteresis.ts). */
+export function judgeHost(spec: HostSpec, o: HostObservation, previous: Grades = {}): Finding & { grades: Grades } {
+  const g = new Grader("host", spec, previous);
+  const line = (name: string, what: string, status: CheckStatus) => ({ what, status, held: g.held[name] ? ` (held, ${g.held[name]})` : "" });
+  const s: { what: string; status: CheckStatus; held: string }[] = [
+    line("cpu", `CPU ${round(o.cpuPct)} %`, g.grade("cpu", o.cpuPct, "cpuWarnPct", "cpuCriticalPct")),
+    line("memory", `memory ${round(o.memoryPct)} %`, g.grade("memory", o.memoryPct, "memoryWarnPct", "memoryCriticalPct")),
+    line("load", `load ${round(o.load1, 2)} on ${o.cores} cores`, g.grade("load", o.load1 / o.cores, "loadWarnPerCore")),
+    ...o.disks.map((d) => line(`disk:${d.mount}`, `disk ${d.mount} ${round(d.usedPct)} %`, g.grade(`disk:${d.mount}`, d.usedPct, "diskWarnPct", "diskCriticalPct"))),
   ];
   const bad = s.filter((x) => x.status !== "ok");
   const worstDisk = o.disks.reduce((a, d) => Math.max(a, d.usedPct), 0);
@@ -42,8 +46,9 @@ export function judgeHost(spec: HostSpec, o: HostObservation): Finding {
   };
   for (const d of o.disks) metrics[diskMetricKey(d.mount)] = round(d.usedPct);
   return {
+    grades: g.grades,
     status: worst(...s.map((x) => x.status)),
-    summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}`).join(", ")}; ` : "") +
+    summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}${x.held}`).join(", ")}; ` : "") +
       s.filter((x) => x.status === "ok").map((x) => x.what).join(", "),
     metrics,
   };
@@ -141,14 +146,15 @@ export async function runHost(spec: HostSpec, ctx: CheckContext): Promise<Findin
     }),
   );
   const missing = disks.filter((d) => Number.isNaN(d.usedPct));
-  const finding = judgeHost(spec, {
+  const { grades, ...finding } = judgeHost(spec, {
     cpuPct,
     memoryPct: mem.pct,
     memoryTotal: mem.total,
     load1: loadavg()[0] ?? 0,
     cores: availableParallelism(),
     disks: disks.filter((d) => !Number.isNaN(d.usedPct)),
-  });
+  }, ctx.memory.get("grades") as Grades | undefined);
+  ctx.memory.set("grades", grades);
   if (missing.length) {
     return [{ ...finding, status: worst(finding.status, "warn"), summary: `cannot statfs ${missing.map((d) => d.mount).join(", ")}; ${finding.summary}` }];
   }

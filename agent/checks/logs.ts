@@ -9,7 +9,8 @@
 import { open, stat } from "node:fs/promises";
 import type { SpecOf } from "../config";
 import { formatDuration } from "../duration";
-import { type CheckContext, type Finding, grade, round } from "./check";
+import { type CheckContext, type Finding, round } from "./check";
+import { Grader, type Grades } from "./hysteresis";
 
 type LogsSpec = SpecOf<"logs">;
 
@@ -36,16 +37,41 @@ export function countLines(text: string, isError: (line: string) => boolean): Lo
   return { lines, errors };
 }
 
-export function judgeLogs(spec: LogsSpec, c: LogCounts): Finding {
+/**
+ * Pure judgement of the error ratio, with hysteresis (agent/checks/hysteresis.ts): `previous`
+ * holds the last judged run's grade, and the finding's `grades` are the ones to keep.
+ *
+ * Below `minLines` the ratio is not judged and the check keeps the status of the last judged
+ * run (so a quiet minute does not resolve an error burst); with no judged run yet (the first
+ * runs after a start) that is `ok`: too few lines to say anything, and `unknown` would raise
+ * an incident for every quiet service after every agent restart.
+ */
+export function judgeLogs(spec: LogsSpec, c: LogCounts, previous: Grades = {}): Finding & { grades: Grades } {
   const pct = c.lines > 0 ? (c.errors / c.lines) * 100 : 0;
   const metrics = { lines: c.lines, errorLines: c.errors, errorPct: round(pct, 2) };
   const where = `over the last ${formatDuration(spec.window)}`;
   if (c.lines < spec.minLines) {
-    return { status: "ok", summary: `${c.lines} lines ${where} (fewer than ${spec.minLines}: ratio not judged), ${c.errors} errors`, metrics };
+    const kept = previous.ratio;
+    const keeps = kept && kept !== "ok" ? `; keeps ${kept} from the last judged run` : "";
+    return {
+      status: kept ?? "ok",
+      summary: `${c.lines} lines ${where} (fewer than ${spec.minLines}: ratio not judged${keeps}), ${c.errors} errors`,
+      metrics: { ...metrics, judged: 0 },
+      grades: previous,
+    };
   }
   // The runbook's threshold is "below 5 %": at 5 % or more it is a finding.
-  const status = grade(pct, spec.warnPct, spec.criticalPct);
-  return { status, summary: `error ratio ${round(pct, 2)} % (${c.errors} of ${c.lines} lines) ${where}`, metrics };
+  const g = new Grader("logs", spec, previous);
+  const status = g.grade("ratio", pct, "warnPct", "criticalPct");
+  const held = g.held.ratio ? ` (held, ${g.held.ratio})` : "";
+  return { status, summary: `error ratio ${round(pct, 2)} %${held} (${c.errors} of ${c.lines} lines) ${where}`, metrics: { ...metrics, judged: 1 }, grades: g.grades };
+}
+
+/** Judges `counts` against the grades kept in the check's memory, and keeps the new ones. */
+function judgeKept(spec: LogsSpec, counts: LogCounts, ctx: CheckContext): Finding {
+  const { grades, ...finding } = judgeLogs(spec, counts, ctx.memory.get("grades") as Grades | undefined);
+  ctx.memory.set("grades", grades);
+  return finding;
 }
 
 export async function runLogs(spec: LogsSpec, ctx: CheckContext): Promise<Finding[]> {
@@ -58,9 +84,9 @@ export async function runLogs(spec: LogsSpec, ctx: CheckContext): Promise<Findin
       maxBytes: spec.maxBytes,
       signal: ctx.signal,
     });
-    return [judgeLogs(spec, countLines(text ?? "", isError))];
+    return [judgeKept(spec, countLines(text ?? "", isError), ctx)];
   }
-  return [judgeLogs(spec, await fileWindow(spec, ctx, isError))];
+  return [judgeKept(spec, await fileWindow(spec, ctx, isError), ctx)];
 }
 
 interface FileState {

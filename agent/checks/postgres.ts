@@ -14,7 +14,8 @@ import type { SpecOf } from "../config";
 import { readSecret } from "../config-common";
 import { formatDuration } from "../duration";
 import { errorText } from "../log";
-import { type CheckContext, type CheckStatus, type Finding, grade, round, worst } from "./check";
+import { type CheckContext, type CheckStatus, type Finding, round, worst } from "./check";
+import { Grader, type Grades } from "./hysteresis";
 import { monotonicMs } from "../time";
 
 type PostgresSpec = SpecOf<"postgres">;
@@ -73,18 +74,22 @@ LEFT JOIN LATERAL (SELECT extract(epoch FROM clock_timestamp() - xact_start) AS 
   WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
   ORDER BY xact_start LIMIT 1) x ON true`;
 
-/** Pure judgement. */
-export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Finding {
+/**
+ * Pure judgement. `previous`: the grades of the last run (hysteresis, agent/checks/hysteresis.ts);
+ * the finding's `grades` are the ones to keep for the next.
+ */
+export function judgePostgres(spec: PostgresSpec, o: PostgresObservation, previous: Grades = {}): Finding & { grades: Grades } {
   const connPct = o.maxConnections > 0 ? (o.connections / o.maxConnections) * 100 : 0;
+  const g = new Grader("postgres", spec, previous);
   const s = {
-    latency: grade(o.latencyMs, spec.latencyWarn, undefined),
-    conn: grade(connPct, spec.connectionsWarnPct, spec.connectionsCriticalPct),
-    query: grade(o.longestQuerySeconds * 1000, spec.longQueryWarn, spec.longQueryCritical),
-    xact: grade(o.oldestTransactionSeconds * 1000, spec.transactionWarn, spec.transactionCritical),
+    latency: g.grade("latency", o.latencyMs, "latencyWarn"),
+    conn: g.grade("conn", connPct, "connectionsWarnPct", "connectionsCriticalPct"),
+    query: g.grade("query", o.longestQuerySeconds * 1000, "longQueryWarn", "longQueryCritical"),
+    xact: g.grade("xact", o.oldestTransactionSeconds * 1000, "transactionWarn", "transactionCritical"),
     lag: o.replica
       ? o.replicationLagSeconds === null
         ? ("unknown" as CheckStatus)
-        : grade(o.replicationLagSeconds * 1000, spec.replicationLagWarn, spec.replicationLagCritical)
+        : g.grade("lag", o.replicationLagSeconds * 1000, "replicationLagWarn", "replicationLagCritical")
       : ("ok" as CheckStatus),
     // A replica cut off from its primary replays nothing new, so its lag reads 0: say so.
     stream: o.replica && o.walReceiver !== undefined && o.walReceiver !== "streaming" ? ("warn" as CheckStatus) : ("ok" as CheckStatus),
@@ -110,8 +115,9 @@ export function judgePostgres(spec: PostgresSpec, o: PostgresObservation): Findi
   }
   // Problems first: the summary is what a human reads in the alert.
   const order = (Object.keys(s) as (keyof typeof s)[]).filter((k) => s[k] !== "ok");
-  const flagged = order.length ? `${order.map((k) => `${k} ${s[k]}`).join(", ")}: ` : "";
+  const flagged = order.length ? `${order.map((k) => g.label(k, s[k])).join(", ")}: ` : "";
   return {
+    grades: g.grades,
     status: worst(...Object.values(s)),
     summary: (flagged + notes.join("; ")).slice(0, 1000),
     metrics: {
@@ -187,7 +193,7 @@ export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promis
     let slowest: PostgresObservation["slowest"] = null;
     if (r.has_pss && spec.slowStatements > 0) slowest = await slowStatements(client, spec.slowStatements);
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    const finding = judgePostgres(spec, {
+    const { grades, ...finding } = judgePostgres(spec, {
       latencyMs,
       maxConnections: Number(r.max_conn),
       connections: Number(r.in_use),
@@ -204,7 +210,8 @@ export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promis
       walReceiver: Number(r.receivers) === 0 ? null : typeof r.receiver_status === "string" ? r.receiver_status : undefined,
       seesAllStats: Boolean(r.all_stats),
       slowest,
-    });
+    }, ctx.memory.get("grades") as Grades | undefined);
+    ctx.memory.set("grades", grades);
     if (connectMs !== undefined) finding.metrics = { ...finding.metrics, connectMs: round(connectMs, 2) };
     return [finding];
   } catch (err) {

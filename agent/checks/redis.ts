@@ -9,7 +9,8 @@ import type { SpecOf } from "../config";
 import { readSecret } from "../config-common";
 import { errorText } from "../log";
 import { RespClient } from "../resp";
-import { type CheckContext, type CheckStatus, type Finding, delta, grade, round, worst } from "./check";
+import { type CheckContext, type CheckStatus, type Finding, delta, round, worst } from "./check";
+import { Grader, type Grades } from "./hysteresis";
 import { monotonicMs } from "../time";
 
 type RedisSpec = SpecOf<"redis">;
@@ -44,18 +45,20 @@ export function parseInfo(text: string): Map<string, string> {
   return out;
 }
 
-export function judgeRedis(spec: RedisSpec, o: RedisObservation): Finding {
+/** Pure judgement; `previous` and the finding's `grades`: hysteresis (agent/checks/hysteresis.ts). */
+export function judgeRedis(spec: RedisSpec, o: RedisObservation, previous: Grades = {}): Finding & { grades: Grades } {
   const memPct = o.maxmemory > 0 ? (o.usedMemory / o.maxmemory) * 100 : undefined;
   const lookups = o.hitsDelta !== undefined && o.missesDelta !== undefined && o.hitsDelta + o.missesDelta > 0
     ? { h: o.hitsDelta, m: o.missesDelta }
     : { h: o.hits, m: o.misses };
   const hitRatio = lookups.h + lookups.m > 0 ? (lookups.h / (lookups.h + lookups.m)) * 100 : undefined;
+  const g = new Grader("redis", spec, previous);
   const s: Record<string, CheckStatus> = {
-    latency: grade(o.pingMs, spec.latencyWarn, undefined),
-    memory: grade(memPct, spec.memoryWarnPct, spec.memoryCriticalPct),
+    latency: g.grade("latency", o.pingMs, "latencyWarn"),
+    memory: g.grade("memory", memPct, "memoryWarnPct", "memoryCriticalPct"),
     hitRatio: hitRatio !== undefined && spec.hitRatioWarnPct !== undefined && hitRatio < spec.hitRatioWarnPct ? "warn" : "ok",
-    rejected: grade(o.rejectedIncrease, spec.rejectedWarn, undefined),
-    evicted: grade(o.evictedIncrease, spec.evictedWarn, undefined),
+    rejected: g.grade("rejected", o.rejectedIncrease, "rejectedWarn"),
+    evicted: g.grade("evicted", o.evictedIncrease, "evictedWarn"),
   };
   const mb = (n: number) => `${round(n / 1048576)} MiB`;
   const notes = [
@@ -66,8 +69,9 @@ export function judgeRedis(spec: RedisSpec, o: RedisObservation): Finding {
   if (hitRatio !== undefined) notes.push(`hit ratio ${round(hitRatio)} %`);
   if (o.rejectedIncrease) notes.push(`${o.rejectedIncrease} clients rejected since the last check`);
   if (o.evictedIncrease) notes.push(`${o.evictedIncrease} keys evicted since the last check`);
-  const flagged = Object.entries(s).filter(([, v]) => v !== "ok").map(([k, v]) => `${k} ${v}`);
+  const flagged = Object.entries(s).filter(([, v]) => v !== "ok").map(([k, v]) => g.label(k, v));
   return {
+    grades: g.grades,
     status: worst(...Object.values(s)),
     summary: (flagged.length ? `${flagged.join(", ")}: ` : "") + notes.join("; "),
     metrics: {
@@ -130,8 +134,7 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
     const first = !ctx.memory.has("hits");
     const hitsDelta = delta(ctx.memory, "hits", n("keyspace_hits"));
     const missesDelta = delta(ctx.memory, "misses", n("keyspace_misses"));
-    return [
-      judgeRedis(spec, {
+    const { grades, ...finding } = judgeRedis(spec, {
         pingMs,
         usedMemory: n("used_memory"),
         maxmemory: n("maxmemory"),
@@ -148,8 +151,9 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
         evictedKeys: n("evicted_keys"),
         evictedIncrease: delta(ctx.memory, "evicted", n("evicted_keys")) ?? 0,
         keys,
-      }),
-    ];
+      }, ctx.memory.get("grades") as Grades | undefined);
+    ctx.memory.set("grades", grades);
+    return [finding];
   } catch (err) {
     (ctx.memory.get("conn") as Conn | undefined)?.redis.close();
     ctx.memory.delete("conn");

@@ -78,7 +78,12 @@ describe("log file check", () => {
     await writeFile(file, lines(40, 1000)); // rotated: a new, shorter file
     const third = await check({ kind: "logs", file, window: "1m" }, memory);
     expect(third.metrics).toMatchObject({ lines: 240, errorLines: 10 });
-    expect(third.status).toBe("ok");
+    // 4.2 %: under the 5 % trigger, but the warning holds until the ratio is below 2.5 % (hysteresis).
+    expect(third.status).toBe("warn");
+    expect(third.summary).toMatch(/^error ratio 4.17 % \(held, clears below 2.5 %\)/);
+    await appendFile(file, lines(200, 1000)); // 10 of 440: 2.3 %
+    const fourth = await check({ kind: "logs", file, window: "1m" }, memory);
+    expect(fourth.status).toBe("ok");
   });
 
   it("does not judge a window with too few lines", async () => {
