@@ -9,7 +9,8 @@
 # Steps:
 #   1. install podman, runc and busybox-static with apt-get when missing;
 #   2. import a tiny image (localhost/vigil-busybox:latest) from a rootfs holding busybox;
-#   3. start `podman system service` on the socket in the background when not answering.
+#   3. start `podman system service` on the socket in the background when not answering, or
+#      when the one answering works from a deleted directory (see below), from `/`.
 #
 # Environment: VIGIL_PODMAN_SOCK (default /run/vigil-podman.sock),
 #              VIGIL_PODMAN_IMAGE (default localhost/vigil-busybox:latest).
@@ -60,10 +61,41 @@ fi
 ping_ok() {
   [ -S "$SOCK" ] && curl -fsS --max-time 3 --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1
 }
+# Pids of the services on this socket (ours: `podman … system service … unix://$SOCK`).
+service_pids() {
+  local f pid
+  # cmdline holds NUL-separated arguments: -z reads each as a line, -x matches one whole.
+  for f in $(grep -lzxF "unix://$SOCK" /proc/[0-9]*/cmdline 2>/dev/null); do
+    grep -qzxF service "$f" 2>/dev/null && grep -qzxF system "$f" 2>/dev/null || continue
+    pid="${f#/proc/}"; echo "${pid%/cmdline}"
+  done
+}
+# conmon, which podman starts for every container start and restart, needs the service's
+# working directory; a service started from a checkout that was deleted since (the first
+# fresh clone's `npm test`) fails every restart with "conmon: Failed to get working
+# directory". Such a service is stopped and started anew below.
+stale=()
+for pid in $(service_pids); do
+  cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
+  if [ -n "$cwd" ] && { [[ "$cwd" == *" (deleted)" ]] || [ ! -d "$cwd" ]; }; then stale+=("$pid"); fi
+done
+if [ "${#stale[@]}" -gt 0 ]; then
+  say "restarting podman system service (pid ${stale[*]}): its working directory was deleted"
+  kill "${stale[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${stale[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${stale[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -f "$SOCK"
+fi
 if ! ping_ok; then
   say "starting podman system service on unix://$SOCK (log: $LOG)"
   rm -f "$SOCK"
-  nohup "${PODMAN[@]}" system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 </dev/null &
+  # From / in its own session: the service outlives this script and the checkout it ran from.
+  (cd / && exec setsid nohup "${PODMAN[@]}" system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 </dev/null) &
   for _ in $(seq 1 100); do
     ping_ok && break
     sleep 0.1

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -39,6 +40,14 @@ describe("npm run validate", () => {
       '  services[0].policy: unknown policy "missing-policy" (known: none defined)',
       "",
     ]);
+  });
+
+  it("leaves no bundled config behind, in .vigil/ or the temp dir", () => {
+    const r = validate();
+    expect(r.status).toBe(0);
+    const mine = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.includes(`config-check-${r.pid}`)) : []);
+    expect(mine(`${root}.vigil`)).toEqual([]);
+    expect(mine(tmpdir())).toEqual([]);
   });
 
   it("names a missing file", () => {
