@@ -11,7 +11,8 @@ import type { Env } from "../env";
 import { logEvent } from "../log";
 import { stateChangeMessages } from "../notify/event";
 import { saveState } from "../store/check-state";
-import { enqueueInOutbox } from "../store/outbox";
+import type { NotifyMessage } from "../notify/message";
+import { enqueueInOutbox, handOver } from "../store/outbox";
 
 /** Anything that is evaluated: a monitor, an agent check, a heartbeat. */
 export interface CheckRef extends EvaluationPolicy {
@@ -28,7 +29,7 @@ export interface Observation {
 }
 
 /** The bindings recording needs. */
-export type RecordSink = Pick<Env, "DB" | "SERVICE">;
+export type RecordSink = Pick<Env, "DB" | "SERVICE" | "NOTIFY">;
 
 /** Extra writes that belong to the same moment as the observation. */
 export interface RecordOptions {
@@ -57,13 +58,16 @@ export async function recordObservation(
     return false;
   }
   const stmts: D1PreparedStatement[] = [saveState(sink.DB, check.id, state, now), ...also];
+  const messages: NotifyMessage[] = [];
   for (const change of events) {
-    const messages = stateChangeMessages(config, { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at }, now);
-    for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
+    messages.push(...stateChangeMessages(config, { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at }, now));
   }
+  for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
   await sink.DB.batch(stmts);
   options.stored?.();
   for (const e of events) logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
+  // Status pages follow the change now, not at the next sweep (up to a minute later).
+  await handOver(sink.DB, sink.NOTIFY, messages, now);
   // The state is stored; the service object is told after. If telling fails, the caller's
   // retry (with `states` restored) re-evaluates and tells again: every write here is an upsert.
   // Only changes into or out of "down" can open, join or resolve an incident; the rest

@@ -52,8 +52,33 @@ async function checkStatuses(db: D1Database, ids: readonly string[]): Promise<Re
   return Object.fromEntries(results.map((r) => [r.check_id, r.status]));
 }
 
+/**
+ * Delivers a batch: messages of one (incident, channel) one after another, earliest first (so
+ * the order check in step 2 finds its predecessor done instead of holding the later one), and
+ * the groups side by side, so one slow or timing-out receiver does not delay the pages of
+ * every other channel in the batch. A message without an incident is its own group.
+ */
 export async function deliverBatch(batch: MessageBatch<NotifyMessage>, env: Env, config: VigilConfig): Promise<void> {
-  for (const msg of batch.messages) await deliverOne(msg, env, config);
+  const groups = new Map<string, Message<NotifyMessage>[]>();
+  for (const msg of batch.messages) {
+    const m = msg.body;
+    const group = m.incidentId === null ? `key:${m.key}` : `incident:${m.incidentId}\u0000${m.channelId}`;
+    const list = groups.get(group);
+    if (list) list.push(msg);
+    else groups.set(group, [msg]);
+  }
+  const order = (msg: Message<NotifyMessage>) => [Date.parse(msg.body.event.timestamp) || 0, eventRank(msg.body.event.type, msg.body.level)] as const;
+  await Promise.all(
+    [...groups.values()].map(async (list) => {
+      // Stable sort: queue order breaks ties.
+      list.sort((a, b) => {
+        const [ta, ra] = order(a);
+        const [tb, rb] = order(b);
+        return ta - tb || ra - rb;
+      });
+      for (const msg of list) await deliverOne(msg, env, config);
+    }),
+  );
 }
 
 async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilConfig): Promise<void> {

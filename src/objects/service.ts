@@ -9,7 +9,8 @@
  *    window holds pages.
  * 3. `step(state, input, ctx)` (src/engine/escalation.ts).
  * 4. Write the read model (incident row, members, timeline) and the notifications (outbox) to
- *    D1 in one batch, then save the state, then hand the outbox to the queue.
+ *    D1 in one batch, then save the state, then hand those notifications to the queue at once
+ *    (what the queue does not take, the cron tick's outbox sweep sends).
  * 5. Arm the alarm at the engine's next wake-up.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -32,7 +33,8 @@ import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
 import { pageMessages } from "../notify/event";
 import { loadStates } from "../store/check-state";
 import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
-import { enqueueInOutbox, flushOutbox } from "../store/outbox";
+import type { NotifyMessage } from "../notify/message";
+import { enqueueInOutbox, handOver } from "../store/outbox";
 import { activeSilences, silenceCovers, type Silence } from "../store/silences";
 import { SerialQueue } from "./observe";
 
@@ -102,9 +104,10 @@ export class ServiceObject extends DurableObject<Env> {
     const { state: next, effects } = step(state, input, ctx);
 
     // 4. Record and notify.
+    const pages: NotifyMessage[] = [];
     if (next.incident && (effects.length > 0 || JSON.stringify(next.incident) !== JSON.stringify(state.incident))) {
       try {
-        await this.env.DB.batch(await this.statements(config, serviceId, next.incident, ctx.inhibited, effects, now));
+        await this.env.DB.batch(await this.statements(config, serviceId, next.incident, ctx.inhibited, effects, now, pages));
       } catch (err) {
         this.writtenMembers.clear(); // nothing of the batch was written
         throw err;
@@ -112,7 +115,7 @@ export class ServiceObject extends DurableObject<Env> {
     }
     await this.ctx.storage.put(STATE_KEY, next);
     if (next.incident) logEffects(serviceId, next.incident, effects, policy);
-    if (effects.some((e) => e.type === "notify")) await flushOutbox(this.env.DB, this.env.NOTIFY, now);
+    await handOver(this.env.DB, this.env.NOTIFY, pages, now);
 
     // 5. Arm.
     const wake = nextWake(next, ctx);
@@ -161,7 +164,16 @@ export class ServiceObject extends DurableObject<Env> {
     return { reason: "silence", until: last.endsAt, detail: `${last.id} by ${last.createdBy}: ${last.comment}` };
   }
 
-  private async statements(config: VigilConfig, serviceId: string, incident: Incident, inhibited: Readonly<Record<string, string>>, effects: Effect[], now: number): Promise<D1PreparedStatement[]> {
+  /** The D1 batch for one step; the notifications it writes to the outbox are pushed to `out`. */
+  private async statements(
+    config: VigilConfig,
+    serviceId: string,
+    incident: Incident,
+    inhibited: Readonly<Record<string, string>>,
+    effects: Effect[],
+    now: number,
+    out: NotifyMessage[],
+  ): Promise<D1PreparedStatement[]> {
     const db = this.env.DB;
     const stmts: D1PreparedStatement[] = [upsertIncident(db, serviceId, incident), ...upsertMembers(db, incident, inhibited, this.writtenMembers)];
     // The acknowledge link goes into pages only: signed when there is one to send.
@@ -175,6 +187,7 @@ export class ServiceObject extends DurableObject<Env> {
         continue;
       }
       for (const message of pageMessages(e, { ...incident, serviceId }, config, now, links)) {
+        out.push(message);
         stmts.push(
           enqueueInOutbox(db, message, now),
           addEvent(db, incident.id, now, "notification.queued", { channel: message.channelId, event: e.event, level: e.level }),
