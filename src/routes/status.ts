@@ -10,6 +10,7 @@ import { feedRoutes } from "./feed";
 import { metricsRoutes } from "./metrics";
 import { openApiRoutes } from "./openapi";
 import "./openapi-routes";
+import { statusEdgeCache } from "./status-cache";
 import { statusJsonRoutes } from "./status-json";
 import { statusPageRoutes } from "./status-page";
 
@@ -17,6 +18,9 @@ type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
 export function statusRoutes() {
   const app = new Hono<App>();
+  // The public page and its data from the edge cache (status-cache.ts).
+  const cached = statusEdgeCache();
+  for (const path of ["/", "/status", "/status.json", "/check/:id"]) app.use(path, cached);
   app.route("/", statusPageRoutes());
   app.route("/", statusJsonRoutes());
   app.route("/", badgeRoutes());
