@@ -9,8 +9,16 @@
 //    warm-up, then N rounds of one request per route in turn (sequential, never concurrent),
 //    timed from request start to the last body byte.
 // 3. Print a table; `/health` is the floor (wrangler dev's own proxy and loopback).
+// 4. Concurrent readers (an incident's traffic), for each count in BENCH_READERS (default
+//    200,1000), on `/` and `/status.json` in turn:
+//    - burst: every reader asks at the same instant, once (what a link in a chat does);
+//    - readers: each reader reloads every BENCH_THINK_MS (default 5000) for BENCH_READ_S
+//      (default 30) seconds, the readers' first loads spread over the first interval — people
+//      with the page open, reloading often. Latency per request, client-side to the last byte.
+//    Goal: p95 ≤ 100 ms. Answers are counted by their `x-vigil-cache` (hit / miss).
 //
-// Options (environment): BENCH_N (default 200), BENCH_MONITORS (default 500), BENCH_DAYS (default 90).
+// Options (environment): BENCH_N (default 200), BENCH_MONITORS (default 500), BENCH_DAYS (default 90),
+// BENCH_READERS, BENCH_THINK_MS, BENCH_READ_S.
 import { performance } from "node:perf_hooks";
 import { cpus } from "node:os";
 import { startStatusServer } from "../test/node/status-server.mjs";
@@ -18,8 +26,11 @@ import { startStatusServer } from "../test/node/status-server.mjs";
 const N = Number(process.env.BENCH_N ?? 200);
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 500);
 const DAYS = Number(process.env.BENCH_DAYS ?? 90);
+const READERS = (process.env.BENCH_READERS ?? "200,1000").split(",").map(Number);
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 5000);
+const READ_S = Number(process.env.BENCH_READ_S ?? 30);
 const PER_SERVICE = 10;
-for (const [name, v] of [["BENCH_N", N], ["BENCH_MONITORS", MONITORS], ["BENCH_DAYS", DAYS]]) {
+for (const [name, v] of [["BENCH_N", N], ["BENCH_MONITORS", MONITORS], ["BENCH_DAYS", DAYS], ["BENCH_READERS", ...READERS], ["BENCH_THINK_MS", THINK_MS], ["BENCH_READ_S", READ_S]]) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`bench:status: ${name} must be a positive whole number, got "${process.env[name]}"`);
     process.exit(1);
@@ -80,14 +91,58 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** A keep-alive pool large enough for every reader (Node's fetch; one socket per reader at most). */
+const { Agent, fetch: undiciFetch } = await import("undici");
+const dispatcher = new Agent({ connections: Math.max(...READERS) + 16, keepAliveTimeout: 60_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+
 async function timed(url) {
   const t0 = performance.now();
-  const res = await fetch(url);
+  const res = await undiciFetch(url, { dispatcher, signal: AbortSignal.timeout(60_000) });
   const ttfb = performance.now() - t0;
   const body = await res.arrayBuffer();
   const ms = performance.now() - t0;
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${new TextDecoder().decode(body).slice(0, 300)}`);
-  return { ms, ttfb, bytes: body.byteLength };
+  return { ms, ttfb, bytes: body.byteLength, cache: res.headers.get("x-vigil-cache") ?? "none" };
+}
+
+/** Runs one readers phase; returns latencies (ms) and cache outcomes. */
+async function readersPhase(url, readers, mode) {
+  const times = [];
+  const outcomes = {};
+  let failed = 0;
+  const errors = new Map();
+  const one = async () => {
+    try {
+      const r = await timed(url);
+      times.push(r.ms);
+      outcomes[r.cache] = (outcomes[r.cache] ?? 0) + 1;
+    } catch (err) {
+      failed++;
+      const text = String(err.cause?.message ?? err.message).slice(0, 200);
+      errors.set(text, (errors.get(text) ?? 0) + 1);
+    }
+  };
+  const t0 = performance.now();
+  if (mode === "burst") await Promise.all(Array.from({ length: readers }, one));
+  else {
+    const endAt = t0 + READ_S * 1000;
+    await Promise.all(
+      Array.from({ length: readers }, async (_, i) => {
+        // Arrivals spread over the first interval; then one reload per interval.
+        let next = t0 + (i / readers) * THINK_MS;
+        while (next < endAt) {
+          const wait = next - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          await one();
+          next += THINK_MS;
+        }
+      }),
+    );
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  if (errors.size > 0) console.error(`  failures: ${[...errors].map(([e, n]) => `${n}× ${e}`).join("; ")}`);
+  return { times, outcomes, failed, rate: times.length / seconds };
 }
 
 console.log(`bench:status — ${MONITORS} monitors in ${services.length} services, ${DAYS} days of hourly rollups (${(MONITORS * (DAYS * 24 + 1)).toLocaleString("en")} rows), N=${N}`);
@@ -102,6 +157,7 @@ const server = await startStatusServer({
 console.log(`seeded and started in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
 
 const rows = [];
+const readerRows = [];
 try {
   // 2. Cold requests in route order, warm-up, then N rounds that request each route once in
   //    turn: every route sees the same moments of a shared machine's load.
@@ -122,6 +178,20 @@ try {
     firstBytes.sort((a, b) => a - b);
     rows.push({ path, cold, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: times.at(-1), bytes, ttfb50: percentile(firstBytes, 50), ttfb95: percentile(firstBytes, 95) });
   }
+  // 4.
+  for (const readers of READERS) {
+    for (const mode of ["burst", "readers"]) {
+      for (const path of ["/", "/status.json"]) {
+        const r = await readersPhase(`${server.url}${path}`, readers, mode);
+        readerRows.push({ readers, mode, path, ...r });
+        console.error(`  ${readers} ${mode} ${path}: ${r.times.length} answers, p95 ${percentile(r.times, 95)?.toFixed(1)} ms`);
+        if (r.times.length === 0) {
+          console.error(`wrangler dev output (last 3000 characters):\n${server.logs().slice(-3000)}`);
+          throw new Error("the server stopped answering");
+        }
+      }
+    }
+  }
 } finally {
   await server.stop();
 }
@@ -135,3 +205,17 @@ for (const r of rows) {
 }
 console.log("\nms, client-measured on loopback, sequential requests (routes in turn): ttfb = until the response headers,");
 console.log("p50…max = until the last body byte (the goal is judged on that). Load average now: " + (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" "));
+
+if (readerRows.length > 0) {
+  console.log(`\nConcurrent readers (goal p95 ≤ 100 ms): burst = all readers at one instant, once; readers = each reloads every ${THINK_MS} ms for ${READ_S} s, first loads spread over the first interval.`);
+  console.log("readers  mode     route           answers   req/s      p50      p95      p99      max   x-vigil-cache       failed   goal");
+  for (const r of readerRows) {
+    const p95 = percentile(r.times, 95);
+    const cache = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(", ");
+    console.log(
+      `${String(r.readers).padStart(7)}  ${r.mode.padEnd(7)}  ${r.path.padEnd(14)} ${String(r.times.length).padStart(8)} ${r.rate.toFixed(0).padStart(7)} ${f(percentile(r.times, 50))} ${f(p95)} ${f(percentile(r.times, 99))} ${f(r.times.at(-1))}   ${cache.padEnd(18)} ${String(r.failed).padStart(6)}   ${p95 <= 100 && r.failed === 0 ? "met" : "NOT met"}`,
+    );
+  }
+  console.log("Load average at the end: " + (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" "));
+}
+await dispatcher.close();

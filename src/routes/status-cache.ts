@@ -23,7 +23,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { VigilConfig } from "../config";
 import type { Env } from "../env";
-import { STATUS_COOKIE } from "./status-access";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -39,6 +38,8 @@ interface Stored {
   status: number;
   headers: [string, string][];
   body: string;
+  /** The body gzipped once, served as is to readers that accept gzip (no compression per request). */
+  gzip: ArrayBuffer | null;
   storedAt: number;
 }
 
@@ -58,6 +59,43 @@ function fingerprint(config: VigilConfig): string {
     fingerprints.set(config, f);
   }
   return f;
+}
+
+/** The version read running now, and the one queued behind it. */
+let runningRead: Promise<string> | null = null;
+let queuedRead: Promise<string> | null = null;
+
+/**
+ * The version as of a moment after this request arrived, with at most one D1 read running per
+ * isolate: a request that finds a read running joins the read queued behind it (which starts
+ * when the running one ends, so after this request arrived), and a burst of readers costs two
+ * reads instead of one each. `keepAlive` holds a shared read's request open until it ends.
+ */
+function currentVersion(db: D1Database, keepAlive: (p: Promise<unknown>) => void): Promise<string> {
+  if (queuedRead) return queuedRead;
+  const start = (): Promise<string> => {
+    const read = statusVersion(db);
+    runningRead = read;
+    read.then(
+      () => void (runningRead === read && (runningRead = null)),
+      () => void (runningRead === read && (runningRead = null)),
+    );
+    return read;
+  };
+  if (!runningRead) {
+    const read = start();
+    keepAlive(read);
+    return read;
+  }
+  const queued: Promise<string> = runningRead
+    .catch(() => undefined)
+    .then(() => {
+      if (queuedRead === queued) queuedRead = null;
+      return start();
+    });
+  queuedRead = queued;
+  keepAlive(queued);
+  return queued;
 }
 
 /** The read model's version (`<epoch>.<counter>`); moves on every change the page shows. */
@@ -88,11 +126,21 @@ export function publicVariant(c: Context<App>): string | null {
   return params.length === 0 ? url.pathname : null;
 }
 
-function answer(s: Stored, how: "hit" | "miss", now: number): Response {
+function answer(s: Stored, how: "hit" | "miss", now: number, acceptsGzip: boolean): Response {
   const headers = new Headers(s.headers);
   headers.set("x-vigil-cache", how);
   headers.set("age", String(Math.max(0, Math.floor((now - s.storedAt) / 1000))));
+  headers.append("vary", "accept-encoding");
+  if (acceptsGzip && s.gzip) {
+    headers.set("content-encoding", "gzip");
+    return new Response(s.gzip, { status: s.status, headers, encodeBody: "manual" });
+  }
   return new Response(s.body, { status: s.status, headers });
+}
+
+async function gzip(text: string): Promise<ArrayBuffer | null> {
+  if (typeof CompressionStream === "undefined") return null;
+  return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
 }
 
 function remember(s: Stored) {
@@ -113,7 +161,8 @@ async function fromEdge(cache: Cache, key: string, now: number): Promise<Stored 
     headers.push([k, v]);
   }
   headers.push(["cache-control", res.headers.get("x-vigil-cache-control") ?? "no-cache"]);
-  return { key, status: res.status, headers, body: await res.text(), storedAt };
+  const body = await res.text();
+  return { key, status: res.status, headers, body, gzip: await gzip(body), storedAt };
 }
 
 /** Puts an answer into `caches.default` with the shared max-age; the reader's own headers ride along. */
@@ -135,32 +184,43 @@ export function statusEdgeCache(): MiddlewareHandler<App> {
       c.res.headers.set("x-vigil-cache", "bypass");
       return;
     }
+    const keepAlive = (p: Promise<unknown>) => {
+      try {
+        c.executionCtx.waitUntil(p.catch(() => undefined));
+      } catch {
+        // No execution context (app.request in a test): the caller awaits anyway.
+      }
+    };
+    const acceptsGzip = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
     // 2.
-    const cacheKey = `${KEY_ORIGIN}${variant}${variant.includes("?") ? "&" : "?"}v=${await statusVersion(c.env.DB)}&c=${fingerprint(c.get("config"))}`;
+    const cacheKey = `${KEY_ORIGIN}${variant}${variant.includes("?") ? "&" : "?"}v=${await currentVersion(c.env.DB, keepAlive)}&c=${fingerprint(c.get("config"))}`;
     const now = Date.now();
     // 3.
     const inMemory = memory.get(cacheKey);
-    if (inMemory && now - inMemory.storedAt < STATUS_CACHE_TTL_S * 1000 && now >= inMemory.storedAt) return answer(inMemory, "hit", now);
+    if (inMemory && now - inMemory.storedAt < STATUS_CACHE_TTL_S * 1000 && now >= inMemory.storedAt) return answer(inMemory, "hit", now, acceptsGzip);
     // 4. Someone is already fetching or rendering this key: wait for it.
     const pending = inFlight.get(cacheKey);
     if (pending) {
       const s = await pending.catch(() => null);
-      if (s) return answer(s, "hit", Date.now());
+      if (s) return answer(s, "hit", Date.now(), acceptsGzip);
     }
     const edge = typeof caches === "undefined" ? null : caches.default;
     let settle!: (s: Stored | null) => void;
-    inFlight.set(cacheKey, new Promise<Stored | null>((r) => (settle = r)));
+    const leading = new Promise<Stored | null>((r) => (settle = r));
+    inFlight.set(cacheKey, leading);
+    keepAlive(leading);
     try {
       const fromCache = edge ? await fromEdge(edge, cacheKey, now) : null;
       if (fromCache) {
         remember(fromCache);
         settle(fromCache);
-        return answer(fromCache, "hit", Date.now());
+        return answer(fromCache, "hit", Date.now(), acceptsGzip);
       }
       await next();
       if (c.res.status !== 200) return;
       const headers = [...c.res.headers].filter(([k]) => k !== "set-cookie" && k !== "x-vigil-cache");
-      const s: Stored = { key: cacheKey, status: 200, headers, body: await c.res.clone().text(), storedAt: Date.now() };
+      const body = await c.res.clone().text();
+      const s: Stored = { key: cacheKey, status: 200, headers, body, gzip: await gzip(body), storedAt: Date.now() };
       remember(s);
       settle(s);
       c.res.headers.set("x-vigil-cache", "miss");

@@ -56,6 +56,17 @@ describe("public status page from the edge cache", () => {
     }
   });
 
+  it("gives readers that accept gzip the body compressed once, unchanged when inflated", async () => {
+    const plain = await get(publicApp, "/status.json");
+    const ctx = createExecutionContext();
+    const res = await publicApp.request("/status.json", { headers: { "accept-encoding": "gzip, br" } }, bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.headers.get("x-vigil-cache")).toBe("hit");
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    const inflated = await new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text();
+    expect(inflated).toBe(plain.body);
+  });
+
   it("shows a state change on the very next request: no stale page", async () => {
     await get(publicApp, "/");
     const cached = await get(publicApp, "/");
