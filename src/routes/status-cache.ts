@@ -16,8 +16,8 @@
  *    isolates); an entry serves for at most `STATUS_CACHE_TTL_S` (the page's times and the
  *    uptime numbers move with the clock).
  * 4. On a miss the route renders once: requests for the same key that arrive meanwhile wait
- *    for that render instead of starting their own (the first request after a change during
- *    an incident is when everyone reloads). Only a 200 is stored.
+ *    for that render (up to `WAIT_MS`) instead of starting their own (the first request after
+ *    a change during an incident is when everyone reloads). Only a 200 is stored.
  * Answers carry `x-vigil-cache: hit | miss | bypass`.
  */
 import type { Context, MiddlewareHandler } from "hono";
@@ -44,8 +44,17 @@ interface Stored {
 }
 
 const memory = new Map<string, Stored>();
-/** Keys being fetched from the edge or rendered now, with what they will give. */
-const inFlight = new Map<string, Promise<Stored | null>>();
+/**
+ * Keys being fetched from the edge or rendered now: what they will give, and since when. The
+ * promise is settled by the request that leads; a request can be cancelled (its reader went
+ * away) before it settles it, so waiting is bounded (`WAIT_MS`) and an entry older than
+ * `STALE_MS` is ignored: a lost leader costs the readers behind it one wait, never a hang.
+ */
+const inFlight = new Map<string, { since: number; result: Promise<Stored | null> }>();
+/** How long a reader waits for another's render before rendering itself. */
+const WAIT_MS = 2_000;
+/** An in-flight entry older than this is taken for a cancelled leader's. */
+const STALE_MS = 5_000;
 const fingerprints = new WeakMap<VigilConfig, string>();
 
 /** FNV-1a over the config's JSON, once per config object: a new deploy or config is a new key. */
@@ -59,43 +68,6 @@ function fingerprint(config: VigilConfig): string {
     fingerprints.set(config, f);
   }
   return f;
-}
-
-/** The version read running now, and the one queued behind it. */
-let runningRead: Promise<string> | null = null;
-let queuedRead: Promise<string> | null = null;
-
-/**
- * The version as of a moment after this request arrived, with at most one D1 read running per
- * isolate: a request that finds a read running joins the read queued behind it (which starts
- * when the running one ends, so after this request arrived), and a burst of readers costs two
- * reads instead of one each. `keepAlive` holds a shared read's request open until it ends.
- */
-function currentVersion(db: D1Database, keepAlive: (p: Promise<unknown>) => void): Promise<string> {
-  if (queuedRead) return queuedRead;
-  const start = (): Promise<string> => {
-    const read = statusVersion(db);
-    runningRead = read;
-    read.then(
-      () => void (runningRead === read && (runningRead = null)),
-      () => void (runningRead === read && (runningRead = null)),
-    );
-    return read;
-  };
-  if (!runningRead) {
-    const read = start();
-    keepAlive(read);
-    return read;
-  }
-  const queued: Promise<string> = runningRead
-    .catch(() => undefined)
-    .then(() => {
-      if (queuedRead === queued) queuedRead = null;
-      return start();
-    });
-  queuedRead = queued;
-  keepAlive(queued);
-  return queued;
 }
 
 /** The read model's version (`<epoch>.<counter>`); moves on every change the page shows. */
@@ -184,31 +156,28 @@ export function statusEdgeCache(): MiddlewareHandler<App> {
       c.res.headers.set("x-vigil-cache", "bypass");
       return;
     }
-    const keepAlive = (p: Promise<unknown>) => {
-      try {
-        c.executionCtx.waitUntil(p.catch(() => undefined));
-      } catch {
-        // No execution context (app.request in a test): the caller awaits anyway.
-      }
-    };
     const acceptsGzip = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
     // 2.
-    const cacheKey = `${KEY_ORIGIN}${variant}${variant.includes("?") ? "&" : "?"}v=${await currentVersion(c.env.DB, keepAlive)}&c=${fingerprint(c.get("config"))}`;
+    const cacheKey = `${KEY_ORIGIN}${variant}${variant.includes("?") ? "&" : "?"}v=${await statusVersion(c.env.DB)}&c=${fingerprint(c.get("config"))}`;
     const now = Date.now();
     // 3.
     const inMemory = memory.get(cacheKey);
     if (inMemory && now - inMemory.storedAt < STATUS_CACHE_TTL_S * 1000 && now >= inMemory.storedAt) return answer(inMemory, "hit", now, acceptsGzip);
-    // 4. Someone is already fetching or rendering this key: wait for it.
+    // 4. Someone is already fetching or rendering this key: wait for it, for a while.
     const pending = inFlight.get(cacheKey);
-    if (pending) {
-      const s = await pending.catch(() => null);
+    if (pending && now - pending.since < STALE_MS) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const s = await Promise.race([
+        pending.result.catch(() => null),
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), WAIT_MS))),
+      ]);
+      if (timer !== undefined) clearTimeout(timer);
       if (s) return answer(s, "hit", Date.now(), acceptsGzip);
     }
     const edge = typeof caches === "undefined" ? null : caches.default;
     let settle!: (s: Stored | null) => void;
-    const leading = new Promise<Stored | null>((r) => (settle = r));
-    inFlight.set(cacheKey, leading);
-    keepAlive(leading);
+    const mine = { since: now, result: new Promise<Stored | null>((r) => (settle = r)) };
+    inFlight.set(cacheKey, mine);
     try {
       const fromCache = edge ? await fromEdge(edge, cacheKey, now) : null;
       if (fromCache) {
@@ -234,7 +203,7 @@ export function statusEdgeCache(): MiddlewareHandler<App> {
       }
     } finally {
       settle(null);
-      inFlight.delete(cacheKey);
+      if (inFlight.get(cacheKey) === mine) inFlight.delete(cacheKey);
     }
   };
 }
