@@ -143,7 +143,6 @@ const stopDev = async () => {
   try {
     process.kill(-dev.pid, "SIGKILL");
   } catch {}
-  rmSync(stateDir, { recursive: true, force: true });
 };
 process.on("exit", () => {
   try {
@@ -229,6 +228,20 @@ const profile = perf ? await perf.stop() : null;
 const logLines = eventLines;
 const acceptedMeasured = fleet.accepted - acceptedBefore;
 await stopDev();
+// What the probes themselves measured in the last measured minute (raw_results, read from the
+// stopped instance's local D1): time to first byte and to the whole response.
+const probeSide = (() => {
+  const out = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", join(stateDir, "state"), "--config", join(stateDir, "config/wrangler.toml"), "--json",
+    "--command", `SELECT data FROM raw_results WHERE minute = ${end - 60_000}`], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 120_000, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
+  try {
+    const rows = JSON.parse(out.stdout)[0].results.flatMap((r) => JSON.parse(r.data));
+    const sorted = (xs) => xs.filter((x) => typeof x === "number").sort((a, b) => a - b);
+    return { n: rows.length, total: sorted(rows.map((r) => r[3])), firstByte: sorted(rows.map((r) => r[4])) };
+  } catch (err) {
+    return { error: `${err.message}: ${(out.stderr || out.stdout || "").slice(0, 300)}` };
+  }
+})();
+rmSync(stateDir, { recursive: true, force: true });
 for (const s of servers) s.close();
 
 // ── 4. compare with the plan ─────────────────────────────────────────────────────────────
@@ -322,6 +335,7 @@ console.log(`
 | targets | ${connectionMode === "close" ? "answer with `connection: close`" : "keep connections alive, idle timeout 75 s"}: ${f(acceptedMeasured, 0)} connections accepted for ${f(totalArrivals, 0)} requests (${f(acceptedMeasured / Math.max(1, totalArrivals), 3)} per probe) |
 | workerd open file descriptors (/proc, every 2 s) | peak ${f(fds.peak, 0)} (median ${f(pct(fds.samples.map((x) => x[1]).sort((a, b) => a - b), 50), 0)}; ${f(fds.runPeak, 0)} over the whole run, start-up included) against at most ${f(fds.inFlightPeak, 0)} probes in flight and ${f(fds.openPeak, 0)} connections open at the targets |
 | npm start's output | ${f(output.bytes / 1024, 1)} KiB in all (${f(output.lines, 0)} lines), ${f((output.bytes - outputBefore) / 1024, 1)} KiB over the ${minutes} measured min → ${f(((output.bytes - outputBefore) / minutes) * 30 / 1024, 0)} KiB per 30 min |
+| what the probes measured (last measured minute) | ${probeSide.error ? `not read: ${probeSide.error}` : `${f(probeSide.n, 0)} runs: first byte p50 / p99 ${f(pct(probeSide.firstByte, 50), 0)} / ${f(pct(probeSide.firstByte, 99), 0)} ms (${f(probeSide.firstByte.length, 0)} with one), whole response p50 / p99 ${f(pct(probeSide.total, 50), 0)} / ${f(pct(probeSide.total, 99), 0)} ms`} |
 | worker | \`npm start${inspect ? " -- --inspect" : ""}\` (${inspect ? "wrangler dev CLI, inspector attached" : "wrangler's API, inspector off"}), VIGIL_WATCH=0, state in ${stateRoot} |
 | machine | ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version} |
 `);
