@@ -3,9 +3,12 @@
  * `npm run bench:scale -- --monitors 2000 --interval 10s --target-latency 100ms --minutes 3`
  *
  * 1. Start a local fleet of target servers (loopback) that answer after --target-latency and
- *    log when each monitor's request arrived.
- * 2. Start `wrangler dev` (workerd, local D1, Durable Objects, Queues) with bench/scale.config.ts
- *    in a throw-away state dir (scripts/dev-server.mjs), and fire the cron at each minute boundary for --minutes.
+ *    log when each monitor's request arrived. They keep connections alive (75 s idle, as
+ *    nginx does); `--connection close` makes them close each one instead.
+ * 2. Run the worker the way users run it: `npm start` (scripts/start.mjs) with
+ *    bench/scale.config.ts as its config and a throw-away VIGIL_STATE_DIR; npm start fires the
+ *    cron at every minute. One warm-up minute, then --minutes measured. workerd's open file
+ *    descriptors are sampled from /proc every 2 s, and npm start's output is counted.
  * 3. Compare what arrived with the plan (src/engine/schedule.ts, bundled here): probes/s,
  *    runs scheduled vs executed, start-time jitter p50/p99, worker CPU (workerd's own CPU time
  *    from /proc), and the billable operations per probe counted from the worker's logs, priced
@@ -14,15 +17,16 @@
  *    a second table splits its CPU into the isolate's own work and the host's I/O
  *    (bench/perf-split.mjs); the cost is then priced with the isolate's CPU, and with all of
  *    workerd's as the upper bound. Without perf the run says so and prices the upper bound.
+ * 5. After stopping npm start, read what the probes measured themselves (first byte, whole
+ *    response) from the last measured minute's raw results in the local D1.
  * Prints a markdown table. Every request has a timeout; the run stops by itself.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { spawn } from "node:child_process";
 import { freePort } from "../scripts/dev-server.mjs";
 import { lineSplitter } from "../scripts/log-limit.mjs";
 import { startPerf } from "./perf-split.mjs";
@@ -83,7 +87,7 @@ for (let i = 0; i < targetsCount; i++) {
 }
 const targets = servers.map((s) => `http://127.0.0.1:${s.address().port}`);
 
-// ── 2. wrangler dev ──────────────────────────────────────────────────────────────────────
+// ── 2. npm start ─────────────────────────────────────────────────────────────────────────
 const vars = { BENCH_MONITORS: monitors, BENCH_INTERVAL: intervalText, BENCH_TARGETS: targets.join(","), BENCH_TIMEOUT: ms(intervalText) <= 10_000 ? "5s" : "10s", BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", VIGIL_ADMIN_TOKEN: "bench-admin-token-0123456789abcdef" };
 // The worker's JSON event lines are collected as they come; other output is counted by its
 // first words (a run that fails logs a lot).
