@@ -24,7 +24,7 @@ describe("log limiter", () => {
       l.line("    at async probe (index.js:40:9)");
     }
     l.flush();
-    const lines = l.out().trimEnd().split("\n");
+    const lines: string[] = l.out().trimEnd().split("\n");
     expect(lines).toEqual([
       emfile(0),
       "    at Object.fetch (index.js:12:3)",
@@ -44,7 +44,7 @@ describe("log limiter", () => {
     l.line("vigil: cron trigger failed: fetch failed");
     l.line("vigil: cron trigger failed: fetch failed");
     l.flush();
-    const lines = l.out().trimEnd().split("\n");
+    const lines: string[] = l.out().trimEnd().split("\n");
     expect(lines.filter((x) => x.startsWith('{"msg":"probe-batch"'))).toHaveLength(3);
     expect(lines).toContain("[wrangler:info] Ready on http://127.0.0.1:8787");
     expect(lines).toContain('vigil: more "probe-batch" event lines ×2 in the last minute');
@@ -55,7 +55,7 @@ describe("log limiter", () => {
     const l = limiter({ maxKeys: 10 });
     for (let i = 0; i < 100; i++) l.line(`error ${"x".repeat(i)}`);
     l.flush();
-    const lines = l.out().trimEnd().split("\n");
+    const lines: string[] = l.out().trimEnd().split("\n");
     expect(lines).toHaveLength(11);
     expect(lines.at(-1)).toBe("vigil: 90 other log lines in the last minute not shown");
   });
