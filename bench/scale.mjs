@@ -100,20 +100,26 @@ const onLine = (line) => {
   else if (line.trim()) noise.set(line.slice(0, 70), (noise.get(line.slice(0, 70)) ?? 0) + 1);
 };
 // The worker runs the way users run it: `npm start` (scripts/start.mjs) with this fleet as
-// its config, its .dev.vars and local D1 / object state in a throw-away VIGIL_STATE_DIR (tmpfs
+// its config, its .dev.vars (VIGIL_VARS_FILE) and local D1 / object state (VIGIL_STATE_DIR) in a throw-away directory (tmpfs
 // by default: SQLite's fsyncs on this VM's disk are not Cloudflare's storage; BENCH_STATE_DIR
 // picks another parent), file watching off (VIGIL_WATCH=0, as in deploy/vigil.service), the
 // cron fired by npm start itself at every minute. BENCH_INSPECTOR=on: `npm start -- --inspect`.
 const inspect = process.env.BENCH_INSPECTOR === "on";
 const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const stateDir = mkdtempSync(join(stateRoot, "vigil-scale-state-"));
-writeFileSync(join(stateDir, ".dev.vars"), Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+const varsFile = join(stateDir, ".dev.vars");
+writeFileSync(varsFile, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
 const port = Number(process.env.BENCH_PORT ?? 0) || (await freePort());
 const base = `http://127.0.0.1:${port}`;
 const output = { bytes: 0, lines: 0, measuredBytes: 0 };
 const dev = spawn(process.execPath, [join(root, "scripts/start.mjs"), ...(inspect ? ["--inspect"] : [])], {
   cwd: root,
-  env: { ...process.env, PORT: String(port), VIGIL_CONFIG: join(root, "bench/scale.config.ts"), VIGIL_STATE_DIR: stateDir, VIGIL_WATCH: "0" },
+  // VIGIL_VERBOSE=1: all of the worker's output (the narrated default drops the tick and batch
+  // lines this bench counts), through the same log limiter.
+  env: {
+    ...process.env, PORT: String(port), VIGIL_CONFIG: join(root, "bench/scale.config.ts"), VIGIL_STATE_DIR: join(stateDir, "state"), VIGIL_VARS_FILE: varsFile,
+    VIGIL_WATCH: "0", VIGIL_VERBOSE: "1", VIGIL_DEMO_PORT: String(await freePort()), VIGIL_RECEIVER_PORT: String(await freePort()),
+  },
   stdio: ["ignore", "pipe", "pipe"],
   detached: true,
 });
@@ -235,7 +241,7 @@ await stopDev();
 // What the probes themselves measured in the last measured minute (raw_results, read from the
 // stopped instance's local D1): time to first byte and to the whole response.
 const probeSide = (() => {
-  const out = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", join(stateDir, "state"), "--config", join(stateDir, "config/wrangler.toml"), "--json",
+  const out = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", join(stateDir, "state"), "--config", join(root, ".vigil", `start-${port}`, "wrangler.toml"), "--json",
     "--command", `SELECT data FROM raw_results WHERE minute = ${end - 60_000}`], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 120_000, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
   try {
     const rows = JSON.parse(out.stdout)[0].results.flatMap((r) => JSON.parse(r.data));

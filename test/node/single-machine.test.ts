@@ -1,6 +1,6 @@
 /**
- * Single-machine mode (docs/single-machine.md): `npm start` with VIGIL_STATE_DIR keeps its
- * secrets and its D1 / Durable Object state in that directory, across a restart, and runs
+ * Single-machine mode (docs/single-machine.md): `npm start` with VIGIL_STATE_DIR (D1 / Durable
+ * Object state) and VIGIL_VARS_FILE (secrets) under one directory keeps both across a restart, and runs
  * the worker without the inspector (whose proxy exhausted workerd's file descriptors at
  * 2,000 monitors every 10 s: BENCHMARKS.md, "Scale: npm start").
  */
@@ -36,7 +36,10 @@ async function start(): Promise<Running> {
   let output = "";
   const child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), VIGIL_CONFIG: "test/node/fixtures/start.config.ts", VIGIL_STATE_DIR: stateDir, VIGIL_WATCH: "0" },
+    env: {
+      ...process.env, PORT: String(port), VIGIL_CONFIG: "test/node/fixtures/single-machine.config.ts", VIGIL_STATE_DIR: join(stateDir, "state"),
+      VIGIL_VARS_FILE: join(stateDir, "vigil.vars"), VIGIL_WATCH: "0", VIGIL_DEMO_PORT: String(await freePort()), VIGIL_RECEIVER_PORT: String(await freePort()),
+    },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -83,7 +86,7 @@ function workerdCommands(pgid: number): string[] {
   return found;
 }
 
-const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(join(stateDir, ".dev.vars"), "utf8"))![1]!;
+const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(join(stateDir, "vigil.vars"), "utf8"))![1]!;
 
 async function monitors(base: string) {
   const res = await fetch(`${base}/v1/monitors`, { headers: { authorization: `Bearer ${token()}` }, signal: AbortSignal.timeout(10_000) });
