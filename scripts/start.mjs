@@ -12,20 +12,22 @@
 //    (scripts/live-config.mjs).
 // 5. Apply the D1 migrations to the local database ($VIGIL_STATE_DIR, default .wrangler/state),
 //    in one line.
-// 6. Run `wrangler dev` on $PORT (default 8787) through a generated .vigil/start-<PORT>/wrangler.toml,
-//    its output narrated (scripts/narrate.mjs; VIGIL_VERBOSE=1 shows all of it).
+// 6. Run the worker on $PORT (default 8787) through a generated .vigil/start-<PORT>/wrangler.toml,
+//    with the inspector off unless `--inspect` (scripts/worker-process.mjs), its output narrated
+//    (scripts/narrate.mjs; VIGIL_VERBOSE=1 shows all of it) and repeated lines counted
+//    (scripts/log-limit.mjs). VIGIL_WATCH=0: no reload on file changes.
 // 7. Fire the cron trigger once when ready and then at every minute.
 // 8. Keys: d switches the demo target off and on, q quits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { relative, resolve } from "node:path";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { startDemoTarget } from "./demo-target.mjs";
 import { ensureDeps, readVars, root, writeDevWranglerConfig } from "./lib.mjs";
 import { createLiveConfig } from "./live-config.mjs";
 import { startReceiver } from "./local-receiver.mjs";
 import { clock, createNarrator } from "./narrate.mjs";
+import { spawnWorker } from "./worker-process.mjs";
 
 const say = (line) => console.log(line);
 const fail = (line) => {
@@ -77,7 +79,9 @@ process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 
 // 2.
-const devVars = resolve(root, ".dev.vars");
+// VIGIL_VARS_FILE: the secrets file elsewhere (a service keeps it beside its state: docs/single-machine.md).
+const devVars = resolve(process.env.VIGIL_VARS_FILE ?? resolve(root, ".dev.vars"));
+mkdirSync(dirname(devVars), { recursive: true });
 function addVar(name, value, why) {
   appendFileSync(devVars, `${existsSync(devVars) ? "" : "# Local secrets for `wrangler dev` (git-ignored).\n"}${name}=${value}\n`, { mode: 0o600 });
   say(`vigil: generated ${name} in .dev.vars (${why})`);
@@ -173,32 +177,14 @@ const local = ["--config", writeDevWranglerConfig(live.path, startDir), "--persi
 }
 
 // 6.
-// The inspector gets a free port, so a second `npm start` (another PORT) does not collide.
-const inspectorPort = await new Promise((ok, no) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const { port: p } = s.address();
-    s.close(() => ok(p));
-  });
-  s.on("error", no);
-});
-const devArgs = ["dev", ...local, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort)];
-dev = spawn(
-  wrangler,
-  [...devArgs, "--test-scheduled", "--show-interactive-dev-session=false", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
-  { cwd: root, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"] },
-);
+// Through wrangler's API with the inspector off, unless `npm start -- --inspect`
+// (scripts/worker-process.mjs: the CLI's inspector proxy exhausts workerd's file descriptors
+// at scale); the output narrated, then repeated lines counted (scripts/log-limit.mjs).
 const narrate = createNarrator({ verbose });
-for (const [stream, out] of [
-  [dev.stdout, process.stdout],
-  [dev.stderr, process.stderr],
-]) {
-  let partial = "";
-  stream.on("data", (d) => {
-    const lines = (partial + d).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) for (const text of narrate(line)) out.write(`${text}\n`);
-  });
-}
+dev = await spawnWorker({
+  toml: local[1], port, persist: stateDir, envFile: devVars, vars, env: wranglerEnv,
+  inspect: process.argv.includes("--inspect"), watch: process.env.VIGIL_WATCH !== "0", transform: narrate,
+});
 
 // Whatever ends wrangler (Ctrl-C, q, a crash) ends npm start, with the servers beside it.
 dev.on("exit", (code) => void shutdown(code ?? 0));

@@ -14,6 +14,13 @@ export interface ProbeResult {
   checkedAt: string;
   /** HTTP status code, for http probes that got an answer. */
   statusCode?: number;
+  /**
+   * HTTP probes that got an answer: ms from the start to the (last hop's) response headers;
+   * the rest of `latencyMs` is the body. The request goes through the runtime's `fetch`, which
+   * reuses a warm connection to the origin when it has one, locally (workerd) as on Cloudflare:
+   * DNS, connect and TLS are in it only when it had none (docs/probes.md, "What a probe measures").
+   */
+  firstByteMs?: number;
   /** Present when the monitor ran more than one sample. */
   latency?: LatencySummary;
   /** TLS probes that read a certificate. */

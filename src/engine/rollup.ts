@@ -20,6 +20,8 @@ export interface Rollup {
   latencySum: number | null;
   /** Cumulative: `latencyLe[i]` observations took at most `LATENCY_BOUNDS_MS[i]` ms. */
   latencyLe: number[];
+  /** Mean time to the response headers over the observations that had one (http), ms. */
+  firstByteAvg: number | null;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -39,15 +41,16 @@ export function cumulativeBuckets(sorted: readonly number[], bounds: readonly nu
   return out;
 }
 
-export function rollup(results: readonly (readonly [string, number, number, number])[]): Rollup[] {
-  const by = new Map<string, { statuses: number[]; latencies: number[] }>();
-  for (const [checkId, , status, latency] of results) {
+export function rollup(results: readonly (readonly [string, number, number, number, number?])[]): Rollup[] {
+  const by = new Map<string, { statuses: number[]; latencies: number[]; firstBytes: number[] }>();
+  for (const [checkId, , status, latency, firstByte] of results) {
     let e = by.get(checkId);
-    if (!e) by.set(checkId, (e = { statuses: [], latencies: [] }));
+    if (!e) by.set(checkId, (e = { statuses: [], latencies: [], firstBytes: [] }));
     e.statuses.push(status);
     e.latencies.push(latency);
+    if (firstByte !== undefined) e.firstBytes.push(firstByte);
   }
-  return [...by].map(([checkId, { statuses, latencies }]) => {
+  return [...by].map(([checkId, { statuses, latencies, firstBytes }]) => {
     const sorted = latencies.sort((a, b) => a - b);
     const sum = sorted.reduce((a, b) => a + b, 0);
     return {
@@ -61,6 +64,7 @@ export function rollup(results: readonly (readonly [string, number, number, numb
       latencyMax: sorted.at(-1) ?? null,
       latencySum: sorted.length ? sum : null,
       latencyLe: cumulativeBuckets(sorted),
+      firstByteAvg: firstBytes.length ? Math.round((firstBytes.reduce((a, b) => a + b, 0) / firstBytes.length) * 10) / 10 : null,
     };
   });
 }

@@ -64,6 +64,8 @@ export interface HttpObservation {
   truncated: boolean;
   /** URLs visited, the request URL first. */
   hops: string[];
+  /** ms epoch when the headers of the response that decided arrived. */
+  headersAt: number;
 }
 
 /** A request failure as a one-line reason; secrets are already gone from it. */
@@ -91,13 +93,14 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
   hops.push(url.href);
   for (;;) {
     const res = await deadline.race(fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }), WAITING_FOR_HEADERS);
+    const headersAt = Date.now();
     const location = res.headers.get("location");
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {
       deadline.phase = "while reading the body";
-      if (method === "HEAD") return { status: res.status, headers: res.headers, body: "", truncated: false, hops };
+      if (method === "HEAD") return { status: res.status, headers: res.headers, body: "", truncated: false, hops, headersAt };
       const read = await readAtMost(res, spec.maxBodyBytes, (work) => deadline.race(work));
       const body = decoderFor(res.headers.get("content-type")).decode(read.bytes);
-      return { status: res.status, headers: res.headers, body, truncated: read.overflow, hops };
+      return { status: res.status, headers: res.headers, body, truncated: read.overflow, hops, headersAt };
     }
     res.body?.cancel().catch(() => {});
     const next = new URL(location, url);
@@ -191,9 +194,10 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
   try {
     const obs = await observeHttp(spec, env, deadline, hops);
     const latencyMs = Date.now() - started;
+    const firstByteMs = obs.headersAt - started;
     const failed = judgeHttp(spec, obs);
-    if (failed) return down(failed, obs.status);
-    return { status: "up", latencyMs, checkedAt, statusCode: obs.status };
+    if (failed) return { ...down(failed, obs.status), firstByteMs };
+    return { status: "up", latencyMs, checkedAt, statusCode: obs.status, firstByteMs };
   } catch (err) {
     if (err instanceof TimeoutError) return timedOut(err);
     if (err instanceof HttpFailure) return down(err.message, err.statusCode);

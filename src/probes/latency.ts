@@ -53,5 +53,7 @@ export function judgeLatency(samples: readonly ProbeResult[], policy: LatencyPol
   }
   const reason = [slow, worst.reason].filter((r) => r !== undefined).join("; ");
   const { reason: _ignored, ...rest } = worst;
-  return { ...rest, status, latencyMs: p50, ...(reason !== "" && { reason }), checkedAt: first.checkedAt, ...latency };
+  const firstBytes = samples.flatMap((s) => (s.firstByteMs === undefined ? [] : [s.firstByteMs]));
+  const firstByte = many && firstBytes.length > 0 ? { firstByteMs: percentile(firstBytes, 50) } : {};
+  return { ...rest, status, latencyMs: p50, ...(reason !== "" && { reason }), checkedAt: first.checkedAt, ...latency, ...firstByte };
 }

@@ -12,6 +12,7 @@ import type { Env } from "../env";
 import { documentRoute } from "./openapi";
 import { checkStatusAccess, rememberAccess } from "./status-access";
 import type { Audience } from "./status-audience";
+import { loadFirstByteAvg } from "../store/status-read";
 import { loadStatusModel } from "./status-data";
 import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
 
@@ -124,7 +125,9 @@ export function statusPageRoutes() {
     const model = await loadStatusModel(c.env.DB, config, Date.now(), access.audience);
     const found = findCheck(model, id);
     if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });
-    return html(c, <CheckPage model={model} check={found.check} service={found.service} private={access.private} />, 200, pageHeaders(access.private));
+    // The same 24 hours as the response-time chart.
+    const firstByteAvgMs = found.check.latency.length > 0 ? await loadFirstByteAvg(c.env.DB, id, found.check.latency[0]!.hour) : null;
+    return html(c, <CheckPage model={model} check={found.check} service={found.service} private={access.private} firstByteAvgMs={firstByteAvgMs} />, 200, pageHeaders(access.private));
   });
   return app;
 }

@@ -13,8 +13,8 @@ import { rawResultsBetween } from "../store/raw-results";
 const HOUR = 3_600_000;
 /** The histogram columns of `rollups_hourly`, one per bound (migration 0009). */
 const LE_COLUMNS = LATENCY_BOUNDS_MS.map((b) => `latency_le_${b}`).join(", ");
-const INSERT_ROLLUP = `INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max, latency_sum, ${LE_COLUMNS})
-  VALUES (${Array.from({ length: 10 + LATENCY_BOUNDS_MS.length }, () => "?").join(", ")})`;
+const INSERT_ROLLUP = `INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max, latency_sum, ${LE_COLUMNS}, first_byte_avg)
+  VALUES (${Array.from({ length: 11 + LATENCY_BOUNDS_MS.length }, () => "?").join(", ")})`;
 export const RETENTION = { rawMs: 48 * HOUR, rollupsMs: 400 * 24 * HOUR, diskDaysMs: 400 * 24 * HOUR, certificatesMs: 30 * 24 * HOUR } as const;
 
 export async function housekeeping(db: D1Database, tickTime: number): Promise<{ rolledUp: number | null; pruned: boolean }> {
@@ -26,7 +26,7 @@ export async function housekeeping(db: D1Database, tickTime: number): Promise<{ 
   const stmts = rows.map((r) =>
     db
       .prepare(INSERT_ROLLUP)
-      .bind(r.checkId, hour, r.count, r.failures, r.degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe),
+      .bind(r.checkId, hour, r.count, r.failures, r.degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe, r.firstByteAvg),
   );
   stmts.push(
     db.prepare("DELETE FROM raw_results WHERE minute < ?").bind(tickTime - RETENTION.rawMs),

@@ -116,7 +116,8 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
           busy.delete(spec.id);
         }
         summary.executed++;
-        raw.push([spec.id, startedAt - message.minute, result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2, Math.round(result.latencyMs)]);
+        const row: RawResult = [spec.id, startedAt - message.minute, result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2, Math.round(result.latencyMs)];
+        raw.push(result.firstByteMs === undefined ? row : [...row, Math.round(result.firstByteMs)]);
         if (spec.type === "tls" && result.tls) certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {

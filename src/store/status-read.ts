@@ -167,6 +167,19 @@ export async function loadLatencyHistograms(db: D1Database, from: number, to: nu
   return results.map((r) => ({ check_id: r.check_id, count: r.count, sum: r.sum, le: LATENCY_BOUNDS_MS.map((_, i) => r[`b${i}`] ?? 0) }));
 }
 
+/**
+ * One check's mean time to the response headers (http probes) over the hourly rollups of the
+ * hours from `since` on, weighted by each hour's observations, ms; null when none has one.
+ * One primary-key range read, for the check page.
+ */
+export async function loadFirstByteAvg(db: D1Database, checkId: string, since: number): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT SUM(first_byte_avg * count) AS weighted, SUM(count) AS n FROM rollups_hourly WHERE check_id = ? AND hour >= ? AND first_byte_avg IS NOT NULL")
+    .bind(checkId, since)
+    .first<{ weighted: number | null; n: number | null }>();
+  return row?.n ? Math.round(row.weighted! / row.n) : null;
+}
+
 /** The p95 latency (ms) of each check's rollup for `hour`. */
 export async function loadHourP95(db: D1Database, hour: number): Promise<Map<string, number>> {
   const { results } = await db

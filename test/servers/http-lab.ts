@@ -2,6 +2,8 @@
  * Spawn kind "http-lab": an HTTP server with the behaviours the HTTP probe must survive.
  *
  * - `/slow-headers?ms=N`: headers after N ms.
+ * - `/slow-body?headers=N&body=M`: headers after N ms, the body's end M ms later.
+ * - `/stats` also counts the connections the server accepted (`connections`): keep-alive, 75 s idle.
  * - `/hanging-body`: headers and a first chunk at once, then the body never ends.
  * - `/big?mib=N`: an N MiB body (default 5), written with backpressure; `/stats` says how
  *   many bytes went out, whether the connection has closed yet, and whether the client hung up early.
@@ -32,7 +34,7 @@ const health = (db: string) => ({
 });
 
 export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Promise<Spawned> {
-  const stats = { bigBytesWritten: 0, bigClosed: false, bigClientClosedEarly: false, hits: {} as Record<string, number> };
+  const stats = { bigBytesWritten: 0, bigClosed: false, bigClientClosedEarly: false, hits: {} as Record<string, number>, connections: 0 };
   const sockets = new Set<Socket>();
   const json = (res: ServerResponse, value: unknown, status = 200, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -51,6 +53,12 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
       let m: RegExpExecArray | null;
       if (path === "/slow-headers") {
         setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("ok healthy"), Number(url.searchParams.get("ms") ?? 5000));
+      } else if (path === "/slow-body") {
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.write("ok ");
+          setTimeout(() => res.end("healthy"), Number(url.searchParams.get("body") ?? 300));
+        }, Number(url.searchParams.get("headers") ?? 100));
       } else if (path === "/hanging-body") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.write("status: healthy, more follows");
@@ -118,7 +126,10 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
   };
   const credentials = options.tls && serverCredentials(options.tls);
   const server = credentials ? createHttpsServer(credentials, handler) : createServer(handler);
+  // Idle connections kept as nginx keeps them (keepalive_timeout 75 s).
+  server.keepAliveTimeout = 75_000;
   server.on("connection", (s: Socket) => {
+    stats.connections++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });

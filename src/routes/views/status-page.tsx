@@ -299,7 +299,7 @@ export function findCheck(model: StatusModel, id: string): { check: ComponentVie
  * hover text per problem day and the list of those days, the 24-hour response-time chart, and
  * the incidents the check was part of.
  */
-export function CheckPage(props: { model: StatusModel; check: ComponentView; service: ServiceView; private?: boolean }) {
+export function CheckPage(props: { model: StatusModel; check: ComponentView; service: ServiceView; private?: boolean; firstByteAvgMs?: number | null }) {
   const m = props.model;
   const c = props.check;
   const s = props.service;
@@ -351,6 +351,12 @@ export function CheckPage(props: { model: StatusModel; check: ComponentView; ser
                   <dd>avg {formatMs(c.latencyAvgMs)}</dd>
                 </div>
               )}
+              {props.firstByteAvgMs != null && (
+                <div>
+                  <dt>First byte, 24 hours</dt>
+                  <dd>avg {formatMs(props.firstByteAvgMs)}</dd>
+                </div>
+              )}
             </dl>
           </section>
           {maintenance.length > 0 && <Maintenance items={maintenance} model={m} />}
@@ -390,6 +396,13 @@ export function CheckPage(props: { model: StatusModel; check: ComponentView; ser
                   </span>
                   <span>Now</span>
                 </div>
+                {props.firstByteAvgMs != null && (
+                  <p class="small muted" id="rt-phases">
+                    Measured: time to the response headers (first byte, avg {formatMs(props.firstByteAvgMs)}) and to the whole
+                    response. Each check reuses a warm connection when there is one, as a browser does for its next request, so
+                    DNS, connection and TLS set-up are in these times only when there was none.
+                  </p>
+                )}
               </div>
             </section>
           )}

@@ -114,9 +114,17 @@ describe("rollup", () => {
       ["b", 0, 0, 5],
     ]);
     expect(rows).toEqual([
-      { checkId: "a", count: 3, failures: 1, degraded: 1, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300, latencySum: 600, latencyLe: [0, 1, 2, 3, 3, 3, 3, 3] },
-      { checkId: "b", count: 1, failures: 0, degraded: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5, latencySum: 5, latencyLe: [1, 1, 1, 1, 1, 1, 1, 1] },
+      { checkId: "a", count: 3, failures: 1, degraded: 1, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300, latencySum: 600, latencyLe: [0, 1, 2, 3, 3, 3, 3, 3], firstByteAvg: null },
+      { checkId: "b", count: 1, failures: 0, degraded: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5, latencySum: 5, latencyLe: [1, 1, 1, 1, 1, 1, 1, 1], firstByteAvg: null },
     ]);
+  });
+  it("averages the time to first byte over the results that carry one (http probes)", () => {
+    const [row] = rollup([
+      ["a", 0, 0, 100, 40],
+      ["a", 1, 0, 120, 45],
+      ["a", 2, 2, 5000],
+    ]);
+    expect(row).toMatchObject({ count: 3, latencyAvg: 1740, firstByteAvg: 42.5 });
   });
   it("latency buckets are cumulative counts at or below each bound (a bound is inclusive)", () => {
     expect(LATENCY_BOUNDS_MS).toEqual([50, 100, 250, 500, 1000, 2500, 5000, 10000]);

@@ -230,6 +230,33 @@ describe("http probe: latency", () => {
   });
 });
 
+describe("http probe: what it measures", () => {
+  it("reports the time to the response headers apart from the whole response", async () => {
+    const r = await probe({ url: `${base}/slow-body?headers=150&body=300`, keyword: "healthy" });
+    expect(r.status).toBe("up");
+    expect(r.firstByteMs).toBeGreaterThanOrEqual(140);
+    expect(r.latencyMs).toBeGreaterThanOrEqual(r.firstByteMs! + 280);
+  });
+
+  it("reports the first byte of a failed judgement too, and the p50 over samples", async () => {
+    const bad = await probe({ url: `${base}/slow-body?headers=100&body=0`, keyword: "absent" });
+    expect(bad).toMatchObject({ status: "down" });
+    expect(bad.firstByteMs).toBeGreaterThanOrEqual(90);
+    const many = await probe({ url: `${base}/slow-body?headers=100&body=100`, samples: 3 });
+    expect(many.firstByteMs).toBeGreaterThanOrEqual(90);
+    expect(many.firstByteMs).toBeLessThan(many.latencyMs);
+  });
+
+  it("reuses a warm connection to a server that keeps it alive, as on Cloudflare", async () => {
+    const stats = async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections;
+    await probe({ url: `${base}/slow-headers?ms=1` });
+    const before = await stats();
+    for (let i = 0; i < 5; i++) expect((await probe({ url: `${base}/slow-headers?ms=1` })).status).toBe("up");
+    // One new connection at most (the pool may have let an idle one go); /stats shares the pool.
+    expect((await stats()) - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe("http probe: connection failures", () => {
   it("reports a refused connection in words", async () => {
     const { port } = await spawn("closed-port");

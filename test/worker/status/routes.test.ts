@@ -123,6 +123,17 @@ describe("GET /check/:id", () => {
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("No such check");
   });
+
+  it("shows the phases measured for an http check: first byte and the whole response, on a warm connection", async () => {
+    // Hours rolled up with first-byte times (http probes since migration 0010); the seed has none.
+    await env.DB.prepare("UPDATE rollups_hourly SET first_byte_avg = 40 WHERE check_id = 'api-health' AND hour >= ?").bind(now - 30 * 3_600_000).run();
+    const html = await (await get(publicApp, "/check/api-health")).text();
+    expect(html).toContain("<dt>First byte, 24 hours</dt><dd>avg 40 ms</dd>");
+    expect(html).toContain("first byte, avg 40 ms");
+    expect(html).toMatch(/reuses a warm connection when there is one/);
+    const web = await (await get(publicApp, "/check/web-home")).text();
+    expect(web).not.toContain("First byte");
+  });
 });
 
 describe("GET /status.json", () => {
