@@ -100,8 +100,13 @@ const NOISE = [
   /^No bindings found\.?$/,
 ];
 
-/** workerd's report of a failed outbound connection: the probe reports it as its result. */
-const NETWORK_ERROR = /^(✘ \[ERROR\] |exception = ).*(kj\/async-io|DNS lookup failed|connect\(\) failed|Connection refused|Socket proxy disconnected|Network connection lost|peer disconnected|TLS peer)/;
+/**
+ * workerd's report of a failed outbound connection: the probe reports it as its result. Not
+ * workerd running out of something (`overloaded: ::socket(...): Too many open files`): that is
+ * Vigil's own trouble, shown, and counted once a minute by scripts/log-limit.mjs.
+ */
+const NETWORK_ERROR =
+  /^(?!.*(overloaded|Too many open files))(✘ \[ERROR\] |exception = ).*(kj\/async-io|DNS lookup failed|connect\(\) failed|Connection refused|Socket proxy disconnected|Network connection lost|peer disconnected|TLS peer)/;
 
 /**
  * A line filter for `wrangler dev`'s stdout and stderr.

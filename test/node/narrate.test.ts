@@ -68,6 +68,11 @@ describe("the filter over wrangler dev's output", () => {
     expect(out).toEqual([`${t} demo DOWN (connection refused)`, "✘ [ERROR] Uncaught TypeError: something real broke"]);
   });
 
+  it("keeps workerd running out of sockets, for the limiter to count", () => {
+    const line = "exception = kj/async-io-unix.c++:918: overloaded: ::socket(pf, type, 0): Too many open files";
+    expect(run([line])).toEqual([line]);
+  });
+
   it("drops the request log, the queue log and the bindings table", () => {
     const out = run([
       "[wrangler:info] GET /health 200 OK (26ms)",
