@@ -1,0 +1,62 @@
+/**
+ * The hostile-input corpus (issue 18): tables of inputs a hostile client sends — signature
+ * headers, bodies, check ids, globs, links, keys — each answered with a clear 4xx that names
+ * what was wrong, in bounded time, changing nothing.
+ *
+ * "Bounded time" is asserted with generous ceilings (seconds, where the old code took many
+ * seconds or never answered); the figures themselves belong to benchmarks, not here.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { signReport } from "../../../src/contract/signature";
+import { agentView, fetchWorker, makeReport, SECRET, sendReport, statesOf } from "../ingest/helpers";
+
+const errorOf = async (res: Response) => (await res.json<{ error: { code: string; message: string; issues?: string[] } }>()).error;
+
+/** Runs `work` and answers its result with the wall time it took. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - start };
+}
+
+/** Nothing of this agent was stored: no state rows, no seq in its object. */
+async function expectNothingStored(agentId: string) {
+  expect((await statesOf(agentId)).size).toBe(0);
+  const view = await agentView(agentId);
+  expect(view.lastSeq).toBeNull();
+  expect(view.history).toEqual([]);
+}
+
+describe("signature headers", () => {
+  const agent = "t-hostile";
+  const body = JSON.stringify(makeReport(agent, 1));
+  const now = () => Math.floor(Date.now() / 1000);
+  const hex64 = "ab".repeat(32);
+  const cases: { name: string; header: () => string; reason: RegExp }[] = [
+    { name: "12,000 v1= values", header: () => `t=${now()},${Array.from({ length: 12_000 }, () => `v1=${hex64}`).join(",")}`, reason: /too long/ },
+    { name: "5 v1= values", header: () => `t=${now()},${Array.from({ length: 5 }, () => `v1=${hex64}`).join(",")}`, reason: /5 v1= values; at most 4/ },
+    { name: "a v1= of 62 hex digits", header: () => `t=${now()},v1=${"a".repeat(62)}`, reason: /64 hex digits/ },
+    { name: "a v1= of 66 hex digits", header: () => `t=${now()},v1=${"a".repeat(66)}`, reason: /64 hex digits/ },
+    { name: "a v1= of 64 non-hex characters", header: () => `t=${now()},v1=${"z".repeat(64)}`, reason: /64 hex digits/ },
+    { name: "an 8 KiB header", header: () => `t=${now()},v1=${hex64},x=${"a".repeat(8192)}`, reason: /too long/ },
+    { name: "no t=", header: () => `v1=${hex64}`, reason: /no valid t=/ },
+    { name: "t= that is not a number", header: () => `t=1e9,v1=${hex64}`, reason: /no valid t=/ },
+    { name: "two t= values", header: () => `t=${now()},t=${now()},v1=${hex64}`, reason: /one t=/ },
+    { name: "a wrong MAC", header: () => `t=${now()},v1=${hex64}`, reason: /does not match/ },
+  ];
+  it.each(cases)("$name: 401 naming the problem, quickly, nothing stored", async ({ header, reason }) => {
+    const { value: res, ms } = await timed(() => sendReport(agent, body, { signature: header() }));
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).message).toMatch(reason);
+    expect(ms).toBeLessThan(1500);
+    await expectNothingStored(agent);
+  });
+
+  it("a correct MAC among up to 4 candidates (key rotation) is accepted", async () => {
+    const good = await signReport(SECRET, body, now());
+    const mac = good.split("v1=")[1]!;
+    const res = await sendReport(agent, body, { signature: `t=${now()},v1=${hex64},v1=${hex64},v1=${hex64},v1=${mac}` });
+    expect(res.status).toBe(202);
+  });
+});
