@@ -6,7 +6,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { duration } from "../config/duration";
-import { incidentFlag, type VigilConfig } from "../config";
+import { checkGlob, incidentFlag, type VigilConfig } from "../config";
 import type { EscalationInput } from "../engine/escalation";
 import type { Env } from "../env";
 import { linkSecret, verifyLink, type LinkAction } from "../incidents/links";
@@ -31,7 +31,7 @@ export const silenceBody = z
   .strictObject({
     service: z.string().min(1).optional(),
     /** Glob over check ids, `*` for any run of characters. */
-    check: z.string().min(1).max(200).optional(),
+    check: checkGlob.optional(),
     duration: duration({ min: "1s", max: "30d" }),
     comment: z.string().min(1).max(500),
     by: actor,

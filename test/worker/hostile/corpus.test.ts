@@ -9,7 +9,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signReport } from "../../../src/contract/signature";
+import { globMatches } from "../../../src/engine/escalation";
+import { parseConfig } from "../../../src/config";
 import { agentView, fetchWorker, makeReport, SECRET, sendReport, statesOf } from "../ingest/helpers";
+
+const ADMIN = { authorization: "Bearer test-admin-token-0123456789abcdef", "content-type": "application/json" };
+const adminPost = (path: string, body: unknown) => fetchWorker(new Request(`http://vigil.test/v1${path}`, { method: "POST", headers: ADMIN, body: typeof body === "string" ? body : JSON.stringify(body) }));
 
 const errorOf = async (res: Response) => (await res.json<{ error: { code: string; message: string; issues?: string[] } }>()).error;
 
@@ -58,5 +63,59 @@ describe("signature headers", () => {
     const mac = good.split("v1=")[1]!;
     const res = await sendReport(agent, body, { signature: `t=${now()},v1=${hex64},v1=${hex64},v1=${hex64},v1=${mac}` });
     expect(res.status).toBe(202);
+  });
+});
+
+describe("check globs", () => {
+  // 33 stars took 5.9 s per ServiceObject apply with the backtracking regex; 40 took 30 s.
+  const stars = (n: number) => Array.from({ length: n }, () => "a*").join("") + "b";
+  const text = "a".repeat(200);
+
+  it.each([10, 33, 40, 100])("matching a glob of %i stars against 200 characters is quick", (n) => {
+    const start = performance.now();
+    expect(globMatches(stars(n), text)).toBe(false);
+    expect(performance.now() - start).toBeLessThan(200);
+  });
+
+  it.each([
+    ["agent:*:postgres", "agent:db-1:postgres", true],
+    ["agent:*:postgres", "agent:db-1:redis", false],
+    ["*", "", true],
+    ["*", "anything", true],
+    ["a*b*c", "abc", true],
+    ["a*b*c", "aXbYcZ", false],
+    ["a*b*c", "aXbYcZc", true],
+    ["ping:*", "ping:", true],
+    ["**", "x", true],
+    ["a.b", "aXb", false],
+    ["a(b)", "a(b)", true],
+    ["exact", "exact", true],
+    ["exact", "exactly", false],
+  ] as const)("%s against %s: %s", (glob, id, expected) => {
+    expect(globMatches(glob, id)).toBe(expected);
+  });
+
+  const silence = { duration: "1m", comment: "hostile", by: "corpus" };
+  it.each([
+    { name: "33 stars", check: stars(33), message: /check: at most 8 '\*'/ },
+    { name: "a 201-character glob", check: "a".repeat(201), message: /check: .*200/ },
+    { name: "a control character", check: "agent:*\u0000", message: /check: / },
+  ])("a silence with $name: 400 naming check, nothing stored", async ({ check, message }) => {
+    const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM silences").first<{ n: number }>();
+    const res = await adminPost("/silences", { ...silence, check });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues?.join("\n")).toMatch(message);
+    const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM silences").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it("a config glob with too many stars is a config problem naming its path", () => {
+    const config = {
+      services: [{ id: "s", name: "S", policy: "p" }],
+      channels: [{ id: "c", type: "webhook", url: "http://127.0.0.1:9/x" }],
+      policies: [{ id: "p", levels: [{ channels: ["c"] }, { channels: ["c"], when: [{ checkDown: stars(9) }, { failedRecoveries: 1, check: stars(9) }] }] }],
+    };
+    expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(/policies\[0\]\.levels\[1\]\.when\[0\]\.checkDown: at most 8 '\*'/);
+    expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(/policies\[0\]\.levels\[1\]\.when\[1\]\.check: at most 8 '\*'/);
   });
 });
