@@ -10,6 +10,9 @@ export const SUPPORTED_REPORT_VERSIONS = [REPORT_SCHEMA_VERSION] as const;
 /** Largest report body the worker accepts, in bytes (413 above). */
 export const MAX_REPORT_BYTES = 256 * 1024;
 
+/** Largest arrays and records of a report; the worker checks them on the raw JSON first. */
+export const REPORT_CAPS = { checks: 500, remediations: 100, metrics: 200 } as const;
+
 /**
  * Disk use per mount travels as metrics of the agent's `host` check: `disk:<mount>:usedPct`
  * (percent, as df computes it). The worker keeps a daily series of them for the digest.

@@ -6,15 +6,21 @@
  * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
  */
 import { z } from "zod";
-import { REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
+import { REPORT_CAPS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
 // The plain values live in report-constants.ts (the agent imports them without zod).
-export { MAX_REPORT_BYTES, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
+export { MAX_REPORT_BYTES, REPORT_CAPS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
 
 export const checkStatus = z.enum(["ok", "warn", "critical", "unknown"]);
 export type CheckStatus = z.infer<typeof checkStatus>;
 
 const isoTime = z.iso.datetime({ offset: true });
+
+/** The caps of {@link REPORT_CAPS} as paths for `jsonSizeIssues`. */
+export const reportSizeLimits = {
+  caps: { checks: REPORT_CAPS.checks, remediations: REPORT_CAPS.remediations, "checks[].metrics": REPORT_CAPS.metrics },
+  depth: 8,
+};
 
 export const checkResult = z.object({
   /** Stable id, `<kind>:<name>`, e.g. `docker:safework-postgres`. */
@@ -24,7 +30,10 @@ export const checkResult = z.object({
   summary: z.string().max(1000),
   observedAt: isoTime,
   durationMs: z.number().nonnegative(),
-  metrics: z.record(z.string(), z.number()).optional(),
+  metrics: z
+    .record(z.string(), z.number())
+    .refine((m) => Object.keys(m).length <= REPORT_CAPS.metrics, `at most ${REPORT_CAPS.metrics} metrics`)
+    .optional(),
 });
 export type CheckResult = z.infer<typeof checkResult>;
 
@@ -68,8 +77,8 @@ export const agentReport = z.object({
   sentAt: isoTime,
   /** The agent's promise: the dead-man grace derives from it. */
   intervalSeconds: z.number().int().min(5).max(86_400),
-  checks: z.array(checkResult).max(500),
-  remediations: z.array(remediation).max(100).default([]),
+  checks: z.array(checkResult).max(REPORT_CAPS.checks),
+  remediations: z.array(remediation).max(REPORT_CAPS.remediations).default([]),
 });
 export type AgentReport = z.infer<typeof agentReport>;
 /** What an agent builds before zod fills defaults. */

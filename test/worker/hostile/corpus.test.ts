@@ -119,3 +119,35 @@ describe("check globs", () => {
     expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(/policies\[0\]\.levels\[1\]\.when\[1\]\.check: at most 8 '\*'/);
   });
 });
+
+describe("report bodies", () => {
+  const agent = "t-hostile-arr";
+  /** A report whose `key` is replaced by the raw JSON text `raw`. */
+  const withRaw = (key: string, raw: string) => {
+    const text = JSON.stringify({ ...makeReport(agent, 1), [key]: "@@" });
+    return text.replace('"@@"', raw);
+  };
+  const many = (n: number, item: string) => `[${Array.from({ length: n }, () => item).join(",")}]`;
+  const cases: { name: string; body: () => string; issue: RegExp }[] = [
+    // Today: zod parses every element (480,001 issues), overflows the stack, answers 500.
+    { name: "80,000 empty checks", body: () => withRaw("checks", many(80_000, "{}")), issue: /^checks: at most 500 items, got 80000$/ },
+    { name: "501 checks", body: () => withRaw("checks", many(501, "{}")), issue: /^checks: at most 500 items, got 501$/ },
+    { name: "60,000 remediations", body: () => withRaw("remediations", many(60_000, "1")), issue: /^remediations: at most 100 items, got 60000$/ },
+    {
+      name: "a check with 20,000 metrics",
+      body: () => withRaw("checks", `[{"id":"host:local","kind":"host","status":"ok","summary":"","observedAt":"2026-01-01T00:00:00Z","durationMs":1,"metrics":{${Array.from({ length: 20_000 }, (_, i) => `"m${i}":"x"`).join(",")}}}]`),
+      issue: /^checks\[0\]\.metrics: at most 200 keys, got 20000$/,
+    },
+    { name: "arrays nested 10,000 deep", body: () => withRaw("checks", "[".repeat(10_000) + "]".repeat(10_000)), issue: /nested deeper than/ },
+  ];
+  it.each(cases)("$name: 400 naming the path, quickly, nothing stored", async ({ body, issue }) => {
+    const text = body();
+    const { value: res, ms } = await timed(() => sendReport(agent, text));
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("invalid_report");
+    expect(error.issues?.[0]).toMatch(issue);
+    expect(ms).toBeLessThan(1000);
+    await expectNothingStored(agent);
+  });
+});
