@@ -6,10 +6,10 @@
  * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
  */
 import { z } from "zod";
-import { REPORT_CAPS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
+import { CHECK_ID_PATTERN, REPORT_CAPS, REPORT_SCHEMA_VERSION, RESERVED_CHECK_IDS, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
 // The plain values live in report-constants.ts (the agent imports them without zod).
-export { MAX_REPORT_BYTES, REPORT_CAPS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
+export { CHECK_ID_PATTERN, MAX_REPORT_BYTES, REPORT_CAPS, RESERVED_CHECK_IDS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
 
 export const checkStatus = z.enum(["ok", "warn", "critical", "unknown"]);
 export type CheckStatus = z.infer<typeof checkStatus>;
@@ -22,9 +22,18 @@ export const reportSizeLimits = {
   depth: 8,
 };
 
+/** An agent's check id ({@link CHECK_ID_PATTERN}), not one the worker reserves. */
+export const agentCheckId = z
+  .string()
+  .max(200)
+  .regex(CHECK_ID_PATTERN, "1–200 of A–Z a–z 0–9 . _ : @ / = + ~ - (starting with a letter or digit)")
+  .superRefine((id, ctx) => {
+    if (RESERVED_CHECK_IDS.includes(id)) ctx.addIssue({ code: "custom", message: `"${id}" is reserved by the worker (its dead-man check)` });
+  });
+
 export const checkResult = z.object({
   /** Stable id, `<kind>:<name>`, e.g. `docker:safework-postgres`. */
-  id: z.string().min(1).max(200),
+  id: agentCheckId,
   kind: z.string().min(1).max(40),
   status: checkStatus,
   summary: z.string().max(1000),
@@ -50,7 +59,7 @@ export function diskUsage(check: Pick<CheckResult, "kind" | "metrics">): { mount
 }
 
 export const remediation = z.object({
-  check: z.string().min(1).max(200),
+  check: agentCheckId,
   action: z.string().min(1).max(40),
   attempt: z.number().int().positive(),
   outcome: z.enum(["succeeded", "failed", "skipped", "dry-run"]),

@@ -151,3 +151,51 @@ describe("report bodies", () => {
     await expectNothingStored(agent);
   });
 });
+
+describe("agent check ids", () => {
+  const agent = "t-hostile-ids";
+  const ids: [string, string][] = [
+    ["a NUL", "docker:db\u0000x"],
+    ["a bidi override", "docker:\u202edb"],
+    ["a zero-width space", "docker:d\u200bb"],
+    ["a lone surrogate", "docker:\ud800"],
+    ["a space", "docker:my db"],
+    ["a newline", "docker:db\nx"],
+    ["non-ASCII", "docker:bá"],
+    ["a star", "docker:*"],
+    ["a percent sign", "docker:100%"],
+    ["the reserved id heartbeat", "heartbeat"],
+    ["a leading dash", "-docker:db"],
+    ["201 characters", `docker:${"a".repeat(194)}`],
+    ["nothing", ""],
+  ];
+  it.each(ids)("a check id with %s: 400 naming checks[0].id, nothing stored", async (_name, id) => {
+    const report = makeReport(agent, 1);
+    report.checks[0]!.id = id;
+    const res = await sendReport(agent, report);
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues?.some((i) => i.startsWith("checks[0].id: "))).toBe(true);
+    await expectNothingStored(agent);
+  });
+
+  it.each(ids)("a remediation naming a check id with %s: 400 naming remediations[0].check", async (_name, id) => {
+    const report = makeReport(agent, 1, { remediations: [{ check: id, action: "restart", attempt: 1, outcome: "failed", at: new Date().toISOString() }] });
+    const res = await sendReport(agent, report);
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).issues?.some((i) => i.startsWith("remediations[0].check: "))).toBe(true);
+    await expectNothingStored(agent);
+  });
+
+  it.each(["docker:safework-postgres", "postgres:db.internal:5432", "host:local", "logs:/var/log/app.log", "docker:label=com.docker.compose.service=web", "http:api.example.com/health", "agent:self", "tcp:10.0.0.1:6379", "certfile:/etc/ssl/a+b~c.pem", "redis:u@cache"])(
+    "the agent's own kind of id %s is accepted",
+    async (id) => {
+      const report = makeReport(agent, 1);
+      report.checks[0]!.id = id;
+      const res = await sendReport(agent, report);
+      // Accepted ids change state: checked through the schema alone, not the agent's object.
+      const { agentReport } = await import("../../../src/contract/report");
+      expect(agentReport.safeParse(report).success).toBe(true);
+      expect([200, 202]).toContain(res.status);
+    },
+  );
+});
