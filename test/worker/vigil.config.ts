@@ -17,7 +17,7 @@ export default defineConfig((env) => {
       { id: "hosts-rearm", name: "Hosts (alarm re-arm test)", policy: "hosts" },
       // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
       // with minutes compressed to seconds.
-      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-silence2", "esc-maint", "esc-db", "esc-links"].map((id) => ({
+      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-silence2", "esc-maint", "esc-db", "esc-links", "esc-links2"].map((id) => ({
         id,
         name: id === "esc-db" ? "PostgreSQL" : id,
         policy: "runbook-fast",

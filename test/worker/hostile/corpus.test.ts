@@ -9,7 +9,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signReport } from "../../../src/contract/signature";
-import { globMatches } from "../../../src/engine/escalation";
+import { signLink } from "../../../src/incidents/links";
+import { globMatches, type EscalationInput } from "../../../src/engine/escalation";
 import { parseConfig } from "../../../src/config";
 import { agentView, fetchWorker, makeReport, SECRET, sendReport, statesOf } from "../ingest/helpers";
 
@@ -198,4 +199,53 @@ describe("agent check ids", () => {
       expect([200, 202]).toContain(res.status);
     },
   );
+});
+
+describe("action links", () => {
+  const service = "esc-links2";
+  const apply = (input: EscalationInput) => env.SERVICE.getByName(service).apply(service, input);
+  const secret = env.VIGIL_ADMIN_TOKEN as string;
+  const path = (url: string) => {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  };
+  const post = (p: string) => fetchWorker(new Request(`http://vigil.test${p}`, { method: "POST", body: new URLSearchParams({ by: "mallory" }) }));
+
+  it("a link from an earlier episode of a reopened incident acts on nothing", async () => {
+    const first = await apply({ type: "check", checkId: "app-health", kind: "http", status: "down", reason: "down", at: Date.now() });
+    const oldLink = await signLink("https://vigil.test", secret, first!.id, "ack", Date.now() + 3_600_000, first!.openedAt);
+    await apply({ type: "check", checkId: "app-health", kind: "http", status: "up", reason: null, at: Date.now() });
+    await new Promise((r) => setTimeout(r, 5));
+    const reopened = await apply({ type: "check", checkId: "app-health", kind: "http", status: "down", reason: "down again", at: Date.now() });
+    expect(reopened!.id).toBe(first!.id);
+    expect(reopened!.openedAt).toBeGreaterThan(first!.openedAt);
+
+    const res = await post(path(oldLink));
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("earlier episode");
+    expect((await env.SERVICE.getByName(service).incident())?.ack).toBeNull();
+
+    const newLink = await signLink("https://vigil.test", secret, first!.id, "ack", Date.now() + 3_600_000, reopened!.openedAt);
+    const ok = await post(path(newLink));
+    expect(ok.status).toBe(200);
+    expect((await env.SERVICE.getByName(service).incident())?.ack?.by).toBe("mallory");
+  });
+
+  const hostile: [string, string, number][] = [
+    ["no signature", "/a/inc_x/ack?exp=9999999999&ep=1", 403],
+    ["a signature of 10,000 characters", `/a/inc_x/ack?exp=9999999999&ep=1&sig=${"A".repeat(10_000)}`, 403],
+    ["an expiry that is not a number", "/a/inc_x/ack?exp=soon&ep=1&sig=AAAA", 403],
+    ["an expiry of 400 digits", `/a/inc_x/ack?exp=${"9".repeat(400)}&ep=1&sig=AAAA`, 403],
+    ["no episode", "/a/inc_x/ack?exp=9999999999&sig=AAAA", 403],
+    ["an unknown action", "/a/inc_x/delete?exp=9999999999&ep=1&sig=AAAA", 404],
+    ["an id of 2,000 characters", `/a/${"i".repeat(2000)}/ack?exp=9999999999&ep=1&sig=AAAA`, 403],
+  ];
+  it.each(hostile)("%s: refused quickly, nothing changes", async (_name, p, status) => {
+    const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM incidents WHERE acknowledged_at IS NOT NULL").first<{ n: number }>();
+    const { value: res, ms } = await timed(() => post(p));
+    expect(res.status).toBe(status);
+    expect(ms).toBeLessThan(1000);
+    const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM incidents WHERE acknowledged_at IS NOT NULL").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
+  });
 });
