@@ -2,12 +2,13 @@
 import { Hono } from "hono";
 import type { VigilConfig } from "../config";
 import { ConfigError } from "../config";
-import { configStatus, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import type { Env } from "../env";
 import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
 import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
+import { healthRoutes } from "./health";
 import { deliveryRoutes } from "./deliveries";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
@@ -29,25 +30,7 @@ export function createApp() {
     await next();
   });
 
-  app.get("/health", (c) => {
-    const config = c.get("config");
-    return c.json({
-      status: "ok",
-      version: c.env.VIGIL_VERSION ?? "dev",
-      monitors: config.monitors.length,
-      services: config.services.length,
-      agents: config.agents.length,
-      // Which config is live and whether a newer one was refused (`npm start`; see GET /v1/config).
-      ...(configStatus && {
-        config: {
-          file: configStatus.file,
-          hash: configStatus.hash,
-          loadedAt: configStatus.loadedAt,
-          refused: configStatus.refused && { hash: configStatus.refused.hash, at: configStatus.refused.at, problems: configStatus.refused.problems.length },
-        },
-      }),
-    });
-  });
+  app.route("/", healthRoutes());
 
   // Signed agent reports and job pings authenticate themselves; mounted before the admin
   // API so its bearer middleware never sees them.
