@@ -13,7 +13,7 @@ import { deliveryRoutes } from "./deliveries";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
 import { actionLinks, incidentControls } from "./incidents";
-import { jobAdminRoutes, pingRoutes } from "./ping";
+import { jobAdminRoutes, pingRoutes, redactPingPath } from "./ping";
 import { probeRoutes } from "./probe";
 import { statusRoutes } from "./status";
 
@@ -89,9 +89,10 @@ export function createApp() {
   admin.route("/deliveries", deliveryRoutes());
   app.route("/v1", admin);
 
-  app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // Paths are shown and logged with ping keys masked: a wrong method must not echo a key.
+  app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${redactPingPath(new URL(c.req.url).pathname)}`));
   app.onError((err, c) => {
-    console.error(JSON.stringify({ msg: "unhandled error", path: new URL(c.req.url).pathname, error: err.message }));
+    console.error(JSON.stringify({ msg: "unhandled error", path: redactPingPath(new URL(c.req.url).pathname), error: err.message }));
     return jsonError(c, 500, "internal", "internal error");
   });
   return app;

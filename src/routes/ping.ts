@@ -9,7 +9,10 @@
  *
  * Answers are plain `OK` (cron scripts use `curl -fsS`; only the status code matters to them);
  * refusals are the usual JSON errors. Keys are secrets: they are looked up by their SHA-256, so
- * neither the lookup's timing nor any log reveals them.
+ * the lookup's timing does not reveal them, and no answer or log line Vigil writes contains one
+ * ({@link redactPingPath}). The platform's own request logs do show URLs, keys included:
+ * `wrangler dev`'s request log (which `npm start` masks) and, deployed, Cloudflare's Workers
+ * Logs, Logpush and `wrangler tail` (docs/security.md).
  */
 import { Hono, type Context } from "hono";
 import { reveal, type JobSpec, type VigilConfig } from "../config";
@@ -20,6 +23,11 @@ import { readAtMost } from "../body";
 import { jsonError } from "./errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
+
+/** A path with its ping key masked: `/ping/<key>/start`. Use it wherever a path is shown or logged. */
+export function redactPingPath(path: string): string {
+  return path.replace(/^\/ping\/[^/]*/, "/ping/<key>");
+}
 
 const keyIndexes = new WeakMap<VigilConfig, Promise<Map<string, JobSpec>>>();
 

@@ -249,3 +249,22 @@ describe("action links", () => {
     expect(after?.n).toBe(before?.n);
   });
 });
+
+describe("ping keys", () => {
+  const key = env.TEST_PING_KEY_PERIOD as string;
+  it.each(["PUT", "DELETE", "PATCH"])("%s /ping/<key> answers 404 without echoing the key", async (method) => {
+    const res = await fetchWorker(new Request(`http://vigil.test/ping/${key}`, { method }));
+    expect(res.status).toBe(404);
+    const text = await res.text();
+    expect(text).not.toContain(key);
+    expect(text).toContain("/ping/<key>");
+  });
+
+  it.each(["", "/start", "/fail", "/log", "/0", "/7", "/abc", "/x/y"])("a wrong key at /ping/<key>%s says nothing of the key", async (suffix) => {
+    const wrong = "wrong-key-0123456789abcdef-SECRETISH";
+    const res = await fetchWorker(new Request(`http://vigil.test/ping/${wrong}${suffix}`));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await res.text()).not.toContain(wrong);
+  });
+});
