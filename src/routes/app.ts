@@ -9,6 +9,7 @@ import { listDeliveries } from "../store/deliveries";
 import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
 import { healthRoutes } from "./health";
+import { throttleFailures } from "./throttle";
 import { deliveryRoutes } from "./deliveries";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
@@ -42,6 +43,7 @@ export function createApp() {
   app.route("/a", actionLinks());
 
   const admin = new Hono<App>();
+  admin.use("*", throttleFailures("admin"));
   admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));
 
   admin.get("/monitors", async (c) => {

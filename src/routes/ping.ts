@@ -21,6 +21,7 @@ import { jobCheckId, PING_EXCERPT_BYTES, type Ping } from "../objects/heartbeat"
 import { loadStates } from "../store/check-state";
 import { readAtMost } from "../body";
 import { jsonError } from "./errors";
+import { authGate, tooManyAttempts } from "./throttle";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
@@ -48,8 +49,13 @@ function keyIndex(config: VigilConfig, env: Env): Promise<Map<string, JobSpec>> 
 const lossyUtf8 = new TextDecoder("utf-8");
 
 async function handlePing(c: Context<App>, kind: Ping["kind"], exitCode?: number) {
+  const gate = await authGate(c, "ping");
+  if (gate.blockedMs > 0) return tooManyAttempts(c, gate.blockedMs);
   const job = (await keyIndex(c.get("config"), c.env)).get(await sha256Hex(c.req.param("key") ?? ""));
-  if (!job) return jsonError(c, 404, "unknown_ping_key", "no job has this ping key");
+  if (!job) {
+    await gate.fail();
+    return jsonError(c, 404, "unknown_ping_key", "no job has this ping key");
+  }
   if (!job.enabled) return jsonError(c, 403, "job_disabled", `job "${job.id}" is disabled in the config; the ping was ignored`);
   const ping: Ping = { kind };
   if (exitCode !== undefined) ping.exitCode = exitCode;

@@ -17,6 +17,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { reveal, type VigilConfig } from "../config";
 import type { Env } from "../env";
 import { tokensEqual } from "./auth";
+import { authGate, tooManyAttempts } from "./throttle";
 import type { Audience } from "./status-audience";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
@@ -57,7 +58,10 @@ async function cookieProblem(value: string, tokens: readonly string[], now: numb
  * `private`: the answer must not be cached or indexed (a private page, or an operator's view).
  * `audience`: who reads it.
  */
-export type AccessResult = { ok: true; private: boolean; audience: Audience; setCookie?: string } | { ok: false; reason: string };
+export type AccessResult =
+  | { ok: true; private: boolean; audience: Audience; setCookie?: string }
+  /** `retryAfterMs`: the client failed too often; answer 429 ({@link tooManyAttempts}). */
+  | { ok: false; reason: string; retryAfterMs?: number };
 
 /** The first of `tokens` that `given` equals, compared in constant time (all of them, always). */
 async function matching(given: string, tokens: readonly string[]): Promise<string | undefined> {
@@ -65,8 +69,25 @@ async function matching(given: string, tokens: readonly string[]): Promise<strin
   return tokens[equal.indexOf(true)];
 }
 
-/** Checks a request against the page token and the admin token. Public pages always pass. */
+/**
+ * Checks a request against the page token and the admin token. Public pages always pass. A
+ * token or cookie that matches nothing counts against the client ({@link authGate}), on a
+ * public page too (the admin token opens the operator's view there); past the limit every
+ * attempt of that client is refused for a while, a right one too.
+ */
 export async function checkStatusAccess(c: Context<App>): Promise<AccessResult> {
+  const query = c.req.query("token");
+  const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
+  const cookie = getCookie(c, STATUS_COOKIE);
+  if (query === undefined && bearer === undefined && cookie === undefined) return credentials(c, {});
+  const gate = await authGate(c, "status");
+  if (gate.blockedMs > 0) return { ok: false, reason: "too many failed attempts", retryAfterMs: gate.blockedMs };
+  const result = await credentials(c, { query, bearer, cookie });
+  if (!result.ok || result.audience === "public") await gate.fail();
+  return result;
+}
+
+async function credentials(c: Context<App>, given: { query?: string; bearer?: string; cookie?: string }): Promise<AccessResult> {
   const ref = c.get("config").statusPage.token;
   const pageToken = ref ? reveal(ref, c.env) : undefined;
   const adminToken = c.env.VIGIL_ADMIN_TOKEN || undefined;
@@ -74,18 +95,16 @@ export async function checkStatusAccess(c: Context<App>): Promise<AccessResult> 
   const isPrivate = pageToken !== undefined;
   const reader: AccessResult = { ok: true, private: true, audience: "operator" };
   const anonymous: AccessResult = { ok: true, private: false, audience: "public" };
-  const query = c.req.query("token");
+  const { query, bearer, cookie } = given;
   if (query !== undefined) {
     const token = await matching(query, tokens);
     if (token !== undefined) return { ...reader, setCookie: await statusCookie(token, Date.now() + STATUS_COOKIE_DAYS * 86_400_000) };
     return isPrivate ? { ok: false, reason: "invalid token" } : anonymous;
   }
-  const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
   if (bearer !== undefined) {
     if ((await matching(bearer, tokens)) !== undefined) return reader;
     return isPrivate ? { ok: false, reason: "invalid token" } : anonymous;
   }
-  const cookie = getCookie(c, STATUS_COOKIE);
   if (cookie !== undefined) {
     const problem = await cookieProblem(cookie, tokens, Date.now());
     if (problem === null) return reader;
@@ -112,7 +131,7 @@ export function rememberAccess(c: Context<App>, value: string, days = STATUS_COO
 export function statusAccess(refuse: (c: Context<App>, reason: string) => Response | Promise<Response>): MiddlewareHandler<App> {
   return async function statusAccessMiddleware(c, next) {
     const access = await checkStatusAccess(c);
-    if (!access.ok) return refuse(c, access.reason);
+    if (!access.ok) return access.retryAfterMs ? tooManyAttempts(c, access.retryAfterMs) : refuse(c, access.reason);
     c.set("audience", access.audience);
     await next();
     if (access.private) {

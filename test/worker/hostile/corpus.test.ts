@@ -268,3 +268,80 @@ describe("ping keys", () => {
     expect(await res.text()).not.toContain(wrong);
   });
 });
+
+describe("secret lengths", () => {
+  const config = {
+    services: [{ id: "s", name: "S", policy: "p" }],
+    channels: [{ id: "c", type: "webhook", url: "http://127.0.0.1:9/x", secret: { env: "HOOK" } }],
+    policies: [{ id: "p", levels: [{ channels: ["c"] }] }],
+    agents: [{ id: "a", service: "s", secret: { env: "AGENT_KEY" } }],
+    jobs: [{ id: "j", service: "s", key: { env: "PING_KEY" }, period: "1h" }],
+    statusPage: { token: { env: "PAGE_TOKEN" } },
+  };
+  const long = { HOOK: "whsec_x", AGENT_KEY: "a".repeat(32), PING_KEY: "p".repeat(16), PAGE_TOKEN: "t".repeat(16), VIGIL_ADMIN_TOKEN: "x".repeat(32) };
+  const problems = (env: Record<string, string>, checkSecrets = true) => {
+    try {
+      parseConfig(config as never, env, { checkSecrets });
+      return [];
+    } catch (e) {
+      return (e as { problems: string[] }).problems;
+    }
+  };
+
+  it("secrets at their minimum lengths pass", () => {
+    expect(problems(long)).toEqual([]);
+  });
+
+  it.each([
+    ["AGENT_KEY", "agents[0].secret", 32],
+    ["PING_KEY", "jobs[0].key", 16],
+    ["PAGE_TOKEN", "statusPage.token", 16],
+    ["VIGIL_ADMIN_TOKEN", "VIGIL_ADMIN_TOKEN", 32],
+    ["VIGIL_LINK_SECRET", "VIGIL_LINK_SECRET", 32],
+    ["VIGIL_METRICS_TOKEN", "VIGIL_METRICS_TOKEN", 16],
+  ] as const)("%s one character short is a problem naming %s, never the value (also without checkSecrets)", (name, where, min) => {
+    const value = "Q".repeat(min - 1);
+    for (const check of [true, false]) {
+      const found = problems({ ...long, [name]: value }, check);
+      expect(found).toEqual([`${where}: ${name} is ${min - 1} characters; at least ${min} are required (generate one with \`openssl rand -hex 24\`)`]);
+      expect(found.join("\n")).not.toContain(value);
+    }
+  });
+
+  it("the worker under test runs with secrets that meet the minimums", async () => {
+    const res = await fetchWorker(new Request("http://vigil.test/health"));
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("failed-auth throttling", () => {
+  // Client addresses from TEST-NET ranges (RFC 5737), as headers only: nothing is sent to them.
+  const from = (ip: string, init: RequestInit & { path: string }) =>
+    fetchWorker(new Request(`http://vigil.test${init.path}`, { ...init, headers: { ...(init.headers as Record<string, string>), "cf-connecting-ip": ip } }));
+  const GOOD = "test-admin-token-0123456789abcdef";
+
+  it("admin: 10 wrong tokens answer 401, then every attempt of that client 429 with Retry-After, the right token too", async () => {
+    const ip = "198.51.100.7";
+    for (let i = 0; i < 10; i++) expect((await from(ip, { path: "/v1/monitors", headers: { authorization: `Bearer wrong-${i}` } })).status).toBe(401);
+    const blocked = await from(ip, { path: "/v1/monitors", headers: { authorization: "Bearer wrong-again" } });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(blocked.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect((await errorOf(blocked)).code).toBe("too_many_attempts");
+    expect((await from(ip, { path: "/v1/monitors", headers: { authorization: `Bearer ${GOOD}` } })).status).toBe(429);
+    // Another client is not affected, and the window passes.
+    expect((await from("198.51.100.8", { path: "/v1/monitors", headers: { authorization: `Bearer ${GOOD}` } })).status).toBe(200);
+    expect(await env.THROTTLE.getByName(ip).blockedFor("admin", Date.now() + 61_000)).toBe(0);
+  });
+
+  it("ping: 10 unknown keys answer 404, then 429 with Retry-After; a known key of that client too", async () => {
+    const ip = "198.51.100.9";
+    for (let i = 0; i < 10; i++) expect((await from(ip, { path: `/ping/not-a-key-${i}-0123456789` })).status).toBe(404);
+    const blocked = await from(ip, { path: "/ping/not-a-key-x-0123456789" });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect((await from(ip, { path: `/ping/${env.TEST_PING_KEY_VARIANTS as string}/log`, method: "POST", body: "x" })).status).toBe(429);
+    // The ping scope does not lock the same client out of the admin API.
+    expect((await from(ip, { path: "/v1/monitors", headers: { authorization: `Bearer ${GOOD}` } })).status).toBe(200);
+  });
+});

@@ -260,6 +260,18 @@ describe("private status page", () => {
     expect(open).toMatchObject({ status: "ok", monitors: expect.any(Number), agents: expect.any(Number) });
   });
 
+  it("10 wrong tokens from one client, then 429 with Retry-After for that client, the right token too", async () => {
+    const ip = { "cf-connecting-ip": "203.0.113.5" };
+    for (let i = 0; i < 10; i++) expect((await get(privateApp, "/status.json", { ...ip, authorization: `Bearer wrong-${i}` })).status).toBe(401);
+    const blocked = await get(privateApp, "/status.json", { ...ip, authorization: `Bearer ${STATUS_TOKEN}` });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect((await get(privateApp, `/?token=${STATUS_TOKEN}`, ip)).status).toBe(429);
+    expect((await get(privateApp, "/status.json", { "cf-connecting-ip": "203.0.113.6", authorization: `Bearer ${STATUS_TOKEN}` })).status).toBe(200);
+    // A visitor who gives no credentials at all is not counted: the sign-in form.
+    expect((await get(privateApp, "/", { "cf-connecting-ip": "203.0.113.7" })).status).toBe(401);
+  });
+
   it("an access cookie expires on the server: its expiry is signed inside it", async () => {
     const signIn = await get(privateApp, `/?token=${STATUS_TOKEN}`);
     const value = /^vigil_status=([^;]+)/.exec(signIn.headers.get("set-cookie")!)![1]!;
