@@ -57,7 +57,7 @@ export function ingestRoutes() {
     if (declared !== undefined && Number(declared) > MAX_REPORT_BYTES) {
       return jsonError(c, 413, "payload_too_large", `report is ${declared} bytes; the limit is ${MAX_REPORT_BYTES} bytes (${KIB} KiB)`);
     }
-    const body = await readAtMost(c.req.raw, MAX_REPORT_BYTES);
+    const body = await readAtMost(c.req.raw, MAX_REPORT_BYTES, undefined, "drain");
     if (body.overflow) {
       return jsonError(c, 413, "payload_too_large", `report body exceeds the limit of ${MAX_REPORT_BYTES} bytes (${KIB} KiB)`);
     }

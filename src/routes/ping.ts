@@ -60,7 +60,7 @@ async function handlePing(c: Context<App>, kind: Ping["kind"], exitCode?: number
   const ping: Ping = { kind };
   if (exitCode !== undefined) ping.exitCode = exitCode;
   if (c.req.method === "POST") {
-    const body = await readAtMost(c.req.raw, PING_EXCERPT_BYTES);
+    const body = await readAtMost(c.req.raw, PING_EXCERPT_BYTES, undefined, "drain");
     ping.excerpt = lossyUtf8.decode(body.bytes);
     ping.truncated = body.overflow;
   }

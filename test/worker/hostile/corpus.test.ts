@@ -345,3 +345,39 @@ describe("failed-auth throttling", () => {
     expect((await from(ip, { path: "/v1/monitors", headers: { authorization: `Bearer ${GOOD}` } })).status).toBe(200);
   });
 });
+
+describe("oversize bodies in workerd", () => {
+  /** A body of `bytes` 'a's as a stream: no Content-Length, as chunked encoding arrives. */
+  const stream = (bytes: number) => {
+    let sent = 0;
+    const chunk = new Uint8Array(16 * 1024).fill(0x61);
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= bytes) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+  };
+  const post = (path: string, bytes: number) =>
+    fetchWorker(new Request(`http://vigil.test${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: stream(bytes), duplex: "half" } as RequestInit));
+
+  it.each([300 * 1024, 4 * 1024 * 1024])("a streamed report of %i bytes: 413 at once, nothing stored, the next request answered", async (bytes) => {
+    const { value: res, ms } = await timed(() => post("/v1/agents/t-hostile-body/reports", bytes));
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe("payload_too_large");
+    expect(ms).toBeLessThan(5000);
+    await expectNothingStored("t-hostile-body");
+    const health = await timed(() => fetchWorker(new Request("http://vigil.test/health")));
+    expect(health.value.status).toBe(200);
+    expect(health.ms).toBeLessThan(1000);
+  });
+
+  it("a streamed 300 KiB ping log keeps the first 10 KiB and answers OK", async () => {
+    const res = await post(`/ping/${env.TEST_PING_KEY_VARIANTS as string}/log`, 300 * 1024);
+    expect(res.status).toBe(200);
+    const job = await (await fetchWorker(new Request("http://vigil.test/v1/jobs/j-variants", { headers: ADMIN }))).json<{ job: { lastExcerpt: string; excerptTruncated: boolean } }>();
+    expect(job.job.excerptTruncated).toBe(true);
+    expect(job.job.lastExcerpt.length).toBe(10 * 1024);
+  });
+});
