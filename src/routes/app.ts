@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { VigilConfig } from "../config";
 import { ConfigError } from "../config";
-import { loadConfig } from "../config/load";
+import { configStatus, loadConfig } from "../config/load";
 import type { Env } from "../env";
 import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
