@@ -12,14 +12,14 @@
  * 64 usage error; 78 invalid config (systemd does not restart on it).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent } from "./agent";
 import type { AgentConfig } from "./config";
 import { checkId, isConfigError } from "./config-common";
 import { formatDuration } from "./duration";
-import { Logger, errorText } from "./log";
+import { Logger, errorText, redactUrlCredentials } from "./log";
 import { loadSchemas } from "./schemas";
 import { AGENT_VERSION } from "./version";
 
@@ -45,10 +45,27 @@ function defaultConfigPath(): string {
 function validateInChild(file: string): { config: AgentConfig } | { stderr: string } | null {
   const entry = fileURLToPath(import.meta.url);
   if (!/\.[cm]?js$/.test(entry)) return null;
-  const r = spawnSync(process.execPath, [entry, "validate", "--json", "--config", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+  // The unmasked config travels on a pipe of its own (fd 3), never on stdout, which is masked.
+  const r = spawnSync(process.execPath, [entry, "validate", "--json", "--config", file], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    env: { ...process.env, [CONFIG_FD_ENV]: "3" },
+  });
   if (r.error) throw r.error;
   if (r.status !== EXIT.ok) return { stderr: r.stderr || `${file}: config validation ended by ${r.signal ?? `exit code ${r.status}`}\n` };
-  return { config: JSON.parse(r.stdout) as AgentConfig };
+  return { config: JSON.parse(String(r.output[3])) as AgentConfig };
+}
+
+/** Set by `run` for its validating child: the file descriptor that gets the unmasked config. */
+const CONFIG_FD_ENV = "VIGIL_AGENT_CONFIG_FD";
+
+/**
+ * Every string of `value` with URL credentials masked ({@link redactUrlCredentials}, the
+ * helper behind every agent log line): what `validate --json` and `once` print.
+ */
+function redactDeep<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "string" ? redactUrlCredentials(v) : v))) as T;
 }
 
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
@@ -102,10 +119,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   if (command === "validate") {
     // The effective config (defaults filled in, durations in ms): what `run` reads from its child.
     if (values.json) {
-      out.write(`${JSON.stringify(config)}\n`);
+      const fd = Number(process.env[CONFIG_FD_ENV]);
+      if (Number.isInteger(fd) && fd > 2) writeSync(fd, `${JSON.stringify(config)}\n`);
+      else out.write(`${JSON.stringify(redactDeep(config))}\n`);
       return EXIT.ok;
     }
-    out.write(`${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`);
+    out.write(redactUrlCredentials(`${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`));
     if (!config.worker) out.write("note: no worker configured; `run` needs one\n");
     return EXIT.ok;
   }
@@ -117,10 +136,11 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       // The contract's schema checks what the agent built (the run loop leaves that to the worker).
       const { agentReport } = await loadSchemas();
       const report = agentReport.parse(await agent.cycle());
-      if (values.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
+      const print = (text: string) => out.write(log.scrub(text));
+      if (values.json) print(`${JSON.stringify(redactDeep(report), null, 2)}\n`);
       else {
-        for (const c of report.checks) out.write(`${c.status.padEnd(8)} ${c.id.padEnd(36)} ${c.summary}\n`);
-        for (const r of report.remediations) out.write(`${r.outcome.padEnd(8)} ${r.check.padEnd(36)} ${r.detail ?? r.action}\n`);
+        for (const c of report.checks) print(`${c.status.padEnd(8)} ${c.id.padEnd(36)} ${c.summary}\n`);
+        for (const r of report.remediations) print(`${r.outcome.padEnd(8)} ${r.check.padEnd(36)} ${r.detail ?? r.action}\n`);
       }
       const statuses = new Set(report.checks.map((c) => c.status));
       return statuses.has("critical") ? EXIT.critical : statuses.has("warn") ? EXIT.warn : statuses.has("unknown") ? EXIT.unknown : EXIT.ok;

@@ -15,8 +15,20 @@ export const DEFAULT_COOLDOWN_MS = {
   oom: 10 * 60_000,
 } as const;
 
-/** `<kind>:<name>`, the name defaulting to what the check watches. */
+/**
+ * A derived id made safe for the worker (CHECK_ID_PATTERN in the report contract, which it
+ * refuses otherwise): any other character becomes `_`, and it is cut at 200 characters.
+ */
+export function safeCheckId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._:@/=+~-]/g, "_").slice(0, 200);
+}
+
+/** `<kind>:<name>`, the name defaulting to what the check watches (made safe: {@link safeCheckId}). */
 export function checkId(c: CheckSpec): string {
+  return safeCheckId(rawCheckId(c));
+}
+
+function rawCheckId(c: CheckSpec): string {
   if (c.name) return `${c.kind}:${c.name}`;
   switch (c.kind) {
     case "docker":

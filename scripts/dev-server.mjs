@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { root, writeDevWranglerConfig } from "./lib.mjs";
+import { maskPingKeys, root, writeDevWranglerConfig } from "./lib.mjs";
 
 const wrangler = join(root, "node_modules/.bin/wrangler");
 
@@ -101,7 +101,9 @@ export async function startDevServer(options) {
   const MAX_LOG = 4_000_000;
   let logs = "";
   let partial = "";
-  const onData = (d) => {
+  // Ping keys are masked as the output arrives: wrangler logs request paths (at info level).
+  const onData = (raw) => {
+    const d = maskPingKeys(String(raw));
     logs += d;
     if (logs.length > MAX_LOG) logs = logs.slice(-MAX_LOG / 2);
     if (!options.onLine) return;

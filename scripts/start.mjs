@@ -23,7 +23,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { startDemoTarget } from "./demo-target.mjs";
-import { ensureDeps, readVars, root, writeDevWranglerConfig } from "./lib.mjs";
+import { ensureDeps, maskPingKeys, readVars, root, writeDevWranglerConfig } from "./lib.mjs";
 import { createLiveConfig } from "./live-config.mjs";
 import { startReceiver } from "./local-receiver.mjs";
 import { clock, createNarrator } from "./narrate.mjs";
@@ -141,11 +141,14 @@ let problems = await live.load();
 // Shared secrets (a webhook's signing secret, an agent's) are made here; a receiver or an agent
 // is given the same value. Secrets of other services (API keys, tokens) are the user's to set.
 const missingShared = problems.map((p) => /environment variable (\w*_SECRET) is not set/.exec(p)?.[1]).filter(Boolean);
-if (missingShared.length > 0) {
+// Secrets Vigil itself checks whatever their name (an agent's key, a job's ping key, the page token).
+const missingOwn = problems.map((p) => /^(?:agents\[\d+\]\.secret|jobs\[\d+\]\.key|statusPage\.token): environment variable (\w+) is not set/.exec(p)?.[1]).filter(Boolean);
+if (missingShared.length > 0 || missingOwn.length > 0) {
   for (const name of new Set(missingShared)) {
     if (name.endsWith("WEBHOOK_SECRET")) addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; a receiver verifies with the same value");
     else addVar(name, randomBytes(32).toString("hex"), "shared secret; give the same value to the agent or job that uses it");
   }
+  for (const name of new Set(missingOwn.filter((n) => !missingShared.includes(n)))) addVar(name, randomBytes(24).toString("hex"), "named by the config; read it there");
   problems = await live.load();
 }
 if (problems.length > 0) {
@@ -183,7 +186,9 @@ const local = ["--config", writeDevWranglerConfig(live.path, startDir), "--persi
 const narrate = createNarrator({ verbose });
 dev = await spawnWorker({
   toml: local[1], port, persist: stateDir, envFile: devVars, vars, env: wranglerEnv,
-  inspect: process.argv.includes("--inspect"), watch: process.env.VIGIL_WATCH !== "0", transform: narrate,
+  inspect: process.argv.includes("--inspect"), watch: process.env.VIGIL_WATCH !== "0",
+  // Ping keys masked first: wrangler logs every request's path (shown with VIGIL_VERBOSE=1).
+  transform: (line) => narrate(maskPingKeys(line)),
 });
 
 // Whatever ends wrangler (Ctrl-C, q, a crash) ends npm start, with the servers beside it.

@@ -15,6 +15,8 @@ export interface Env {
   RUNNER: Service<ProbeRunner>;
   /** One RegionObject per region (`locationHint`): probes from named regions. */
   REGION: DurableObjectNamespace<RegionObject>;
+  /** One ThrottleObject per client address (`getByName(ip)`): failed-auth throttling. */
+  THROTTLE: DurableObjectNamespace<ThrottleObject>;
   VIGIL_ADMIN_TOKEN?: string;
   VIGIL_VERSION?: string;
   [secret: string]: unknown;
@@ -25,5 +27,6 @@ import type { AgentObject } from "./objects/agent";
 import type { HeartbeatObject } from "./objects/heartbeat";
 import type { ServiceObject } from "./objects/service";
 import type { RegionObject } from "./objects/region";
+import type { ThrottleObject } from "./objects/throttle";
 import type { ProbeBatchMessage } from "./scheduler/run";
 import type { ProbeRunner } from "./index";

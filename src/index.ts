@@ -21,6 +21,7 @@ export { AgentObject } from "./objects/agent";
 export { HeartbeatObject } from "./objects/heartbeat";
 export { RegionObject } from "./objects/region";
 export { ServiceObject } from "./objects/service";
+export { ThrottleObject } from "./objects/throttle";
 
 const app = createApp();
 

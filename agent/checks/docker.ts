@@ -4,6 +4,7 @@
  * that is expected but missing is critical.
  */
 import type { SpecOf } from "../config";
+import { safeCheckId } from "../config-common";
 import type { ContainerInspect } from "../docker-api";
 import { formatDuration } from "../duration";
 import { type CheckContext, type Finding, type CheckStatus, delta, worst } from "./check";
@@ -100,7 +101,7 @@ export async function runDocker(spec: DockerSpec, ctx: CheckContext): Promise<Fi
       const inspect = await ctx.docker.inspect(name, ctx.signal);
       const increase = inspect ? (delta(ctx.memory, `restarts:${inspect.Id}`, inspect.RestartCount) ?? 0) : 0;
       const finding = judgeContainer(spec, observeContainer(name, inspect, increase, ctx.now()));
-      return spec.label ? { ...finding, id: `docker:${name}` } : finding;
+      return spec.label ? { ...finding, id: safeCheckId(`docker:${name}`) } : finding;
     }),
   );
   return findings;

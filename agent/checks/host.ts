@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os";
-import { diskMetricKey } from "../../src/contract/report-constants";
+import { diskMetricKey, REPORT_CAPS } from "../../src/contract/report-constants";
 import type { SpecOf } from "../config";
 import { type CheckContext, type CheckStatus, type Finding, round, worst } from "./check";
 import { Grader, type Grades } from "./hysteresis";
@@ -44,7 +44,8 @@ export function judgeHost(spec: HostSpec, o: HostObservation, previous: Grades =
     cores: o.cores,
     diskMaxPct: round(worstDisk),
   };
-  for (const d of o.disks) metrics[diskMetricKey(d.mount)] = round(d.usedPct);
+  // The worker takes at most REPORT_CAPS.metrics per check; the other metrics come first.
+  for (const d of o.disks.slice(0, REPORT_CAPS.metrics - Object.keys(metrics).length)) metrics[diskMetricKey(d.mount)] = round(d.usedPct);
   return {
     grades: g.grades,
     status: worst(...s.map((x) => x.status)),

@@ -5,9 +5,11 @@
  */
 import { z } from "zod";
 import { configSchema, type SecretRef, type VigilConfig, type VigilConfigInput } from "./schema";
+import { envSecretProblems, minimumAt, shortSecret } from "./secrets";
 
 export * from "./schema";
 export { parseDuration, formatDuration } from "./duration";
+export { MIN_SECRET_LENGTH } from "./secrets";
 
 export type ConfigEnv = Record<string, unknown>;
 export type ConfigSource = VigilConfigInput | ((env: ConfigEnv) => VigilConfigInput);
@@ -56,27 +58,44 @@ export function parseConfig(source: ConfigSource, env: ConfigEnv = {}, options: 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues));
   const missing = options.checkSecrets === false ? [] : missingSecrets(parsed.data, env);
-  if (missing.length > 0) throw new ConfigError(missing);
+  // Lengths are checked for every secret that is set, also when unset ones are not missed.
+  const short = [...shortSecrets(parsed.data, env), ...envSecretProblems(env)];
+  if (missing.length > 0 || short.length > 0) throw new ConfigError([...missing, ...short]);
   return parsed.data;
+}
+
+/** Secret references that are set but shorter than their minimum (secrets.ts), as problem lines. */
+function shortSecrets(config: VigilConfig, env: ConfigEnv): string[] {
+  const out: string[] = [];
+  visitSecrets(config, (ref, path) => {
+    const min = minimumAt(path);
+    const line = min === undefined ? null : shortSecret(formatPath(path), ref.env, env[ref.env], min);
+    if (line) out.push(line);
+  });
+  return out;
+}
+
+/** Calls `fn` for every `{ env: "NAME" }` in the config, with its path. */
+function visitSecrets(config: VigilConfig, fn: (ref: SecretRef, path: (string | number)[]) => void) {
+  const visit = (value: unknown, path: (string | number)[]) => {
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value && typeof value === "object") {
+      const ref = value as Partial<SecretRef>;
+      if (typeof ref.env === "string" && Object.keys(value).length === 1) return fn(ref as SecretRef, path);
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+  };
+  visit(config, []);
 }
 
 /** Secret references whose environment variable is not set, as problem lines. */
 function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
   const out: string[] = [];
-  const visit = (value: unknown, path: (string | number)[]) => {
-    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
-    else if (value && typeof value === "object") {
-      const ref = value as Partial<SecretRef>;
-      if (typeof ref.env === "string" && Object.keys(value).length === 1) {
-        if (typeof env[ref.env] !== "string" || env[ref.env] === "") {
-          out.push(`${formatPath(path)}: environment variable ${ref.env} is not set (add it to .dev.vars locally, or \`wrangler secret put ${ref.env}\`)`);
-        }
-        return;
-      }
-      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+  visitSecrets(config, (ref, path) => {
+    if (typeof env[ref.env] !== "string" || env[ref.env] === "") {
+      out.push(`${formatPath(path)}: environment variable ${ref.env} is not set (add it to .dev.vars locally, or \`wrangler secret put ${ref.env}\`)`);
     }
-  };
-  visit(config, []);
+  });
   return out;
 }
 

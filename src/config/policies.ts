@@ -13,8 +13,24 @@ import { duration } from "./duration";
 export const incidentFlag = z.enum(["data-loss-risk", "security"]);
 export type IncidentFlag = z.infer<typeof incidentFlag>;
 
-/** A check id: a monitor id, `agent:<agent>:<check>`, `agent:<agent>:heartbeat` or `ping:<job>`. */
-const checkId = z.string().min(1).max(200);
+/** Stars one check glob may hold: enough for `agent:*:docker:*`, few enough to match quickly. */
+export const MAX_GLOB_STARS = 8;
+
+/**
+ * A glob over check ids (a monitor id, `agent:<agent>:<check>`, `agent:<agent>:heartbeat` or
+ * `ping:<job>`), `*` for any run of characters: printable ASCII, at most 200 characters and
+ * {@link MAX_GLOB_STARS} stars.
+ */
+export const checkGlob = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces only")
+  .superRefine((g, ctx) => {
+    const stars = g.split("*").length - 1;
+    if (stars > MAX_GLOB_STARS) ctx.addIssue({ code: "custom", message: `at most ${MAX_GLOB_STARS} '*', got ${stars}` });
+  });
+const checkId = checkGlob;
 
 /** Any one condition escalates at once. */
 export const escalationCondition = z.union([

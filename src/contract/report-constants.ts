@@ -11,6 +11,19 @@ export const SUPPORTED_REPORT_VERSIONS = [REPORT_SCHEMA_VERSION] as const;
 export const MAX_REPORT_BYTES = 256 * 1024;
 
 /**
+ * A check id: printable ASCII letters, digits and `. _ : @ / = + ~ -`, starting with a letter
+ * or digit, at most 200 characters. No control, bidi or zero-width characters (they broke
+ * webhook headers and were published as sent), no `*` (globs match ids), no `%` (a LIKE
+ * wildcard in SQL).
+ */
+export const CHECK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@\/=+~-]{0,199}$/;
+/** Ids the worker keeps for itself: `agent:<id>:heartbeat` is the dead-man check. */
+export const RESERVED_CHECK_IDS: readonly string[] = ["heartbeat"];
+
+/** Largest arrays and records of a report; the worker checks them on the raw JSON first. */
+export const REPORT_CAPS = { checks: 500, remediations: 100, metrics: 200 } as const;
+
+/**
  * Disk use per mount travels as metrics of the agent's `host` check: `disk:<mount>:usedPct`
  * (percent, as df computes it). The worker keeps a daily series of them for the digest.
  */

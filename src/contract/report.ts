@@ -6,25 +6,43 @@
  * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
  */
 import { z } from "zod";
-import { REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
+import { CHECK_ID_PATTERN, REPORT_CAPS, REPORT_SCHEMA_VERSION, RESERVED_CHECK_IDS, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
 // The plain values live in report-constants.ts (the agent imports them without zod).
-export { MAX_REPORT_BYTES, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
+export { CHECK_ID_PATTERN, MAX_REPORT_BYTES, REPORT_CAPS, RESERVED_CHECK_IDS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
 
 export const checkStatus = z.enum(["ok", "warn", "critical", "unknown"]);
 export type CheckStatus = z.infer<typeof checkStatus>;
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/** The caps of {@link REPORT_CAPS} as paths for `jsonSizeIssues`. */
+export const reportSizeLimits = {
+  caps: { checks: REPORT_CAPS.checks, remediations: REPORT_CAPS.remediations, "checks[].metrics": REPORT_CAPS.metrics },
+  depth: 8,
+};
+
+/** An agent's check id ({@link CHECK_ID_PATTERN}), not one the worker reserves. */
+export const agentCheckId = z
+  .string()
+  .max(200)
+  .regex(CHECK_ID_PATTERN, "1–200 of A–Z a–z 0–9 . _ : @ / = + ~ - (starting with a letter or digit)")
+  .superRefine((id, ctx) => {
+    if (RESERVED_CHECK_IDS.includes(id)) ctx.addIssue({ code: "custom", message: `"${id}" is reserved by the worker (its dead-man check)` });
+  });
+
 export const checkResult = z.object({
   /** Stable id, `<kind>:<name>`, e.g. `docker:safework-postgres`. */
-  id: z.string().min(1).max(200),
+  id: agentCheckId,
   kind: z.string().min(1).max(40),
   status: checkStatus,
   summary: z.string().max(1000),
   observedAt: isoTime,
   durationMs: z.number().nonnegative(),
-  metrics: z.record(z.string(), z.number()).optional(),
+  metrics: z
+    .record(z.string(), z.number())
+    .refine((m) => Object.keys(m).length <= REPORT_CAPS.metrics, `at most ${REPORT_CAPS.metrics} metrics`)
+    .optional(),
 });
 export type CheckResult = z.infer<typeof checkResult>;
 
@@ -41,7 +59,7 @@ export function diskUsage(check: Pick<CheckResult, "kind" | "metrics">): { mount
 }
 
 export const remediation = z.object({
-  check: z.string().min(1).max(200),
+  check: agentCheckId,
   action: z.string().min(1).max(40),
   attempt: z.number().int().positive(),
   outcome: z.enum(["succeeded", "failed", "skipped", "dry-run"]),
@@ -68,8 +86,8 @@ export const agentReport = z.object({
   sentAt: isoTime,
   /** The agent's promise: the dead-man grace derives from it. */
   intervalSeconds: z.number().int().min(5).max(86_400),
-  checks: z.array(checkResult).max(500),
-  remediations: z.array(remediation).max(100).default([]),
+  checks: z.array(checkResult).max(REPORT_CAPS.checks),
+  remediations: z.array(remediation).max(REPORT_CAPS.remediations).default([]),
 });
 export type AgentReport = z.infer<typeof agentReport>;
 /** What an agent builds before zod fills defaults. */

@@ -16,7 +16,7 @@ const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 const MAX_CACHED_KEYS = 4096;
 
-function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign" | "verify"): Promise<CryptoKey> {
+function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign"): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
   const importKey = () => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [usage]);
   if (typeof secret !== "string") return importKey();
@@ -42,6 +42,18 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   return out;
 }
 
+/**
+ * Constant-time equality of two byte strings of the same length: every byte is looked at
+ * whatever differs (workerd's `crypto.subtle.timingSafeEqual` is not in Node, which runs this
+ * module too).
+ */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  let diff = 0;
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
 /** The text the MAC covers: the timestamp and the raw body. */
 export const signedText = (body: string, unixSeconds: number) => `${unixSeconds}.${body}`;
 
@@ -59,9 +71,18 @@ export type SignatureCheck =
   | { ok: true; timestamp: number }
   | { ok: false; reason: string };
 
+/** `v1=` values one header may carry: a key rotation needs two; more is an attack on CPU. */
+export const MAX_SIGNATURES = 4;
+/** A header longer than this is refused before it is parsed (4 MACs and `t=` fit in ~300). */
+export const MAX_SIGNATURE_HEADER_CHARS = 1024;
+/** A `v1=` value: HMAC-SHA256 as hex. */
+const MAC_HEX = /^[0-9a-f]{64}$/i;
+
 /**
- * Checks a `Vigil-Signature` header. The MAC comparison is constant time: it goes through
- * `crypto.subtle.verify`, which compares inside the crypto implementation.
+ * Checks a `Vigil-Signature` header. Cheap shape checks come first and bound the work: the
+ * header's length, one `t=`, at most {@link MAX_SIGNATURES} `v1=` values of exactly 64 hex
+ * digits; only then is the body MACed, once, and compared with each candidate in constant
+ * time ({@link equalBytes}).
  */
 export async function verifyReportSignature(
   secret: string,
@@ -71,25 +92,37 @@ export async function verifyReportSignature(
   toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
 ): Promise<SignatureCheck> {
   if (!header) return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
-  const parts = new Map<string, string[]>();
+  if (header.length > MAX_SIGNATURE_HEADER_CHARS) {
+    return { ok: false, reason: `${SIGNATURE_HEADER} is too long (${header.length} characters; at most ${MAX_SIGNATURE_HEADER_CHARS})` };
+  }
+  const times: string[] = [];
+  const candidates: string[] = [];
   for (const item of header.split(",")) {
     const eq = item.indexOf("=");
     if (eq <= 0) continue;
     const k = item.slice(0, eq).trim();
-    parts.set(k, [...(parts.get(k) ?? []), item.slice(eq + 1).trim()]);
+    if (k === "t") times.push(item.slice(eq + 1).trim());
+    else if (k === "v1") candidates.push(item.slice(eq + 1).trim());
   }
-  const t = Number(parts.get("t")?.[0]);
+  if (times.length > 1) return { ok: false, reason: `${SIGNATURE_HEADER} must have exactly one t=<unix seconds>, got ${times.length}` };
+  const t = /^\d{1,12}$/.test(times[0] ?? "") ? Number(times[0]) : NaN;
   if (!Number.isInteger(t)) return { ok: false, reason: `${SIGNATURE_HEADER} has no valid t=<unix seconds>` };
   if (Math.abs(nowSeconds - t) > toleranceSeconds) {
     return { ok: false, reason: `signature timestamp is ${nowSeconds - t} s from the server clock (allowed ±${toleranceSeconds} s)` };
   }
-  const candidates = parts.get("v1") ?? [];
   if (candidates.length === 0) return { ok: false, reason: `${SIGNATURE_HEADER} has no v1=<hex> signature` };
-  const key = await hmacKey(secret, "verify");
-  const data = encoder.encode(`${t}.${body}`);
-  for (const hex of candidates) {
-    const sig = fromHex(hex);
-    if (sig && (await crypto.subtle.verify("HMAC", key, sig, data))) return { ok: true, timestamp: t };
+  if (candidates.length > MAX_SIGNATURES) {
+    return { ok: false, reason: `${SIGNATURE_HEADER} has ${candidates.length} v1= values; at most ${MAX_SIGNATURES} are accepted` };
   }
-  return { ok: false, reason: "signature does not match the body" };
+  const macs: Uint8Array<ArrayBuffer>[] = [];
+  for (const hex of candidates) {
+    const mac = MAC_HEX.test(hex) ? fromHex(hex) : null;
+    if (!mac) return { ok: false, reason: `every v1= value must be 64 hex digits (HMAC-SHA256), got ${hex.length} characters` };
+    macs.push(mac);
+  }
+  const key = await hmacKey(secret, "sign");
+  const expected = await crypto.subtle.sign("HMAC", key, encoder.encode(`${t}.${body}`));
+  let match = false;
+  for (const mac of macs) match = equalBytes(new Uint8Array(expected), mac) || match;
+  return match ? { ok: true, timestamp: t } : { ok: false, reason: "signature does not match the body" };
 }

@@ -1,7 +1,10 @@
 /**
- * Signed, expiring action links for notifications: `<publicUrl>/a/<incident>/<action>?exp=…&sig=…`.
- * The signature is HMAC-SHA256 over `<action>:<incident>:<exp>` with `VIGIL_LINK_SECRET`
- * (or the admin token when unset), checked in constant time with `crypto.subtle.verify`.
+ * Signed, expiring action links for notifications:
+ * `<publicUrl>/a/<incident>/<action>?ep=…&exp=…&sig=…`. The signature is HMAC-SHA256 over
+ * `<action>:<incident>:<episode>:<exp>` with `VIGIL_LINK_SECRET` (or the admin token when
+ * unset), checked in constant time with `crypto.subtle.verify`. The episode is the time the
+ * incident (re)opened: a reopen keeps the incident's id, and a link sent for an earlier
+ * episode must not acknowledge the new one.
  * Opening a link shows a confirmation page; only its POST acts, so mail scanners and link
  * previews that fetch the URL acknowledge nothing.
  */
@@ -27,27 +30,52 @@ function fromB64url(text: string): Uint8Array | null {
   }
 }
 
-export async function signLink(publicUrl: string, secret: string, incidentId: string, action: LinkAction, expiresAt: number): Promise<string> {
+/** The text a link's MAC covers. */
+const signed = (action: LinkAction, incidentId: string, episode: number, exp: number) => `${action}:${incidentId}:${episode}:${exp}`;
+
+/** A link for `action` on the incident's episode that (re)opened at `episode` (ms). */
+export async function signLink(publicUrl: string, secret: string, incidentId: string, action: LinkAction, expiresAt: number, episode: number): Promise<string> {
   const exp = Math.floor(expiresAt / 1000);
-  const sig = b64url(await crypto.subtle.sign("HMAC", await key(secret, "sign"), enc.encode(`${action}:${incidentId}:${exp}`)));
-  return `${publicUrl.replace(/\/$/, "")}/a/${encodeURIComponent(incidentId)}/${action}?exp=${exp}&sig=${sig}`;
+  const sig = b64url(await crypto.subtle.sign("HMAC", await key(secret, "sign"), enc.encode(signed(action, incidentId, episode, exp))));
+  return `${publicUrl.replace(/\/$/, "")}/a/${encodeURIComponent(incidentId)}/${action}?ep=${episode}&exp=${exp}&sig=${sig}`;
 }
 
+/** A MAC in base64url is 43 characters; anything much longer is not one. */
+const MAX_SIG_CHARS = 64;
+const DIGITS = /^\d{1,15}$/;
+
+export interface LinkParams {
+  exp: string | undefined;
+  sig: string | undefined;
+  /** The episode the link was signed for (`ep=`). */
+  ep: string | undefined;
+}
+
+/**
+ * Checks a link against the incident's current episode (`openedAt`, ms). Shape first (digits,
+ * a MAC-sized signature), then the MAC, then expiry and episode.
+ */
 export async function verifyLink(
   secret: string,
   incidentId: string,
   action: LinkAction,
-  exp: string | undefined,
-  sig: string | undefined,
+  params: LinkParams,
+  openedAt: number,
   now: number,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const expSeconds = Number(exp);
-  if (!exp || !Number.isInteger(expSeconds)) return { ok: false, reason: "the link has no valid expiry" };
-  const mac = sig ? fromB64url(sig) : null;
+  const { exp, sig, ep } = params;
+  if (!exp || !DIGITS.test(exp)) return { ok: false, reason: "the link has no valid expiry" };
+  if (!ep || !DIGITS.test(ep)) return { ok: false, reason: "the link names no incident episode (it predates episode-bound links)" };
+  const mac = sig && sig.length <= MAX_SIG_CHARS ? fromB64url(sig) : null;
   if (!mac) return { ok: false, reason: "the link has no valid signature" };
-  const valid = await crypto.subtle.verify("HMAC", await key(secret, "verify"), mac, enc.encode(`${action}:${incidentId}:${expSeconds}`));
+  const expSeconds = Number(exp);
+  const episode = Number(ep);
+  const valid = await crypto.subtle.verify("HMAC", await key(secret, "verify"), mac, enc.encode(signed(action, incidentId, episode, expSeconds)));
   if (!valid) return { ok: false, reason: "the link's signature does not match" };
   if (expSeconds * 1000 < now) return { ok: false, reason: "the link has expired" };
+  if (episode !== openedAt) {
+    return { ok: false, reason: `the link is from an earlier episode of this incident (it reopened at ${new Date(openedAt).toISOString()}); use the link of the latest page` };
+  }
   return { ok: true };
 }
 

@@ -180,7 +180,7 @@ export class ServiceObject extends DurableObject<Env> {
     const secret = linkSecret(this.env);
     const pages = effects.some((e) => e.type === "notify");
     const links =
-      pages && config.publicUrl && secret ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS) } : {};
+      pages && config.publicUrl && secret ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS, incident.openedAt) } : {};
     for (const e of effects) {
       if (e.type === "timeline") {
         stmts.push(addEvent(db, incident.id, now, e.event, e.detail));

@@ -8,11 +8,13 @@ import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
 import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
+import { healthRoutes } from "./health";
+import { throttleFailures } from "./throttle";
 import { deliveryRoutes } from "./deliveries";
 import { jsonError } from "./errors";
 import { agentAdminRoutes, ingestRoutes } from "./ingest";
 import { actionLinks, incidentControls } from "./incidents";
-import { jobAdminRoutes, pingRoutes } from "./ping";
+import { jobAdminRoutes, pingRoutes, redactPingPath } from "./ping";
 import { probeRoutes } from "./probe";
 import { statusRoutes } from "./status";
 
@@ -29,25 +31,7 @@ export function createApp() {
     await next();
   });
 
-  app.get("/health", (c) => {
-    const config = c.get("config");
-    return c.json({
-      status: "ok",
-      version: c.env.VIGIL_VERSION ?? "dev",
-      monitors: config.monitors.length,
-      services: config.services.length,
-      agents: config.agents.length,
-      // Which config is live and whether a newer one was refused (`npm start`; see GET /v1/config).
-      ...(configStatus && {
-        config: {
-          file: configStatus.file,
-          hash: configStatus.hash,
-          loadedAt: configStatus.loadedAt,
-          refused: configStatus.refused && { hash: configStatus.refused.hash, at: configStatus.refused.at, problems: configStatus.refused.problems.length },
-        },
-      }),
-    });
-  });
+  app.route("/", healthRoutes());
 
   // Signed agent reports and job pings authenticate themselves; mounted before the admin
   // API so its bearer middleware never sees them.
@@ -59,6 +43,7 @@ export function createApp() {
   app.route("/a", actionLinks());
 
   const admin = new Hono<App>();
+  admin.use("*", throttleFailures("admin"));
   admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));
 
   admin.get("/monitors", async (c) => {
@@ -106,9 +91,10 @@ export function createApp() {
   admin.route("/deliveries", deliveryRoutes());
   app.route("/v1", admin);
 
-  app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // Paths are shown and logged with ping keys masked: a wrong method must not echo a key.
+  app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${redactPingPath(new URL(c.req.url).pathname)}`));
   app.onError((err, c) => {
-    console.error(JSON.stringify({ msg: "unhandled error", path: new URL(c.req.url).pathname, error: err.message }));
+    console.error(JSON.stringify({ msg: "unhandled error", path: redactPingPath(new URL(c.req.url).pathname), error: err.message }));
     return jsonError(c, 500, "internal", "internal error");
   });
   return app;

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { formatIssues } from "../config";
+import { jsonSizeIssues } from "../contract/json-size";
 
 export function jsonError(c: Context, status: ContentfulStatusCode, code: string, message: string, issues?: string[]) {
   return c.json({ error: { code, message, ...(issues && { issues }) } }, status);
@@ -26,6 +27,9 @@ export async function readJson<T extends z.ZodType>(
       return jsonError(c, 400, "invalid_json", `the body is not valid JSON (expected a ${opts.what})`);
     }
   }
+  // Lengths before the schema, which would parse every element of an oversize array.
+  const oversize = jsonSizeIssues(raw);
+  if (oversize.length > 0) return jsonError(c, 400, opts.code, `invalid ${opts.what} (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`, oversize);
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issues = formatIssues(parsed.error.issues);

@@ -6,7 +6,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { duration } from "../config/duration";
-import { incidentFlag, type VigilConfig } from "../config";
+import { checkGlob, incidentFlag, type VigilConfig } from "../config";
 import type { EscalationInput } from "../engine/escalation";
 import type { Env } from "../env";
 import { linkSecret, verifyLink, type LinkAction } from "../incidents/links";
@@ -31,7 +31,7 @@ export const silenceBody = z
   .strictObject({
     service: z.string().min(1).optional(),
     /** Glob over check ids, `*` for any run of characters. */
-    check: z.string().min(1).max(200).optional(),
+    check: checkGlob.optional(),
     duration: duration({ min: "1s", max: "30d" }),
     comment: z.string().min(1).max(500),
     by: actor,
@@ -131,9 +131,10 @@ export function actionLinks() {
     if (!(action in ACTIONS)) return { error: page("Unknown action", `<h1>Unknown action</h1>`, 404) };
     const secret = linkSecret(c.env);
     if (!secret) return { error: page("Links disabled", "<h1>Links are not configured</h1>", 403) };
-    const v = await verifyLink(secret, id, action, c.req.query("exp"), c.req.query("sig"), Date.now());
+    const row = id.length <= 200 ? await incidentRow(c.env.DB, id) : null;
+    // An unknown incident answers like a bad signature: a link cannot probe for incident ids.
+    const v = await verifyLink(secret, id, action, { exp: c.req.query("exp"), sig: c.req.query("sig"), ep: c.req.query("ep") }, row?.opened_at ?? -1, Date.now());
     if (!v.ok) return { error: page("Link not valid", `<h1>This link cannot be used</h1><p>${escapeHtml(v.reason)}.</p>`, 403) };
-    const row = await incidentRow(c.env.DB, id);
     if (!row) return { error: page("No such incident", "<h1>No such incident</h1>", 404) };
     return { id, action, row };
   };

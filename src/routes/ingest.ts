@@ -8,13 +8,15 @@
  * 3. 401 when the signature is missing or does not match (constant-time HMAC verify), then
  *    401 when its timestamp is more than 5 minutes old or ahead — checked after the MAC, so an
  *    attacker learns nothing about the window from a forged request.
- * 4. 400 for invalid JSON, every zod issue with its path, or an `agent.id` that is not the URL's.
+ * 4. 400 for invalid JSON, an oversize array (checked before the schema parses its elements),
+ *    every zod issue with its path, or an `agent.id` that is not the URL's.
  * 5. The agent's Durable Object applies it: 202 accepted (with the next expected report),
  *    202 late (older seq: history only), 200 duplicate (seq seen before: nothing changes).
  */
 import { Hono } from "hono";
 import { formatIssues, reveal, type AgentSpec, type VigilConfig } from "../config";
-import { agentReport, MAX_REPORT_BYTES } from "../contract/report";
+import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../contract/report";
+import { jsonSizeIssues } from "../contract/json-size";
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../contract/signature";
 import type { Env } from "../env";
 import { heartbeatCheckId, agentCheckId } from "../objects/agent";
@@ -55,7 +57,7 @@ export function ingestRoutes() {
     if (declared !== undefined && Number(declared) > MAX_REPORT_BYTES) {
       return jsonError(c, 413, "payload_too_large", `report is ${declared} bytes; the limit is ${MAX_REPORT_BYTES} bytes (${KIB} KiB)`);
     }
-    const body = await readAtMost(c.req.raw, MAX_REPORT_BYTES);
+    const body = await readAtMost(c.req.raw, MAX_REPORT_BYTES, undefined, "drain");
     if (body.overflow) {
       return jsonError(c, 413, "payload_too_large", `report body exceeds the limit of ${MAX_REPORT_BYTES} bytes (${KIB} KiB)`);
     }
@@ -88,6 +90,11 @@ export function ingestRoutes() {
       json = JSON.parse(text);
     } catch (err) {
       return jsonError(c, 400, "invalid_json", `report body is not JSON: ${(err as Error).message}`);
+    }
+    // Array lengths first: the schema would parse every element of an oversize array.
+    const oversize = jsonSizeIssues(json, reportSizeLimits);
+    if (oversize.length > 0) {
+      return jsonError(c, 400, "invalid_report", `report does not match the schema (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`, oversize);
     }
     const parsed = agentReport.safeParse(json);
     if (!parsed.success) {

@@ -82,6 +82,9 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[] | undefined> = {
   none: [],
 };
 
+/** Routes whose failed attempts are throttled per client. */
+const THROTTLED: readonly RouteAuth[] = ["admin", "status", "ping-key"];
+
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
   const out = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as Record<string, unknown>;
   delete out.$schema;
@@ -124,6 +127,14 @@ export function buildOpenApi(options: OpenApiOptions) {
     }
     const hasErrors = Object.keys(doc.responses).some((s) => Number(s) >= 400);
     if (!hasErrors) responses.default = { description: "Error", content: { "application/json": { schema: jsonSchema(errorSchema, "output") } } };
+    // Failed-auth throttling (src/routes/throttle.ts) answers these routes too.
+    if (THROTTLED.includes(doc.auth) && !responses["429"]) {
+      responses["429"] = {
+        description: "Too many failed attempts from this client; Retry-After says when to try again",
+        headers: { "Retry-After": { schema: { type: "integer", minimum: 1 }, description: "Seconds" } },
+        content: { "application/json": { schema: jsonSchema(errorSchema, "output") } },
+      };
+    }
     (paths[path] ??= {})[doc.method] = {
       operationId: `${doc.method}${doc.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}`,
       summary: doc.summary,

@@ -9,7 +9,10 @@
  *
  * Answers are plain `OK` (cron scripts use `curl -fsS`; only the status code matters to them);
  * refusals are the usual JSON errors. Keys are secrets: they are looked up by their SHA-256, so
- * neither the lookup's timing nor any log reveals them.
+ * the lookup's timing does not reveal them, and no answer or log line Vigil writes contains one
+ * ({@link redactPingPath}). The platform's own request logs do show URLs, keys included:
+ * `wrangler dev`'s request log (which `npm start` masks) and, deployed, Cloudflare's Workers
+ * Logs, Logpush and `wrangler tail` (docs/security.md).
  */
 import { Hono, type Context } from "hono";
 import { reveal, type JobSpec, type VigilConfig } from "../config";
@@ -18,8 +21,14 @@ import { jobCheckId, PING_EXCERPT_BYTES, type Ping } from "../objects/heartbeat"
 import { loadStates } from "../store/check-state";
 import { readAtMost } from "../body";
 import { jsonError } from "./errors";
+import { authGate, tooManyAttempts } from "./throttle";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
+
+/** A path with its ping key masked: `/ping/<key>/start`. Use it wherever a path is shown or logged. */
+export function redactPingPath(path: string): string {
+  return path.replace(/^\/ping\/[^/]*/, "/ping/<key>");
+}
 
 const keyIndexes = new WeakMap<VigilConfig, Promise<Map<string, JobSpec>>>();
 
@@ -40,13 +49,18 @@ function keyIndex(config: VigilConfig, env: Env): Promise<Map<string, JobSpec>> 
 const lossyUtf8 = new TextDecoder("utf-8");
 
 async function handlePing(c: Context<App>, kind: Ping["kind"], exitCode?: number) {
+  const gate = await authGate(c, "ping");
+  if (gate.blockedMs > 0) return tooManyAttempts(c, gate.blockedMs);
   const job = (await keyIndex(c.get("config"), c.env)).get(await sha256Hex(c.req.param("key") ?? ""));
-  if (!job) return jsonError(c, 404, "unknown_ping_key", "no job has this ping key");
+  if (!job) {
+    await gate.fail();
+    return jsonError(c, 404, "unknown_ping_key", "no job has this ping key");
+  }
   if (!job.enabled) return jsonError(c, 403, "job_disabled", `job "${job.id}" is disabled in the config; the ping was ignored`);
   const ping: Ping = { kind };
   if (exitCode !== undefined) ping.exitCode = exitCode;
   if (c.req.method === "POST") {
-    const body = await readAtMost(c.req.raw, PING_EXCERPT_BYTES);
+    const body = await readAtMost(c.req.raw, PING_EXCERPT_BYTES, undefined, "drain");
     ping.excerpt = lossyUtf8.decode(body.bytes);
     ping.truncated = body.overflow;
   }

@@ -11,6 +11,7 @@ import type { VigilConfig } from "../config";
 import type { Env } from "../env";
 import { documentRoute } from "./openapi";
 import { checkStatusAccess, rememberAccess } from "./status-access";
+import { tooManyAttempts } from "./throttle";
 import type { Audience } from "./status-audience";
 import { loadFirstByteAvg } from "../store/status-read";
 import { loadStatusModel } from "./status-data";
@@ -84,6 +85,7 @@ async function html(c: Context<App>, element: unknown, status: 200 | 401 | 404, 
 async function guard(c: Context<App>): Promise<{ response: Response } | { private: boolean; audience: Audience }> {
   const config = c.get("config");
   const access = await checkStatusAccess(c);
+  if (!access.ok && access.retryAfterMs) return { response: tooManyAttempts(c, access.retryAfterMs) };
   if (!access.ok) {
     const tried = c.req.query("token") !== undefined || c.req.header("authorization") !== undefined;
     return {

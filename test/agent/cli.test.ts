@@ -46,6 +46,32 @@ describe("vigil-agent CLI (bundled, plain node)", () => {
     expect(usage).toBe(64);
   });
 
+  it("validate --json and once mask credentials in URLs, as run's logs do", async () => {
+    const file = join(dir, "creds.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        agent: { id: "cli-test" },
+        worker: { url: server.url, secret: { env: "CLI_SECRET" } },
+        checks: [
+          { kind: "http", url: "http://bob:hunter2pw@127.0.0.1:1/health" },
+          { kind: "redis", url: "redis://u:redispw99@127.0.0.1:1" },
+          { kind: "postgres", url: "postgres://carol:pgpass77@127.0.0.1:1/app" },
+        ],
+      }),
+    );
+    const validate = await agent(["validate", "--json", "--config", file], { CLI_SECRET: SECRET }).done;
+    expect(validate.code).toBe(0);
+    for (const secret of ["hunter2pw", "redispw99", "pgpass77"]) expect(validate.stdout + validate.stderr).not.toContain(secret);
+    expect(validate.stdout).toContain("http://[redacted]@127.0.0.1:1/health");
+    const text = await agent(["validate", "--config", file], { CLI_SECRET: SECRET }).done;
+    for (const secret of ["hunter2pw", "redispw99", "pgpass77"]) expect(text.stdout + text.stderr).not.toContain(secret);
+    for (const args of [["once", "--json"], ["once"]]) {
+      const once = await agent([...args, "--config", file], { CLI_SECRET: SECRET }).done;
+      for (const secret of ["hunter2pw", "redispw99", "pgpass77", SECRET]) expect(once.stdout + once.stderr).not.toContain(secret);
+    }
+  });
+
   it("once --json prints one valid report and sends nothing; the exit code is the worst status", async () => {
     const file = join(dir, "once.json");
     await writeFile(

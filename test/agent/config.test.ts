@@ -7,6 +7,7 @@ import { ConfigError, DEFAULT_COOLDOWN_MS, checkId, loadConfig, parseConfig } fr
 import { demultiplex } from "../../agent/docker-api";
 import { Logger } from "../../agent/log";
 import { FRESH, type RuleState, cooldownFor, decide } from "../../agent/remediate";
+import * as reportConstants from "../../src/contract/report-constants";
 
 const base = { agent: { id: "app-01" } };
 
@@ -82,6 +83,25 @@ describe("config", () => {
       "checks[3].remediate.container: required: name the container to restart",
       "checks[4].timeout: must not exceed the interval (30000 ms)",
     ]);
+  });
+
+  it("derives only ids the worker accepts, whatever the paths, names and URLs", () => {
+    const { CHECK_ID_PATTERN } = reportConstants;
+    const c = parseConfig({
+      ...base,
+      checks: [
+        { kind: "logs", file: "/var/log/my app/ünïcode\u200b.log" },
+        { kind: "certfile", path: "/etc/ssl/100%.pem" },
+        { kind: "http", url: "http://api.example.com/health%20check?x=*" },
+        { kind: "logs", file: `/${"d/".repeat(150)}x.log` },
+        { kind: "docker", label: "com.docker.compose.service=web app" },
+      ],
+    });
+    const ids = c.checks.map(checkId);
+    for (const id of ids) expect(id).toMatch(CHECK_ID_PATTERN);
+    expect(ids[0]).toBe("logs:/var/log/my_app/_n_code_.log");
+    expect(ids[1]).toBe("certfile:/etc/ssl/100_.pem");
+    expect(ids[3]!.length).toBe(200);
   });
 
   it("the shipped example config is valid", async () => {

@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script
 import { clock, createNarrator, describeLog } from "../../scripts/narrate.mjs";
+// @ts-expect-error: a plain .mjs script
+import { maskPingKeys } from "../../scripts/lib.mjs";
 
 const at = new Date(2026, 11, 6, 12, 4, 31).getTime();
 const t = clock(at);
@@ -90,5 +92,19 @@ describe("the filter over wrangler dev's output", () => {
 
   it("VIGIL_VERBOSE shows everything as it comes", () => {
     expect(run(["[wrangler:info] GET /health 200 OK (26ms)", '{"msg":"tick"}'], true)).toEqual(["[wrangler:info] GET /health 200 OK (26ms)", '{"msg":"tick"}']);
+  });
+});
+
+describe("ping keys in wrangler's request log", () => {
+  const key = "0123456789abcdef0123456789abcdef0123456789abcdef";
+  it.each([
+    [`[wrangler:info] POST /ping/${key} 200 OK (12ms)`, "[wrangler:info] POST /ping/*** 200 OK (12ms)"],
+    [`[wrangler:info] GET /ping/${key}/start 200 OK (3ms)`, "[wrangler:info] GET /ping/***/start 200 OK (3ms)"],
+    [`[wrangler:info] PUT /ping/${key}?x=1 404 Not Found (1ms)`, "[wrangler:info] PUT /ping/***?x=1 404 Not Found (1ms)"],
+  ])("are masked before a line is shown, verbose too: %s", (raw, masked) => {
+    const verbose = createNarrator({ verbose: true });
+    const shown = verbose(maskPingKeys(raw)).join("\n");
+    expect(shown).toBe(masked);
+    expect(shown).not.toContain(key);
   });
 });

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const validate = (...args: string[]) => spawnSync(process.execPath, ["scripts/validate.mjs", ...args], { cwd: root, encoding: "utf8" });
+const validateWith = (env: Record<string, string>, ...args: string[]) =>
+  spawnSync(process.execPath, ["scripts/validate.mjs", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env } });
 
 describe("npm run validate", () => {
   it("accepts the shipped vigil.config.ts", () => {
@@ -48,6 +50,18 @@ describe("npm run validate", () => {
     const mine = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.includes(`config-check-${r.pid}`)) : []);
     expect(mine(`${root}.vigil`)).toEqual([]);
     expect(mine(tmpdir())).toEqual([]);
+  });
+
+  it("refuses secrets under their minimum length, naming the variable and never the value", () => {
+    const short = { HOSTILE_AGENT_SECRET: "short-agent-secret", HOSTILE_PING_KEY: "short-key", VIGIL_ADMIN_TOKEN: "short-admin-token" };
+    const r = validateWith(short, "test/node/fixtures/hostile.config.ts");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("agents[0].secret: HOSTILE_AGENT_SECRET is 18 characters; at least 32 are required");
+    expect(r.stderr).toContain("jobs[0].key: HOSTILE_PING_KEY is 9 characters; at least 16 are required");
+    expect(r.stderr).toContain("VIGIL_ADMIN_TOKEN: VIGIL_ADMIN_TOKEN is 17 characters; at least 32 are required");
+    for (const value of Object.values(short)) expect(r.stderr + r.stdout).not.toContain(value);
+    const ok = validateWith({ HOSTILE_AGENT_SECRET: "a".repeat(32), HOSTILE_PING_KEY: "p".repeat(16), VIGIL_ADMIN_TOKEN: "x".repeat(32) }, "test/node/fixtures/hostile.config.ts");
+    expect(ok.status).toBe(0);
   });
 
   it("names a missing file", () => {

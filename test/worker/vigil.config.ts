@@ -17,7 +17,7 @@ export default defineConfig((env) => {
       { id: "hosts-rearm", name: "Hosts (alarm re-arm test)", policy: "hosts" },
       // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
       // with minutes compressed to seconds.
-      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-silence2", "esc-maint", "esc-db", "esc-links"].map((id) => ({
+      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-silence2", "esc-maint", "esc-db", "esc-links", "esc-links2"].map((id) => ({
         id,
         name: id === "esc-db" ? "PostgreSQL" : id,
         policy: "runbook-fast",
@@ -37,7 +37,7 @@ export default defineConfig((env) => {
     ],
     agents: [
       // One agent per concern so test files never share an object's state.
-      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead", "t-many"].map((id) => ({
+      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead", "t-many", "t-hostile", "t-hostile-ids", "t-hostile-arr", "t-hostile-body"].map((id) => ({
         id,
         service: "hosts",
         secret: { env: "TEST_AGENT_SECRET" },

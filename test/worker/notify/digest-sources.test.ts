@@ -21,7 +21,7 @@ import { makeReport, sendReport } from "../ingest/helpers";
 import { SimQueue, notifyConfig, providers, type Providers } from "./harness";
 
 const H = 3_600_000;
-const AGENT_SECRET = { AGENT_SECRET: "agent-secret-0123456789" };
+const AGENT_SECRET = { AGENT_SECRET: "agent-secret-0123456789abcdef0123456789" };
 
 /** Delivers the outbox message with `key` through the real consumer. */
 async function deliver(p: Providers, config: VigilConfig, key: string): Promise<void> {

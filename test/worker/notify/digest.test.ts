@@ -126,7 +126,7 @@ describe("daily digest through the cron hook", () => {
         agents: [{ id: "dg-app-01", service: "safework", secret: { env: "AGENT_SECRET" } }],
         digest: { channel: "slack", at: "09:00" },
       },
-      { AGENT_SECRET: "agent-secret-0123456789" },
+      { AGENT_SECRET: "agent-secret-0123456789abcdef0123456789" },
     );
   });
 

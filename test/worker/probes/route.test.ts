@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../../src/index";
 import { spawn } from "../fixtures";
+import { isPrivateHost } from "../../../src/routes/probe";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
 const post = (body: unknown, token: string | null = TOKEN) =>
@@ -89,7 +90,45 @@ describe("POST /v1/probe", () => {
     expect(unknown.error.issues).toEqual(["type: Invalid discriminator value. Expected 'http' | 'tls' | 'tcp' | 'websocket' | 'dns'"]);
     const secret = await post({ id: "x", service: "s", type: "http", url: `${lab}/health`, headers: { authorization: { env: "NOT_SET_ANYWHERE" } } });
     expect(secret.status).toBe(400);
-    expect((await secret.json<{ error: { issues: string[] } }>()).error.issues).toEqual(["headers.authorization: environment variable NOT_SET_ANYWHERE is not set"]);
+    expect((await secret.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
+      'headers.authorization: the config\'s monitor "x" sends no secret NOT_SET_ANYWHERE; a spec tested here may send only the secrets its configured monitor already sends',
+    ]);
+  });
+
+  it("sends no worker secret the config does not already send for that monitor", async () => {
+    // A secret the worker holds (here the agents' signing key) must not go to an arbitrary host.
+    const res = await post({ id: "e2e-health", service: "e2e", type: "http", url: `${lab}/echo`, headers: { "x-steal": { env: "TEST_AGENT_SECRET" } } });
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
+      'headers.x-steal: the config\'s monitor "e2e-health" sends no secret TEST_AGENT_SECRET; a spec tested here may send only the secrets its configured monitor already sends',
+    ]);
+  });
+
+  // Loopback targets only: refusing them is what is tested, and a test never sends traffic to
+  // any other address. The private ranges are covered by the pure table below.
+  it.each([
+    ["http", { url: "http://[::1]:9/" }, "url", "[::1]"],
+    ["http", { url: "http://localhost:9/" }, "url", "localhost"],
+    ["http", { url: "http://2130706434:9/" }, "url", "127.0.0.2"],
+    ["websocket", { url: "ws://127.0.0.3:9/" }, "url", "127.0.0.3"],
+    ["tcp", { host: "127.0.0.2", port: 9 }, "host", "127.0.0.2"],
+    ["tls", { host: "::1", port: 9 }, "host", "[::1]"],
+    ["dns", { name: "example.com", resolver: "http://127.0.0.4:9/dns-query" }, "resolver", "127.0.0.4"],
+  ] as const)("refuses a %s probe to a loopback address no configured monitor targets (%j)", async (type, fields, path, host) => {
+    const res = await post({ id: "x", service: "s", type, ...fields });
+    expect(res.status).toBe(400);
+    const issues = (await res.json<{ error: { issues: string[] } }>()).error.issues;
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(new RegExp(`^${path}: ${host.replace(/[.[\]]/g, "\\$&")} is a private, loopback or link-local address`));
+  });
+
+  it.each([
+    ["169.254.169.254", true], ["10.1.2.3", true], ["172.16.0.1", true], ["172.31.255.255", true], ["172.32.0.1", false],
+    ["192.168.1.1", true], ["100.64.0.1", true], ["0.0.0.0", true], ["127.0.0.1", true], ["localhost", true], ["db.localhost", true],
+    ["[::1]", true], ["[::]", true], ["[fe80::1]", true], ["[fd00::1]", true], ["[::ffff:7f00:1]", true], ["[::ffff:a01:203]", true],
+    ["example.com", false], ["1.1.1.1", false], ["[2606:4700::1111]", false], ["8.8.8.8", false],
+  ] as const)("%s is private: %s", (host, expected) => {
+    expect(isPrivateHost(host)).toBe(expected);
   });
 
   it("caps the worst case, samples × timeout, at 60 s while the caller waits", async () => {

@@ -6,6 +6,8 @@ import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
 import worker from "../../../src/index";
 import { statusRoutes } from "../../../src/routes/status";
+import { healthRoutes } from "../../../src/routes/health";
+import { statusCookie } from "../../../src/routes/status-access";
 import { METRICS_TOKEN, STATUS_TOKEN, statusConfig, statusSecrets, statusSeedSql } from "./seed";
 
 const now = Date.now();
@@ -17,6 +19,7 @@ function appFor(config: VigilConfig) {
     c.set("config", config);
     await next();
   });
+  app.route("/", healthRoutes());
   app.route("/", statusRoutes());
   return app;
 }
@@ -260,6 +263,44 @@ describe("GET /metrics", () => {
 });
 
 describe("private status page", () => {
+  it("/health says nothing but ok (no monitor or agent counts)", async () => {
+    const res = await get(privateApp, "/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    const open = await (await get(publicApp, "/health")).json<Record<string, unknown>>();
+    expect(open).toMatchObject({ status: "ok", monitors: expect.any(Number), agents: expect.any(Number) });
+  });
+
+  it("10 wrong tokens from one client, then 429 with Retry-After for that client, the right token too", async () => {
+    const ip = { "cf-connecting-ip": "203.0.113.5" };
+    for (let i = 0; i < 10; i++) expect((await get(privateApp, "/status.json", { ...ip, authorization: `Bearer wrong-${i}` })).status).toBe(401);
+    const blocked = await get(privateApp, "/status.json", { ...ip, authorization: `Bearer ${STATUS_TOKEN}` });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect((await get(privateApp, `/?token=${STATUS_TOKEN}`, ip)).status).toBe(429);
+    expect((await get(privateApp, "/status.json", { "cf-connecting-ip": "203.0.113.6", authorization: `Bearer ${STATUS_TOKEN}` })).status).toBe(200);
+    // A visitor who gives no credentials at all is not counted: the sign-in form.
+    expect((await get(privateApp, "/", { "cf-connecting-ip": "203.0.113.7" })).status).toBe(401);
+  });
+
+  it("an access cookie expires on the server: its expiry is signed inside it", async () => {
+    const signIn = await get(privateApp, `/?token=${STATUS_TOKEN}`);
+    const value = /^vigil_status=([^;]+)/.exec(signIn.headers.get("set-cookie")!)![1]!;
+    const exp = Number(value.split(".")[0]);
+    expect(exp * 1000).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(exp * 1000).toBeLessThan(Date.now() + 31 * 86_400_000);
+    // Past its expiry, a correctly signed cookie no longer opens the page.
+    const expired = await statusCookie(STATUS_TOKEN, Date.now() - 1000);
+    const res = await get(privateApp, "/status.json", { cookie: `vigil_status=${expired}` });
+    expect(res.status).toBe(401);
+    // A cookie whose expiry was moved forward by hand does not match its signature.
+    const moved = `${exp + 86_400 * 365}.${value.split(".")[1]}`;
+    expect((await get(privateApp, "/status.json", { cookie: `vigil_status=${moved}` })).status).toBe(401);
+    // The old, never-expiring form (a bare digest) is refused.
+    expect((await get(privateApp, "/status.json", { cookie: `vigil_status=${"0".repeat(64)}` })).status).toBe(401);
+    expect((await get(privateApp, "/status.json", { cookie: `vigil_status=${value}` })).status).toBe(200);
+  });
+
   it("shows a sign-in form, then sets a cookie and redirects to the clean URL", async () => {
     const anon = await get(privateApp, "/");
     expect(anon.status).toBe(401);
@@ -272,7 +313,7 @@ describe("private status page", () => {
     expect(signIn.status).toBe(303);
     expect(signIn.headers.get("location")).toBe("/");
     const cookie = signIn.headers.get("set-cookie")!;
-    expect(cookie).toMatch(/^vigil_status=[0-9a-f]{64}; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(cookie).toMatch(/^vigil_status=\d+\.[0-9a-f]{64}; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
     expect(cookie).not.toContain(STATUS_TOKEN);
 
     const page = await get(privateApp, "/", { cookie: cookie.split(";")[0]! });

@@ -41,7 +41,7 @@ export function statusConfig(now: number, options: { private?: boolean; url?: st
 /** Secrets the config names. */
 export const statusSecrets = {
   BACKUP_PING_KEY: "backup-key-0123456789abcdef",
-  APP01_SECRET: "app01-secret-0123456789abcdef",
+  APP01_SECRET: "app01-secret-0123456789abcdef-0123",
   HOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
   STATUS_PAGE_TOKEN: STATUS_TOKEN,
   VIGIL_METRICS_TOKEN: METRICS_TOKEN,
