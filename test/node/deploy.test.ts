@@ -4,32 +4,14 @@
  * files, node_modules linked), with CLOUDFLARE_API_BASE_URL pointing at the loopback server.
  * The command that deploys is the one in docs/deploy.md's GitHub Actions workflow.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudflareApi, type ApiCall, type CloudflareApi } from "../servers/cloudflare-api";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
+import { freshClone, root } from "./clone";
 let api: CloudflareApi;
 let clone = "";
-
-/** A fresh clone: the tracked (and new, not ignored) files, node_modules linked, no .vigil/. */
-function freshClone(): string {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-deploy-"));
-  const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-  for (const f of files) {
-    if (!existsSync(join(root, f))) continue;
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    cpSync(join(root, f), join(dir, f), { preserveTimestamps: true });
-  }
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
-  // The lock file older than node_modules: scripts/lib.mjs ensureDeps must not reinstall.
-  utimesSync(join(dir, "package-lock.json"), new Date(0), new Date(0));
-  return dir;
-}
 
 /** The workflow's deploy step from docs/deploy.md: its `run:` line and `env:` names. */
 function workflowDeployStep(): { run: string; env: string[] } {
@@ -80,7 +62,7 @@ const upload = (calls: ApiCall[]) => calls.find((c) => c.parts && (c.method === 
 describe("npm run deploy against the loopback Cloudflare API", () => {
   beforeAll(async () => {
     api = await startCloudflareApi();
-    clone = freshClone();
+    clone = freshClone("vigil-deploy-");
     cpSync(join(root, "test/node/fixtures/deploy.config.ts"), join(clone, "deploy.config.ts"));
     writeFileSync(join(clone, "deploy.config.ts"), readFileSync(join(clone, "deploy.config.ts"), "utf8").replaceAll("../../../src/config", "./src/config"));
   });
