@@ -14,14 +14,16 @@
 // 6. Bundle (`wrangler deploy --dry-run`) and fingerprint the bundle.
 // 7. List the secrets the config names that the worker lacks; take them from the environment,
 //    generate them (--generate-secrets: admin/metrics tokens, agent and ping keys, `whsec_`
-//    signing secrets) or ask for them (hidden input). Never printed.
+//    signing secrets) or ask for them (hidden input). Never printed. Worked out together with
+//    the listings of 3. and 4., before anything is created; printed in its place.
 // 8. Deploy, unless the serving version already carries this bundle's fingerprint and no secret
 //    is missing; then print the status page, API and ping URLs and the next step.
 //
 // Auth is wrangler's: `wrangler login`, or CLOUDFLARE_API_TOKEN (+ CLOUDFLARE_ACCOUNT_ID).
+// VIGIL_DEPLOY_TIMING=1 prints how long each wrangler call took.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -157,6 +159,8 @@ const queueNames = [...new Set([...toml.matchAll(/^(?:queue|dead_letter_queue) =
 
 let databaseId;
 const notes = [];
+let toSet = {};
+let secretsLine = null;
 if (!dryRun) {
   // 3. and 4. Each wrangler call costs seconds of start-up: independent ones run together.
   const authHint = "log in with `npx wrangler login`, or set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID";
@@ -170,13 +174,15 @@ if (!dryRun) {
     }
     return ids;
   };
-  const [dbs, queues] = await Promise.all([
+  const [dbs, queues, secretsNow] = await Promise.all([
     wrangler(["d1", "list", "--json"]).then((r) => {
       if (r.code !== 0) stop("d1", `could not list D1 databases (${authHint})`, failed(r));
       return JSON.parse(r.stdout.slice(r.stdout.indexOf("[")));
     }),
     queueTable(),
+    wrangler(["secret", "list", "--format", "json", "--name", workerName]),
   ]);
+  ({ toSet, line: secretsLine } = await planSecrets(secretsNow));
   const db = dbs.find((d) => d.name === databaseName);
   if (db) {
     databaseId = db.uuid;
@@ -209,10 +215,9 @@ const generated = writeWranglerConfig(configPath, { dir: deployDir, purpose: "np
 const withConfig = ["--config", generated];
 const outdir = flags.outdir ? resolve(flags.outdir) : resolve(deployDir, "dist");
 // 5., 6. and the reads of 7. and 8. together; the migrations still finish before the deploy.
-const [migrated, bundled, secretsNow, status] = await Promise.all([
+const [migrated, bundled, status] = await Promise.all([
   dryRun ? null : wrangler(["d1", "migrations", "apply", "DB", "--remote", ...withConfig], { timeoutMs: 600_000 }),
   wrangler(["deploy", "--dry-run", "--outdir", outdir, ...withConfig]),
-  dryRun ? null : wrangler(["secret", "list", "--format", "json", ...withConfig]),
   dryRun ? null : wrangler(["deployments", "status", "--json", ...withConfig]),
 ]);
 
@@ -235,58 +240,8 @@ const size = readdirSync(outdir).filter((f) => f.endsWith(".js")).reduce((n, f) 
 say("bundle", `${relative(process.cwd(), outdir) || outdir}: ${(size / 1024).toFixed(1)} KiB, fingerprint ${bundleId}`);
 if (dryRun) process.exit(0);
 
-// 7.
-let onWorker = [];
-if (secretsNow.code === 0) onWorker = JSON.parse(secretsNow.stdout.slice(secretsNow.stdout.indexOf("["))).map((s) => s.name);
-else if (!/10007|does not exist|not found/i.test(secretsNow.stderr + secretsNow.stdout)) stop("secrets", "could not list the worker's secrets", failed(secretsNow));
-const wanted = new Map([["VIGIL_ADMIN_TOKEN", "token"], ...secretRefs(config)]);
-// Optional secrets: set when given in the environment (or generated on request).
-const optional = new Map([["VIGIL_METRICS_TOKEN", "token"]]);
-const toSet = {};
-const sources = [];
-const newlyGenerated = {};
-const unresolved = [];
-for (const [name, kind] of [...wanted, ...optional]) {
-  if (onWorker.includes(name)) continue;
-  if (process.env[name]) {
-    toSet[name] = process.env[name];
-    sources.push(`${name} from the environment`);
-  } else if (flags["generate-secrets"] && kind !== "given") {
-    toSet[name] = newlyGenerated[name] = generate(kind);
-    sources.push(`${name} generated`);
-  } else if (!optional.has(name)) unresolved.push([name, kind]);
-}
-if (unresolved.length > 0 && process.stdin.isTTY) {
-  for (const [name] of unresolved.splice(0)) {
-    const value = await askHidden(`vigil deploy: value for ${name} (hidden): `);
-    if (!value) stop("secrets", `no value given for ${name}; nothing was deployed`);
-    toSet[name] = value;
-    sources.push(`${name} typed in`);
-  }
-}
-if (unresolved.length > 0) {
-  const canGenerate = unresolved.filter(([, k]) => k !== "given").map(([n]) => n);
-  stop("secrets", `${unresolved.length} secret${unresolved.length === 1 ? " is" : "s are"} not set on the worker ${workerName}; nothing was deployed`, [
-    ...unresolved.map(([n]) => `${n}: set it in the environment of this command${canGenerate.includes(n) ? ", or pass --generate-secrets" : ""}`),
-  ]);
-}
-// The worker validates with its secrets; so does the deploy, with the names it now knows.
-const names = Object.fromEntries([...onWorker, ...Object.keys(toSet)].map((n) => [n, toSet[n] ?? "(set on the worker)"]));
-const full = await checkConfig(configPath, { ...baseEnv, ...names }, { checkSecrets: true });
-if (full.problems.length > 0) stop("secrets", `${shown} is invalid with the worker's secrets; nothing was deployed`, full.problems);
-let generatedFile = null;
-if (Object.keys(newlyGenerated).length > 0) {
-  generatedFile = resolve(deployDir, "generated-secrets.env");
-  const lines = Object.entries(newlyGenerated).map(([k, v]) => `${k}=${v}`);
-  writeFileSync(generatedFile, `${existsSync(generatedFile) ? readFileSync(generatedFile, "utf8") : `# Secrets generated by npm run deploy (${workerName}). Keep this file private.\n`}${lines.join("\n")}\n`, { mode: 0o600 });
-  chmodSync(generatedFile, 0o600);
-}
-say(
-  "secrets",
-  Object.keys(toSet).length === 0
-    ? `all ${wanted.size} set on the worker (${[...wanted.keys()].join(", ")})`
-    : `${Object.keys(toSet).length} to set with this deploy: ${sources.join(", ")}${generatedFile ? `; generated values are in ${relative(process.cwd(), generatedFile)} (mode 0600)` : ""}`,
-);
+// 7. (resolved before anything was changed, printed here)
+if (secretsLine) say("secrets", secretsLine);
 
 // 8.
 const message = `vigil ${vars.VIGIL_VERSION ?? ""} bundle ${bundleId}`.replace(/\s+/g, " ");
@@ -323,3 +278,63 @@ if (serving === message && Object.keys(toSet).length === 0) {
 const base = String(config.publicUrl ?? workersDev ?? `https://${workerName}.<your-subdomain>.workers.dev`).replace(/\/$/, "");
 say("urls", `status page ${base}/  API ${base}/v1  pings ${base}/ping/<key>`);
 say("next", `connect an agent: npx vigil-agent init --worker ${base} --id <host-id>   (docs/deploy.md)`);
+
+/**
+ * 7. The secrets the worker lacks, with their values (environment, generated, typed in), and the
+ * config validated with every secret as the worker will see it. Runs before anything is
+ * created, so a missing secret stops the deploy with nothing changed.
+ */
+async function planSecrets(secretsNow) {
+  let onWorker = [];
+  if (secretsNow.code === 0) onWorker = JSON.parse(secretsNow.stdout.slice(secretsNow.stdout.indexOf("["))).map((s) => s.name);
+  else if (!/10007|does not exist|not found/i.test(secretsNow.stderr + secretsNow.stdout)) stop("secrets", "could not list the worker's secrets", failed(secretsNow));
+  const wanted = new Map([["VIGIL_ADMIN_TOKEN", "token"], ...secretRefs(config)]);
+  // Optional secrets: set when given in the environment (or generated on request).
+  const optional = new Map([["VIGIL_METRICS_TOKEN", "token"]]);
+  const toSet = {};
+  const sources = [];
+  const newlyGenerated = {};
+  const unresolved = [];
+  for (const [name, kind] of [...wanted, ...optional]) {
+    if (onWorker.includes(name)) continue;
+    if (process.env[name]) {
+      toSet[name] = process.env[name];
+      sources.push(`${name} from the environment`);
+    } else if (flags["generate-secrets"] && kind !== "given") {
+      toSet[name] = newlyGenerated[name] = generate(kind);
+      sources.push(`${name} generated`);
+    } else if (!optional.has(name)) unresolved.push([name, kind]);
+  }
+  if (unresolved.length > 0 && process.stdin.isTTY) {
+    for (const [name] of unresolved.splice(0)) {
+      const value = await askHidden(`vigil deploy: value for ${name} (hidden): `);
+      if (!value) stop("secrets", `no value given for ${name}; nothing was changed`);
+      toSet[name] = value;
+      sources.push(`${name} typed in`);
+    }
+  }
+  if (unresolved.length > 0) {
+    const canGenerate = unresolved.filter(([, k]) => k !== "given").map(([n]) => n);
+    stop("secrets", `${unresolved.length} secret${unresolved.length === 1 ? " is" : "s are"} not set on the worker ${workerName}; nothing was changed`, [
+      ...unresolved.map(([n]) => `${n}: set it in the environment of this command${canGenerate.includes(n) ? ", or pass --generate-secrets" : ""}`),
+    ]);
+  }
+  // The worker validates with its secrets; so does the deploy, with the names it now knows.
+  const names = Object.fromEntries([...onWorker, ...Object.keys(toSet)].map((n) => [n, toSet[n] ?? "(set on the worker)"]));
+  const full = await checkConfig(configPath, { ...baseEnv, ...names }, { checkSecrets: true });
+  if (full.problems.length > 0) stop("secrets", `${shown} is invalid with the worker's secrets; nothing was changed`, full.problems);
+  let generatedFile = null;
+  if (Object.keys(newlyGenerated).length > 0) {
+    mkdirSync(deployDir, { recursive: true });
+    generatedFile = resolve(deployDir, "generated-secrets.env");
+    const lines = Object.entries(newlyGenerated).map(([k, v]) => `${k}=${v}`);
+    writeFileSync(generatedFile, `${existsSync(generatedFile) ? readFileSync(generatedFile, "utf8") : `# Secrets generated by npm run deploy (${workerName}). Keep this file private.\n`}${lines.join("\n")}\n`, { mode: 0o600 });
+    chmodSync(generatedFile, 0o600);
+  }
+  return {
+    toSet,
+    line: Object.keys(toSet).length === 0
+      ? `all ${wanted.size} set on the worker (${[...wanted.keys()].join(", ")})`
+      : `${Object.keys(toSet).length} to set with this deploy: ${sources.join(", ")}${generatedFile ? `; generated values are in ${relative(process.cwd(), generatedFile)} (mode 0600)` : ""}`,
+  };
+}

@@ -115,6 +115,17 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     expect([...other.calls, ...bad.calls]).toEqual([]);
   });
 
+  it("stops before changing anything when a secret is neither on the worker, in the environment nor generated", async () => {
+    const r = await deploy("", { OPS_WEBHOOK_URL: "" });
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain("vigil deploy: secrets    5 secrets are not set on the worker vigil; nothing was changed");
+    expect(r.out).toContain("  OPS_WEBHOOK_URL: set it in the environment of this command\n");
+    expect(r.out).toContain("  OPS_WEBHOOK_SECRET: set it in the environment of this command, or pass --generate-secrets\n");
+    expect(r.calls.length).toBeGreaterThan(0);
+    expect(writes(r.calls)).toEqual([]);
+    expect(api.state.databases).toEqual([]);
+  }, 600_000);
+
   it("deploys from a fresh clone: creates the database and queues, migrates, sets the secrets, uploads once", async () => {
     const r = await deploy("--generate-secrets", { VIGIL_ADMIN_TOKEN: "admin-token-from-ci-0123456789abcdef0123456789" });
     expect(r.code, r.out).toBe(0);

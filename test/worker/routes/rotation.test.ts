@@ -7,6 +7,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signReport } from "../../../src/contract/signature";
 import worker from "../../../src/index";
+import { signStandardWebhook } from "../../../src/notify/standard-webhooks";
+import { buildWebhookRequest } from "../../../src/notify/webhook";
 import { makeReport } from "../ingest/helpers";
 
 const ADMIN = "test-admin-token-0123456789abcdef";
@@ -65,5 +67,23 @@ describe("rotating an agent's signing key", () => {
 
   it("refuses the next key before it is set on the worker", async () => {
     expect((await send(4, NEXT_AGENT, {})).status).toBe(401);
+  });
+});
+
+describe("rotating a webhook signing secret", () => {
+  const channel = { id: "hook", type: "webhook" as const, url: "https://hooks.vigil.test/in", secret: { env: "HOOK_SECRET" }, timeout: 10_000 };
+  const event = { type: "incident.opened", timestamp: "2026-12-06T08:00:00.000Z", data: { id: "inc_1" } };
+  const OLD = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const NEW = "whsec_QWxsIHRoZSBuZXcga2V5IGJ5dGVzIGhlcmUh";
+
+  it("signs with the current and the next secret while HOOK_SECRET_NEXT is set, so a receiver knowing either verifies", async () => {
+    const req = await buildWebhookRequest(channel as any, { HOOK_SECRET: OLD, HOOK_SECRET_NEXT: NEW }, "msg_1", event, 1_765_000_000);
+    const body = JSON.stringify(event);
+    expect(req.headers["webhook-signature"]).toBe(`${await signStandardWebhook(OLD, "msg_1", 1_765_000_000, body)} ${await signStandardWebhook(NEW, "msg_1", 1_765_000_000, body)}`);
+  });
+
+  it("signs once with the only secret otherwise", async () => {
+    const req = await buildWebhookRequest(channel as any, { HOOK_SECRET: NEW }, "msg_1", event, 1_765_000_000);
+    expect(req.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
   });
 });
