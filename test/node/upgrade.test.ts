@@ -3,12 +3,14 @@
  * Durable Objects under the clone's own .wrangler/state), state is written through the API (an
  * agent's reports open an incident), the worker stops, version N+1 — the same clone with one more
  * D1 migration — starts the same way (migrations first, then the code), and the incident, its
- * timeline, the agent and its report sequence read back unchanged.
+ * timeline, the agent and its report sequence read back unchanged. A second agent is connected
+ * the documented way: `vigil-agent init` (its printed `agents[]` entry goes into the config, its
+ * printed secret line into .dev.vars), then `vigil-agent once --push` against the worker.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { signReport } from "../../src/contract/signature";
 import { freshClone } from "./clone";
 import { createServer } from "node:net";
@@ -28,6 +30,8 @@ let clone = "";
 let base = "";
 let child: ChildProcess | null = null;
 let output = "";
+const bundle = inject("agentBundle");
+const agentCli = (args: string[]) => spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8", env: { ...process.env, PGDATABASE: "test" }, timeout: 120_000 });
 
 /** `npm start` in the clone; resolves once /health answers. */
 async function start(port: number) {
@@ -92,19 +96,29 @@ async function report(seq: number, status: "ok" | "critical") {
 describe("upgrading a running Vigil keeps its state", () => {
   beforeAll(async () => {
     clone = freshClone("vigil-upgrade-");
+    base = `http://127.0.0.1:${await freePort()}`;
+    // The second agent, connected as docs/deploy.md says: init on the host, its two lines on the worker side.
+    mkdirSync(join(clone, "host-2"));
+    const init = agentCli(["init", "--worker", base, "--id", "host-2", "--service", "app", "--dir", join(clone, "host-2"), "--state-dir", join(clone, "host-2/state"), "--socket", join(clone, "no-engine.sock")]);
+    expect(init.status, init.stderr).toBe(0);
+    const entry = /^vigil-agent init: +(\{ id: "host-2".*\},)$/m.exec(init.stdout)![1]!;
+    const secretLine = /^vigil-agent init: +(sed .*) \| npx wrangler secret put HOST_2_AGENT_SECRET$/m.exec(init.stdout)![1]!;
+    writeFileSync(join(clone, ".dev.vars"), `VIGIL_ADMIN_TOKEN=${ADMIN}\nHOST_1_AGENT_SECRET=${AGENT_SECRET}\n`, { mode: 0o600 });
+    expect(spawnSync("bash", ["-c", `${secretLine} | sed 's/^/HOST_2_AGENT_SECRET=/' >> .dev.vars`], { cwd: clone }).status).toBe(0);
     writeFileSync(
       join(clone, "upgrade.config.ts"),
       `import { defineConfig } from "./src/config";
 export default defineConfig({
   services: [{ id: "app", name: "App", policy: "p" }],
-  agents: [{ id: "host-1", service: "app", secret: { env: "HOST_1_AGENT_SECRET" }, failureThreshold: 1 }],
+  agents: [
+    { id: "host-1", service: "app", secret: { env: "HOST_1_AGENT_SECRET" }, failureThreshold: 1 },
+    ${entry}
+  ],
   channels: [{ id: "hook", type: "webhook", url: "http://127.0.0.1:9/unused", secret: { env: "OPS_WEBHOOK_SECRET" } }],
   policies: [{ id: "p", groupWait: "0s", levels: [{ channels: ["hook"] }] }],
 });
 `,
     );
-    writeFileSync(join(clone, ".dev.vars"), `VIGIL_ADMIN_TOKEN=${ADMIN}\nHOST_1_AGENT_SECRET=${AGENT_SECRET}\n`, { mode: 0o600 });
-    base = `http://127.0.0.1:${await freePort()}`;
   });
 
   afterAll(async () => {
@@ -151,5 +165,12 @@ export default defineConfig({
     }
     expect(status).toBe("resolved");
     expect(readFileSync(join(clone, ".dev.vars"), "utf8")).toContain(`VIGIL_ADMIN_TOKEN=${ADMIN}`);
+
+    // The agent connected with init: one signed report, accepted by the worker.
+    const once = agentCli(["once", "--push", "--config", join(clone, "host-2/agent.config.json")]);
+    expect(once.status, `${once.stdout}\n${once.stderr}`).toBe(0);
+    expect(once.stdout).toContain(`delivered report 1 to ${base}/v1/agents/host-2/reports`);
+    const host2 = (await admin("/agents/host-2")).agent;
+    expect(host2.lastSeen).toEqual(expect.any(String));
   }, 600_000);
 });
