@@ -26,7 +26,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { checkConfig } from "./config.mjs";
 import { ensureDeps, root, writeWranglerConfig } from "./lib.mjs";
@@ -113,18 +112,35 @@ function secretRefs(config) {
 
 const generate = (kind) => (kind === "whsec" ? `whsec_${randomBytes(32).toString("base64")}` : randomBytes(32).toString("hex"));
 
-/** Reads a line without echoing it (a TTY only). */
+/** Reads a line from the terminal without echoing it (a TTY only); Ctrl-C stops the deploy. */
 function askHidden(question) {
   return new Promise((ok) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-    rl._writeToOutput = (s) => {
-      if (s.startsWith(question)) process.stdout.write(question);
-    };
-    rl.question(question, (answer) => {
-      rl.close();
+    const stdin = process.stdin;
+    process.stdout.write(question);
+    stdin.setRawMode(true);
+    stdin.setEncoding("utf8");
+    stdin.resume();
+    let value = "";
+    const done = () => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
       process.stdout.write("\n");
-      ok(answer.trim());
-    });
+      ok(value.trim());
+    };
+    const onData = (chunk) => {
+      for (const ch of chunk) {
+        if (ch === "\r" || ch === "\n") return done();
+        if (ch === "\u0003") {
+          stdin.setRawMode(false);
+          process.stdout.write("\n");
+          process.exit(130);
+        }
+        if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on("data", onData);
   });
 }
 
@@ -137,7 +153,7 @@ function tomlVars(text) {
 // 1.
 if (!existsSync(configPath)) stop("config", `not found: ${configPath} (set VIGIL_CONFIG or create vigil.config.ts)`);
 await ensureDeps();
-const shown = relative(process.cwd(), configPath) || configPath;
+const shown = relative(process.cwd(), configPath).startsWith("..") ? configPath : relative(process.cwd(), configPath);
 const toml = readFileSync(resolve(root, "wrangler.toml"), "utf8");
 const vars = tomlVars(toml);
 const baseEnv = { ...process.env, ...vars };
