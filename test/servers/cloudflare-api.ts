@@ -7,9 +7,10 @@
  * first created) and records every call; calls it does not know are answered 404 with
  * Cloudflare's error envelope and listed in `unknown`, so a test notices a new call.
  *
- * D1 queries run against an in-memory `node:sqlite`-free model: the deploy only sends the
- * migration statements and reads the `d1_migrations` table, so the server keeps the applied
- * migration names and the raw SQL it was sent, which the tests inspect.
+ * D1 queries are not executed (Node 20 has no SQLite): the deploy only sends the migration
+ * statements and reads the `d1_migrations` table, so the server keeps the applied migration
+ * names (from wrangler's `INSERT INTO d1_migrations`) and the raw SQL, which the tests inspect.
+ * The SQL itself runs in workerd's D1 in test/node/upgrade.test.ts.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
