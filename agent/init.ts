@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { localMounts } from "./checks/host";
 import { DockerClient, dockerSocketPath } from "./docker-api";
@@ -131,8 +132,11 @@ export async function init(o: InitOptions, say: (line: string) => void): Promise
   say("on the worker side:");
   say(`  1. add to agents[] in your Vigil config:`);
   say(`       { id: ${JSON.stringify(o.id)}, service: ${JSON.stringify(o.service ?? o.id)}, secret: { env: ${JSON.stringify(name)} } },`);
-  say(`  2. give the worker the same secret (the value is never printed):`);
-  say(`       sed -n 's/^${AGENT_SECRET_ENV}=//p' ${envPath} | npx wrangler secret put ${name}`);
+  const read = `sed -n 's/^${AGENT_SECRET_ENV}=//p' ${envPath}`;
+  say(`  2. give the worker the same secret (the value is never printed), where you deploy:`);
+  say(`       ssh ${hostname()} "${read}" | npx wrangler secret put ${name}`);
+  say(`     or here, where wrangler is logged in:`);
+  say(`       ${read} | npx wrangler secret put ${name}`);
   say(`  3. npm run deploy, then here: vigil-agent once --push --config ${configPath}`);
   return { configPath, envPath, secretName: name, found };
 }

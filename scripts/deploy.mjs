@@ -293,7 +293,7 @@ if (serving === message && Object.keys(toSet).length === 0) {
 
 const base = String(config.publicUrl ?? workersDev ?? `https://${workerName}.<your-subdomain>.workers.dev`).replace(/\/$/, "");
 say("urls", `status page ${base}/  API ${base}/v1  pings ${base}/ping/<key>`);
-say("next", `connect an agent: npx vigil-agent init --worker ${base} --id <host-id>   (docs/deploy.md)`);
+say("next", `connect an agent: vigil-agent init --worker ${base} --id <host-id>   (the agent: npm run agent:build; docs/deploy.md)`);
 
 /**
  * 7. The secrets the worker lacks, with their values (environment, generated, typed in), and the

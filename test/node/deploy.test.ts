@@ -166,7 +166,7 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     expect(readFileSync(file, "utf8")).toContain(`SHOP_AGENT_SECRET=${secrets.SHOP_AGENT_SECRET}`);
     for (const value of Object.values(secrets)) if (value !== deployEnv.OPS_WEBHOOK_URL) expect(r.out).not.toContain(value);
     expect(r.out).toContain("vigil deploy: urls       status page https://status.vigil-deploy.dev/  API https://status.vigil-deploy.dev/v1  pings https://status.vigil-deploy.dev/ping/<key>");
-    expect(r.out).toContain("npx vigil-agent init --worker https://status.vigil-deploy.dev --id <host-id>");
+    expect(r.out).toContain("vigil deploy: next       connect an agent: vigil-agent init --worker https://status.vigil-deploy.dev --id <host-id>");
   }, 600_000);
 
   it("a second run with nothing changed changes nothing", async () => {
