@@ -273,22 +273,31 @@ let workersDev = null;
 if (serving === message && Object.keys(toSet).length === 0) {
   say("deploy", `unchanged: the serving version already runs bundle ${bundleId}`);
 } else {
+  // The new secrets go up with the code (one version), from a private file removed right after.
   const dir = mkdtempSync(join(tmpdir(), "vigil-deploy-"));
   const secretsFile = join(dir, "secrets.json");
+  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+  const interrupted = (signal) => {
+    cleanUp();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
+  let r;
   try {
     const extra = [];
     if (Object.keys(toSet).length > 0) {
       writeFileSync(secretsFile, JSON.stringify(toSet), { mode: 0o600 });
       extra.push("--secrets-file", secretsFile);
     }
-    const r = await wrangler(["deploy", ...withConfig, "--message", message, ...extra], { timeoutMs: 600_000 });
-    if (r.code !== 0) stop("deploy", "wrangler deploy failed", failed(r));
-    workersDev = /https:\/\/[\w.-]+\.workers\.dev/.exec(r.stdout)?.[0] ?? null;
-    const version = /Current Version ID:\s*([\w-]+)/.exec(r.stdout)?.[1];
-    say("deploy", `deployed bundle ${bundleId}${version ? ` as version ${version}` : ""}${workersDev ? ` at ${workersDev}` : ""}`);
+    r = await wrangler(["deploy", ...withConfig, "--message", message, ...extra], { timeoutMs: 600_000 });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
   }
+  if (r.code !== 0) stop("deploy", "wrangler deploy failed", failed(r));
+  workersDev = /https:\/\/[\w.-]+\.workers\.dev/.exec(r.stdout)?.[0] ?? null;
+  const version = /Current Version ID:\s*([\w-]+)/.exec(r.stdout)?.[1];
+  say("deploy", `deployed bundle ${bundleId}${version ? ` as version ${version}` : ""}${workersDev ? ` at ${workersDev}` : ""}`);
 }
 
 const base = String(config.publicUrl ?? workersDev ?? `https://${workerName}.<your-subdomain>.workers.dev`).replace(/\/$/, "");

@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudflareApi, type ApiCall, type CloudflareApi } from "../servers/cloudflare-api";
@@ -196,5 +197,24 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     expect(api.state.scripts.vigil!.uploads).toBe(2);
     expect(api.state.scripts.vigil!.secrets).toEqual(before);
     expect(writes(r.calls).filter((c) => /\/(d1\/database|queues)$/.test(c.path))).toEqual([]);
+  }, 600_000);
+
+  it("a refused upload stops the deploy and leaves no secret behind in a temporary file", async () => {
+    writeFileSync(
+      join(clone, "deploy.config.ts"),
+      readFileSync(join(clone, "deploy.config.ts"), "utf8").replace('agents: [{ id: "shop-1"', 'agents: [{ id: "shop-2", service: "shop", secret: { env: "SHOP_2_AGENT_SECRET" } }, { id: "shop-1"'),
+    );
+    const secret = "shop-2-agent-secret-0123456789abcdef0123456789abcdef";
+    const temp = () => readdirSync(tmpdir()).filter((d) => d.startsWith("vigil-deploy-") && existsSync(join(tmpdir(), d, "secrets.json")));
+    const before = temp();
+    api.failNextUpload = true;
+    const r = await deploy("", { SHOP_2_AGENT_SECRET: secret });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("vigil deploy: secrets    1 to set with this deploy: SHOP_2_AGENT_SECRET from the environment");
+    expect(r.out).toContain("vigil deploy: deploy     wrangler deploy failed");
+    expect(r.out).toContain("the loopback API refused this upload");
+    expect(r.out).not.toContain(secret);
+    expect(temp()).toEqual(before);
+    expect(api.state.scripts.vigil!.secrets.SHOP_2_AGENT_SECRET).toBeUndefined();
   }, 600_000);
 });

@@ -42,6 +42,8 @@ export interface CloudflareApi {
   calls: ApiCall[];
   unknown: ApiCall[];
   state: CloudflareState;
+  /** When set, the next script upload is refused (400, as Cloudflare refuses an invalid script). */
+  failNextUpload: boolean;
   close(): Promise<void>;
 }
 
@@ -155,6 +157,10 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
       // through POST …/versions (multipart) and POST …/deployments, as wrangler does once the
       // script exists and no Durable Object migration is pending.
       if ((method === "PUT" && sub === "" && call.parts) || (method === "POST" && sub === "/versions" && call.parts)) {
+        if (api.failNextUpload) {
+          api.failNextUpload = false;
+          return send(400, fail(10021, "Uncaught Error: the loopback API refused this upload"));
+        }
         const metadata = JSON.parse(call.parts.metadata?.text ?? "{}");
         const main = call.parts[metadata.main_module]?.text ?? "";
         const prev = s ?? { uploads: 0, metadata: null, main: "", secrets: {}, versions: [], deployments: [], schedules: [], subdomainEnabled: false };
@@ -247,14 +253,16 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as AddressInfo;
-  return {
+  const api: CloudflareApi = {
     baseUrl: `http://127.0.0.1:${port}/client/v4`,
     accountId,
     calls,
     unknown,
     state,
+    failNextUpload: false,
     close: () => new Promise((ok) => server.close(() => ok())),
   };
+  return api;
 }
 
 function queueView(q: CloudflareState["queues"][number]) {
