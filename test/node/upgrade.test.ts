@@ -144,8 +144,8 @@ export default defineConfig({
     // Version N+1: one more migration. `npm start` applies it before the code serves.
     writeFileSync(join(clone, "migrations/0999_upgrade_test.sql"), "CREATE TABLE upgrade_test (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT '');\n");
     await start(Number(new URL(base).port));
-    expect(output).toMatch(/0999_upgrade_test\.sql\s*│\s*✅/);
-    expect(output).not.toMatch(/0001_init\.sql\s*│\s*✅/);
+    // Only the new one: `npm start` says how many it applied (the others were applied under N).
+    expect(output).toMatch(/^vigil: database .*: 1 migration applied$/m);
 
     // The incident, its timeline, the agent, and the agent object's sequence survived.
     expect((await admin("/incidents?status=open")).incidents.map((i: any) => i.id)).toEqual([open[0].id]);
