@@ -1,18 +1,24 @@
 /**
  * `vigil-agent` — the host agent's command line.
  *
+ *   vigil-agent init     --worker URL --id ID [--dir DIR] [--service S] [--state-dir D] [--socket P] [--force]
+ *                                                      look at the host, write agent.config.json and agent.env
  *   vigil-agent run      [--config FILE] [--dry-run]   check every interval, push signed reports
- *   vigil-agent once     [--config FILE] [--json]      one cycle, report on stdout, nothing sent
+ *   vigil-agent once     [--config FILE] [--json] [--push]
+ *                                                      one cycle, report on stdout; sent only with --push
  *   vigil-agent validate [--config FILE]               config errors with their paths
  *
  * The config is `--config`, else `VIGIL_AGENT_CONFIG`, else the first of ./agent.config.ts,
- * ./agent.config.json, /etc/vigil-agent/agent.config.json.
+ * ./agent.config.json, /etc/vigil-agent/agent.config.json. An `agent.env` beside it (written by
+ * `init`, read by the systemd unit too) fills in the variables the environment does not set.
  *
  * Exit codes: 0 ok; `once`: 1 warn, 2 critical, 3 unknown (the Nagios convention);
- * 64 usage error; 78 invalid config (systemd does not restart on it).
+ * `once --push`: 69 when the worker did not accept the report; 64 usage error; 78 invalid
+ * config (systemd does not restart on it).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent } from "./agent";
@@ -23,14 +29,25 @@ import { Logger, errorText, redactUrlCredentials } from "./log";
 import { loadSchemas } from "./schemas";
 import { AGENT_VERSION } from "./version";
 
-export const EXIT = { ok: 0, warn: 1, critical: 2, unknown: 3, usage: 64, config: 78 } as const;
+export const EXIT = { ok: 0, warn: 1, critical: 2, unknown: 3, usage: 64, unavailable: 69, config: 78 } as const;
 
 const USAGE = `vigil-agent ${AGENT_VERSION}
 usage:
+  vigil-agent init     --worker URL --id ID [--dir DIR] [--service S] [--state-dir D] [--socket P] [--force]
   vigil-agent run      [--config FILE] [--dry-run]
-  vigil-agent once     [--config FILE] [--json] [--dry-run]
+  vigil-agent once     [--config FILE] [--json] [--dry-run] [--push]
   vigil-agent validate [--config FILE] [--json]
 `;
+
+/** Sets the variables of `agent.env` beside the config that the environment does not set. */
+function loadEnvFile(configFile: string): void {
+  const file = join(dirname(configFile), "agent.env");
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m && !process.env[m[1]!]) process.env[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, "$2");
+  }
+}
 
 function defaultConfigPath(): string {
   if (process.env.VIGIL_AGENT_CONFIG) return process.env.VIGIL_AGENT_CONFIG;
@@ -78,6 +95,14 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         config: { type: "string", short: "c" },
         json: { type: "boolean" },
         "dry-run": { type: "boolean" },
+        push: { type: "boolean" },
+        worker: { type: "string" },
+        id: { type: "string" },
+        dir: { type: "string" },
+        service: { type: "string" },
+        "state-dir": { type: "string" },
+        socket: { type: "string" },
+        force: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -92,11 +117,35 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     return EXIT.ok;
   }
   const command = positionals[0];
-  if (values.help || !command || !["run", "once", "validate"].includes(command) || positionals.length > 1) {
+  if (values.help || !command || !["init", "run", "once", "validate"].includes(command) || positionals.length > 1) {
     (values.help ? out : err).write(USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
   }
+  if (command === "init") {
+    if (!values.worker || !/^https?:\/\/./.test(values.worker)) {
+      err.write(`init: --worker must be the worker's http(s):// URL, got ${values.worker === undefined ? "nothing" : JSON.stringify(values.worker)}\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (!values.id || !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(values.id)) {
+      err.write(`init: --id must be lowercase letters, digits, '.', '_' or '-' (1–63), got ${values.id === undefined ? "nothing" : JSON.stringify(values.id)}\n${USAGE}`);
+      return EXIT.usage;
+    }
+    const { init } = await import("./init");
+    try {
+      const { configPath } = await init(
+        { worker: values.worker, id: values.id, dir: values.dir ?? ".", service: values.service, stateDir: values["state-dir"], socket: values.socket, force: values.force },
+        (line) => out.write(`vigil-agent init: ${line}\n`),
+      );
+      // What was written must be what `run` accepts.
+      await (await loadSchemas()).loadConfig(configPath);
+      return EXIT.ok;
+    } catch (e) {
+      err.write(`vigil-agent init: ${isConfigError(e) ? e.message : errorText(e)}\n`);
+      return isConfigError(e) ? EXIT.config : EXIT.usage;
+    }
+  }
   const file = values.config ?? defaultConfigPath();
+  loadEnvFile(file);
   let config: AgentConfig;
   try {
     const child = command === "run" ? validateInChild(file) : null;
@@ -127,6 +176,36 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     out.write(redactUrlCredentials(`${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`));
     if (!config.worker) out.write("note: no worker configured; `run` needs one\n");
     return EXIT.ok;
+  }
+
+  if (command === "once" && values.push) {
+    // One cycle, delivered now: the spool (seq kept across runs) and the run loop's signing and
+    // pushing, oldest report first. Nothing is restarted: remediation is a dry run here.
+    let agent: Agent;
+    try {
+      agent = await Agent.create({ config, log, push: true, dryRun: true });
+    } catch (e) {
+      err.write(`vigil-agent once: ${errorText(e)}\n`);
+      return EXIT.config;
+    }
+    try {
+      const report = await agent.cycle();
+      const spool = agent.spool!;
+      while (spool.size > 0) {
+        const item = (await spool.oldest())!;
+        const { result } = await agent.pusher!.send(item.seq, item.body);
+        if (result !== "delivered") {
+          err.write(`vigil-agent once: the worker at ${agent.pusher!.endpoint} did not accept report ${item.seq} (${result}); it stays spooled for \`run\`\n`);
+          return EXIT.unavailable;
+        }
+        await spool.remove(item.seq);
+      }
+      for (const c of report.checks) out.write(`${c.status.padEnd(8)} ${c.id.padEnd(36)} ${c.summary}\n`);
+      out.write(`delivered report ${report.seq} to ${agent.pusher!.endpoint}\n`);
+      return EXIT.ok;
+    } finally {
+      await agent.stop(0);
+    }
   }
 
   if (command === "once") {

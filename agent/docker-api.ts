@@ -92,6 +92,13 @@ export class DockerClient {
     return list.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, "")).sort();
   }
 
+  /** Names (without the leading slash) of the running containers. */
+  async runningNames(signal?: AbortSignal): Promise<string[]> {
+    const body = await this.#call("GET", "/containers/json", signal);
+    const list = body ? (JSON.parse(body.toString("utf8")) as { Names?: string[]; Id: string }[]) : [];
+    return list.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, "")).sort();
+  }
+
   /**
    * Log text since `sinceSeconds` (unix), stdout and stderr, at most `maxBytes` (the newest
    * bytes are kept). `tty` containers send a raw stream; others the multiplexed one.

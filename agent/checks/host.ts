@@ -98,7 +98,11 @@ async function memory(): Promise<{ pct: number; total: number }> {
 }
 
 async function mounts(spec: HostSpec): Promise<string[]> {
-  if (spec.mounts) return spec.mounts;
+  return spec.mounts ?? localMounts();
+}
+
+/** Every mounted local file system (one mount point per device), from /proc/mounts; ["/"] elsewhere. */
+export async function localMounts(): Promise<string[]> {
   try {
     const seen = new Set<string>();
     const out: string[] = [];

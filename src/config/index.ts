@@ -99,6 +99,20 @@ function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
   return out;
 }
 
+/**
+ * The values a secret accepts: `NAME` and, while a rotation is under way, `NAME_NEXT` (set the
+ * new value as `NAME_NEXT`, move the clients over, then make it `NAME` and delete `NAME_NEXT`:
+ * docs/deploy.md). Unset and empty values are left out.
+ */
+export function secretValues(env: ConfigEnv, name: string): string[] {
+  return [env[name], env[`${name}_NEXT`]].filter((v): v is string => typeof v === "string" && v !== "");
+}
+
+/** Every value a secret or plain value accepts (`secretValues` for a reference). */
+export function revealAll(value: string | SecretRef, env: ConfigEnv): string[] {
+  return typeof value === "string" ? [value] : secretValues(env, value.env);
+}
+
 /** Reads a secret or plain value. Only call after `parseConfig` checked the references. */
 export function reveal(value: string | SecretRef, env: ConfigEnv): string {
   return typeof value === "string" ? value : String(env[value.env]);

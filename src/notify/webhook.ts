@@ -2,7 +2,7 @@
  * Generic webhook channel: the event JSON as is, signed per the Standard Webhooks spec
  * (`webhook-id` = the delivery's idempotency key, so a receiver can de-duplicate too).
  */
-import { reveal, type ConfigEnv, type WebhookChannel } from "../config";
+import { reveal, revealAll, type ConfigEnv, type WebhookChannel } from "../config";
 import type { SendContext } from "./channels";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
@@ -12,7 +12,9 @@ import { signStandardWebhook } from "./standard-webhooks";
 /** Builds the exact request (pure apart from signing); `timestamp` is unix seconds. */
 export async function buildWebhookRequest(channel: WebhookChannel, env: ConfigEnv, id: string, event: WebhookEvent, timestamp: number): Promise<HttpRequest> {
   const body = JSON.stringify(event);
-  const signature = await signStandardWebhook(reveal(channel.secret, env), id, timestamp, body);
+  // One signature per secret, space-separated as the spec allows: while <NAME>_NEXT is set a
+  // receiver that knows either secret verifies the message (rotation without downtime).
+  const signature = (await Promise.all(revealAll(channel.secret, env).map((secret) => signStandardWebhook(secret, id, timestamp, body)))).join(" ");
   return {
     method: "POST",
     url: reveal(channel.url, env),
@@ -34,6 +36,6 @@ export async function sendWebhook(channel: WebhookChannel, ctx: SendContext): Pr
   } catch (err) {
     return { kind: "permanent", error: (err as Error).message };
   }
-  const secrets = [reveal(channel.secret, ctx.env), ...(typeof channel.url === "string" ? [] : [request.url])];
+  const secrets = [...revealAll(channel.secret, ctx.env), ...(typeof channel.url === "string" ? [] : [request.url])];
   return deliverHttp(request, { timeout: channel.timeout, secrets });
 }

@@ -186,6 +186,8 @@ export class ServiceObject extends DurableObject<Env> {
         stmts.push(addEvent(db, incident.id, now, e.event, e.detail));
         continue;
       }
+      // One line per incident event for `wrangler tail` (docs/deploy.md filters on msg "incident").
+      console.log(JSON.stringify({ msg: "incident", event: e.event, incident: incident.id, service: serviceId, level: e.level }));
       for (const message of pageMessages(e, { ...incident, serviceId }, config, now, links)) {
         out.push(message);
         stmts.push(

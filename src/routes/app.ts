@@ -44,7 +44,7 @@ export function createApp() {
 
   const admin = new Hono<App>();
   admin.use("*", throttleFailures("admin"));
-  admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN", token: (env) => env.VIGIL_ADMIN_TOKEN as string | undefined }));
+  admin.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN" }));
 
   admin.get("/monitors", async (c) => {
     const config = c.get("config");

@@ -4,6 +4,7 @@
  * content nor the length of the token leaks through timing.
  */
 import type { MiddlewareHandler } from "hono";
+import { secretValues } from "../config";
 import { jsonError } from "./errors";
 
 const encoder = new TextEncoder();
@@ -17,20 +18,24 @@ export async function tokensEqual(given: string, expected: string): Promise<bool
 }
 
 export interface BearerAuthOptions {
-  /** Reads the expected token from the bindings; an unset token refuses everyone. */
-  token: (env: Record<string, unknown>) => string | undefined;
-  /** Names the token in error messages. */
+  /**
+   * The environment variable holding the expected token. `<name>_NEXT` is accepted as well, so
+   * a token can be rotated without downtime (src/config `secretValues`); none set refuses everyone.
+   */
   name: string;
 }
 
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
-    const expected = options.token(c.env as Record<string, unknown>);
-    if (!expected) return jsonError(c, 401, "unauthorized", `${options.name} is not configured on the server`);
+    const expected = secretValues(c.env as Record<string, unknown>, options.name);
+    if (expected.length === 0) return jsonError(c, 401, "unauthorized", `${options.name} is not configured on the server`);
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) return jsonError(c, 401, "unauthorized", "missing Authorization: Bearer <token> header");
-    if (!(await tokensEqual(match[1]!.trim(), expected))) return jsonError(c, 401, "unauthorized", "invalid token");
+    // Every candidate is compared, so the time taken does not say which one matched.
+    const given = match[1]!.trim();
+    const matches = await Promise.all(expected.map((token) => tokensEqual(given, token)));
+    if (!matches.includes(true)) return jsonError(c, 401, "unauthorized", "invalid token");
     await next();
   };
 }

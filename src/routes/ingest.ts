@@ -14,7 +14,7 @@
  *    202 late (older seq: history only), 200 duplicate (seq seen before: nothing changes).
  */
 import { Hono } from "hono";
-import { formatIssues, reveal, type AgentSpec, type VigilConfig } from "../config";
+import { formatIssues, reveal, revealAll, type AgentSpec, type VigilConfig } from "../config";
 import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../contract/report";
 import { jsonSizeIssues } from "../contract/json-size";
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../contract/signature";
@@ -71,7 +71,13 @@ export function ingestRoutes() {
     // 3. Signed by this agent's key, and recently.
     const header = c.req.header(SIGNATURE_HEADER);
     const now = Math.floor(Date.now() / 1000);
-    const sig = await verifyReportSignature(reveal(spec.secret, c.env), text, header, now, Number.POSITIVE_INFINITY);
+    // The agent's secret and, during a rotation, SECRET_NEXT: whichever the agent signs with.
+    let sig = await verifyReportSignature(reveal(spec.secret, c.env), text, header, now, Number.POSITIVE_INFINITY);
+    for (const next of revealAll(spec.secret, c.env).slice(1)) {
+      if (sig.ok) break;
+      const other = await verifyReportSignature(next, text, header, now, Number.POSITIVE_INFINITY);
+      if (other.ok) sig = other;
+    }
     if (!sig.ok) {
       const code = header ? "invalid_signature" : "missing_signature";
       return jsonError(c, 401, code, `${sig.reason} (agent "${agentId}")`);

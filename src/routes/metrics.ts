@@ -142,7 +142,7 @@ export function renderMetrics(m: MetricsInput): string {
 
 export function metricsRoutes() {
   const app = new Hono<App>();
-  app.get("/metrics", bearerAuth({ name: "VIGIL_METRICS_TOKEN", token: (env) => env.VIGIL_METRICS_TOKEN as string | undefined }), async (c) => {
+  app.get("/metrics", bearerAuth({ name: "VIGIL_METRICS_TOKEN" }), async (c) => {
     const config = c.get("config");
     const now = Date.now();
     const hour = Math.floor(now / HOUR) * HOUR;

@@ -23,7 +23,8 @@ export interface IngestServer {
   waitFor(count: number, timeoutMs?: number): Promise<void>;
 }
 
-export async function startIngestServer(secret: string, agentId: string): Promise<IngestServer> {
+/** `secret` may be a function: read at each request (a secret that a test learns later). */
+export async function startIngestServer(secret: string | (() => string), agentId: string): Promise<IngestServer> {
   let server: Server | null = null;
   let port = 0;
   const state: IngestServer = {
@@ -64,7 +65,7 @@ export async function startIngestServer(secret: string, agentId: string): Promis
       await new Promise((r) => setTimeout(r, state.delayMs));
     }
     if (req.method !== "POST" || req.url !== `/v1/agents/${agentId}/reports`) return void res.writeHead(404).end();
-    const sig = await verifyReportSignature(secret, body, req.headers[SIGNATURE_HEADER.toLowerCase()] as string, Math.floor(Date.now() / 1000));
+    const sig = await verifyReportSignature(typeof secret === "function" ? secret() : secret, body, req.headers[SIGNATURE_HEADER.toLowerCase()] as string, Math.floor(Date.now() / 1000));
     if (!sig.ok) {
       state.badSignatures++;
       return void res.writeHead(401).end(JSON.stringify({ error: { code: "bad_signature", message: sig.reason } }));

@@ -37,7 +37,7 @@ export default defineConfig((env) => {
     ],
     agents: [
       // One agent per concern so test files never share an object's state.
-      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead", "t-many", "t-hostile", "t-hostile-ids", "t-hostile-arr", "t-hostile-body"].map((id) => ({
+      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead", "t-many", "t-hostile", "t-hostile-ids", "t-hostile-arr", "t-hostile-body", "t-rotate"].map((id) => ({
         id,
         service: "hosts",
         secret: { env: "TEST_AGENT_SECRET" },
