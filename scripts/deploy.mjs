@@ -345,7 +345,10 @@ async function planSecrets(secretsNow) {
     ]);
   }
   // The worker validates with its secrets; so does the deploy, with the names it now knows.
-  const names = Object.fromEntries([...onWorker, ...Object.keys(toSet)].map((n) => [n, toSet[n] ?? "(set on the worker)"]));
+  // A secret already on the worker cannot be read back; its stand-in passes the length minimums
+  // (the worker checks the real value at start). Values about to be set are checked as they are.
+  const onWorkerStandIn = "(set on the worker; Cloudflare does not give its value back)";
+  const names = Object.fromEntries([...onWorker, ...Object.keys(toSet)].map((n) => [n, toSet[n] ?? onWorkerStandIn]));
   const full = await checkConfig(configPath, { ...baseEnv, ...names }, { checkSecrets: true });
   if (full.problems.length > 0) stop("secrets", `${shown} is invalid with the worker's secrets; nothing was changed`, full.problems);
   let generatedFile = null;

@@ -151,7 +151,9 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     // The upload: the deploy config's bindings, the dead-letter consumers, the cron, the secrets.
     const metadata = JSON.parse(up.parts!.metadata!.text);
     expect(metadata.bindings).toEqual(expect.arrayContaining([{ type: "d1", name: "DB", id: db!.uuid }, expect.objectContaining({ type: "queue", name: "NOTIFY", queue_name: "vigil-notify" })]));
-    expect(metadata.migrations.new_tag).toBe("v3-regions");
+    // The Durable Object migrations wrangler.toml declares, up to the last one.
+    const tags = [...readFileSync(join(clone, "wrangler.toml"), "utf8").matchAll(/^tag = "([^"]+)"$/gm)].map((m) => m[1]);
+    expect(metadata.migrations.new_tag).toBe(tags.at(-1));
     expect(api.state.queues.find((q) => q.queue_name === "vigil-notify")!.consumers[0]).toMatchObject({ script_name: "vigil", dead_letter_queue: "vigil-notify-dlq" });
     expect(api.state.scripts.vigil!.schedules).toEqual([{ cron: "* * * * *" }]);
     const secrets = api.state.scripts.vigil!.secrets;
