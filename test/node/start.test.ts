@@ -11,12 +11,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../agent/pg-cluster";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
@@ -29,15 +29,6 @@ const workDir = join(root, ".vigil", `start-test-${process.pid}`);
 const configPath = join(workDir, "vigil.config.ts");
 /** The shipped default config, importing src/config from where it now lives. */
 const defaultConfig = readFileSync(join(root, "vigil.config.ts"), "utf8").replace('from "./src/config"', `from ${JSON.stringify(join(root, "src/config"))}`);
-
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
 
 /** Waits until `test` holds (polling every 250 ms), or fails with the terminal's last lines. */
 async function until<T>(what: string, timeoutMs: number, test: () => T | Promise<T>): Promise<NonNullable<T>> {

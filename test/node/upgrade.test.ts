@@ -13,16 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { signReport } from "../../src/contract/signature";
 import { freshClone } from "./clone";
-import { createServer } from "node:net";
-
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
+import { freePort } from "../agent/pg-cluster";
 
 const ADMIN = "upgrade-admin-token-0123456789abcdef0123456789abcdef";
 const AGENT_SECRET = "upgrade-agent-secret-0123456789abcdef0123456789abcdef";
