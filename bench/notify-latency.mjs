@@ -116,6 +116,8 @@ const dev = await startDevServer({
   },
   snapshot: true,
   logLevel: "warn",
+  // As `npm start` runs it (scripts/worker-process.mjs): without the CLI's inspector proxy.
+  inspector: false,
 });
 const base = dev.url;
 let stopped = false;

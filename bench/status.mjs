@@ -155,6 +155,8 @@ const server = await startStatusServer({
   seedSql: seed.join("\n"),
   vars: { HOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", VIGIL_ADMIN_TOKEN: "bench-admin-token-0123456789abcdef" },
   readyTimeoutMs: 180_000,
+  // As `npm start` runs it (scripts/worker-process.mjs): without the CLI's inspector proxy.
+  inspector: false,
 });
 console.log(`seeded and started in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
 
