@@ -25,12 +25,15 @@
  *
  * Every request has a timeout; the run ends by itself.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDevServer } from "../scripts/dev-server.mjs";
+import { listenLocal } from "../scripts/lib.mjs";
+// The receiver npm start runs verifies the same way: one Standard Webhooks check for both.
+import { verifyStandardWebhook } from "../scripts/local-receiver.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const AGENT_SECRET = "bench-agent-secret-8c1f0e2d7a6b5c4d";
@@ -52,21 +55,6 @@ seconds(graceText, "BENCH_GRACE");
 const log = (msg) => console.error(`[bench:notify ${new Date().toISOString().slice(11, 23)}] ${msg}`);
 
 // ── 1. receiver and target ─────────────────────────────────────────────────────────────────
-const key = Buffer.from(WEBHOOK_SECRET.slice("whsec_".length), "base64");
-/** Standard Webhooks: any of the space-separated `v1,<base64>` signatures matches, in constant time. */
-function verified(headers, body) {
-  const id = headers["webhook-id"];
-  const ts = headers["webhook-timestamp"];
-  const sigs = headers["webhook-signature"];
-  if (typeof id !== "string" || typeof sigs !== "string" || !/^\d{1,12}$/.test(ts ?? "")) return false;
-  if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
-  const expected = createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest();
-  return sigs.split(" ").some((s) => {
-    if (!s.startsWith("v1,")) return false;
-    const given = Buffer.from(s.slice(3), "base64");
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
 const arrivals = []; // { at, id, event }
 let badSignatures = 0;
 const seenIds = new Set();
@@ -77,7 +65,7 @@ const receiver = http.createServer((req, res) => {
   req.setEncoding("utf8");
   req.on("data", (d) => (body += d));
   req.on("end", () => {
-    if (!verified(req.headers, body)) {
+    if (verifyStandardWebhook(WEBHOOK_SECRET, req.headers, body) !== null) {
       badSignatures++;
       res.writeHead(401).end();
       return;
@@ -96,9 +84,8 @@ const target = http.createServer((req, res) => {
   if (targetOn) res.writeHead(200, { "content-type": "text/plain" }).end("ok");
   else req.socket.destroy(); // switched off: the connection dies without an answer
 });
-const listen = (srv, port) => new Promise((ok, fail) => srv.once("error", fail).listen(port, "127.0.0.1", () => ok(srv.address().port)));
-const receiverPort = await listen(receiver, Number(process.env.BENCH_RECEIVER_PORT ?? 0));
-const targetPort = await listen(target, Number(process.env.BENCH_TARGET_PORT ?? 0));
+const receiverPort = await listenLocal(receiver, Number(process.env.BENCH_RECEIVER_PORT ?? 0));
+const targetPort = await listenLocal(target, Number(process.env.BENCH_TARGET_PORT ?? 0));
 
 // ── 2. dev server ──────────────────────────────────────────────────────────────────────────
 const dev = await startDevServer({

@@ -7,6 +7,7 @@
 //
 // Standalone: `node scripts/demo-target.mjs [port]` (default 8797).
 import { createServer } from "node:http";
+import { listenLocal } from "./lib.mjs";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -39,11 +40,7 @@ export async function startDemoTarget({ port, onChange }) {
       res.end("switched off (POST /up to switch it on)\n");
     }
   });
-  await new Promise((ok, fail) => {
-    server.once("error", fail);
-    server.listen(port, "127.0.0.1", () => ok(undefined));
-  });
-  const bound = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
+  const bound = await listenLocal(server, port);
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,

@@ -78,3 +78,15 @@ export function writeDevWranglerConfig(configPath, dir = `${root}/.vigil`) {
 export function maskPingKeys(text) {
   return text.replace(/\/ping\/[^/\s?#"'<>]+/g, "/ping/***");
 }
+
+/**
+ * Listens on 127.0.0.1:`port` (0: a free port); resolves to the bound port, rejects on a listen
+ * error (a port in use) instead of throwing it later.
+ * @param {import("node:net").Server} server @param {number} port @returns {Promise<number>}
+ */
+export function listenLocal(server, port) {
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => ok(/** @type {import("node:net").AddressInfo} */ (server.address()).port));
+  });
+}

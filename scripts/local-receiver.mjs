@@ -7,6 +7,7 @@
 // body over 256 KiB. Node built-ins only.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+import { listenLocal } from "./lib.mjs";
 
 const MAX_BODY = 256 * 1024;
 const TOLERANCE_S = 5 * 60;
@@ -93,11 +94,7 @@ export async function startReceiver({ port, secret, print }) {
       answer(204);
     });
   });
-  await new Promise((ok, fail) => {
-    server.once("error", fail);
-    server.listen(port, "127.0.0.1", () => ok(undefined));
-  });
-  const bound = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
+  const bound = await listenLocal(server, port);
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
