@@ -7,6 +7,7 @@ import { z } from "zod";
 import { nextCronRun } from "../engine/cron";
 import { id, secretRef } from "./common";
 import { duration } from "./duration";
+import { runEnvelopeSpec } from "./envelope";
 
 export const jobSpec = z
   .strictObject({
@@ -28,6 +29,8 @@ export const jobSpec = z
     grace: duration({ min: "1s", max: "30d" }).prefault("1h"),
     /** A disabled job answers pings with 403 and is never marked late. */
     enabled: z.boolean().default(true),
+    /** Alert on runs too short, too long, too frequent or late: bounds configured or learned (`envelope: {}` learns all). */
+    envelope: runEnvelopeSpec.optional(),
   })
   .superRefine((job, ctx) => {
     if ((job.period === undefined) === (job.cron === undefined)) {

@@ -18,6 +18,7 @@ export * from "./common";
 export * from "./monitors";
 export * from "./agents";
 export * from "./heartbeats";
+export * from "./envelope";
 export * from "./policies";
 
 export const statusPageSpec = z.strictObject({
