@@ -70,6 +70,12 @@ export const policySpec = z.strictObject({
   repeat: duration({ min: "1s", max: "7d" }).optional(),
   /** A check failing again this soon after the incident resolved reopens the same incident. */
   reopenWithin: duration({ min: "0s", max: "1d" }).prefault("5m"),
+  /**
+   * While an upstream of the service (`services[].upstreams`) reports an incident, pages go at
+   * most to this level and say "upstream incident: <title>". Default 0: nobody is paged, the
+   * incident's timeline says why.
+   */
+  upstreamLevel: z.number().int().min(0).max(10).default(0),
   /** More than `changes` state changes of one check within `window` mark it flapping. */
   flapping: z
     .strictObject({
@@ -89,6 +95,9 @@ export const serviceSpec = z.strictObject({
   /** Services this one needs (the app depends on its database): while one of them is down,
    *  this service's incident is suppressed and only the root cause pages. */
   dependsOn: z.array(id).default([]),
+  /** Upstream status pages (`upstreams[].id`) this service depends on: while one reports an
+   *  incident, this service's pages go only to its policy's `upstreamLevel`. */
+  upstreams: z.array(id).default([]),
   /**
    * Show this service's details on the public status page, `/status.json` and feed: probe
    * reasons ("expected status 2xx, got 503", which may name hosts, ports, body text and

@@ -11,6 +11,7 @@ import { monitorSpec } from "./monitors";
 import { agentSpec } from "./agents";
 import { jobSpec } from "./heartbeats";
 import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
+import { upstreamSpec } from "./upstreams";
 
 export * from "./channels";
 export * from "./digest";
@@ -19,6 +20,7 @@ export * from "./monitors";
 export * from "./agents";
 export * from "./heartbeats";
 export * from "./envelope";
+export * from "./upstreams";
 export * from "./policies";
 
 export const statusPageSpec = z.strictObject({
@@ -60,6 +62,8 @@ export const configSchema = z
     digest: digestSpec.optional(),
     /** Planned maintenance: no pages for the listed services while a window lasts. */
     maintenance: z.array(maintenanceSpec).default([]),
+    /** Providers' public status pages (Statuspage JSON) that services depend on (`services[].upstreams`). */
+    upstreams: z.array(upstreamSpec).max(50).default([]),
     statusPage: statusPageSpec.default({ title: "Status" }),
   })
   // Cross references are checked even when other fields failed, so one run shows every
@@ -93,12 +97,14 @@ export const configSchema = z
       ids("agents");
       ids("jobs");
       ids("maintenance");
+      const upstreams = ids("upstreams");
       for (const key of ["monitors", "agents", "jobs"]) {
         list(key).forEach((item, i) => known(services, "service", item.service, [key, i, "service"]));
       }
       list("services").forEach((s, i) => {
         known(policies, "policy", s.policy, ["services", i, "policy"]);
         if (Array.isArray(s.dependsOn)) s.dependsOn.forEach((d, k) => known(services, "service", d, ["services", i, "dependsOn", k]));
+        if (Array.isArray(s.upstreams)) s.upstreams.forEach((d, k) => known(upstreams, "upstream", d, ["services", i, "upstreams", k]));
       });
       list("maintenance").forEach((m, i) => {
         if (Array.isArray(m.services)) m.services.forEach((d, k) => known(services, "service", d, ["maintenance", i, "services", k]));
@@ -109,6 +115,11 @@ export const configSchema = z
           if (Array.isArray(l?.channels)) l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k]));
           if (j === 0 && l && typeof l === "object" && "after" in l) ctx.addIssue({ code: "custom", path: ["policies", i, "levels", 0, "after"], message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on" });
         });
+      });
+      list("policies").forEach((p, i) => {
+        if (typeof p.upstreamLevel === "number" && Array.isArray(p.levels) && p.upstreamLevel > p.levels.length) {
+          ctx.addIssue({ code: "custom", path: ["policies", i, "upstreamLevel"], message: `must be at most the number of levels (${p.levels.length}), got ${p.upstreamLevel}` });
+        }
       });
       for (const issue of channelUseIssues(raw)) ctx.addIssue({ code: "custom", ...issue });
       const page = raw.statusPage as { services?: unknown } | undefined;

@@ -7,7 +7,7 @@
  * 3. A small minute runs here, each run at its planned time; a larger one goes to the PROBE
  *    queue, one message per batch, each consumed by its own invocation.
  * 4. Roll up the previous hour and prune (cheap no-op most minutes); queue the daily digest
- *    once its local time has come.
+ *    once its local time has come; read the upstream status pages that are due (src/upstreams/poll.ts).
  * 5. Hand the outbox (status-page state changes, the digest) to the notification queue.
  */
 import type { VigilConfig } from "../config";
@@ -16,6 +16,7 @@ import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
 import { queueDailyDigest } from "../notify/digest-source";
 import { flushOutbox } from "../store/outbox";
+import { pollUpstreams } from "../upstreams/poll";
 import { housekeeping } from "./housekeeping";
 import { runBatch, type BatchSummary, type ProbeBatchMessage } from "./run";
 
@@ -58,6 +59,7 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   // 4.–5.
   await housekeeping(env.DB, tickTime);
   await queueDailyDigest(env, config, tickTime);
+  await pollUpstreams(env, config, tickTime);
   const notificationsQueued = await flushOutbox(env.DB, env.NOTIFY, Date.now());
   return { duplicate: false, planned, coalesced: plan.coalesced, batches: plan.batches.length, inline: plan.inline, run, notificationsQueued };
 }

@@ -23,6 +23,7 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   twilio: (o) => import("./twilio").then((m) => m.spawnTwilio(o)),
   resend: (o) => import("./resend").then((m) => m.spawnResend(o)),
   statuspage: (o) => import("./statuspage").then((m) => m.spawnStatuspage(o)),
+  "statuspage-document": (o) => import("./statuspage-document").then((m) => m.spawnStatuspageDocument(o)),
   discord: (o) => import("./discord").then((m) => m.spawnDiscord(o)),
   teams: (o) => import("./teams").then((m) => m.spawnTeams(o)),
 };

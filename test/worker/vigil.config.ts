@@ -25,7 +25,13 @@ export default defineConfig((env) => {
       { id: "esc-app", name: "SafeWork app", policy: "runbook-fast", dependsOn: ["esc-db"] },
       // Scheduler tests (test/worker/scheduler).
       { id: "sched", name: "Scheduler tests", policy: "hosts" },
+      // Upstream status pages (test/worker/upstreams): no page by default, level 1 with ups-l1.
+      { id: "ups-app", name: "Upstream app", policy: "ups", upstreams: ["cloud"] },
+      { id: "ups-app1", name: "Upstream app (L1)", policy: "ups-l1", upstreams: ["cloud"] },
     ],
+    // The tests read the status document from a spawned server (test/servers/statuspage-document.ts)
+    // by passing pollUpstreams a config with its URL; this one only answers the cron's ticks.
+    upstreams: [{ id: "cloud", name: "Upstream Cloud", url: `${fixtures}/target/upstream-cloud` }],
     maintenance: [
       {
         id: "esc-maint-window",
@@ -83,6 +89,7 @@ export default defineConfig((env) => {
       { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       { id: "hosts-hook", type: "webhook", url: `${fixtures}/sink/hosts`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       ...["l1", "l2", "l3"].map((l) => ({ id: `esc-${l}`, type: "webhook" as const, url: `${fixtures}/sink/esc-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
+      ...["l1", "l2"].map((l) => ({ id: `ups-${l}`, type: "webhook" as const, url: `${fixtures}/sink/ups-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
     ],
     policies: [
       { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },
@@ -101,6 +108,9 @@ export default defineConfig((env) => {
         ],
       },
       { id: "hosts", levels: [{ channels: ["hosts-hook"] }] },
+      // Upstream incidents: pages nobody (default upstreamLevel 0) / only level 1.
+      { id: "ups", groupWait: "0s", levels: [{ channels: ["ups-l1"] }, { channels: ["ups-l2"], after: "1s" }] },
+      { id: "ups-l1", groupWait: "0s", upstreamLevel: 1, levels: [{ channels: ["ups-l1"] }, { channels: ["ups-l2"], after: "1s" }] },
     ],
   };
 });
