@@ -230,7 +230,13 @@ const defaultOf = (s, required) => {
 };
 
 /** Nested objects worth their own rows (`flapping.changes`, `levels[].after`). */
-const nestedObject = (s) => (s?.type === "object" && s.properties && !isSecretRef(s) ? s : s?.type === "array" && s.items?.type === "object" && s.items.properties && !isSecretRef(s.items) ? s.items : null);
+const nestedObject = (s) => {
+  if (s?.type === "object" && s.properties && !isSecretRef(s)) return s;
+  if (s?.type === "array" && s.items?.type === "object" && s.items.properties && !isSecretRef(s.items)) return s.items;
+  // `false` or an object (a job envelope's `learn`): the object's fields.
+  const objects = (variants(s) ?? []).filter((a) => a.type === "object" && a.properties && !isSecretRef(a));
+  return objects.length === 1 ? objects[0] : null;
+};
 
 /**
  * The rows of an object schema, nested objects flattened with `.` and `[]`. `section` and
@@ -314,6 +320,7 @@ export async function renderReference() {
     ["agents[]", "agents"],
     ["jobs[]", "jobs"],
     ["maintenance[]", "maintenance"],
+    ["upstreams[]", "upstreams"],
     ["statusPage", "statuspage"],
     ["digest", "digest"],
   ];
@@ -363,6 +370,7 @@ export async function renderReference() {
   say(`## agents[] ${anchor("agents")}`, docs.constDocs.get("agentSpec") ?? "", table(rows(item("agents"), describe, { section: "agents", ownConst: "agentSpec" })));
   say(`## jobs[] ${anchor("jobs")}`, "Cron jobs and backups that ping `/ping/<key>` (Healthchecks.io semantics).", table(rows(item("jobs"), describe, { section: "jobs", ownConst: "jobSpec" })));
   say(`## maintenance[] ${anchor("maintenance")}`, docs.constDocs.get("maintenanceSpec") ?? "", table(rows(item("maintenance"), describe, { section: "maintenance", ownConst: "maintenanceSpec" })));
+  say(`## upstreams[] ${anchor("upstreams")}`, docs.constDocs.get("upstreamSpec") ?? "", table(rows(item("upstreams"), describe, { section: "upstreams", ownConst: "upstreamSpec" })));
   say(`## statusPage ${anchor("statuspage")}`, table(rows(top.statusPage, describe, { section: "statusPage", ownConst: "statusPageSpec" })));
   say(`## digest ${anchor("digest")}`, docs.constDocs.get("digestSpec") ?? "", table(rows(top.digest, describe, { section: "digest", ownConst: "digestSpec" })));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trim()}\n`;

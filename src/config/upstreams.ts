@@ -8,6 +8,12 @@ import { z } from "zod";
 import { httpUrl, id } from "./common";
 import { duration } from "./duration";
 
+/**
+ * A provider's public status page in the Statuspage JSON format. While it reports an incident
+ * (`status.indicator` other than `none`), the services listing it in `upstreams` page only up to
+ * their policy's `upstreamLevel` (default 0: nobody, a timeline entry) and say
+ * "upstream incident: <title>". A page that cannot be read holds nothing ("upstream unknown").
+ */
 export const upstreamSpec = z.strictObject({
   id,
   /** Shown in pages and timelines. Default: the status page's own name (`page.name`), else the id. */
