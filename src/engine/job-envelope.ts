@@ -102,13 +102,16 @@ interface Band {
   runs: number;
 }
 
-/** median ± spread over `values`, or null with fewer than `minRuns` of them. */
-function band(values: readonly number[], learn: EnvelopeLearning, scale?: number): Band | null {
+/**
+ * median ± spread over `values`, or null with fewer than `minRuns` of them. `runs`: how many
+ * runs they come from (n intervals come from n + 1 runs).
+ */
+function band(values: readonly number[], learn: EnvelopeLearning, runs: number, scale?: number): Band | null {
   if (values.length < learn.minRuns || values.length === 0) return null;
   const m = median(values);
   const d = mad(values, m);
   const spread = Math.max(learn.k * d, LEARN_RELATIVE_FLOOR * Math.abs(scale ?? m), learn.minSpread);
-  return { median: m, mad: d, spread, runs: values.length };
+  return { median: m, mad: d, spread, runs };
 }
 
 const learned = (ms: number, b: Band, k: number): Bound => ({
@@ -137,16 +140,16 @@ export function envelopeBounds(spec: EnvelopeSpec, history: readonly PastRun[]):
   const intervals = recent.slice(1).map((r, i) => r.startedAt - recent[i]!.startedAt);
   const delays = recent.flatMap((r) => (r.startDelayMs === null ? [] : [r.startDelayMs]));
 
-  const d = band(durations, learn);
+  const d = band(durations, learn, durations.length);
   if (d) {
     if (on("too-short") && !bounds.minDuration && d.median - d.spread > 0) bounds.minDuration = learned(d.median - d.spread, d, learn.k);
     if (on("too-long") && !bounds.maxDuration) bounds.maxDuration = learned(d.median + d.spread, d, learn.k);
   }
-  const i = band(intervals, learn);
+  const i = band(intervals, learn, intervals.length + 1);
   if (i && on("too-often") && !bounds.minInterval && i.median - i.spread > 0) bounds.minInterval = learned(i.median - i.spread, i, learn.k);
   // How late a start may be scales with how often the job runs (10 % of its interval), not
   // with the typical delay, which is near zero for a punctual job.
-  const s = band(delays, learn, intervals.length > 0 ? median(intervals) : undefined);
+  const s = band(delays, learn, delays.length, intervals.length > 0 ? median(intervals) : undefined);
   if (s && on("late") && !bounds.maxStartDelay) bounds.maxStartDelay = learned(s.median + s.spread, s, learn.k);
   return bounds;
 }

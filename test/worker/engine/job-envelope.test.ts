@@ -71,7 +71,7 @@ describe("envelopeBounds", () => {
     expect(b.minDuration).toEqual({ ms: 40 * S, source: { kind: "learned", median: 60 * S, mad: 4 * S, k: 5, runs: 11 } });
     expect(b.maxDuration?.ms).toBe(80 * S);
     // Intervals are all exactly 1 h: MAD 0, so the floor of 10 % of the median holds: 54 min.
-    expect(b.minInterval).toEqual({ ms: 54 * MIN, source: { kind: "learned", median: H, mad: 0, k: 5, runs: 10 } });
+    expect(b.minInterval).toEqual({ ms: 54 * MIN, source: { kind: "learned", median: H, mad: 0, k: 5, runs: 11 } });
     // Start delays all 0: the band is 10 % of the interval, 6 min.
     expect(b.maxStartDelay?.ms).toBe(6 * MIN);
   });
@@ -153,7 +153,7 @@ describe("judging runs", () => {
     const learned = envelopeBounds(spec(), hourly([60, 56, 64, 52, 68, 60, 58, 62, 50, 70, 60].map((d) => d * S)));
     expect(judgeDuration(learned, 95 * S)[0]!.message).toBe("run too long: 1m 35s, expected at most 1m 20s (learned from the last 11 runs: median 1m, MAD 4s, k 5)");
     expect(judgeStart(learned, { startedAt: T0 + 11 * H + 20 * MIN, previousStartedAt: T0 + 11 * H, expectedAt: null })[0]!.message).toBe(
-      "runs too often: 20m since the previous run started, expected at least 54m (learned from the last 10 runs: median 1h, MAD 0 ms, k 5)",
+      "runs too often: 20m since the previous run started, expected at least 54m (learned from the last 11 runs: median 1h, MAD 0 ms, k 5)",
     );
   });
 });
