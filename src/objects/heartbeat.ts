@@ -10,13 +10,17 @@
  * - log (`/log`): keeps the body excerpt, changes nothing else.
  * A job that has never pinged is "new" and is not expected yet (as in Healthchecks.io).
  * The alarm sits at the late time; when it fires the job's check `ping:<id>` goes down.
+ * With an `envelope` (src/engine/job-envelope.ts) each run is also judged too short, too long,
+ * too often or late, against bounds configured or learned from the `runs` table; the alarm
+ * then also sits at a running run's overrun time.
  *
  * The state machine and its lateness are pure (src/engine/ping.ts); the tables are in
  * src/objects/heartbeat-storage.ts. Each ping: load, `applyPing`, write once, arm.
  */
 import type { JobSpec, VigilConfig } from "../config";
 import type { JobSchedule } from "../engine/deadline";
-import { applyPing, lateAlarm, lateDue, lateReason, type JobState, type Ping, type PingKind } from "../engine/ping";
+import { envelopeBounds, type EnvelopeBounds } from "../engine/job-envelope";
+import { applyOverrun, applyPing, lateAlarm, lateDue, lateReason, type JobState, type Ping, type PingKind, type RunRecord } from "../engine/ping";
 import type { Env } from "../env";
 import type { CheckRef } from "../incidents/record";
 import { HeartbeatStorage, type StoredPing } from "./heartbeat-storage";
@@ -39,6 +43,8 @@ export interface PingOutcome {
 
 export interface JobView extends JobState {
   history: StoredPing[];
+  /** Finished runs, newest first. */
+  runs: RunRecord[];
 }
 
 export class HeartbeatObject extends VigilObject {
@@ -56,7 +62,7 @@ export class HeartbeatObject extends VigilObject {
   }
 
   describe(historyLimit = 20): Promise<JobView> {
-    return this.queue.run(async () => ({ ...this.job, history: this.store.history(historyLimit) }));
+    return this.queue.run(async () => ({ ...this.job, history: this.store.history(historyLimit), runs: this.store.runs(historyLimit) }));
   }
 
   override async alarm(): Promise<void> {
@@ -72,6 +78,12 @@ export class HeartbeatObject extends VigilObject {
     return { period: spec.period, cron: spec.cron, timezone: spec.timezone ?? config.timezone, grace: spec.grace };
   }
 
+  /** The job's envelope bounds now: configured, and learned from its past successful runs. */
+  private envelope(spec: JobSpec): EnvelopeBounds | null {
+    const e = spec.envelope;
+    return e ? envelopeBounds(e, this.store.pastRuns(e.learn === false ? 0 : e.learn.runs)) : null;
+  }
+
   private async apply(jobId: string, ping: Ping): Promise<PingOutcome> {
     // 1. Load.
     const config = this.config();
@@ -79,7 +91,8 @@ export class HeartbeatObject extends VigilObject {
     if (!spec) throw new Error(`unknown job "${jobId}"`);
     const now = Date.now();
     // 2. Decide.
-    const { state: next, durationMs, observation } = applyPing(this.job, jobId, ping, this.schedule(config, spec), now);
+    const envelope = ping.kind === "log" ? null : this.envelope(spec);
+    const { state: next, durationMs, observation, run } = applyPing(this.job, jobId, ping, this.schedule(config, spec), now, envelope);
     // 3. Write: the check's state (D1), then the object's own in one transaction; arm.
     if (observation) {
       await observe(this.env, config, await this.loadedStates(() => [jobCheckId(jobId)]), this.checkRef(spec), observation, now);
@@ -88,6 +101,7 @@ export class HeartbeatObject extends VigilObject {
     this.ctx.storage.transactionSync(() => {
       this.store.saveJob(next);
       this.store.insertPing({ at: now, kind: ping.kind, exitCode: ping.exitCode ?? null, durationMs });
+      if (run) this.store.insertRun(run);
     });
     this.job = next;
     const alarm = lateAlarm(next, spec.enabled);
@@ -106,11 +120,24 @@ export class HeartbeatObject extends VigilObject {
     const config = this.config();
     const spec = config.jobs.find((j) => j.id === s.jobId);
     if (!spec || !spec.enabled) return;
+    if (due.kind === "overrun") return this.overrun(config, spec, s, now);
     const reason = lateReason(s, spec.grace);
     // 2. Write: the check goes down (D1), then the object's state.
     await observe(this.env, config, await this.loadedStates(() => [jobCheckId(s.jobId!)]), this.checkRef(spec), { status: "down", reason }, now);
     const next: JobState = { ...s, status: "down", downReason: reason, markedDownAt: Date.now() };
     this.store.saveJob(next);
     this.job = next;
+  }
+
+  /** A run still going past its envelope's upper bound: too long, now; the late alarm stays armed. */
+  private async overrun(config: VigilConfig, spec: JobSpec, s: JobState, now: number): Promise<void> {
+    const { state: next, reason } = applyOverrun(s, this.envelope(spec), now);
+    if (reason !== null) {
+      await observe(this.env, config, await this.loadedStates(() => [jobCheckId(spec.id)]), this.checkRef(spec), { status: "down", reason }, now);
+      next.markedDownAt = Date.now();
+    }
+    this.store.saveJob(next);
+    this.job = next;
+    await this.alarmClock.arm(lateAlarm(next, spec.enabled));
   }
 }
