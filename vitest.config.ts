@@ -85,6 +85,12 @@ export default defineConfig(async () => {
                   TEST_PING_KEY_FAST: "pk-fast-0123456789abcdef",
                   TEST_PING_KEY_RUN: "pk-run-0123456789abcdef",
                   TEST_PING_KEY_OFF: "pk-off-0123456789abcdef",
+                  // Run envelopes (test/worker/heartbeats/envelope.test.ts).
+                  TEST_PING_KEY_SHORT: "pk-short-0123456789abcdef",
+                  TEST_PING_KEY_LONG: "pk-long-0123456789abcdef",
+                  TEST_PING_KEY_OFTEN: "pk-often-0123456789abcdef",
+                  TEST_PING_KEY_LATE: "pk-late-0123456789abcdef",
+                  TEST_PING_KEY_LEARN: "pk-learn-0123456789abcdef",
                   // "trusted" when https:// and wss:// to loopback servers can succeed, else why not.
                   TEST_CA_STATUS: "certPem" in testCa ? "trusted" : testCa.skip,
                 },

@@ -66,6 +66,12 @@ export default defineConfig((env) => {
       { id: "j-fast", service: "hosts", key: { env: "TEST_PING_KEY_FAST" }, period: "1s", grace: "1s" },
       { id: "j-run", service: "hosts", key: { env: "TEST_PING_KEY_RUN" }, period: "1h", grace: "1s" },
       { id: "j-off", service: "hosts", key: { env: "TEST_PING_KEY_OFF" }, period: "1h", enabled: false },
+      // Run envelopes (test/worker/heartbeats/envelope.test.ts): one bound each, and one learning all.
+      { id: "j-short", service: "hosts", key: { env: "TEST_PING_KEY_SHORT" }, period: "1h", envelope: { minDuration: "30s", learn: false } },
+      { id: "j-long", service: "hosts", key: { env: "TEST_PING_KEY_LONG" }, period: "1h", envelope: { maxDuration: "10m", learn: false } },
+      { id: "j-often", service: "hosts", key: { env: "TEST_PING_KEY_OFTEN" }, period: "1h", envelope: { minInterval: "50m", learn: false } },
+      { id: "j-late", service: "hosts", key: { env: "TEST_PING_KEY_LATE" }, period: "1h", envelope: { maxStartDelay: "5m", learn: false } },
+      { id: "j-learn", service: "hosts", key: { env: "TEST_PING_KEY_LEARN" }, period: "1h", envelope: {} },
     ],
     monitors: [
       {
