@@ -17,6 +17,7 @@
  */
 import { formatDuration } from "../config/duration";
 import type { EscalationCondition, IncidentFlag, PolicySpec } from "../config/policies";
+import type { UpstreamFact } from "./upstream";
 
 export type MemberStatus = "up" | "degraded" | "down" | "unknown" | "stale";
 
@@ -48,7 +49,9 @@ export interface Incident {
   failedRecoveries: Record<string, number>;
   ack: { by: string; at: number; until: number | null } | null;
   /** Why pages are held right now (timeline once per hold). */
-  held: "silence" | "maintenance" | "inhibited" | "flapping" | null;
+  held: "silence" | "maintenance" | "inhibited" | "upstream" | "flapping" | null;
+  /** The upstream incident last noted in the timeline (`upstream incident: …`), if one holds now. */
+  upstream?: string | null;
   /** How many times each (level, event) was sent: makes idempotency keys of repeats unique. */
   sent: Record<string, number>;
   /** Times reopened: a reopened incident pages again. */
@@ -93,6 +96,8 @@ export type Effect =
       /** Stable per occurrence: `<incident>:<event>:L<level>:<n>`; the notifier appends the channel. */
       key: string;
       reason: string | null;
+      /** While a provider the service depends on reports an incident: `upstream incident: <title> (<provider>)`. */
+      upstream?: string;
     }
   | { type: "timeline"; event: string; detail: Record<string, unknown> };
 
@@ -105,6 +110,11 @@ export interface EscalationContext {
   inhibited: Readonly<Record<string, string>>;
   /** A silence or maintenance window holding pages, and until when. */
   quiet: { reason: "silence" | "maintenance"; until: number; detail: string } | null;
+  /**
+   * A provider the service depends on reports an incident (src/engine/upstream.ts): pages go at
+   * most to `maxLevel` (0: none, the timeline says why) and carry its text.
+   */
+  upstream?: UpstreamFact | null;
 }
 
 const isDown = (m: Member) => m.status === "down";
@@ -194,6 +204,8 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
       break;
   }
   advance(s, ctx, effects, timeline);
+  // Every page but the all-clear says so while a provider the service depends on reports an incident.
+  if (ctx.upstream) for (const e of effects) if (e.type === "notify" && e.event !== "incident.resolved") e.upstream = ctx.upstream.text;
   return { state: s, effects };
 }
 
@@ -285,7 +297,14 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
     return;
   }
 
-  // 3. Hold pages: acknowledgement, silence/maintenance, inhibition.
+  // 3. Note an upstream incident beginning, changing or ending; then hold pages:
+  //    acknowledgement, silence/maintenance, inhibition, an upstream incident (level 0).
+  const upstream = ctx.upstream ?? null;
+  if ((upstream?.text ?? null) !== (incident.upstream ?? null)) {
+    if (upstream) timeline("upstream.incident", { detail: upstream.text, upstreams: upstream.upstreams, maxLevel: upstream.maxLevel });
+    else timeline("upstream.cleared", {});
+    incident.upstream = upstream?.text ?? null;
+  }
   if (incident.ack) {
     if (incident.ack.until === null || now < incident.ack.until) return;
     timeline("acknowledgement.expired", { by: incident.ack.by });
@@ -298,11 +317,20 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   const allInhibited = down.length > 0 && down.every(([id]) => ctx.inhibited[id] !== undefined);
   // A flapping check was announced once (check.flapping); it pages nothing more until it settles.
   const allFlapping = down.every(([id]) => s.flapping[id] !== undefined);
-  const hold: Incident["held"] = ctx.quiet ? ctx.quiet.reason : allInhibited ? "inhibited" : allFlapping ? "flapping" : null;
+  const hold: Incident["held"] = ctx.quiet
+    ? ctx.quiet.reason
+    : allInhibited
+      ? "inhibited"
+      : upstream?.maxLevel === 0
+        ? "upstream"
+        : allFlapping
+          ? "flapping"
+          : null;
   if (hold !== incident.held) {
     if (hold === "flapping") {
       // announced by check.flapping
     } else if (hold === "inhibited") timeline("pages.suppressed", { reason: "dependency down", rootCause: [...new Set(down.map(([id]) => ctx.inhibited[id]))] });
+    else if (hold === "upstream") timeline("pages.held", { reason: "upstream incident", detail: upstream!.text });
     else if (hold) timeline("pages.held", { reason: hold, detail: ctx.quiet?.detail, until: new Date(ctx.quiet!.until).toISOString() });
     else timeline("pages.released", {});
     incident.held = hold;
@@ -317,7 +345,9 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
     timeline("incident.paged", { level: 1 });
     effects.push(notify(incident, "incident.opened", [1], null));
   }
-  for (let next = incident.level + 1; next <= policy.levels.length; next++) {
+  // While an upstream incident holds, no level above its maxLevel is paged.
+  const top = upstream ? Math.min(upstream.maxLevel, policy.levels.length) : policy.levels.length;
+  for (let next = incident.level + 1; next <= top; next++) {
     const reason = escalationReason(incident, policy, next, now);
     if (!reason) break;
     incident.level = next;
@@ -412,14 +442,17 @@ export function nextWake(state: EscalationState, ctx: Omit<EscalationContext, "i
       if (incident.ack.until !== null) times.push(incident.ack.until);
     } else if (ctx.quiet) {
       times.push(ctx.quiet.until);
-    } else if (incident.held === "inhibited") {
+    } else if (incident.held === "inhibited" || incident.held === "upstream") {
+      // (the upstream poller also ticks the service when the upstream changes)
       times.push(ctx.now + INHIBITION_RECHECK_MS);
     } else if (incident.held === "flapping") {
       // woken when the flapping settles (above)
     } else {
       if (incident.level === 0) times.push(incident.openedAt + policy.groupWait);
       const next = policy.levels[incident.level];
-      if (next && incident.level > 0) {
+      const capped = ctx.upstream && incident.level >= ctx.upstream.maxLevel;
+      if (capped) times.push(ctx.now + INHIBITION_RECHECK_MS);
+      else if (next && incident.level > 0) {
         if (next.after !== undefined && incident.levelAt !== null) times.push(incident.levelAt + next.after);
         for (const c of next.when) if ("outageFor" in c) times.push(incident.openedAt + c.outageFor);
       }

@@ -115,6 +115,7 @@ function subjectOf(v: IncidentView): { subject: string; verb: string } {
  * - flapping: `[L1] SafeWork: api-health flapping — 6 changes in 10 min`
  * - acknowledged: `[L2 ACK] SafeWork: PostgreSQL down for 12 min, acknowledged by kim`
  * - resolved: `[RESOLVED] SafeWork: PostgreSQL recovered after 14 min`
+ * - while a provider reports an incident: `[L1] CI: ci-health down — upstream incident: Git operations failing (GitHub)`
  */
 export function incidentHeadline(v: IncidentView): string {
   const { subject, verb } = subjectOf(v);
@@ -123,10 +124,12 @@ export function incidentHeadline(v: IncidentView): string {
   const lasting = v.at - v.openedAt >= 60_000 ? `${verb} for ${formatSpan(v.at - v.openedAt)}` : verb;
   const n = v.facts.failedRecoveries ?? 0;
   const recoveries = n > 0 ? `, ${n} ${n === 1 ? "recovery" : "recoveries"} failed` : "";
-  if (v.type === "check.flapping") return `[L${v.level}] ${service}${subject} flapping${v.facts.reason ? ` — ${v.facts.reason}` : ""}`;
-  if (v.type === "incident.acknowledged") return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}`;
+  // While a provider the service depends on reports an incident, every page says so.
+  const upstream = v.facts.upstream ? ` — ${v.facts.upstream}` : "";
+  if (v.type === "check.flapping") return `[L${v.level}] ${service}${subject} flapping${v.facts.reason ? ` — ${v.facts.reason}` : ""}${upstream}`;
+  if (v.type === "incident.acknowledged") return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}${upstream}`;
   const repeat = v.type === "incident.repeated" ? " (reminder)" : "";
-  return `[L${v.level}] ${service}${subject} ${lasting}${recoveries}${repeat}`;
+  return `[L${v.level}] ${service}${subject} ${lasting}${recoveries}${repeat}${upstream}`;
 }
 
 /** One line per member: `postgres — down since 2026-11-22 23:00 UTC+9: connection refused`. */

@@ -30,6 +30,8 @@ export interface IncidentFacts {
   acknowledgedBy?: string;
   /** Why this event happened ("not acknowledged within 15 min", "flapping: 6 changes in 10 min"). */
   reason?: string;
+  /** A provider the service depends on reports an incident: "upstream incident: <title> (<provider>)". */
+  upstream?: string;
 }
 
 export interface IncidentLinks {
@@ -105,6 +107,8 @@ export interface PageEffect {
   /** Stable per occurrence (`<incident>:<event>:L<level>:<n>`); the channel id is appended. Default: `idempotencyKey(...)`. */
   key?: string;
   reason: string | null;
+  /** "upstream incident: …" while a provider the service depends on reports one. */
+  upstream?: string | undefined;
 }
 
 /** The escalation state's incident (structurally), or any snapshot with these facts. */
@@ -133,6 +137,7 @@ export function pageMessages(
     ...(failed > 0 && { failedRecoveries: failed }),
     ...(effect.event === "incident.acknowledged" && incident.ack?.by && { acknowledgedBy: incident.ack.by }),
     ...(effect.reason && { reason: effect.reason }),
+    ...(effect.upstream && { upstream: effect.upstream }),
   };
   const event = incidentEvent(effect.event, { ...incident, level: effect.level }, config, now, { facts, links });
   const out: NotifyMessage[] = [];

@@ -6,7 +6,8 @@
  * 1. Load the escalation state (Durable Object storage) and the config.
  * 2. Gather facts: the rows the mute facts need (dependency states, whether a service this one
  *    `dependsOn` is down, active silences), then decide which down members are inhibited and
- *    whether a silence or a maintenance window holds pages (src/engine/mute.ts).
+ *    whether a silence or a maintenance window holds pages (src/engine/mute.ts); and whether a
+ *    provider the service depends on reports an incident (src/engine/upstream.ts).
  * 3. `step(state, input, ctx)` (src/engine/escalation.ts).
  * 4. Write the read model (incident row, members, timeline) and the notifications (outbox) to
  *    D1 in one batch, then save the state, then hand those notifications to the queue at once
@@ -24,6 +25,7 @@ import {
   type EscalationState,
   type Incident,
 } from "../engine/escalation";
+import { upstreamFact, type UpstreamFact } from "../engine/upstream";
 import { inhibitions, maintenanceQuiet, monitorDependencies, silenceQuiet, type DownMember, type Silence } from "../engine/mute";
 import type { Env } from "../env";
 import { logEvent } from "../log";
@@ -34,6 +36,7 @@ import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
 import type { NotifyMessage } from "../notify/message";
 import { enqueueInOutbox, handOver } from "../store/outbox";
 import { activeSilences } from "../store/silences";
+import { loadUpstreamReadings } from "../upstreams/readings";
 import { VigilObject } from "./vigil-object";
 
 const STATE_KEY = "state";
@@ -97,6 +100,7 @@ export class ServiceObject extends VigilObject {
       quiet:
         maintenanceQuiet(config.maintenance, serviceId, config.timezone, now) ??
         silenceQuiet(await this.activeSilences(now, input.type === "tick"), serviceId, downIds, now),
+      upstream: probe.incident?.status === "open" ? await this.upstream(config, service, policy.upstreamLevel) : null,
     };
 
     // 3. Decide.
@@ -136,6 +140,12 @@ export class ServiceObject extends VigilObject {
       }
     }
     return inhibitions({ down, dependsOn, downChecks, downService });
+  }
+
+  /** A provider this service depends on that reports an incident (as the cron's poller last read it), or null. */
+  private async upstream(config: VigilConfig, service: ServiceSpec, maxLevel: number): Promise<UpstreamFact | null> {
+    if (service.upstreams.length === 0) return null;
+    return upstreamFact(service.upstreams, await loadUpstreamReadings(this.env.DB, config, service.upstreams), maxLevel);
   }
 
   /** Active silences, re-read on a tick (`fresh`) or once SILENCES_TTL_MS old. */

@@ -28,6 +28,7 @@ export default defineConfig((env) => {
       // Upstream status pages (test/worker/upstreams): no page by default, level 1 with ups-l1.
       { id: "ups-app", name: "Upstream app", policy: "ups", upstreams: ["cloud"] },
       { id: "ups-app1", name: "Upstream app (L1)", policy: "ups-l1", upstreams: ["cloud"] },
+      { id: "ups-unk", name: "Upstream app (page unreadable)", policy: "ups", upstreams: ["cloud"] },
     ],
     // The tests read the status document from a spawned server (test/servers/statuspage-document.ts)
     // by passing pollUpstreams a config with its URL; this one only answers the cron's ticks.

@@ -57,6 +57,11 @@ describe("titles", () => {
     ["reminder", view("incident.repeated", opened + 3 * 3_600_000), "[L2] SafeWork: docker:safework-postgres down for 3 h (reminder)"],
     ["resolved", incidentHeadline(incidentView(resolved)), "[RESOLVED] SafeWork: PostgreSQL recovered after 14 min"],
     [
+      "while a provider reports an incident",
+      view("incident.opened", opened + 5_000, { facts: { upstream: "upstream incident: Git operations failing (GitHub)" } }, { ...incident, level: 1 }),
+      "[L1] SafeWork: docker:safework-postgres down — upstream incident: Git operations failing (GitHub)",
+    ],
+    [
       "many members",
       view("incident.opened", opened + 60_000, {}, { ...incident, members: ["a", "b", "c", "d"].map((c) => ({ checkId: c, status: "down", reason: null, since: opened })) }),
       "[L2] SafeWork: a, b and 2 more down for 1 min",
