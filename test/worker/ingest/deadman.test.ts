@@ -124,4 +124,16 @@ describe("dead-man alarm", () => {
     const alarm = await env.AGENT.getByName(agent).describe();
     expect(alarm.deadline).toBe(Date.parse(view.deadline));
   });
+
+  it("a silent agent's heartbeat inhibits its checks that were already down: the heartbeat is the root cause", async () => {
+    const agent = "t-thresh"; // failure threshold 1; default grace: 3 × 30 s
+    const critical = { id: "redis:cache", kind: "redis", status: "critical" as const, summary: "connection refused", observedAt: new Date().toISOString(), durationMs: 1 };
+    expect((await sendReport(agent, makeReport(agent, 1, { checks: [critical] }))).status).toBe(202);
+    expect((await statesOf(agent)).get("redis:cache")?.status).toBe("down");
+    await runAlarm(agentObject(agent));
+    expect((await statesOf(agent)).get("heartbeat")?.status).toBe("down");
+    const member = (id: string) => env.DB.prepare("SELECT status, suppressed_by FROM incident_members WHERE check_id = ?").bind(`agent:${agent}:${id}`).first();
+    expect(await member("redis:cache")).toEqual({ status: "down", suppressed_by: `agent:${agent}:heartbeat` });
+    expect(await member("heartbeat")).toEqual({ status: "down", suppressed_by: null });
+  });
 });
