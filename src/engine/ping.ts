@@ -147,7 +147,7 @@ export function lateDue(s: JobState, now: number): LateDue {
 /** Why a late job is down: a run that did not finish, or a ping that did not come. */
 export function lateReason(s: JobState, graceMs: number): string {
   const graceText = `grace ${Math.round(graceMs / 1000)} s`;
-  return s.runningSince !== null
-    ? `started at ${new Date(s.runningSince).toISOString()} and did not finish within the ${graceText}`
-    : `expected a ping by ${new Date(s.expectedAt ?? s.lateAt!).toISOString()} (+ ${graceText}); last ping ${s.lastPingAt ? new Date(s.lastPingAt).toISOString() : "never"}`;
+  if (s.runningSince !== null) return `started at ${new Date(s.runningSince).toISOString()} and did not finish within the ${graceText}`;
+  const last = s.lastPingAt ? new Date(s.lastPingAt).toISOString() : "never";
+  return `expected a ping by ${new Date(s.expectedAt ?? s.lateAt!).toISOString()} (+ ${graceText}); last ping ${last}`;
 }

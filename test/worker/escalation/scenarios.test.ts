@@ -113,7 +113,8 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     expect(await alarm("esc-outage")).toBe(incident!.openedAt + 1_000); // the group wait: L1, and L2 for the flag
     // Order is kept per (incident, channel); L1's and L2's pages, on two channels, are delivered
     // side by side and may arrive either way round. L3 comes with the alarm 3 s into the outage.
-    expect((await waitFor("L1 and L2", () => pages("esc-outage"), (p) => p.length >= 2)).sort()).toEqual(["incident.escalated@esc-l2", "incident.opened@esc-l1"]);
+    const first = await waitFor("L1 and L2", () => pages("esc-outage"), (p) => p.length >= 2);
+    expect(first.sort()).toEqual(["incident.escalated@esc-l2", "incident.opened@esc-l1"]);
     expect(await queued("esc-outage")).not.toContain("incident.escalated@esc-l3");
     expect(await alarm("esc-outage")).toBe(incident!.openedAt + 3_000);
     const p = await waitFor("the L3 page", () => pages("esc-outage"), (p) => p.length >= 3);

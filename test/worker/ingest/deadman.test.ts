@@ -127,7 +127,8 @@ describe("dead-man alarm", () => {
 
   it("a silent agent's heartbeat inhibits its checks that were already down: the heartbeat is the root cause", async () => {
     const agent = "t-thresh"; // failure threshold 1; default grace: 3 × 30 s
-    const critical = { id: "redis:cache", kind: "redis", status: "critical" as const, summary: "connection refused", observedAt: new Date().toISOString(), durationMs: 1 };
+    const observedAt = new Date().toISOString();
+    const critical = { id: "redis:cache", kind: "redis", status: "critical" as const, summary: "connection refused", observedAt, durationMs: 1 };
     expect((await sendReport(agent, makeReport(agent, 1, { checks: [critical] }))).status).toBe(202);
     expect((await statesOf(agent)).get("redis:cache")?.status).toBe("down");
     await runAlarm(agentObject(agent));
