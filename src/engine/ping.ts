@@ -48,6 +48,7 @@ export interface JobState {
   markedDownAt: number | null;
 }
 
+/** A job that has never pinged ("new": not expected yet). */
 export const newJob = (): JobState => ({
   jobId: null,
   status: "new",

@@ -101,6 +101,7 @@ const toDiskDay = (r: DiskRow): DiskDay => ({
   syncedAt: r.synced_at,
 });
 
+/** The tables of one AgentObject (created on construction) and their reads and writes. */
 export class AgentStorage {
   private insertsSincePrune = 0;
 

@@ -56,6 +56,7 @@ const toJob = (r: JobRow): JobState => ({
   markedDownAt: r.marked_down_at,
 });
 
+/** The tables of one HeartbeatObject (created on construction) and their reads and writes. */
 export class HeartbeatStorage {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
