@@ -52,7 +52,10 @@ export function inhibitions(f: InhibitionFacts): Record<string, string> {
 }
 
 /** The dependency checks whose state `inhibitions` needs: those of the down members that are monitors. */
-export function monitorDependencies(monitors: readonly { id: string; dependsOn: readonly string[] }[], down: readonly DownMember[]): Map<string, readonly string[]> {
+export function monitorDependencies(
+  monitors: readonly { id: string; dependsOn: readonly string[] }[],
+  down: readonly DownMember[],
+): Map<string, readonly string[]> {
   const ids = new Set(down.map((m) => m.id));
   return new Map(monitors.filter((m) => ids.has(m.id) && m.dependsOn.length > 0).map((m) => [m.id, m.dependsOn]));
 }

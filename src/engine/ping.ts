@@ -81,6 +81,7 @@ export interface RunRecord {
   downReason: string | null;
 }
 
+/** A job that has never pinged ("new": not expected yet). */
 export const newJob = (): JobState => ({
   jobId: null,
   status: "new",
@@ -263,7 +264,7 @@ export function applyOverrun(s: JobState, envelope: EnvelopeBounds | null, now: 
 /** Why a late job is down: a run that did not finish, or a ping that did not come. */
 export function lateReason(s: JobState, graceMs: number): string {
   const graceText = `grace ${Math.round(graceMs / 1000)} s`;
-  return s.runningSince !== null
-    ? `started at ${new Date(s.runningSince).toISOString()} and did not finish within the ${graceText}`
-    : `expected a ping by ${new Date(s.expectedAt ?? s.lateAt!).toISOString()} (+ ${graceText}); last ping ${s.lastPingAt ? new Date(s.lastPingAt).toISOString() : "never"}`;
+  if (s.runningSince !== null) return `started at ${new Date(s.runningSince).toISOString()} and did not finish within the ${graceText}`;
+  const last = s.lastPingAt ? new Date(s.lastPingAt).toISOString() : "never";
+  return `expected a ping by ${new Date(s.expectedAt ?? s.lateAt!).toISOString()} (+ ${graceText}); last ping ${last}`;
 }

@@ -34,6 +34,7 @@ export interface AgentLedger {
   syncedAt: number | null;
 }
 
+/** The ledger of an agent that has never reported. */
 export const emptyLedger = (): AgentLedger => ({
   agentId: null,
   lastSeq: null,
@@ -116,7 +117,7 @@ export function deadManDue(ledger: AgentLedger, now: number): DeadManDue {
 }
 
 /** `1.5 s` under a minute (graces can be short), `1m 30s` above. */
-export const humanDuration = (ms: number) => (ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : formatDuration(ms));
+const humanDuration = (ms: number) => (ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : formatDuration(ms));
 
 /** Why the heartbeat is down: how long it has been silent, against which grace. */
 export function deadManReason(ledger: AgentLedger, configuredGrace: boolean, now: number): string {

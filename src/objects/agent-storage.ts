@@ -92,8 +92,16 @@ const toLedger = (r: MetaRow): AgentLedger => ({
   syncedAt: r.synced_at,
 });
 
-const toDiskDay = (r: DiskRow): DiskDay => ({ mount: r.mount, day: r.day, maxPct: r.max_pct, lastPct: r.last_pct, dirty: r.dirty === 1, syncedAt: r.synced_at });
+const toDiskDay = (r: DiskRow): DiskDay => ({
+  mount: r.mount,
+  day: r.day,
+  maxPct: r.max_pct,
+  lastPct: r.last_pct,
+  dirty: r.dirty === 1,
+  syncedAt: r.synced_at,
+});
 
+/** The tables of one AgentObject (created on construction) and their reads and writes. */
 export class AgentStorage {
   private insertsSincePrune = 0;
 
@@ -165,7 +173,14 @@ export class AgentStorage {
     return this.sql
       .exec<ReportRow>("SELECT * FROM reports ORDER BY received_at DESC, seq DESC LIMIT ?", limit)
       .toArray()
-      .map((r) => ({ seq: r.seq, receivedAt: r.received_at, sentAt: r.sent_at, late: r.late === 1, checks: JSON.parse(r.checks), remediations: r.remediations }));
+      .map((r) => ({
+        seq: r.seq,
+        receivedAt: r.received_at,
+        sentAt: r.sent_at,
+        late: r.late === 1,
+        checks: JSON.parse(r.checks),
+        remediations: r.remediations,
+      }));
   }
 
   /** Adds `report` to the history (received at `now`); keeps the newest HISTORY_LIMIT. */

@@ -152,7 +152,16 @@ export class AgentObject extends VigilObject {
     const d1: D1PreparedStatement[] = report.remediations.map((r) =>
       insertRemediation(
         db,
-        { checkId: agentCheckId(agentId, r.check), agentId, action: r.action, attempt: r.attempt, outcome: r.outcome, at: Date.parse(r.at), detail: r.detail ?? null, seq: report.seq },
+        {
+          checkId: agentCheckId(agentId, r.check),
+          agentId,
+          action: r.action,
+          attempt: r.attempt,
+          outcome: r.outcome,
+          at: Date.parse(r.at),
+          detail: r.detail ?? null,
+          seq: report.seq,
+        },
         now,
       ),
     );

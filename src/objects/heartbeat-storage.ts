@@ -94,6 +94,7 @@ const toJob = (r: JobRow): JobState => ({
   runViolations: r.run_violations ? (JSON.parse(r.run_violations) as RunViolation[]) : [],
 });
 
+/** The tables of one HeartbeatObject (created on construction) and their reads and writes. */
 export class HeartbeatStorage {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`

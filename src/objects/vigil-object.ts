@@ -11,6 +11,7 @@ import type { Env } from "../env";
 import { loadStates } from "../store/check-state";
 import { SerialQueue } from "./observe";
 
+/** Base of AgentObject, HeartbeatObject and ServiceObject. */
 export abstract class VigilObject extends DurableObject<Env> {
   /** Inputs and alarms run one at a time, in call order (input gates do not cover D1). */
   protected readonly queue = new SerialQueue();

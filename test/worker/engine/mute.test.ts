@@ -74,7 +74,16 @@ describe("maintenanceQuiet", () => {
 });
 
 describe("silences", () => {
-  const s = (over: Partial<Silence>): Silence => ({ id: "s1", serviceId: "app", checkGlob: null, comment: "deploying", createdBy: "kim", createdAt: T0, endsAt: T0 + 60_000, ...over });
+  const s = (over: Partial<Silence>): Silence => ({
+    id: "s1",
+    serviceId: "app",
+    checkGlob: null,
+    comment: "deploying",
+    createdBy: "kim",
+    createdAt: T0,
+    endsAt: T0 + 60_000,
+    ...over,
+  });
   it("a silence covers its service, or every check its glob matches", () => {
     expect(silenceCovers(s({}), "app", ["x"])).toBe(true);
     expect(silenceCovers(s({}), "other", ["x"])).toBe(false);

@@ -13,7 +13,14 @@ import {
 } from "../../../src/engine/report-acceptance";
 
 const T0 = Date.UTC(2026, 10, 22, 14, 0, 0);
-const facts = (seq: number, over: Partial<ReportFacts> = {}): ReportFacts => ({ agentId: "a1", seq, intervalSeconds: 30, hostname: "app-01", version: "1.2.0", ...over });
+const facts = (seq: number, over: Partial<ReportFacts> = {}): ReportFacts => ({
+  agentId: "a1",
+  seq,
+  intervalSeconds: 30,
+  hostname: "app-01",
+  version: "1.2.0",
+  ...over,
+});
 /** The ledger after reports `seqs`, one per 30 s from T0. */
 function after(seqs: number[], grace?: number): AgentLedger {
   let ledger = emptyLedger();
@@ -54,11 +61,25 @@ describe("acceptReport", () => {
   const cases: { name: string; before: () => AgentLedger; report: ReportFacts; at: number; sync: boolean; recovered: boolean }[] = [
     { name: "the first report writes the read model", before: emptyLedger, report: facts(1), at: T0, sync: true, recovered: false },
     { name: "a steady report within the minute does not", before: () => after([1]), report: facts(2), at: T0 + 30_000, sync: false, recovered: false },
-    { name: "a report a minute after the last write does", before: () => after([1, 2]), report: facts(3), at: T0 + READ_MODEL_REFRESH_MS, sync: true, recovered: false },
+    {
+      name: "a report a minute after the last write does",
+      before: () => after([1, 2]),
+      report: facts(3),
+      at: T0 + READ_MODEL_REFRESH_MS,
+      sync: true,
+      recovered: false,
+    },
     { name: "a new version does at once", before: () => after([1]), report: facts(2, { version: "1.3.0" }), at: T0 + 1_000, sync: true, recovered: false },
     { name: "a new hostname does at once", before: () => after([1]), report: facts(2, { hostname: "app-02" }), at: T0 + 1_000, sync: true, recovered: false },
     { name: "a new interval does at once", before: () => after([1]), report: facts(2, { intervalSeconds: 10 }), at: T0 + 1_000, sync: true, recovered: false },
-    { name: "the report after the dead-man recovers and writes", before: () => silenced(after([1]), T0 + 95_000), report: facts(2), at: T0 + 96_000, sync: true, recovered: true },
+    {
+      name: "the report after the dead-man recovers and writes",
+      before: () => silenced(after([1]), T0 + 95_000),
+      report: facts(2),
+      at: T0 + 96_000,
+      sync: true,
+      recovered: true,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

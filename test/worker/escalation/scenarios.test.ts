@@ -11,7 +11,7 @@
  * writes in the same batch as its decision, as well as from the receivers.
  */
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EscalationInput } from "../../../src/engine/escalation";
 import { configureSink, sinkRecords } from "../fixtures";
 import { admin, advanceClock, alarmOf, fetchWorker, makeReport, runAlarm, sendReport, useTestClock } from "../ingest/helpers";
@@ -72,9 +72,9 @@ const post = (path: string, body: unknown) =>
 describe("escalation scenarios (30 minutes as 3 seconds)", () => {
   beforeAll(async () => {
     for (const sink of SINKS) await configureSink(sink, { status: 200, secret: env.TEST_WEBHOOK_SECRET });
+    useTestClock(); // for the whole file: time only moves forward
   });
-  beforeEach(() => useTestClock());
-  afterEach(() => void vi.useRealTimers());
+  afterAll(() => void vi.useRealTimers());
 
   it("L1 → L2 after three failed automatic recoveries reported by the agent", async () => {
     const check = { id: "docker:app", kind: "docker", status: "critical" as const, summary: "container exited (137)", observedAt: new Date().toISOString(), durationMs: 3 };
@@ -113,7 +113,8 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     expect(await alarm("esc-outage")).toBe(incident!.openedAt + 1_000); // the group wait: L1, and L2 for the flag
     // Order is kept per (incident, channel); L1's and L2's pages, on two channels, are delivered
     // side by side and may arrive either way round. L3 comes with the alarm 3 s into the outage.
-    expect((await waitFor("L1 and L2", () => pages("esc-outage"), (p) => p.length >= 2)).sort()).toEqual(["incident.escalated@esc-l2", "incident.opened@esc-l1"]);
+    const first = await waitFor("L1 and L2", () => pages("esc-outage"), (p) => p.length >= 2);
+    expect(first.sort()).toEqual(["incident.escalated@esc-l2", "incident.opened@esc-l1"]);
     expect(await queued("esc-outage")).not.toContain("incident.escalated@esc-l3");
     expect(await alarm("esc-outage")).toBe(incident!.openedAt + 3_000);
     const p = await waitFor("the L3 page", () => pages("esc-outage"), (p) => p.length >= 3);
