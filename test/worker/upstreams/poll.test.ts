@@ -80,30 +80,33 @@ async function upstream(): Promise<Upstream> {
   };
 }
 
-/** The test config with its upstream `cloud` pointing at `url` (and a timeout). */
+/**
+ * The test config with one upstream, `polled`, reading `url` (its own id: test/worker/upstreams/service.test.ts
+ * may run beside this file on the same D1 with `cloud`).
+ */
 function configWith(url: string, over: { timeout?: string; interval?: string } = {}): VigilConfig {
   const base = loadConfig(env as unknown as Env) as VigilConfig;
-  const spec = parseConfig({ upstreams: [{ id: "cloud", url, ...over }] }).upstreams[0]!;
+  const spec = parseConfig({ upstreams: [{ id: "polled", url, ...over }] }).upstreams[0]!;
   return { ...base, services: base.services.filter((s) => s.upstreams.length === 0), upstreams: [spec] };
 }
 
-const row = async () => (await loadUpstreamStatuses(env.DB, ["cloud"])).get("cloud");
+const row = async () => (await loadUpstreamStatuses(env.DB, ["polled"])).get("polled");
 
 describe("polling an upstream status page", () => {
   let up: Upstream;
   beforeEach(async () => {
     up = await upstream();
-    await env.DB.prepare("DELETE FROM upstream_status").run();
+    await env.DB.prepare("DELETE FROM upstream_status WHERE upstream_id = 'polled'").run();
   });
 
   it("follows incidents on and off, reading the incident list only during one", async () => {
     const config = configWith(up.url);
-    expect(await pollUpstreams(env as unknown as Env, config, T0)).toMatchObject({ read: ["cloud"], changed: ["cloud"] });
-    expect(await row()).toEqual({ upstreamId: "cloud", state: "operational", indicator: "none", title: null, detail: null, pageName: "Upstream Cloud", since: T0, checkedAt: T0 });
+    expect(await pollUpstreams(env as unknown as Env, config, T0)).toMatchObject({ read: ["polled"], changed: ["polled"] });
+    expect(await row()).toEqual({ upstreamId: "polled", state: "operational", indicator: "none", title: null, detail: null, pageName: "Upstream Cloud", since: T0, checkedAt: T0 });
     expect((await up.requests()).map((r) => r.path)).toEqual(["/api/v2/status.json"]);
 
     await up.incidents([{ name: "Elevated API error rates", impact: "major" }]);
-    expect((await pollUpstreams(env as unknown as Env, config, T0 + 2 * MIN)).changed).toEqual(["cloud"]);
+    expect((await pollUpstreams(env as unknown as Env, config, T0 + 2 * MIN)).changed).toEqual(["polled"]);
     expect(await row()).toMatchObject({ state: "incident", indicator: "major", title: "Elevated API error rates", since: T0 + 2 * MIN });
     expect((await up.requests()).map((r) => r.path).slice(1)).toEqual(["/api/v2/status.json", "/api/v2/incidents/unresolved.json"]);
 
@@ -112,20 +115,20 @@ describe("polling an upstream status page", () => {
     expect(await row()).toMatchObject({ state: "incident", since: T0 + 2 * MIN, checkedAt: T0 + 4 * MIN });
     // A second incident changes the title.
     await up.incidents([{ name: "Elevated API error rates", impact: "major" }, { name: "Delayed webhooks", impact: "minor" }]);
-    expect((await pollUpstreams(env as unknown as Env, config, T0 + 6 * MIN)).changed).toEqual(["cloud"]);
+    expect((await pollUpstreams(env as unknown as Env, config, T0 + 6 * MIN)).changed).toEqual(["polled"]);
     expect(await row()).toMatchObject({ state: "incident", title: "Elevated API error rates (+1 more)", since: T0 + 2 * MIN });
 
     await up.incidents([]);
-    expect((await pollUpstreams(env as unknown as Env, config, T0 + 8 * MIN)).changed).toEqual(["cloud"]);
+    expect((await pollUpstreams(env as unknown as Env, config, T0 + 8 * MIN)).changed).toEqual(["polled"]);
     expect(await row()).toMatchObject({ state: "operational", title: null, since: T0 + 8 * MIN });
   });
 
   it("reads on its own interval: due at the first tick at or after it", async () => {
     const config = configWith(up.url, { interval: "5m" });
-    expect((await pollUpstreams(env as unknown as Env, config, T0)).read).toEqual(["cloud"]);
+    expect((await pollUpstreams(env as unknown as Env, config, T0)).read).toEqual(["polled"]);
     for (const minute of [1, 2, 3, 4]) expect((await pollUpstreams(env as unknown as Env, config, T0 + minute * MIN)).read, `minute ${minute}`).toEqual([]);
     // Ticks arrive a little before or after the minute: 4 min 40 s counts as due.
-    expect((await pollUpstreams(env as unknown as Env, config, T0 + 4 * MIN + 40_000)).read).toEqual(["cloud"]);
+    expect((await pollUpstreams(env as unknown as Env, config, T0 + 4 * MIN + 40_000)).read).toEqual(["polled"]);
     expect(await up.requests()).toHaveLength(2);
   });
 
@@ -146,7 +149,7 @@ describe("polling an upstream status page", () => {
     await up.incidents([{ name: "Real incident", impact: "major" }]);
     await pollUpstreams(env as unknown as Env, configWith(up.url), T0);
     await up.raw(raw);
-    expect((await pollUpstreams(env as unknown as Env, configWith(up.url), T0 + 2 * MIN)).changed).toEqual(["cloud"]);
+    expect((await pollUpstreams(env as unknown as Env, configWith(up.url), T0 + 2 * MIN)).changed).toEqual(["polled"]);
     expect(await row()).toMatchObject({ state: "unknown", indicator: null, title: null, detail, since: T0 + 2 * MIN });
   });
 
