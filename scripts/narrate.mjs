@@ -40,6 +40,10 @@ export function describeLog(o, now = Date.now()) {
           return `${head} acknowledged by ${d.by}`;
         case "pages.held":
           return `${head} pages held: ${d.reason}${d.detail ? ` (${d.detail})` : ""}`;
+        case "upstream.incident":
+          return `${head} ${d.detail}${d.maxLevel ? ` (pages up to L${d.maxLevel})` : " (no page)"}`;
+        case "upstream.cleared":
+          return `${head} upstream incident over`;
         case "pages.suppressed":
           return `${head} pages suppressed: ${d.reason}${Array.isArray(d.rootCause) ? ` (root cause ${d.rootCause.join(", ")})` : ""}`;
         // Pages are told by the `incident.page` line that follows.
@@ -70,6 +74,10 @@ export function describeLog(o, now = Date.now()) {
         default:
           return `${clock(now)} delivery of ${what} given up after ${o.attempt} attempts: ${o.error ?? `HTTP ${o.httpStatus}`}`;
       }
+    }
+    case "upstream.state": {
+      const what = o.to === "incident" ? `incident (${o.indicator}): ${o.title}` : o.to === "unknown" ? String(o.detail) : "operational";
+      return `${clock(now)} upstream ${o.upstream} ${what}`;
     }
     case "tick":
     case "probe-batch":

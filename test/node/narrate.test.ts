@@ -32,6 +32,21 @@ describe("narration of the worker's log lines", () => {
     expect(line({ msg: "incident.page", ...base, event: "incident.resolved", level: 1, channels: ["local-webhook"] })).toBe(`${t} incident inc_demo_1 resolved → L1 told via local-webhook`);
   });
 
+  it("an upstream status page and the incidents it holds", () => {
+    const u = { msg: "upstream.state", upstream: "github", from: "operational" };
+    expect(line({ ...u, to: "incident", indicator: "major", title: "Git operations failing", detail: null })).toBe(`${t} upstream github incident (major): Git operations failing`);
+    expect(line({ ...u, to: "unknown", detail: "upstream unknown: status.json: HTTP 503" })).toBe(`${t} upstream github upstream unknown: status.json: HTTP 503`);
+    expect(line({ ...u, from: "incident", to: "operational" })).toBe(`${t} upstream github operational`);
+    const base = { msg: "incident.event", incident: "inc_ci_1", service: "ci", title: "CI: ci-health down" };
+    expect(line({ ...base, event: "upstream.incident", detail: { detail: "upstream incident: Git operations failing (GitHub)", maxLevel: 0 } })).toBe(
+      `${t} incident inc_ci_1 upstream incident: Git operations failing (GitHub) (no page)`,
+    );
+    expect(line({ ...base, event: "pages.held", detail: { reason: "upstream incident", detail: "upstream incident: Git operations failing (GitHub)" } })).toBe(
+      `${t} incident inc_ci_1 pages held: upstream incident (upstream incident: Git operations failing (GitHub))`,
+    );
+    expect(line({ ...base, event: "upstream.cleared", detail: {} })).toBe(`${t} incident inc_ci_1 upstream incident over`);
+  });
+
   it("each delivery outcome", () => {
     const d = { msg: "delivery", channel: "local-webhook", event: "incident.opened", incident: "inc_1", level: 1, attempt: 1, latencyMs: 12 };
     expect(line({ ...d, outcome: "delivered", httpStatus: 204 })).toBe(`${t} delivered incident.opened L1 to local-webhook (HTTP 204, 12 ms)`);
