@@ -89,7 +89,7 @@ describe("an invalid deployed config", () => {
     expect(error).toMatchObject({ code: "invalid_config", message: "the deployed Vigil config is invalid" });
     // Every URL built from FIXTURES_URL is named, each with its path.
     expect(error.issues).toEqual(expect.arrayContaining(["monitors[0].url: Invalid url: expected an http:// or https:// URL", "channels[0].url: Invalid url: expected an http:// or https:// URL"]));
-    for (const issue of error.issues) expect(issue).toMatch(/^(monitors|channels)\[\d+\]\.url: Invalid url/);
+    for (const issue of error.issues) expect(issue).toMatch(/^(monitors|channels|upstreams)\[\d+\]\.url: Invalid url/);
     const missingSecret = { ...env, TEST_WEBHOOK_SECRET: "" };
     const res2 = await worker.fetch(new Request("http://vigil.test/health"), missingSecret, {} as ExecutionContext);
     expect((await res2.json<{ error: { issues: string[] } }>()).error.issues).toContain(
