@@ -9,40 +9,36 @@
  * by its text: one that resolves to a private address is not caught here.)
  */
 import { Hono } from "hono";
-import { monitorSpec, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
+import { formatPath, monitorSpec, visitSecrets, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
 import { runProbe } from "../probes";
+import { probes } from "../probes/kinds";
 import { jsonError, readJson } from "./errors";
 
 /** A spec is small; anything bigger is a mistake. */
 const MAX_SPEC_BYTES = 64 * 1024;
 
-/** Header secrets (`{ env: "NAME" }`) whose variable is not set, as problem lines. */
+/** Secrets (`{ env: "NAME" }`) anywhere in the spec, whatever its kind, with their paths (`headers.authorization`). */
+function secretsOf(spec: MonitorSpec): { path: string; env: string }[] {
+  const out: { path: string; env: string }[] = [];
+  visitSecrets(spec, (ref, path) => out.push({ path: formatPath(path), env: ref.env }));
+  return out;
+}
+
+/** Secrets whose variable is not set, as problem lines. */
 export function missingSecrets(spec: MonitorSpec, env: ConfigEnv): string[] {
-  if (spec.type !== "http" && spec.type !== "websocket") return [];
-  return Object.entries(spec.headers).flatMap(([name, value]) =>
-    typeof value === "string" || (typeof env[value.env] === "string" && env[value.env] !== "")
-      ? []
-      : [`headers.${name}: environment variable ${value.env} is not set`],
-  );
+  return secretsOf(spec).flatMap(({ path, env: name }) => (typeof env[name] === "string" && env[name] !== "" ? [] : [`${path}: environment variable ${name} is not set`]));
 }
 
-/** Header secrets the configured monitor of this id sends. */
-function configuredSecrets(config: VigilConfig, id: string): Set<string> {
-  const m = config.monitors.find((x) => x.id === id);
-  if (!m || (m.type !== "http" && m.type !== "websocket")) return new Set();
-  return new Set(Object.values(m.headers).flatMap((v) => (typeof v === "string" ? [] : [v.env])));
-}
-
-/** Header secrets the spec names that its configured monitor does not send, as problem lines. */
+/** Secrets the spec names that its configured monitor does not send, as problem lines. */
 export function unconfiguredSecrets(spec: MonitorSpec, config: VigilConfig): string[] {
-  if (spec.type !== "http" && spec.type !== "websocket") return [];
-  const allowed = configuredSecrets(config, spec.id);
-  return Object.entries(spec.headers).flatMap(([name, value]) =>
-    typeof value === "string" || allowed.has(value.env)
+  const m = config.monitors.find((x) => x.id === spec.id);
+  const allowed = new Set(m ? secretsOf(m).map((s) => s.env) : []);
+  return secretsOf(spec).flatMap(({ path, env: name }) =>
+    allowed.has(name)
       ? []
-      : [`headers.${name}: the config's monitor "${spec.id}" sends no secret ${value.env}; a spec tested here may send only the secrets its configured monitor already sends`],
+      : [`${path}: the config's monitor "${spec.id}" sends no secret ${name}; a spec tested here may send only the secrets its configured monitor already sends`],
   );
 }
 
@@ -56,20 +52,8 @@ function target(spec: MonitorSpec): { path: string; host: string } | null {
     }
   };
   const bare = (host: string) => hostOf(`http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}/`);
-  let found: { path: string; host: string | null };
-  switch (spec.type) {
-    case "http":
-    case "websocket":
-      found = { path: "url", host: hostOf(spec.url) };
-      break;
-    case "tls":
-    case "tcp":
-      found = { path: "host", host: bare(spec.host) };
-      break;
-    case "dns":
-      found = { path: "resolver", host: hostOf(spec.resolver) };
-      break;
-  }
+  const t = probes.target(spec);
+  const found = { path: t.path, host: "url" in t ? hostOf(t.url) : bare(t.host) };
   return found.host === null ? null : { path: found.path, host: found.host };
 }
 
