@@ -4,7 +4,8 @@
  * the references between them.
  */
 import { z } from "zod";
-import { channelSpec, channelUseIssues } from "./channels";
+import { channelUseIssues } from "./channels";
+import { DIGEST_CHANNEL_TYPES, INCIDENT_CHANNEL_TYPES, channelSpec } from "../notify/kinds";
 import { digestSpec } from "./digest";
 import { httpUrl, id, secretRef } from "./common";
 import { monitorSpec } from "../probes/kinds";
@@ -13,6 +14,15 @@ import { jobSpec } from "./heartbeats";
 import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
 
 export * from "./channels";
+export { channelSpec, INCIDENT_CHANNEL_TYPES, DIGEST_CHANNEL_TYPES, type ChannelSpec, type ChannelType } from "../notify/kinds";
+export type { WebhookChannel } from "../notify/webhook";
+export type { SlackChannel } from "../notify/slack";
+export type { DiscordChannel } from "../notify/discord";
+export type { TeamsChannel } from "../notify/teams";
+export type { PagerdutyChannel } from "../notify/pagerduty";
+export type { EmailChannel } from "../notify/email";
+export type { SmsChannel } from "../notify/sms";
+export { COMPONENT_STATUSES, type StatuspageChannel } from "../notify/statuspage";
 export * from "./digest";
 export * from "./common";
 export * from "./monitors";
@@ -115,7 +125,7 @@ export const configSchema = z
           if (j === 0 && l && typeof l === "object" && "after" in l) ctx.addIssue({ code: "custom", path: ["policies", i, "levels", 0, "after"], message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on" });
         });
       });
-      for (const issue of channelUseIssues(raw)) ctx.addIssue({ code: "custom", ...issue });
+      for (const issue of channelUseIssues(raw, { incidents: INCIDENT_CHANNEL_TYPES, digest: DIGEST_CHANNEL_TYPES })) ctx.addIssue({ code: "custom", ...issue });
       const page = raw.statusPage as { services?: unknown } | undefined;
       if (Array.isArray(page?.services)) page.services.forEach((s, i) => known(services, "service", s, ["statusPage", "services", i]));
     },
