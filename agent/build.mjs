@@ -61,7 +61,9 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
  * module's source text in the heap, so shipping it as plain text would cost each agent ~0.3 MiB.
  * `loadSchemas()` unpacks it and imports it as a data: URL (node: built-ins resolve from there).
  */
-const schemas = await build({ ...common, entryPoints: [`${root}agent/schemas.ts`], write: false, metafile: true });
+// The config lists the check kinds, whose runners import pg and undici on use only: left out here.
+const runnerDeps = ["pg", "undici", `${root}agent/undici.ts`];
+const schemas = await build({ ...common, entryPoints: [`${root}agent/schemas.ts`], external: runnerDeps, write: false, metafile: true });
 const packedSchemas = brotliCompressSync(schemas.outputFiles[0].contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
 const packSchemas = {
   name: "vigil-agent-packed-schemas",
