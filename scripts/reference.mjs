@@ -21,7 +21,9 @@ async function loadSchemas() {
     export * from ${JSON.stringify(resolve(root, "src/config/index.ts"))};
     export { z } from "zod";
   `;
-  await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], mainFields: ["module", "main"], outfile, logLevel: "silent" });
+  // cloudflare:* stays external: the probe kinds import it on use, in the worker only.
+  const options = { bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], mainFields: ["module", "main"], outfile, logLevel: "silent" };
+  await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, ...options });
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {

@@ -128,5 +128,6 @@ export const docker = checkKind({
   schema,
   run: runDocker,
   defaultName: (spec) => (spec.container ? spec.container : `label=${spec.label}`),
-  problems: (spec) => ((spec.container === undefined) === (spec.label === undefined) ? [{ path: [], message: "needs exactly one of container and label" }] : []),
+  problems: (spec) =>
+    (spec.container === undefined) === (spec.label === undefined) ? [{ path: [], message: "needs exactly one of container and label" }] : [],
 });

@@ -163,5 +163,6 @@ export const logs = checkKind({
   schema,
   run: runLogs,
   defaultName: (spec) => (spec.container ?? spec.file)!,
-  problems: (spec) => ((spec.container === undefined) === (spec.file === undefined) ? [{ path: [], message: "needs exactly one of container and file" }] : []),
+  problems: (spec) =>
+    (spec.container === undefined) === (spec.file === undefined) ? [{ path: [], message: "needs exactly one of container and file" }] : [],
 });

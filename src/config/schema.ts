@@ -125,7 +125,8 @@ export const configSchema = z
           if (j === 0 && l && typeof l === "object" && "after" in l) ctx.addIssue({ code: "custom", path: ["policies", i, "levels", 0, "after"], message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on" });
         });
       });
-      for (const issue of channelUseIssues(raw, { incidents: INCIDENT_CHANNEL_TYPES, digest: DIGEST_CHANNEL_TYPES })) ctx.addIssue({ code: "custom", ...issue });
+      const carry = { incidents: INCIDENT_CHANNEL_TYPES, digest: DIGEST_CHANNEL_TYPES };
+      for (const issue of channelUseIssues(raw, carry)) ctx.addIssue({ code: "custom", ...issue });
       const page = raw.statusPage as { services?: unknown } | undefined;
       if (Array.isArray(page?.services)) page.services.forEach((s, i) => known(services, "service", s, ["statusPage", "services", i]));
     },

@@ -33,7 +33,9 @@ export const tlsMonitor = z
     const warnDays = m.warnDays ?? (m.criticalDays === undefined ? 21 : Math.max(21, Math.min(365, m.criticalDays + 14)));
     const criticalDays = m.criticalDays ?? Math.min(7, warnDays - 1);
     const filled = timing({ ...m, warnDays, criticalDays }, ctx);
-    if (criticalDays >= warnDays) ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${warnDays}), got ${criticalDays}` });
+    if (criticalDays >= warnDays) {
+      ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${warnDays}), got ${criticalDays}` });
+    }
     return filled;
   });
 export type TlsMonitor = z.infer<typeof tlsMonitor>;

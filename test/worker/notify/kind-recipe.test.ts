@@ -38,7 +38,13 @@ const memo = channelKind({
 // 2. The one registry line (src/notify/kinds.ts has `channelRegistry([webhook, slack, …])`).
 const registry = channelRegistry([...channels.kinds, memo]);
 
-const message: NotifyMessage = { key: "inc_1:1:notes:incident.opened", channelId: "notes", incidentId: "inc_1", level: 1, event: { type: "incident.opened", timestamp: new Date(0).toISOString(), data: {} } };
+const message: NotifyMessage = {
+  key: "inc_1:1:notes:incident.opened",
+  channelId: "notes",
+  incidentId: "inc_1",
+  level: 1,
+  event: { type: "incident.opened", timestamp: new Date(0).toISOString(), data: {} },
+};
 const context = (m: NotifyMessage): SendContext => ({ env: {}, message: m, now: 0, render: { timezone: "UTC" }, checkStatuses: async () => ({}) });
 
 describe("adding a channel kind", () => {
@@ -51,7 +57,8 @@ describe("adding a channel kind", () => {
   it("may be used where its facts allow: incident pages yes, the digest no", () => {
     const raw = { channels: [{ id: "notes", type: "memo" }], policies: [{ id: "p", levels: [{ channels: ["notes"] }] }], digest: { channel: "notes" } };
     const issues = channelUseIssues(raw, { incidents: registry.incidentTypes, digest: registry.digestTypes });
-    expect(issues).toEqual([{ path: ["digest", "channel"], message: expect.stringMatching(/^channel "notes" is a memo channel, which cannot carry the digest/) }]);
+    const digestRefused = expect.stringMatching(/^channel "notes" is a memo channel, which cannot carry the digest/);
+    expect(issues).toEqual([{ path: ["digest", "channel"], message: digestRefused }]);
     expect(registry.incidentTypes).toEqual([...channels.incidentTypes, "memo"]);
   });
 
@@ -60,7 +67,8 @@ describe("adding a channel kind", () => {
     expect(await registry.send(channel, context(message))).toEqual({ kind: "ok" });
     expect(sent).toEqual([{ channel: "notes", key: message.key }]);
     const broken = channelRegistry([channelKind({ ...memo, send: async () => Promise.reject(new Error("template broke")) })]);
-    expect(await broken.send(broken.channelSpec.parse({ id: "notes", type: "memo" }), context(message))).toEqual({ kind: "permanent", error: "cannot send incident.opened on a memo channel: template broke" });
+    const outcome = await broken.send(broken.channelSpec.parse({ id: "notes", type: "memo" }), context(message));
+    expect(outcome).toEqual({ kind: "permanent", error: "cannot send incident.opened on a memo channel: template broke" });
   });
 
   it("follows the checks it says it follows", () => {

@@ -43,7 +43,8 @@ describe("adding a probe kind", () => {
   it("reports its own and the shared problems by path", () => {
     const parsed = registry.monitorSpec.safeParse({ id: "up", service: "api", type: "always-up", latencyMs: -1, degradedMs: 20_000, timeout: "5s", extra: 1 });
     expect(parsed.success).toBe(false);
-    expect(formatIssues(parsed.error!.issues)).toEqual(expect.arrayContaining([expect.stringMatching(/^latencyMs: /), expect.stringMatching(/^\(root\): Unrecognized key: "extra"/)]));
+    const lines = formatIssues(parsed.error!.issues);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^latencyMs: /), expect.stringMatching(/^\(root\): Unrecognized key: "extra"/)]));
     const timing = registry.monitorSpec.safeParse({ id: "up", service: "api", type: "always-up", degradedMs: 20_000, timeout: "5s" });
     expect(formatIssues(timing.error!.issues)).toEqual(["degradedMs: must be below the timeout (5000 ms), got 20000"]);
   });
