@@ -8,15 +8,15 @@ import { getIncident, listIncidents } from "../store/incidents";
 import { listDeliveries } from "../store/deliveries";
 import { loadStates } from "../store/check-state";
 import { bearerAuth } from "./auth";
-import { healthRoutes } from "./health";
+import { healthRoutes } from "./status/health";
 import { throttleFailures } from "./throttle";
-import { deliveryRoutes } from "./deliveries";
+import { deliveryRoutes } from "./admin/deliveries";
 import { jsonError } from "./errors";
-import { agentAdminRoutes, ingestRoutes } from "./ingest";
-import { actionLinks, incidentControls } from "./incidents";
-import { jobAdminRoutes, pingRoutes, redactPingPath } from "./ping";
+import { agentAdminRoutes, ingestRoutes } from "./ingest/reports";
+import { actionLinks, incidentControls } from "./admin/incidents";
+import { jobAdminRoutes, pingRoutes, redactPingPath } from "./ingest/ping";
 import { probeRoutes } from "./probe";
-import { statusRoutes } from "./status";
+import { statusRoutes } from "./status/index";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

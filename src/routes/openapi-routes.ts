@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { monitorSpec } from "../config";
 import { agentReport, MAX_REPORT_BYTES } from "../contract/report";
-import { ackBody, flagBody, noteBody, resolveBody, silenceBody } from "./incidents";
+import { ackBody, flagBody, noteBody, resolveBody, silenceBody } from "./admin/incidents";
 import { documentRoute } from "./openapi";
 
 const idParam = z.object({ id: z.string().min(1).describe("Id as in the config") });

@@ -5,14 +5,14 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { duration } from "../config/duration";
-import { checkGlob, incidentFlag, type VigilConfig } from "../config";
-import type { EscalationInput } from "../engine/escalation";
-import type { Env } from "../env";
-import { linkSecret, verifyLink, type LinkAction } from "../incidents/links";
-import { incidentJson, type IncidentRow } from "../store/incidents";
-import { activeSilences, expireSilence, insertSilence } from "../store/silences";
-import { jsonError, readJson } from "./errors";
+import { duration } from "../../config/duration";
+import { checkGlob, incidentFlag, type VigilConfig } from "../../config";
+import type { EscalationInput } from "../../engine/escalation";
+import type { Env } from "../../env";
+import { linkSecret, verifyLink, type LinkAction } from "../../incidents/links";
+import { incidentJson, type IncidentRow } from "../../store/incidents";
+import { activeSilences, expireSilence, insertSilence } from "../../store/silences";
+import { jsonError, readJson } from "../errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

@@ -6,10 +6,10 @@
  * default 50), `before` (an id from the previous page's `next`).
  */
 import { Hono } from "hono";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { queryDeliveries, type DeliveryRow } from "../store/deliveries";
-import { jsonError } from "./errors";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { queryDeliveries, type DeliveryRow } from "../../store/deliveries";
+import { jsonError } from "../errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

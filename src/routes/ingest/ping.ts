@@ -15,13 +15,13 @@
  * Logs, Logpush and `wrangler tail` (docs/security.md).
  */
 import { Hono, type Context } from "hono";
-import { reveal, type JobSpec, type VigilConfig } from "../config";
-import type { Env } from "../env";
-import { jobCheckId, PING_EXCERPT_BYTES, type Ping } from "../objects/heartbeat";
-import { loadStates } from "../store/check-state";
-import { readAtMost } from "../body";
-import { jsonError } from "./errors";
-import { authGate, tooManyAttempts } from "./throttle";
+import { reveal, type JobSpec, type VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { jobCheckId, PING_EXCERPT_BYTES, type Ping } from "../../objects/heartbeat";
+import { loadStates } from "../../store/check-state";
+import { readAtMost } from "../../body";
+import { jsonError } from "../errors";
+import { authGate, tooManyAttempts } from "../throttle";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

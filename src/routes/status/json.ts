@@ -5,14 +5,14 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { jsonError } from "./errors";
-import { documentRoute, parseQuery } from "./openapi";
-import { statusAccess } from "./status-access";
-import type { Audience } from "./status-audience";
-import { loadStatusModel } from "./status-data";
-import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./status-model";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { jsonError } from "../errors";
+import { documentRoute, parseQuery } from "../openapi";
+import { statusAccess } from "./access";
+import type { Audience } from "./audience";
+import { loadStatusModel } from "./data";
+import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./model";
 import { isoDay } from "./views/format";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };

@@ -8,13 +8,13 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { formatIssues, type VigilConfig } from "../config";
-import type { Env } from "../env";
-import { documentRoute } from "./openapi";
-import { statusAccess } from "./status-access";
-import type { Audience } from "./status-audience";
-import { loadStatusModel } from "./status-data";
-import type { ComponentView, ServiceView } from "./status-model";
+import { formatIssues, type VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { documentRoute } from "../openapi";
+import { statusAccess } from "./access";
+import type { Audience } from "./audience";
+import { loadStatusModel } from "./data";
+import type { ComponentView, ServiceView } from "./model";
 import { formatMs, formatPercent } from "./views/format";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };

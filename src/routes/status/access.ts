@@ -14,11 +14,11 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { reveal, type VigilConfig } from "../config";
-import type { Env } from "../env";
-import { tokensEqual } from "./auth";
-import { authGate, tooManyAttempts } from "./throttle";
-import type { Audience } from "./status-audience";
+import { reveal, type VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { tokensEqual } from "../auth";
+import { authGate, tooManyAttempts } from "../throttle";
+import type { Audience } from "./audience";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 

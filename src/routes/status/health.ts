@@ -4,9 +4,9 @@
  * watched, which a private page keeps to those with its token.
  */
 import { Hono } from "hono";
-import type { VigilConfig } from "../config";
-import { configStatus } from "../config/load";
-import type { Env } from "../env";
+import type { VigilConfig } from "../../config";
+import { configStatus } from "../../config/load";
+import type { Env } from "../../env";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

@@ -16,9 +16,9 @@
  *   `vigil_notification_failures_total` (failed + dead-lettered) by channel.
  */
 import { Hono } from "hono";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { LATENCY_BOUNDS_MS } from "../engine/rollup";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { LATENCY_BOUNDS_MS } from "../../engine/rollup";
 import {
   loadCurrent,
   loadHourP95,
@@ -28,10 +28,10 @@ import {
   type CheckStateRow,
   type DeliveryCountRow,
   type LatencyHistogramRow,
-} from "../store/status-read";
-import { bearerAuth } from "./auth";
-import { documentRoute } from "./openapi";
-import { listComponents } from "./status-model";
+} from "../../store/status-read";
+import { bearerAuth } from "../auth";
+import { documentRoute } from "../openapi";
+import { listComponents } from "./model";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

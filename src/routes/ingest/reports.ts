@@ -14,17 +14,17 @@
  *    202 late (older seq: history only), 200 duplicate (seq seen before: nothing changes).
  */
 import { Hono } from "hono";
-import { formatIssues, reveal, revealAll, type AgentSpec, type VigilConfig } from "../config";
-import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../contract/report";
-import { jsonSizeIssues } from "../contract/json-size";
-import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../contract/signature";
-import type { Env } from "../env";
-import { heartbeatCheckId, agentCheckId } from "../objects/agent";
-import { listAgents } from "../store/agents";
-import { loadStates } from "../store/check-state";
-import { failedRecoveriesInARow, recentRemediations } from "../store/remediations";
-import { readAtMost } from "../body";
-import { jsonError } from "./errors";
+import { formatIssues, reveal, revealAll, type AgentSpec, type VigilConfig } from "../../config";
+import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../../contract/report";
+import { jsonSizeIssues } from "../../contract/json-size";
+import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../../contract/signature";
+import type { Env } from "../../env";
+import { heartbeatCheckId, agentCheckId } from "../../objects/agent";
+import { listAgents } from "../../store/agents";
+import { loadStates } from "../../store/check-state";
+import { failedRecoveriesInARow, recentRemediations } from "../../store/remediations";
+import { readAtMost } from "../../body";
+import { jsonError } from "../errors";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

@@ -3,16 +3,16 @@
  * `/metrics` and `/openapi.json`. Mounted at the root by app.ts.
  */
 import { Hono } from "hono";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
 import { badgeRoutes } from "./badge";
 import { feedRoutes } from "./feed";
 import { metricsRoutes } from "./metrics";
-import { openApiRoutes } from "./openapi";
-import "./openapi-routes";
-import { statusEdgeCache } from "./status-cache";
-import { statusJsonRoutes } from "./status-json";
-import { statusPageRoutes } from "./status-page";
+import { openApiRoutes } from "../openapi";
+import "../openapi-routes";
+import { statusEdgeCache } from "./cache";
+import { statusJsonRoutes } from "./json";
+import { statusPageRoutes } from "./page";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 

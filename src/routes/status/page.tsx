@@ -7,14 +7,14 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { documentRoute } from "./openapi";
-import { checkStatusAccess, rememberAccess } from "./status-access";
-import { tooManyAttempts } from "./throttle";
-import type { Audience } from "./status-audience";
-import { loadFirstByteAvg } from "../store/status-read";
-import { loadStatusModel } from "./status-data";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import { documentRoute } from "../openapi";
+import { checkStatusAccess, rememberAccess } from "./access";
+import { tooManyAttempts } from "../throttle";
+import type { Audience } from "./audience";
+import { loadFirstByteAvg } from "../../store/status-read";
+import { loadStatusModel } from "./data";
 import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };

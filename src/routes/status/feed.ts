@@ -5,15 +5,15 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import type { IncidentRow } from "../store/incidents";
-import { loadFeedIncidents, type IncidentEventRow } from "../store/status-read";
-import { jsonError } from "./errors";
-import { documentRoute, parseQuery } from "./openapi";
-import { statusAccess } from "./status-access";
-import { UNLISTED_CHECK, publicIncidentTitle, showsDetails, type Audience } from "./status-audience";
-import { listComponents, publicEvent } from "./status-model";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
+import type { IncidentRow } from "../../store/incidents";
+import { loadFeedIncidents, type IncidentEventRow } from "../../store/status-read";
+import { jsonError } from "../errors";
+import { documentRoute, parseQuery } from "../openapi";
+import { statusAccess } from "./access";
+import { UNLISTED_CHECK, publicIncidentTitle, showsDetails, type Audience } from "./audience";
+import { listComponents, publicEvent } from "./model";
 import { formatDateTime } from "./views/format";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };

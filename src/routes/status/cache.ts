@@ -21,8 +21,8 @@
  * Answers carry `x-vigil-cache: hit | miss | bypass`.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
+import type { VigilConfig } from "../../config";
+import type { Env } from "../../env";
 
 type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
