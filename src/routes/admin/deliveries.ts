@@ -5,15 +5,28 @@
  * Query: `status` = `delivered | retry | failed | dead`, `channel`, `incident`, `limit` (1–500,
  * default 50), `before` (an id from the previous page's `next`).
  */
-import { Hono } from "hono";
-import type { VigilConfig } from "../../config";
-import type { Env } from "../../env";
+import { z } from "zod";
 import { queryDeliveries, type DeliveryRow } from "../../store/deliveries";
-import { jsonError } from "../errors";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+import { answer, declarer, on, refusal, routes, wholeNumber } from "../openapi";
 
 const OUTCOMES = ["delivered", "retry", "failed", "dead"] as const;
+
+export const listDeliveries = declarer("admin", "admin")({
+  method: "get",
+  path: "/deliveries",
+  summary: "Notification delivery log, newest attempt first",
+  request: {
+    query: z.object({
+      status: z.enum(OUTCOMES, { error: (iss) => `expected one of ${OUTCOMES.join(", ")}, got "${String(iss.input)}"` }).optional(),
+      channel: z.string().optional(),
+      incident: z.string().optional(),
+      limit: wholeNumber({ min: 1, max: 500 }).default(50),
+      /** The `next` id of the previous page. */
+      before: wholeNumber({ min: 1, expected: "a delivery id" }).optional().describe("The `next` id of the previous page"),
+    }),
+  },
+  responses: { 200: answer("Deliveries (and `next` when there may be more)", "application/json"), 400: refusal("Invalid query") },
+});
 
 export function deliveryJson(r: DeliveryRow) {
   return {
@@ -32,25 +45,10 @@ export function deliveryJson(r: DeliveryRow) {
 }
 
 export function deliveryRoutes() {
-  const app = new Hono<App>();
-  app.get("/", async (c) => {
-    const status = c.req.query("status");
-    if (status !== undefined && !(OUTCOMES as readonly string[]).includes(status)) {
-      return jsonError(c, 400, "invalid_query", `status: expected one of ${OUTCOMES.join(", ")}, got "${status}"`);
-    }
-    const limitText = c.req.query("limit") ?? "50";
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return jsonError(c, 400, "invalid_query", `limit: expected a whole number from 1 to 500, got "${limitText}"`);
-    const beforeText = c.req.query("before");
-    const before = beforeText === undefined ? undefined : Number(beforeText);
-    if (before !== undefined && (!Number.isInteger(before) || before < 1)) return jsonError(c, 400, "invalid_query", `before: expected a delivery id, got "${beforeText}"`);
-    const rows = await queryDeliveries(c.env.DB, {
-      outcome: status as DeliveryRow["outcome"] | undefined,
-      channelId: c.req.query("channel"),
-      incidentId: c.req.query("incident"),
-      limit,
-      before,
-    });
+  const app = routes();
+  on(app, listDeliveries, async (c) => {
+    const { status, channel, incident, limit, before } = c.req.valid("query");
+    const rows = await queryDeliveries(c.env.DB, { outcome: status, channelId: channel, incidentId: incident, limit, before });
     return c.json({ deliveries: rows.map(deliveryJson), ...(rows.length === limit && { next: rows[rows.length - 1]!.id }) });
   });
   return app;

@@ -14,16 +14,15 @@
  * `wrangler dev`'s request log (which `npm start` masks) and, deployed, Cloudflare's Workers
  * Logs, Logpush and `wrangler tail` (docs/security.md).
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
 import { reveal, type JobSpec, type VigilConfig } from "../../config";
 import type { Env } from "../../env";
-import { jobCheckId, PING_EXCERPT_BYTES, type Ping } from "../../objects/heartbeat";
-import { loadStates } from "../../store/check-state";
+import { PING_EXCERPT_BYTES, type Ping } from "../../objects/heartbeat";
 import { readAtMost } from "../../body";
 import { jsonError } from "../errors";
+import { answer, declarer, on, refusal, routes, type App, type InputHook } from "../openapi";
 import { authGate, tooManyAttempts } from "../throttle";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
 /** A path with its ping key masked: `/ping/<key>/start`. Use it wherever a path is shown or logged. */
 export function redactPingPath(path: string): string {
@@ -68,71 +67,56 @@ async function handlePing(c: Context<App>, kind: Ping["kind"], exitCode?: number
   return c.text("OK", 200);
 }
 
-export function pingRoutes() {
-  const app = new Hono<App>();
-  const methods = ["GET", "POST"]; // Hono answers HEAD with the GET route
-  app.on(methods, "/ping/:key", (c) => handlePing(c, "success"));
-  app.on(methods, "/ping/:key/start", (c) => handlePing(c, "start"));
-  app.on(methods, "/ping/:key/fail", (c) => handlePing(c, "fail"));
-  app.on(methods, "/ping/:key/log", (c) => handlePing(c, "log"));
-  app.on(methods, "/ping/:key/:code", (c) => {
-    const text = c.req.param("code");
-    const code = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
-    if (!(code >= 0 && code <= 255)) {
-      return jsonError(c, 400, "invalid_ping", `expected /ping/<key>/start, /fail, /log or an exit code 0–255, got "${text}"`);
-    }
-    return handlePing(c, code === 0 ? "success" : "fail", code);
-  });
-  return app;
+const route = declarer("ping-key", "ingest");
+const keyParam = z.object({ key: z.string().describe("The job's ping key (a secret)") });
+const exitCode = z
+  .string()
+  .regex(/^\d{1,3}$/)
+  .refine((text) => Number(text) <= 255)
+  .describe("Exit code 0–255: 0 is success, anything else failure");
+
+/** One ping URL, for GET and for POST (whose body's first 10 KiB is kept as the job's log excerpt). */
+function pingRoutePair<const P extends string, const Params extends z.ZodObject>(path: P, summary: string, params: Params) {
+  const responses = {
+    200: answer("OK", "text/plain"),
+    400: refusal("Invalid exit code"),
+    403: refusal("Job disabled"),
+    404: refusal("Unknown ping key"),
+  };
+  const body = { content: { "text/plain": { schema: z.string().describe("First 10 KiB kept as the job's log excerpt") } } };
+  return [
+    route({ method: "get", path, summary, request: { params }, responses }),
+    route({ method: "post", path, summary, request: { params, body }, responses }),
+  ] as const;
 }
 
-/** Admin views (behind the admin bearer token): `/jobs`, `/jobs/:id`. */
-export function jobAdminRoutes() {
-  const app = new Hono<App>();
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+export const pingSuccess = pingRoutePair("/ping/{key}", "Job succeeded", keyParam);
+export const pingStart = pingRoutePair("/ping/{key}/start", "Job started", keyParam);
+export const pingFail = pingRoutePair("/ping/{key}/fail", "Job failed", keyParam);
+export const pingLog = pingRoutePair("/ping/{key}/log", "Keep a log excerpt, change nothing else", keyParam);
+export const pingExitCode = pingRoutePair("/ping/{key}/{code}", "Job finished with an exit code", keyParam.extend({ code: exitCode }));
 
-  app.get("/jobs", async (c) => {
-    const config = c.get("config");
-    const states = await loadStates(c.env.DB, config.jobs.map((j) => jobCheckId(j.id)));
-    return c.json({
-      jobs: config.jobs.map((j) => {
-        const s = states.get(jobCheckId(j.id));
-        return {
-          id: j.id,
-          service: j.service,
-          enabled: j.enabled,
-          schedule: j.cron !== undefined ? { cron: j.cron, timezone: j.timezone ?? config.timezone } : { periodSeconds: j.period! / 1000 },
-          graceSeconds: j.grace / 1000,
-          state: s ? { status: s.status, since: iso(s.since), reason: s.reason } : { status: "new", since: null, reason: null },
-        };
-      }),
-    });
-  });
+/** A path segment that is no exit code (nor start, fail, log). */
+const notACode: InputHook = (result, c) =>
+  result.success ? undefined : jsonError(c, 400, "invalid_ping", `expected /ping/<key>/start, /fail, /log or an exit code 0–255, got "${c.req.param("code")}"`);
 
-  app.get("/jobs/:id", async (c) => {
-    const job = c.get("config").jobs.find((j) => j.id === c.req.param("id"));
-    if (!job) return jsonError(c, 404, "not_found", `no job "${c.req.param("id")}" in the config`);
-    const v = await c.env.HEARTBEAT.getByName(job.id).describe();
-    return c.json({
-      job: {
-        id: job.id,
-        service: job.service,
-        status: v.status,
-        lastPingAt: iso(v.lastPingAt),
-        lastPingKind: v.lastPingKind,
-        lastExitCode: v.lastExitCode,
-        runningSince: iso(v.runningSince),
-        lastDurationMs: v.lastDurationMs,
-        lastExcerpt: v.lastExcerpt,
-        excerptTruncated: v.excerptTruncated,
-        expectedAt: iso(v.expectedAt),
-        lateAt: iso(v.lateAt),
-        downReason: v.downReason,
-        markedDownAt: iso(v.markedDownAt),
-        history: v.history.map((h) => ({ ...h, at: iso(h.at) })),
+// Hono answers HEAD with the GET route.
+export function pingRoutes() {
+  const app = routes();
+  for (const r of pingSuccess) on(app, r, (c) => handlePing(c, "success"));
+  for (const r of pingStart) on(app, r, (c) => handlePing(c, "start"));
+  for (const r of pingFail) on(app, r, (c) => handlePing(c, "fail"));
+  for (const r of pingLog) on(app, r, (c) => handlePing(c, "log"));
+  for (const r of pingExitCode) {
+    on(
+      app,
+      r,
+      (c) => {
+        const code = Number(c.req.valid("param").code);
+        return handlePing(c, code === 0 ? "success" : "fail", code);
       },
-    });
-  });
-
+      notACode,
+    );
+  }
   return app;
 }

@@ -1,31 +1,21 @@
 /**
  * What people and tools look at: the status page, `/status.json`, badges, the incident feed,
- * `/metrics` and `/openapi.json`. Mounted at the root by app.ts.
+ * `/metrics` (its own token) and `/health`. Mounted at the root by ../app.ts.
  */
-import { Hono } from "hono";
-import type { VigilConfig } from "../../config";
-import type { Env } from "../../env";
+import { routes } from "../openapi";
 import { badgeRoutes } from "./badge";
-import { feedRoutes } from "./feed";
-import { metricsRoutes } from "./metrics";
-import { openApiRoutes } from "../openapi";
-import "../openapi-routes";
 import { statusEdgeCache } from "./cache";
+import { feedRoutes } from "./feed";
+import { healthRoutes } from "./health";
 import { statusJsonRoutes } from "./json";
+import { metricsRoutes } from "./metrics";
 import { statusPageRoutes } from "./page";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
-
 export function statusRoutes() {
-  const app = new Hono<App>();
-  // The public page and its data from the edge cache (status-cache.ts).
+  const app = routes();
+  // The public page and its data from the edge cache (./cache.ts).
   const cached = statusEdgeCache();
   for (const path of ["/", "/status", "/status.json", "/check/:id"]) app.use(path, cached);
-  app.route("/", statusPageRoutes());
-  app.route("/", statusJsonRoutes());
-  app.route("/", badgeRoutes());
-  app.route("/", feedRoutes());
-  app.route("/", metricsRoutes());
-  app.route("/", openApiRoutes());
+  for (const group of [healthRoutes(), statusPageRoutes(), statusJsonRoutes(), badgeRoutes(), feedRoutes(), metricsRoutes()]) app.route("/", group);
   return app;
 }
