@@ -34,6 +34,24 @@ describe("admin API authentication", () => {
     }
   });
 
+  it("refuses another scheme as missing, and a Bearer value no token can be as invalid, both JSON 401", async () => {
+    const ask = (authorization: string) => worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization } }), env, createExecutionContext());
+    const basic = await ask(`Basic ${btoa(`admin:${TOKEN}`)}`);
+    expect(basic.status).toBe(401);
+    expect(await basic.json()).toEqual({ error: { code: "unauthorized", message: "missing Authorization: Bearer <token> header" } });
+    const odd = await ask(`Bearer ${TOKEN} extra`);
+    expect(odd.status).toBe(401);
+    expect(await odd.json()).toEqual({ error: { code: "unauthorized", message: "invalid token" } });
+    expect((await ask(`bearer ${TOKEN}`)).status).toBe(200);
+  });
+
+  it("names a configured token that no Bearer header can carry", async () => {
+    const spaced = { ...env, VIGIL_ADMIN_TOKEN: "a passphrase of several words, not a token" };
+    const res = await worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization: "Bearer two" } }), spaced, createExecutionContext());
+    expect(res.status).toBe(401);
+    expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(/^VIGIL_ADMIN_TOKEN holds characters a Bearer token cannot carry/);
+  });
+
   it("compares tokens through fixed-length digests", async () => {
     expect(await tokensEqual("abc", "abc")).toBe(true);
     expect(await tokensEqual("abc", "abcd")).toBe(false);
