@@ -153,11 +153,18 @@ export function buildOpenApi(app: OpenAPIHono<App>, options: OpenApiOptions) {
       app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
     }
   }
-  return app.getOpenAPI31Document({
+  const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: options.title, version: options.version, description: "Vigil: edge synthetic checks, host-agent reports, escalating alerts." },
     ...(options.serverUrl && { servers: [{ url: options.serverUrl }] }),
   });
+  // Stable operation ids from method and full path, for client generators: `getV1IncidentsId`.
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item as Record<string, { operationId?: string }>)) {
+      op.operationId ??= `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}`;
+    }
+  }
+  return doc;
 }
 
 /** `GET /openapi.json`, served by the root app itself (it describes everything mounted on it). */

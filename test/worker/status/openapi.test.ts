@@ -35,10 +35,13 @@ describe("/openapi.json", () => {
     expect(documentedRoutes(doc)).toEqual(served);
   });
 
-  it("tags every operation and describes its answers", () => {
+  it("tags every operation, names it once and describes its answers", () => {
+    const ids = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.tags, `${method} ${path}`).toHaveLength(1);
+        expect(ids.has(op.operationId), `${method} ${path}: operationId ${op.operationId} twice`).toBe(false);
+        ids.add(op.operationId);
         expect(Object.keys(op.responses).length, `${method} ${path}`).toBeGreaterThan(1);
       }
     }
@@ -47,6 +50,7 @@ describe("/openapi.json", () => {
     expect(doc.paths["/v1/monitors"].get.responses).toHaveProperty("429");
     expect(doc.paths["/ping/{key}"].get.responses).toHaveProperty("429");
     expect(doc.paths["/metrics"].get.responses).not.toHaveProperty("429");
+    expect(doc.paths["/v1/incidents/{id}"].get.operationId).toBe("getV1IncidentsId");
   });
 
   it("describes bodies and parameters with the schemas the routes validate with", () => {
