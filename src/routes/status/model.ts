@@ -4,12 +4,12 @@
  * so every rule (overall banner, uptime, what a timeline says publicly, what the public may
  * see: `./status-audience.ts`) is tested without a database.
  */
-import type { MaintenanceSpec, VigilConfig } from "../config";
-import { nextCronRun } from "../engine/cron";
-import type { IncidentRow } from "../store/incidents";
-import type { History, HourPoint } from "../store/status-history";
-import type { CheckStatus, CurrentSnapshot, IncidentEventRow, IncidentMemberRow } from "../store/status-read";
-import { UNLISTED_CHECK, publicAgentCheck, publicIncidentTitle, showsDetails, type Audience } from "./status-audience";
+import type { MaintenanceSpec, VigilConfig } from "../../config";
+import { nextCronRun } from "../../engine/cron";
+import type { IncidentRow } from "../../store/incidents";
+import type { History, HourPoint } from "../../store/status-history";
+import type { CheckStatus, CurrentSnapshot, IncidentEventRow, IncidentMemberRow } from "../../store/status-read";
+import { UNLISTED_CHECK, publicAgentCheck, publicIncidentTitle, showsDetails, type Audience } from "./audience";
 
 const DAY = 86_400_000;
 

@@ -1,9 +1,9 @@
 /** Loads the status model for a request: live state and incidents, cached history, one `now`. */
-import type { VigilConfig } from "../config";
-import { loadHistory } from "../store/status-history";
-import { loadCurrent } from "../store/status-read";
-import type { Audience } from "./status-audience";
-import { buildStatusModel, type StatusModel } from "./status-model";
+import type { VigilConfig } from "../../config";
+import { loadHistory } from "../../store/status-history";
+import { loadCurrent } from "../../store/status-read";
+import type { Audience } from "./audience";
+import { buildStatusModel, type StatusModel } from "./model";
 
 /** Days in the uptime bars. */
 export const STATUS_DAYS = 90;

@@ -11,7 +11,7 @@
  * Service sections are strings, rendered once and reused while their data is unchanged.
  */
 import type { Child } from "hono/jsx";
-import { dayCell, serviceDays, type ComponentView, type IncidentView, type MaintenanceView, type ServiceView, type StatusModel } from "../status-model";
+import { dayCell, serviceDays, type ComponentView, type IncidentView, type MaintenanceView, type ServiceView, type StatusModel } from "../model";
 import { raw } from "hono/html";
 import { dayLabel, esc, problemDays, responseChartSvg, uptimeBarSvg } from "./charts";
 import { formatDateTime, formatDay, formatDuration, formatMs, formatPercent } from "./format";

@@ -21,10 +21,9 @@
  * Answers carry `x-vigil-cache: hit | miss | bypass`.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
+import type { App } from "../openapi";
+import type { VigilConfig } from "../../config";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
 /** Longest time one stored page is served, in seconds. */
 export const STATUS_CACHE_TTL_S = 10;

@@ -1,6 +1,6 @@
 /**
  * Access to the status page, `/status.json`, badges and the feed, and who is reading them
- * (`Audience`, `./status-audience.ts`).
+ * (`Audience`, `./audience.ts`).
  *
  * - The private page option (`statusPage.token`): when set, these routes need the token.
  * - The admin token (`VIGIL_ADMIN_TOKEN`) is accepted wherever the page token is, and on a
@@ -13,14 +13,13 @@
  * ignored: the reader is the public.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import type { App } from "../openapi";
 import { getCookie, setCookie } from "hono/cookie";
-import { reveal, type VigilConfig } from "../config";
-import type { Env } from "../env";
-import { tokensEqual } from "./auth";
-import { authGate, tooManyAttempts } from "./throttle";
-import type { Audience } from "./status-audience";
+import { reveal } from "../../config";
+import { tokensEqual } from "../auth";
+import { authGate, tooManyAttempts } from "../throttle";
+import type { Audience } from "./audience";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const STATUS_COOKIE = "vigil_status";
 

@@ -1,4 +1,4 @@
-import { STATUS_DAYS } from "../status-data";
+import { STATUS_DAYS } from "../data";
 
 const DAYS = STATUS_DAYS;
 

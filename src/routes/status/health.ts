@@ -3,16 +3,19 @@
  * config is live) when the status page is public. A private page's deployment says only "ok": the counts are facts about what is
  * watched, which a private page keeps to those with its token.
  */
-import { Hono } from "hono";
-import type { VigilConfig } from "../config";
-import { configStatus } from "../config/load";
-import type { Env } from "../env";
+import { configStatus } from "../../config/load";
+import { answer, declarer, on, routes } from "../openapi";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+export const health = declarer("none", "meta")({
+  method: "get",
+  path: "/health",
+  summary: "Liveness, version, config counts and which config is live",
+  responses: { 200: answer("OK", "application/json") },
+});
 
 export function healthRoutes() {
-  const app = new Hono<App>();
-  app.get("/health", (c) => {
+  const app = routes();
+  on(app, health, (c) => {
     const config = c.get("config");
     if (config.statusPage.token) return c.json({ status: "ok" });
     return c.json({

@@ -7,7 +7,7 @@
  * - `operator`: someone who gave the admin token, or the private page's token (a private page
  *   has no anonymous readers). Everything.
  */
-import type { ServiceSpec } from "../config";
+import type { ServiceSpec } from "../../config";
 
 export type Audience = "public" | "operator";
 

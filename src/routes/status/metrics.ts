@@ -15,10 +15,7 @@
  *   `vigil_agent_silent` by agent; `vigil_notification_attempts_total` by channel and outcome,
  *   `vigil_notification_failures_total` (failed + dead-lettered) by channel.
  */
-import { Hono } from "hono";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { LATENCY_BOUNDS_MS } from "../engine/rollup";
+import { LATENCY_BOUNDS_MS } from "../../engine/rollup";
 import {
   loadCurrent,
   loadHourP95,
@@ -28,22 +25,19 @@ import {
   type CheckStateRow,
   type DeliveryCountRow,
   type LatencyHistogramRow,
-} from "../store/status-read";
-import { bearerAuth } from "./auth";
-import { documentRoute } from "./openapi";
-import { listComponents } from "./status-model";
+} from "../../store/status-read";
+import { bearerAuth } from "../auth";
+import { answer, declarer, on, refusal, routes } from "../openapi";
+import { listComponents } from "./model";
 
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
-
-documentRoute({
+export const metricsRoute = declarer("metrics", "metrics")({
   method: "get",
   path: "/metrics",
   summary: "Prometheus metrics",
-  tags: ["metrics"],
-  auth: "metrics",
+  middleware: [bearerAuth({ name: "VIGIL_METRICS_TOKEN" })],
   responses: {
-    200: { description: "Prometheus text format 0.0.4", contentType: "text/plain; version=0.0.4" },
-    401: { description: "Missing or invalid VIGIL_METRICS_TOKEN" },
+    200: answer("Prometheus text format 0.0.4", "text/plain; version=0.0.4"),
+    401: refusal("Missing or invalid VIGIL_METRICS_TOKEN"),
   },
 });
 
@@ -141,8 +135,8 @@ export function renderMetrics(m: MetricsInput): string {
 }
 
 export function metricsRoutes() {
-  const app = new Hono<App>();
-  app.get("/metrics", bearerAuth({ name: "VIGIL_METRICS_TOKEN" }), async (c) => {
+  const app = routes();
+  on(app, metricsRoute, async (c) => {
     const config = c.get("config");
     const now = Date.now();
     const hour = Math.floor(now / HOUR) * HOUR;

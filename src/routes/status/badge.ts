@@ -6,22 +6,18 @@
  * `label=` overrides the left text, `style=flat-square` drops the rounding. A bad request is
  * still an image (so a broken README badge says why), with status 400 or 404.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
-import { formatIssues, type VigilConfig } from "../config";
-import type { Env } from "../env";
-import { documentRoute } from "./openapi";
-import { statusAccess } from "./status-access";
-import type { Audience } from "./status-audience";
-import { loadStatusModel } from "./status-data";
-import type { ComponentView, ServiceView } from "./status-model";
+import { formatIssues } from "../../config";
+import { answer, declarer, on, routes, type InputHook } from "../openapi";
+import { statusAccess } from "./access";
+import { loadStatusModel } from "./data";
+import type { ComponentView, ServiceView } from "./model";
 import { formatMs, formatPercent } from "./views/format";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const badgeParams = z.object({
   /** A check id (`api-health`, `ping:nightly-backup`, `agent:app-01:heartbeat`) or a service id; `.svg` may follow. */
-  id: z.string().min(1).max(200),
+  id: z.string().min(1),
 });
 
 export const badgeQuery = z.strictObject({
@@ -37,19 +33,19 @@ export const badgeQuery = z.strictObject({
   token: z.string().optional(),
 });
 
-documentRoute({
+export const badgeRoute = declarer("status", "status")({
   method: "get",
-  path: "/badge/:id",
+  path: "/badge/{id}",
   summary: "SVG badge: status, uptime or latency of a check or service",
-  tags: ["status"],
-  auth: "status",
-  params: badgeParams,
-  query: badgeQuery,
+  middleware: [
+    statusAccess((c, reason) => svg(c, renderBadge("status page", reason.startsWith("invalid") ? "invalid token" : "private", BADGE_COLORS.lightgrey), 401, "no-store")),
+  ],
+  request: { params: badgeParams, query: badgeQuery },
   responses: {
-    200: { description: "Badge", contentType: "image/svg+xml" },
-    400: { description: "Invalid query (the badge says which parameter)", contentType: "image/svg+xml" },
-    401: { description: "Private page without a valid token", contentType: "image/svg+xml" },
-    404: { description: "No such check or service", contentType: "image/svg+xml" },
+    200: answer("Badge", "image/svg+xml"),
+    400: answer("Invalid query (the badge says which parameter)", "image/svg+xml"),
+    401: answer("Private page without a valid token", "image/svg+xml"),
+    404: answer("No such check or service", "image/svg+xml"),
   },
 });
 
@@ -151,19 +147,22 @@ function serviceUptime(s: ServiceView, period: "24h" | "7d" | "30d" | "90d"): nu
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** A bad query is still an image, naming the parameter. */
+const invalidBadge: InputHook = (result, c) => {
+  if (result.success || !result.error) return undefined;
+  const first = formatIssues(result.error.issues)[0] ?? "invalid query";
+  return svg(c, renderBadge("badge", `invalid ${first.split(":")[0]}`, BADGE_COLORS.red), 400, "no-store");
+};
+
 export function badgeRoutes() {
-  const app = new Hono<App>();
-  app.get(
-    "/badge/:id",
-    statusAccess((c, reason) => svg(c, renderBadge("status page", reason.startsWith("invalid") ? "invalid token" : "private", BADGE_COLORS.lightgrey), 401, "no-store")),
+  const app = routes();
+  on(
+    app,
+    badgeRoute,
     async (c) => {
-      const q = badgeQuery.safeParse(c.req.query());
-      if (!q.success) {
-        const first = formatIssues(q.error.issues)[0] ?? "invalid query";
-        return svg(c, renderBadge("badge", `invalid ${first.split(":")[0]}`, BADGE_COLORS.red), 400, "no-store");
-      }
+      const q = { data: c.req.valid("query") };
       const { type, period, style } = q.data;
-      const id = c.req.param("id").replace(/\.svg$/, "");
+      const id = c.req.valid("param").id.replace(/\.svg$/, "");
       const config = c.get("config");
       const model = await loadStatusModel(c.env.DB, config, Date.now(), c.get("audience"));
       let target: { name: string; status: string; uptime: number | null; latency: number | null } | null = null;
@@ -184,6 +183,7 @@ export function badgeRoutes() {
       const [message, color] = STATUS_BADGE[target.status] ?? STATUS_BADGE.unknown!;
       return svg(c, renderBadge(q.data.label ?? target.name, message, color, style), 200, cache);
     },
+    invalidBadge,
   );
   return app;
 }

@@ -13,8 +13,8 @@
  * The response-time chart (24 h, hourly average solid and p95 dashed) is drawn on the
  * check's own page only.
  */
-import { dayCell, type ComponentView, type DayCell, type Uptime } from "../status-model";
-import type { HourPoint } from "../../store/status-history";
+import { dayCell, type ComponentView, type DayCell, type Uptime } from "../model";
+import type { HourPoint } from "../../../store/status-history";
 import { formatDay, formatMs, formatPercent, formatShortDay } from "./format";
 
 /** Units per day in the bar's viewBox (3 drawn, 1 gap: `.bar path` in styles.ts). */

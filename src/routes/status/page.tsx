@@ -5,19 +5,15 @@
  * also forbids loading anything from anywhere (`default-src 'none'`): each page is one
  * self-contained document.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { documentRoute } from "./openapi";
-import { checkStatusAccess, rememberAccess } from "./status-access";
-import { tooManyAttempts } from "./throttle";
-import type { Audience } from "./status-audience";
-import { loadFirstByteAvg } from "../store/status-read";
-import { loadStatusModel } from "./status-data";
+import { answer, declarer, on, routes, type App } from "../openapi";
+import { checkStatusAccess, rememberAccess } from "./access";
+import { tooManyAttempts } from "../throttle";
+import type { Audience } from "./audience";
+import { loadFirstByteAvg } from "../../store/status-read";
+import { loadStatusModel } from "./data";
 import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 let scriptHash: Promise<string> | null = null;
 function csp(): Promise<string> {
@@ -35,38 +31,34 @@ const pageQuery = z.object({
 
 export const checkPageParams = z.object({
   /** A check id as `/status.json` lists it (`api-health`, `ping:nightly-backup`, `agent:app-01:docker:postgres`). */
-  id: z.string().min(1).max(200),
+  id: z.string().min(1),
 });
 
-for (const path of ["/", "/status"]) {
-  documentRoute({
+const route = declarer("status", "status");
+const signedIn = answer("Signed in with ?token=: redirect to the same URL without it (cookie set)");
+const signIn = answer("Private page: sign-in form", "text/html");
+
+const statusPage = <const P extends string>(path: P) =>
+  route({
     method: "get",
     path,
     summary: "Status page (HTML)",
-    tags: ["status"],
-    auth: "status",
-    query: pageQuery,
-    responses: {
-      200: { description: "The status page", contentType: "text/html" },
-      303: { description: "Signed in with ?token=: redirect to the same URL without it (cookie set)" },
-      401: { description: "Private page: sign-in form", contentType: "text/html" },
-    },
+    request: { query: pageQuery },
+    responses: { 200: answer("The status page", "text/html"), 303: signedIn, 401: signIn },
   });
-}
+export const rootPage = statusPage("/");
+export const statusPagePath = statusPage("/status");
 
-documentRoute({
+export const checkPage = route({
   method: "get",
-  path: "/check/:id",
+  path: "/check/{id}",
   summary: "A check's own status page (HTML): response-time chart, day-by-day history, incidents",
-  tags: ["status"],
-  auth: "status",
-  params: checkPageParams,
-  query: pageQuery,
+  request: { params: checkPageParams, query: pageQuery },
   responses: {
-    200: { description: "The check's page", contentType: "text/html" },
-    303: { description: "Signed in with ?token=: redirect to the same URL without it (cookie set)" },
-    401: { description: "Private page: sign-in form", contentType: "text/html" },
-    404: { description: "The status page shows no such check", contentType: "text/html" },
+    200: answer("The check's page", "text/html"),
+    303: signedIn,
+    401: signIn,
+    404: answer("The status page shows no such check", "text/html"),
   },
 });
 
@@ -110,20 +102,20 @@ const pageHeaders = (isPrivate: boolean): Record<string, string> => ({
 });
 
 export function statusPageRoutes() {
-  const app = new Hono<App>();
+  const app = routes();
   const page = async (c: Context<App>) => {
     const access = await guard(c);
     if ("response" in access) return access.response;
     const model = await loadStatusModel(c.env.DB, c.get("config"), Date.now(), access.audience);
     return html(c, <StatusPage model={model} private={access.private} />, 200, pageHeaders(access.private));
   };
-  app.get("/", page);
-  app.get("/status", page);
-  app.get("/check/:id", async (c) => {
+  on(app, rootPage, page);
+  on(app, statusPagePath, page);
+  on(app, checkPage, async (c) => {
     const access = await guard(c);
     if ("response" in access) return access.response;
     const config = c.get("config");
-    const id = c.req.param("id");
+    const { id } = c.req.valid("param");
     const model = await loadStatusModel(c.env.DB, config, Date.now(), access.audience);
     const found = findCheck(model, id);
     if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });

@@ -1,6 +1,5 @@
 /**
- * Agent ingest: `POST /v1/agents/:id/reports` (the contract in DESIGN.md), and the admin views
- * of agents.
+ * Agent ingest: `POST /v1/agents/:id/reports` (the contract in DESIGN.md).
  *
  * Checks, cheapest first; each refusal names what was wrong and stores nothing:
  * 1. 404 unknown agent, 403 disabled agent.
@@ -13,20 +12,14 @@
  * 5. The agent's Durable Object applies it: 202 accepted (with the next expected report),
  *    202 late (older seq: history only), 200 duplicate (seq seen before: nothing changes).
  */
-import { Hono } from "hono";
-import { formatIssues, reveal, revealAll, type AgentSpec, type VigilConfig } from "../config";
-import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../contract/report";
-import { jsonSizeIssues } from "../contract/json-size";
-import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../contract/signature";
-import type { Env } from "../env";
-import { heartbeatCheckId, agentCheckId } from "../objects/agent";
-import { listAgents } from "../store/agents";
-import { loadStates } from "../store/check-state";
-import { failedRecoveriesInARow, recentRemediations } from "../store/remediations";
-import { readAtMost } from "../body";
-import { jsonError } from "./errors";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
+import { z } from "zod";
+import { formatIssues, reveal, revealAll, type AgentSpec, type VigilConfig } from "../../config";
+import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../../contract/report";
+import { jsonSizeIssues } from "../../contract/json-size";
+import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../../contract/signature";
+import { readAtMost } from "../../body";
+import { jsonError } from "../errors";
+import { answer, bodySchema, declarer, on, refusal, routes } from "../openapi";
 
 const byConfig = new WeakMap<VigilConfig, Map<string, AgentSpec>>();
 
@@ -40,12 +33,33 @@ export function findAgent(config: VigilConfig, id: string): AgentSpec | undefine
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const KIB = MAX_REPORT_BYTES / 1024;
 
-export function ingestRoutes() {
-  const app = new Hono<App>();
+export const pushReport = declarer("signature", "ingest")({
+  method: "post",
+  path: "/v1/agents/{id}/reports",
+  summary: "Push an agent report (signed)",
+  description: `The body is at most ${MAX_REPORT_BYTES} bytes; the signature covers "<t>.<raw body>" and t must be within ±5 minutes.`,
+  request: {
+    params: z.object({ id: z.string().min(1).describe("Agent id as in the config") }),
+    body: { required: true, content: { "application/json": { schema: agentReport } } },
+  },
+  responses: {
+    200: answer("Duplicate seq: accepted, nothing applied again", "application/json"),
+    202: answer("Accepted (or late: kept in history only)", "application/json"),
+    400: refusal("Invalid JSON or schema (every issue with its path), or agent.id differs from the URL"),
+    401: refusal("Missing, invalid, expired or future signature"),
+    403: refusal("Agent disabled in the config"),
+    404: refusal("Unknown agent"),
+    409: refusal("Refused by the agent's object"),
+    413: refusal("Body over the size limit"),
+  },
+});
 
-  app.post("/v1/agents/:id/reports", async (c) => {
+export function reportRoutes() {
+  const app = routes();
+
+  on(app, pushReport, async (c) => {
     const config = c.get("config");
-    const agentId = c.req.param("id");
+    const agentId = c.req.valid("param").id;
 
     // 1. Who.
     const spec = findAgent(config, agentId);
@@ -102,7 +116,7 @@ export function ingestRoutes() {
     if (oversize.length > 0) {
       return jsonError(c, 400, "invalid_report", `report does not match the schema (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`, oversize);
     }
-    const parsed = agentReport.safeParse(json);
+    const parsed = bodySchema(pushReport).safeParse(json);
     if (!parsed.success) {
       const issues = formatIssues(parsed.error.issues);
       return jsonError(c, 400, "invalid_report", `report does not match the schema (${issues.length} problem${issues.length === 1 ? "" : "s"})`, issues);
@@ -135,81 +149,6 @@ export function ingestRoutes() {
       case "refused":
         return jsonError(c, 409, "refused", outcome.reason);
     }
-  });
-
-  return app;
-}
-
-const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
-
-/** Admin views (mounted behind the admin bearer token): `/agents`, `/agents/:id`. */
-export function agentAdminRoutes() {
-  const app = new Hono<App>();
-
-  app.get("/agents", async (c) => {
-    const config = c.get("config");
-    const [rows, states] = await Promise.all([listAgents(c.env.DB), loadStates(c.env.DB, config.agents.map((a) => heartbeatCheckId(a.id)))]);
-    return c.json({
-      agents: config.agents.map((a) => {
-        const row = rows.get(a.id);
-        const hb = states.get(heartbeatCheckId(a.id));
-        return {
-          id: a.id,
-          service: a.service,
-          enabled: a.enabled,
-          heartbeat: hb ? { status: hb.status, since: iso(hb.since), reason: hb.reason } : { status: "unknown", since: null, reason: null },
-          hostname: row?.hostname ?? null,
-          version: row?.version ?? null,
-          intervalSeconds: row?.interval_s ?? null,
-          lastSeq: row?.last_seq ?? null,
-          lastSeen: iso(row?.last_seen),
-          deadline: iso(row?.deadline),
-          silentSince: iso(row?.silent_since),
-        };
-      }),
-    });
-  });
-
-  app.get("/agents/:id", async (c) => {
-    const config = c.get("config");
-    const spec = findAgent(config, c.req.param("id"));
-    if (!spec) return jsonError(c, 404, "not_found", `no agent "${c.req.param("id")}" in the config`);
-    const view = await c.env.AGENT.getByName(spec.id).describe();
-    const states = await loadStates(c.env.DB, [heartbeatCheckId(spec.id), ...view.checks.map((k) => agentCheckId(spec.id, k.id))]);
-    const checks = await Promise.all(
-      view.checks.map(async (k) => {
-        const id = agentCheckId(spec.id, k.id);
-        const s = states.get(id);
-        return {
-          ...k,
-          checkId: id,
-          observedAt: iso(k.observedAt),
-          state: s ? { status: s.status, since: iso(s.since), reason: s.reason } : null,
-          failedRecoveriesInARow: await failedRecoveriesInARow(c.env.DB, id),
-          remediations: (await recentRemediations(c.env.DB, id, 10)).map((r) => ({ ...r, at: iso(r.at) })),
-        };
-      }),
-    );
-    const hb = states.get(heartbeatCheckId(spec.id));
-    return c.json({
-      agent: {
-        id: spec.id,
-        service: spec.service,
-        enabled: spec.enabled,
-        heartbeat: hb ? { status: hb.status, since: iso(hb.since), reason: hb.reason } : { status: "unknown", since: null, reason: null },
-        lastSeq: view.lastSeq,
-        lastSeen: iso(view.lastSeen),
-        intervalSeconds: view.intervalSeconds,
-        graceSeconds: view.graceMs === null ? null : view.graceMs / 1000,
-        deadline: iso(view.deadline),
-        silentSince: iso(view.silentSince),
-        markedDownAt: iso(view.markedDownAt),
-        hostname: view.hostname,
-        version: view.version,
-        checks,
-        history: view.history.map((h) => ({ ...h, receivedAt: iso(h.receivedAt), sentAt: iso(h.sentAt) })),
-      },
-    });
   });
 
   return app;

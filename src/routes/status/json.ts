@@ -3,19 +3,13 @@
  * decimals (null without observations). Per-day history is opt-in (`?days=true`): at 500
  * checks it is most of the bytes.
  */
-import { Hono } from "hono";
 import { z } from "zod";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import { jsonError } from "./errors";
-import { documentRoute, parseQuery } from "./openapi";
-import { statusAccess } from "./status-access";
-import type { Audience } from "./status-audience";
-import { loadStatusModel } from "./status-data";
-import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./status-model";
+import { jsonError } from "../errors";
+import { answer, declarer, on, refusal, routes } from "../openapi";
+import { statusAccess } from "./access";
+import { loadStatusModel } from "./data";
+import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./model";
 import { isoDay } from "./views/format";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const statusJsonQuery = z.strictObject({
   /** Include each check's per-day history. Default false. */
@@ -71,17 +65,16 @@ export const statusJsonResponse = z.object({
   maintenance: z.array(z.object({ id: z.string(), title: z.string(), services: z.array(z.string()), start: z.string(), end: z.string(), active: z.boolean() })),
 });
 
-documentRoute({
+export const statusJsonRoute = declarer("status", "status")({
   method: "get",
   path: "/status.json",
   summary: "Current status, uptime, incidents and maintenance",
-  tags: ["status"],
-  auth: "status",
-  query: statusJsonQuery,
+  middleware: [statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason))],
+  request: { query: statusJsonQuery },
   responses: {
-    200: { description: "Status", schema: statusJsonResponse },
-    400: { description: "Invalid query" },
-    401: { description: "Private page without a valid token" },
+    200: answer("Status", "application/json", statusJsonResponse),
+    400: refusal("Invalid query"),
+    401: refusal("Private page without a valid token"),
   },
 });
 
@@ -137,22 +130,17 @@ export function statusJson(m: StatusModel, publicUrl: string | null, withDays: b
 }
 
 export function statusJsonRoutes() {
-  const app = new Hono<App>();
-  app.get(
-    "/status.json",
-    statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason)),
-    async (c) => {
-      const q = parseQuery(c, statusJsonQuery);
-      if (!q.ok) return q.response;
-      const config = c.get("config");
-      const model = await loadStatusModel(c.env.DB, config, Date.now(), c.get("audience"));
-      const withDays = q.value.days === "true" || q.value.days === "1";
-      // A public page's data may be read by any site's script; a private one's by none.
-      return c.json(statusJson(model, config.publicUrl ?? null, withDays), 200, {
-        "cache-control": "no-cache",
-        ...(!config.statusPage.token && { "access-control-allow-origin": "*" }),
-      });
-    },
-  );
+  const app = routes();
+  on(app, statusJsonRoute, async (c) => {
+    const { days } = c.req.valid("query");
+    const config = c.get("config");
+    const model = await loadStatusModel(c.env.DB, config, Date.now(), c.get("audience"));
+    const withDays = days === "true" || days === "1";
+    // A public page's data may be read by any site's script; a private one's by none.
+    return c.json(statusJson(model, config.publicUrl ?? null, withDays), 200, {
+      "cache-control": "no-cache",
+      ...(!config.statusPage.token && { "access-control-allow-origin": "*" }),
+    });
+  });
   return app;
 }

@@ -3,20 +3,15 @@
  * incident, updated whenever its public timeline moves (opened, checks added or recovered,
  * acknowledged, resolved). Feed readers re-show an entry when its `updated` changes.
  */
-import { Hono } from "hono";
 import { z } from "zod";
-import type { VigilConfig } from "../config";
-import type { Env } from "../env";
-import type { IncidentRow } from "../store/incidents";
-import { loadFeedIncidents, type IncidentEventRow } from "../store/status-read";
-import { jsonError } from "./errors";
-import { documentRoute, parseQuery } from "./openapi";
-import { statusAccess } from "./status-access";
-import { UNLISTED_CHECK, publicIncidentTitle, showsDetails, type Audience } from "./status-audience";
-import { listComponents, publicEvent } from "./status-model";
+import type { IncidentRow } from "../../store/incidents";
+import { loadFeedIncidents, type IncidentEventRow } from "../../store/status-read";
+import { jsonError } from "../errors";
+import { answer, declarer, on, refusal, routes } from "../openapi";
+import { statusAccess } from "./access";
+import { UNLISTED_CHECK, publicIncidentTitle, showsDetails } from "./audience";
+import { listComponents, publicEvent } from "./model";
 import { formatDateTime } from "./views/format";
-
-type App = { Bindings: Env; Variables: { config: VigilConfig; audience: Audience } };
 
 export const feedQuery = z.strictObject({
   /** Entries, newest first. Default 50, at most 200. */
@@ -25,17 +20,16 @@ export const feedQuery = z.strictObject({
   token: z.string().optional(),
 });
 
-documentRoute({
+export const feedRoute = declarer("status", "status")({
   method: "get",
   path: "/feed.atom",
   summary: "Atom feed of incidents",
-  tags: ["status"],
-  auth: "status",
-  query: feedQuery,
+  middleware: [statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason))],
+  request: { query: feedQuery },
   responses: {
-    200: { description: "Atom 1.0 feed", contentType: "application/atom+xml" },
-    400: { description: "Invalid query" },
-    401: { description: "Private page without a valid token" },
+    200: answer("Atom 1.0 feed", "application/atom+xml"),
+    400: refusal("Invalid query"),
+    401: refusal("Private page without a valid token"),
   },
 });
 
@@ -106,38 +100,33 @@ export function renderFeed(f: FeedInput): string {
 }
 
 export function feedRoutes() {
-  const app = new Hono<App>();
-  app.get(
-    "/feed.atom",
-    statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason)),
-    async (c) => {
-      const q = parseQuery(c, feedQuery);
-      if (!q.ok) return q.response;
-      const config = c.get("config");
-      const shown = new Set(config.statusPage.services ?? config.services.map((s) => s.id));
-      const { incidents, events } = await loadFeedIncidents(c.env.DB, q.value.limit);
-      const services = new Map(config.services.map((s) => [s.id, s]));
-      const audience = c.get("audience");
-      const details = (serviceId: string) => showsDetails(audience, services.get(serviceId));
-      const agentChecks = [...new Set([...events.values()].flat().map(checkOf).filter((id): id is string => id?.startsWith("agent:") ?? false))];
-      const refs = new Map(listComponents(config, agentChecks).map((r) => [r.id, r]));
-      const body = renderFeed({
-        title: config.statusPage.title,
-        base: (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, ""),
-        timeZone: config.timezone,
-        generatedAt: Date.now(),
-        incidents: incidents.filter((i) => shown.has(i.service_id)),
-        events,
-        serviceName: (id) => services.get(id)?.name ?? id,
-        checkName: (id, serviceId) => {
-          const r = refs.get(id);
-          if (r) return details(serviceId) ? r.name : r.publicName;
-          return details(serviceId) ? id : UNLISTED_CHECK;
-        },
-        details,
-      });
-      return c.body(body, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "no-cache" });
-    },
-  );
+  const app = routes();
+  on(app, feedRoute, async (c) => {
+    const { limit } = c.req.valid("query");
+    const config = c.get("config");
+    const shown = new Set(config.statusPage.services ?? config.services.map((s) => s.id));
+    const { incidents, events } = await loadFeedIncidents(c.env.DB, limit);
+    const services = new Map(config.services.map((s) => [s.id, s]));
+    const audience = c.get("audience");
+    const details = (serviceId: string) => showsDetails(audience, services.get(serviceId));
+    const agentChecks = [...new Set([...events.values()].flat().map(checkOf).filter((id): id is string => id?.startsWith("agent:") ?? false))];
+    const refs = new Map(listComponents(config, agentChecks).map((r) => [r.id, r]));
+    const body = renderFeed({
+      title: config.statusPage.title,
+      base: (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, ""),
+      timeZone: config.timezone,
+      generatedAt: Date.now(),
+      incidents: incidents.filter((i) => shown.has(i.service_id)),
+      events,
+      serviceName: (id) => services.get(id)?.name ?? id,
+      checkName: (id, serviceId) => {
+        const r = refs.get(id);
+        if (r) return details(serviceId) ? r.name : r.publicName;
+        return details(serviceId) ? id : UNLISTED_CHECK;
+      },
+      details,
+    });
+    return c.body(body, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "no-cache" });
+  });
   return app;
 }
