@@ -30,6 +30,7 @@ beforeAll(async () => {
     req.on("end", () => {
       if (req.url === "/echo" || req.url === "/reset") return void res.writeHead(201, { "retry-after": "7", "x-twice": ["a", "b"] }).end(`${req.method} ${Buffer.concat(chunks).toString()}`);
       if (req.url === "/big") return void res.writeHead(200).end("x".repeat(200_000));
+      if (req.url === "/slow") return void setTimeout(() => res.writeHead(200).end("late"), 300);
       if (req.url === "/pause") return void res.writeHead(200).write("start"); // the body never ends
       if (req.url === "/hang") return; // never answers
       res.writeHead(404).end();
@@ -61,6 +62,19 @@ it("returns status, lower-case headers and the whole body, on one kept-alive con
   const both = await Promise.all([1, 2].map(() => requestBuffer(client, { ...base, method: "POST", path: "/echo", body: "x" })));
   expect(both.map((b) => b.body.toString())).toEqual(["POST x", "POST x"]);
   expect(connections - before).toBe(1);
+});
+
+it("keeps an idle connection keepAliveTimeout long, and a slower answer is not cut by it", async () => {
+  const short = new Client(client.origin.origin, { keepAliveTimeout: 100 });
+  try {
+    const closed = new Promise<void>((r) => server.once("connection", (s) => s.once("close", () => r())));
+    expect((await requestBuffer(short, { ...base, method: "GET", path: "/slow" })).body.toString()).toBe("late");
+    const idle = performance.now();
+    await closed;
+    expect(performance.now() - idle).toBeLessThan(1000); // closed by the client after ~100 ms, not by the server (5 s)
+  } finally {
+    await short.close();
+  }
 });
 
 it("cuts the body at maxBytes, and the client stays usable", async () => {
