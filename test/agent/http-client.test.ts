@@ -2,15 +2,18 @@
  * The agent's HTTP client (agent/http-client.ts, on node:http) against loopback servers, TCP
  * and a unix socket: status, headers, body, one connection kept alive, a body cut at
  * `maxBytes`, an abort, the headers and body time-outs, a refused connection, a kept-alive
- * connection the server closed (sent again once on a new one).
+ * connection the server closed (sent again once on a new one), an https origin's certificate
+ * verified.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Client, HttpTimeoutError, requestBuffer } from "../../agent/http-client";
+import { serverCredentials } from "../servers/certs";
 
 let server: Server;
 let client: Client;
@@ -136,4 +139,20 @@ it("talks over a unix socket (the Docker API), and names a refused connection", 
   const refused = new Client(`http://127.0.0.1:${port}`);
   await expect(requestBuffer(refused, { ...base, method: "GET", path: "/" })).rejects.toThrow(`connect ECONNREFUSED 127.0.0.1:${port}`);
   await refused.close();
+});
+
+it("speaks TLS to an https origin and verifies its certificate: a self-signed one is refused", async () => {
+  const { key, cert } = serverCredentials({ trust: "self-signed" });
+  let requests = 0;
+  const tls = createHttpsServer({ key, cert }, (_req, res) => void (requests++, res.end("secret")));
+  await new Promise<void>((r) => tls.listen(0, "127.0.0.1", r));
+  const secure = new Client(`https://127.0.0.1:${(tls.address() as AddressInfo).port}`);
+  try {
+    await expect(requestBuffer(secure, { ...base, method: "GET", path: "/" })).rejects.toThrow(/self[- ]signed certificate/);
+    expect(requests).toBe(0);
+  } finally {
+    await secure.close();
+    tls.closeAllConnections();
+    await new Promise((r) => tls.close(r));
+  }
 });
