@@ -1,11 +1,11 @@
 /**
  * A local health endpoint seen from inside the host (the runbook's `curl -I …/health`):
- * status, optional keyword, latency. Through undici (one client per check, kept between runs);
+ * status, optional keyword, latency. Through agent/http-client.ts (one client per check, kept between runs);
  * the body is read only for the keyword, at most 64 KiB of it.
  */
 import type { SpecOf } from "../config";
 import { errorText } from "../log";
-import { Client, requestBuffer } from "../undici";
+import { Client, requestBuffer } from "../http-client";
 import { type CheckContext, type Finding, grade, round, worst } from "./check";
 import { monotonicMs } from "../time";
 
