@@ -1,10 +1,10 @@
 /**
  * A local health endpoint seen from inside the host (the runbook's `curl -I …/health`):
- * status, optional keyword, latency. Through undici (one client per check, kept between runs);
+ * status, optional keyword, latency. Through agent/http-client.ts (one client per check, kept between runs);
  * the body is read only for the keyword, at most 64 KiB of it.
  */
 import { errorText } from "../log";
-import type { Client } from "../undici";
+import { Client, requestBuffer } from "../http-client";
 import { type CheckContext, type Finding, grade, round, worst } from "./check";
 import { monotonicMs } from "../time";
 import { checkKind, type CheckSpecOf } from "./kind";
@@ -52,8 +52,6 @@ export async function runHttp(spec: HttpSpec, ctx: CheckContext): Promise<Findin
   const t0 = monotonicMs();
   try {
     const url = new URL(spec.url);
-    // On use: agent/config.ts lists this kind for its schema, and `validate` need not load undici.
-    const { Client, requestBuffer } = await import("../undici");
     // Closed by the cycle when the agent stops (closeMemory).
     let client = ctx.memory.get("client") as Client | undefined;
     if (!client) ctx.memory.set("client", (client = new Client(url.origin, { connectTimeout: spec.timeout })));

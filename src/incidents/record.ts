@@ -21,6 +21,8 @@ export interface CheckRef extends EvaluationPolicy {
   service: string;
   /** Check kind for escalation conditions (`http`, `docker`, `postgres`, `heartbeat`, …). */
   kind?: string;
+  /** The check whose being down explains this one (an agent check's heartbeat): inhibits its pages. */
+  coveredBy?: string;
 }
 
 export interface Observation {
@@ -80,6 +82,7 @@ export async function recordObservation(
       status: change.to,
       reason: change.reason,
       at: change.at,
+      ...(check.coveredBy !== undefined && { coveredBy: check.coveredBy }),
     });
   }
   states.set(check.id, state);

@@ -1,23 +1,14 @@
 /**
- * `POST /v1/probe` (admin): "test before you save". Takes one monitor spec as it would appear
- * in the config, runs it now, and answers the probe result. An invalid spec is a 400 listing
- * every problem by path (`url: Invalid url`, `json[0].value: …`).
+ * How far a spec tested with `POST /v1/probe` (./admin/probe.ts) may reach.
  *
  * It reaches no further than the config already does: a header secret (`{ env: "NAME" }`)
  * only if the configured monitor of the same id sends it, and a private, loopback or
  * link-local address only if a configured monitor targets that host. (A DNS name is judged
  * by its text: one that resolves to a private address is not caught here.)
  */
-import { Hono } from "hono";
-import { formatPath, monitorSpec, visitSecrets, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
-import type { Env } from "../env";
+import { formatPath, visitSecrets, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
 import { LIMITS } from "../limits";
-import { runProbe } from "../probes";
 import { probes } from "../probes/kinds";
-import { jsonError, readJson } from "./errors";
-
-/** A spec is small; anything bigger is a mistake. */
-const MAX_SPEC_BYTES = 64 * 1024;
 
 /** Secrets (`{ env: "NAME" }`) anywhere in the spec, whatever its kind, with their paths (`headers.authorization`). */
 function secretsOf(spec: MonitorSpec): { path: string; env: string }[] {
@@ -105,23 +96,4 @@ export function tooSlowToWaitFor(spec: Pick<MonitorSpec, "samples" | "timeout">)
   return [
     `timeout: samples × timeout (${spec.samples} × ${seconds(spec.timeout)} = ${seconds(worst)}) must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower samples or timeout`,
   ];
-}
-
-export function probeRoutes() {
-  const routes = new Hono<{ Bindings: Env; Variables: { config: VigilConfig } }>();
-  routes.post("/probe", async (c) => {
-    const text = await c.req.text();
-    if (new TextEncoder().encode(text).byteLength > MAX_SPEC_BYTES) return jsonError(c, 413, "too_large", `a monitor spec is at most ${MAX_SPEC_BYTES} bytes`);
-    const spec = await readJson(c, monitorSpec, { code: "invalid_monitor", what: "monitor spec" });
-    if (spec instanceof Response) return spec;
-    const config = c.get("config");
-    const beyond = [...unconfiguredSecrets(spec, config), ...unconfiguredPrivateTarget(spec, config)];
-    if (beyond.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec reaches further than the config allows", beyond);
-    const missing = missingSecrets(spec, c.env as ConfigEnv);
-    if (missing.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec names secrets that are not set", missing);
-    const slow = tooSlowToWaitFor(spec);
-    if (slow.length > 0) return jsonError(c, 400, "invalid_monitor", `invalid monitor spec (${slow.length} problem)`, slow);
-    return c.json(await runProbe(spec, c.env as ConfigEnv));
-  });
-  return routes;
 }
