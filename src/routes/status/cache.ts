@@ -78,7 +78,7 @@ export async function statusVersion(db: D1Database): Promise<string> {
 }
 
 /** The version read running now, shared by the requests that arrive meanwhile. */
-let versionRead: { since: number; result: Promise<string> } | null = null;
+let versionRead: { db: D1Database; since: number; result: Promise<string> } | null = null;
 /** A request joins a read at most this old; an older one is taken for a cancelled leader's. */
 const VERSION_JOIN_MS = 1_000;
 
@@ -92,13 +92,13 @@ const VERSION_JOIN_MS = 1_000;
  */
 async function sharedVersion(db: D1Database, now: number): Promise<string> {
   const running = versionRead;
-  if (running && now - running.since < VERSION_JOIN_MS) {
+  if (running && running.db === db && now - running.since < VERSION_JOIN_MS) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const version = await Promise.race([running.result.catch(() => null), new Promise<null>((r) => (timer = setTimeout(() => r(null), WAIT_MS)))]);
     if (timer !== undefined) clearTimeout(timer);
     if (version !== null) return version;
   }
-  const mine = { since: now, result: statusVersion(db) };
+  const mine = { db, since: now, result: statusVersion(db) };
   versionRead = mine;
   try {
     return await mine.result;
