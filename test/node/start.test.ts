@@ -25,6 +25,8 @@ let base = "";
 let demo = "";
 let output = "";
 const stateDir = mkdtempSync(join(tmpdir(), "vigil-start-state-"));
+/** The secrets file npm start generates, in the temp dir (not the checkout's .dev.vars). */
+const varsFile = join(stateDir, "vigil.vars");
 const workDir = join(root, ".vigil", `start-test-${process.pid}`);
 const configPath = join(workDir, "vigil.config.ts");
 /** The shipped default config, importing src/config from where it now lives. */
@@ -45,7 +47,7 @@ async function until<T>(what: string, timeoutMs: number, test: () => T | Promise
   }
 }
 
-const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(`${root}/.dev.vars`, "utf8"))![1]!;
+const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(varsFile, "utf8"))![1]!;
 const json = async (path: string, auth = false) =>
   (await fetch(`${base}${path}`, { headers: auth ? { authorization: `Bearer ${token()}` } : {}, signal: AbortSignal.timeout(5_000) })).json() as Promise<any>;
 const serviceStatus = async (id: string) => ((await json("/status.json")).services as { id: string; status: string }[]).find((s) => s.id === id)?.status;
@@ -63,7 +65,7 @@ describe("npm start on the default config", () => {
     demo = `http://127.0.0.1:${demoPort}`;
     child = spawn(process.execPath, ["scripts/start.mjs"], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), VIGIL_CONFIG: configPath, VIGIL_DEMO_PORT: String(demoPort), VIGIL_RECEIVER_PORT: String(receiverPort), VIGIL_STATE_DIR: stateDir },
+      env: { ...process.env, PORT: String(port), VIGIL_CONFIG: configPath, VIGIL_DEMO_PORT: String(demoPort), VIGIL_RECEIVER_PORT: String(receiverPort), VIGIL_STATE_DIR: join(stateDir, "state"), VIGIL_VARS_FILE: varsFile },
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -133,7 +135,7 @@ describe("npm start on the default config", () => {
     }
   });
 
-  it("generated an admin token into .dev.vars and never printed it", async () => {
+  it("generated an admin token into the secrets file and never printed it", async () => {
     expect(token()).toMatch(/^[0-9a-f]{48}$/);
     expect(output).not.toContain(token());
     expect((await fetch(`${base}/v1/monitors`)).status).toBe(401);
