@@ -25,7 +25,7 @@ import { Agent } from "./agent";
 import type { AgentConfig } from "./config";
 import { checkId } from "./checks/kinds";
 import { isConfigError } from "./config-common";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import { Logger, errorText, redactUrlCredentials } from "./log";
 import { loadSchemas } from "./schemas";
 import { AGENT_VERSION } from "./version";

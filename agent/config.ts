@@ -15,7 +15,7 @@ import { ConfigError, DEFAULT_COOLDOWN_MS, readSecret } from "./config-common";
 import { checkId, checkKinds, kindOf } from "./checks/kinds";
 import { duration, kit, secretRef } from "./checks/schema-kit";
 import { DEFAULT_ERROR_PATTERNS } from "./checks/logs";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import { type GradedKind, THRESHOLDS, resolveClear } from "./checks/hysteresis";
 
 // Kept here too: what tests and the schema's users import from the config module.

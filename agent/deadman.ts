@@ -16,7 +16,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import { isoTime } from "./time";

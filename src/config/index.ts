@@ -8,7 +8,7 @@ import { configSchema, visitSecrets, type ConfigEnv, type VigilConfig, type Vigi
 import { envSecretProblems, minimumAt, shortSecret } from "./secrets";
 
 export * from "./schema";
-export { parseDuration, formatDuration } from "./duration";
+export { parseDuration, formatDuration } from "../../lib/duration";
 export { MIN_SECRET_LENGTH } from "./secrets";
 
 export type ConfigSource = VigilConfigInput | ((env: ConfigEnv) => VigilConfigInput);
