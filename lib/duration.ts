@@ -46,7 +46,9 @@ export function formatDurationApprox(ms: number): string {
 
 /** A measured time: `87 ms` under a second, else seconds with at most `digits` decimals (`2.5 s`, `1.23 s`). */
 export function formatMs(ms: number, digits = 1): string {
-  return ms < 1_000 ? `${Math.round(ms)} ms` : `${+(ms / 1000).toFixed(digits)} s`;
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  const scale = 10 ** digits;
+  return `${Math.round((ms / 1000) * scale) / scale} s`;
 }
 
 export interface SpanOptions {
