@@ -1,6 +1,6 @@
 /** Formatting for the status page and feed: dates in the page's time zone, percentages, durations. */
-import { formatMs as formatMeasured, formatSpan } from "../../../lib/duration";
-import { localDate } from "../../../lib/time-zone";
+import { formatMs as formatMeasured, formatSpan } from "../../../../lib/duration";
+import { localDate } from "../../../../lib/time-zone";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
