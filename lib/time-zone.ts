@@ -3,6 +3,16 @@
  * an instant in a zone, the zone's offset, and local midnights, DST-safe.
  */
 
+/** `tz` is an IANA time zone this runtime knows (`Asia/Seoul`, `UTC`). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
