@@ -11,7 +11,8 @@
  * - `POST /control/spawn` `{ kind, options }`: starts another server of a registered kind
  *   (see `./index.ts`) and answers what it returns (its port and anything else).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import { text } from "node:stream/consumers";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { spawnKinds, type Spawned } from "./index";
@@ -58,15 +59,6 @@ export function verifyStandardWebhook(secret: string, headers: Record<string, st
   return sigs.split(" ").includes(expected);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function json(res: ServerResponse, status: number, value: unknown) {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(value));
@@ -96,7 +88,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
     try {
       const url = new URL(req.url ?? "/", "http://fixture");
       const [, area, a, b] = url.pathname.split("/");
-      const body = await readBody(req);
+      const body = await text(req);
       if (area === "target" && a) {
         const t = target(a);
         t.hits++;
