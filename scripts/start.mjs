@@ -23,9 +23,8 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { startDemoTarget } from "./demo-target.mjs";
-import { ensureDeps, maskPingKeys, readVars, root, writeDevWranglerConfig } from "./lib.mjs";
+import { ensureDeps, maskPingKeys, root, writeDevWranglerConfig } from "./lib.mjs";
 import { createLiveConfig } from "./live-config.mjs";
-import { startReceiver } from "./local-receiver.mjs";
 import { clock, createNarrator } from "./narrate.mjs";
 import { spawnWorker } from "./worker-process.mjs";
 
@@ -49,8 +48,10 @@ const configName = relative(process.cwd(), configPath) || configPath;
 const selfUrl = `http://127.0.0.1:${port}`;
 const verbose = /^(1|true|yes)$/i.test(process.env.VIGIL_VERBOSE ?? "");
 
-// 1.
+// 1. (What needs the dependencies is imported after.)
 await ensureDeps();
+const { readVars } = await import("./dev-vars.mjs");
+const { startReceiver } = await import("./local-receiver.mjs");
 
 // Stopping: wrangler first (its exit ends the rest), or, before it runs, everything at once.
 /** @type {import("node:child_process").ChildProcess | null} */
