@@ -29,6 +29,8 @@ export async function checkConfig(configPath, env, { checkSecrets }) {
       bundle: true,
       format: "esm",
       platform: "neutral",
+      // The probe kinds import it on use, in the worker only.
+      external: ["cloudflare:*"],
       mainFields: ["module", "main"],
       outfile,
       logLevel: "silent",
@@ -47,7 +49,7 @@ export async function checkConfig(configPath, env, { checkSecrets }) {
     const config = mod.parseConfig(mod.source, env, { checkSecrets });
     return { problems: [], config };
   } catch (err) {
-    if (err instanceof mod.ConfigError) return { problems: err.problems };
+    if (err instanceof mod.ConfigError) return { problems: err.issues };
     throw err;
   }
 }
