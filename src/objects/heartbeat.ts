@@ -45,6 +45,8 @@ export interface JobView extends JobState {
   history: StoredPing[];
   /** Finished runs, newest first. */
   runs: RunRecord[];
+  /** The envelope's bounds now (configured, or learned from the runs), or null without one. */
+  envelope: EnvelopeBounds | null;
 }
 
 export class HeartbeatObject extends VigilObject {
@@ -62,7 +64,10 @@ export class HeartbeatObject extends VigilObject {
   }
 
   describe(historyLimit = 20): Promise<JobView> {
-    return this.queue.run(async () => ({ ...this.job, history: this.store.history(historyLimit), runs: this.store.runs(historyLimit) }));
+    return this.queue.run(async () => {
+      const spec = this.job.jobId === null ? undefined : this.config().jobs.find((j) => j.id === this.job.jobId);
+      return { ...this.job, history: this.store.history(historyLimit), runs: this.store.runs(historyLimit), envelope: spec ? this.envelope(spec) : null };
+    });
   }
 
   override async alarm(): Promise<void> {

@@ -12,11 +12,12 @@ import { jobRoutes } from "./jobs";
 import { monitorRoutes } from "./monitors";
 import { probeRoutes } from "./probe";
 import { silenceRoutes } from "./silences";
+import { upstreamRoutes } from "./upstreams";
 
 export function adminRoutes() {
   const app = routes();
   app.use("*", throttleFailures("admin"));
   app.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN" }));
-  for (const group of [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), probeRoutes(), deliveryRoutes()]) app.route("/", group);
+  for (const group of [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), upstreamRoutes(), probeRoutes(), deliveryRoutes()]) app.route("/", group);
   return app;
 }

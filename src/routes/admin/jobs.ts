@@ -1,4 +1,4 @@
-/** Ping jobs as the admin sees them: `GET /v1/jobs` (schedule and state) and `GET /v1/jobs/:id` (pings, excerpt, history). */
+/** Ping jobs as the admin sees them: `GET /v1/jobs` (schedule and state) and `GET /v1/jobs/:id` (pings, excerpt, history, runs, envelope). */
 import { z } from "zod";
 import { jobCheckId } from "../../objects/heartbeat";
 import { loadStates } from "../../store/check-state";
@@ -61,6 +61,9 @@ export function jobRoutes() {
         downReason: v.downReason,
         markedDownAt: iso(v.markedDownAt),
         history: v.history.map((h) => ({ ...h, at: iso(h.at) })),
+        // Finished runs, newest first, and the envelope's bounds now (configured or learned).
+        runs: v.runs.map((r) => ({ ...r, startedAt: iso(r.startedAt), finishedAt: iso(r.finishedAt) })),
+        envelope: v.envelope,
       },
     });
   });

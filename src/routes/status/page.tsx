@@ -10,12 +10,16 @@ import { z } from "zod";
 import { answer, declarer, on, routes, type App } from "../openapi";
 import { checkStatusAccess, rememberAccess } from "./access";
 import { tooManyAttempts } from "../throttle";
-import type { Audience } from "./audience";
+import { showsDetails, type Audience } from "./audience";
+import { jobCheckId } from "../../objects/heartbeat";
 import { loadFirstByteAvg } from "../../store/status-read";
 import { loadStatusModel } from "./data";
 import { toBase64 } from "../../../lib/encoding";
 import { sha256 } from "../../../lib/hmac";
 import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
+
+/** Runs a ping job's check page lists. */
+const JOB_RUNS_SHOWN = 20;
 
 let scriptHash: Promise<string> | null = null;
 function csp(): Promise<string> {
@@ -123,7 +127,17 @@ export function statusPageRoutes() {
     if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });
     // The same 24 hours as the response-time chart.
     const firstByteAvgMs = found.check.latency.length > 0 ? await loadFirstByteAvg(c.env.DB, id, found.check.latency[0]!.hour) : null;
-    return html(c, <CheckPage model={model} check={found.check} service={found.service} private={access.private} firstByteAvgMs={firstByteAvgMs} />, 200, pageHeaders(access.private));
+    // A ping job's page lists its last runs, kept by its HeartbeatObject.
+    const job = found.check.kind === "job" ? config.jobs.find((j) => jobCheckId(j.id) === found.check.id) : undefined;
+    const runs = job
+      ? { list: (await c.env.HEARTBEAT.getByName(job.id).describe(JOB_RUNS_SHOWN)).runs, details: showsDetails(access.audience, config.services.find((s) => s.id === job.service)) }
+      : undefined;
+    return html(
+      c,
+      <CheckPage model={model} check={found.check} service={found.service} private={access.private} firstByteAvgMs={firstByteAvgMs} runs={runs} />,
+      200,
+      pageHeaders(access.private),
+    );
   });
   return app;
 }

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { advanceClock, alarmOf, fetchWorker, runAlarm, useTestClock } from "../ingest/helpers";
+import { ADMIN_TOKEN, admin, advanceClock, alarmOf, fetchWorker, runAlarm, useTestClock } from "../ingest/helpers";
 
 const S = 1_000;
 const MIN = 60 * S;
@@ -48,6 +48,21 @@ describe("job run envelopes (test clock)", () => {
       [45 * S, []],
       [3 * S, ["too-short"]],
     ]);
+
+    // The admin API lists the runs and the bounds in force.
+    const job = (await (await admin("/jobs/j-short")).json<{ job: any }>()).job;
+    expect(job.runs[1]).toMatchObject({ durationMs: 3 * S, outcome: "success", reasons: ["too-short"], downReason: "run too short: 3s, expected at least 30s (configured)" });
+    expect(job.runs[1].startedAt).toMatch(/Z$/);
+    expect(job.envelope).toEqual({ minDuration: { ms: 30 * S, source: { kind: "config" } }, maxDuration: null, minInterval: null, maxStartDelay: null });
+
+    // The check page shows the run history: the result for everyone, why only with details.
+    const page = async (headers: Record<string, string> = {}) => (await fetchWorker(new Request("http://vigil.test/check/ping:j-short", { headers }))).text();
+    const publicHtml = await page();
+    expect(publicHtml).toContain('<h2 id="runs-h">Runs</h2>');
+    expect(publicHtml).toMatch(/<td class="pill s-down"[^>]*>Too short<\/td><td>3s<\/td>/);
+    expect(publicHtml).toMatch(/<td class="pill s-up"[^>]*>Ok<\/td><td>45s<\/td>/);
+    expect(publicHtml).not.toContain("expected at least 30s");
+    expect(await page({ authorization: `Bearer ${ADMIN_TOKEN}` })).toContain("— run too short: 3s, expected at least 30s (configured)");
   });
 
   it("too long: the alarm marks a run still going past 10 min, before its grace runs out", async () => {

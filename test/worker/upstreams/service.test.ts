@@ -14,7 +14,7 @@ import type { EscalationInput } from "../../../src/engine/escalation";
 import type { Env } from "../../../src/env";
 import { pollUpstreams } from "../../../src/upstreams/poll";
 import { configureSink, sinkRecords, spawn } from "../fixtures";
-import { runAlarm, useTestClock } from "../ingest/helpers";
+import { admin, runAlarm, useTestClock } from "../ingest/helpers";
 
 const MIN = 60_000;
 let upstreamUrl = "";
@@ -71,6 +71,10 @@ describe("an upstream status page holding pages (test clock)", () => {
     expect((await timeline("ups-app")).map((e) => e.type)).toEqual(["incident.opened", "upstream.incident", "pages.held"]);
     expect((await timeline("ups-app"))[2]!.detail).toEqual({ reason: "upstream incident", detail: text });
     expect(await queued("ups-app")).toEqual([]);
+    const listed = (await (await admin("/upstreams")).json<{ upstreams: any[] }>()).upstreams;
+    expect(listed).toEqual([
+      expect.objectContaining({ id: "cloud", name: "Upstream Cloud", state: "incident", indicator: "major", title: "Elevated API error rates", services: ["ups-app", "ups-app1", "ups-unk"] }),
+    ]);
     // The service keeps looking while held; its alarm changes nothing while the incident lasts.
     await runAlarm(stub("ups-app"));
     expect(await queued("ups-app")).toEqual([]);

@@ -16,6 +16,8 @@ import { raw } from "hono/html";
 import { dayLabel, esc, problemDays, responseChartSvg, uptimeBarSvg } from "./charts";
 import { formatDateTime, formatDay, formatDuration, formatMs, formatPercent } from "./format";
 import { STATUS_CSS } from "./styles";
+import { JobRuns } from "./job-runs";
+import type { RunRecord } from "../../../engine/ping";
 
 /** Keeps the "updated N seconds ago" text current. Its SHA-256 goes into the CSP. */
 export const UPDATED_SCRIPT = `(()=>{const t=document.querySelector("#updated time");if(!t)return;const s=Number(t.dataset.ts);const f=()=>{const n=Math.max(0,Math.round((Date.now()-s)/1e3));t.textContent=n<60?n+(n===1?" second":" seconds")+" ago":n<7200?Math.floor(n/60)+(n<120?" minute":" minutes")+" ago":"at "+t.getAttribute("title")};f();setInterval(f,1e3)})();`;
@@ -299,7 +301,15 @@ export function findCheck(model: StatusModel, id: string): { check: ComponentVie
  * hover text per problem day and the list of those days, the 24-hour response-time chart, and
  * the incidents the check was part of.
  */
-export function CheckPage(props: { model: StatusModel; check: ComponentView; service: ServiceView; private?: boolean; firstByteAvgMs?: number | null }) {
+export function CheckPage(props: {
+  model: StatusModel;
+  check: ComponentView;
+  service: ServiceView;
+  private?: boolean;
+  firstByteAvgMs?: number | null;
+  /** A ping job's last runs, and whether the reader sees why a run was down. */
+  runs?: { list: readonly RunRecord[]; details: boolean };
+}) {
   const m = props.model;
   const c = props.check;
   const s = props.service;
@@ -384,6 +394,7 @@ export function CheckPage(props: { model: StatusModel; check: ComponentView; ser
               )}
             </div>
           </section>
+          {props.runs && <JobRuns runs={props.runs.list} timeZone={tz} details={props.runs.details} />}
           {c.latency.length > 0 && (
             <section aria-labelledby="rt-h">
               <h2 id="rt-h">Response time, last 24 hours</h2>
