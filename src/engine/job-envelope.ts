@@ -18,7 +18,7 @@
  * are all alike is not judged to the millisecond. A bound is learned only once `minRuns`
  * measurements exist; a learned lower bound at or below zero is no bound.
  */
-import { formatDuration } from "../config/duration";
+import { formatDuration } from "../../lib/duration";
 
 export const ENVELOPE_REASONS = ["too-short", "too-long", "too-often", "late"] as const;
 export type EnvelopeReason = (typeof ENVELOPE_REASONS)[number];

@@ -11,7 +11,7 @@
  *    changed, so an open incident's pages are held or released now, not at its next input.
  */
 import type { UpstreamSpec, VigilConfig } from "../config";
-import { formatDuration } from "../config/duration";
+import { formatDuration } from "../../lib/duration";
 import { upstreamBase } from "../config/upstreams";
 import { readAtMost } from "../body";
 import type { Env } from "../env";

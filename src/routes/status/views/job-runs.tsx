@@ -4,7 +4,7 @@
  * started late), how long it took and how late it started. The sentences saying why a run was
  * down (bounds, exit codes) are details: shown to those who see the service's details.
  */
-import { formatDuration } from "../../../config/duration";
+import { formatDuration } from "../../../../lib/duration";
 import type { RunRecord } from "../../../engine/ping";
 import { formatDateTime } from "./format";
 
