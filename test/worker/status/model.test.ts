@@ -56,6 +56,16 @@ describe("public timeline", () => {
     expect(ev("incident.escalated", { level: 2 })).toBeNull();
     expect(publicEvent({ incident_id: "i", at: now, type: "incident.resolved", detail: "not json" }, name)?.text).toBe("Resolved — all affected checks are up again");
   });
+
+  it("names a provider's incident to those who see details only", () => {
+    const row = (type: string, detail: object) => ({ incident_id: "i", at: now, type, detail: JSON.stringify(detail) });
+    const upstream = row("upstream.incident", { detail: "upstream incident: Git operations failing (GitHub)", maxLevel: 0 });
+    expect(publicEvent(upstream, name, true)?.text).toBe("Provider incident — Git operations failing (GitHub)");
+    expect(publicEvent(upstream, name, false)).toBeNull();
+    expect(publicEvent(row("upstream.cleared", {}), name, true)?.text).toBe("The provider's incident is over");
+    expect(publicEvent(row("upstream.cleared", {}), name, false)).toBeNull();
+    expect(publicEvent(row("pages.held", { reason: "upstream incident" }), name, true)).toBeNull();
+  });
 });
 
 describe("maintenance occurrences", () => {
