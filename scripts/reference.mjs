@@ -374,7 +374,8 @@ export async function renderReference() {
   say(`## agents[] ${anchor("agents")}`, docs.constDocs.get("agentSpec") ?? "", table(rows(item("agents"), describe, { section: "agents", ownConst: "agentSpec" })));
   say(`## jobs[] ${anchor("jobs")}`, "Cron jobs and backups that ping `/ping/<key>` (Healthchecks.io semantics).", table(rows(item("jobs"), describe, { section: "jobs", ownConst: "jobSpec" })));
   say(`## maintenance[] ${anchor("maintenance")}`, docs.constDocs.get("maintenanceSpec") ?? "", table(rows(item("maintenance"), describe, { section: "maintenance", ownConst: "maintenanceSpec" })));
-  say(`## upstreams[] ${anchor("upstreams")}`, docs.constDocs.get("upstreamSpec") ?? "", table(rows(item("upstreams"), describe, { section: "upstreams", ownConst: "upstreamSpec" })));
+  const upstreamRows = rows(item("upstreams"), describe, { section: "upstreams", ownConst: "upstreamSpec" });
+  say(`## upstreams[] ${anchor("upstreams")}`, docs.constDocs.get("upstreamSpec") ?? "", table(upstreamRows));
   say(`## statusPage ${anchor("statuspage")}`, table(rows(top.statusPage, describe, { section: "statusPage", ownConst: "statusPageSpec" })));
   say(`## digest ${anchor("digest")}`, docs.constDocs.get("digestSpec") ?? "", table(rows(top.digest, describe, { section: "digest", ownConst: "digestSpec" })));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trim()}\n`;

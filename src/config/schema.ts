@@ -128,7 +128,8 @@ export const configSchema = z
       });
       list("policies").forEach((p, i) => {
         if (typeof p.upstreamLevel === "number" && Array.isArray(p.levels) && p.upstreamLevel > p.levels.length) {
-          ctx.addIssue({ code: "custom", path: ["policies", i, "upstreamLevel"], message: `must be at most the number of levels (${p.levels.length}), got ${p.upstreamLevel}` });
+          const message = `must be at most the number of levels (${p.levels.length}), got ${p.upstreamLevel}`;
+          ctx.addIssue({ code: "custom", path: ["policies", i, "upstreamLevel"], message });
         }
       });
       const carry = { incidents: INCIDENT_CHANNEL_TYPES, digest: DIGEST_CHANNEL_TYPES };

@@ -189,7 +189,9 @@ export function judgeStart(
         reason: "late",
         observedMs: delay,
         bound: late,
-        message: `started late: ${formatDuration(delay)} after the expected ${new Date(run.expectedAt).toISOString()}, expected within ${formatSigned(late.ms)} ${describeBound(late)}`,
+        message:
+          `started late: ${formatDuration(delay)} after the expected ${new Date(run.expectedAt).toISOString()}, ` +
+          `expected within ${formatSigned(late.ms)} ${describeBound(late)}`,
       });
     }
   }

@@ -88,7 +88,9 @@ export function incidentHeadline(v: IncidentView): string {
   // While a provider the service depends on reports an incident, every page says so.
   const upstream = v.facts.upstream ? ` — ${v.facts.upstream}` : "";
   if (v.type === "check.flapping") return `[L${v.level}] ${service}${subject} flapping${v.facts.reason ? ` — ${v.facts.reason}` : ""}${upstream}`;
-  if (v.type === "incident.acknowledged") return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}${upstream}`;
+  if (v.type === "incident.acknowledged") {
+    return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}${upstream}`;
+  }
   const repeat = v.type === "incident.repeated" ? " (reminder)" : "";
   return `[L${v.level}] ${service}${subject} ${lasting}${recoveries}${repeat}${upstream}`;
 }

@@ -60,7 +60,9 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   await housekeeping(env.DB, tickTime);
   await queueDailyDigest(env, config, tickTime);
   // A failure here (D1) must not keep the outbox below from being handed over; the next tick reads again.
-  await pollUpstreams(env, config, tickTime).catch((err: unknown) => console.error(JSON.stringify({ msg: "upstream.poll_failed", error: String((err as Error)?.message ?? err) })));
+  await pollUpstreams(env, config, tickTime).catch((err: unknown) =>
+    console.error(JSON.stringify({ msg: "upstream.poll_failed", error: String((err as Error)?.message ?? err) })),
+  );
   const notificationsQueued = await flushOutbox(env.DB, env.NOTIFY, Date.now());
   return { duplicate: false, planned, coalesced: plan.coalesced, batches: plan.batches.length, inline: plan.inline, run, notificationsQueued };
 }

@@ -134,7 +134,8 @@ export async function pollUpstreams(env: Env, config: VigilConfig, now: number, 
     if (!changedFor(n.before, n.after)) continue;
     summary.changed.push(n.spec.id);
     const a = n.after;
-    console.log(JSON.stringify({ msg: "upstream.state", upstream: n.spec.id, from: n.before?.state ?? null, to: a.state, indicator: a.indicator, title: a.title, detail: a.detail }));
+    const from = n.before?.state ?? null;
+    console.log(JSON.stringify({ msg: "upstream.state", upstream: n.spec.id, from, to: a.state, indicator: a.indicator, title: a.title, detail: a.detail }));
   }
   // 4. Tell dependants (one failing service does not stop the others).
   const changed = new Set(summary.changed);

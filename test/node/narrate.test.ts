@@ -34,8 +34,12 @@ describe("narration of the worker's log lines", () => {
 
   it("an upstream status page and the incidents it holds", () => {
     const u = { msg: "upstream.state", upstream: "github", from: "operational" };
-    expect(line({ ...u, to: "incident", indicator: "major", title: "Git operations failing", detail: null })).toBe(`${t} upstream github incident (major): Git operations failing`);
-    expect(line({ ...u, to: "unknown", detail: "upstream unknown: status.json: HTTP 503" })).toBe(`${t} upstream github upstream unknown: status.json: HTTP 503`);
+    expect(line({ ...u, to: "incident", indicator: "major", title: "Git operations failing", detail: null })).toBe(
+      `${t} upstream github incident (major): Git operations failing`,
+    );
+    expect(line({ ...u, to: "unknown", detail: "upstream unknown: status.json: HTTP 503" })).toBe(
+      `${t} upstream github upstream unknown: status.json: HTTP 503`,
+    );
     expect(line({ ...u, from: "incident", to: "operational" })).toBe(`${t} upstream github operational`);
     const base = { msg: "incident.event", incident: "inc_ci_1", service: "ci", title: "CI: ci-health down" };
     expect(line({ ...base, event: "upstream.incident", detail: { detail: "upstream incident: Git operations failing (GitHub)", maxLevel: 0 } })).toBe(

@@ -33,7 +33,12 @@ interface Raw {
 }
 
 const SEVERITY = ["none", "minor", "major", "critical"];
-const STATUS_TEXT: Record<string, string> = { none: "All Systems Operational", minor: "Minor Service Outage", major: "Partial System Outage", critical: "Major System Outage" };
+const STATUS_TEXT: Record<string, string> = {
+  none: "All Systems Operational",
+  minor: "Minor Service Outage",
+  major: "Partial System Outage",
+  critical: "Major System Outage",
+};
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

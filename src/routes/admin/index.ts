@@ -18,6 +18,7 @@ export function adminRoutes() {
   const app = routes();
   app.use("*", throttleFailures("admin"));
   app.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN" }));
-  for (const group of [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), upstreamRoutes(), probeRoutes(), deliveryRoutes()]) app.route("/", group);
+  const groups = [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), upstreamRoutes(), probeRoutes(), deliveryRoutes()];
+  for (const group of groups) app.route("/", group);
   return app;
 }

@@ -290,7 +290,8 @@ export function publicEvent(e: IncidentEventRow, nameOf: (checkId: string) => st
       return { at: e.at, type: e.type, text: "Resolved — all affected checks are up again" };
     // Which providers a service depends on is a detail, like a probe's reason.
     case "upstream.incident":
-      return withReason && typeof detail.detail === "string" ? { at: e.at, type: e.type, text: `Provider incident — ${detail.detail.replace(/^upstream incident: /, "")}` } : null;
+      if (!withReason || typeof detail.detail !== "string") return null;
+      return { at: e.at, type: e.type, text: `Provider incident — ${detail.detail.replace(/^upstream incident: /, "")}` };
     case "upstream.cleared":
       return withReason ? { at: e.at, type: e.type, text: "The provider's incident is over" } : null;
     default:

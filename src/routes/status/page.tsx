@@ -130,7 +130,10 @@ export function statusPageRoutes() {
     // A ping job's page lists its last runs, kept by its HeartbeatObject.
     const job = found.check.kind === "job" ? config.jobs.find((j) => jobCheckId(j.id) === found.check.id) : undefined;
     const runs = job
-      ? { list: (await c.env.HEARTBEAT.getByName(job.id).describe(JOB_RUNS_SHOWN)).runs, details: showsDetails(access.audience, config.services.find((s) => s.id === job.service)) }
+      ? {
+          list: (await c.env.HEARTBEAT.getByName(job.id).describe(JOB_RUNS_SHOWN)).runs,
+          details: showsDetails(access.audience, config.services.find((s) => s.id === job.service)),
+        }
       : undefined;
     return html(
       c,

@@ -47,7 +47,9 @@ class Sim {
     }
   }
   pages() {
-    return this.effects.filter((e): e is Extract<Effect, { type: "notify" }> => e.type === "notify").map((e) => `${e.event}@L${e.levels.join(",")}: ${[e.reason, e.upstream].filter(Boolean).join(" / ")}`);
+    return this.effects
+      .filter((e): e is Extract<Effect, { type: "notify" }> => e.type === "notify")
+      .map((e) => `${e.event}@L${e.levels.join(",")}: ${[e.reason, e.upstream].filter(Boolean).join(" / ")}`);
   }
   timeline() {
     return this.effects.filter((e): e is Extract<Effect, { type: "timeline" }> => e.type === "timeline").map((e) => [e.event, e.detail]);
@@ -89,7 +91,8 @@ describe("escalation with an upstream incident", () => {
   });
 
   it("a new incident title is noted once; repeats at the allowed level carry it", () => {
-    const p = policySpec.parse({ id: "r", groupWait: "0s", upstreamLevel: 1, repeat: "30m", levels: [{ channels: ["chat"] }, { channels: ["oncall"], after: "15m" }] });
+    const levels = [{ channels: ["chat"] }, { channels: ["oncall"], after: "15m" }];
+    const p = policySpec.parse({ id: "r", groupWait: "0s", upstreamLevel: 1, repeat: "30m", levels });
     const sim = new Sim(p);
     sim.upstream = fact(1);
     sim.send({ type: "check", checkId: "ci-health", kind: "http", status: "down", reason: "502", at: 0 });

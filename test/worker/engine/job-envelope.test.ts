@@ -59,7 +59,8 @@ describe("envelopeBounds", () => {
   });
 
   it("learns nothing before minRuns measurements", () => {
-    expect(envelopeBounds(spec(), hourly([60 * S, 61 * S, 59 * S, 60 * S]))).toEqual({ minDuration: null, maxDuration: null, minInterval: null, maxStartDelay: null });
+    const none = { minDuration: null, maxDuration: null, minInterval: null, maxStartDelay: null };
+    expect(envelopeBounds(spec(), hourly([60 * S, 61 * S, 59 * S, 60 * S]))).toEqual(none);
   });
 
   it("learns median ± k × MAD from the last runs", () => {
@@ -151,7 +152,9 @@ describe("judging runs", () => {
       "started late: 12m after the expected 2026-12-06T02:00:00.000Z, expected within 5m (configured)",
     );
     const learned = envelopeBounds(spec(), hourly([60, 56, 64, 52, 68, 60, 58, 62, 50, 70, 60].map((d) => d * S)));
-    expect(judgeDuration(learned, 95 * S)[0]!.message).toBe("run too long: 1m 35s, expected at most 1m 20s (learned from the last 11 runs: median 1m, MAD 4s, k 5)");
+    expect(judgeDuration(learned, 95 * S)[0]!.message).toBe(
+      "run too long: 1m 35s, expected at most 1m 20s (learned from the last 11 runs: median 1m, MAD 4s, k 5)",
+    );
     expect(judgeStart(learned, { startedAt: T0 + 11 * H + 20 * MIN, previousStartedAt: T0 + 11 * H, expectedAt: null })[0]!.message).toBe(
       "runs too often: 20m since the previous run started, expected at least 54m (learned from the last 11 runs: median 1h, MAD 0 ms, k 5)",
     );
@@ -159,8 +162,14 @@ describe("judging runs", () => {
 });
 
 describe("config", () => {
-  const base = { services: [{ id: "s", name: "S", policy: "p" }], policies: [{ id: "p", levels: [{ channels: ["c"] }] }], channels: [{ id: "c", type: "webhook", url: "http://127.0.0.1:9/x", secret: { env: "W" } }] };
-  const job = (envelope: unknown) => parseConfig({ ...base, jobs: [{ id: "j", service: "s", key: { env: "K" }, period: "1h", envelope }] } as never, { K: "k".repeat(32), W: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }).jobs[0]!;
+  const base = {
+    services: [{ id: "s", name: "S", policy: "p" }],
+    policies: [{ id: "p", levels: [{ channels: ["c"] }] }],
+    channels: [{ id: "c", type: "webhook", url: "http://127.0.0.1:9/x", secret: { env: "W" } }],
+  };
+  const secrets = { K: "k".repeat(32), W: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" };
+  const job = (envelope: unknown) =>
+    parseConfig({ ...base, jobs: [{ id: "j", service: "s", key: { env: "K" }, period: "1h", envelope }] } as never, secrets).jobs[0]!;
 
   it("envelope: {} learns every bound with the defaults", () => {
     expect(job({}).envelope).toEqual({ learn: { runs: 20, k: 5, minRuns: 5, minSpread: 1_000 }, reasons: ["too-short", "too-long", "too-often", "late"] });

@@ -21,7 +21,9 @@ class Job {
   observations: unknown[] = [];
   constructor(private readonly spec: EnvelopeSpec | null) {}
   bounds(): EnvelopeBounds | null {
-    const past: PastRun[] = this.runs.filter((r) => r.outcome === "success").map((r) => ({ startedAt: r.startedAt, durationMs: r.durationMs, startDelayMs: r.startDelayMs }));
+    const past: PastRun[] = this.runs
+      .filter((r) => r.outcome === "success")
+      .map((r) => ({ startedAt: r.startedAt, durationMs: r.durationMs, startDelayMs: r.startDelayMs }));
     return this.spec ? envelopeBounds(this.spec, past) : null;
   }
   ping(p: Ping, at: number) {
@@ -68,7 +70,8 @@ describe("runs against a configured envelope", () => {
     expect(lateAlarm(job.state, true)).toBe(T0 + 2 * H);
     expect(lateDue(job.state, T0 + 2 * H)).toEqual({ kind: "idle" });
     // It ends after 12 minutes: the final duration replaces "still running".
-    expect(job.ping({ kind: "success" }, T0 + H + 12 * MIN).observation).toEqual({ status: "down", reason: "run too long: 12m, expected at most 10m (configured)" });
+    const end = job.ping({ kind: "success" }, T0 + H + 12 * MIN);
+    expect(end.observation).toEqual({ status: "down", reason: "run too long: 12m, expected at most 10m (configured)" });
     expect(job.runs.at(-1)).toMatchObject({ durationMs: 12 * MIN, reasons: ["too-long"] });
     expect(job.run(T0 + 2 * H, 5 * MIN).observation).toMatchObject({ status: "up" });
   });
@@ -83,7 +86,8 @@ describe("runs against a configured envelope", () => {
     expect(job.ping({ kind: "success" }, T0 + 11 * MIN).observation).toMatchObject({ status: "down", reason: expect.stringMatching(/^runs too often/) });
     expect(job.runs.at(-1)!.reasons).toEqual(["too-often"]);
     // A run without /start starts at its success: 10 min after the previous run's start again.
-    expect(job.ping({ kind: "success" }, T0 + 20 * MIN).observation).toMatchObject({ status: "down", reason: expect.stringMatching(/^runs too often: 10m since/) });
+    const again = job.ping({ kind: "success" }, T0 + 20 * MIN);
+    expect(again.observation).toMatchObject({ status: "down", reason: expect.stringMatching(/^runs too often: 10m since/) });
     expect(job.ping({ kind: "success" }, T0 + 80 * MIN).observation).toMatchObject({ status: "up" });
   });
 
@@ -94,7 +98,10 @@ describe("runs against a configured envelope", () => {
     job.ping({ kind: "success" }, T0 + H + 6 * MIN); // expected next at T0 + 2 h 6 min
     expect(job.runs.at(-1)).toMatchObject({ startDelayMs: 5 * MIN, reasons: [] });
     const late = job.ping({ kind: "start" }, T0 + 2 * H + 26 * MIN);
-    expect(late.observation).toEqual({ status: "down", reason: "started late: 20m after the expected 2026-12-06T04:06:00.000Z, expected within 5m (configured)" });
+    expect(late.observation).toEqual({
+      status: "down",
+      reason: "started late: 20m after the expected 2026-12-06T04:06:00.000Z, expected within 5m (configured)",
+    });
     job.ping({ kind: "success" }, T0 + 2 * H + 27 * MIN);
     expect(job.runs.at(-1)).toMatchObject({ startDelayMs: 20 * MIN, reasons: ["late"] });
   });
@@ -169,6 +176,9 @@ describe("runs against a learned envelope (median ± k × MAD of the last runs)"
       at += H + MIN;
     }
     expect(job.bounds()!.maxStartDelay?.ms).toBe(6 * MIN + 6 * S); // 10 % of the 1 h 1 min interval
-    expect(job.ping({ kind: "start" }, at + 30 * MIN).observation).toMatchObject({ status: "down", reason: expect.stringMatching(/^started late: 30m after the expected .+Z, expected within 6m 6s \(learned from the last 6 runs/) });
+    expect(job.ping({ kind: "start" }, at + 30 * MIN).observation).toMatchObject({
+      status: "down",
+      reason: expect.stringMatching(/^started late: 30m after the expected .+Z, expected within 6m 6s \(learned from the last 6 runs/),
+    });
   });
 });

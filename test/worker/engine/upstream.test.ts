@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { upstreamFact, type UpstreamReading } from "../../../src/engine/upstream";
 
 const T0 = Date.UTC(2026, 11, 6, 10, 0, 0);
-const reading = (id: string, state: UpstreamReading["state"], title: string | null = null, since = T0): UpstreamReading => ({ id, name: id.toUpperCase(), state, title, since });
+const reading = (id: string, state: UpstreamReading["state"], title: string | null = null, since = T0): UpstreamReading => ({
+  id,
+  name: id.toUpperCase(),
+  state,
+  title,
+  since,
+});
 const readings = (...rs: UpstreamReading[]) => new Map(rs.map((r) => [r.id, r]));
 
 describe("upstreamFact", () => {

@@ -51,7 +51,8 @@ describe("job run envelopes (test clock)", () => {
 
     // The admin API lists the runs and the bounds in force.
     const job = (await (await admin("/jobs/j-short")).json<{ job: any }>()).job;
-    expect(job.runs[1]).toMatchObject({ durationMs: 3 * S, outcome: "success", reasons: ["too-short"], downReason: "run too short: 3s, expected at least 30s (configured)" });
+    const downReason = "run too short: 3s, expected at least 30s (configured)";
+    expect(job.runs[1]).toMatchObject({ durationMs: 3 * S, outcome: "success", reasons: ["too-short"], downReason });
     expect(job.runs[1].startedAt).toMatch(/Z$/);
     expect(job.envelope).toEqual({ minDuration: { ms: 30 * S, source: { kind: "config" } }, maxDuration: null, minInterval: null, maxStartDelay: null });
 
@@ -91,7 +92,8 @@ describe("job run envelopes (test clock)", () => {
     await run("j-often", MIN);
     advanceClock(9 * MIN);
     await ping("j-often", "/start");
-    expect(await check("j-often")).toEqual({ status: "down", reason: "runs too often: 10m since the previous run started, expected at least 50m (configured)" });
+    const reason = "runs too often: 10m since the previous run started, expected at least 50m (configured)";
+    expect(await check("j-often")).toEqual({ status: "down", reason });
     advanceClock(MIN);
     await ping("j-often");
     expect((await check("j-often"))?.status).toBe("down");
@@ -123,7 +125,8 @@ describe("job run envelopes (test clock)", () => {
       advanceClock(H - seconds * S);
     }
     await run("j-learn", 2 * S);
-    expect(await check("j-learn")).toEqual({ status: "down", reason: "run too short: 2s, expected at least 40s (learned from the last 6 runs: median 1m, MAD 4s, k 5)" });
+    const reason = "run too short: 2s, expected at least 40s (learned from the last 6 runs: median 1m, MAD 4s, k 5)";
+    expect(await check("j-learn")).toEqual({ status: "down", reason });
     advanceClock(H);
     await run("j-learn", 61 * S);
     expect((await check("j-learn"))?.status).toBe("up");

@@ -16,7 +16,8 @@ const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 6, 10, 0, 0);
 
 describe("Statuspage documents", () => {
-  const status = (indicator: unknown, description = "Partial System Outage") => JSON.stringify({ page: { name: "GitHub" }, status: { indicator, description } });
+  const status = (indicator: unknown, description = "Partial System Outage") =>
+    JSON.stringify({ page: { name: "GitHub" }, status: { indicator, description } });
 
   it("reads the indicator, the description and the page name", () => {
     expect(parseStatus(status("major"))).toEqual({ pageName: "GitHub", indicator: "major", description: "Partial System Outage" });
@@ -27,7 +28,11 @@ describe("Statuspage documents", () => {
     { name: "not JSON", text: "<html>Service Unavailable</html>", error: 'status.json: not JSON (starts with "<html>Service Unavailable</html>")' },
     { name: "no status", text: JSON.stringify({ page: {} }), error: "status.json: status: expected an object" },
     { name: "indicator missing", text: JSON.stringify({ status: {} }), error: "status.json: status.indicator: expected a string, got undefined" },
-    { name: "unknown indicator", text: status("purple"), error: 'status.json: status.indicator: expected one of none, minor, major, critical, maintenance, got "purple"' },
+    {
+      name: "unknown indicator",
+      text: status("purple"),
+      error: 'status.json: status.indicator: expected one of none, minor, major, critical, maintenance, got "purple"',
+    },
     { name: "an array", text: "[]", error: "status.json: expected an object" },
   ])("a bad status.json is an error naming the field: $name", ({ text, error }) => {
     expect(() => parseStatus(text)).toThrow(new DocumentError(error));
@@ -69,7 +74,8 @@ interface Upstream {
 async function upstream(): Promise<Upstream> {
   const { url } = (await spawn("statuspage-document", { pageName: "Upstream Cloud" })) as unknown as { url: string };
   const control = async (path: string, body?: unknown) => {
-    const res = await fetch(`${url}/_control${path}`, { method: body === undefined ? "GET" : "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+    const init = body === undefined ? { method: "GET" } : { method: "POST", body: JSON.stringify(body) };
+    const res = await fetch(`${url}/_control${path}`, init);
     return (await res.json()) as { requests: { method: string; path: string }[] };
   };
   return {
@@ -102,7 +108,16 @@ describe("polling an upstream status page", () => {
   it("follows incidents on and off, reading the incident list only during one", async () => {
     const config = configWith(up.url);
     expect(await pollUpstreams(env as unknown as Env, config, T0)).toMatchObject({ read: ["polled"], changed: ["polled"] });
-    expect(await row()).toEqual({ upstreamId: "polled", state: "operational", indicator: "none", title: null, detail: null, pageName: "Upstream Cloud", since: T0, checkedAt: T0 });
+    expect(await row()).toEqual({
+      upstreamId: "polled",
+      state: "operational",
+      indicator: "none",
+      title: null,
+      detail: null,
+      pageName: "Upstream Cloud",
+      since: T0,
+      checkedAt: T0,
+    });
     expect((await up.requests()).map((r) => r.path)).toEqual(["/api/v2/status.json"]);
 
     await up.incidents([{ name: "Elevated API error rates", impact: "major" }]);
@@ -141,9 +156,17 @@ describe("polling an upstream status page", () => {
   });
 
   it.each([
-    { name: "an HTML error page", raw: { status: 200, body: "<!doctype html><title>Down</title>", contentType: "text/html" }, detail: 'upstream unknown: status.json: not JSON (starts with "<!doctype html><title>Down</title>")' },
+    {
+      name: "an HTML error page",
+      raw: { status: 200, body: "<!doctype html><title>Down</title>", contentType: "text/html" },
+      detail: 'upstream unknown: status.json: not JSON (starts with "<!doctype html><title>Down</title>")',
+    },
     { name: "an HTTP error", raw: { status: 503, body: "busy" }, detail: "upstream unknown: status.json: HTTP 503" },
-    { name: "an unknown indicator", raw: { body: JSON.stringify({ status: { indicator: "on-fire" } }) }, detail: 'upstream unknown: status.json: status.indicator: expected one of none, minor, major, critical, maintenance, got "on-fire"' },
+    {
+      name: "an unknown indicator",
+      raw: { body: JSON.stringify({ status: { indicator: "on-fire" } }) },
+      detail: 'upstream unknown: status.json: status.indicator: expected one of none, minor, major, critical, maintenance, got "on-fire"',
+    },
     { name: "a document over the size cap", raw: { body: " ", repeat: UPSTREAM_BODY_LIMIT + 1 }, detail: "upstream unknown: status.json: larger than 512 KiB" },
   ])("$name is 'upstream unknown', stored with the reason", async ({ raw, detail }) => {
     await up.incidents([{ name: "Real incident", impact: "major" }]);

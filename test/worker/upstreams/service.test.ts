@@ -33,10 +33,13 @@ const poll = () => pollUpstreams(env as unknown as Env, config(), Date.now(), { 
 
 const stub = (service: string) => env.SERVICE.getByName(service);
 const apply = (service: string, input: EscalationInput) => stub(service).apply(service, input);
-const down = (service: string) => apply(service, { type: "check", checkId: `${service}-health`, kind: "http", status: "down", reason: "expected status 2xx, got 502", at: Date.now() });
+const down = (service: string) =>
+  apply(service, { type: "check", checkId: `${service}-health`, kind: "http", status: "down", reason: "expected status 2xx, got 502", at: Date.now() });
 
 async function timeline(service: string): Promise<{ type: string; detail: Record<string, unknown> }[]> {
-  const { results } = await env.DB.prepare("SELECT e.type, e.detail FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE i.service_id = ? ORDER BY e.id")
+  const { results } = await env.DB.prepare(
+    "SELECT e.type, e.detail FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE i.service_id = ? ORDER BY e.id",
+  )
     .bind(service)
     .all<{ type: string; detail: string }>();
   return results.map((r) => ({ type: r.type, detail: JSON.parse(r.detail) }));
@@ -73,7 +76,14 @@ describe("an upstream status page holding pages (test clock)", () => {
     expect(await queued("ups-app")).toEqual([]);
     const listed = (await (await admin("/upstreams")).json<{ upstreams: any[] }>()).upstreams;
     expect(listed).toEqual([
-      expect.objectContaining({ id: "cloud", name: "Upstream Cloud", state: "incident", indicator: "major", title: "Elevated API error rates", services: ["ups-app", "ups-app1", "ups-unk"] }),
+      expect.objectContaining({
+        id: "cloud",
+        name: "Upstream Cloud",
+        state: "incident",
+        indicator: "major",
+        title: "Elevated API error rates",
+        services: ["ups-app", "ups-app1", "ups-unk"],
+      }),
     ]);
     // The service keeps looking while held; its alarm changes nothing while the incident lasts.
     await runAlarm(stub("ups-app"));
