@@ -6,8 +6,8 @@
  * Why undici: it is the product's named HTTP client for the agent (DESIGN.md), and its public
  * entry meets the agent's goals without importing its private files or patching it (issue 20,
  * goals: peak RSS ≤ 64 MiB, CPU ≤ 15 ms per cycle). Measured with `npm run bench:agent`
- * (BENCHMARKS.md, "Agent", 2026-12-06): a peak of 57.5 MiB (VmHWM) and ~6 ms of CPU per
- * cycle, ~2.5 MiB more than on Node's own `node:http` (55.0 MiB) for undici's parser (llhttp,
+ * (BENCHMARKS.md, "Agent", 2026-12-06): a peak of 57.4 MiB (VmHWM) and ~6 ms of CPU per
+ * cycle, ~2.4 MiB more than on Node's own `node:http` (55.0 MiB) for undici's parser (llhttp,
  * WebAssembly) and the rest of its index (fetch, WebSocket, caches). The unit's
  * `--liftoff-only` keeps the parser on V8's baseline compiler: without it the peak is 92.9 MiB.
  *
