@@ -14,7 +14,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { statusConfig, statusSecrets, statusSeedSql } from "../worker/status/seed";
+import { statusSecrets, statusSeedSql } from "../worker/status/seed";
 // @ts-expect-error: a plain .mjs helper shared with the benchmark
 import { root, startStatusServer } from "./status-server.mjs";
 import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
