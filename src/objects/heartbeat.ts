@@ -124,7 +124,7 @@ export class HeartbeatObject extends VigilObject {
     if (due.kind === "rearm") return this.alarmClock.arm(due.at);
     const config = this.config();
     const spec = config.jobs.find((j) => j.id === s.jobId);
-    if (!spec || !spec.enabled) return;
+    if (!spec?.enabled) return;
     if (due.kind === "overrun") return this.overrun(config, spec, s, now);
     const reason = lateReason(s, spec.grace);
     // 2. Write: the check goes down (D1), then the object's state.

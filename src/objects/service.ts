@@ -27,7 +27,6 @@ import {
 } from "../engine/escalation";
 import { upstreamFact, type UpstreamFact } from "../engine/upstream";
 import { inhibitions, maintenanceQuiet, monitorDependencies, silenceQuiet, type DownMember, type Silence } from "../engine/mute";
-import type { Env } from "../env";
 import { logEvent } from "../log";
 import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
 import { pageMessages } from "../notify/event";
