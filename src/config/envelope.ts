@@ -30,14 +30,25 @@ export const runEnvelopeSpec = z
     /** Learn the bounds left open from the last runs (median ± k × MAD); `false`: configured bounds only. */
     learn: z.union([z.literal(false), envelopeLearning]).prefault({}),
     /** Which reasons are judged. Default: all four. */
-    reasons: z.array(z.enum(ENVELOPE_REASONS)).min(1).default([...ENVELOPE_REASONS]),
+    reasons: z
+      .array(z.enum(ENVELOPE_REASONS))
+      .min(1)
+      .default([...ENVELOPE_REASONS]),
   })
   .superRefine((e, ctx) => {
     if (e.minDuration !== undefined && e.maxDuration !== undefined && e.minDuration >= e.maxDuration) {
-      ctx.addIssue({ code: "custom", path: ["maxDuration"], message: `must be longer than minDuration (${e.minDuration} ms), got ${e.maxDuration} ms` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxDuration"],
+        message: `must be longer than minDuration (${e.minDuration} ms), got ${e.maxDuration} ms`,
+      });
     }
     if (e.learn !== false && e.learn.minRuns > e.learn.runs) {
-      ctx.addIssue({ code: "custom", path: ["learn", "minRuns"], message: `must be at most learn.runs (${e.learn.runs}), got ${e.learn.minRuns}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["learn", "minRuns"],
+        message: `must be at most learn.runs (${e.learn.runs}), got ${e.learn.minRuns}`,
+      });
     }
   });
 export type RunEnvelopeSpec = z.infer<typeof runEnvelopeSpec>;

@@ -31,7 +31,11 @@ export interface UpstreamFact {
 }
 
 /** The fact for a service depending on `upstreamIds`, or null when none of them reports an incident. */
-export function upstreamFact(upstreamIds: readonly string[], readings: ReadonlyMap<string, UpstreamReading>, maxLevel: number): UpstreamFact | null {
+export function upstreamFact(
+  upstreamIds: readonly string[],
+  readings: ReadonlyMap<string, UpstreamReading>,
+  maxLevel: number,
+): UpstreamFact | null {
   const open = upstreamIds.flatMap((id) => {
     const r = readings.get(id);
     return r && r.state === "incident" ? [r] : [];

@@ -42,7 +42,10 @@ const toStatus = (r: Row): UpstreamStatus => ({
 export async function loadUpstreamStatuses(db: D1Database, ids?: readonly string[]): Promise<Map<string, UpstreamStatus>> {
   if (ids && ids.length === 0) return new Map();
   const { results } = ids
-    ? await db.prepare(`SELECT * FROM upstream_status WHERE upstream_id IN (${ids.map(() => "?").join(", ")})`).bind(...ids).all<Row>()
+    ? await db
+        .prepare(`SELECT * FROM upstream_status WHERE upstream_id IN (${ids.map(() => "?").join(", ")})`)
+        .bind(...ids)
+        .all<Row>()
     : await db.prepare("SELECT * FROM upstream_status").all<Row>();
   return new Map(results.map((r) => [r.upstream_id, toStatus(r)]));
 }

@@ -40,7 +40,10 @@ export interface UpstreamIncident {
 
 /** Strings from outside are shown in pages and timelines: one line, bounded. */
 export function cleanText(text: string, max = 200): string {
-  const one = text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const one = text
+    .replace(/\p{Cc}+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
@@ -63,7 +66,9 @@ export function parseStatus(text: string): PageStatus {
   const indicator = status.indicator;
   if (typeof indicator !== "string") throw new DocumentError(`status.json: status.indicator: expected a string, got ${typeof indicator}`);
   if (!(INDICATORS as readonly string[]).includes(indicator)) {
-    throw new DocumentError(`status.json: status.indicator: expected one of ${INDICATORS.join(", ")}, got ${JSON.stringify(cleanText(indicator, 40))}`);
+    throw new DocumentError(
+      `status.json: status.indicator: expected one of ${INDICATORS.join(", ")}, got ${JSON.stringify(cleanText(indicator, 40))}`,
+    );
   }
   const description = typeof status.description === "string" ? cleanText(status.description) : "";
   const page = isObject(doc.page) && typeof doc.page.name === "string" ? cleanText(doc.page.name, 120) : null;
@@ -96,6 +101,8 @@ export function parseIncidents(text: string): UpstreamIncident[] {
 export function incidentTitle(status: PageStatus, incidents: readonly UpstreamIncident[] | null): string {
   const open = (incidents ?? []).filter((i) => i.status !== "resolved" && i.status !== "postmortem" && i.status !== "completed");
   if (open.length === 0) return status.description || `status ${status.indicator}`;
-  const top = [...open].sort((a, b) => (SEVERITY[b.impact] ?? 0) - (SEVERITY[a.impact] ?? 0) || (b.createdAt ?? 0) - (a.createdAt ?? 0))[0]!;
+  const top = [...open].sort(
+    (a, b) => (SEVERITY[b.impact] ?? 0) - (SEVERITY[a.impact] ?? 0) || (b.createdAt ?? 0) - (a.createdAt ?? 0),
+  )[0]!;
   return open.length > 1 ? `${top.name} (+${open.length - 1} more)` : top.name;
 }

@@ -76,7 +76,9 @@ export async function readUpstream(spec: UpstreamSpec): Promise<UpstreamReading>
     if (status.indicator === "none") return { state: "operational", indicator: "none", title: null, detail: null, pageName };
     let incidents: UpstreamIncident[] | null = null;
     try {
-      incidents = parseIncidents(await fetchDocument(`${base}/api/v2/incidents/unresolved.json`, "incidents/unresolved.json", spec.timeout));
+      incidents = parseIncidents(
+        await fetchDocument(`${base}/api/v2/incidents/unresolved.json`, "incidents/unresolved.json", spec.timeout),
+      );
     } catch {
       // The incident is certain (status.json said so); only its title falls back to the page's description.
     }
@@ -118,7 +120,10 @@ export async function pollUpstreams(env: Env, config: VigilConfig, now: number, 
   const specs = config.upstreams.filter((u) => u.enabled);
   if (specs.length === 0) return summary;
   // 1. Due.
-  const rows = await loadUpstreamStatuses(env.DB, specs.map((u) => u.id));
+  const rows = await loadUpstreamStatuses(
+    env.DB,
+    specs.map((u) => u.id),
+  );
   const due = specs.filter((u) => {
     const row = rows.get(u.id);
     return options.force || !row || now - row.checkedAt >= u.interval - UPSTREAM_DUE_SLACK_MS || now < row.checkedAt;
@@ -127,7 +132,11 @@ export async function pollUpstreams(env: Env, config: VigilConfig, now: number, 
   // 2. Read (in parallel: each is bounded by its timeout).
   const readings = await Promise.all(due.map(async (u) => ({ spec: u, reading: await readUpstream(u) })));
   // 3. Store.
-  const next = readings.map(({ spec, reading }) => ({ spec, before: rows.get(spec.id), after: nextStatus(spec.id, rows.get(spec.id), reading, now) }));
+  const next = readings.map(({ spec, reading }) => ({
+    spec,
+    before: rows.get(spec.id),
+    after: nextStatus(spec.id, rows.get(spec.id), reading, now),
+  }));
   await env.DB.batch(next.map((n) => upsertUpstreamStatus(env.DB, n.after)));
   summary.read = due.map((u) => u.id);
   for (const n of next) {
@@ -135,7 +144,17 @@ export async function pollUpstreams(env: Env, config: VigilConfig, now: number, 
     summary.changed.push(n.spec.id);
     const a = n.after;
     const from = n.before?.state ?? null;
-    console.log(JSON.stringify({ msg: "upstream.state", upstream: n.spec.id, from, to: a.state, indicator: a.indicator, title: a.title, detail: a.detail }));
+    console.log(
+      JSON.stringify({
+        msg: "upstream.state",
+        upstream: n.spec.id,
+        from,
+        to: a.state,
+        indicator: a.indicator,
+        title: a.title,
+        detail: a.detail,
+      }),
+    );
   }
   // 4. Tell dependants (one failing service does not stop the others).
   const changed = new Set(summary.changed);

@@ -4,7 +4,11 @@ import type { UpstreamReading } from "../engine/upstream";
 import { loadUpstreamStatuses } from "../store/upstreams";
 
 /** Readings of the enabled upstreams among `ids` that have been read at least once. */
-export async function loadUpstreamReadings(db: D1Database, config: VigilConfig, ids: readonly string[]): Promise<Map<string, UpstreamReading>> {
+export async function loadUpstreamReadings(
+  db: D1Database,
+  config: VigilConfig,
+  ids: readonly string[],
+): Promise<Map<string, UpstreamReading>> {
   const specs = new Map(config.upstreams.filter((u) => u.enabled && ids.includes(u.id)).map((u) => [u.id, u]));
   if (specs.size === 0) return new Map();
   const rows = await loadUpstreamStatuses(db, [...specs.keys()]);

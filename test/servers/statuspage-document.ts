@@ -50,7 +50,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function spawnStatuspageDocument(options: { pageName?: string } = {}): Promise<Spawned> {
-  const page = { id: "upstrm0001", name: options.pageName ?? "Upstream Cloud", url: "https://status.upstream.example", time_zone: "Etc/UTC", updated_at: "" };
+  const page = {
+    id: "upstrm0001",
+    name: options.pageName ?? "Upstream Cloud",
+    url: "https://status.upstream.example",
+    time_zone: "Etc/UTC",
+    updated_at: "",
+  };
   let incidents: Incident[] = [];
   let indicator: string | null = null;
   let raw: Raw | null = null;
@@ -97,7 +103,10 @@ export async function spawnStatuspageDocument(options: { pageName?: string } = {
     if (path === "/api/v2/status.json") return send(200, JSON.stringify({ page: stamped, status: status() }));
     if (path === "/api/v2/incidents/unresolved.json") return send(200, JSON.stringify({ page: stamped, incidents: incidentDocs() }));
     if (path === "/api/v2/summary.json") {
-      return send(200, JSON.stringify({ page: stamped, components: [], incidents: incidentDocs(), scheduled_maintenances: [], status: status() }));
+      return send(
+        200,
+        JSON.stringify({ page: stamped, components: [], incidents: incidentDocs(), scheduled_maintenances: [], status: status() }),
+      );
     }
     send(404, JSON.stringify({ error: "not found" }));
   });

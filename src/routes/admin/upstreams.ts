@@ -16,7 +16,10 @@ export function upstreamRoutes() {
   const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
   on(app, listUpstreams, async (c) => {
     const config = c.get("config");
-    const rows = await loadUpstreamStatuses(c.env.DB, config.upstreams.map((u) => u.id));
+    const rows = await loadUpstreamStatuses(
+      c.env.DB,
+      config.upstreams.map((u) => u.id),
+    );
     return c.json({
       upstreams: config.upstreams.map((u) => {
         const r = rows.get(u.id);

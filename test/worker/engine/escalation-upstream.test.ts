@@ -72,7 +72,12 @@ describe("escalation with an upstream incident", () => {
     expect(nextWake(sim.state, sim.ctx(sim.clock))).toBe(sim.clock + 30_000);
     sim.upstream = null;
     sim.send({ type: "tick", at: 3 * 60 * MIN + 1 });
-    expect(sim.timeline().slice(3).map(([e]) => e)).toEqual(["upstream.cleared", "pages.released", "incident.paged"]);
+    expect(
+      sim
+        .timeline()
+        .slice(3)
+        .map(([e]) => e),
+    ).toEqual(["upstream.cleared", "pages.released", "incident.paged"]);
     expect(sim.pages()).toEqual(["incident.opened@L1: "]);
   });
 

@@ -49,7 +49,10 @@ describe("median and MAD", () => {
 
 describe("envelopeBounds", () => {
   it("uses the configured bounds as given, marked as configured", () => {
-    const b = envelopeBounds(spec({ minDuration: 30 * S, maxDuration: 10 * MIN, minInterval: 50 * MIN, maxStartDelay: 5 * MIN, learn: false }), []);
+    const b = envelopeBounds(
+      spec({ minDuration: 30 * S, maxDuration: 10 * MIN, minInterval: 50 * MIN, maxStartDelay: 5 * MIN, learn: false }),
+      [],
+    );
     expect(b).toEqual({
       minDuration: { ms: 30 * S, source: { kind: "config" } },
       maxDuration: { ms: 10 * MIN, source: { kind: "config" } },
@@ -172,7 +175,10 @@ describe("config", () => {
     parseConfig({ ...base, jobs: [{ id: "j", service: "s", key: { env: "K" }, period: "1h", envelope }] } as never, secrets).jobs[0]!;
 
   it("envelope: {} learns every bound with the defaults", () => {
-    expect(job({}).envelope).toEqual({ learn: { runs: 20, k: 5, minRuns: 5, minSpread: 1_000 }, reasons: ["too-short", "too-long", "too-often", "late"] });
+    expect(job({}).envelope).toEqual({
+      learn: { runs: 20, k: 5, minRuns: 5, minSpread: 1_000 },
+      reasons: ["too-short", "too-long", "too-often", "late"],
+    });
   });
 
   it("reads durations and learn: false", () => {
@@ -187,8 +193,12 @@ describe("config", () => {
 
   it("names the field of every problem", () => {
     expect(() => job({ reasons: ["too-slow"] })).toThrow(/jobs\[0\]\.envelope\.reasons\[0\]: /);
-    expect(() => job({ minDuration: "1h", maxDuration: "1m" })).toThrow(/jobs\[0\]\.envelope\.maxDuration: must be longer than minDuration/);
-    expect(() => job({ learn: { runs: 5, minRuns: 10 } })).toThrow(/jobs\[0\]\.envelope\.learn\.minRuns: must be at most learn\.runs \(5\), got 10/);
+    expect(() => job({ minDuration: "1h", maxDuration: "1m" })).toThrow(
+      /jobs\[0\]\.envelope\.maxDuration: must be longer than minDuration/,
+    );
+    expect(() => job({ learn: { runs: 5, minRuns: 10 } })).toThrow(
+      /jobs\[0\]\.envelope\.learn\.minRuns: must be at most learn\.runs \(5\), got 10/,
+    );
     expect(() => job({ maxStartDelay: "soon" })).toThrow(/jobs\[0\]\.envelope\.maxStartDelay: expected a duration/);
   });
 });

@@ -48,7 +48,13 @@ describe("runs against a configured envelope", () => {
     const job = new Job(configured({ minDuration: 30 * S }));
     expect(job.run(T0, 3 * S).observation).toEqual({ status: "down", reason: "run too short: 3s, expected at least 30s (configured)" });
     expect(job.state).toMatchObject({ status: "down", lastDurationMs: 3 * S });
-    expect(job.runs.at(-1)).toMatchObject({ startedAt: T0, finishedAt: T0 + 3 * S, durationMs: 3 * S, outcome: "success", reasons: ["too-short"] });
+    expect(job.runs.at(-1)).toMatchObject({
+      startedAt: T0,
+      finishedAt: T0 + 3 * S,
+      durationMs: 3 * S,
+      outcome: "success",
+      reasons: ["too-short"],
+    });
     expect(job.run(T0 + H, 45 * S).observation).toEqual({ status: "up", reason: undefined });
     expect(job.runs.at(-1)!.reasons).toEqual([]);
   });
@@ -80,10 +86,16 @@ describe("runs against a configured envelope", () => {
     const job = new Job(configured({ minInterval: 50 * MIN }));
     job.run(T0, MIN);
     const start = job.ping({ kind: "start" }, T0 + 10 * MIN);
-    expect(start.observation).toEqual({ status: "down", reason: "runs too often: 10m since the previous run started, expected at least 50m (configured)" });
+    expect(start.observation).toEqual({
+      status: "down",
+      reason: "runs too often: 10m since the previous run started, expected at least 50m (configured)",
+    });
     expect(job.state.status).toBe("down");
     // The run's end keeps the start's verdict.
-    expect(job.ping({ kind: "success" }, T0 + 11 * MIN).observation).toMatchObject({ status: "down", reason: expect.stringMatching(/^runs too often/) });
+    expect(job.ping({ kind: "success" }, T0 + 11 * MIN).observation).toMatchObject({
+      status: "down",
+      reason: expect.stringMatching(/^runs too often/),
+    });
     expect(job.runs.at(-1)!.reasons).toEqual(["too-often"]);
     // A run without /start starts at its success: 10 min after the previous run's start again.
     const again = job.ping({ kind: "success" }, T0 + 20 * MIN);
@@ -163,7 +175,8 @@ describe("runs against a learned envelope (median ± k × MAD of the last runs)"
     const job = trained();
     expect(job.ping({ kind: "start" }, T0 + 5 * H + 15 * MIN).observation).toMatchObject({
       status: "down",
-      reason: "runs too often: 15m since the previous run started, expected at least 54m (learned from the last 6 runs: median 1h, MAD 0 ms, k 5)",
+      reason:
+        "runs too often: 15m since the previous run started, expected at least 54m (learned from the last 6 runs: median 1h, MAD 0 ms, k 5)",
     });
   });
 

@@ -33,7 +33,11 @@ describe("upstreamFact", () => {
   });
 
   it("joins several, in the service's order, from the earliest start", () => {
-    const rs = readings(reading("gh", "incident", "Git down", T0 + 5_000), reading("aws", "incident", null, T0), reading("x", "operational"));
+    const rs = readings(
+      reading("gh", "incident", "Git down", T0 + 5_000),
+      reading("aws", "incident", null, T0),
+      reading("x", "operational"),
+    );
     expect(upstreamFact(["x", "gh", "aws"], rs, 0)).toEqual({
       upstreams: ["gh", "aws"],
       text: "upstream incident: Git down (GH); incident reported (AWS)",

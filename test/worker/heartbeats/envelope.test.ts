@@ -31,7 +31,9 @@ async function run(job: string, ms: number): Promise<void> {
 }
 const stub = (job: string) => env.HEARTBEAT.getByName(job);
 const check = (job: string) =>
-  env.DB.prepare("SELECT status, reason FROM check_state WHERE check_id = ?").bind(`ping:${job}`).first<{ status: string; reason: string | null }>();
+  env.DB.prepare("SELECT status, reason FROM check_state WHERE check_id = ?")
+    .bind(`ping:${job}`)
+    .first<{ status: string; reason: string | null }>();
 
 describe("job run envelopes (test clock)", () => {
   beforeEach(() => useTestClock());
@@ -54,10 +56,16 @@ describe("job run envelopes (test clock)", () => {
     const downReason = "run too short: 3s, expected at least 30s (configured)";
     expect(job.runs[1]).toMatchObject({ durationMs: 3 * S, outcome: "success", reasons: ["too-short"], downReason });
     expect(job.runs[1].startedAt).toMatch(/Z$/);
-    expect(job.envelope).toEqual({ minDuration: { ms: 30 * S, source: { kind: "config" } }, maxDuration: null, minInterval: null, maxStartDelay: null });
+    expect(job.envelope).toEqual({
+      minDuration: { ms: 30 * S, source: { kind: "config" } },
+      maxDuration: null,
+      minInterval: null,
+      maxStartDelay: null,
+    });
 
     // The check page shows the run history: the result for everyone, why only with details.
-    const page = async (headers: Record<string, string> = {}) => (await fetchWorker(new Request("http://vigil.test/check/ping:j-short", { headers }))).text();
+    const page = async (headers: Record<string, string> = {}) =>
+      (await fetchWorker(new Request("http://vigil.test/check/ping:j-short", { headers }))).text();
     const publicHtml = await page();
     expect(publicHtml).toContain('<h2 id="runs-h">Runs</h2>');
     expect(publicHtml).toMatch(/<td class="pill s-down"[^>]*>Too short<\/td><td>3s<\/td>/);
@@ -73,7 +81,10 @@ describe("job run envelopes (test clock)", () => {
     const startedAt = Date.now();
     expect(await alarmOf(stub("j-long"))).toBe(startedAt + 10 * MIN + 1);
     expect(await runAlarm(stub("j-long"))).toBe(startedAt + 10 * MIN + 1);
-    expect(await check("j-long")).toEqual({ status: "down", reason: "run too long: still running after 10m, expected at most 10m (configured)" });
+    expect(await check("j-long")).toEqual({
+      status: "down",
+      reason: "run too long: still running after 10m, expected at most 10m (configured)",
+    });
     // The late alarm stays for the grace (1 h): the run is already down, it changes nothing.
     expect(await alarmOf(stub("j-long"))).toBe(startedAt + H);
     advanceClock(2 * MIN);
@@ -82,7 +93,13 @@ describe("job run envelopes (test clock)", () => {
     expect((await check("j-long"))?.status).toBe("down");
     const view = await stub("j-long").describe();
     expect(view.downReason).toBe("run too long: 12m, expected at most 10m (configured)");
-    expect(view.runs[0]).toMatchObject({ startedAt, durationMs: 12 * MIN + 1, outcome: "success", reasons: ["too-long"], downReason: view.downReason });
+    expect(view.runs[0]).toMatchObject({
+      startedAt,
+      durationMs: 12 * MIN + 1,
+      outcome: "success",
+      reasons: ["too-long"],
+      downReason: view.downReason,
+    });
     advanceClock(H);
     await run("j-long", 3 * MIN);
     expect(await check("j-long")).toMatchObject({ status: "up" });

@@ -25,9 +25,17 @@ describe("Statuspage documents", () => {
   });
 
   it.each([
-    { name: "not JSON", text: "<html>Service Unavailable</html>", error: 'status.json: not JSON (starts with "<html>Service Unavailable</html>")' },
+    {
+      name: "not JSON",
+      text: "<html>Service Unavailable</html>",
+      error: 'status.json: not JSON (starts with "<html>Service Unavailable</html>")',
+    },
     { name: "no status", text: JSON.stringify({ page: {} }), error: "status.json: status: expected an object" },
-    { name: "indicator missing", text: JSON.stringify({ status: {} }), error: "status.json: status.indicator: expected a string, got undefined" },
+    {
+      name: "indicator missing",
+      text: JSON.stringify({ status: {} }),
+      error: "status.json: status.indicator: expected a string, got undefined",
+    },
     {
       name: "unknown indicator",
       text: status("purple"),
@@ -59,7 +67,9 @@ describe("Statuspage documents", () => {
     const [one] = parseIncidents(JSON.stringify({ incidents: [{ name: `Outage\n\u0007 ${"x".repeat(300)}` }] }));
     expect(one!.name).toMatch(/^Outage x+…$/);
     expect(one!.name).toHaveLength(200);
-    expect(() => parseIncidents(JSON.stringify({ incidents: [{ impact: "major" }] }))).toThrow("incidents[0].name: expected a non-empty string");
+    expect(() => parseIncidents(JSON.stringify({ incidents: [{ impact: "major" }] }))).toThrow(
+      "incidents[0].name: expected a non-empty string",
+    );
     expect(() => parseIncidents(JSON.stringify({ page: {} }))).toThrow("incidents: expected an object with an incidents array");
   });
 });
@@ -67,7 +77,9 @@ describe("Statuspage documents", () => {
 interface Upstream {
   url: string;
   incidents(list: { name: string; impact?: string; status?: string }[], indicator?: string): Promise<void>;
-  raw(answer: { path?: string; status?: number; body?: string; repeat?: number; contentType?: string; delayMs?: number } | null): Promise<void>;
+  raw(
+    answer: { path?: string; status?: number; body?: string; repeat?: number; contentType?: string; delayMs?: number } | null,
+  ): Promise<void>;
   requests(): Promise<{ method: string; path: string }[]>;
 }
 
@@ -129,7 +141,10 @@ describe("polling an upstream status page", () => {
     expect((await pollUpstreams(env as unknown as Env, config, T0 + 4 * MIN)).changed).toEqual([]);
     expect(await row()).toMatchObject({ state: "incident", since: T0 + 2 * MIN, checkedAt: T0 + 4 * MIN });
     // A second incident changes the title.
-    await up.incidents([{ name: "Elevated API error rates", impact: "major" }, { name: "Delayed webhooks", impact: "minor" }]);
+    await up.incidents([
+      { name: "Elevated API error rates", impact: "major" },
+      { name: "Delayed webhooks", impact: "minor" },
+    ]);
     expect((await pollUpstreams(env as unknown as Env, config, T0 + 6 * MIN)).changed).toEqual(["polled"]);
     expect(await row()).toMatchObject({ state: "incident", title: "Elevated API error rates (+1 more)", since: T0 + 2 * MIN });
 
@@ -141,7 +156,8 @@ describe("polling an upstream status page", () => {
   it("reads on its own interval: due at the first tick at or after it", async () => {
     const config = configWith(up.url, { interval: "5m" });
     expect((await pollUpstreams(env as unknown as Env, config, T0)).read).toEqual(["polled"]);
-    for (const minute of [1, 2, 3, 4]) expect((await pollUpstreams(env as unknown as Env, config, T0 + minute * MIN)).read, `minute ${minute}`).toEqual([]);
+    for (const minute of [1, 2, 3, 4])
+      expect((await pollUpstreams(env as unknown as Env, config, T0 + minute * MIN)).read, `minute ${minute}`).toEqual([]);
     // Ticks arrive a little before or after the minute: 4 min 40 s counts as due.
     expect((await pollUpstreams(env as unknown as Env, config, T0 + 4 * MIN + 40_000)).read).toEqual(["polled"]);
     expect(await up.requests()).toHaveLength(2);
@@ -149,10 +165,18 @@ describe("polling an upstream status page", () => {
 
   it("titles an incident with the page's description when the incident list cannot be read", async () => {
     await up.incidents([], "critical");
-    expect(await readUpstream(configWith(up.url).upstreams[0]!)).toMatchObject({ state: "incident", indicator: "critical", title: "Major System Outage" });
+    expect(await readUpstream(configWith(up.url).upstreams[0]!)).toMatchObject({
+      state: "incident",
+      indicator: "critical",
+      title: "Major System Outage",
+    });
     await up.incidents([{ name: "Storage outage", impact: "critical" }]);
     await up.raw({ path: "/api/v2/incidents/unresolved.json", status: 500, body: "oops" });
-    expect(await readUpstream(configWith(up.url).upstreams[0]!)).toMatchObject({ state: "incident", indicator: "critical", title: "Major System Outage" });
+    expect(await readUpstream(configWith(up.url).upstreams[0]!)).toMatchObject({
+      state: "incident",
+      indicator: "critical",
+      title: "Major System Outage",
+    });
   });
 
   it.each([
@@ -167,7 +191,11 @@ describe("polling an upstream status page", () => {
       raw: { body: JSON.stringify({ status: { indicator: "on-fire" } }) },
       detail: 'upstream unknown: status.json: status.indicator: expected one of none, minor, major, critical, maintenance, got "on-fire"',
     },
-    { name: "a document over the size cap", raw: { body: " ", repeat: UPSTREAM_BODY_LIMIT + 1 }, detail: "upstream unknown: status.json: larger than 512 KiB" },
+    {
+      name: "a document over the size cap",
+      raw: { body: " ", repeat: UPSTREAM_BODY_LIMIT + 1 },
+      detail: "upstream unknown: status.json: larger than 512 KiB",
+    },
   ])("$name is 'upstream unknown', stored with the reason", async ({ raw, detail }) => {
     await up.incidents([{ name: "Real incident", impact: "major" }]);
     await pollUpstreams(env as unknown as Env, configWith(up.url), T0);
@@ -193,6 +221,9 @@ describe("polling an upstream status page", () => {
 
   it("takes a URL that names status.json as the page", async () => {
     await up.incidents([{ name: "Degraded", impact: "minor" }]);
-    expect(await readUpstream(configWith(`${up.url}/api/v2/status.json`).upstreams[0]!)).toMatchObject({ state: "incident", title: "Degraded" });
+    expect(await readUpstream(configWith(`${up.url}/api/v2/status.json`).upstreams[0]!)).toMatchObject({
+      state: "incident",
+      title: "Degraded",
+    });
   });
 });

@@ -34,7 +34,14 @@ const poll = () => pollUpstreams(env as unknown as Env, config(), Date.now(), { 
 const stub = (service: string) => env.SERVICE.getByName(service);
 const apply = (service: string, input: EscalationInput) => stub(service).apply(service, input);
 const down = (service: string) =>
-  apply(service, { type: "check", checkId: `${service}-health`, kind: "http", status: "down", reason: "expected status 2xx, got 502", at: Date.now() });
+  apply(service, {
+    type: "check",
+    checkId: `${service}-health`,
+    kind: "http",
+    status: "down",
+    reason: "expected status 2xx, got 502",
+    at: Date.now(),
+  });
 
 async function timeline(service: string): Promise<{ type: string; detail: Record<string, unknown> }[]> {
   const { results } = await env.DB.prepare(
@@ -94,7 +101,12 @@ describe("an upstream status page holding pages (test clock)", () => {
     const summary = await poll();
     expect(summary).toMatchObject({ changed: ["cloud"], ticked: ["ups-app", "ups-app1", "ups-unk"] });
     // (then notification.sent, once delivered)
-    expect((await timeline("ups-app")).map((e) => e.type).slice(3, 7)).toEqual(["upstream.cleared", "pages.released", "incident.paged", "notification.queued"]);
+    expect((await timeline("ups-app")).map((e) => e.type).slice(3, 7)).toEqual([
+      "upstream.cleared",
+      "pages.released",
+      "incident.paged",
+      "notification.queued",
+    ]);
     expect(await queued("ups-app")).toEqual(["incident.opened@ups-l1"]);
     const [page] = await delivered("ups-l1", "ups-app", 1);
     expect(page.data.incident.facts?.upstream).toBeUndefined();
@@ -130,7 +142,11 @@ describe("an upstream status page holding pages (test clock)", () => {
     const row = await env.DB.prepare("SELECT state, detail FROM upstream_status WHERE upstream_id = 'cloud'").first();
     expect(row).toEqual({ state: "unknown", detail: 'upstream unknown: status.json: not JSON (starts with "<html>Oops</html>")' });
     await down("ups-unk");
-    expect((await timeline("ups-unk")).map((e) => e.type).slice(0, 3)).toEqual(["incident.opened", "incident.paged", "notification.queued"]);
+    expect((await timeline("ups-unk")).map((e) => e.type).slice(0, 3)).toEqual([
+      "incident.opened",
+      "incident.paged",
+      "notification.queued",
+    ]);
     await control("/raw", null);
   });
 });

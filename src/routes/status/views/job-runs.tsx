@@ -8,7 +8,12 @@ import { formatDuration } from "../../../../lib/duration";
 import type { RunRecord } from "../../../engine/ping";
 import { formatDateTime } from "./format";
 
-const REASON_TEXT: Record<string, string> = { "too-short": "too short", "too-long": "too long", "too-often": "too often", late: "started late" };
+const REASON_TEXT: Record<string, string> = {
+  "too-short": "too short",
+  "too-long": "too long",
+  "too-often": "too often",
+  late: "started late",
+};
 
 /** `Ok`, `Failed (exit 2)`, `Too short`, `Failed; too long`. */
 export function runResult(r: RunRecord): string {
@@ -42,7 +47,10 @@ export function JobRuns(props: { runs: readonly RunRecord[]; timeZone: string; d
               {runs.map((r) => (
                 <tr>
                   <th scope="row">{formatDateTime(r.startedAt, timeZone)}</th>
-                  <td class={`pill s-${r.downReason === null ? "up" : "down"}`} title={props.details && r.downReason ? r.downReason : undefined}>
+                  <td
+                    class={`pill s-${r.downReason === null ? "up" : "down"}`}
+                    title={props.details && r.downReason ? r.downReason : undefined}
+                  >
                     {runResult(r)}
                     {props.details && r.downReason && <span class="reason"> — {r.downReason}</span>}
                   </td>
@@ -53,7 +61,9 @@ export function JobRuns(props: { runs: readonly RunRecord[]; timeZone: string; d
             </tbody>
           </table>
         )}
-        <p class="small muted">The last {runs.length} run{runs.length === 1 ? "" : "s"}; a run lasts from its /start ping to its success or failure.</p>
+        <p class="small muted">
+          The last {runs.length} run{runs.length === 1 ? "" : "s"}; a run lasts from its /start ping to its success or failure.
+        </p>
       </div>
     </section>
   );
