@@ -10,6 +10,7 @@ import type { Env } from "../../../src/env";
 import { loadUpstreamStatuses } from "../../../src/store/upstreams";
 import { DocumentError, incidentTitle, parseIncidents, parseStatus } from "../../../src/upstreams/document";
 import { pollUpstreams, readUpstream, UPSTREAM_BODY_LIMIT } from "../../../src/upstreams/poll";
+import { runTick } from "../../../src/scheduler/tick";
 import { spawn } from "../fixtures";
 
 const MIN = 60_000;
@@ -217,6 +218,14 @@ describe("polling an upstream status page", () => {
     const reading = await readUpstream(configWith(`http://127.0.0.1:${port}`).upstreams[0]!);
     expect(reading.state).toBe("unknown");
     expect(reading.detail).toMatch(/^upstream unknown: status\.json: request failed \(.+\)$/);
+  });
+
+  it("the cron tick reads the pages that are due", async () => {
+    await up.incidents([{ name: "Scheduled tick sees this", impact: "minor" }]);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 180 * 60_000;
+    const summary = await runTick(env as unknown as Env, { ...configWith(up.url), monitors: [] }, minute);
+    expect(summary.duplicate).toBe(false);
+    expect(await row()).toMatchObject({ state: "incident", title: "Scheduled tick sees this", checkedAt: minute });
   });
 
   it("takes a URL that names status.json as the page", async () => {
