@@ -19,7 +19,8 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
  * module's source text in the heap, so shipping it as plain text would cost each agent ~0.3 MiB.
  * `loadSchemas()` unpacks it and imports it as a data: URL (node: built-ins resolve from there).
  */
-// The config lists the check kinds; the postgres runner imports pg on use only: left out here.
+// The config lists the check kinds; their runners load pg and undici on use only (undici, CommonJS,
+// could not load inside this data: URL module): pg is left out here, undici is never reached.
 const schemas = await build({ ...common, entryPoints: [`${root}agent/schemas.ts`], external: ["pg"], write: false, metafile: true });
 const packedSchemas = brotliCompressSync(schemas.outputFiles[0].contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
 const packSchemas = {
