@@ -124,7 +124,11 @@ export function incidentId(serviceId: string, openedAt: number): string {
   return `inc_${serviceId}_${openedAt.toString(36)}`;
 }
 
-export function step(state: EscalationState, input: EscalationInput, ctx: EscalationContext): { state: EscalationState; effects: Effect[] } {
+export function step(
+  state: EscalationState,
+  input: EscalationInput,
+  ctx: EscalationContext,
+): { state: EscalationState; effects: Effect[] } {
   const s: EscalationState = structuredClone(state);
   const effects: Effect[] = [];
   const timeline = (event: string, detail: Record<string, unknown> = {}) => effects.push({ type: "timeline", event, detail });
@@ -178,7 +182,10 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
       const incident = inc();
       if (incident?.status === "open" && !incident.ack) {
         incident.ack = { by: input.by, at: input.at, until: input.reescalateAfter === null ? null : input.at + input.reescalateAfter };
-        timeline("incident.acknowledged", { by: input.by, ...(incident.ack.until !== null && { until: new Date(incident.ack.until).toISOString() }) });
+        timeline("incident.acknowledged", {
+          by: input.by,
+          ...(incident.ack.until !== null && { until: new Date(incident.ack.until).toISOString() }),
+        });
         if (incident.level > 0) effects.push(notify(incident, "incident.acknowledged", range(incident.level), null));
       }
       break;
@@ -234,10 +241,23 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 function notify(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null): Effect {
   const slot = `${event}:L${incident.level}`;
   const n = (incident.sent[slot] = (incident.sent[slot] ?? 0) + 1);
-  return { type: "notify", event, levels, level: incident.level, key: `${incident.id}:${event}:L${incident.level}:${incident.reopened}.${n}`, reason };
+  return {
+    type: "notify",
+    event,
+    levels,
+    level: incident.level,
+    key: `${incident.id}:${event}:L${incident.level}:${incident.reopened}.${n}`,
+    reason,
+  };
 }
 
-function resolve(incident: Incident, at: number, effects: Effect[], timeline: (e: string, d?: Record<string, unknown>) => void, why: string) {
+function resolve(
+  incident: Incident,
+  at: number,
+  effects: Effect[],
+  timeline: (e: string, d?: Record<string, unknown>) => void,
+  why: string,
+) {
   incident.status = "resolved";
   incident.resolvedAt = at;
   incident.held = null;
@@ -268,12 +288,24 @@ function recordChange(
         incident.level = 1;
         incident.levelAt = incident.pagedAt = at;
       }
-      effects.push(notify(incident, "check.flapping", [1], `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`));
+      effects.push(
+        notify(
+          incident,
+          "check.flapping",
+          [1],
+          `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`,
+        ),
+      );
     }
   }
 }
 
-function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], timeline: (e: string, d?: Record<string, unknown>) => void) {
+function advance(
+  s: EscalationState,
+  ctx: EscalationContext,
+  effects: Effect[],
+  timeline: (e: string, d?: Record<string, unknown>) => void,
+) {
   const { now, policy } = ctx;
 
   // 1. Flapping checks settle after a quiet window.
@@ -329,7 +361,8 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   if (hold !== incident.held) {
     if (hold === "flapping") {
       // announced by check.flapping
-    } else if (hold === "inhibited") timeline("pages.suppressed", { reason: "dependency down", rootCause: [...new Set(down.map(([id]) => ctx.inhibited[id]))] });
+    } else if (hold === "inhibited")
+      timeline("pages.suppressed", { reason: "dependency down", rootCause: [...new Set(down.map(([id]) => ctx.inhibited[id]))] });
     else if (hold === "upstream") timeline("pages.held", { reason: "upstream incident", detail: upstream!.text });
     else if (hold) timeline("pages.held", { reason: hold, detail: ctx.quiet?.detail, until: new Date(ctx.quiet!.until).toISOString() });
     else timeline("pages.released", {});
@@ -360,7 +393,14 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   if (policy.repeat !== undefined && incident.pagedAt !== null && now - incident.pagedAt >= policy.repeat) {
     incident.pagedAt = now;
     timeline("incident.repeated", { level: incident.level });
-    effects.push(notify(incident, "incident.repeated", [incident.level], `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`));
+    effects.push(
+      notify(
+        incident,
+        "incident.repeated",
+        [incident.level],
+        `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`,
+      ),
+    );
   }
 }
 
@@ -435,7 +475,8 @@ export const INHIBITION_RECHECK_MS = 30_000;
 export function nextWake(state: EscalationState, ctx: Omit<EscalationContext, "inhibited">): number | null {
   const times: number[] = [];
   const { policy } = ctx;
-  for (const [checkId, since] of Object.entries(state.flapping)) times.push((state.changes[checkId]?.at(-1) ?? since) + policy.flapping.window);
+  for (const [checkId, since] of Object.entries(state.flapping))
+    times.push((state.changes[checkId]?.at(-1) ?? since) + policy.flapping.window);
   const incident = state.incident;
   if (incident?.status === "open") {
     if (incident.ack) {

@@ -17,7 +17,15 @@
  * success or failure ping when it sent none. A start outside the envelope is down at once.
  */
 import { jobDeadline, type JobSchedule } from "./deadline";
-import { judgeDuration, judgeRunning, judgeStart, overrunAt, type EnvelopeBounds, type EnvelopeReason, type Violation } from "./job-envelope";
+import {
+  judgeDuration,
+  judgeRunning,
+  judgeStart,
+  overrunAt,
+  type EnvelopeBounds,
+  type EnvelopeReason,
+  type Violation,
+} from "./job-envelope";
 
 export type PingKind = "success" | "start" | "fail" | "log";
 
@@ -142,7 +150,14 @@ export interface PingResult {
  * The job after `ping` at `now`. A down state's `markedDownAt` is left for the object to stamp
  * when stored. `envelope`: the job's bounds now (from its config and past runs), or null.
  */
-export function applyPing(before: JobState, jobId: string, ping: Ping, schedule: JobSchedule, now: number, envelope: EnvelopeBounds | null = null): PingResult {
+export function applyPing(
+  before: JobState,
+  jobId: string,
+  ping: Ping,
+  schedule: JobSchedule,
+  now: number,
+  envelope: EnvelopeBounds | null = null,
+): PingResult {
   const s: JobState = { ...before, jobId, runViolations: [...before.runViolations] };
   if (ping.excerpt !== undefined && (ping.excerpt !== "" || ping.kind === "log")) {
     s.lastExcerpt = ping.excerpt;
@@ -153,7 +168,9 @@ export function applyPing(before: JobState, jobId: string, ping: Ping, schedule:
   let run: RunRecord | null = null;
   /** A run begins now: judged against the previous run's start and the expected time. */
   const begin = (): RunViolation[] => {
-    const found = envelope ? judgeStart(envelope, { startedAt: now, previousStartedAt: s.lastRunStartedAt, expectedAt: s.expectedAt }).map(lite) : [];
+    const found = envelope
+      ? judgeStart(envelope, { startedAt: now, previousStartedAt: s.lastRunStartedAt, expectedAt: s.expectedAt }).map(lite)
+      : [];
     s.lastRunStartedAt = now;
     s.runExpectedAt = s.expectedAt;
     return found;

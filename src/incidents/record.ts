@@ -62,12 +62,19 @@ export async function recordObservation(
   const stmts: D1PreparedStatement[] = [saveState(sink.DB, check.id, state, now), ...also];
   const messages: NotifyMessage[] = [];
   for (const change of events) {
-    messages.push(...stateChangeMessages(config, { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at }, now));
+    messages.push(
+      ...stateChangeMessages(
+        config,
+        { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at },
+        now,
+      ),
+    );
   }
   for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
   await sink.DB.batch(stmts);
   options.stored?.();
-  for (const e of events) logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
+  for (const e of events)
+    logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
   // Status pages follow the change now, not at the next sweep (up to a minute later).
   await handOver(sink.DB, sink.NOTIFY, messages, now);
   // The state is stored; the service object is told after. If telling fails, the caller's

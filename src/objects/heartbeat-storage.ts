@@ -112,7 +112,12 @@ export class HeartbeatStorage {
         duration_ms INTEGER, start_delay_ms INTEGER, outcome TEXT NOT NULL, exit_code INTEGER,
         reasons TEXT NOT NULL DEFAULT '', down_reason TEXT);
     `);
-    const have = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('job')").toArray().map((c) => c.name));
+    const have = new Set(
+      sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('job')")
+        .toArray()
+        .map((c) => c.name),
+    );
     for (const column of LATER_JOB_COLUMNS) if (!have.has(column.split(" ")[0]!)) sql.exec(`ALTER TABLE job ADD COLUMN ${column}`);
   }
 
@@ -125,9 +130,23 @@ export class HeartbeatStorage {
       `UPDATE job SET job_id = ?, status = ?, last_ping_at = ?, last_ping_kind = ?, last_exit_code = ?, running_since = ?,
          last_duration_ms = ?, last_excerpt = ?, excerpt_truncated = ?, expected_at = ?, late_at = ?, down_reason = ?,
          marked_down_at = ?, last_run_started_at = ?, run_expected_at = ?, overrun_at = ?, run_violations = ? WHERE id = 1`,
-      s.jobId, s.status, s.lastPingAt, s.lastPingKind, s.lastExitCode, s.runningSince, s.lastDurationMs,
-      s.lastExcerpt, s.excerptTruncated ? 1 : 0, s.expectedAt, s.lateAt, s.downReason, s.markedDownAt,
-      s.lastRunStartedAt, s.runExpectedAt, s.overrunAt, s.runViolations.length > 0 ? JSON.stringify(s.runViolations) : null,
+      s.jobId,
+      s.status,
+      s.lastPingAt,
+      s.lastPingKind,
+      s.lastExitCode,
+      s.runningSince,
+      s.lastDurationMs,
+      s.lastExcerpt,
+      s.excerptTruncated ? 1 : 0,
+      s.expectedAt,
+      s.lateAt,
+      s.downReason,
+      s.markedDownAt,
+      s.lastRunStartedAt,
+      s.runExpectedAt,
+      s.overrunAt,
+      s.runViolations.length > 0 ? JSON.stringify(s.runViolations) : null,
     );
   }
 
@@ -135,7 +154,14 @@ export class HeartbeatStorage {
   insertRun(r: RunRecord): void {
     this.sql.exec(
       "INSERT INTO runs (started_at, finished_at, duration_ms, start_delay_ms, outcome, exit_code, reasons, down_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      r.startedAt, r.finishedAt, r.durationMs, r.startDelayMs, r.outcome, r.exitCode, r.reasons.join(","), r.downReason,
+      r.startedAt,
+      r.finishedAt,
+      r.durationMs,
+      r.startDelayMs,
+      r.outcome,
+      r.exitCode,
+      r.reasons.join(","),
+      r.downReason,
     );
     this.sql.exec("DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - ?", RUNS_LIMIT);
   }

@@ -20,7 +20,17 @@
 import type { JobSpec, VigilConfig } from "../config";
 import type { JobSchedule } from "../engine/deadline";
 import { envelopeBounds, type EnvelopeBounds } from "../engine/job-envelope";
-import { applyOverrun, applyPing, lateAlarm, lateDue, lateReason, type JobState, type Ping, type PingKind, type RunRecord } from "../engine/ping";
+import {
+  applyOverrun,
+  applyPing,
+  lateAlarm,
+  lateDue,
+  lateReason,
+  type JobState,
+  type Ping,
+  type PingKind,
+  type RunRecord,
+} from "../engine/ping";
 import type { Env } from "../env";
 import type { CheckRef } from "../incidents/record";
 import { HeartbeatStorage, type StoredPing } from "./heartbeat-storage";
@@ -66,7 +76,12 @@ export class HeartbeatObject extends VigilObject {
   describe(historyLimit = 20): Promise<JobView> {
     return this.queue.run(async () => {
       const spec = this.job.jobId === null ? undefined : this.config().jobs.find((j) => j.id === this.job.jobId);
-      return { ...this.job, history: this.store.history(historyLimit), runs: this.store.runs(historyLimit), envelope: spec ? this.envelope(spec) : null };
+      return {
+        ...this.job,
+        history: this.store.history(historyLimit),
+        runs: this.store.runs(historyLimit),
+        envelope: spec ? this.envelope(spec) : null,
+      };
     });
   }
 
@@ -128,7 +143,14 @@ export class HeartbeatObject extends VigilObject {
     if (due.kind === "overrun") return this.overrun(config, spec, s, now);
     const reason = lateReason(s, spec.grace);
     // 2. Write: the check goes down (D1), then the object's state.
-    await observe(this.env, config, await this.loadedStates(() => [jobCheckId(s.jobId!)]), this.checkRef(spec), { status: "down", reason }, now);
+    await observe(
+      this.env,
+      config,
+      await this.loadedStates(() => [jobCheckId(s.jobId!)]),
+      this.checkRef(spec),
+      { status: "down", reason },
+      now,
+    );
     const next: JobState = { ...s, status: "down", downReason: reason, markedDownAt: Date.now() };
     this.store.saveJob(next);
     this.job = next;
@@ -138,7 +160,14 @@ export class HeartbeatObject extends VigilObject {
   private async overrun(config: VigilConfig, spec: JobSpec, s: JobState, now: number): Promise<void> {
     const { state: next, reason } = applyOverrun(s, this.envelope(spec), now);
     if (reason !== null) {
-      await observe(this.env, config, await this.loadedStates(() => [jobCheckId(spec.id)]), this.checkRef(spec), { status: "down", reason }, now);
+      await observe(
+        this.env,
+        config,
+        await this.loadedStates(() => [jobCheckId(spec.id)]),
+        this.checkRef(spec),
+        { status: "down", reason },
+        now,
+      );
       next.markedDownAt = Date.now();
     }
     this.store.saveJob(next);

@@ -15,7 +15,12 @@ const HOUR = 3_600_000;
 const LE_COLUMNS = LATENCY_BOUNDS_MS.map((b) => `latency_le_${b}`).join(", ");
 const INSERT_ROLLUP = `INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max, latency_sum, ${LE_COLUMNS}, first_byte_avg)
   VALUES (${Array.from({ length: 11 + LATENCY_BOUNDS_MS.length }, () => "?").join(", ")})`;
-export const RETENTION = { rawMs: 48 * HOUR, rollupsMs: 400 * 24 * HOUR, diskDaysMs: 400 * 24 * HOUR, certificatesMs: 30 * 24 * HOUR } as const;
+export const RETENTION = {
+  rawMs: 48 * HOUR,
+  rollupsMs: 400 * 24 * HOUR,
+  diskDaysMs: 400 * 24 * HOUR,
+  certificatesMs: 30 * 24 * HOUR,
+} as const;
 
 export async function housekeeping(db: D1Database, tickTime: number): Promise<{ rolledUp: number | null; pruned: boolean }> {
   const hour = Math.floor(tickTime / HOUR) * HOUR - HOUR;
@@ -26,7 +31,20 @@ export async function housekeeping(db: D1Database, tickTime: number): Promise<{ 
   const stmts = rows.map((r) =>
     db
       .prepare(INSERT_ROLLUP)
-      .bind(r.checkId, hour, r.count, r.failures, r.degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe, r.firstByteAvg),
+      .bind(
+        r.checkId,
+        hour,
+        r.count,
+        r.failures,
+        r.degraded,
+        r.latencyMin,
+        r.latencyAvg,
+        r.latencyP95,
+        r.latencyMax,
+        r.latencySum,
+        ...r.latencyLe,
+        r.firstByteAvg,
+      ),
   );
   stmts.push(
     db.prepare("DELETE FROM raw_results WHERE minute < ?").bind(tickTime - RETENTION.rawMs),

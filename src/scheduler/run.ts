@@ -55,7 +55,9 @@ export const launchTime = (at: number) => Math.round(at / LIMITS.launchGridMs) *
 /** One run of a monitor: directly, or from each of its regions with a quorum. */
 async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   if (!spec.regions || spec.regions.length === 0) return runProbe(spec, env as ConfigEnv);
-  const results = await Promise.all(spec.regions.map(async (region) => ({ region, result: (await regionStub(env, region).probe([spec]))[0]! })));
+  const results = await Promise.all(
+    spec.regions.map(async (region) => ({ region, result: (await regionStub(env, region).probe([spec]))[0]! })),
+  );
   return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1);
 }
 
@@ -66,7 +68,9 @@ async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
 export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatchMessage, planned?: Job[]): Promise<BatchSummary> {
   const specs = new Map(config.monitors.filter((m) => m.enabled).map((m) => [m.id, m]));
   const chosen = message.monitors.flatMap((id) => specs.get(id) ?? []);
-  const jobs = (planned ?? runsDue(chosen, message.minute, Date.now()).jobs).filter((j) => specs.has(j.monitorId)).sort((a, b) => a.at - b.at);
+  const jobs = (planned ?? runsDue(chosen, message.minute, Date.now()).jobs)
+    .filter((j) => specs.has(j.monitorId))
+    .sort((a, b) => a.at - b.at);
   const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
   const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
@@ -103,12 +107,19 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
           busy.delete(spec.id);
         }
         summary.executed++;
-        const row: RawResult = [spec.id, startedAt - message.minute, result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2, Math.round(result.latencyMs)];
+        const row: RawResult = [
+          spec.id,
+          startedAt - message.minute,
+          result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2,
+          Math.round(result.latencyMs),
+        ];
         raw.push(result.firstByteMs === undefined ? row : [...row, Math.round(result.firstByteMs)]);
-        if (spec.type === "tls" && result.tls) certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
+        if (spec.type === "tls" && result.tls)
+          certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {
-          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, result, Date.parse(result.checkedAt))) summary.changes++;
+          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, result, Date.parse(result.checkedAt)))
+            summary.changes++;
         });
         await recording;
       })(),

@@ -4,10 +4,15 @@
 export type RawResult = [string, number, 0 | 1 | 2, number] | [string, number, 0 | 1 | 2, number, number];
 
 export function insertRawResults(db: D1Database, minute: number, batch: number, results: RawResult[]): D1PreparedStatement {
-  return db.prepare("INSERT OR REPLACE INTO raw_results (minute, batch, data) VALUES (?, ?, ?)").bind(minute, batch, JSON.stringify(results));
+  return db
+    .prepare("INSERT OR REPLACE INTO raw_results (minute, batch, data) VALUES (?, ?, ?)")
+    .bind(minute, batch, JSON.stringify(results));
 }
 
 export async function rawResultsBetween(db: D1Database, from: number, to: number): Promise<RawResult[]> {
-  const { results } = await db.prepare("SELECT data FROM raw_results WHERE minute >= ? AND minute < ?").bind(from, to).all<{ data: string }>();
+  const { results } = await db
+    .prepare("SELECT data FROM raw_results WHERE minute >= ? AND minute < ?")
+    .bind(from, to)
+    .all<{ data: string }>();
   return results.flatMap((r) => JSON.parse(r.data) as RawResult[]);
 }

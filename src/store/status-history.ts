@@ -104,7 +104,10 @@ export const SETTLE_MS = 2 * HOUR;
 async function readSettledDays(db: D1Database, dayStarts: number[], settled: number, now: number): Promise<Map<string, Int32Array>> {
   const n = dayStarts.length;
   const first = dayStarts[0]!;
-  const { results: done } = await db.prepare("SELECT day_start FROM rollups_daily_done WHERE day_start >= ?").bind(first).all<{ day_start: number }>();
+  const { results: done } = await db
+    .prepare("SELECT day_start FROM rollups_daily_done WHERE day_start >= ?")
+    .bind(first)
+    .all<{ day_start: number }>();
   const have = new Set(done.map((r) => r.day_start));
   const missing: D1PreparedStatement[] = [];
   for (let i = 0; i < settled; i++) {
@@ -124,7 +127,10 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
   if (missing.length > 0) {
     // Same retention as the hourly rows they come from; pruned here, as often as days are added.
     const cutoff = now - RETENTION.rollupsMs;
-    missing.push(db.prepare("DELETE FROM rollups_daily WHERE day_start < ?").bind(cutoff), db.prepare("DELETE FROM rollups_daily_done WHERE day_start < ?").bind(cutoff));
+    missing.push(
+      db.prepare("DELETE FROM rollups_daily WHERE day_start < ?").bind(cutoff),
+      db.prepare("DELETE FROM rollups_daily_done WHERE day_start < ?").bind(cutoff),
+    );
     await db.batch(missing);
   }
   const index = new Map(dayStarts.map((s, i) => [s, i]));
@@ -185,7 +191,14 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
         }
       }
       if (hour >= chartSince) {
-        points.push({ hour, count, failures, degraded, latencyAvg: avg === "" ? null : Number(avg), latencyP95: p95 === "" ? null : Number(p95) });
+        points.push({
+          hour,
+          count,
+          failures,
+          degraded,
+          latencyAvg: avg === "" ? null : Number(avg),
+          latencyP95: p95 === "" ? null : Number(p95),
+        });
       }
     }
     points.sort((a, b) => a.hour - b.hour);

@@ -17,7 +17,21 @@ export default defineConfig((env) => {
       { id: "hosts-rearm", name: "Hosts (alarm re-arm test)", policy: "hosts" },
       // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
       // with minutes compressed to seconds.
-      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-silence2", "esc-maint", "esc-db", "esc-links", "esc-links2"].map((id) => ({
+      ...[
+        "esc-dep",
+        "esc-recov",
+        "esc-flag",
+        "esc-outage",
+        "esc-dbfail",
+        "esc-containers",
+        "esc-ack",
+        "esc-silence",
+        "esc-silence2",
+        "esc-maint",
+        "esc-db",
+        "esc-links",
+        "esc-links2",
+      ].map((id) => ({
         id,
         name: id === "esc-db" ? "PostgreSQL" : id,
         policy: "runbook-fast",
@@ -44,13 +58,36 @@ export default defineConfig((env) => {
     ],
     agents: [
       // One agent per concern so test files never share an object's state.
-      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead", "t-many", "t-hostile", "t-hostile-ids", "t-hostile-arr", "t-hostile-body", "t-rotate"].map((id) => ({
+      ...[
+        "t-sig",
+        "t-size",
+        "t-schema",
+        "t-seq",
+        "t-late",
+        "t-conc",
+        "t-eval",
+        "t-remed",
+        "t-dead",
+        "t-many",
+        "t-hostile",
+        "t-hostile-ids",
+        "t-hostile-arr",
+        "t-hostile-body",
+        "t-rotate",
+      ].map((id) => ({
         id,
         service: "hosts",
         secret: { env: "TEST_AGENT_SECRET" },
       })),
       { id: "t-off", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, enabled: false },
-      { id: "t-thresh", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1, checks: { "docker:db": { failureThreshold: 3 } } },
+      {
+        id: "t-thresh",
+        service: "hosts",
+        secret: { env: "TEST_AGENT_SECRET" },
+        failureThreshold: 1,
+        recoveryThreshold: 1,
+        checks: { "docker:db": { failureThreshold: 3 } },
+      },
       // Short graces: the precision test waits for real alarms.
       { id: "t-fast", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
       { id: "t-fast2", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
@@ -63,14 +100,33 @@ export default defineConfig((env) => {
     jobs: [
       { id: "j-period", service: "hosts", key: { env: "TEST_PING_KEY_PERIOD" }, period: "1h", grace: "5m" },
       { id: "j-variants", service: "hosts", key: { env: "TEST_PING_KEY_VARIANTS" }, period: "1h", grace: "5m" },
-      { id: "j-cron", service: "hosts", key: { env: "TEST_PING_KEY_CRON" }, cron: "30 2 * * *", timezone: "America/New_York", grace: "30m" },
+      {
+        id: "j-cron",
+        service: "hosts",
+        key: { env: "TEST_PING_KEY_CRON" },
+        cron: "30 2 * * *",
+        timezone: "America/New_York",
+        grace: "30m",
+      },
       { id: "j-fast", service: "hosts", key: { env: "TEST_PING_KEY_FAST" }, period: "1s", grace: "1s" },
       { id: "j-run", service: "hosts", key: { env: "TEST_PING_KEY_RUN" }, period: "1h", grace: "1s" },
       { id: "j-off", service: "hosts", key: { env: "TEST_PING_KEY_OFF" }, period: "1h", enabled: false },
       // Run envelopes (test/worker/heartbeats/envelope.test.ts): one bound each, and one learning all.
-      { id: "j-short", service: "hosts", key: { env: "TEST_PING_KEY_SHORT" }, period: "1h", envelope: { minDuration: "30s", learn: false } },
+      {
+        id: "j-short",
+        service: "hosts",
+        key: { env: "TEST_PING_KEY_SHORT" },
+        period: "1h",
+        envelope: { minDuration: "30s", learn: false },
+      },
       { id: "j-long", service: "hosts", key: { env: "TEST_PING_KEY_LONG" }, period: "1h", envelope: { maxDuration: "10m", learn: false } },
-      { id: "j-often", service: "hosts", key: { env: "TEST_PING_KEY_OFTEN" }, period: "1h", envelope: { minInterval: "50m", learn: false } },
+      {
+        id: "j-often",
+        service: "hosts",
+        key: { env: "TEST_PING_KEY_OFTEN" },
+        period: "1h",
+        envelope: { minInterval: "50m", learn: false },
+      },
       { id: "j-late", service: "hosts", key: { env: "TEST_PING_KEY_LATE" }, period: "1h", envelope: { maxStartDelay: "5m", learn: false } },
       { id: "j-learn", service: "hosts", key: { env: "TEST_PING_KEY_LEARN" }, period: "1h", envelope: {} },
     ],
@@ -90,13 +146,30 @@ export default defineConfig((env) => {
       { id: "sched-q", type: "http", service: "sched", url: `${fixtures}/target/sched-q`, interval: "10s", timeout: "2s" },
       // Check-level dependency (test/worker/escalation): never probed, only their states matter.
       { id: "esc-dep-db", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-db`, enabled: false },
-      { id: "esc-dep-api", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-api`, enabled: false, dependsOn: ["esc-dep-db"] },
+      {
+        id: "esc-dep-api",
+        type: "http",
+        service: "esc-dep",
+        url: `${fixtures}/target/esc-dep-api`,
+        enabled: false,
+        dependsOn: ["esc-dep-db"],
+      },
     ],
     channels: [
       { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       { id: "hosts-hook", type: "webhook", url: `${fixtures}/sink/hosts`, secret: { env: "TEST_WEBHOOK_SECRET" } },
-      ...["l1", "l2", "l3"].map((l) => ({ id: `esc-${l}`, type: "webhook" as const, url: `${fixtures}/sink/esc-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
-      ...["l1", "l2"].map((l) => ({ id: `ups-${l}`, type: "webhook" as const, url: `${fixtures}/sink/ups-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
+      ...["l1", "l2", "l3"].map((l) => ({
+        id: `esc-${l}`,
+        type: "webhook" as const,
+        url: `${fixtures}/sink/esc-${l}`,
+        secret: { env: "TEST_WEBHOOK_SECRET" },
+      })),
+      ...["l1", "l2"].map((l) => ({
+        id: `ups-${l}`,
+        type: "webhook" as const,
+        url: `${fixtures}/sink/ups-${l}`,
+        secret: { env: "TEST_WEBHOOK_SECRET" },
+      })),
     ],
     policies: [
       { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },

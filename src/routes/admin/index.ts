@@ -18,7 +18,16 @@ export function adminRoutes() {
   const app = routes();
   app.use("*", throttleFailures("admin"));
   app.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN" }));
-  const groups = [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), upstreamRoutes(), probeRoutes(), deliveryRoutes()];
+  const groups = [
+    monitorRoutes(),
+    incidentRoutes(),
+    silenceRoutes(),
+    agentRoutes(),
+    jobRoutes(),
+    upstreamRoutes(),
+    probeRoutes(),
+    deliveryRoutes(),
+  ];
   for (const group of groups) app.route("/", group);
   return app;
 }

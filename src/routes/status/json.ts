@@ -21,7 +21,12 @@ export const statusJsonQuery = z.strictObject({
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const pct = (p: number | null) => (p === null ? null : Math.round(p * 10_000) / 10_000);
 
-const uptimeJson = z.object({ "24h": z.number().nullable(), "7d": z.number().nullable(), "30d": z.number().nullable(), "90d": z.number().nullable() });
+const uptimeJson = z.object({
+  "24h": z.number().nullable(),
+  "7d": z.number().nullable(),
+  "30d": z.number().nullable(),
+  "90d": z.number().nullable(),
+});
 const statusEnum = z.enum(["up", "degraded", "down", "unknown"]);
 const incidentJson = z.object({
   id: z.string(),
@@ -56,16 +61,25 @@ export const statusJsonResponse = z.object({
           stale: z.boolean(),
           uptime: uptimeJson,
           latency: z.object({ avgMs: z.number().nullable(), p95Ms: z.number().nullable() }),
-          days: z.array(z.object({ date: z.string(), uptime: z.number().nullable(), count: z.number(), failures: z.number(), degraded: z.number() })).optional(),
+          days: z
+            .array(
+              z.object({ date: z.string(), uptime: z.number().nullable(), count: z.number(), failures: z.number(), degraded: z.number() }),
+            )
+            .optional(),
         }),
       ),
     }),
   ),
   incidents: z.object({ open: z.array(incidentJson), recent: z.array(incidentJson) }),
-  maintenance: z.array(z.object({ id: z.string(), title: z.string(), services: z.array(z.string()), start: z.string(), end: z.string(), active: z.boolean() })),
+  maintenance: z.array(
+    z.object({ id: z.string(), title: z.string(), services: z.array(z.string()), start: z.string(), end: z.string(), active: z.boolean() }),
+  ),
 });
 
-export const statusJsonRoute = declarer("status", "status")({
+export const statusJsonRoute = declarer(
+  "status",
+  "status",
+)({
   method: "get",
   path: "/status.json",
   summary: "Current status, uptime, incidents and maintenance",
@@ -92,7 +106,13 @@ function component(c: ComponentView, tz: string, dayStarts: number[], withDays: 
     ...(withDays && {
       days: dayStarts.map((_, i) => {
         const d = dayCell(c, dayStarts, i);
-        return { date: isoDay(d.start, tz), uptime: d.uptime === null ? null : pct(d.uptime * 100), count: d.count, failures: d.failures, degraded: d.degraded };
+        return {
+          date: isoDay(d.start, tz),
+          uptime: d.uptime === null ? null : pct(d.uptime * 100),
+          count: d.count,
+          failures: d.failures,
+          degraded: d.degraded,
+        };
       }),
     }),
   };
@@ -125,7 +145,14 @@ export function statusJson(m: StatusModel, publicUrl: string | null, withDays: b
       components: s.components.map((c) => component(c, m.timeZone, m.dayStarts, withDays)),
     })),
     incidents: { open: m.openIncidents.map(incident), recent: m.pastIncidents.map(incident) },
-    maintenance: m.maintenance.map((x) => ({ id: x.id, title: x.title, services: x.services, start: iso(x.start)!, end: iso(x.end)!, active: x.active })),
+    maintenance: m.maintenance.map((x) => ({
+      id: x.id,
+      title: x.title,
+      services: x.services,
+      start: iso(x.start)!,
+      end: iso(x.end)!,
+      active: x.active,
+    })),
   };
 }
 

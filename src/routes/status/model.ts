@@ -149,7 +149,14 @@ export function dayCell(c: Pick<ComponentView, "tallies" | "levels">, dayStarts:
   const count = c.tallies[i * 3]!;
   const failures = c.tallies[i * 3 + 1]!;
   const degraded = c.tallies[i * 3 + 2]!;
-  return { start: dayStarts[i]!, count, failures, degraded, uptime: count === 0 ? null : (count - failures) / count, level: LEVEL_OF[c.levels[i]!]! };
+  return {
+    start: dayStarts[i]!,
+    count,
+    failures,
+    degraded,
+    uptime: count === 0 ? null : (count - failures) / count,
+    level: LEVEL_OF[c.levels[i]!]!,
+  };
 }
 
 /** What a check's day tallies say, computed once per tally array (they are shared while the history is unchanged). */
@@ -169,7 +176,11 @@ function derive(tallies: Int32Array, n: number) {
       count,
       failures,
       levels,
-      uptime: { "7d": sumUptime(tallies, Math.max(0, n - 7), n), "30d": sumUptime(tallies, Math.max(0, n - 30), n), "90d": sumUptime(tallies, 0, n) },
+      uptime: {
+        "7d": sumUptime(tallies, Math.max(0, n - 7), n),
+        "30d": sumUptime(tallies, Math.max(0, n - 30), n),
+        "90d": sumUptime(tallies, 0, n),
+      },
     };
     derivedCache.set(tallies, d);
   }
@@ -232,7 +243,9 @@ export function listComponents(config: VigilConfig, stateIds: Iterable<string>):
     const name = "name" in m && typeof m.name === "string" ? m.name : m.id;
     out.push({ id: m.id, name, kind: "monitor", serviceId: m.service, publicId: m.id, publicName: name });
   }
-  for (const j of config.jobs) if (j.enabled) out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service, publicId: `ping:${j.id}`, publicName: j.id });
+  for (const j of config.jobs)
+    if (j.enabled)
+      out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service, publicId: `ping:${j.id}`, publicName: j.id });
   const agentChecks = new Map<string, string[]>();
   for (const id of stateIds) {
     if (!id.startsWith("agent:")) continue;
@@ -253,7 +266,14 @@ export function listComponents(config: VigilConfig, stateIds: Iterable<string>):
     const checks = (agentChecks.get(a.id) ?? []).sort();
     for (const check of checks) {
       const pub = publicAgentCheck(a.id, check, checks);
-      out.push({ id: `agent:${a.id}:${check}`, name: `${check} on ${a.id}`, kind: "agent-check", serviceId: a.service, publicId: pub.id, publicName: pub.name });
+      out.push({
+        id: `agent:${a.id}:${check}`,
+        name: `${check} on ${a.id}`,
+        kind: "agent-check",
+        serviceId: a.service,
+        publicId: pub.id,
+        publicName: pub.name,
+      });
     }
   }
   return out;
@@ -305,9 +325,22 @@ interface Naming {
   name(checkId: string): string;
 }
 
-function incidentView(row: IncidentRow, members: IncidentMemberRow[], events: IncidentEventRow[], serviceName: string, naming: Naming, details: boolean): IncidentView {
+function incidentView(
+  row: IncidentRow,
+  members: IncidentMemberRow[],
+  events: IncidentEventRow[],
+  serviceName: string,
+  naming: Naming,
+  details: boolean,
+): IncidentView {
   const timeline = events.map((e) => publicEvent(e, naming.name, details)).filter((e): e is TimelineEntry => e !== null);
-  const title = details ? row.title : publicIncidentTitle(row.title, serviceName, members.map((m) => ({ id: m.check_id, name: naming.name(m.check_id) })));
+  const title = details
+    ? row.title
+    : publicIncidentTitle(
+        row.title,
+        serviceName,
+        members.map((m) => ({ id: m.check_id, name: naming.name(m.check_id) })),
+      );
   return {
     id: row.id,
     serviceId: row.service_id,
@@ -316,7 +349,12 @@ function incidentView(row: IncidentRow, members: IncidentMemberRow[], events: In
     status: row.status,
     openedAt: row.opened_at,
     resolvedAt: row.resolved_at,
-    affected: members.map((m) => ({ id: naming.id(m.check_id), name: naming.name(m.check_id), status: m.status, reason: details ? m.reason : null })),
+    affected: members.map((m) => ({
+      id: naming.id(m.check_id),
+      name: naming.name(m.check_id),
+      status: m.status,
+      reason: details ? m.reason : null,
+    })),
     timeline: timeline.reverse(),
   };
 }
@@ -337,7 +375,13 @@ const SOME_UNKNOWN_TEXT = "Waiting for data from some checks";
  * Builds the page's model for `audience` (default the public: `./status-audience.ts` says what
  * it sees). `now` is passed in; nothing here reads a clock.
  */
-export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, history: History, now: number, audience: Audience = "public"): StatusModel {
+export function buildStatusModel(
+  config: VigilConfig,
+  current: CurrentSnapshot,
+  history: History,
+  now: number,
+  audience: Audience = "public",
+): StatusModel {
   const page = config.statusPage;
   const serviceIds = page.services ?? config.services.map((s) => s.id);
   const shown = new Set(serviceIds);
@@ -435,7 +479,14 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
   const past: IncidentView[] = [];
   for (const row of current.incidents) {
     if (!shown.has(row.service_id)) continue;
-    const view = incidentView(row, current.members.get(row.id) ?? [], current.events.get(row.id) ?? [], serviceName(row.service_id), naming, details(row.service_id));
+    const view = incidentView(
+      row,
+      current.members.get(row.id) ?? [],
+      current.events.get(row.id) ?? [],
+      serviceName(row.service_id),
+      naming,
+      details(row.service_id),
+    );
     (row.status === "open" ? open : past).push(view);
   }
 

@@ -124,7 +124,11 @@ export function statusPageRoutes() {
     const { id } = c.req.valid("param");
     const model = await loadStatusModel(c.env.DB, config, Date.now(), access.audience);
     const found = findCheck(model, id);
-    if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });
+    if (!found)
+      return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, {
+        "cache-control": "no-cache",
+        "x-robots-tag": "noindex",
+      });
     // The same 24 hours as the response-time chart.
     const firstByteAvgMs = found.check.latency.length > 0 ? await loadFirstByteAvg(c.env.DB, id, found.check.latency[0]!.hour) : null;
     // A ping job's page lists its last runs, kept by its HeartbeatObject.
@@ -132,12 +136,22 @@ export function statusPageRoutes() {
     const runs = job
       ? {
           list: (await c.env.HEARTBEAT.getByName(job.id).describe(JOB_RUNS_SHOWN)).runs,
-          details: showsDetails(access.audience, config.services.find((s) => s.id === job.service)),
+          details: showsDetails(
+            access.audience,
+            config.services.find((s) => s.id === job.service),
+          ),
         }
       : undefined;
     return html(
       c,
-      <CheckPage model={model} check={found.check} service={found.service} private={access.private} firstByteAvgMs={firstByteAvgMs} runs={runs} />,
+      <CheckPage
+        model={model}
+        check={found.check}
+        service={found.service}
+        private={access.private}
+        firstByteAvgMs={firstByteAvgMs}
+        runs={runs}
+      />,
       200,
       pageHeaders(access.private),
     );
