@@ -51,6 +51,13 @@ export interface Incident {
   sent: Record<string, number>;
   /** Times reopened: a reopened incident pages again. */
   reopened: number;
+  /**
+   * Channels paged in this episode (opened, escalated, repeated, flapping), in the order first
+   * paged. The acknowledgement and the resolve go to exactly these, whatever the config says by
+   * then: every page gets its resolve on the channel it went to, and no channel gets a resolve
+   * for a page it never saw. Absent in states stored before it existed (then: every level paged).
+   */
+  paged?: string[];
 }
 
 export interface EscalationState {
@@ -91,6 +98,8 @@ export type Effect =
       /** Stable per occurrence: `<incident>:<event>:L<level>:<n>`; the notifier appends the channel. */
       key: string;
       reason: string | null;
+      /** Exactly these channels instead of the levels' (acknowledged, resolved: the channels paged). */
+      channels?: string[];
     }
   | { type: "timeline"; event: string; detail: Record<string, unknown> };
 
@@ -135,6 +144,9 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
             incident.reopened++;
             incident.openedAt = input.at;
             incident.members[input.checkId] = member;
+            // The title tells this episode's cause, not the first one's; the pages start afresh.
+            incident.title = incidentTitle(ctx.serviceName, input.checkId, input.reason);
+            incident.paged = [];
             timeline("incident.reopened", { check: input.checkId, reason: input.reason });
           } else {
             s.incident = newIncident(ctx, input.checkId, member);
@@ -166,7 +178,7 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
       if (incident?.status === "open" && !incident.ack) {
         incident.ack = { by: input.by, at: input.at, until: input.reescalateAfter === null ? null : input.at + input.reescalateAfter };
         timeline("incident.acknowledged", { by: input.by, ...(incident.ack.until !== null && { until: new Date(incident.ack.until).toISOString() }) });
-        if (incident.level > 0) effects.push(notify(incident, "incident.acknowledged", range(incident.level), null));
+        if (incident.level > 0) effects.push(toPaged(incident, "incident.acknowledged", null));
       }
       break;
     }
@@ -198,7 +210,7 @@ function newIncident(ctx: EscalationContext, checkId: string, member: Member): I
   return {
     id: incidentId(ctx.serviceId, member.since),
     status: "open",
-    title: `${ctx.serviceName}: ${checkId} down${member.reason ? ` — ${member.reason}` : ""}`,
+    title: incidentTitle(ctx.serviceName, checkId, member.reason),
     openedAt: member.since,
     resolvedAt: null,
     level: 0,
@@ -211,15 +223,36 @@ function newIncident(ctx: EscalationContext, checkId: string, member: Member): I
     held: null,
     sent: {},
     reopened: 0,
+    paged: [],
   };
+}
+
+/** An incident's title: the service, the check that opened (or reopened) it, and why. */
+export function incidentTitle(serviceName: string, checkId: string, reason: string | null): string {
+  return `${serviceName}: ${checkId} down${reason ? ` — ${reason}` : ""}`;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-function notify(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null): Effect {
+type NotifyEffect = Extract<Effect, { type: "notify" }>;
+
+function notify(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null): NotifyEffect {
   const slot = `${event}:L${incident.level}`;
   const n = (incident.sent[slot] = (incident.sent[slot] ?? 0) + 1);
   return { type: "notify", event, levels, level: incident.level, key: `${incident.id}:${event}:L${incident.level}:${incident.reopened}.${n}`, reason };
+}
+
+/** A page (opened, escalated, repeated, flapping) to the channels of `levels`, remembered in `incident.paged`. */
+function page(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null, policy: PolicySpec): Effect {
+  const paged = (incident.paged ??= []);
+  for (const l of levels) for (const c of policy.levels[Math.min(l, policy.levels.length) - 1]?.channels ?? []) if (!paged.includes(c)) paged.push(c);
+  return notify(incident, event, levels, reason);
+}
+
+/** The follow-up of the pages (acknowledged, resolved): to every channel paged, and only those. */
+function toPaged(incident: Incident, event: NotifyEventType, reason: string | null): Effect {
+  const effect = notify(incident, event, range(incident.level), reason);
+  return incident.paged === undefined ? effect : { ...effect, channels: [...incident.paged] };
 }
 
 function resolve(incident: Incident, at: number, effects: Effect[], timeline: (e: string, d?: Record<string, unknown>) => void, why: string) {
@@ -227,7 +260,7 @@ function resolve(incident: Incident, at: number, effects: Effect[], timeline: (e
   incident.resolvedAt = at;
   incident.held = null;
   timeline("incident.resolved", { reason: why });
-  if (incident.level > 0) effects.push(notify(incident, "incident.resolved", range(incident.level), why));
+  if (incident.level > 0) effects.push(toPaged(incident, "incident.resolved", why));
 }
 
 /** Records a status change for flap detection; starts flapping when over the limit. */
@@ -253,7 +286,7 @@ function recordChange(
         incident.level = 1;
         incident.levelAt = incident.pagedAt = at;
       }
-      effects.push(notify(incident, "check.flapping", [1], `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`));
+      effects.push(page(incident, "check.flapping", [1], `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`, policy));
     }
   }
 }
@@ -289,7 +322,7 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
     incident.ack = null;
     if (incident.level > 0) {
       incident.pagedAt = incident.levelAt = now;
-      effects.push(notify(incident, "incident.escalated", [incident.level], "acknowledged but not resolved in time"));
+      effects.push(page(incident, "incident.escalated", [incident.level], "acknowledged but not resolved in time", policy));
     }
   }
   const allInhibited = down.length > 0 && down.every(([id]) => ctx.inhibited[id] !== undefined);
@@ -312,7 +345,7 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
     incident.level = 1;
     incident.pagedAt = incident.levelAt = now;
     timeline("incident.paged", { level: 1 });
-    effects.push(notify(incident, "incident.opened", [1], null));
+    effects.push(page(incident, "incident.opened", [1], null, policy));
   }
   for (let next = incident.level + 1; next <= policy.levels.length; next++) {
     const reason = escalationReason(incident, policy, next, now);
@@ -320,14 +353,14 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
     incident.level = next;
     incident.pagedAt = incident.levelAt = now;
     timeline("incident.escalated", { level: next, reason });
-    effects.push(notify(incident, "incident.escalated", [next], reason));
+    effects.push(page(incident, "incident.escalated", [next], reason, policy));
   }
 
   // 5. Repeat until acknowledged.
   if (policy.repeat !== undefined && incident.pagedAt !== null && now - incident.pagedAt >= policy.repeat) {
     incident.pagedAt = now;
     timeline("incident.repeated", { level: incident.level });
-    effects.push(notify(incident, "incident.repeated", [incident.level], `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`));
+    effects.push(page(incident, "incident.repeated", [incident.level], `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`, policy));
   }
 }
 

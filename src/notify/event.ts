@@ -10,6 +10,7 @@
  *   channels (and webhooks with `stateChanges: true`) whenever a check's status changes.
  */
 import type { VigilConfig } from "../config";
+import { incidentHeadline, incidentView } from "./content";
 import { idempotencyKey, stateChangeKey, type IncidentEventType, type NotifyMessage, type WebhookEvent } from "./message";
 
 /** A member as the read model stores it. */
@@ -105,6 +106,8 @@ export interface PageEffect {
   /** Stable per occurrence (`<incident>:<event>:L<level>:<n>`); the channel id is appended. Default: `idempotencyKey(...)`. */
   key?: string;
   reason: string | null;
+  /** Exactly these channels instead of the levels' (the acknowledgement and the resolve go to the channels paged). */
+  channels?: readonly string[];
 }
 
 /** The escalation state's incident (structurally), or any snapshot with these facts. */
@@ -134,19 +137,24 @@ export function pageMessages(
     ...(effect.event === "incident.acknowledged" && incident.ack?.by && { acknowledgedBy: incident.ack.by }),
     ...(effect.reason && { reason: effect.reason }),
   };
-  const event = incidentEvent(effect.event, { ...incident, level: effect.level }, config, now, { facts, links });
+  const event = withHeadline(incidentEvent(effect.event, { ...incident, level: effect.level }, config, now, { facts, links }));
+  const channels =
+    effect.channels ?? [...effect.levels].sort((a, b) => a - b).flatMap((level) => policy.levels[Math.min(level, policy.levels.length) - 1]?.channels ?? []);
   const out: NotifyMessage[] = [];
-  const seen = new Set<string>();
-  for (const level of [...effect.levels].sort((a, b) => a - b)) {
-    const spec = policy.levels[Math.min(level, policy.levels.length) - 1];
-    for (const channelId of spec?.channels ?? []) {
-      if (seen.has(channelId)) continue;
-      seen.add(channelId);
-      const key = effect.key ? `${effect.key}:${channelId}` : idempotencyKey(incident.id, effect.level, channelId, effect.event);
-      out.push({ key, channelId, incidentId: incident.id, level: effect.level, event });
-    }
+  for (const channelId of new Set(channels)) {
+    const key = effect.key ? `${effect.key}:${channelId}` : idempotencyKey(incident.id, effect.level, channelId, effect.event);
+    out.push({ key, channelId, incidentId: incident.id, level: effect.level, event });
   }
   return out;
+}
+
+/**
+ * The event with `data.title`: the line every channel leads with (`[L2] …`, `[L2 ACK] …`,
+ * `[RESOLVED] …`, `incidentHeadline`), so a webhook receiver shows what Slack, e-mail and
+ * PagerDuty show. `data.incident.title` stays the incident's own title.
+ */
+export function withHeadline(event: WebhookEvent): WebhookEvent {
+  return { ...event, data: { title: incidentHeadline(incidentView(event)), ...event.data } };
 }
 
 /** A check's status change, as the evaluator reports it. */
