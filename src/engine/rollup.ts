@@ -1,4 +1,4 @@
-/** Hourly rollups from raw results: count, failures, degraded, latency min/avg/p95/max and histogram buckets. Pure. */
+/** Hourly rollups from raw results: count, failures, degraded, unknown, latency min/avg/p95/max and histogram buckets. Pure. */
 
 /**
  * Upper bounds (ms) of the latency histogram kept per check and hour, the `le` labels of
@@ -12,6 +12,8 @@ export interface Rollup {
   count: number;
   failures: number;
   degraded: number;
+  /** Runs that executed but measured nothing (raw status 3: the probe could not run). */
+  unknown: number;
   latencyMin: number | null;
   latencyAvg: number | null;
   latencyP95: number | null;
@@ -58,6 +60,7 @@ export function rollup(results: readonly (readonly [string, number, number, numb
       count: statuses.length,
       failures: statuses.filter((s) => s === 2).length,
       degraded: statuses.filter((s) => s === 1).length,
+      unknown: statuses.filter((s) => s === 3).length,
       latencyMin: sorted[0] ?? null,
       latencyAvg: sorted.length ? Math.round((sum / sorted.length) * 10) / 10 : null,
       latencyP95: percentile(sorted, 95),
