@@ -25,6 +25,9 @@ export default defineConfig((env) => {
       { id: "esc-app", name: "SafeWork app", policy: "runbook-fast", dependsOn: ["esc-db"] },
       // Scheduler tests (test/worker/scheduler).
       { id: "sched", name: "Scheduler tests", policy: "hosts" },
+      // Every page gets its resolve (test/worker/escalation/resolves.test.ts): one service per path.
+      ...["res-silence", "res-maint", "res-inhib-db", "res-restart", "res-redeploy", "res-flap"].map((id) => ({ id, name: id, policy: "res-fast" })),
+      { id: "res-inhib", name: "res-inhib", policy: "res-fast", dependsOn: ["res-inhib-db"] },
     ],
     maintenance: [
       {
@@ -34,6 +37,8 @@ export default defineConfig((env) => {
         start: new Date(Date.now() - 3_600_000).toISOString(),
         end: new Date(Date.now() + 3_600_000).toISOString(),
       },
+      // Reached by inputs dated into it (test/worker/escalation/resolves.test.ts), never by the clock.
+      { id: "res-maint-window", services: ["res-maint"], title: "Planned failover", start: "2099-01-01T00:00:00Z", end: "2099-01-01T01:00:00Z" },
     ],
     agents: [
       // One agent per concern so test files never share an object's state.
@@ -83,6 +88,7 @@ export default defineConfig((env) => {
       { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       { id: "hosts-hook", type: "webhook", url: `${fixtures}/sink/hosts`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       ...["l1", "l2", "l3"].map((l) => ({ id: `esc-${l}`, type: "webhook" as const, url: `${fixtures}/sink/esc-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
+      ...["l1", "l2", "new"].map((l) => ({ id: `res-${l}`, type: "webhook" as const, url: `${fixtures}/sink/res-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
     ],
     policies: [
       { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },
@@ -101,6 +107,13 @@ export default defineConfig((env) => {
         ],
       },
       { id: "hosts", levels: [{ channels: ["hosts-hook"] }] },
+      {
+        // Pages at once; TEST_REDEPLOY=2 stands for a redeploy that moved level 1 to another channel.
+        id: "res-fast",
+        groupWait: "0s",
+        reopenWithin: "0s",
+        levels: [{ channels: [env.TEST_REDEPLOY === "2" ? "res-new" : "res-l1"] }, { channels: ["res-l2"], when: [{ flag: "security" }] }],
+      },
     ],
   };
 });
