@@ -14,6 +14,8 @@ export interface Rollup {
   degraded: number;
   /** Runs that executed but measured nothing (raw status 3: the probe could not run). */
   unknown: number;
+  /** Runs that took more than one attempt (retries after network failures). */
+  retried: number;
   latencyMin: number | null;
   latencyAvg: number | null;
   latencyP95: number | null;
@@ -43,16 +45,20 @@ export function cumulativeBuckets(sorted: readonly number[], bounds: readonly nu
   return out;
 }
 
-export function rollup(results: readonly (readonly [string, number, number, number, number?])[]): Rollup[] {
-  const by = new Map<string, { statuses: number[]; latencies: number[]; firstBytes: number[] }>();
-  for (const [checkId, , status, latency, firstByte] of results) {
+/** A raw result as rollup reads it: [check, offset, status, latency, first byte (or null), attempts]. */
+export type RollupInput = readonly [string, number, number, number, (number | null)?, number?];
+
+export function rollup(results: readonly RollupInput[]): Rollup[] {
+  const by = new Map<string, { statuses: number[]; latencies: number[]; firstBytes: number[]; retried: number }>();
+  for (const [checkId, , status, latency, firstByte, attempts] of results) {
     let e = by.get(checkId);
-    if (!e) by.set(checkId, (e = { statuses: [], latencies: [], firstBytes: [] }));
+    if (!e) by.set(checkId, (e = { statuses: [], latencies: [], firstBytes: [], retried: 0 }));
     e.statuses.push(status);
     e.latencies.push(latency);
-    if (firstByte !== undefined) e.firstBytes.push(firstByte);
+    if (firstByte !== undefined && firstByte !== null) e.firstBytes.push(firstByte);
+    if (attempts !== undefined && attempts > 1) e.retried++;
   }
-  return [...by].map(([checkId, { statuses, latencies, firstBytes }]) => {
+  return [...by].map(([checkId, { statuses, latencies, firstBytes, retried }]) => {
     const sorted = latencies.sort((a, b) => a - b);
     const sum = sorted.reduce((a, b) => a + b, 0);
     return {
@@ -61,6 +67,7 @@ export function rollup(results: readonly (readonly [string, number, number, numb
       failures: statuses.filter((s) => s === 2).length,
       degraded: statuses.filter((s) => s === 1).length,
       unknown: statuses.filter((s) => s === 3).length,
+      retried,
       latencyMin: sorted[0] ?? null,
       latencyAvg: sorted.length ? Math.round((sum / sorted.length) * 10) / 10 : null,
       latencyP95: percentile(sorted, 95),

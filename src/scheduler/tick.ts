@@ -6,7 +6,7 @@
  *    runs the tick is already too late for, and split them into batches within budgets.
  * 3. A small minute runs here, each run at its planned time; a larger one goes to the PROBE
  *    queue, one message per batch, each consumed by its own invocation.
- * 4. Roll up the previous hour and prune (cheap no-op most minutes); queue the daily digest
+ * 4. Roll up the previous hour, with each monitor's planned runs, and prune (cheap no-op most minutes); queue the daily digest
  *    once its local time has come.
  * 5. Hand the outbox (status-page state changes, the digest) to the notification queue.
  */
@@ -56,7 +56,7 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   }
 
   // 4.–5.
-  await housekeeping(env.DB, tickTime);
+  await housekeeping(env.DB, tickTime, config.monitors.filter((m) => m.enabled));
   await queueDailyDigest(env, config, tickTime);
   const notificationsQueued = await flushOutbox(env.DB, env.NOTIFY, Date.now());
   return { duplicate: false, planned, coalesced: plan.coalesced, batches: plan.batches.length, inline: plan.inline, run, notificationsQueued };

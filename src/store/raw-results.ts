@@ -3,8 +3,11 @@
 /** Status of a raw result: 0 up, 1 degraded, 2 down, 3 unknown (the run executed but could not measure). */
 export type RawStatus = 0 | 1 | 2 | 3;
 
-/** [check id, offset ms in the minute, status, latency ms, first byte ms (http probes that got an answer)] */
-export type RawResult = [string, number, RawStatus, number] | [string, number, RawStatus, number, number];
+/**
+ * [check id, offset ms in the minute, status, latency ms, first byte ms (http probes that got an
+ * answer; null when absent and attempts follow), attempts (only when more than one)]
+ */
+export type RawResult = [string, number, RawStatus, number] | [string, number, RawStatus, number, number | null] | [string, number, RawStatus, number, number | null, number];
 
 export function insertRawResults(db: D1Database, minute: number, batch: number, results: RawResult[]): D1PreparedStatement {
   return db.prepare("INSERT OR REPLACE INTO raw_results (minute, batch, data) VALUES (?, ?, ?)").bind(minute, batch, JSON.stringify(results));

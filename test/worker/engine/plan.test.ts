@@ -114,8 +114,8 @@ describe("rollup", () => {
       ["b", 0, 0, 5],
     ]);
     expect(rows).toEqual([
-      { checkId: "a", count: 3, failures: 1, degraded: 1, unknown: 0, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300, latencySum: 600, latencyLe: [0, 1, 2, 3, 3, 3, 3, 3], firstByteAvg: null },
-      { checkId: "b", count: 1, failures: 0, degraded: 0, unknown: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5, latencySum: 5, latencyLe: [1, 1, 1, 1, 1, 1, 1, 1], firstByteAvg: null },
+      { checkId: "a", count: 3, failures: 1, degraded: 1, unknown: 0, retried: 0, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300, latencySum: 600, latencyLe: [0, 1, 2, 3, 3, 3, 3, 3], firstByteAvg: null },
+      { checkId: "b", count: 1, failures: 0, degraded: 0, unknown: 0, retried: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5, latencySum: 5, latencyLe: [1, 1, 1, 1, 1, 1, 1, 1], firstByteAvg: null },
     ]);
   });
   it("averages the time to first byte over the results that carry one (http probes)", () => {
