@@ -24,7 +24,8 @@ export interface CheckRef extends EvaluationPolicy {
 }
 
 export interface Observation {
-  status: ProbeStatus;
+  /** `unknown`: the run could not measure (never a failure, see `evaluate`). */
+  status: ProbeStatus | "unknown";
   reason?: string;
 }
 

@@ -6,13 +6,16 @@
  * 2. Skip a run whose monitor is still running (the same monitor never runs twice at once).
  * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
  *    probed by each region's RegionObject and judged by quorum.
- * 4. Record each result as it arrives (evaluate, store changes, tell the service object).
+ * 4. Record each result as it arrives (evaluate, store changes, tell the service object). A run
+ *    whose probe itself failed (`failureClass` "internal": Vigil's fault, not the target's) is
+ *    recorded as unknown: it never counts as down.
  * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them the
  *    certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
  */
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
 import { combineRegions } from "../engine/quorum";
+import { failureClass } from "../engine/retry";
 import { runsDue } from "../engine/plan";
 import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
@@ -116,12 +119,15 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
           busy.delete(spec.id);
         }
         summary.executed++;
-        const row: RawResult = [spec.id, startedAt - message.minute, result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2, Math.round(result.latencyMs)];
+        const unknown = failureClass(result) === "internal";
+        const status = unknown ? 3 : result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2;
+        const row: RawResult = [spec.id, startedAt - message.minute, status, Math.round(result.latencyMs)];
         raw.push(result.firstByteMs === undefined ? row : [...row, Math.round(result.firstByteMs)]);
         if (spec.type === "tls" && result.tls) certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {
-          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, result, Date.parse(result.checkedAt))) summary.changes++;
+          const observation = unknown ? { status: "unknown" as const, ...(result.reason !== undefined && { reason: result.reason }) } : result;
+          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, observation, Date.parse(result.checkedAt))) summary.changes++;
         });
         await recording;
       })(),
