@@ -98,3 +98,25 @@ export function formatShare(share: number): string {
   const pct = Math.floor(share * 1000) / 10;
   return `${Number.isInteger(pct) ? pct.toFixed(0) : pct.toFixed(1)} %`;
 }
+
+/**
+ * The tally of days `[from, to)` from the status history's flat arrays: `days` holds
+ * `[count, failures, degraded]` per day, `cadence` `[planned, unknown, retried]` (absent: every
+ * day fully measured).
+ */
+export function tallyOfDays(days: ArrayLike<number>, cadence: ArrayLike<number> | undefined, from: number, to: number): AvailabilityTally & { retried: number } {
+  const t = { count: 0, failures: 0, degraded: 0, unknown: 0, retried: 0, planned: cadence ? 0 : undefined } as AvailabilityTally & { retried: number };
+  for (let i = from; i < to; i++) {
+    t.count += days[i * 3] ?? 0;
+    t.failures += days[i * 3 + 1] ?? 0;
+    t.degraded += days[i * 3 + 2] ?? 0;
+    if (cadence) {
+      // A day rolled up before planned runs were kept planned what it executed.
+      t.planned! += Math.max(cadence[i * 3] ?? 0, days[i * 3] ?? 0);
+      t.unknown! += cadence[i * 3 + 1] ?? 0;
+      t.retried += cadence[i * 3 + 2] ?? 0;
+    }
+  }
+  if (!cadence) delete t.planned;
+  return t;
+}

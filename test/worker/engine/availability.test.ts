@@ -3,7 +3,7 @@
  * 2 and 5): the numbers, pure.
  */
 import { describe, expect, it } from "vitest";
-import { availability, formatShare, periodLevel, sumTallies, type AvailabilityTally } from "../../../src/engine/availability";
+import { availability, formatShare, periodLevel, sumTallies, tallyOfDays, type AvailabilityTally } from "../../../src/engine/availability";
 import { cadence, plannedRuns, spanCadence, sumCadence } from "../../../src/engine/cadence";
 import { rollup } from "../../../src/engine/rollup";
 import { offsetOf, plan } from "../../../src/engine/schedule";
@@ -141,4 +141,16 @@ describe("availability", () => {
     [0.5, "50 %"],
     [0, "0 %"],
   ])("formatShare(%f) → %s", (share, want) => expect(formatShare(share)).toBe(want));
+});
+
+describe("tallyOfDays", () => {
+  const days = Int32Array.from([60, 0, 0, 50, 5, 2, 0, 0, 0]);
+  const cad = Int32Array.from([60, 0, 0, 60, 1, 3, 24, 0, 0]);
+  it("sums a range of days, with planned, unknown and retried", () => {
+    expect(tallyOfDays(days, cad, 0, 3)).toEqual({ count: 110, failures: 5, degraded: 2, unknown: 1, retried: 3, planned: 144 });
+    expect(availability(tallyOfDays(days, cad, 1, 3))).toMatchObject({ measured: 49, expected: 84 });
+  });
+  it("without cadence: no planned (fully measured)", () => {
+    expect(tallyOfDays(days, undefined, 0, 2)).toEqual({ count: 110, failures: 5, degraded: 2, unknown: 0, retried: 0 });
+  });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { plannedRuns } from "../../../src/engine/cadence";
 import { housekeeping } from "../../../src/scheduler/housekeeping";
 import { loadHistory } from "../../../src/store/status-history";
+import { loadRunTotals } from "../../../src/store/status-read";
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -99,5 +100,23 @@ describe("status history reads planned, unknown and retried per day", () => {
     const j = dayOf(old);
     expect([cad[j * 3], cad[j * 3 + 1], cad[j * 3 + 2]]).toEqual([120, 0, 1]);
     expect(h.hours.get("cad-h")!.find((p) => p.hour === today)).toMatchObject({ count: 50, planned: 60, unknown: 2, retried: 3 });
+  });
+});
+
+describe("loadRunTotals", () => {
+  it("sums planned, executed, missed (per hour, never negative), unknown and retried over a window", async () => {
+    const base = Math.floor(Date.now() / HOUR) * HOUR - 60 * HOUR;
+    const ins = (hour: number, count: number, planned: number | null, unknown = 0, retried = 0) =>
+      env.DB.prepare("INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, planned, unknown, retried) VALUES ('tot-a', ?, ?, 0, 0, ?, ?, ?)").bind(
+        hour,
+        count,
+        planned,
+        unknown,
+        retried,
+      );
+    await env.DB.batch([ins(base, 60, 60), ins(base + HOUR, 40, 60, 2, 1), ins(base + 2 * HOUR, 61, 60), ins(base + 3 * HOUR, 12, null), ins(base + 4 * HOUR, 0, 60)]);
+    expect(await loadRunTotals(env.DB, base, base + 4 * HOUR)).toEqual([{ check_id: "tot-a", planned: 192, executed: 173, missed: 20, unknown: 2, retried: 1 }]);
+    expect(await loadRunTotals(env.DB, base, base + 5 * HOUR, "tot-a")).toMatchObject([{ planned: 252, missed: 80 }]);
+    expect(await loadRunTotals(env.DB, base, base + 5 * HOUR, "nope")).toEqual([]);
   });
 });
