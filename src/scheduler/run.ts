@@ -5,7 +5,9 @@
  *    grid (`LIMITS.launchGridMs`): runs due close together start in one wake-up.
  * 2. Skip a run whose monitor is still running (the same monitor never runs twice at once).
  * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
- *    probed by each region's RegionObject and judged by quorum.
+ *    probed by each region's RegionObject and judged by quorum. With `retries`, a run that
+ *    failed on the network (only: `failureClass`) is probed again after `delay`, holding its
+ *    slot; the result says how many attempts it took.
  * 4. Record each result as it arrives (evaluate, store changes, tell the service object). A run
  *    whose probe itself failed (`failureClass` "internal": Vigil's fault, not the target's) is
  *    recorded as unknown: it never counts as down.
@@ -15,7 +17,7 @@
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
 import { combineRegions } from "../engine/quorum";
-import { failureClass } from "../engine/retry";
+import { failureClass, retryNetworkFailures } from "../engine/retry";
 import { runsDue } from "../engine/plan";
 import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
@@ -49,7 +51,7 @@ export interface BatchSummary {
   startDelays: number[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** When a run planned at `at` starts: the nearest point of the launch grid. */
 export const launchTime = (at: number) => Math.round(at / LIMITS.launchGridMs) * LIMITS.launchGridMs;
@@ -69,7 +71,17 @@ class Slots {
   }
 }
 
-/** One run of a monitor: directly, or from each of its regions with a quorum. */
+/**
+ * One run of a monitor, with its retries after network failures: `attempts` is set when the
+ * monitor has `retries`.
+ */
+export async function probeWithRetries(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
+  if (!spec.retries) return probeMonitor(env, spec);
+  const { result, attempts } = await retryNetworkFailures(() => probeMonitor(env, spec), spec.retries, sleep);
+  return { ...result, attempts };
+}
+
+/** One attempt of a monitor: directly, or from each of its regions with a quorum. */
 async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   if (!spec.regions || spec.regions.length === 0) return runProbe(spec, env as ConfigEnv);
   const results = await Promise.all(spec.regions.map(async (region) => ({ region, result: (await regionStub(env, region).probe([spec]))[0]! })));
@@ -113,7 +125,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
         try {
           summary.startDelays.push(Math.max(0, startedAt - job.at));
           // 3. Probe.
-          result = await probeMonitor(env, spec);
+          result = await probeWithRetries(env, spec);
         } finally {
           slots.release();
           busy.delete(spec.id);
@@ -122,7 +134,9 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
         const unknown = failureClass(result) === "internal";
         const status = unknown ? 3 : result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2;
         const row: RawResult = [spec.id, startedAt - message.minute, status, Math.round(result.latencyMs)];
-        raw.push(result.firstByteMs === undefined ? row : [...row, Math.round(result.firstByteMs)]);
+        const firstByte = result.firstByteMs === undefined ? null : Math.round(result.firstByteMs);
+        if (result.attempts !== undefined && result.attempts > 1) raw.push([...row, firstByte, result.attempts]);
+        else raw.push(firstByte === null ? row : [...row, firstByte]);
         if (spec.type === "tls" && result.tls) certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {

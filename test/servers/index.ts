@@ -6,6 +6,8 @@ export interface Spawned {
   /** Returned to the test as JSON: at least the port. */
   info: { port: number } & Record<string, unknown>;
   close(): Promise<void>;
+  /** Changes the server's behaviour (`POST /control/spawned/<port>`); answers its state. */
+  control?(body: any): Promise<unknown>;
 }
 
 export type SpawnFactory = (options: any) => Promise<Spawned>;
@@ -25,4 +27,5 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   statuspage: (o) => import("./statuspage").then((m) => m.spawnStatuspage(o)),
   discord: (o) => import("./discord").then((m) => m.spawnDiscord(o)),
   teams: (o) => import("./teams").then((m) => m.spawnTeams(o)),
+  "flaky-http": (o) => import("./flaky").then((m) => m.spawnFlakyHttp(o)),
 };
