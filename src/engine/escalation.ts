@@ -131,6 +131,8 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
     case "check": {
       const member: Member = { kind: input.kind, status: input.status, reason: input.reason, since: input.at };
       const incident = inc();
+      /** False for a down member's new error text: no status change, nothing for flap detection. */
+      let statusChange = true;
       if (input.status === "down") {
         if (!incident || incident.status === "resolved") {
           if (incident && input.at - (incident.resolvedAt ?? 0) <= ctx.policy.reopenWithin) {
@@ -156,13 +158,19 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
           const known = incident.members[input.checkId] !== undefined;
           incident.members[input.checkId] = member;
           timeline(known ? "member.down" : "member.added", { check: input.checkId, reason: input.reason });
+        } else if (incident.members[input.checkId]!.reason !== input.reason) {
+          // Still down, failing differently: the member says so, the timeline records it, nobody is paged.
+          const was = incident.members[input.checkId]!;
+          timeline("member.reason_changed", { check: input.checkId, from: was.reason, to: input.reason });
+          incident.members[input.checkId] = { ...was, reason: input.reason };
+          statusChange = false;
         }
       } else if (incident?.status === "open" && incident.members[input.checkId]) {
         const wasDown = isDown(incident.members[input.checkId]!);
         incident.members[input.checkId] = member;
         if (wasDown) timeline(input.status === "stale" ? "member.stale" : "member.recovered", { check: input.checkId });
       }
-      recordChange(s, input.checkId, input.at, ctx.policy, timeline, effects, ctx);
+      if (statusChange) recordChange(s, input.checkId, input.at, ctx.policy, timeline, effects, ctx);
       break;
     }
     case "remediation": {

@@ -83,6 +83,10 @@ export async function recordObservation(
       at: change.at,
     });
   }
+  // Still down, failing differently: a timeline entry on the incident, never a page.
+  if (events.length === 0 && before.status === "down" && state.status === "down" && state.reason !== before.reason) {
+    await sink.SERVICE.getByName(check.service).apply(check.service, { type: "check", checkId: check.id, kind: check.kind ?? "check", status: "down", reason: state.reason, at: now });
+  }
   states.set(check.id, state);
   return events.length > 0;
 }

@@ -26,7 +26,7 @@ export default defineConfig((env) => {
       // Scheduler tests (test/worker/scheduler).
       { id: "sched", name: "Scheduler tests", policy: "hosts" },
       // Every page gets its resolve (test/worker/escalation/resolves.test.ts): one service per path.
-      ...["res-silence", "res-maint", "res-inhib-db", "res-restart", "res-redeploy", "res-flap"].map((id) => ({ id, name: id, policy: "res-fast" })),
+      ...["res-silence", "res-maint", "res-inhib-db", "res-restart", "res-redeploy", "res-flaky", "res-blips"].map((id) => ({ id, name: id, policy: "res-fast" })),
       { id: "res-inhib", name: "res-inhib", policy: "res-fast", dependsOn: ["res-inhib-db"] },
     ],
     maintenance: [

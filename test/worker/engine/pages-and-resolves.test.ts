@@ -165,8 +165,20 @@ describe("every page gets its resolve on the channels it went to", () => {
     sim.until(MIN);
     sim.check("web", "down", 2 * MIN, "expected status 200, got 500");
     sim.check("api", "down", 3 * MIN, "timed out after 10 s while connecting to 127.0.0.1:9");
+    sim.check("api", "down", 4 * MIN, "connection refused by 127.0.0.1:9");
+    sim.check("api", "down", 5 * MIN, "timed out after 10 s while connecting to 127.0.0.1:9");
+    sim.check("api", "down", 6 * MIN, "connection refused by 127.0.0.1:9");
     expect(sim.notifies().map((e) => e.event)).toEqual(["incident.opened"]);
-    expect(sim.effects.filter((e) => e.type === "timeline").map((e) => e.event)).toContain("member.added");
+    const timeline = sim.effects.filter((e): e is Extract<Effect, { type: "timeline" }> => e.type === "timeline");
+    expect(timeline.map((e) => e.event)).toContain("member.added");
+    expect(timeline.filter((e) => e.event === "member.reason_changed")[0]!.detail).toEqual({
+      check: "api",
+      from: "connection refused by 127.0.0.1:9",
+      to: "timed out after 10 s while connecting to 127.0.0.1:9",
+    });
+    // Error text changing back and forth is not flapping.
+    expect(sim.state.flapping).toEqual({});
+    expect(sim.state.incident!.members.api).toMatchObject({ since: 0, reason: "connection refused by 127.0.0.1:9" });
   });
 });
 

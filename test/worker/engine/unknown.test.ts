@@ -57,3 +57,11 @@ describe("unknown observations", () => {
     expect(again.events).toEqual([]);
   });
 });
+
+describe("a down monitor's reason follows what fails now", () => {
+  it("the reason changes with the observation while the status stays down (no status event)", () => {
+    const r = run([down, down, { status: "down", reason: "expected status 200, got 500" }]);
+    expect(r.state).toMatchObject({ status: "down", reason: "expected status 200, got 500", since: 2 * 60_000 });
+    expect(r.events).toEqual(["unknown→down"]);
+  });
+});
