@@ -332,7 +332,9 @@ export async function renderReference() {
     `## monitors[] ${anchor("monitors")}`,
     `Probes run from the edge. \`type\` is one of ${monitorTypes.map((t) => `\`${typeName(t)}\``).join(", ")}. Fields every type has:`,
     table(rows({ ...firstMonitor, properties: Object.fromEntries(Object.entries(firstMonitor.properties).filter(([k]) => base.has(k))) }, describe, { section: "monitors", ownConst: "monitorBase" })),
-    "`timeout × samples` must be shorter than `interval`; `degradedMs` < `downMs` < `timeout`.",
+    "`timeout × samples` must be shorter than `interval` (with `retries`: `samples × ((count + 1) × timeout + count × delay)`); `degradedMs` < `downMs` < `timeout`. " +
+      "Retries follow network failures only (refused, no such host, TLS handshake, closed before answering, timeout), never an HTTP status or a failed assertion; " +
+      "the result's `attempts` says how many probes the run took.",
   );
   for (const t of monitorTypes) {
     const name = typeName(t);
