@@ -16,7 +16,7 @@
  */
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
-import { combineRegions } from "../engine/quorum";
+import { combineRegions, type RegionResult, type SilentRegion } from "../engine/quorum";
 import { failureClass, retryNetworkFailures } from "../engine/retry";
 import { runsDue } from "../engine/plan";
 import type { Job } from "../engine/schedule";
@@ -81,11 +81,39 @@ export async function probeWithRetries(env: Env, spec: MonitorSpec): Promise<Pro
   return { ...result, attempts };
 }
 
-/** One attempt of a monitor: directly, or from each of its regions with a quorum. */
+/** How long past the probe's own worst case a region may take to answer before it counts as silent. */
+const REGION_GRACE_MS = 5_000;
+
+/**
+ * One attempt of a monitor: directly, or from each of its regions with a quorum. A region that
+ * does not answer (its object failed, or took longer than the probe's worst case plus
+ * `REGION_GRACE_MS`) measured nothing and is left out of the vote (`combineRegions`).
+ */
 async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   if (!spec.regions || spec.regions.length === 0) return runProbe(spec, env as ConfigEnv);
-  const results = await Promise.all(spec.regions.map(async (region) => ({ region, result: (await regionStub(env, region).probe([spec]))[0]! })));
-  return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1);
+  const startedAt = new Date().toISOString();
+  const limit = spec.timeout * spec.samples + REGION_GRACE_MS;
+  const settled = await Promise.all(
+    spec.regions.map(async (region): Promise<{ region: string; result: ProbeResult } | { region: string; why: string }> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`did not answer within ${limit / 1000} s`)), limit)));
+      try {
+        const [result] = (await Promise.race([regionStub(env, region).probe([spec]), silent])) as ProbeResult[];
+        return result ? { region, result } : { region, why: "answered nothing" };
+      } catch (err) {
+        return { region, why: (err as Error).message || "failed" };
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    }),
+  );
+  const results: RegionResult[] = [];
+  const silent: SilentRegion[] = [];
+  for (const r of settled) {
+    if ("why" in r) silent.push({ region: r.region, why: r.why });
+    else results.push(r);
+  }
+  return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1, silent, startedAt);
 }
 
 /**
