@@ -1,10 +1,11 @@
 -- Cadence you can check, and unknown apart from up (issue #21). Per check and hour:
 -- `planned`: runs the schedule planned (from the monitors' stable offsets, whether or not the
 --   cron fired); NULL on hours rolled up before this column existed (read as fully measured).
--- `unknown`: runs that executed but could not measure (the probe itself failed: Vigil's fault).
+-- `unknown`: runs that executed but could not measure (the probe itself failed: Vigil's fault);
+--   they are not in `count` (runs that measured), nor in the latency columns or uptime.
 -- `retried`: runs that needed more than one attempt (network-failure retries).
--- Missed runs are planned − count. Summed per day in rollups_daily the same way, `planned`
--- as COALESCE(planned, count) so old hours count as measured.
+-- Missed runs are planned − count − unknown. Summed per day in rollups_daily the same way,
+-- `planned` as COALESCE(planned, count + unknown) so old hours count as fully run.
 ALTER TABLE rollups_hourly ADD COLUMN planned INTEGER;
 ALTER TABLE rollups_hourly ADD COLUMN unknown INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rollups_hourly ADD COLUMN retried INTEGER NOT NULL DEFAULT 0;

@@ -16,13 +16,13 @@
 export interface AvailabilityTally {
   /** Runs the schedule planned; absent when not known. */
   planned?: number;
-  /** Runs that executed (measured or not). */
+  /** Runs that measured the target (up, degraded or down). */
   count: number;
   /** Executed runs that were down. */
   failures: number;
   /** Executed runs that were degraded. */
   degraded: number;
-  /** Executed runs that could not measure (unknown). Default 0. */
+  /** Runs that executed but could not measure (unknown); executed = count + unknown. Default 0. */
   unknown?: number;
 }
 
@@ -42,8 +42,8 @@ export interface Availability {
 }
 
 export function availability(t: AvailabilityTally): Availability {
-  const measured = Math.max(0, t.count - (t.unknown ?? 0));
-  const expected = Math.max(t.planned ?? 0, t.count);
+  const measured = t.count;
+  const expected = Math.max(t.planned ?? 0, t.count + (t.unknown ?? 0));
   const measuredShare = expected === 0 ? null : measured / expected;
   if (measured === 0) return { measured, expected, measuredShare, unknownShare: measuredShare === null ? null : 1, uptime: null, shares: null };
   const down = t.failures / measured;
@@ -67,7 +67,7 @@ export function sumTallies(tallies: Iterable<AvailabilityTally>): AvailabilityTa
     sum.degraded += t.degraded;
     sum.unknown! += t.unknown ?? 0;
     // An hour without a planned count planned what it executed.
-    if (t.planned !== undefined || sum.planned !== undefined) sum.planned = (sum.planned ?? 0) + (t.planned ?? t.count);
+    if (t.planned !== undefined || sum.planned !== undefined) sum.planned = (sum.planned ?? 0) + (t.planned ?? t.count + (t.unknown ?? 0));
   }
   return sum;
 }
@@ -112,7 +112,7 @@ export function tallyOfDays(days: ArrayLike<number>, cadence: ArrayLike<number> 
     t.degraded += days[i * 3 + 2] ?? 0;
     if (cadence) {
       // A day rolled up before planned runs were kept planned what it executed.
-      t.planned! += Math.max(cadence[i * 3] ?? 0, days[i * 3] ?? 0);
+      t.planned! += Math.max(cadence[i * 3] ?? 0, (days[i * 3] ?? 0) + (cadence[i * 3 + 1] ?? 0));
       t.unknown! += cadence[i * 3 + 1] ?? 0;
       t.retried += cadence[i * 3 + 2] ?? 0;
     }

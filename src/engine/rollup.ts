@@ -9,10 +9,11 @@ export const LATENCY_BOUNDS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000] as
 
 export interface Rollup {
   checkId: string;
+  /** Runs that measured the target (up, degraded or down); unknown runs are not among them. */
   count: number;
   failures: number;
   degraded: number;
-  /** Runs that executed but measured nothing (raw status 3: the probe could not run). */
+  /** Runs that executed but measured nothing (raw status 3: the probe could not run); executed = count + unknown. */
   unknown: number;
   /** Runs that took more than one attempt (retries after network failures). */
   retried: number;
@@ -49,16 +50,21 @@ export function cumulativeBuckets(sorted: readonly number[], bounds: readonly nu
 export type RollupInput = readonly [string, number, number, number, (number | null)?, number?];
 
 export function rollup(results: readonly RollupInput[]): Rollup[] {
-  const by = new Map<string, { statuses: number[]; latencies: number[]; firstBytes: number[]; retried: number }>();
+  const by = new Map<string, { statuses: number[]; latencies: number[]; firstBytes: number[]; retried: number; unknown: number }>();
   for (const [checkId, , status, latency, firstByte, attempts] of results) {
     let e = by.get(checkId);
-    if (!e) by.set(checkId, (e = { statuses: [], latencies: [], firstBytes: [], retried: 0 }));
+    if (!e) by.set(checkId, (e = { statuses: [], latencies: [], firstBytes: [], retried: 0, unknown: 0 }));
+    if (attempts !== undefined && attempts > 1) e.retried++;
+    // An unknown run measured nothing: it is counted apart, never in count, latency or uptime.
+    if (status === 3) {
+      e.unknown++;
+      continue;
+    }
     e.statuses.push(status);
     e.latencies.push(latency);
     if (firstByte !== undefined && firstByte !== null) e.firstBytes.push(firstByte);
-    if (attempts !== undefined && attempts > 1) e.retried++;
   }
-  return [...by].map(([checkId, { statuses, latencies, firstBytes, retried }]) => {
+  return [...by].map(([checkId, { statuses, latencies, firstBytes, retried, unknown }]) => {
     const sorted = latencies.sort((a, b) => a - b);
     const sum = sorted.reduce((a, b) => a + b, 0);
     return {
@@ -66,7 +72,7 @@ export function rollup(results: readonly RollupInput[]): Rollup[] {
       count: statuses.length,
       failures: statuses.filter((s) => s === 2).length,
       degraded: statuses.filter((s) => s === 1).length,
-      unknown: statuses.filter((s) => s === 3).length,
+      unknown,
       retried,
       latencyMin: sorted[0] ?? null,
       latencyAvg: sorted.length ? Math.round((sum / sorted.length) * 10) / 10 : null,

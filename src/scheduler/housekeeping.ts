@@ -75,7 +75,7 @@ export async function housekeeping(db: D1Database, tickTime: number, monitors: r
 
 /** Rollup rows with the hour's planned runs; a planned monitor without results gets an empty row. */
 export function withCadence(rows: Rollup[], monitors: readonly CadenceMonitor[], hour: number): (Rollup & { planned: number | null })[] {
-  const cadence = spanCadence(monitors, hour, hour + HOUR, new Map(rows.map((r) => [r.checkId, r.count])));
+  const cadence = spanCadence(monitors, hour, hour + HOUR, new Map(rows.map((r) => [r.checkId, r.count + r.unknown])));
   const out: (Rollup & { planned: number | null })[] = rows.map((r) => ({ ...r, planned: cadence.get(r.checkId)?.planned ?? null }));
   for (const [checkId, c] of cadence) {
     if (c.planned === 0 || c.executed > 0) continue;

@@ -169,7 +169,7 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
       db
         .prepare(
           `INSERT OR REPLACE INTO rollups_daily (check_id, day_start, count, failures, degraded, planned, unknown, retried)
-           SELECT check_id, ?1, SUM(count), SUM(failures), SUM(degraded), SUM(COALESCE(planned, count)), SUM(unknown), SUM(retried)
+           SELECT check_id, ?1, SUM(count), SUM(failures), SUM(degraded), SUM(COALESCE(planned, count + unknown)), SUM(unknown), SUM(retried)
            FROM rollups_hourly INDEXED BY rollups_by_hour_covering
            WHERE hour >= ?1 AND hour < ?2 GROUP BY check_id`,
         )
@@ -187,7 +187,7 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
   const { results } = await db
     .prepare(
       `SELECT check_id, group_concat(day_start || ':' || count || ':' || failures || ':' || degraded || ':' ||
-         COALESCE(planned, count) || ':' || unknown || ':' || retried) AS t
+         COALESCE(planned, count + unknown) || ':' || unknown || ':' || retried) AS t
        FROM rollups_daily WHERE day_start >= ?1 AND day_start < ?2 GROUP BY check_id`,
     )
     .bind(first, dayStarts[settled] ?? first)
@@ -220,7 +220,7 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
     .prepare(
       `SELECT check_id, group_concat(hour || ':' || count || ':' || failures || ':' || degraded || ':' ||
          COALESCE(CAST(ROUND(latency_avg) AS INTEGER), '') || ':' || COALESCE(latency_p95, '') || ':' ||
-         COALESCE(planned, count) || ':' || unknown || ':' || retried, ';') AS t
+         COALESCE(planned, count + unknown) || ':' || unknown || ':' || retried, ';') AS t
        FROM rollups_hourly INDEXED BY rollups_by_hour_covering WHERE hour >= ?1 GROUP BY check_id`,
     )
     .bind(since)

@@ -193,7 +193,7 @@ export interface RunTotalsRow {
   check_id: string;
   /** Runs planned (hours rolled up before planned runs were kept: the executed ones). */
   planned: number;
-  /** Runs executed. */
+  /** Runs executed (measured or unknown). */
   executed: number;
   /** Planned runs that did not execute, summed per hour (an hour never gives back another's). */
   missed: number;
@@ -211,7 +211,8 @@ export interface RunTotalsRow {
 export async function loadRunTotals(db: D1Database, from: number, to: number, checkId?: string): Promise<RunTotalsRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT check_id, SUM(COALESCE(planned, count)) AS planned, SUM(count) AS executed, SUM(MAX(0, COALESCE(planned, count) - count)) AS missed,
+      `SELECT check_id, SUM(COALESCE(planned, count + unknown)) AS planned, SUM(count + unknown) AS executed,
+         SUM(MAX(0, COALESCE(planned, count + unknown) - count - unknown)) AS missed,
          SUM(unknown) AS unknown, SUM(retried) AS retried
        FROM rollups_hourly WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR check_id = ?3) GROUP BY check_id ORDER BY check_id`,
     )

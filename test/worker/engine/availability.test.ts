@@ -57,14 +57,14 @@ describe("cadence", () => {
 });
 
 describe("rollup counts unknown runs apart", () => {
-  it("status 3 is unknown: executed, not down, not up", () => {
+  it("status 3 is unknown: executed, but neither in count (measured runs) nor in latency", () => {
     const [row] = rollup([
       ["a", 0, 0, 100],
       ["a", 1, 3, 0],
       ["a", 2, 2, 300],
       ["a", 3, 1, 200],
     ]);
-    expect(row).toMatchObject({ count: 4, failures: 1, degraded: 1, unknown: 1 });
+    expect(row).toMatchObject({ count: 3, failures: 1, degraded: 1, unknown: 1, latencyMin: 100, latencySum: 600 });
   });
 });
 
@@ -82,8 +82,8 @@ describe("availability", () => {
     },
     {
       name: "probe crashes are unknown, not down",
-      t: { planned: 60, count: 60, failures: 0, degraded: 0, unknown: 15 },
-      want: { measured: 45, measuredShare: 0.75, uptime: 1 },
+      t: { planned: 60, count: 45, failures: 0, degraded: 0, unknown: 15 },
+      want: { measured: 45, measuredShare: 0.75, unknownShare: 0.25, uptime: 1 },
     },
     {
       name: "degraded is its own share and counts as available",
@@ -113,12 +113,12 @@ describe("availability", () => {
   });
 
   it("sums tallies; an hour without `planned` planned what it executed", () => {
-    expect(sumTallies([{ planned: 60, count: 50, failures: 1, degraded: 2, unknown: 3 }, { count: 60, failures: 0, degraded: 0 }])).toEqual({
+    expect(sumTallies([{ planned: 60, count: 50, failures: 1, degraded: 2, unknown: 3 }, { count: 57, failures: 0, degraded: 0, unknown: 3 }])).toEqual({
       planned: 120,
-      count: 110,
+      count: 107,
       failures: 1,
       degraded: 2,
-      unknown: 3,
+      unknown: 6,
     });
     expect(sumTallies([{ count: 1, failures: 0, degraded: 0 }]).planned).toBeUndefined();
   });
@@ -131,7 +131,7 @@ describe("availability", () => {
     ["a failure is always shown, however little was measured", { planned: 24, count: 2, failures: 2, degraded: 0 }, "down"],
     ["few failures: partial", { planned: 100, count: 100, failures: 5, degraded: 0 }, "partial"],
     ["degraded", { planned: 100, count: 100, failures: 0, degraded: 1 }, "degraded"],
-    ["crashes only: unknown", { planned: 10, count: 10, failures: 0, degraded: 0, unknown: 10 }, "unknown"],
+    ["crashes only: unknown", { planned: 10, count: 0, failures: 0, degraded: 0, unknown: 10 }, "unknown"],
   ] as const)("periodLevel: %s → %s", (_n, t, want) => expect(periodLevel(t)).toBe(want));
 
   it.each([
@@ -148,7 +148,7 @@ describe("tallyOfDays", () => {
   const cad = Int32Array.from([60, 0, 0, 60, 1, 3, 24, 0, 0]);
   it("sums a range of days, with planned, unknown and retried", () => {
     expect(tallyOfDays(days, cad, 0, 3)).toEqual({ count: 110, failures: 5, degraded: 2, unknown: 1, retried: 3, planned: 144 });
-    expect(availability(tallyOfDays(days, cad, 1, 3))).toMatchObject({ measured: 49, expected: 84 });
+    expect(availability(tallyOfDays(days, cad, 1, 3))).toMatchObject({ measured: 50, expected: 84 });
   });
   it("without cadence: no planned (fully measured)", () => {
     expect(tallyOfDays(days, undefined, 0, 2)).toEqual({ count: 110, failures: 5, degraded: 2, unknown: 0, retried: 0 });
