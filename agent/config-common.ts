@@ -23,45 +23,6 @@ export function safeCheckId(id: string): string {
   return id.replace(/[^A-Za-z0-9._:@/=+~-]/g, "_").slice(0, 200);
 }
 
-/** `<kind>:<name>`, the name defaulting to what the check watches (made safe: {@link safeCheckId}). */
-export function checkId(c: CheckSpec): string {
-  return safeCheckId(rawCheckId(c));
-}
-
-function rawCheckId(c: CheckSpec): string {
-  if (c.name) return `${c.kind}:${c.name}`;
-  switch (c.kind) {
-    case "docker":
-      return c.container ? `docker:${c.container}` : `docker:label=${c.label}`;
-    case "postgres":
-    case "redis":
-    case "host":
-      return `${c.kind}:${c.kind === "host" ? "local" : hostOf(c.url)}`;
-    case "logs":
-      return `logs:${c.container ?? c.file}`;
-    case "http":
-      try {
-        const u = new URL(c.url);
-        return `http:${u.host}${u.pathname}`;
-      } catch {
-        return `http:${c.url}`; // only reached while the url itself is being reported as invalid
-      }
-    case "tcp":
-      return `tcp:${c.host}:${c.port}`;
-    case "certfile":
-      return `certfile:${c.path}`;
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || "default"}`;
-  } catch {
-    return "default";
-  }
-}
-
 /** Thrown for an invalid config; `issues` are the lines `path: message`. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

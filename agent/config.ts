@@ -11,206 +11,20 @@ import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { ConfigError, DEFAULT_COOLDOWN_MS, checkId, readSecret } from "./config-common";
-import { formatDuration, parseDuration } from "./duration";
-import { type GradedKind, THRESHOLDS, type ThresholdKey, resolveClear } from "./checks/hysteresis";
+import { ConfigError, DEFAULT_COOLDOWN_MS, readSecret } from "./config-common";
+import { checkId, checkKinds, kindOf } from "./checks/kinds";
+import { duration, kit, secretRef } from "./checks/schema-kit";
+import { DEFAULT_ERROR_PATTERNS } from "./checks/logs";
+import { formatDuration } from "./duration";
+import { type GradedKind, THRESHOLDS, resolveClear } from "./checks/hysteresis";
 
 // Kept here too: what tests and the schema's users import from the config module.
-export { ConfigError, DEFAULT_COOLDOWN_MS, checkId, readSecret };
+export { ConfigError, DEFAULT_COOLDOWN_MS, DEFAULT_ERROR_PATTERNS, checkId, readSecret };
+export type { RemediateSpec, SecretRef } from "./checks/schema-kit";
 
-/** A duration string (`"30s"`, `"5m"`) parsed to milliseconds. */
-const duration = z.string().transform((s, ctx) => {
-  const ms = parseDuration(s);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: `expected a duration such as "30s" or "5m", got "${s}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const pct = z.number().min(0).max(100);
-
-/**
- * What the graded checks (postgres, redis, host, logs) take beside their thresholds
- * (agent/checks/hysteresis.ts): `hysteresis` (default true) and `clear`, the value below which
- * a raised status clears, per threshold key, in the threshold's own unit. Unset clear values
- * default to 10 points below a percentage (half the trigger under 20 %) and 80 % of a
- * duration or count; `hysteresis: false` makes them equal to the trigger.
- */
-function graded<K extends GradedKind>(kind: K) {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, unit] of Object.entries(THRESHOLDS[kind])) {
-    shape[key] = (unit === "duration" ? duration : unit === "pct" ? pct : z.number().min(0)).optional();
-  }
-  type Clear = Partial<Record<ThresholdKey<K>, number>>;
-  const clear = z.strictObject(shape) as unknown as z.ZodType<Clear, Partial<Record<ThresholdKey<K>, number | string>>>;
-  return { hysteresis: z.boolean().default(true), clear: clear.optional() };
-}
-
-/** A secret never sits in the config itself: it names an environment variable or a file. */
-const secretRef = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name") }),
-  z.strictObject({ file: z.string().min(1) }),
-]);
-export type SecretRef = z.infer<typeof secretRef>;
-
-const remediate = z.strictObject({
-  /** The only allow-listed action. */
-  action: z.literal("restart-container").default("restart-container"),
-  /** Container to restart. Default: the docker check's own container; required for other kinds. */
-  container: z.string().min(1).optional(),
-  /** Default by kind: postgres 5m, redis 3m, everything else 2m (runbook). */
-  cooldown: duration.optional(),
-  /** Cooldown after the container was OOM-killed. Default 10m (runbook). */
-  oomCooldown: duration.prefault("10m"),
-  /** Attempts before the agent gives up and leaves it to a human. Default 3. */
-  maxAttempts: z.int().min(1).max(20).default(3),
-  /** Lowest status that triggers a restart. Default `critical`. */
-  on: z.enum(["warn", "critical"]).default("critical"),
-  /** Grace given to the container to stop before it is killed. Default 10s. */
-  stopTimeout: duration.prefault("10s"),
-  /** After a restart, how long the container must stay up (and not unhealthy) to count as recovered. Default 2s. */
-  verifyAfter: duration.prefault("2s"),
-});
-export type RemediateSpec = z.infer<typeof remediate>;
-
-const common = {
-  /** Name in the check id `<kind>:<name>`; defaults per kind. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/=-]{0,120}$/, "letters, digits and . _ / = - only").optional(),
-  /** Hard limit for one run of this check. Default 10s, or the interval when shorter. */
-  timeout: duration.optional(),
-  remediate: remediate.optional(),
-};
-
-const dockerCheck = z.strictObject({
-  kind: z.literal("docker"),
-  ...common,
-  /** A container name; exactly one of `container` and `label`. */
-  container: z.string().min(1).optional(),
-  /** `key` or `key=value`: every container carrying it is checked. */
-  label: z.string().min(1).optional(),
-  /** Restarts since the previous check at or above this are `warn`. Default 1. */
-  restartsWarn: z.int().min(1).default(1),
-  /** Restarts since the previous check at or above this are `critical`. Default 3. */
-  restartsCritical: z.int().min(1).default(3),
-});
-
-const postgresCheck = z.strictObject({
-  kind: z.literal("postgres"),
-  ...common,
-  /** `postgres://user@host:port/db`. A password belongs in `password`, not here. */
-  url: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL"),
-  password: secretRef.optional(),
-  latencyWarn: duration.prefault("1s"),
-  connectionsWarnPct: pct.default(80),
-  connectionsCriticalPct: pct.default(95),
-  longQueryWarn: duration.prefault("30s"),
-  longQueryCritical: duration.prefault("5m"),
-  transactionWarn: duration.prefault("5m"),
-  transactionCritical: duration.prefault("30m"),
-  replicationLagWarn: duration.prefault("30s"),
-  replicationLagCritical: duration.prefault("5m"),
-  /** How many of the slowest statements (by mean time) to name when pg_stat_statements is installed. Default 3. */
-  slowStatements: z.int().min(0).max(20).default(3),
-  ...graded("postgres"),
-});
-
-const redisCheck = z.strictObject({
-  kind: z.literal("redis"),
-  ...common,
-  url: z.string().regex(/^rediss?:\/\//, "expected a redis:// URL").default("redis://127.0.0.1:6379"),
-  password: secretRef.optional(),
-  latencyWarn: duration.prefault("500ms"),
-  memoryWarnPct: pct.default(80),
-  memoryCriticalPct: pct.default(95),
-  /** Keyspace hit ratio below this is `warn`. Default: reported only. */
-  hitRatioWarnPct: pct.optional(),
-  /** Clients rejected since the previous check at or above this are `warn`. Default 1. */
-  rejectedWarn: z.int().min(1).default(1),
-  /** Keys evicted since the previous check at or above this are `warn`. Default: reported only. */
-  evictedWarn: z.int().min(1).optional(),
-  ...graded("redis"),
-});
-
-const hostCheck = z.strictObject({
-  kind: z.literal("host"),
-  ...common,
-  cpuWarnPct: pct.default(80),
-  cpuCriticalPct: pct.optional(),
-  memoryWarnPct: pct.optional(),
-  memoryCriticalPct: pct.default(85),
-  diskWarnPct: pct.default(80),
-  diskCriticalPct: pct.default(90),
-  /** Mount points to watch. Default: every mounted local file system. */
-  mounts: z.array(z.string().startsWith("/")).min(1).optional(),
-  /** 1-minute load per core above this is `warn`. Default: reported only. */
-  loadWarnPerCore: z.number().positive().optional(),
-  ...graded("host"),
-});
-
-export const DEFAULT_ERROR_PATTERNS = ["\\b(error|err|fatal|panic|critical|exception)\\b", "traceback \\(most recent call last\\)"];
-
-const logsCheck = z.strictObject({
-  kind: z.literal("logs"),
-  ...common,
-  container: z.string().min(1).optional(),
-  file: z.string().startsWith("/").optional(),
-  /** Sliding window the ratio is computed over. Default 5m. */
-  window: duration.prefault("5m"),
-  /** Case-insensitive regular expressions; a line matching any is an error line. */
-  patterns: z.array(z.string().min(1)).min(1).default(DEFAULT_ERROR_PATTERNS),
-  /** Lines matching any of these are never error lines. */
-  ignore: z.array(z.string().min(1)).default([]),
-  /** Error ratio above this is `warn`. Default 5 (runbook daily check). */
-  warnPct: pct.default(5),
-  /** Error ratio above this is `critical`. Default 20. */
-  criticalPct: pct.default(20),
-  /** Below this many lines in the window the ratio is not judged. Default 20. */
-  minLines: z.int().min(1).default(20),
-  /** Most bytes read per run. Default 1 MiB. */
-  maxBytes: z.int().min(1024).default(1024 * 1024),
-  ...graded("logs"),
-});
-
-const httpCheck = z.strictObject({
-  kind: z.literal("http"),
-  ...common,
-  url: z.url({ protocol: /^https?$/, error: "Invalid url" }),
-  method: z.enum(["GET", "HEAD"]).default("GET"),
-  /** Accepted status codes. Default 200–399. */
-  expectStatus: z.array(z.int().min(100).max(599)).min(1).optional(),
-  /** Text the body must contain. */
-  keyword: z.string().min(1).optional(),
-  /** Slower than this is `warn`. Default 5s (the runbook's "level 3 performance"). */
-  latencyWarn: duration.prefault("5s"),
-});
-
-const tcpCheck = z.strictObject({
-  kind: z.literal("tcp"),
-  ...common,
-  host: z.string().min(1),
-  port: z.int().min(1).max(65535),
-  latencyWarn: duration.prefault("1s"),
-});
-
-const certfileCheck = z.strictObject({
-  kind: z.literal("certfile"),
-  ...common,
-  path: z.string().startsWith("/"),
-  warnDays: z.number().min(0).default(14),
-  criticalDays: z.number().min(0).default(7),
-});
-
-export const checkSpec = z.discriminatedUnion("kind", [
-  dockerCheck,
-  postgresCheck,
-  redisCheck,
-  hostCheck,
-  logsCheck,
-  httpCheck,
-  tcpCheck,
-  certfileCheck,
-]);
+type Schemas<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends { schema: (k: typeof kit) => infer S } ? S : never };
+/** `checks[]`: one entry per kind (agent/checks/kinds.ts), told apart by `kind`. */
+export const checkSpec = z.discriminatedUnion("kind", checkKinds.map((k) => k.schema(kit)) as unknown as Schemas<typeof checkKinds>);
 /** A check after validation: `timeout` is always filled in. */
 export type CheckSpec = z.infer<typeof checkSpec> & { timeout: number };
 export type CheckKind = CheckSpec["kind"];
@@ -296,12 +110,7 @@ export const agentConfig = z
     }
     const seen = new Map<string, number>();
     cfg.checks.forEach((c, i) => {
-      if (c.kind === "docker" && (c.container === undefined) === (c.label === undefined)) {
-        ctx.addIssue({ code: "custom", path: ["checks", i], message: "needs exactly one of container and label" });
-      }
-      if (c.kind === "logs" && (c.container === undefined) === (c.file === undefined)) {
-        ctx.addIssue({ code: "custom", path: ["checks", i], message: "needs exactly one of container and file" });
-      }
+      for (const p of kindOf(c).problems?.(c) ?? []) ctx.addIssue({ code: "custom", path: ["checks", i, ...p.path], message: p.message });
       if (c.remediate && !c.remediate.container && !(c.kind === "docker" && c.container)) {
         ctx.addIssue({ code: "custom", path: ["checks", i, "remediate", "container"], message: "required: name the container to restart" });
       }

@@ -7,7 +7,7 @@ import type { CheckResult } from "../src/contract/report";
 import type { CheckContext, Finding } from "./checks/check";
 import { runners } from "./checks/index";
 import type { CheckSpec } from "./config";
-import { checkId } from "./config-common";
+import { checkId } from "./checks/kinds";
 import type { DockerClient } from "./docker-api";
 import { formatDuration } from "./duration";
 import { errorText } from "./log";

@@ -20,7 +20,7 @@ import { formatDuration } from "./duration";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import { isoTime } from "./time";
-import { Client, requestBuffer } from "./undici";
+import { Client, requestBuffer } from "./http-client";
 
 export type DeadManEventType = "agent.worker_unreachable" | "agent.worker_reachable";
 

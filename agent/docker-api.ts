@@ -1,9 +1,9 @@
 /**
- * A small Docker Engine API client over its unix socket, through undici. Works with Docker and
+ * A small Docker Engine API client over its unix socket (agent/http-client.ts). Works with Docker and
  * with podman's compatible service (`podman system service`). Only what the agent needs:
  * list, inspect, logs (multiplexed stream decoded) and restart.
  */
-import { Client, requestBuffer } from "./undici";
+import { Client, requestBuffer } from "./http-client";
 
 /** The subset of `GET /containers/{id}/json` the agent reads. */
 export interface ContainerInspect {
@@ -57,11 +57,11 @@ export class DockerClient {
     this.socketPath = options.socketPath;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     // Keep-alive on one connection: a check cycle makes a handful of calls.
-    this.#client = new Client("http://docker", { socketPath: options.socketPath, keepAliveTimeout: 60_000, pipelining: 1, connectTimeout: this.#timeoutMs });
+    this.#client = new Client("http://docker", { socketPath: options.socketPath, keepAliveTimeout: 60_000, connectTimeout: this.#timeoutMs });
   }
 
   async #call(method: "GET" | "POST", path: string, signal?: AbortSignal, timeoutMs = this.#timeoutMs): Promise<Buffer | null> {
-    // undici's own time-outs, not AbortSignal.timeout(): that one stays armed after the answer
+    // The client's own time-outs, not AbortSignal.timeout(): that one stays armed after the answer
     // and, firing later, builds a DOMException and an abort event for nothing (per call).
     const res = await requestBuffer(this.#client, { method, path, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const body = res.body;

@@ -19,7 +19,7 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client, requestBuffer } from "./undici";
+import { Client, requestBuffer } from "./http-client";
 import { createHmac } from "node:crypto";
 import { SIGNATURE_HEADER, signatureHeader, signedText } from "../src/contract/signature";
 import type { Logger } from "./log";

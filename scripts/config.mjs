@@ -29,6 +29,8 @@ export async function checkConfig(configPath, env, { checkSecrets }) {
       bundle: true,
       format: "esm",
       platform: "neutral",
+      // The probe kinds import it on use, in the worker only.
+      external: ["cloudflare:*"],
       mainFields: ["module", "main"],
       outfile,
       logLevel: "silent",

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run docs:reference`: writes docs/reference.md, every field of the config, from the zod
 // schemas themselves: structure, types, bounds and defaults from `z.toJSONSchema`, and each
-// field's words from the JSDoc above it in src/config/*.ts. `--check` exits 1 when the file
-// is stale instead (test/node/reference.test.ts does the same), so the reference cannot drift.
+// field's words from the JSDoc above it in src/config/*.ts and in the kinds' files beside their
+// code (src/probes, src/notify). `--check` exits 1 when the file is stale instead
+// (test/node/reference.test.ts does the same), so the reference cannot drift.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -20,7 +21,9 @@ async function loadSchemas() {
     export * from ${JSON.stringify(resolve(root, "src/config/index.ts"))};
     export { z } from "zod";
   `;
-  await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], outfile, logLevel: "silent" });
+  // cloudflare:* stays external: the probe kinds import it on use, in the worker only.
+  const options = { bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], mainFields: ["module", "main"], outfile, logLevel: "silent" };
+  await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, ...options });
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -37,7 +40,8 @@ async function loadSchemas() {
  */
 async function readDocs() {
   const ts = (await import("typescript")).default;
-  const dir = join(root, "src/config");
+  // The config's own files first, then the kinds' (a probe kind's schema sits beside its probe).
+  const dirs = ["src/config", "src/probes", "src/notify"].map((d) => join(root, d));
   const literals = [];
   const constDocs = new Map();
   const constLiterals = new Map();
@@ -54,7 +58,7 @@ async function readDocs() {
     const text = parts.join(" ").replace(/\s+/g, " ").trim();
     return text || undefined;
   };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort()) {
+  for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort().map((f) => [d, f]))) {
     const source = ts.createSourceFile(file, readFileSync(join(dir, file), "utf8"), ts.ScriptTarget.Latest, true);
     const visit = (node) => {
       if (ts.isVariableStatement(node)) {

@@ -36,7 +36,7 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<b
       if (left <= 0) return false;
       const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), left)));
       const next = await Promise.race([reader.read(), timeout]);
-      clearTimeout(timer);
+      if (timer !== null) clearTimeout(timer);
       if (next === null) return false;
       if (next.done) return true;
       bytes += next.value.byteLength;

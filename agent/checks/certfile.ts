@@ -4,11 +4,22 @@
  */
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { SpecOf } from "../config";
 import { errorText } from "../log";
 import { type CheckContext, type Finding, round } from "./check";
+import { checkKind, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type CertSpec = SpecOf<"certfile">;
+/** The `certfile` check's config: `checks[]` entries with `kind: "certfile"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("certfile"),
+    ...k.common,
+    path: k.z.string().startsWith("/"),
+    warnDays: k.z.number().min(0).default(14),
+    criticalDays: k.z.number().min(0).default(7),
+  });
+
+type CertSpec = CheckSpecOf<typeof schema>;
 
 export function judgeCert(spec: CertSpec, notAfter: Date, subject: string, now: number): Finding {
   const days = (notAfter.getTime() - now) / 86_400_000;
@@ -34,3 +45,10 @@ export async function runCertfile(spec: CertSpec, ctx: CheckContext): Promise<Fi
     return [{ status: "critical", summary: `${spec.path}: not a valid certificate: ${errorText(err)}` }];
   }
 }
+
+export const certfile = checkKind({
+  kind: "certfile",
+  schema,
+  run: runCertfile,
+  defaultName: (spec) => spec.path,
+});

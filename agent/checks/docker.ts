@@ -3,13 +3,29 @@
  * running, health, restart count and its increase, OOM kill, exit code, uptime. A container
  * that is expected but missing is critical.
  */
-import type { SpecOf } from "../config";
 import { safeCheckId } from "../config-common";
 import type { ContainerInspect } from "../docker-api";
 import { formatDuration } from "../duration";
 import { type CheckContext, type Finding, type CheckStatus, delta, worst } from "./check";
+import { checkKind, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type DockerSpec = SpecOf<"docker">;
+/** The `docker` check's config: `checks[]` entries with `kind: "docker"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("docker"),
+    ...k.common,
+    /** A container name; exactly one of `container` and `label`. */
+    container: k.z.string().min(1).optional(),
+    /** `key` or `key=value`: every container carrying it is checked. */
+    label: k.z.string().min(1).optional(),
+    /** Restarts since the previous check at or above this are `warn`. Default 1. */
+    restartsWarn: k.z.int().min(1).default(1),
+    /** Restarts since the previous check at or above this are `critical`. Default 3. */
+    restartsCritical: k.z.int().min(1).default(3),
+  });
+
+type DockerSpec = CheckSpecOf<typeof schema>;
 
 /** What the engine says about one container, reduced to what is judged. */
 export interface ContainerObservation {
@@ -106,3 +122,12 @@ export async function runDocker(spec: DockerSpec, ctx: CheckContext): Promise<Fi
   );
   return findings;
 }
+
+export const docker = checkKind({
+  kind: "docker",
+  schema,
+  run: runDocker,
+  defaultName: (spec) => (spec.container ? spec.container : `label=${spec.label}`),
+  problems: (spec) =>
+    (spec.container === undefined) === (spec.label === undefined) ? [{ path: [], message: "needs exactly one of container and label" }] : [],
+});

@@ -7,11 +7,30 @@ import { readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os";
 import { diskMetricKey, REPORT_CAPS } from "../../src/contract/report-constants";
-import type { SpecOf } from "../config";
 import { type CheckContext, type CheckStatus, type Finding, round, worst } from "./check";
 import { Grader, type Grades } from "./hysteresis";
+import { checkKind, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type HostSpec = SpecOf<"host">;
+/** The `host` check's config: `checks[]` entries with `kind: "host"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("host"),
+    ...k.common,
+    cpuWarnPct: k.pct.default(80),
+    cpuCriticalPct: k.pct.optional(),
+    memoryWarnPct: k.pct.optional(),
+    memoryCriticalPct: k.pct.default(85),
+    diskWarnPct: k.pct.default(80),
+    diskCriticalPct: k.pct.default(90),
+    /** Mount points to watch. Default: every mounted local file system. */
+    mounts: k.z.array(k.z.string().startsWith("/")).min(1).optional(),
+    /** 1-minute load per core above this is `warn`. Default: reported only. */
+    loadWarnPerCore: k.z.number().positive().optional(),
+    ...k.graded("host"),
+  });
+
+type HostSpec = CheckSpecOf<typeof schema>;
 
 export interface HostObservation {
   cpuPct: number;
@@ -165,3 +184,10 @@ export async function runHost(spec: HostSpec, ctx: CheckContext): Promise<Findin
   }
   return [finding];
 }
+
+export const host = checkKind({
+  kind: "host",
+  schema,
+  run: runHost,
+  defaultName: () => "local",
+});

@@ -1,15 +1,31 @@
 /**
  * A local health endpoint seen from inside the host (the runbook's `curl -I …/health`):
- * status, optional keyword, latency. Through undici (one client per check, kept between runs);
+ * status, optional keyword, latency. Through agent/http-client.ts (one client per check, kept between runs);
  * the body is read only for the keyword, at most 64 KiB of it.
  */
-import type { SpecOf } from "../config";
 import { errorText } from "../log";
-import { Client, requestBuffer } from "../undici";
+import { Client, requestBuffer } from "../http-client";
 import { type CheckContext, type Finding, grade, round, worst } from "./check";
 import { monotonicMs } from "../time";
+import { checkKind, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type HttpSpec = SpecOf<"http">;
+/** The `http` check's config: `checks[]` entries with `kind: "http"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("http"),
+    ...k.common,
+    url: k.z.url({ protocol: /^https?$/, error: "Invalid url" }),
+    method: k.z.enum(["GET", "HEAD"]).default("GET"),
+    /** Accepted status codes. Default 200–399. */
+    expectStatus: k.z.array(k.z.int().min(100).max(599)).min(1).optional(),
+    /** Text the body must contain. */
+    keyword: k.z.string().min(1).optional(),
+    /** Slower than this is `warn`. Default 5s (the runbook's "level 3 performance"). */
+    latencyWarn: k.duration.prefault("5s"),
+  });
+
+type HttpSpec = CheckSpecOf<typeof schema>;
 const BODY_CAP = 64 * 1024;
 
 export interface HttpObservation {
@@ -57,3 +73,17 @@ export async function runHttp(spec: HttpSpec, ctx: CheckContext): Promise<Findin
     return [{ status: "critical", summary: `request failed: ${errorText(err)}`, metrics: { up: 0 } }];
   }
 }
+
+export const http = checkKind({
+  kind: "http",
+  schema,
+  run: runHttp,
+  defaultName: (spec) => {
+    try {
+      const u = new URL(spec.url);
+      return `${u.host}${u.pathname}`;
+    } catch {
+      return spec.url; // only reached while the url itself is being reported as invalid
+    }
+  },
+});

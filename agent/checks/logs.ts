@@ -7,12 +7,39 @@
  * truncation) and keeps per-run counts for the window; the first run reads the file's tail.
  */
 import { open, stat } from "node:fs/promises";
-import type { SpecOf } from "../config";
 import { formatDuration } from "../duration";
 import { type CheckContext, type Finding, round } from "./check";
 import { Grader, type Grades } from "./hysteresis";
+import { checkKind, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type LogsSpec = SpecOf<"logs">;
+export const DEFAULT_ERROR_PATTERNS = ["\\b(error|err|fatal|panic|critical|exception)\\b", "traceback \\(most recent call last\\)"];
+
+/** The `logs` check's config: `checks[]` entries with `kind: "logs"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("logs"),
+    ...k.common,
+    container: k.z.string().min(1).optional(),
+    file: k.z.string().startsWith("/").optional(),
+    /** Sliding window the ratio is computed over. Default 5m. */
+    window: k.duration.prefault("5m"),
+    /** Case-insensitive regular expressions; a line matching any is an error line. */
+    patterns: k.z.array(k.z.string().min(1)).min(1).default(DEFAULT_ERROR_PATTERNS),
+    /** Lines matching any of these are never error lines. */
+    ignore: k.z.array(k.z.string().min(1)).default([]),
+    /** Error ratio above this is `warn`. Default 5 (runbook daily check). */
+    warnPct: k.pct.default(5),
+    /** Error ratio above this is `critical`. Default 20. */
+    criticalPct: k.pct.default(20),
+    /** Below this many lines in the window the ratio is not judged. Default 20. */
+    minLines: k.z.int().min(1).default(20),
+    /** Most bytes read per run. Default 1 MiB. */
+    maxBytes: k.z.int().min(1024).default(1024 * 1024),
+    ...k.graded("logs"),
+  });
+
+type LogsSpec = CheckSpecOf<typeof schema>;
 
 export interface LogCounts {
   lines: number;
@@ -130,3 +157,12 @@ async function fileWindow(spec: LogsSpec, ctx: CheckContext, isError: (l: string
   ctx.memory.set("file", state);
   return state.buckets.reduce<LogCounts>((a, b) => ({ lines: a.lines + b.lines, errors: a.errors + b.errors }), { lines: 0, errors: 0 });
 }
+
+export const logs = checkKind({
+  kind: "logs",
+  schema,
+  run: runLogs,
+  defaultName: (spec) => (spec.container ?? spec.file)!,
+  problems: (spec) =>
+    (spec.container === undefined) === (spec.file === undefined) ? [{ path: [], message: "needs exactly one of container and file" }] : [],
+});

@@ -10,15 +10,38 @@
  * at once after a restart of the server. The agent holds one slot (and counts it).
  */
 import type pg from "pg";
-import type { SpecOf } from "../config";
 import { readSecret } from "../config-common";
 import { formatDuration } from "../duration";
 import { errorText } from "../log";
 import { type CheckContext, type CheckStatus, type Finding, round, worst } from "./check";
 import { Grader, type Grades } from "./hysteresis";
 import { monotonicMs } from "../time";
+import { checkKind, hostPort, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type PostgresSpec = SpecOf<"postgres">;
+/** The `postgres` check's config: `checks[]` entries with `kind: "postgres"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("postgres"),
+    ...k.common,
+    /** `postgres://user@host:port/db`. A password belongs in `password`, not here. */
+    url: k.z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL"),
+    password: k.secretRef.optional(),
+    latencyWarn: k.duration.prefault("1s"),
+    connectionsWarnPct: k.pct.default(80),
+    connectionsCriticalPct: k.pct.default(95),
+    longQueryWarn: k.duration.prefault("30s"),
+    longQueryCritical: k.duration.prefault("5m"),
+    transactionWarn: k.duration.prefault("5m"),
+    transactionCritical: k.duration.prefault("30m"),
+    replicationLagWarn: k.duration.prefault("30s"),
+    replicationLagCritical: k.duration.prefault("5m"),
+    /** How many of the slowest statements (by mean time) to name when pg_stat_statements is installed. Default 3. */
+    slowStatements: k.z.int().min(0).max(20).default(3),
+    ...k.graded("postgres"),
+  });
+
+type PostgresSpec = CheckSpecOf<typeof schema>;
 
 export interface PostgresObservation {
   latencyMs: number;
@@ -255,3 +278,10 @@ async function slowStatements(client: pg.Client, limit: number): Promise<Postgre
   }
   return null;
 }
+
+export const postgres = checkKind({
+  kind: "postgres",
+  schema,
+  run: runPostgres,
+  defaultName: (spec) => hostPort(spec.url),
+});

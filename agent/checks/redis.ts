@@ -5,15 +5,35 @@
  * their increase since the last run. PING latency is measured on a kept connection (connect
  * time included when it is made anew).
  */
-import type { SpecOf } from "../config";
 import { readSecret } from "../config-common";
 import { errorText } from "../log";
 import { RespClient } from "../resp";
 import { type CheckContext, type CheckStatus, type Finding, delta, round, worst } from "./check";
 import { Grader, type Grades } from "./hysteresis";
 import { monotonicMs } from "../time";
+import { checkKind, hostPort, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type RedisSpec = SpecOf<"redis">;
+/** The `redis` check's config: `checks[]` entries with `kind: "redis"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("redis"),
+    ...k.common,
+    url: k.z.string().regex(/^rediss?:\/\//, "expected a redis:// URL").default("redis://127.0.0.1:6379"),
+    password: k.secretRef.optional(),
+    latencyWarn: k.duration.prefault("500ms"),
+    memoryWarnPct: k.pct.default(80),
+    memoryCriticalPct: k.pct.default(95),
+    /** Keyspace hit ratio below this is `warn`. Default: reported only. */
+    hitRatioWarnPct: k.pct.optional(),
+    /** Clients rejected since the previous check at or above this are `warn`. Default 1. */
+    rejectedWarn: k.z.int().min(1).default(1),
+    /** Keys evicted since the previous check at or above this are `warn`. Default: reported only. */
+    evictedWarn: k.z.int().min(1).optional(),
+    ...k.graded("redis"),
+  });
+
+type RedisSpec = CheckSpecOf<typeof schema>;
 
 export interface RedisObservation {
   pingMs: number;
@@ -162,3 +182,10 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
     ctx.signal.removeEventListener("abort", abort);
   }
 }
+
+export const redis = checkKind({
+  kind: "redis",
+  schema,
+  run: runRedis,
+  defaultName: (spec) => hostPort(spec.url),
+});

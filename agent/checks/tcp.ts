@@ -1,11 +1,22 @@
 /** A TCP port on this host or a neighbour accepts connections, and how fast. */
 import { connect } from "node:net";
-import type { SpecOf } from "../config";
 import { errorText } from "../log";
 import { type CheckContext, type Finding, grade, round } from "./check";
 import { monotonicMs } from "../time";
+import { checkKind, type CheckSpecOf } from "./kind";
+import type { SchemaKit } from "./schema-kit";
 
-type TcpSpec = SpecOf<"tcp">;
+/** The `tcp` check's config: `checks[]` entries with `kind: "tcp"`. */
+const schema = (k: SchemaKit) =>
+  k.z.strictObject({
+    kind: k.z.literal("tcp"),
+    ...k.common,
+    host: k.z.string().min(1),
+    port: k.z.int().min(1).max(65535),
+    latencyWarn: k.duration.prefault("1s"),
+  });
+
+type TcpSpec = CheckSpecOf<typeof schema>;
 
 export async function runTcp(spec: TcpSpec, ctx: CheckContext): Promise<Finding[]> {
   const t0 = monotonicMs();
@@ -29,3 +40,10 @@ export async function runTcp(spec: TcpSpec, ctx: CheckContext): Promise<Finding[
     return [{ status: "critical", summary: `${spec.host}:${spec.port} refused: ${errorText(err)}`, metrics: { up: 0 } }];
   }
 }
+
+export const tcp = checkKind({
+  kind: "tcp",
+  schema,
+  run: runTcp,
+  defaultName: (spec) => `${spec.host}:${spec.port}`,
+});

@@ -13,3 +13,40 @@ export type SecretRef = z.infer<typeof secretRef>;
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: "Invalid url: expected an http:// or https:// URL" });
 
+/** Bindings and secrets, as the worker (or `npm run validate`) sees them. */
+export type ConfigEnv = Record<string, unknown>;
+
+/**
+ * The values a secret accepts: `NAME` and, while a rotation is under way, `NAME_NEXT` (set the
+ * new value as `NAME_NEXT`, move the clients over, then make it `NAME` and delete `NAME_NEXT`:
+ * docs/deploy.md). Unset and empty values are left out.
+ */
+export function secretValues(env: ConfigEnv, name: string): string[] {
+  return [env[name], env[`${name}_NEXT`]].filter((v): v is string => typeof v === "string" && v !== "");
+}
+
+/** Every value a secret or plain value accepts (`secretValues` for a reference). */
+export function revealAll(value: string | SecretRef, env: ConfigEnv): string[] {
+  return typeof value === "string" ? [value] : secretValues(env, value.env);
+}
+
+/** Reads a secret or plain value. Only call after `parseConfig` checked the references. */
+export function reveal(value: string | SecretRef, env: ConfigEnv): string {
+  return typeof value === "string" ? value : String(env[value.env]);
+}
+
+/**
+ * Calls `fn` for every `{ env: "NAME" }` in a parsed config or any part of it (a monitor spec),
+ * with its path: the one enumeration of secrets, whatever the kind that holds them.
+ */
+export function visitSecrets(config: unknown, fn: (ref: SecretRef, path: (string | number)[]) => void) {
+  const visit = (value: unknown, path: (string | number)[]) => {
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value && typeof value === "object") {
+      const ref = value as Partial<SecretRef>;
+      if (typeof ref.env === "string" && Object.keys(value).length === 1) return fn(ref as SecretRef, path);
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+  };
+  visit(config, []);
+}

@@ -4,14 +4,13 @@
  * so one file can serve several deployments.
  */
 import { z } from "zod";
-import { configSchema, type SecretRef, type VigilConfig, type VigilConfigInput } from "./schema";
+import { configSchema, visitSecrets, type ConfigEnv, type VigilConfig, type VigilConfigInput } from "./schema";
 import { envSecretProblems, minimumAt, shortSecret } from "./secrets";
 
 export * from "./schema";
 export { parseDuration, formatDuration } from "./duration";
 export { MIN_SECRET_LENGTH } from "./secrets";
 
-export type ConfigEnv = Record<string, unknown>;
 export type ConfigSource = VigilConfigInput | ((env: ConfigEnv) => VigilConfigInput);
 
 /** Identity helper that gives `vigil.config.ts` full types and editor completion. */
@@ -75,19 +74,6 @@ function shortSecrets(config: VigilConfig, env: ConfigEnv): string[] {
   return out;
 }
 
-/** Calls `fn` for every `{ env: "NAME" }` in the config, with its path. */
-function visitSecrets(config: VigilConfig, fn: (ref: SecretRef, path: (string | number)[]) => void) {
-  const visit = (value: unknown, path: (string | number)[]) => {
-    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
-    else if (value && typeof value === "object") {
-      const ref = value as Partial<SecretRef>;
-      if (typeof ref.env === "string" && Object.keys(value).length === 1) return fn(ref as SecretRef, path);
-      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
-    }
-  };
-  visit(config, []);
-}
-
 /** Secret references whose environment variable is not set, as problem lines. */
 function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
   const out: string[] = [];
@@ -97,23 +83,4 @@ function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
     }
   });
   return out;
-}
-
-/**
- * The values a secret accepts: `NAME` and, while a rotation is under way, `NAME_NEXT` (set the
- * new value as `NAME_NEXT`, move the clients over, then make it `NAME` and delete `NAME_NEXT`:
- * docs/deploy.md). Unset and empty values are left out.
- */
-export function secretValues(env: ConfigEnv, name: string): string[] {
-  return [env[name], env[`${name}_NEXT`]].filter((v): v is string => typeof v === "string" && v !== "");
-}
-
-/** Every value a secret or plain value accepts (`secretValues` for a reference). */
-export function revealAll(value: string | SecretRef, env: ConfigEnv): string[] {
-  return typeof value === "string" ? [value] : secretValues(env, value.env);
-}
-
-/** Reads a secret or plain value. Only call after `parseConfig` checked the references. */
-export function reveal(value: string | SecretRef, env: ConfigEnv): string {
-  return typeof value === "string" ? value : String(env[value.env]);
 }

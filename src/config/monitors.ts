@@ -1,16 +1,15 @@
-/** Monitor specs: one schema per probe kind, joined in `monitorSpec`. */
+/**
+ * What every monitor spec shares, whatever its probe kind: the common fields (`monitorBase`),
+ * the timing defaults and cross-field checks (`timing`), and building blocks the kinds use.
+ * Each kind's own schema sits beside its probe (src/probes/<kind>.ts); the `monitors[]`
+ * union is built from the list in src/probes/kinds.ts.
+ */
 import { z } from "zod";
 import { OPERATORS, assertionProblem, checkHeader, checkJson, compileRegex } from "../probes/assertions";
-import { id, httpUrl, secretRef } from "./common";
+import { id, secretRef } from "./common";
 import { duration } from "./duration";
 import { retriesSpec } from "./retries";
 import { worstCaseRunMs } from "../engine/retry";
-
-/** A status expectation: `200`, `"2xx"` or `"200-299"`. */
-const statusExpectation = z.union([
-  z.number().int().min(100).max(599),
-  z.string().regex(/^([1-5]xx|[1-5]\d\d-[1-5]\d\d)$/, 'expected a status code, "2xx" or a range like "200-299"'),
-]);
 
 export const monitorBase = {
   id,
@@ -73,11 +72,10 @@ export function withTiming<
 }
 
 /** `withTiming`, then the cross-field checks: a refinement that fills the defaults. */
-function timing<T extends Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number; retries?: { count: number; delay: number } }>(
+export function timing<T extends Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number; retries?: { count: number; delay: number } }>(
   m: T,
   ctx: z.RefinementCtx,
-) {
-  const filled = withTiming(m);
+) {  const filled = withTiming(m);
   checkLatency(filled, ctx);
   return filled;
 }
@@ -129,11 +127,26 @@ export const host = z
     /^(([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.?|\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?)$/,
     "expected a host name or an IP address, without scheme or port",
   );
-const hostname = z
+/** A DNS name (no IP address). */
+export const hostname = z
   .string()
   .max(253)
   .regex(/^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$/, "expected a DNS name such as api.example.com");
-const port = z.number().int().min(1).max(65_535);
+export const port = z.number().int().min(1).max(65_535);
+
+/** A regular expression, validated by compiling it as the probe will. */
+export const regexSource = z.string().min(1).superRefine((source, ctx) => {
+  const problem = assertionProblem(() => compileRegex(source));
+  if (problem) ctx.addIssue({ code: "custom", message: problem.message });
+});
+/** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
+export const headers = z.record(z.string(), z.union([z.string(), secretRef])).default({});
+
+/** A status expectation: `200`, `"2xx"` or `"200-299"`. */
+export const statusExpectation = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(/^([1-5]xx|[1-5]\d\d-[1-5]\d\d)$/, 'expected a status code, "2xx" or a range like "200-299"'),
+]);
 
 const assertionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const operator = z.enum(OPERATORS, { error: `expected one of ${OPERATORS.join(" ")}` });
@@ -150,135 +163,5 @@ export const headerAssertion = z.strictObject({ name: z.string().min(1), op: ope
   if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
 });
 
-const regexSource = z.string().min(1).superRefine((source, ctx) => {
-  const problem = assertionProblem(() => compileRegex(source));
-  if (problem) ctx.addIssue({ code: "custom", message: problem.message });
-});
-const texts = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (typeof v === "string" ? [v] : v));
-const headers = z.record(z.string(), z.union([z.string(), secretRef])).default({});
-
-export const httpMonitor = z
-  .strictObject({
-    ...monitorBase,
-    type: z.literal("http"),
-    url: httpUrl,
-    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
-    /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
-    headers,
-    body: z.string().max(65_536).optional(),
-    /** Accepted status codes. Default `["2xx"]`. */
-    expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
-    /** The body must contain this text. Same as `contains` (kept for existing configs). */
-    keyword: z.string().min(1).optional(),
-    /** The body must contain each of these. */
-    contains: texts.optional(),
-    /** The body must contain none of these. */
-    notContains: texts.optional(),
-    /** The body must match this regular expression. */
-    matches: regexSource.optional(),
-    /** Assertions on the JSON body. */
-    json: z.array(jsonAssertion).default([]),
-    /** Assertions on response headers. */
-    responseHeaders: z.array(headerAssertion).default([]),
-    /** Follow at most this many redirects; 0 = do not follow (the 3xx is the answer). Default 5. */
-    maxRedirects: z.number().int().min(0).max(20).default(5),
-    /** Never read more than this many bytes of body. Default 1 MiB. */
-    maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
-  })
-  .superRefine((m, ctx) => {
-    if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
-      ctx.addIssue({ code: "custom", path: ["body"], message: `a ${m.method} request cannot have a body; use POST, PUT or PATCH` });
-    }
-  })
-  .transform(timing);
-
-export const tlsMonitor = z
-  .strictObject({
-    ...monitorBase,
-    type: z.literal("tls"),
-    host,
-    port: port.default(443),
-    /** SNI and the name the certificate must cover. Default: `host` (no SNI for an IP address). */
-    servername: hostname.optional(),
-    /** Fewer days left than this: degraded. Default 21 (2 weeks above a `criticalDays` of 7 or more). */
-    warnDays: z.number().int().min(1).max(365).optional(),
-    /** Fewer days left than this: down. Default 7 (one below a `warnDays` of 7 or fewer). */
-    criticalDays: z.number().int().min(0).max(364).optional(),
-    /** Accept a self-signed leaf certificate (an internal service). Default false. */
-    allowSelfSigned: z.boolean().default(false),
-  })
-  .transform((m, ctx) => {
-    // Defaults that fit the other one when only one is given.
-    const warnDays = m.warnDays ?? (m.criticalDays === undefined ? 21 : Math.max(21, Math.min(365, m.criticalDays + 14)));
-    const criticalDays = m.criticalDays ?? Math.min(7, warnDays - 1);
-    const filled = timing({ ...m, warnDays, criticalDays }, ctx);
-    if (criticalDays >= warnDays) ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${warnDays}), got ${criticalDays}` });
-    return filled;
-  });
-
-export const tcpMonitor = z
-  .strictObject({
-    ...monitorBase,
-    type: z.literal("tcp"),
-    host,
-    port,
-  })
-  .transform(timing);
-
-export const websocketMonitor = z
-  .strictObject({
-    ...monitorBase,
-    type: z.literal("websocket"),
-    url: z.url({ protocol: /^wss?$/, error: "Invalid url: expected a ws:// or wss:// URL" }),
-    /** Headers on the upgrade request; a value may name a secret. */
-    headers,
-    /** A text message sent once the socket is open (a heartbeat, say). */
-    send: z.string().max(65_536).optional(),
-    /** A reply must arrive within the timeout and contain this text. */
-    expectReply: z.string().min(1).optional(),
-    /** A reply must arrive within the timeout and match this regular expression. */
-    expectReplyMatches: regexSource.optional(),
-  })
-  .transform(timing);
-
-export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT"] as const;
-
-export const dnsMonitor = z
-  .strictObject({
-    ...monitorBase,
-    type: z.literal("dns"),
-    /** The name to resolve. */
-    name: hostname,
-    recordType: z.enum(DNS_RECORD_TYPES).default("A"),
-    /** DNS-over-HTTPS endpoint (RFC 8484). Default Cloudflare's. */
-    resolver: httpUrl.default("https://cloudflare-dns.com/dns-query"),
-    /**
-     * Values that must be in the answer: `"192.0.2.1"`, `"mail.example.com"` or
-     * `"10 mail.example.com"` (MX, priority optional), the TXT text. Empty: any answer will do.
-     */
-    expected: z.array(z.string().min(1)).default([]),
-    /** `contains`: every expected value is answered (default); `exact`: nothing else is. */
-    match: z.enum(["contains", "exact"]).default("contains"),
-  })
-  .superRefine((m, ctx) => {
-    const valid: Record<string, RegExp> = {
-      A: /^\d{1,3}(\.\d{1,3}){3}$/,
-      AAAA: /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/,
-      CNAME: /^[^\s]+$/,
-      MX: /^(\d{1,5}\s+)?[^\s]+$/,
-      TXT: /^[\s\S]*$/,
-    };
-    m.expected.forEach((v, i) => {
-      if (!valid[m.recordType]!.test(v)) ctx.addIssue({ code: "custom", path: ["expected", i], message: `"${v}" is not a ${m.recordType} value` });
-    });
-  })
-  .transform(timing);
-
-/** One entry per probe kind. */
-export const monitorSpec = z.discriminatedUnion("type", [httpMonitor, tlsMonitor, tcpMonitor, websocketMonitor, dnsMonitor]);
-export type MonitorSpec = z.infer<typeof monitorSpec>;
-export type HttpMonitor = z.infer<typeof httpMonitor>;
-export type TlsMonitor = z.infer<typeof tlsMonitor>;
-export type TcpMonitor = z.infer<typeof tcpMonitor>;
-export type WebsocketMonitor = z.infer<typeof websocketMonitor>;
-export type DnsMonitor = z.infer<typeof dnsMonitor>;
+/** One text or several: always a list once parsed. */
+export const texts = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (typeof v === "string" ? [v] : v));

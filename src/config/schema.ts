@@ -4,18 +4,34 @@
  * the references between them.
  */
 import { z } from "zod";
-import { channelSpec, channelUseIssues } from "./channels";
+import { channelUseIssues } from "./channels";
+import { DIGEST_CHANNEL_TYPES, INCIDENT_CHANNEL_TYPES, channelSpec } from "../notify/kinds";
 import { digestSpec } from "./digest";
 import { httpUrl, id, secretRef } from "./common";
-import { monitorSpec } from "./monitors";
+import { monitorSpec } from "../probes/kinds";
 import { agentSpec } from "./agents";
 import { jobSpec } from "./heartbeats";
 import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
 
 export * from "./channels";
+export { channelSpec, INCIDENT_CHANNEL_TYPES, DIGEST_CHANNEL_TYPES, type ChannelSpec, type ChannelType } from "../notify/kinds";
+export type { WebhookChannel } from "../notify/webhook";
+export type { SlackChannel } from "../notify/slack";
+export type { DiscordChannel } from "../notify/discord";
+export type { TeamsChannel } from "../notify/teams";
+export type { PagerdutyChannel } from "../notify/pagerduty";
+export type { EmailChannel } from "../notify/email";
+export type { SmsChannel } from "../notify/sms";
+export { COMPONENT_STATUSES, type StatuspageChannel } from "../notify/statuspage";
 export * from "./digest";
 export * from "./common";
 export * from "./monitors";
+export { monitorSpec, type MonitorSpec } from "../probes/kinds";
+export type { HttpMonitor } from "../probes/http";
+export type { TlsMonitor } from "../probes/tls";
+export type { TcpMonitor } from "../probes/tcp";
+export type { WebsocketMonitor } from "../probes/websocket";
+export { DNS_RECORD_TYPES, type DnsMonitor } from "../probes/dns";
 export * from "./agents";
 export * from "./heartbeats";
 export * from "./policies";
@@ -109,7 +125,8 @@ export const configSchema = z
           if (j === 0 && l && typeof l === "object" && "after" in l) ctx.addIssue({ code: "custom", path: ["policies", i, "levels", 0, "after"], message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on" });
         });
       });
-      for (const issue of channelUseIssues(raw)) ctx.addIssue({ code: "custom", ...issue });
+      const carry = { incidents: INCIDENT_CHANNEL_TYPES, digest: DIGEST_CHANNEL_TYPES };
+      for (const issue of channelUseIssues(raw, carry)) ctx.addIssue({ code: "custom", ...issue });
       const page = raw.statusPage as { services?: unknown } | undefined;
       if (Array.isArray(page?.services)) page.services.forEach((s, i) => known(services, "service", s, ["statusPage", "services", i]));
     },

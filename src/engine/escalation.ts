@@ -26,6 +26,8 @@ export interface Member {
   status: MemberStatus;
   reason: string | null;
   since: number;
+  /** The check whose being down explains this one (an agent check's heartbeat), if any (src/engine/mute.ts). */
+  coveredBy?: string;
 }
 
 export interface Incident {
@@ -71,7 +73,7 @@ export interface EscalationState {
 export const emptyState = (): EscalationState => ({ incident: null, changes: {}, flapping: {} });
 
 export type EscalationInput =
-  | { type: "check"; checkId: string; kind: string; status: MemberStatus; reason: string | null; at: number }
+  | { type: "check"; checkId: string; kind: string; status: MemberStatus; reason: string | null; at: number; coveredBy?: string }
   | { type: "remediation"; checkId: string; outcome: "succeeded" | "failed"; at: number }
   | { type: "tick"; at: number }
   | { type: "ack"; by: string; at: number; reescalateAfter: number | null }
@@ -130,6 +132,7 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
   switch (input.type) {
     case "check": {
       const member: Member = { kind: input.kind, status: input.status, reason: input.reason, since: input.at };
+      if (input.coveredBy !== undefined) member.coveredBy = input.coveredBy;
       const incident = inc();
       /** False for a down member's new error text: no status change, nothing for flap detection. */
       let statusChange = true;

@@ -21,6 +21,8 @@ export interface CheckRef extends EvaluationPolicy {
   service: string;
   /** Check kind for escalation conditions (`http`, `docker`, `postgres`, `heartbeat`, …). */
   kind?: string;
+  /** The check whose being down explains this one (an agent check's heartbeat): inhibits its pages. */
+  coveredBy?: string;
 }
 
 export interface Observation {
@@ -81,6 +83,7 @@ export async function recordObservation(
       status: change.to,
       reason: change.reason,
       at: change.at,
+      ...(check.coveredBy !== undefined && { coveredBy: check.coveredBy }),
     });
   }
   // Still down, failing differently: a timeline entry on the incident, never a page.

@@ -3,13 +3,25 @@
  * Answers `204`; `429` with `Retry-After` (fractional seconds) and `retry_after` in the body.
  * Mentions are disabled (`allowed_mentions.parse = []`) so a check name cannot ping @everyone.
  */
-import { reveal, type DiscordChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { id, reveal, secretRef } from "../config/common";
+import { timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { formatLocalTime, formatSpan, incidentHeadline, incidentView, memberLines, statusWord, type RenderContext } from "./content";
 import { digestFromEvent, digestText } from "./digest";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
+
+/** Discord channel webhook (embeds). */
+export const discordChannel = z.strictObject({
+  id,
+  type: z.literal("discord"),
+  /** `https://discord.com/api/webhooks/…`, named by environment variable. */
+  url: secretRef,
+  timeout: timeout(),
+});
+export type DiscordChannel = z.infer<typeof discordChannel>;
 
 const cut = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** Embed colours: red open, orange escalated, yellow acknowledged, green resolved, blue digest. */
@@ -60,3 +72,12 @@ export async function sendDiscord(channel: DiscordChannel, ctx: SendContext): Pr
   const url = reveal(channel.url, ctx.env);
   return deliverHttp(buildDiscordRequest(url, ctx.message.event, ctx.render), { timeout: channel.timeout, secrets: [url] });
 }
+
+export const discord = channelKind({
+  type: "discord",
+  schema: discordChannel,
+  send: sendDiscord,
+  incidents: true,
+  digest: true,
+  followsState: () => false,
+});

@@ -5,13 +5,32 @@
  * request after a lost answer is not sent twice (Resend keeps keys 24 h). Answers `200 { id }`;
  * `409` (concurrent request with the same key) and `429`/`5xx` are retried; other `4xx` are permanent.
  */
-import { reveal, type EmailChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { httpUrl, id, reveal, secretRef } from "../config/common";
+import { emailAddress, mailbox, timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { formatLocalTime, formatSpan, incidentHeadline, incidentView, memberLines, statusWord, type RenderContext } from "./content";
 import { digestFromEvent, digestText } from "./digest";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
+
+/** E-mail through Resend's HTTP API (`POST /emails`, Bearer key, JSON). */
+export const emailChannel = z.strictObject({
+  id,
+  type: z.literal("email"),
+  /** The request shape spoken. Only `resend` today. */
+  provider: z.literal("resend").default("resend"),
+  /** API key (`re_…`), named by environment variable. */
+  apiKey: secretRef,
+  /** Sender, on a domain verified with the provider: `"Vigil <alerts@example.com>"`. */
+  from: mailbox,
+  to: z.array(emailAddress).min(1).max(50),
+  /** API endpoint. Default `https://api.resend.com/emails`. */
+  url: httpUrl.default("https://api.resend.com/emails"),
+  timeout: timeout(),
+});
+export type EmailChannel = z.infer<typeof emailChannel>;
 
 export const htmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
@@ -75,3 +94,12 @@ export async function sendEmail(channel: EmailChannel, ctx: SendContext): Promis
     classify: (status) => (status === 409 ? { kind: "retryable", error: "receiver answered 409", httpStatus: status } : undefined),
   });
 }
+
+export const email = channelKind({
+  type: "email",
+  schema: emailChannel,
+  send: sendEmail,
+  incidents: true,
+  digest: true,
+  followsState: () => false,
+});

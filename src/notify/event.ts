@@ -11,6 +11,7 @@
  */
 import type { VigilConfig } from "../config";
 import { incidentHeadline, incidentView } from "./content";
+import { channels } from "./kinds";
 import { idempotencyKey, stateChangeKey, type IncidentEventType, type NotifyMessage, type WebhookEvent } from "./message";
 
 /** A member as the read model stores it. */
@@ -187,13 +188,12 @@ export function stateChangeEvent(change: StateChange, config: VigilConfig, now: 
 }
 
 /**
- * `monitor.state_changed` messages for one status change: every status-page channel with a
- * component that follows the check, and every webhook with `stateChanges: true`.
+ * `monitor.state_changed` messages for one status change: every channel that follows the
+ * check (a status-page channel with a component that does, a webhook with `stateChanges: true`:
+ * each kind's `followsState`).
  */
 export function stateChangeMessages(config: VigilConfig, change: StateChange, now: number): NotifyMessage[] {
-  const targets = config.channels.filter(
-    (c) => (c.type === "statuspage" && c.components.some((k) => k.checks.includes(change.checkId))) || (c.type === "webhook" && c.stateChanges),
-  );
+  const targets = config.channels.filter((c) => channels.followsState(c, change.checkId));
   if (targets.length === 0) return [];
   const event = stateChangeEvent(change, config, now);
   return targets.map((c) => ({ key: stateChangeKey(change.checkId, change.at, c.id), channelId: c.id, incidentId: null, level: 0, event }));

@@ -3,7 +3,7 @@
  * (`ok | retryable | permanent`), a short excerpt of an error answer kept for the delivery log,
  * and every secret (URL, token, key) redacted from anything that is logged.
  */
-import { formatDuration } from "../config";
+import { formatDuration } from "../config/duration";
 import { explainRequestFailure } from "../probes/tls";
 import { classifyHttp, redactSecrets, redactUrls, type DeliveryOutcome } from "./outcome";
 

@@ -6,12 +6,28 @@
  * Answers `202 { status: "success", dedup_key }`; `400` is a malformed event (permanent);
  * `429` and `5xx` are retried.
  */
-import { reveal, type PagerdutyChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { httpUrl, id, reveal, secretRef } from "../config/common";
+import { timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { formatLocalTime, incidentHeadline, incidentView, memberLines, type RenderContext } from "./content";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
+
+/** PagerDuty Events API v2: trigger / acknowledge / resolve with `dedup_key` = incident id. */
+export const pagerdutyChannel = z.strictObject({
+  id,
+  type: z.literal("pagerduty"),
+  /** The integration's routing key (32 characters), named by environment variable. */
+  routingKey: secretRef,
+  /** Events API endpoint. Default `https://events.pagerduty.com/v2/enqueue` (EU: `https://events.eu.pagerduty.com/v2/enqueue`). */
+  url: httpUrl.default("https://events.pagerduty.com/v2/enqueue"),
+  /** PagerDuty severity per escalation level (index 0 = L1); the last entry covers higher levels. Default `["error", "critical"]`. */
+  severities: z.array(z.enum(["critical", "error", "warning", "info"])).min(1).default(["error", "critical"]),
+  timeout: timeout(),
+});
+export type PagerdutyChannel = z.infer<typeof pagerdutyChannel>;
 
 export type PagerdutyAction = "trigger" | "acknowledge" | "resolve";
 
@@ -65,3 +81,12 @@ export async function sendPagerduty(channel: PagerdutyChannel, ctx: SendContext)
   const key = reveal(channel.routingKey, ctx.env);
   return deliverHttp(buildPagerdutyRequest(channel, key, ctx.message.event, ctx.render), { timeout: channel.timeout, secrets: [key] });
 }
+
+export const pagerduty = channelKind({
+  type: "pagerduty",
+  schema: pagerdutyChannel,
+  send: sendPagerduty,
+  incidents: true,
+  digest: false,
+  followsState: () => false,
+});

@@ -5,13 +5,25 @@
  * invalid_blocks`, `403 invalid_token`, `404 no_service`, `410 channel_is_archived` are
  * permanent; `429` carries `Retry-After`.
  */
-import { reveal, type SlackChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { id, reveal, secretRef } from "../config/common";
+import { timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { formatLocalTime, formatSpan, incidentHeadline, incidentView, memberLines, statusWord, type RenderContext } from "./content";
 import { digestFromEvent, digestText } from "./digest";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
+
+/** Slack incoming webhook (Block Kit). The webhook URL is the credential. */
+export const slackChannel = z.strictObject({
+  id,
+  type: z.literal("slack"),
+  /** `https://hooks.slack.com/services/…`, named by environment variable. */
+  url: secretRef,
+  timeout: timeout(),
+});
+export type SlackChannel = z.infer<typeof slackChannel>;
 
 /** Slack mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting#escaping). */
 export const slackEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -54,3 +66,12 @@ export async function sendSlack(channel: SlackChannel, ctx: SendContext): Promis
   const url = reveal(channel.url, ctx.env);
   return deliverHttp(buildSlackRequest(url, ctx.message.event, ctx.render), { timeout: channel.timeout, secrets: [url] });
 }
+
+export const slack = channelKind({
+  type: "slack",
+  schema: slackChannel,
+  send: sendSlack,
+  incidents: true,
+  digest: true,
+  followsState: () => false,
+});

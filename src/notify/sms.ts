@@ -6,12 +6,61 @@
  * `MessagingServiceSid`) and `Body`. Answers `201` with the message resource; `400` (invalid
  * number, …) is permanent; `429` and `5xx` are retried.
  */
-import { reveal, type SmsChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { httpUrl, id, reveal, secretRef } from "../config/common";
+import { e164, timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { incidentHeadline, incidentView } from "./content";
 import { basicAuth, deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
+
+/**
+ * SMS through a Twilio-compatible Messages API: `POST {baseUrl}/2010-04-01/Accounts/{accountSid}/Messages.json`,
+ * form-encoded, HTTP basic auth `accountSid:authToken`. One recipient per channel (one page = one
+ * idempotent request); define one channel per person on call.
+ */
+export const smsChannel = z
+  .strictObject({
+    id,
+    type: z.literal("sms"),
+    accountSid: z.string().regex(/^AC[0-9a-zA-Z]{32}$/, "expected a Twilio account SID: 'AC' and 32 characters"),
+    authToken: secretRef,
+    /** Sending number (E.164); or give `messagingServiceSid`. */
+    from: e164.optional(),
+    messagingServiceSid: z.string().regex(/^MG[0-9a-zA-Z]{32}$/, "expected a messaging service SID: 'MG' and 32 characters").optional(),
+    to: e164,
+    /** Default `https://api.twilio.com`; any Twilio-compatible provider's base URL. */
+    baseUrl: httpUrl.default("https://api.twilio.com"),
+    timeout: timeout(),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.from === undefined) === (c.messagingServiceSid === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["from"], message: "give exactly one of from (a phone number) or messagingServiceSid" });
+    }
+  });
+
+/** Atlassian Statuspage component statuses. */
+export const COMPONENT_STATUSES = ["operational", "degraded_performance", "partial_outage", "major_outage"] as const;
+
+/**
+ * Atlassian-Statuspage-compatible component updates, driven by monitor state (not by incidents):
+ * `PATCH {url}/pages/{pageId}/components/{component}` with `Authorization: OAuth <apiKey>`.
+ */
+export const statuspageChannel = z.strictObject({
+  id,
+  type: z.literal("statuspage"),
+  pageId: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage page id such as 'kctbh9vrtdwd'"),
+  apiKey: secretRef,
+  /** API base. Default `https://api.statuspage.io/v1`. */
+  url: httpUrl.default("https://api.statuspage.io/v1"),
+  /** Each component's status follows the checks listed (monitor ids or agent check ids). */
+  components: z
+    .array(z.strictObject({ component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"), checks: z.array(z.string().min(1)).min(1) }))
+    .min(1),
+  timeout: timeout(),
+});
+export type SmsChannel = z.infer<typeof smsChannel>;
 
 /** Two GSM-7 segments: long enough for a title and a link, short enough to stay cheap. */
 export const SMS_MAX = 306;
@@ -45,3 +94,12 @@ export async function sendSms(channel: SmsChannel, ctx: SendContext): Promise<De
   const req = buildSmsRequest(channel, token, ctx.message.event);
   return deliverHttp(req, { timeout: channel.timeout, secrets: [token, req.headers.authorization!.slice("Basic ".length)] });
 }
+
+export const sms = channelKind({
+  type: "sms",
+  schema: smsChannel,
+  send: sendSms,
+  incidents: true,
+  digest: false,
+  followsState: () => false,
+});

@@ -9,10 +9,34 @@
  * each component to `componentStatus(...)`. Setting an absolute status is idempotent and the
  * latest state always wins, so a late retry can never put an old status back.
  */
-import { COMPONENT_STATUSES, reveal, type StatuspageChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { httpUrl, id, reveal, secretRef } from "../config/common";
+import { timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { DeliveryOutcome } from "./outcome";
+
+/** Atlassian Statuspage component statuses. */
+export const COMPONENT_STATUSES = ["operational", "degraded_performance", "partial_outage", "major_outage"] as const;
+
+/**
+ * Atlassian-Statuspage-compatible component updates, driven by monitor state (not by incidents):
+ * `PATCH {url}/pages/{pageId}/components/{component}` with `Authorization: OAuth <apiKey>`.
+ */
+export const statuspageChannel = z.strictObject({
+  id,
+  type: z.literal("statuspage"),
+  pageId: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage page id such as 'kctbh9vrtdwd'"),
+  apiKey: secretRef,
+  /** API base. Default `https://api.statuspage.io/v1`. */
+  url: httpUrl.default("https://api.statuspage.io/v1"),
+  /** Each component's status follows the checks listed (monitor ids or agent check ids). */
+  components: z
+    .array(z.strictObject({ component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"), checks: z.array(z.string().min(1)).min(1) }))
+    .min(1),
+  timeout: timeout(),
+});
+export type StatuspageChannel = z.infer<typeof statuspageChannel>;
 
 export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
 
@@ -56,3 +80,12 @@ export async function sendStatuspage(channel: StatuspageChannel, ctx: SendContex
   }
   return last;
 }
+
+export const statuspage = channelKind({
+  type: "statuspage",
+  schema: statuspageChannel,
+  send: sendStatuspage,
+  incidents: false,
+  digest: false,
+  followsState: (channel, checkId) => channel.components.some((c) => c.checks.includes(checkId)),
+});

@@ -3,13 +3,24 @@
  * Workflows "When a Teams webhook request is received" trigger and the older incoming-webhook
  * connector accept. Answers `200`/`202`.
  */
-import { reveal, type TeamsChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { id, reveal, secretRef } from "../config/common";
+import { timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { formatLocalTime, formatSpan, incidentHeadline, incidentView, memberLines, statusWord, type RenderContext } from "./content";
 import { digestFromEvent, digestText } from "./digest";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
+
+/** Microsoft Teams incoming webhook / Workflows "post to a channel when a webhook request is received" (Adaptive Card). */
+export const teamsChannel = z.strictObject({
+  id,
+  type: z.literal("teams"),
+  url: secretRef,
+  timeout: timeout(),
+});
+export type TeamsChannel = z.infer<typeof teamsChannel>;
 
 const card = (body: unknown[], actions: unknown[]) => ({
   type: "message",
@@ -59,3 +70,12 @@ export async function sendTeams(channel: TeamsChannel, ctx: SendContext): Promis
   const url = reveal(channel.url, ctx.env);
   return deliverHttp(buildTeamsRequest(url, ctx.message.event, ctx.render), { timeout: channel.timeout, secrets: [url] });
 }
+
+export const teams = channelKind({
+  type: "teams",
+  schema: teamsChannel,
+  send: sendTeams,
+  incidents: true,
+  digest: true,
+  followsState: () => false,
+});

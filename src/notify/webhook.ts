@@ -2,12 +2,27 @@
  * Generic webhook channel: the event JSON as is, signed per the Standard Webhooks spec
  * (`webhook-id` = the delivery's idempotency key, so a receiver can de-duplicate too).
  */
-import { reveal, revealAll, type ConfigEnv, type WebhookChannel } from "../config";
-import type { SendContext } from "./channels";
+import { z } from "zod";
+import { httpUrl, id, reveal, revealAll, secretRef, type ConfigEnv } from "../config/common";
+import { timeout } from "../config/channels";
+import { channelKind, type SendContext } from "./kind";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
 import { signStandardWebhook } from "./standard-webhooks";
+
+export const webhookChannel = z.strictObject({
+  id,
+  type: z.literal("webhook"),
+  /** Receiver URL; may itself be a secret. */
+  url: z.union([httpUrl, secretRef]),
+  /** Standard Webhooks signing secret (`whsec_…`), named by environment variable. */
+  secret: secretRef,
+  /** Also receive `monitor.state_changed` for every check (status-page consumers). Default false. */
+  stateChanges: z.boolean().default(false),
+  timeout: timeout(),
+});
+export type WebhookChannel = z.infer<typeof webhookChannel>;
 
 /** Builds the exact request (pure apart from signing); `timestamp` is unix seconds. */
 export async function buildWebhookRequest(channel: WebhookChannel, env: ConfigEnv, id: string, event: WebhookEvent, timestamp: number): Promise<HttpRequest> {
@@ -39,3 +54,12 @@ export async function sendWebhook(channel: WebhookChannel, ctx: SendContext): Pr
   const secrets = [...revealAll(channel.secret, ctx.env), ...(typeof channel.url === "string" ? [] : [request.url])];
   return deliverHttp(request, { timeout: channel.timeout, secrets });
 }
+
+export const webhook = channelKind({
+  type: "webhook",
+  schema: webhookChannel,
+  send: sendWebhook,
+  incidents: true,
+  digest: true,
+  followsState: (channel) => channel.stateChanges,
+});

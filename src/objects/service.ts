@@ -4,18 +4,16 @@
  * gathers the facts the pure engine needs, calls `step`, and carries out what it decided.
  *
  * 1. Load the escalation state (Durable Object storage) and the config.
- * 2. Gather facts: which down members are inhibited by a down dependency (the agent's
- *    heartbeat; services this one `dependsOn`), and whether a silence or a maintenance
- *    window holds pages.
+ * 2. Gather facts: the rows the mute facts need (dependency states, whether a service this one
+ *    `dependsOn` is down, active silences), then decide which down members are inhibited and
+ *    whether a silence or a maintenance window holds pages (src/engine/mute.ts).
  * 3. `step(state, input, ctx)` (src/engine/escalation.ts).
  * 4. Write the read model (incident row, members, timeline) and the notifications (outbox) to
  *    D1 in one batch, then save the state, then hand those notifications to the queue at once
  *    (what the queue does not take, the cron tick's outbox sweep sends).
  * 5. Arm the alarm at the engine's next wake-up.
  */
-import { DurableObject } from "cloudflare:workers";
-import { ConfigError, type ServiceSpec, type VigilConfig } from "../config";
-import { loadConfig } from "../config/load";
+import type { ServiceSpec, VigilConfig } from "../config";
 import {
   emptyState,
   nextWake,
@@ -26,7 +24,7 @@ import {
   type EscalationState,
   type Incident,
 } from "../engine/escalation";
-import { activeWindow } from "../engine/maintenance";
+import { inhibitions, maintenanceQuiet, monitorDependencies, silenceQuiet, type DownMember, type Silence } from "../engine/mute";
 import type { Env } from "../env";
 import { logEvent } from "../log";
 import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
@@ -35,16 +33,15 @@ import { loadStates } from "../store/check-state";
 import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
 import type { NotifyMessage } from "../notify/message";
 import { enqueueInOutbox, handOver } from "../store/outbox";
-import { activeSilences, silenceCovers, type Silence } from "../store/silences";
-import { SerialQueue } from "./observe";
+import { activeSilences } from "../store/silences";
+import { VigilObject } from "./vigil-object";
 
 const STATE_KEY = "state";
 const SERVICE_KEY = "service";
 /** How long a read of the active silences serves later inputs (a new silence ticks anyway). */
 const SILENCES_TTL_MS = 10_000;
 
-export class ServiceObject extends DurableObject<Env> {
-  private readonly queue = new SerialQueue();
+export class ServiceObject extends VigilObject {
   /**
    * Active silences as last read from D1. Re-read on a `tick` (creating or ending a silence
    * ticks every service it covers) and after SILENCES_TTL_MS; between, a burst of inputs (50
@@ -77,8 +74,7 @@ export class ServiceObject extends DurableObject<Env> {
 
   private async run(serviceId: string, input: EscalationInput): Promise<Incident | null> {
     // 1. Load.
-    const config = loadConfig(this.env);
-    if (config instanceof ConfigError) throw config;
+    const config = this.config();
     const service = config.services.find((s) => s.id === serviceId);
     if (!service) throw new Error(`unknown service "${serviceId}"`);
     const policy = config.policies.find((p) => p.id === service.policy)!;
@@ -88,16 +84,19 @@ export class ServiceObject extends DurableObject<Env> {
 
     // 2. Facts. The incoming check counts as a member already.
     const probe = input.type === "check" ? step(state, input, { now, serviceId, serviceName: service.name, policy, inhibited: {}, quiet: null }).state : state;
-    const downIds = Object.entries(probe.incident?.status === "open" ? probe.incident.members : {})
+    const down: DownMember[] = Object.entries(probe.incident?.status === "open" ? probe.incident.members : {})
       .filter(([, m]) => m.status === "down")
-      .map(([id]) => id);
+      .map(([id, m]) => (m.coveredBy !== undefined ? { id, coveredBy: m.coveredBy } : { id }));
+    const downIds = down.map((m) => m.id);
     const ctx: EscalationContext = {
       now,
       serviceId,
       serviceName: service.name,
       policy,
-      inhibited: await this.inhibited(config, service, downIds),
-      quiet: await this.quiet(config, service, downIds, now, input.type === "tick"),
+      inhibited: await this.inhibited(config, service, down),
+      quiet:
+        maintenanceQuiet(config.maintenance, serviceId, config.timezone, now) ??
+        silenceQuiet(await this.activeSilences(now, input.type === "tick"), serviceId, downIds, now),
     };
 
     // 3. Decide.
@@ -118,50 +117,33 @@ export class ServiceObject extends DurableObject<Env> {
     await handOver(this.env.DB, this.env.NOTIFY, pages, now);
 
     // 5. Arm.
-    const wake = nextWake(next, ctx);
-    if (wake === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(wake);
+    await this.alarmClock.arm(nextWake(next, ctx));
     return next.incident;
   }
 
-  /** Down members whose dependency is down: the agent's heartbeat, a check a monitor
-   *  `dependsOn`, or a service this one `dependsOn`. */
-  private async inhibited(config: VigilConfig, service: ServiceSpec, downIds: string[]): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    if (downIds.length === 0) return out;
-    for (const id of downIds) {
-      const m = /^agent:([^:]+):(.+)$/.exec(id);
-      if (m && m[2] !== "heartbeat" && downIds.includes(`agent:${m[1]}:heartbeat`)) out[id] = `agent:${m[1]}:heartbeat`;
-    }
+  /** Loads what inhibition needs (dependency checks' states, a down service this one `dependsOn`) and decides. */
+  private async inhibited(config: VigilConfig, service: ServiceSpec, down: DownMember[]): Promise<Record<string, string>> {
+    if (down.length === 0) return {};
     // Monitors' own dependsOn: a dependency check that is down now (the read model) is the root cause.
-    const deps = new Map(config.monitors.filter((m) => downIds.includes(m.id) && m.dependsOn.length > 0).map((m) => [m.id, m.dependsOn]));
-    if (deps.size > 0) {
-      const states = await loadStates(this.env.DB, [...new Set([...deps.values()].flat())]);
-      for (const [id, needs] of deps) {
-        const root = needs.find((d) => states.get(d)?.status === "down");
-        if (root) out[id] ??= root;
-      }
-    }
+    const dependsOn = monitorDependencies(config.monitors, down);
+    const states = dependsOn.size > 0 ? await loadStates(this.env.DB, [...new Set([...dependsOn.values()].flat())]) : new Map();
+    const downChecks = new Set([...states].filter(([, s]) => s.status === "down").map(([id]) => id));
+    let downService: string | null = null;
     for (const dep of service.dependsOn) {
       if (await this.env.SERVICE.getByName(dep).isDown()) {
-        for (const id of downIds) out[id] ??= `service:${dep}`;
+        downService = dep;
         break;
       }
     }
-    return out;
+    return inhibitions({ down, dependsOn, downChecks, downService });
   }
 
-  /** A silence covering every down member, or a maintenance window for the service. */
-  private async quiet(config: VigilConfig, service: ServiceSpec, downIds: string[], now: number, fresh: boolean): Promise<EscalationContext["quiet"]> {
-    const window = activeWindow(config.maintenance, service.id, now, config.timezone);
-    if (window) return { reason: "maintenance", until: window.end, detail: window.title };
+  /** Active silences, re-read on a tick (`fresh`) or once SILENCES_TTL_MS old. */
+  private async activeSilences(now: number, fresh: boolean): Promise<Silence[]> {
     if (fresh || !this.silences || now - this.silences.readAt >= SILENCES_TTL_MS || now < this.silences.readAt) {
       this.silences = { readAt: now, rows: await activeSilences(this.env.DB, now) };
     }
-    const silences = this.silences.rows.filter((s) => s.endsAt > now && silenceCovers(s, service.id, downIds));
-    if (silences.length === 0) return null;
-    const last = silences.reduce((a, b) => (b.endsAt > a.endsAt ? b : a));
-    return { reason: "silence", until: last.endsAt, detail: `${last.id} by ${last.createdBy}: ${last.comment}` };
+    return this.silences.rows;
   }
 
   /** The D1 batch for one step; the notifications it writes to the outbox are pushed to `out`. */

@@ -3,12 +3,49 @@
  * `accept: application/dns-message`, then checks the answers of the asked type against the
  * expected values.
  */
-import type { DnsMonitor } from "../config";
+import { z } from "zod";
+import { httpUrl } from "../config/common";
+import { hostname, monitorBase, timing } from "../config/monitors";
+import { probeKind } from "./kind";
 import type { ProbeResult } from "../contract/probe";
 import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
 import { RecordType, base64url, decodeResponse, encodeQuery, formatIpv6, parseIpv6 } from "./dns/wire";
+
+export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT"] as const;
+
+export const dnsMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("dns"),
+    /** The name to resolve. */
+    name: hostname,
+    recordType: z.enum(DNS_RECORD_TYPES).default("A"),
+    /** DNS-over-HTTPS endpoint (RFC 8484). Default Cloudflare's. */
+    resolver: httpUrl.default("https://cloudflare-dns.com/dns-query"),
+    /**
+     * Values that must be in the answer: `"192.0.2.1"`, `"mail.example.com"` or
+     * `"10 mail.example.com"` (MX, priority optional), the TXT text. Empty: any answer will do.
+     */
+    expected: z.array(z.string().min(1)).default([]),
+    /** `contains`: every expected value is answered (default); `exact`: nothing else is. */
+    match: z.enum(["contains", "exact"]).default("contains"),
+  })
+  .superRefine((m, ctx) => {
+    const valid: Record<string, RegExp> = {
+      A: /^\d{1,3}(\.\d{1,3}){3}$/,
+      AAAA: /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/,
+      CNAME: /^[^\s]+$/,
+      MX: /^(\d{1,5}\s+)?[^\s]+$/,
+      TXT: /^[\s\S]*$/,
+    };
+    m.expected.forEach((v, i) => {
+      if (!valid[m.recordType]!.test(v)) ctx.addIssue({ code: "custom", path: ["expected", i], message: `"${v}" is not a ${m.recordType} value` });
+    });
+  })
+  .transform(timing);
+export type DnsMonitor = z.infer<typeof dnsMonitor>;
 
 const ASKING = "waiting for the resolver";
 /** RFC 8484 responses are small; a resolver sending more than this is broken. */
@@ -85,3 +122,10 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
     deadline.clear();
   }
 }
+
+export const dns = probeKind({
+  type: "dns",
+  schema: dnsMonitor,
+  run: probeDns,
+  target: (spec) => ({ path: "resolver", url: spec.resolver }),
+});

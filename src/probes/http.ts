@@ -6,12 +6,51 @@
  * `judgeHttp` (pure) says what is wrong with it in one line.
  */
 import type { ProbeResult } from "../contract/probe";
-import { reveal, type ConfigEnv, type HttpMonitor, type SecretRef } from "../config";
+import { z } from "zod";
+import { httpUrl, reveal, type ConfigEnv, type SecretRef } from "../config/common";
+import { headerAssertion, headers, jsonAssertion, monitorBase, regexSource, statusExpectation, texts, timing } from "../config/monitors";
+import { probeKind } from "./kind";
 import { readAtMost } from "../body";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { ConnectWatch, cloudflareErrorReason, endpointOf } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
+
+export const httpMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("http"),
+    url: httpUrl,
+    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
+    /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
+    headers,
+    body: z.string().max(65_536).optional(),
+    /** Accepted status codes. Default `["2xx"]`. */
+    expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
+    /** The body must contain this text. Same as `contains` (kept for existing configs). */
+    keyword: z.string().min(1).optional(),
+    /** The body must contain each of these. */
+    contains: texts.optional(),
+    /** The body must contain none of these. */
+    notContains: texts.optional(),
+    /** The body must match this regular expression. */
+    matches: regexSource.optional(),
+    /** Assertions on the JSON body. */
+    json: z.array(jsonAssertion).default([]),
+    /** Assertions on response headers. */
+    responseHeaders: z.array(headerAssertion).default([]),
+    /** Follow at most this many redirects; 0 = do not follow (the 3xx is the answer). Default 5. */
+    maxRedirects: z.number().int().min(0).max(20).default(5),
+    /** Never read more than this many bytes of body. Default 1 MiB. */
+    maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
+  })
+  .superRefine((m, ctx) => {
+    if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
+      ctx.addIssue({ code: "custom", path: ["body"], message: `a ${m.method} request cannot have a body; use POST, PUT or PATCH` });
+    }
+  })
+  .transform(timing);
+export type HttpMonitor = z.infer<typeof httpMonitor>;
 
 /** Does `status` satisfy one of the expectations (`200`, `"2xx"`, `"200-299"`)? */
 export function statusMatches(status: number, expected: readonly (number | string)[]): boolean {
@@ -210,3 +249,11 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
     deadline.clear();
   }
 }
+
+/** The `http` kind: CONTRIBUTING.md, "Adding a kind". */
+export const http = probeKind({
+  type: "http",
+  schema: httpMonitor,
+  run: probeHttp,
+  target: (spec) => ({ path: "url", url: spec.url }),
+});

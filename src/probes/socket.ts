@@ -2,7 +2,6 @@
  * Raw TCP from the edge with `cloudflare:sockets`, every wait bounded by the probe's deadline.
  * Used by the TCP probe (connect only) and the TLS probe (its own handshake on top).
  */
-import { connect } from "cloudflare:sockets";
 import { TimeoutError, type Deadline } from "./deadline";
 import type { Transport } from "./tls/handshake";
 
@@ -14,6 +13,20 @@ export class ConnectError extends Error {
   override readonly name = "ConnectError";
 }
 
+/**
+ * The part of `cloudflare:sockets` used here, spelled out: this file is also type-checked for
+ * Node (the config lists the probe kinds, and Node tools load the config), where that module
+ * does not exist.
+ */
+interface EdgeSocket {
+  opened: Promise<{ remoteAddress?: string }>;
+  closed: Promise<void>;
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  close(): Promise<void>;
+}
+type Connect = (address: { hostname: string; port: number }, options: { secureTransport: "off"; allowHalfOpen: boolean }) => EdgeSocket;
+
 export interface OpenSocket {
   transport: Transport;
   remoteAddress?: string;
@@ -22,12 +35,14 @@ export interface OpenSocket {
 
 export async function openTcp(host: string, port: number, deadline: Deadline): Promise<OpenSocket> {
   const hostname = host.replace(/^\[|\]$/g, "");
+  // Imported on use: `npm run validate` bundles the config, and so this file, for Node.
+  const { connect } = (await import("cloudflare:sockets" as string)) as { connect: Connect };
   const socket = connect({ hostname, port }, { secureTransport: "off", allowHalfOpen: false });
   // `closed` rejects on a refused or reset connection and nothing awaits it. workerd marks it
   // handled today; say so here rather than depend on that.
   socket.closed.catch(() => {});
   const close = () => void socket.close().catch(() => {});
-  let info: SocketInfo;
+  let info: { remoteAddress?: string };
   try {
     info = await deadline.race(socket.opened, `while connecting to ${host}:${port}`);
   } catch (err) {

@@ -1,9 +1,21 @@
 /** TCP probe: can a connection be opened, and how long did it take? Nothing is sent. */
 import type { ProbeResult } from "../contract/probe";
-import type { TcpMonitor } from "../config";
+import { z } from "zod";
+import { host, monitorBase, port, timing } from "../config/monitors";
+import { probeKind } from "./kind";
 import { Deadline } from "./deadline";
 import { explainConnectFailure } from "./connect-failure";
 import { ConnectError, openTcp } from "./socket";
+
+export const tcpMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("tcp"),
+    host,
+    port,
+  })
+  .transform(timing);
+export type TcpMonitor = z.infer<typeof tcpMonitor>;
 
 export async function probeTcp(spec: TcpMonitor): Promise<ProbeResult> {
   const started = Date.now();
@@ -22,3 +34,10 @@ export async function probeTcp(spec: TcpMonitor): Promise<ProbeResult> {
     deadline.clear();
   }
 }
+
+export const tcp = probeKind({
+  type: "tcp",
+  schema: tcpMonitor,
+  run: probeTcp,
+  target: (spec) => ({ path: "host", host: spec.host }),
+});

@@ -3,13 +3,42 @@
  * handshake over a raw socket (`./tls/handshake.ts`), then judges expiry, hostname and
  * self-signature. `fetch()` and `secureTransport: "on"` do not expose the peer certificate.
  */
-import type { TlsMonitor } from "../config";
+import { z } from "zod";
+import { host, hostname, monitorBase, port, timing } from "../config/monitors";
+import { probeKind } from "./kind";
 import type { ProbeResult, TlsInfo } from "../contract/probe";
 import { explainConnectFailure, explainFetchFailure, isIpLiteral, type ConnectOutcome } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { ConnectError, openTcp } from "./socket";
 import { readCertificateChain } from "./tls/handshake";
 import { hostnameMatches, readCertificate, type CertificateSummary } from "./tls/x509";
+
+export const tlsMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("tls"),
+    host,
+    port: port.default(443),
+    /** SNI and the name the certificate must cover. Default: `host` (no SNI for an IP address). */
+    servername: hostname.optional(),
+    /** Fewer days left than this: degraded. Default 21 (2 weeks above a `criticalDays` of 7 or more). */
+    warnDays: z.number().int().min(1).max(365).optional(),
+    /** Fewer days left than this: down. Default 7 (one below a `warnDays` of 7 or fewer). */
+    criticalDays: z.number().int().min(0).max(364).optional(),
+    /** Accept a self-signed leaf certificate (an internal service). Default false. */
+    allowSelfSigned: z.boolean().default(false),
+  })
+  .transform((m, ctx) => {
+    // Defaults that fit the other one when only one is given.
+    const warnDays = m.warnDays ?? (m.criticalDays === undefined ? 21 : Math.max(21, Math.min(365, m.criticalDays + 14)));
+    const criticalDays = m.criticalDays ?? Math.min(7, warnDays - 1);
+    const filled = timing({ ...m, warnDays, criticalDays }, ctx);
+    if (criticalDays >= warnDays) {
+      ctx.addIssue({ code: "custom", path: ["criticalDays"], message: `must be below warnDays (${warnDays}), got ${criticalDays}` });
+    }
+    return filled;
+  });
+export type TlsMonitor = z.infer<typeof tlsMonitor>;
 
 const DAY = 86_400_000;
 
@@ -138,3 +167,10 @@ export async function explainRequestFailure(url: URL, err: unknown, ms: number):
   // root the runtime trusts (or lacks its intermediates; Vigil's reader cannot tell which).
   return `${prefix}: certificate is not trusted (issuer ${result.tls.issuer}; it is in date and covers ${host}, so its chain does not lead to a trusted authority)`;
 }
+
+export const tls = probeKind({
+  type: "tls",
+  schema: tlsMonitor,
+  run: probeTls,
+  target: (spec) => ({ path: "host", host: spec.host }),
+});

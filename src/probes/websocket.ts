@@ -4,14 +4,41 @@
  * `expectReplyMatches`, all within the timeout. The runbook's "is the sync heartbeat alive".
  */
 import type { ProbeResult } from "../contract/probe";
-import { reveal, type ConfigEnv, type WebsocketMonitor } from "../config";
+import { z } from "zod";
+import { reveal, type ConfigEnv } from "../config/common";
+import { headers, monitorBase, regexSource, timing } from "../config/monitors";
+import { probeKind } from "./kind";
 import { compileRegex } from "./assertions";
 import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { failure, headerSecrets } from "./http";
 import { explainRequestFailure } from "./tls";
 
+export const websocketMonitor = z
+  .strictObject({
+    ...monitorBase,
+    type: z.literal("websocket"),
+    url: z.url({ protocol: /^wss?$/, error: "Invalid url: expected a ws:// or wss:// URL" }),
+    /** Headers on the upgrade request; a value may name a secret. */
+    headers,
+    /** A text message sent once the socket is open (a heartbeat, say). */
+    send: z.string().max(65_536).optional(),
+    /** A reply must arrive within the timeout and contain this text. */
+    expectReply: z.string().min(1).optional(),
+    /** A reply must arrive within the timeout and match this regular expression. */
+    expectReplyMatches: regexSource.optional(),
+  })
+  .transform(timing);
+export type WebsocketMonitor = z.infer<typeof websocketMonitor>;
+
 const UPGRADING = "waiting for the WebSocket upgrade";
+
+/**
+ * The Workers additions used here (`Response.webSocket`, `WebSocket.accept`), spelled out: this
+ * file is also type-checked for Node, through the config, whose DOM typings lack them.
+ */
+type EdgeWebSocket = WebSocket & { accept(): void };
+type UpgradeResponse = Response & { webSocket: EdgeWebSocket | null };
 const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}…` : text}'`;
 
 /** Checks one reply; null when it is the expected one. */
@@ -29,7 +56,7 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
   const deadline = new Deadline(spec.timeout);
   const secrets = headerSecrets(spec.headers, env);
   const down = failure(started, secrets);
-  let socket: WebSocket | null = null;
+  let socket: EdgeWebSocket | null = null;
   const upgradeUrl = new URL(spec.url);
   const watch = new ConnectWatch(deadline, () => (deadline.phase === UPGRADING ? upgradeUrl : null));
   const timedOut = (err: TimeoutError) => down(err.phase === UPGRADING ? watch.explain(err) : err.message);
@@ -46,9 +73,9 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     const upgrade = new AbortController();
     const abortUpgrade = () => upgrade.abort(deadline.signal.reason);
     deadline.signal.addEventListener("abort", abortUpgrade);
-    let res: Response;
+    let res: UpgradeResponse;
     try {
-      res = await deadline.race(fetch(url, { headers, signal: upgrade.signal }), UPGRADING);
+      res = (await deadline.race(fetch(url, { headers, signal: upgrade.signal }), UPGRADING)) as UpgradeResponse;
     } finally {
       deadline.signal.removeEventListener("abort", abortUpgrade);
     }
@@ -90,3 +117,10 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     }
   }
 }
+
+export const websocket = probeKind({
+  type: "websocket",
+  schema: websocketMonitor,
+  run: probeWebsocket,
+  target: (spec) => ({ path: "url", url: spec.url }),
+});

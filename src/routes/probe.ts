@@ -1,48 +1,35 @@
 /**
- * `POST /v1/probe` (admin): "test before you save". Takes one monitor spec as it would appear
- * in the config, runs it now, and answers the probe result. An invalid spec is a 400 listing
- * every problem by path (`url: Invalid url`, `json[0].value: …`).
+ * How far a spec tested with `POST /v1/probe` (./admin/probe.ts) may reach.
  *
  * It reaches no further than the config already does: a header secret (`{ env: "NAME" }`)
  * only if the configured monitor of the same id sends it, and a private, loopback or
  * link-local address only if a configured monitor targets that host. (A DNS name is judged
  * by its text: one that resolves to a private address is not caught here.)
  */
-import { Hono } from "hono";
-import { monitorSpec, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
-import type { Env } from "../env";
+import { formatPath, visitSecrets, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
 import { LIMITS } from "../limits";
-import { runProbe } from "../probes";
-import { jsonError, readJson } from "./errors";
+import { probes } from "../probes/kinds";
 
-/** A spec is small; anything bigger is a mistake. */
-const MAX_SPEC_BYTES = 64 * 1024;
+/** Secrets (`{ env: "NAME" }`) anywhere in the spec, whatever its kind, with their paths (`headers.authorization`). */
+function secretsOf(spec: MonitorSpec): { path: string; env: string }[] {
+  const out: { path: string; env: string }[] = [];
+  visitSecrets(spec, (ref, path) => out.push({ path: formatPath(path), env: ref.env }));
+  return out;
+}
 
-/** Header secrets (`{ env: "NAME" }`) whose variable is not set, as problem lines. */
+/** Secrets whose variable is not set, as problem lines. */
 export function missingSecrets(spec: MonitorSpec, env: ConfigEnv): string[] {
-  if (spec.type !== "http" && spec.type !== "websocket") return [];
-  return Object.entries(spec.headers).flatMap(([name, value]) =>
-    typeof value === "string" || (typeof env[value.env] === "string" && env[value.env] !== "")
-      ? []
-      : [`headers.${name}: environment variable ${value.env} is not set`],
-  );
+  return secretsOf(spec).flatMap(({ path, env: name }) => (typeof env[name] === "string" && env[name] !== "" ? [] : [`${path}: environment variable ${name} is not set`]));
 }
 
-/** Header secrets the configured monitor of this id sends. */
-function configuredSecrets(config: VigilConfig, id: string): Set<string> {
-  const m = config.monitors.find((x) => x.id === id);
-  if (!m || (m.type !== "http" && m.type !== "websocket")) return new Set();
-  return new Set(Object.values(m.headers).flatMap((v) => (typeof v === "string" ? [] : [v.env])));
-}
-
-/** Header secrets the spec names that its configured monitor does not send, as problem lines. */
+/** Secrets the spec names that its configured monitor does not send, as problem lines. */
 export function unconfiguredSecrets(spec: MonitorSpec, config: VigilConfig): string[] {
-  if (spec.type !== "http" && spec.type !== "websocket") return [];
-  const allowed = configuredSecrets(config, spec.id);
-  return Object.entries(spec.headers).flatMap(([name, value]) =>
-    typeof value === "string" || allowed.has(value.env)
+  const m = config.monitors.find((x) => x.id === spec.id);
+  const allowed = new Set(m ? secretsOf(m).map((s) => s.env) : []);
+  return secretsOf(spec).flatMap(({ path, env: name }) =>
+    allowed.has(name)
       ? []
-      : [`headers.${name}: the config's monitor "${spec.id}" sends no secret ${value.env}; a spec tested here may send only the secrets its configured monitor already sends`],
+      : [`${path}: the config's monitor "${spec.id}" sends no secret ${name}; a spec tested here may send only the secrets its configured monitor already sends`],
   );
 }
 
@@ -56,20 +43,8 @@ function target(spec: MonitorSpec): { path: string; host: string } | null {
     }
   };
   const bare = (host: string) => hostOf(`http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}/`);
-  let found: { path: string; host: string | null };
-  switch (spec.type) {
-    case "http":
-    case "websocket":
-      found = { path: "url", host: hostOf(spec.url) };
-      break;
-    case "tls":
-    case "tcp":
-      found = { path: "host", host: bare(spec.host) };
-      break;
-    case "dns":
-      found = { path: "resolver", host: hostOf(spec.resolver) };
-      break;
-  }
+  const t = probes.target(spec);
+  const found = { path: t.path, host: "url" in t ? hostOf(t.url) : bare(t.host) };
   return found.host === null ? null : { path: found.path, host: found.host };
 }
 
@@ -121,23 +96,4 @@ export function tooSlowToWaitFor(spec: Pick<MonitorSpec, "samples" | "timeout">)
   return [
     `timeout: samples × timeout (${spec.samples} × ${seconds(spec.timeout)} = ${seconds(worst)}) must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower samples or timeout`,
   ];
-}
-
-export function probeRoutes() {
-  const routes = new Hono<{ Bindings: Env; Variables: { config: VigilConfig } }>();
-  routes.post("/probe", async (c) => {
-    const text = await c.req.text();
-    if (new TextEncoder().encode(text).byteLength > MAX_SPEC_BYTES) return jsonError(c, 413, "too_large", `a monitor spec is at most ${MAX_SPEC_BYTES} bytes`);
-    const spec = await readJson(c, monitorSpec, { code: "invalid_monitor", what: "monitor spec" });
-    if (spec instanceof Response) return spec;
-    const config = c.get("config");
-    const beyond = [...unconfiguredSecrets(spec, config), ...unconfiguredPrivateTarget(spec, config)];
-    if (beyond.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec reaches further than the config allows", beyond);
-    const missing = missingSecrets(spec, c.env as ConfigEnv);
-    if (missing.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec names secrets that are not set", missing);
-    const slow = tooSlowToWaitFor(spec);
-    if (slow.length > 0) return jsonError(c, 400, "invalid_monitor", `invalid monitor spec (${slow.length} problem)`, slow);
-    return c.json(await runProbe(spec, c.env as ConfigEnv));
-  });
-  return routes;
 }

@@ -1,15 +1,7 @@
-/** `silences`: matchers that hold pages until they expire. */
-import { globMatches } from "../engine/escalation";
+/** `silences`: matchers that hold pages until they expire (what they cover: src/engine/mute.ts). */
+import type { Silence } from "../engine/mute";
 
-export interface Silence {
-  id: string;
-  serviceId: string | null;
-  checkGlob: string | null;
-  comment: string;
-  createdBy: string;
-  createdAt: number;
-  endsAt: number;
-}
+export type { Silence };
 
 interface Row {
   id: string;
@@ -46,11 +38,4 @@ export function insertSilence(db: D1Database, s: Silence): D1PreparedStatement {
 export async function expireSilence(db: D1Database, id: string, now: number): Promise<boolean> {
   const r = await db.prepare("UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?").bind(now, id, now).run();
   return r.meta.changes > 0;
-}
-
-/** Does the silence cover every one of these (down) checks of the service? */
-export function silenceCovers(s: Silence, serviceId: string, checkIds: readonly string[]): boolean {
-  if (s.serviceId !== null && s.serviceId !== serviceId) return false;
-  if (s.checkGlob === null) return true;
-  return checkIds.length > 0 && checkIds.every((id) => globMatches(s.checkGlob!, id));
 }

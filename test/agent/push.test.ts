@@ -4,10 +4,12 @@
  * nothing, reports arrive in seq order, seq survives the restart, a hung endpoint does not
  * delay the check loop, and the spool stays within its bounds.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Agent } from "../../agent/agent";
 import { parseConfig } from "../../agent/config";
 import { Logger } from "../../agent/log";
@@ -33,6 +35,18 @@ function config(stateDir: string, url: string, extra: Record<string, unknown> = 
 
 const lines: string[] = [];
 const log = () => new Logger({ level: "debug", write: (l) => void lines.push(l) });
+
+/**
+ * Resolves once `cond()` holds, polling on `setImmediate` (real I/O goes on meanwhile; vitest's
+ * fake timers, where a test uses them, leave it alone). Fails after `ms` of real time.
+ */
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`still waiting after ${ms} ms: ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 describe("push and spool", () => {
   let server: IngestServer;
@@ -60,10 +74,9 @@ describe("push and spool", () => {
       const t0 = performance.now();
       await agent.cycle();
       expect(performance.now() - t0).toBeLessThan(3000); // checks are not held up by the dead endpoint
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => agent.pusher!.failures > 0 && agent.spool!.size === i + 1, `report ${i + 4} spooled after a failed push`);
     }
-    expect(agent.spool!.size).toBeGreaterThanOrEqual(3);
-    expect(agent.pusher!.failures).toBeGreaterThan(0);
+    expect(agent.spool!.size).toBe(3);
 
     // 2. The agent restarts during the outage: seq continues from disk.
     await agent.stop(0);
@@ -75,10 +88,10 @@ describe("push and spool", () => {
     await agent.cycle();
 
     // 3. The worker is back (same port): the spool drains oldest first.
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => agent.pusher!.failures > 0, "the restarted agent meets the outage");
     await server.start();
     await server.waitFor(8, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => agent.spool!.size === 0, "the spool drained");
     expect(server.reports.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, SEQ_BLOCK + 1, SEQ_BLOCK + 2]);
     expect(server.duplicates).toEqual([]);
     expect(server.badSignatures).toBe(0);
@@ -91,27 +104,48 @@ describe("push and spool", () => {
   });
 
   it("a hung endpoint does not delay the check loop", async () => {
+    // Time is driven: the loop's 5 s interval, the 2 s push time-out and the backoff run on
+    // vitest's fake setTimeout and Date; the checks, the spool and the connections are real.
     const hungDir = await mkdtemp(join(tmpdir(), "vigil-agent-hung-"));
-    server.delayMs = Infinity;
+    let requests = 0;
+    const hung: Server = createServer(() => void requests++); // takes every report, never answers
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r));
+    const from = lines.length;
+    // The cycle's last step: once logged, the loop is waiting for its next tick.
+    const cycled = (seq: number) => lines.slice(from).some((l) => l.includes('"msg":"cycle"') && l.includes(`"seq":${seq},`));
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     try {
-      const agent = await Agent.create({ config: config(hungDir, server.url), log: log() });
+      const port = (hung.address() as AddressInfo).port;
+      // A TCP check (to the same server): the host check's first run samples the CPU for 250 ms.
+      const checks = [{ kind: "tcp", host: "127.0.0.1", port, timeout: "5s" }];
+      const agent = await Agent.create({ config: config(hungDir, `http://127.0.0.1:${port}`, { checks }), log: log() });
       const started = Date.now();
-      const run = agent.run(); // real loop, 5 s interval, 2 s push time-out
-      await new Promise((r) => setTimeout(r, 10_500));
+      const run = agent.run(); // the real loop: 5 s interval, 2 s push time-out
+      await until(() => cycled(1) && requests === 1, "cycle 1 and its push in flight");
+      await vi.advanceTimersByTimeAsync(2000); // the push times out; the loop is not waiting for it
+      await until(() => lines.slice(from).some((l) => l.includes('"msg":"push failed"') && l.includes("no answer headers within 2000 ms")), "the push time-out");
+      expect(agent.spool!.lastSeq).toBe(1);
+      await vi.advanceTimersByTimeAsync(3000); // 5 s
+      await until(() => cycled(2), "cycle 2");
+      await vi.advanceTimersByTimeAsync(5000); // 10 s
+      await until(() => cycled(3), "cycle 3");
+      vi.useRealTimers();
       await agent.stop(0);
       await run;
       // Cycles at 0, 5 and 10 s, all on time although every push hangs until its time-out.
       expect(agent.spool!.lastSeq).toBe(3);
       // Nothing was delivered; a clean stop leaves every report in the spool for the next start.
       expect(agent.spool!.size).toBe(3);
-      expect(server.reports.length).toBe(8);
-      expect(Date.now() - started).toBeLessThan(12_000);
-      expect(lines.some((l) => l.includes("push failed"))).toBe(true);
+      const spooled = await Promise.all((await readdir(join(hungDir, "spool"))).filter((n) => n.endsWith(".json")).sort().map((n) => readFile(join(hungDir, "spool", n), "utf8")));
+      expect(spooled.map((b) => Date.parse((JSON.parse(b) as { sentAt: string }).sentAt) - started)).toEqual([0, 5000, 10_000]);
+      expect(agent.pusher!.delivered).toBe(0);
     } finally {
-      server.delayMs = 0;
+      vi.useRealTimers();
+      hung.closeAllConnections();
+      await new Promise((r) => hung.close(r));
       await rm(hungDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  });
 
   it("the spool is bounded: beyond maxReports the oldest are dropped and counted", async () => {
     const d = await mkdtemp(join(tmpdir(), "vigil-agent-spool-"));

@@ -22,14 +22,19 @@ export const CIPHER_SUITES: Record<number, CipherSuiteParams> = {
 };
 
 const subtle = () => crypto.subtle;
+/**
+ * Bytes as WebCrypto takes them. The cast only widens the type: Node's DOM typings (src/probes
+ * is also type-checked for Node, through the config) want an ArrayBuffer-backed view.
+ */
+const buf = (bytes: Uint8Array) => bytes as BufferSource;
 
 export async function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle().importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
-  return new Uint8Array(await subtle().sign("HMAC", k, data));
+  const k = await subtle().importKey("raw", buf(key), { name: "HMAC", hash }, false, ["sign"]);
+  return new Uint8Array(await subtle().sign("HMAC", k, buf(data)));
 }
 
 export async function digest(hash: HashName, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest(hash, data));
+  return new Uint8Array(await subtle().digest(hash, buf(data)));
 }
 
 /** RFC 5869 §2.2. */
@@ -92,7 +97,7 @@ export async function trafficKeys(suite: CipherSuiteParams, secret: Uint8Array):
     hkdfExpandLabel(suite.hash, secret, "key", new Uint8Array(0), suite.keyLength),
     hkdfExpandLabel(suite.hash, secret, "iv", new Uint8Array(0), 12),
   ]);
-  const key = await subtle().importKey("raw", keyBytes, "AES-GCM", false, ["encrypt", "decrypt"]);
+  const key = await subtle().importKey("raw", buf(keyBytes), "AES-GCM", false, ["encrypt", "decrypt"]);
   return { key, iv };
 }
 
@@ -117,7 +122,7 @@ export class RecordOpener {
     let plain: Uint8Array;
     try {
       const iv = recordNonce(this.keys.iv, this.seq++);
-      plain = new Uint8Array(await subtle().decrypt({ name: "AES-GCM", iv, additionalData: record.header }, this.keys.key, record.fragment));
+      plain = new Uint8Array(await subtle().decrypt({ name: "AES-GCM", iv: buf(iv), additionalData: buf(record.header) }, this.keys.key, buf(record.fragment)));
     } catch {
       throw new TlsDecodeError("could not decrypt the server's handshake (bad record MAC): the key exchange went wrong");
     }
@@ -138,7 +143,7 @@ export class RecordSealer {
     const inner = concat(content, Uint8Array.of(type));
     const header = new ByteWriter().u8(ContentType.applicationData).u16(0x0303).u16(inner.byteLength + 16).finish();
     const iv = recordNonce(this.keys.iv, this.seq++);
-    const sealed = new Uint8Array(await subtle().encrypt({ name: "AES-GCM", iv, additionalData: header }, this.keys.key, inner));
+    const sealed = new Uint8Array(await subtle().encrypt({ name: "AES-GCM", iv: buf(iv), additionalData: buf(header) }, this.keys.key, buf(inner)));
     return concat(header, sealed);
   }
 }

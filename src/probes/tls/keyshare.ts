@@ -33,9 +33,9 @@ export async function generateKeyShare(group: number): Promise<KeyShare> {
     group,
     publicKey,
     async sharedSecret(peer) {
-      const peerKey = await crypto.subtle.importKey("raw", peer, algo.gen, false, []);
+      const peerKey = await crypto.subtle.importKey("raw", peer as BufferSource, algo.gen, false, []);
       // workers-types spells the member `$public` (a generator artefact); the runtime reads `public`.
-      const params = { name: algo.gen.name, public: peerKey } as unknown as SubtleCryptoDeriveKeyAlgorithm;
+      const params = { name: algo.gen.name, public: peerKey } as unknown as Parameters<SubtleCrypto["deriveBits"]>[0];
       return new Uint8Array(await crypto.subtle.deriveBits(params, pair.privateKey, algo.bits));
     },
   };

@@ -1,11 +1,15 @@
 /**
  * Ping URLs (Healthchecks.io semantics): each variant, run time from /start, the log excerpt,
- * late → down with real alarms (short graces), fail / non-zero → down at once.
+ * late → down by the job's alarm (short graces), fail / non-zero → down at once.
+ *
+ * Time is the test clock (test/worker/ingest/helpers.ts) for the whole file: run times pass with
+ * `advanceClock`, and a job's alarm runs at the time it is set for (`runAlarm`).
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { nextCronRun } from "../../../src/engine/cron";
-import { admin, fetchWorker, sleep, waitFor } from "../ingest/helpers";
+import { admin, advanceClock, alarmOf, fetchWorker, runAlarm, useTestClock } from "../ingest/helpers";
 
 const KEYS = {
   period: env.TEST_PING_KEY_PERIOD as string,
@@ -18,8 +22,12 @@ const KEYS = {
 
 const ping = (path: string, init: RequestInit = {}) => fetchWorker(new Request(`http://vigil.test/ping/${path}`, init));
 const jobView = async (id: string) => (await (await admin(`/jobs/${id}`)).json<{ job: any }>()).job;
+const heartbeat = (id: string) => env.HEARTBEAT.getByName(id);
 const stateOf = (id: string) =>
   env.DB.prepare("SELECT status, reason, since FROM check_state WHERE check_id = ?").bind(`ping:${id}`).first<{ status: string; reason: string | null; since: number }>();
+
+beforeAll(() => useTestClock());
+afterAll(() => void vi.useRealTimers());
 
 describe("ping variants", () => {
   it("GET /ping/:key marks the job up and expects the next ping one period later", async () => {
@@ -51,11 +59,10 @@ describe("ping variants", () => {
   it("/start then success measures the run time", async () => {
     expect((await ping(`${KEYS.variants}/start`)).status).toBe(200);
     expect((await jobView("j-variants")).runningSince).not.toBeNull();
-    await sleep(120);
+    advanceClock(120);
     expect((await ping(`${KEYS.variants}/0`)).status).toBe(200);
     const job = await jobView("j-variants");
-    expect(job.lastDurationMs).toBeGreaterThanOrEqual(120);
-    expect(job.lastDurationMs).toBeLessThan(5_000);
+    expect(job.lastDurationMs).toBe(120);
     expect(job.runningSince).toBeNull();
     expect(job.lastExitCode).toBe(0);
     expect(job.history[0]).toMatchObject({ kind: "success", exitCode: 0, durationMs: job.lastDurationMs });
@@ -110,16 +117,24 @@ describe("ping variants", () => {
   });
 });
 
-describe("late jobs (real alarms)", () => {
-  it("a job that misses period + grace is down within 1 s of its deadline", async () => {
+describe("late jobs (alarms)", () => {
+  it("a job that misses period + grace is down when its alarm fires at the deadline, not before", async () => {
     expect((await ping(KEYS.fast)).status).toBe(200); // period 1 s + grace 1 s
     const { lateAt } = await jobView("j-fast");
-    const seen = await waitFor("j-fast down", async () => ((await stateOf("j-fast"))?.status === "down" ? Date.now() : null), 8_000);
+    expect(await alarmOf(heartbeat("j-fast"))).toBe(Date.parse(lateAt));
+    // An alarm that fires early (say, workerd's clock ahead of the deadline) re-arms and changes nothing.
+    vi.setSystemTime(Date.parse(lateAt) - 1);
+    expect(await runDurableObjectAlarm(heartbeat("j-fast"))).toBe(true);
+    expect((await stateOf("j-fast"))?.status).toBe("up");
+    expect(await runAlarm(heartbeat("j-fast"))).toBe(Date.parse(lateAt));
+    const seen = Date.now();
+    expect((await stateOf("j-fast"))?.status).toBe("down");
     const job = await jobView("j-fast");
     const lateness = Date.parse(job.markedDownAt ?? job.lateAt) - Date.parse(lateAt);
     expect(seen - Date.parse(lateAt)).toBeLessThanOrEqual(1_000);
     expect((await stateOf("j-fast"))?.reason).toMatch(/^expected a ping by .+Z \(\+ grace 1 s\); last ping .+Z$/);
     expect(job.status).toBe("down");
+    expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThanOrEqual(1_000);
     expect((await ping(KEYS.fast)).status).toBe(200);
     expect((await stateOf("j-fast"))?.status).toBe("up");
@@ -129,13 +144,13 @@ describe("late jobs (real alarms)", () => {
     expect((await ping(KEYS.run)).status).toBe(200);
     const start = Date.now();
     expect((await ping(`${KEYS.run}/start`)).status).toBe(200); // grace 1 s
-    await waitFor("j-run down", async () => ((await stateOf("j-run"))?.status === "down" ? true : null), 8_000);
-    expect(Date.now() - start).toBeLessThan(1_000 + 1_000 + 500);
+    expect(await runAlarm(heartbeat("j-run"))).toBe(start + 1_000);
+    expect((await stateOf("j-run"))?.status).toBe("down");
     expect((await stateOf("j-run"))?.reason).toMatch(/^started at .+Z and did not finish within the grace 1 s$/);
-    await sleep(50);
+    advanceClock(50);
     expect((await ping(KEYS.run)).status).toBe(200);
     const job = await jobView("j-run");
     expect(job.status).toBe("up");
-    expect(job.lastDurationMs).toBeGreaterThanOrEqual(1_000);
+    expect(job.lastDurationMs).toBe(1_050);
   });
 });

@@ -1,16 +1,26 @@
 /**
- * The dead-man: real Durable Object alarms with short graces (1.5 s). A silent agent's heartbeat
- * is down within 1 s of its deadline, its checks are stale (not down), and the next report
- * recovers both.
+ * The dead-man: the AgentObject's alarm with short graces (1.5 s). The alarm sits at the
+ * deadline; when it fires there, a silent agent's heartbeat is down, its checks are stale (not
+ * down), and the next report recovers both.
+ *
+ * Time is the test clock (./helpers.ts) for the whole file: the alarm runs at the time it is set
+ * for (`runAlarm`), or early on purpose. How late workerd fires a real alarm is measured by the
+ * dead-man benchmark (bench/), in real time.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { agentView, makeReport, sendReport, statesOf, waitFor } from "./helpers";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { advanceClock, agentView, alarmOf, makeReport, runAlarm, sendReport, statesOf, useTestClock } from "./helpers";
+
+const agentObject = (agent: string) => env.AGENT.getByName(agent);
 
 const heartbeatDown = async (agent: string) => {
   const hb = (await statesOf(agent)).get("heartbeat");
   return hb?.status === "down" ? { hb, seenAt: Date.now() } : null;
 };
+
+beforeAll(() => useTestClock());
+afterAll(() => void vi.useRealTimers());
 
 describe("dead-man alarm", () => {
   it("fires within 1 s of lastSeen + grace, marks checks stale, and recovers on the next report", async () => {
@@ -34,8 +44,14 @@ describe("dead-man alarm", () => {
     }));
     expect((await statesOf("t-fast")).get("heartbeat")?.status).toBe("up");
 
-    // Poll the read model every 20 ms: the observed time bounds the lateness from above.
-    const seen = await Promise.all(agents.map((a) => waitFor(`${a} heartbeat down`, () => heartbeatDown(a), 8_000)));
+    // Each alarm sits at its deadline; run there, it marks the heartbeat down at once.
+    const seen: { seenAt: number }[] = [];
+    for (let i = 0; i < agents.length; i++) {
+      expect(await alarmOf(agentObject(agents[i]!))).toBe(deadlines[i]);
+      expect(await runAlarm(agentObject(agents[i]!))).toBe(deadlines[i]);
+      seen.push((await heartbeatDown(agents[i]!))!);
+      expect(seen[i], `${agents[i]} heartbeat down`).not.toBeNull();
+    }
     for (let i = 0; i < agents.length; i++) {
       const view = await agentView(agents[i]!);
       const lateness = Date.parse(view.markedDownAt) - deadlines[i]!;
@@ -69,17 +85,24 @@ describe("dead-man alarm", () => {
     expect((await agentView("t-fast")).silentSince).toBeNull();
   });
 
-  it("an alarm armed for an earlier deadline re-arms itself: down within 1 s of the latest deadline, not before", async () => {
+  it("an alarm armed for an earlier deadline re-arms itself: down at the latest deadline, not before", async () => {
     const agent = "t-fast3"; // grace 1.5 s
-    expect((await sendReport(agent, makeReport(agent, 1))).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 900));
+    const first = await sendReport(agent, makeReport(agent, 1));
+    expect(first.status).toBe(202);
+    const firstDeadline = Date.parse((await first.json<{ deadline: string }>()).deadline);
+    advanceClock(900);
     const second = await sendReport(agent, makeReport(agent, 2));
     expect(second.status).toBe(202);
     const deadline = Date.parse((await second.json<{ deadline: string }>()).deadline);
     // The first deadline passes: the alarm fires, finds the newer deadline, and re-arms.
-    await new Promise((r) => setTimeout(r, 900));
+    expect(await alarmOf(agentObject(agent))).toBe(firstDeadline);
+    advanceClock(900);
+    expect(await runDurableObjectAlarm(agentObject(agent))).toBe(true);
     expect((await statesOf(agent)).get("heartbeat")?.status).toBe("up");
-    const seen = await waitFor(`${agent} heartbeat down`, () => heartbeatDown(agent), 8_000);
+    expect(await alarmOf(agentObject(agent))).toBe(deadline);
+    expect(await runAlarm(agentObject(agent))).toBe(deadline);
+    const seen = (await heartbeatDown(agent))!;
+    expect(seen, `${agent} heartbeat down`).not.toBeNull();
     const view = await agentView(agent);
     expect(Date.parse(view.deadline)).toBe(deadline);
     const lateness = Date.parse(view.markedDownAt) - deadline;
@@ -93,12 +116,25 @@ describe("dead-man alarm", () => {
     const agent = "t-dead"; // default grace: 3 × 30 s
     expect((await sendReport(agent, makeReport(agent, 1))).status).toBe(202);
     const first = (await agentView(agent)).deadline;
-    await new Promise((r) => setTimeout(r, 20));
+    advanceClock(20);
     expect((await sendReport(agent, makeReport(agent, 2))).status).toBe(202);
     const view = await agentView(agent);
     expect(Date.parse(view.deadline)).toBeGreaterThan(Date.parse(first));
     expect(view.graceSeconds).toBe(90);
     const alarm = await env.AGENT.getByName(agent).describe();
     expect(alarm.deadline).toBe(Date.parse(view.deadline));
+  });
+
+  it("a silent agent's heartbeat inhibits its checks that were already down: the heartbeat is the root cause", async () => {
+    const agent = "t-thresh"; // failure threshold 1; default grace: 3 × 30 s
+    const observedAt = new Date().toISOString();
+    const critical = { id: "redis:cache", kind: "redis", status: "critical" as const, summary: "connection refused", observedAt, durationMs: 1 };
+    expect((await sendReport(agent, makeReport(agent, 1, { checks: [critical] }))).status).toBe(202);
+    expect((await statesOf(agent)).get("redis:cache")?.status).toBe("down");
+    await runAlarm(agentObject(agent));
+    expect((await statesOf(agent)).get("heartbeat")?.status).toBe("down");
+    const member = (id: string) => env.DB.prepare("SELECT status, suppressed_by FROM incident_members WHERE check_id = ?").bind(`agent:${agent}:${id}`).first();
+    expect(await member("redis:cache")).toEqual({ status: "down", suppressed_by: `agent:${agent}:heartbeat` });
+    expect(await member("heartbeat")).toEqual({ status: "down", suppressed_by: null });
   });
 });

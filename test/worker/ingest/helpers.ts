@@ -1,6 +1,7 @@
 /** Building, signing and sending agent reports inside workerd, and reading what they changed. */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import worker from "../../../src/index";
 import { signReport } from "../../../src/contract/signature";
 import type { AgentReportInput } from "../../../src/contract/report";
@@ -74,13 +75,45 @@ export async function statesOf(agentId: string): Promise<Map<string, StateRow>> 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a value, or fails after `timeoutMs` (of real time: it counts
+ * with `performance.now()`, which the test clock leaves alone).
+ */
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/**
+ * The test clock. `Date` is faked (vitest) for the test and the Durable Objects alike — they run
+ * in the test's isolate — and stands still until `advanceClock` or `runAlarm` moves it. It starts
+ * a minute ahead of real time, so an alarm an object arms does not fire by itself during the
+ * test: the test runs it (`runAlarm`). Undo with `vi.useRealTimers()`.
+ */
+export function useTestClock(): void {
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
+}
+
+export function advanceClock(ms: number): void {
+  vi.setSystemTime(Date.now() + ms);
+}
+
+/** When the object's alarm is set for, or null. */
+export const alarmOf = (stub: DurableObjectStub) => runInDurableObject(stub, (_object, state) => state.storage.getAlarm());
+
+/**
+ * Moves the test clock to the object's alarm (when that is later than now) and runs it, as
+ * workerd would at that time. Returns when it was set for, or null when no alarm was set.
+ */
+export async function runAlarm(stub: DurableObjectStub): Promise<number | null> {
+  const at = await alarmOf(stub);
+  if (at === null) return null;
+  if (at > Date.now()) vi.setSystemTime(at);
+  await runDurableObjectAlarm(stub);
+  return at;
 }

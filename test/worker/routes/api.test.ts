@@ -34,6 +34,24 @@ describe("admin API authentication", () => {
     }
   });
 
+  it("refuses another scheme as missing, and a Bearer value no token can be as invalid, both JSON 401", async () => {
+    const ask = (authorization: string) => worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization } }), env, createExecutionContext());
+    const basic = await ask(`Basic ${btoa(`admin:${TOKEN}`)}`);
+    expect(basic.status).toBe(401);
+    expect(await basic.json()).toEqual({ error: { code: "unauthorized", message: "missing Authorization: Bearer <token> header" } });
+    const odd = await ask(`Bearer ${TOKEN} extra`);
+    expect(odd.status).toBe(401);
+    expect(await odd.json()).toEqual({ error: { code: "unauthorized", message: "invalid token" } });
+    expect((await ask(`bearer ${TOKEN}`)).status).toBe(200);
+  });
+
+  it("names a configured token that no Bearer header can carry", async () => {
+    const spaced = { ...env, VIGIL_ADMIN_TOKEN: "a passphrase of several words, not a token" };
+    const res = await worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization: "Bearer two" } }), spaced, createExecutionContext());
+    expect(res.status).toBe(401);
+    expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(/^VIGIL_ADMIN_TOKEN holds characters a Bearer token cannot carry/);
+  });
+
   it("compares tokens through fixed-length digests", async () => {
     expect(await tokensEqual("abc", "abc")).toBe(true);
     expect(await tokensEqual("abc", "abcd")).toBe(false);
@@ -68,6 +86,40 @@ describe("GET /v1/incidents", () => {
     expect(await res.json()).toEqual({ error: { code: "invalid_query", message: 'status: expected "open" or "resolved", got "closed"' } });
     expect((await get("/v1/incidents?limit=0", TOKEN)).status).toBe(400);
     expect((await get("/v1/incidents/inc_nope", TOKEN)).status).toBe(404);
+  });
+
+  it("names every bad query parameter at once, and ignores ones it does not know", async () => {
+    const res = await get("/v1/incidents?status=closed&limit=abc&page=2", TOKEN);
+    expect(await res.json()).toEqual({
+      error: {
+        code: "invalid_query",
+        message: "invalid query parameters (2 problems)",
+        issues: ['status: expected "open" or "resolved", got "closed"', 'limit: expected a whole number from 1 to 500, got "abc"'],
+      },
+    });
+    expect((await get("/v1/incidents?limit=500&page=2", TOKEN)).status).toBe(200);
+  });
+});
+
+describe("incident actions", () => {
+  const post = (path: string, body: BodyInit) =>
+    worker.fetch(new Request(`http://vigil.test${path}`, { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}` } }), env, createExecutionContext());
+
+  it("refuse a body over 64 KiB before parsing it, streamed or not", async () => {
+    const big = JSON.stringify({ text: "x".repeat(70 * 1024) });
+    const res = await post("/v1/incidents/inc_nope/notes", big);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: { code: "too_large", message: "a request body is at most 65536 bytes" } });
+    const stream = new Blob([big]).stream();
+    expect((await post("/v1/silences", stream)).status).toBe(413);
+  });
+
+  it("validate the body with the declared schema: every problem by path", async () => {
+    const res = await post("/v1/incidents/inc_nope/notes", JSON.stringify({ text: "", extra: 1 }));
+    expect(res.status).toBe(400);
+    const { error } = await res.json<{ error: { code: string; issues: string[] } }>();
+    expect(error.code).toBe("invalid_body");
+    expect(error.issues.map((i) => i.split(":")[0]).sort()).toEqual(["(root)", "text"]);
   });
 });
 

@@ -10,8 +10,8 @@ import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig, type VigilConfigInput } from "../../../src/config";
 import type { Env } from "../../../src/env";
-import { statusRoutes } from "../../../src/routes/status";
-import { publicAgentCheck, publicIncidentTitle, showsDetails } from "../../../src/routes/status-audience";
+import { statusRoutes } from "../../../src/routes/status/index";
+import { publicAgentCheck, publicIncidentTitle, showsDetails } from "../../../src/routes/status/audience";
 import { STATUS_TOKEN, statusConfig, statusSecrets, statusSeedSql } from "./seed";
 
 const now = Date.now();

@@ -9,15 +9,15 @@ import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
-import { statusRoutes } from "../../../src/routes/status";
-import { statusEdgeCache } from "../../../src/routes/status-cache";
+import type { App } from "../../../src/routes/openapi";
+import { statusRoutes } from "../../../src/routes/status/index";
+import { statusEdgeCache } from "../../../src/routes/status/cache";
 import { saveState } from "../../../src/store/check-state";
 import { addEvent } from "../../../src/store/incidents";
 import { STATUS_TOKEN, statusConfig, statusSecrets, statusSeedSql } from "./seed";
 
 const now = Date.now();
 const bindings = { ...env, ...statusSecrets } as unknown as Env;
-type App = { Bindings: Env; Variables: { config: VigilConfig } };
 
 function withConfig(config: VigilConfig, routes: Hono<App>) {
   const app = new Hono<App>();

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
-import { statusRoutes } from "../../../src/routes/status";
+import { statusRoutes } from "../../../src/routes/status/index";
 import { housekeeping } from "../../../src/scheduler/housekeeping";
 import { METRICS_TOKEN, statusSecrets } from "./seed";
 

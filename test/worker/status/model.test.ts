@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config";
-import { buildStatusModel, maintenanceOccurrence, publicEvent } from "../../../src/routes/status-model";
+import { buildStatusModel, maintenanceOccurrence, publicEvent } from "../../../src/routes/status/model";
 import type { History } from "../../../src/store/status-history";
 import type { CheckStateRow, CurrentSnapshot } from "../../../src/store/status-read";
 import { HOUR, statusConfig, statusSecrets } from "./seed";

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config";
-import { buildStatusModel, type ComponentView } from "../../../src/routes/status-model";
-import { uptimeBarSvg } from "../../../src/routes/views/charts";
-import { ROW_BARS_MAX, rowBars, serviceHtml } from "../../../src/routes/views/status-page";
+import { buildStatusModel, type ComponentView } from "../../../src/routes/status/model";
+import { uptimeBarSvg } from "../../../src/routes/status/views/charts";
+import { ROW_BARS_MAX, rowBars, serviceHtml } from "../../../src/routes/status/views/status-page";
 import type { History } from "../../../src/store/status-history";
 import type { CurrentSnapshot } from "../../../src/store/status-read";
 import { HOUR, statusSecrets } from "./seed";

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
 import worker from "../../../src/index";
-import { statusRoutes } from "../../../src/routes/status";
-import { healthRoutes } from "../../../src/routes/health";
-import { statusCookie } from "../../../src/routes/status-access";
+import { statusRoutes } from "../../../src/routes/status/index";
+import { healthRoutes } from "../../../src/routes/status/health";
+import { statusCookie } from "../../../src/routes/status/access";
 import { METRICS_TOKEN, STATUS_TOKEN, statusConfig, statusSecrets, statusSeedSql } from "./seed";
 
 const now = Date.now();

@@ -1,0 +1,18 @@
+/**
+ * The probe kinds, one line each. The config's `monitors[]` union, the probe registry and the
+ * reach facts of `POST /v1/probe` are built from this list: adding a kind is its file
+ * (`./kind.ts` says what it exports) and one line here. CONTRIBUTING.md, "Adding a kind".
+ */
+import type { z } from "zod";
+import { dns } from "./dns";
+import { http } from "./http";
+import { probeRegistry } from "./kind";
+import { tcp } from "./tcp";
+import { tls } from "./tls";
+import { websocket } from "./websocket";
+
+export const probes = probeRegistry([http, tls, tcp, websocket, dns]);
+
+/** `monitors[]` entries: one shape per kind, told apart by `type`. */
+export const monitorSpec = probes.monitorSpec;
+export type MonitorSpec = z.infer<typeof monitorSpec>;
