@@ -101,10 +101,10 @@ export default defineConfig(async () => {
           },
         },
         {
-          // The host agent and the Node-side scripts, run in Node against real services.
+          // The host agent, the Node-side scripts and lib/, run in Node against real services.
           test: {
             name: "node",
-            include: ["test/agent/**/*.test.ts", "test/node/**/*.test.ts"],
+            include: ["test/agent/**/*.test.ts", "test/node/**/*.test.ts", "test/lib/**/*.test.ts"],
             globalSetup: [here("./test/agent/global-setup.ts")],
             environment: "node",
             testTimeout: 60_000,

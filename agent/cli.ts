@@ -21,11 +21,12 @@ import { existsSync, readFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { isValidId } from "../lib/agent-id";
 import { Agent } from "./agent";
 import type { AgentConfig } from "./config";
 import { checkId } from "./checks/kinds";
 import { isConfigError } from "./config-common";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import { Logger, errorText, redactUrlCredentials } from "./log";
 import { loadSchemas } from "./schemas";
 import { AGENT_VERSION } from "./version";
@@ -127,7 +128,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       err.write(`init: --worker must be the worker's http(s):// URL, got ${values.worker === undefined ? "nothing" : JSON.stringify(values.worker)}\n${USAGE}`);
       return EXIT.usage;
     }
-    if (!values.id || !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(values.id)) {
+    if (!values.id || !isValidId(values.id)) {
       err.write(`init: --id must be lowercase letters, digits, '.', '_' or '-' (1–63), got ${values.id === undefined ? "nothing" : JSON.stringify(values.id)}\n${USAGE}`);
       return EXIT.usage;
     }

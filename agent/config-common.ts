@@ -5,6 +5,7 @@
  * long-running agent (~4 MiB resident; BENCHMARKS.md, "Agent").
  */
 import { readFile } from "node:fs/promises";
+import { ConfigError } from "../lib/config-error";
 import type { CheckSpec, SecretRef } from "./config";
 
 /** Runbook cooldowns, by what the check watches. */
@@ -23,16 +24,7 @@ export function safeCheckId(id: string): string {
   return id.replace(/[^A-Za-z0-9._:@/=+~-]/g, "_").slice(0, 200);
 }
 
-/** Thrown for an invalid config; `issues` are the lines `path: message`. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly file: string,
-    readonly issues: string[],
-  ) {
-    super(`${file}: invalid config\n  ${issues.join("\n  ")}`);
-  }
-}
+export { ConfigError };
 
 /**
  * `e` is a {@link ConfigError}, also one thrown by the bundle's packed schema module, which

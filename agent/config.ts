@@ -11,11 +11,13 @@ import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
+import { ID_PATTERN, ID_RULE } from "../lib/agent-id";
+import { formatIssues } from "../lib/config-error";
 import { ConfigError, DEFAULT_COOLDOWN_MS, readSecret } from "./config-common";
 import { checkId, checkKinds, kindOf } from "./checks/kinds";
 import { duration, kit, secretRef } from "./checks/schema-kit";
 import { DEFAULT_ERROR_PATTERNS } from "./checks/logs";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import { type GradedKind, THRESHOLDS, resolveClear } from "./checks/hysteresis";
 
 // Kept here too: what tests and the schema's users import from the config module.
@@ -55,7 +57,7 @@ export type DeadManSpec = z.infer<typeof deadMan>;
 export const agentConfig = z
   .strictObject({
     agent: z.strictObject({
-      id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lowercase letters, digits, '.', '_' or '-', at most 63"),
+      id: z.string().regex(ID_PATTERN, ID_RULE),
       /** Default: the machine's hostname. */
       hostname: z.string().min(1).max(255).optional(),
     }),
@@ -150,22 +152,10 @@ export type AgentConfig = z.infer<typeof agentConfig>;
 /** What a config file holds before defaults: type your `agent.config.ts` with it. */
 export type AgentConfigInput = z.input<typeof agentConfig>;
 
-/** Formats a zod path as `checks[2].url`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || "(root)";
-}
-
-/** Every issue, not only the first, as `path: message`. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-}
-
 /** Validates already-loaded config data. */
 export function parseConfig(data: unknown, file = "config"): AgentConfig {
   const r = agentConfig.safeParse(data);
-  if (!r.success) throw new ConfigError(file, formatIssues(r.error));
+  if (!r.success) throw new ConfigError(formatIssues(r.error.issues), { file });
   return r.data;
 }
 
@@ -180,7 +170,7 @@ export async function loadConfig(file: string): Promise<AgentConfig> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+    throw new ConfigError([`cannot read the file: ${(err as Error).message}`], { file });
   }
   const ext = extname(path);
   let data: unknown;
@@ -188,12 +178,12 @@ export async function loadConfig(file: string): Promise<AgentConfig> {
     try {
       data = JSON.parse(text);
     } catch (err) {
-      throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
+      throw new ConfigError([`not valid JSON: ${(err as Error).message}`], { file });
     }
   } else if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) {
     data = await importModule(path, text);
   } else {
-    throw new ConfigError(file, [`unsupported extension "${ext}"; use .json or .ts`]);
+    throw new ConfigError([`unsupported extension "${ext}"; use .json or .ts`], { file });
   }
   return parseConfig(data, file);
 }
@@ -205,7 +195,7 @@ async function importModule(path: string, text: string): Promise<unknown> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (!/\.m?ts$/.test(path) || (code !== "ERR_UNKNOWN_FILE_EXTENSION" && !(err instanceof SyntaxError))) {
-      throw new ConfigError(path, [`cannot load: ${(err as Error).message}`]);
+      throw new ConfigError([`cannot load: ${(err as Error).message}`], { file: path });
     }
     mod = await importWithEsbuild(path, text);
   }
@@ -225,7 +215,7 @@ async function importWithEsbuild(path: string, text: string): Promise<{ default?
     }
   }
   if (!esbuild) {
-    throw new ConfigError(path, ["a .ts config needs Node ≥ 22.18 or esbuild installed; or use agent.config.json"]);
+    throw new ConfigError(["a .ts config needs Node ≥ 22.18 or esbuild installed; or use agent.config.json"], { file: path });
   }
   const { code } = await esbuild.transform(text, { loader: "ts", format: "esm", sourcefile: path });
   return (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as { default?: unknown };

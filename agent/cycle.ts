@@ -9,7 +9,7 @@ import { runners } from "./checks/index";
 import type { CheckSpec } from "./config";
 import { checkId } from "./checks/kinds";
 import type { DockerClient } from "./docker-api";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import { errorText } from "./log";
 import { isoTime, monotonicMs } from "./time";
 

@@ -15,8 +15,8 @@
  *   down / up    tick with a delivery owed    try it again
  */
 import { spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
+import { standardWebhookHeaders, webhookKey } from "../lib/standard-webhooks";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import { isoTime } from "./time";
@@ -81,26 +81,6 @@ export function deadManEvent(
     lastError: o.lastError,
     summary,
   };
-}
-
-/**
- * The key of a Standard Webhooks secret: the base64 after `whsec_`, at least 16 bytes. The
- * worker's own (src/notify/standard-webhooks.ts) is written for WebCrypto in workerd; this
- * one uses Buffer (test/agent/deadman.test.ts verifies it with the spec's algorithm).
- */
-export function webhookKey(secret: string): Buffer {
-  const b64 = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
-  const key = Buffer.from(b64, "base64");
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || key.length < 16) {
-    throw new Error("webhook secret must be 'whsec_' followed by at least 16 base64-encoded bytes");
-  }
-  return key;
-}
-
-/** Standard Webhooks headers for `body` (https://www.standardwebhooks.com/), with node:crypto. */
-export function standardWebhookHeaders(secret: string, id: string, unixSeconds: number, body: string): Record<string, string> {
-  const mac = createHmac("sha256", webhookKey(secret)).update(`${id}.${unixSeconds}.${body}`).digest("base64");
-  return { "webhook-id": id, "webhook-timestamp": String(unixSeconds), "webhook-signature": `v1,${mac}` };
 }
 
 export class DeadMan {

@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { Client, requestBuffer } from "./http-client";
 import { createHmac } from "node:crypto";
 import { SIGNATURE_HEADER, signatureHeader, signedText } from "../src/contract/signature";
+import { backoff, retryAfterMs } from "../lib/backoff";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import type { Spool, SpooledReport } from "./spool";
@@ -47,19 +48,10 @@ export interface PusherOptions {
 export type PushResult = "delivered" | "rejected" | "retry";
 
 /** Backoff with "equal jitter": half fixed, half random, so retries spread but never hammer. */
-export function backoffMs(failures: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(cap / 2 + random() * (cap / 2));
-}
+export const backoffMs = (failures: number, baseMs: number, maxMs: number, random = Math.random) => Math.round(backoff(failures, baseMs, maxMs, random));
 
 /** Seconds or an HTTP date → ms; null when absent or unreadable. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return null;
-  if (/^\d+$/.test(v.trim())) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isFinite(at) ? Math.max(0, at - now) : null;
-}
+export { retryAfterMs };
 
 const SENT_AT = /"sentAt":"[^"\\]*"/;
 

@@ -14,7 +14,7 @@ import { writeFileAtomic } from "./atomic-file";
 import type { CheckSpec, RemediateSpec } from "./config";
 import { DEFAULT_COOLDOWN_MS } from "./config-common";
 import type { DockerClient } from "./docker-api";
-import { formatDuration } from "./duration";
+import { formatDurationApprox as formatDuration } from "../lib/duration";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import { isoTime } from "./time";

@@ -24,6 +24,7 @@ import { cpus, loadavg } from "node:os";
 import { startDevServer } from "../scripts/dev-server.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import pLimit from "p-limit";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SECRET = "bench-agent-secret-8c1f0e2d7a6b5c4d";
@@ -120,17 +121,8 @@ const admin = async (path) => {
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
-async function mapLimit(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
-  return out;
-}
+/** `fn` over `items`, at most `limit` at once, results in order. */
+const mapLimit = (items, limit, fn) => pLimit(limit).map(items, fn);
 
 // 1. Start: a throw-away wrangler dev serving a snapshot bundle (scripts/dev-server.mjs).
 const vars = {

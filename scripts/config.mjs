@@ -49,7 +49,7 @@ export async function checkConfig(configPath, env, { checkSecrets }) {
     const config = mod.parseConfig(mod.source, env, { checkSecrets });
     return { problems: [], config };
   } catch (err) {
-    if (err instanceof mod.ConfigError) return { problems: err.problems };
+    if (err instanceof mod.ConfigError) return { problems: err.issues };
     throw err;
   }
 }

@@ -27,17 +27,6 @@ export async function ensureDeps() {
   }
 }
 
-/** Parses a .dev.vars / .env file into a map (KEY=value, # comments, optional quotes). */
-export function readVars(path) {
-  const vars = new Map();
-  if (!existsSync(path)) return vars;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) vars.set(m[1], m[2].replace(/^(["'])(.*)\1$/, "$2"));
-  }
-  return vars;
-}
-
 /**
  * Writes a generated wrangler config: the project's wrangler.toml with absolute paths, the
  * `vigil-config` alias pointing at `configPath`, and without the `[build]` guard (the scripts

@@ -20,12 +20,11 @@
 // 8. Keys: d switches the demo target off and on, q quits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { startDemoTarget } from "./demo-target.mjs";
-import { ensureDeps, maskPingKeys, readVars, root, writeDevWranglerConfig } from "./lib.mjs";
+import { ensureDeps, maskPingKeys, root, writeDevWranglerConfig } from "./lib.mjs";
 import { createLiveConfig } from "./live-config.mjs";
-import { startReceiver } from "./local-receiver.mjs";
 import { clock, createNarrator } from "./narrate.mjs";
 import { spawnWorker } from "./worker-process.mjs";
 
@@ -49,15 +48,18 @@ const configName = relative(process.cwd(), configPath) || configPath;
 const selfUrl = `http://127.0.0.1:${port}`;
 const verbose = /^(1|true|yes)$/i.test(process.env.VIGIL_VERBOSE ?? "");
 
-// 1.
+// 1. (What needs the dependencies is imported after.)
 await ensureDeps();
+const { readVars } = await import("./dev-vars.mjs");
+const { startReceiver } = await import("./local-receiver.mjs");
 
 // Stopping: wrangler first (its exit ends the rest), or, before it runs, everything at once.
 /** @type {import("node:child_process").ChildProcess | null} */
 let dev = null;
 let stopping = false;
-/** The live config (step 4). */
+/** The live config (step 4), and its folder `.vigil/start-<PORT>`, removed at the end (it is made anew at every start). */
 let live = null;
+let workDir = null;
 /** @type {{ close(): Promise<void> }[]} */
 const servers = [];
 let timer;
@@ -65,6 +67,7 @@ async function shutdown(code) {
   clearTimeout(timer);
   live?.close();
   await Promise.all(servers.map((s) => s.close()));
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
   process.exit(code);
 }
 const stop = () => {
@@ -81,10 +84,12 @@ process.on("SIGTERM", stop);
 // 2.
 // VIGIL_VARS_FILE: the secrets file elsewhere (a service keeps it beside its state: docs/single-machine.md).
 const devVars = resolve(process.env.VIGIL_VARS_FILE ?? resolve(root, ".dev.vars"));
+/** How the lines below name the secrets file: `.dev.vars`, or the path VIGIL_VARS_FILE gave. */
+const varsName = process.env.VIGIL_VARS_FILE ? devVars : ".dev.vars";
 mkdirSync(dirname(devVars), { recursive: true });
 function addVar(name, value, why) {
   appendFileSync(devVars, `${existsSync(devVars) ? "" : "# Local secrets for `wrangler dev` (git-ignored).\n"}${name}=${value}\n`, { mode: 0o600 });
-  say(`vigil: generated ${name} in .dev.vars (${why})`);
+  say(`vigil: generated ${name} in ${varsName} (${why})`);
 }
 if (!readVars(devVars).get("VIGIL_ADMIN_TOKEN")) addVar("VIGIL_ADMIN_TOKEN", randomBytes(24).toString("hex"), "admin API bearer token; read it there");
 
@@ -119,6 +124,7 @@ const vars = { VIGIL_SELF_URL: selfUrl, VIGIL_DEMO_URL: demo.url, VIGIL_LOCAL_WE
 const env = () => ({ ...Object.fromEntries(readVars(devVars)), ...process.env, ...vars });
 let usesDemo = false;
 const startDir = resolve(root, ".vigil", `start-${port}`);
+workDir = startDir;
 live = createLiveConfig({
   configPath,
   dir: startDir,
@@ -221,7 +227,7 @@ const ready = await waitForHealth();
 if (ready) {
   const status = live.status();
   say("");
-  say(`Vigil is running: ${selfUrl}  (status page; admin API token: VIGIL_ADMIN_TOKEN in .dev.vars)`);
+  say(`Vigil is running: ${selfUrl}  (status page; admin API token: VIGIL_ADMIN_TOKEN in ${varsName})`);
   say(`  config   ${configName} (config ${status?.hash}): saved edits load live; an invalid one is refused and this one keeps running`);
   if (usesDemo) say(`  demo     ${demo.url}/health: press d to switch it off and on, or curl -X POST ${demo.url}/down (/up)`);
   if (receiverSecretName) say(`  alerts   ${receiver.url}: a local receiver checks each notification's signature and prints it here (⇢)`);

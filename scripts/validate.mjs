@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkConfig } from "./config.mjs";
-import { ensureDeps, readVars, root } from "./lib.mjs";
+import { ensureDeps, root } from "./lib.mjs";
 
 const bundled = process.argv[2] === "--bundled";
 const path = bundled ? process.argv[3] : (process.argv[2] ?? process.env.VIGIL_CONFIG ?? "vigil.config.ts");
@@ -21,6 +21,7 @@ if (!path || !existsSync(resolve(path))) {
   process.exit(1);
 }
 await ensureDeps();
+const { readVars } = await import("./dev-vars.mjs");
 const env = { ...Object.fromEntries(readVars(resolve(root, ".dev.vars"))), ...process.env };
 const { problems, config } = await checkConfig(path, env, { checkSecrets: false });
 if (problems.length > 0) {

@@ -5,7 +5,7 @@
  */
 import { safeCheckId } from "../config-common";
 import type { ContainerInspect } from "../docker-api";
-import { formatDuration } from "../duration";
+import { formatDurationApprox as formatDuration } from "../../lib/duration";
 import { type CheckContext, type Finding, type CheckStatus, delta, worst } from "./check";
 import { checkKind, type CheckSpecOf } from "./kind";
 import type { SchemaKit } from "./schema-kit";

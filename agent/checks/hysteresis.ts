@@ -15,7 +15,7 @@
  * trigger (the old behaviour). The previous grade of every line lives in the check's memory
  * between cycles. No zod here: the running agent loads this, the schema does not load there.
  */
-import { formatDuration } from "../duration";
+import { formatDurationApprox as formatDuration } from "../../lib/duration";
 import type { CheckStatus } from "./check";
 
 /** How a threshold is written and how its default clear value is made. */

@@ -7,7 +7,7 @@
  * truncation) and keeps per-run counts for the window; the first run reads the file's tail.
  */
 import { open, stat } from "node:fs/promises";
-import { formatDuration } from "../duration";
+import { formatDurationApprox as formatDuration } from "../../lib/duration";
 import { type CheckContext, type Finding, round } from "./check";
 import { Grader, type Grades } from "./hysteresis";
 import { checkKind, type CheckSpecOf } from "./kind";

@@ -11,7 +11,7 @@
  */
 import type pg from "pg";
 import { readSecret } from "../config-common";
-import { formatDuration } from "../duration";
+import { formatDurationApprox as formatDuration } from "../../lib/duration";
 import { errorText } from "../log";
 import { type CheckContext, type CheckStatus, type Finding, round, worst } from "./check";
 import { Grader, type Grades } from "./hysteresis";

@@ -4,7 +4,7 @@
  * zod never loads into the long-running agent (it validates its config in a child process).
  */
 import { z } from "zod";
-import { parseDuration } from "../duration";
+import { parseDuration } from "../../lib/duration";
 import { type GradedKind, THRESHOLDS, type ThresholdKey } from "./hysteresis";
 
 /** A duration string (`"30s"`, `"5m"`) parsed to milliseconds. */

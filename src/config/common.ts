@@ -1,9 +1,10 @@
 /** Building blocks shared by the config schema files. */
 import { z } from "zod";
+import { ID_PATTERN } from "../../lib/agent-id";
 
 export const id = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be lowercase letters, digits, '.', '_' or '-' (1–63 characters)");
+  .regex(ID_PATTERN, "must be lowercase letters, digits, '.', '_' or '-' (1–63 characters)");
 
 /** A secret is never inline: it names an environment variable (a wrangler secret in production). */
 export const secretRef = z.strictObject({

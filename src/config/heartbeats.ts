@@ -4,6 +4,7 @@
  * time zone, and is late once `grace` has passed after the expected time.
  */
 import { z } from "zod";
+import { isTimeZone } from "../../lib/time-zone";
 import { nextCronRun } from "../engine/cron";
 import { id, secretRef } from "./common";
 import { duration } from "./duration";
@@ -44,12 +45,3 @@ export const jobSpec = z
     }
   });
 export type JobSpec = z.infer<typeof jobSpec>;
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -3,12 +3,12 @@
  * the value may be a config object or a function of the environment (bindings and secrets),
  * so one file can serve several deployments.
  */
-import { z } from "zod";
+import { ConfigError, formatIssues, formatPath } from "../../lib/config-error";
 import { configSchema, visitSecrets, type ConfigEnv, type VigilConfig, type VigilConfigInput } from "./schema";
 import { envSecretProblems, minimumAt, shortSecret } from "./secrets";
 
 export * from "./schema";
-export { parseDuration, formatDuration } from "./duration";
+export { parseDuration, formatDuration } from "../../lib/duration";
 export { MIN_SECRET_LENGTH } from "./secrets";
 
 export type ConfigSource = VigilConfigInput | ((env: ConfigEnv) => VigilConfigInput);
@@ -18,27 +18,7 @@ export function defineConfig<T extends ConfigSource>(config: T): T {
   return config;
 }
 
-/** Formats a zod path as `monitors[2].url`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? String(seg) : `.${String(seg)}`;
-  }
-  return out || "(root)";
-}
-
-/** Every issue, one line each: `monitors[2].url: Invalid url`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(`invalid Vigil config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
-  }
-}
+export { ConfigError, formatIssues, formatPath };
 
 export interface ParseOptions {
   /** Check that every `{ env: "NAME" }` secret is set in `env`. Default true (the worker); the

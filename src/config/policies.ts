@@ -5,6 +5,7 @@
  * L2 → L3 after 30 minutes of outage, a failed database recovery, or several containers failing.
  */
 import { z } from "zod";
+import { isTimeZone } from "../../lib/time-zone";
 import { id } from "./common";
 import { nextCronRun } from "../engine/cron";
 import { duration } from "./duration";
@@ -121,12 +122,8 @@ export const maintenanceSpec = z
     if (oneOff && (!m.start || !m.end)) ctx.addIssue({ code: "custom", path: [m.start ? "end" : "start"], message: "a one-off window needs both start and end" });
     if (oneOff && m.start && m.end && Date.parse(m.end) <= Date.parse(m.start)) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
     if (recurring && (!m.cron || !m.duration)) ctx.addIssue({ code: "custom", path: [m.cron ? "duration" : "cron"], message: "a recurring window needs both cron and duration" });
-    if (m.timezone !== undefined) {
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: m.timezone });
-      } catch {
-        ctx.addIssue({ code: "custom", path: ["timezone"], message: `unknown IANA time zone "${m.timezone}"` });
-      }
+    if (m.timezone !== undefined && !isTimeZone(m.timezone)) {
+      ctx.addIssue({ code: "custom", path: ["timezone"], message: `unknown IANA time zone "${m.timezone}"` });
     }
     if (m.cron) {
       // Validated by computing its next run, as the scheduler will.

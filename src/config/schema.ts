@@ -4,6 +4,7 @@
  * the references between them.
  */
 import { z } from "zod";
+import { isTimeZone } from "../../lib/time-zone";
 import { channelUseIssues } from "./channels";
 import { DIGEST_CHANNEL_TYPES, INCIDENT_CHANNEL_TYPES, channelSpec } from "../notify/kinds";
 import { digestSpec } from "./digest";
@@ -52,14 +53,7 @@ export const configSchema = z
     /** IANA time zone used in messages and schedules. Default `UTC`. */
     timezone: z
       .string()
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat("en", { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, "unknown IANA time zone")
+      .refine(isTimeZone, "unknown IANA time zone")
       .default("UTC"),
     /** Public base URL of this deployment, used for links in notifications. */
     publicUrl: httpUrl.optional(),

@@ -6,6 +6,7 @@
  * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
  */
 import { z } from "zod";
+import { ID_PATTERN, ID_RULE } from "../../lib/agent-id";
 import { CHECK_ID_PATTERN, REPORT_CAPS, REPORT_SCHEMA_VERSION, RESERVED_CHECK_IDS, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
 // The plain values live in report-constants.ts (the agent imports them without zod).
@@ -77,7 +78,7 @@ export const agentReport = z.object({
     })
     .default(REPORT_SCHEMA_VERSION),
   agent: z.object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lowercase letters, digits, '.', '_' or '-', at most 63"),
+    id: z.string().regex(ID_PATTERN, ID_RULE),
     version: z.string().min(1).max(40),
     hostname: z.string().min(1).max(255),
   }),

@@ -5,6 +5,8 @@
  * (the same construction as Stripe's, so the timestamp is covered by the MAC).
  * Uses WebCrypto only, so it runs unchanged in workerd and in Node ≥ 20.
  */
+import { equalBytes, fromHex, toHex } from "../../lib/encoding";
+import { hmacKey as importHmacKey } from "../../lib/hmac";
 
 export const SIGNATURE_HEADER = "Vigil-Signature";
 /** How far a signature's timestamp may be from the receiver's clock, in seconds. */
@@ -17,8 +19,7 @@ const keys = new Map<string, Promise<CryptoKey>>();
 const MAX_CACHED_KEYS = 4096;
 
 function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign"): Promise<CryptoKey> {
-  const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
-  const importKey = () => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  const importKey = () => importHmacKey(secret, usage);
   if (typeof secret !== "string") return importKey();
   const id = `${usage}\u0000${secret}`;
   let key = keys.get(id);
@@ -29,29 +30,6 @@ function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign"): Promi
     key.catch(() => keys.delete(id));
   }
   return key;
-}
-
-function toHex(buf: ArrayBuffer): string {
-  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-/**
- * Constant-time equality of two byte strings of the same length: every byte is looked at
- * whatever differs (workerd's `crypto.subtle.timingSafeEqual` is not in Node, which runs this
- * module too).
- */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 /** The text the MAC covers: the timestamp and the raw body. */
@@ -82,7 +60,7 @@ const MAC_HEX = /^[0-9a-f]{64}$/i;
  * Checks a `Vigil-Signature` header. Cheap shape checks come first and bound the work: the
  * header's length, one `t=`, at most {@link MAX_SIGNATURES} `v1=` values of exactly 64 hex
  * digits; only then is the body MACed, once, and compared with each candidate in constant
- * time ({@link equalBytes}).
+ * time (`equalBytes`, lib/encoding.ts).
  */
 export async function verifyReportSignature(
   secret: string,

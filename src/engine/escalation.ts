@@ -15,7 +15,7 @@
  *    since the previous page, or at once when any of its conditions holds.
  * 5. `repeat` re-notifies the current level until someone acknowledges.
  */
-import { formatDuration } from "../config/duration";
+import { formatDuration } from "../../lib/duration";
 import type { EscalationCondition, IncidentFlag, PolicySpec } from "../config/policies";
 
 export type MemberStatus = "up" | "degraded" | "down" | "unknown" | "stale";

@@ -10,7 +10,7 @@
  * 3. `deadManDue` / `deadManReason` / `silenced`: when the alarm fires, whether the deadline has
  *    really passed, and what the heartbeat's "down" says.
  */
-import { formatDuration } from "../config/duration";
+import { formatDuration } from "../../lib/duration";
 import { agentGraceMs } from "./deadline";
 
 /** What an AgentObject keeps about its agent (one row). */

@@ -8,27 +8,15 @@
  * Opening a link shows a confirmation page; only its POST acts, so mail scanners and link
  * previews that fetch the URL acknowledge nothing.
  */
+import { fromBase64, toBase64Url, utf8 } from "../../lib/encoding";
+import { hmacKey } from "../../lib/hmac";
+
 export type LinkAction = "ack" | "resolve";
 
 /** How long a link in a notification stays valid. */
 export const LINK_TTL_MS = 24 * 3_600_000;
 
-const enc = new TextEncoder();
-
-function key(secret: string, usage: "sign" | "verify") {
-  return crypto.subtle.importKey("raw", enc.encode(`vigil-link:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
-}
-
-const b64url = (buf: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-
-function fromB64url(text: string): Uint8Array | null {
-  try {
-    const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
+const key = (secret: string, usage: "sign" | "verify") => hmacKey(`vigil-link:${secret}`, usage);
 
 /** The text a link's MAC covers. */
 const signed = (action: LinkAction, incidentId: string, episode: number, exp: number) => `${action}:${incidentId}:${episode}:${exp}`;
@@ -36,7 +24,7 @@ const signed = (action: LinkAction, incidentId: string, episode: number, exp: nu
 /** A link for `action` on the incident's episode that (re)opened at `episode` (ms). */
 export async function signLink(publicUrl: string, secret: string, incidentId: string, action: LinkAction, expiresAt: number, episode: number): Promise<string> {
   const exp = Math.floor(expiresAt / 1000);
-  const sig = b64url(await crypto.subtle.sign("HMAC", await key(secret, "sign"), enc.encode(signed(action, incidentId, episode, exp))));
+  const sig = toBase64Url(await crypto.subtle.sign("HMAC", await key(secret, "sign"), utf8(signed(action, incidentId, episode, exp))));
   return `${publicUrl.replace(/\/$/, "")}/a/${encodeURIComponent(incidentId)}/${action}?ep=${episode}&exp=${exp}&sig=${sig}`;
 }
 
@@ -66,11 +54,11 @@ export async function verifyLink(
   const { exp, sig, ep } = params;
   if (!exp || !DIGITS.test(exp)) return { ok: false, reason: "the link has no valid expiry" };
   if (!ep || !DIGITS.test(ep)) return { ok: false, reason: "the link names no incident episode (it predates episode-bound links)" };
-  const mac = sig && sig.length <= MAX_SIG_CHARS ? fromB64url(sig) : null;
+  const mac = sig && sig.length <= MAX_SIG_CHARS ? fromBase64(sig) : null;
   if (!mac) return { ok: false, reason: "the link has no valid signature" };
   const expSeconds = Number(exp);
   const episode = Number(ep);
-  const valid = await crypto.subtle.verify("HMAC", await key(secret, "verify"), mac, enc.encode(signed(action, incidentId, episode, expSeconds)));
+  const valid = await crypto.subtle.verify("HMAC", await key(secret, "verify"), mac, utf8(signed(action, incidentId, episode, expSeconds)));
   if (!valid) return { ok: false, reason: "the link's signature does not match" };
   if (expSeconds * 1000 < now) return { ok: false, reason: "the link has expired" };
   if (episode !== openedAt) {

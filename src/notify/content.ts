@@ -6,6 +6,11 @@
 import type { IncidentFacts } from "./event";
 import type { IncidentEventType, WebhookEvent } from "./message";
 import { INCIDENT_EVENT_TYPES } from "./message";
+import { formatSpan } from "../../lib/duration";
+import { formatLocalTime, localDate } from "../../lib/time-zone";
+
+/** The spans and local times the channels print (`12 min`, `2026-11-22 23:05 UTC+9`). */
+export { formatLocalTime, formatSpan, localDate };
 
 /** What templates need besides the event: from the config at send time. */
 export interface RenderContext {
@@ -53,50 +58,6 @@ export function incidentView(event: WebhookEvent): IncidentView {
     ...(typeof inc.acknowledgeUrl === "string" && { acknowledgeUrl: inc.acknowledgeUrl }),
     facts: (inc.facts as IncidentFacts | undefined) ?? {},
   };
-}
-
-/** `12 min`, `2 h 5 min`, `3 d 4 h`; under a minute `<1 min`. */
-export function formatSpan(durationMs: number): string {
-  const minutes = Math.floor(Math.max(0, durationMs) / 60_000);
-  if (minutes < 1) return "<1 min";
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function parts(t: number, timeZone: string): Record<string, string> {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-    formatters.set(timeZone, f);
-  }
-  return Object.fromEntries(f.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
-}
-
-/** Offset of `timeZone` from UTC at `t`, in minutes. */
-export function zoneOffsetMinutes(t: number, timeZone: string): number {
-  const p = parts(t, timeZone);
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-  return Math.round((asUtc - Math.floor(t / 1000) * 1000) / 60_000);
-}
-
-/** The local calendar date at `t`: `2026-11-22`. */
-export function localDate(t: number, timeZone: string): string {
-  const p = parts(t, timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
-/** `2026-11-22 23:05 UTC+9` (`UTC+5:30`, `UTC`): the same bytes on every runtime. */
-export function formatLocalTime(t: number, timeZone: string): string {
-  const p = parts(t, timeZone);
-  const off = zoneOffsetMinutes(t, timeZone);
-  const sign = off < 0 ? "-" : "+";
-  const abs = Math.abs(off);
-  const zone = off === 0 ? "UTC" : `UTC${sign}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, "0")}` : ""}`;
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${zone}`;
 }
 
 function subjectOf(v: IncidentView): { subject: string; verb: string } {

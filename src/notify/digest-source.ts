@@ -18,7 +18,7 @@ import type { Env } from "../env";
 import { diskDaysBetween } from "../store/agent-disk";
 import { certificatesOf } from "../store/certificates";
 import { enqueueInOutbox } from "../store/outbox";
-import { formatLocalTime, localDate, zoneOffsetMinutes } from "./content";
+import { formatLocalTime, localDate, localMidnight } from "../../lib/time-zone";
 import { buildDigest, digestEvent, type AgentFact, type CertificateFact, type CheckRollup, type DigestInput, type DiskFact } from "./digest";
 import { digestKey, type NotifyMessage } from "./message";
 
@@ -27,14 +27,6 @@ export interface DigestWindow {
   date: string;
   from: number;
   to: number;
-}
-
-/** Unix ms of local midnight starting `date` (`YYYY-MM-DD`) in `timeZone`. */
-export function localMidnight(date: string, timeZone: string): number {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d);
-  const first = guess - zoneOffsetMinutes(guess, timeZone) * 60_000;
-  return guess - zoneOffsetMinutes(first, timeZone) * 60_000;
 }
 
 /** Yesterday in `timeZone`, relative to `now`. */

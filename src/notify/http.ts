@@ -3,7 +3,8 @@
  * (`ok | retryable | permanent`), a short excerpt of an error answer kept for the delivery log,
  * and every secret (URL, token, key) redacted from anything that is logged.
  */
-import { formatDuration } from "../config/duration";
+import { formatDuration } from "../../lib/duration";
+import { toBase64, utf8 } from "../../lib/encoding";
 import { explainRequestFailure } from "../probes/tls";
 import { classifyHttp, redactSecrets, redactUrls, type DeliveryOutcome } from "./outcome";
 
@@ -53,8 +54,5 @@ export async function deliverHttp(req: HttpRequest, opts: DeliverOptions): Promi
 
 /** Basic auth header value (RFC 7617). */
 export function basicAuth(user: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${user}:${password}`);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return `Basic ${btoa(bin)}`;
+  return `Basic ${toBase64(utf8(`${user}:${password}`))}`;
 }

@@ -1,6 +1,9 @@
 /**
- * Every channel answers one of three outcomes; retry, backoff and `Retry-After` live here once.
+ * Every channel answers one of three outcomes; retry, backoff and `Retry-After` live here once
+ * (their arithmetic, shared with the agent, in lib/backoff.ts).
  */
+import { backoff, retryAfterMs } from "../../lib/backoff";
+
 export type DeliveryOutcome =
   | { kind: "ok"; httpStatus?: number }
   | { kind: "retryable"; error: string; httpStatus?: number; retryAfterSeconds?: number }
@@ -19,11 +22,9 @@ export function classifyHttp(res: Response): DeliveryOutcome {
 
 /** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
+  const ms = retryAfterMs(value, now);
   // Some providers (Discord) send fractional seconds; round up.
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value.trim()));
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  return ms === null ? undefined : Math.ceil(ms / 1000);
 }
 
 /** Delivery budget, written once for every channel. */
@@ -46,8 +47,7 @@ export const DELIVERY = {
  * spans at least ~40 minutes (typically an hour) before a dead letter. `random` is passed in so it is testable.
  */
 export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(DELIVERY.capSeconds, DELIVERY.baseSeconds * 2 ** Math.max(0, Math.min(attempt - 1, 20)));
-  return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random()));
+  return Math.max(1, Math.round(backoff(attempt, DELIVERY.baseSeconds, DELIVERY.capSeconds, random)));
 }
 
 /** The delay before the next attempt: the receiver's `Retry-After` wins, within bounds. */

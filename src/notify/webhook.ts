@@ -9,7 +9,7 @@ import { channelKind, type SendContext } from "./kind";
 import { deliverHttp, type HttpRequest } from "./http";
 import type { WebhookEvent } from "./message";
 import type { DeliveryOutcome } from "./outcome";
-import { signStandardWebhook } from "./standard-webhooks";
+import { signStandardWebhook } from "../../lib/standard-webhooks";
 
 export const webhookChannel = z.strictObject({
   id,
@@ -29,7 +29,7 @@ export async function buildWebhookRequest(channel: WebhookChannel, env: ConfigEn
   const body = JSON.stringify(event);
   // One signature per secret, space-separated as the spec allows: while <NAME>_NEXT is set a
   // receiver that knows either secret verifies the message (rotation without downtime).
-  const signature = (await Promise.all(revealAll(channel.secret, env).map((secret) => signStandardWebhook(secret, id, timestamp, body)))).join(" ");
+  const signature = revealAll(channel.secret, env).map((secret) => signStandardWebhook(secret, id, timestamp, body)).join(" ");
   return {
     method: "POST",
     url: reveal(channel.url, env),

@@ -24,7 +24,7 @@ import { foldDiskSamples, type DiskDay, type DiskSample } from "../engine/disk-d
 import { acceptReport, deadManDue, deadManReason, seqVerdict, silenced, type AgentLedger } from "../engine/report-acceptance";
 import type { Env } from "../env";
 import type { CheckRef } from "../incidents/record";
-import { localDate } from "../notify/content";
+import { localDate } from "../../lib/time-zone";
 import { upsertDiskDay } from "../store/agent-disk";
 import { setStale, upsertAgent, type AgentRecord } from "../store/agents";
 import { insertRemediation } from "../store/remediations";

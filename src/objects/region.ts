@@ -5,12 +5,12 @@
  * same code path.
  */
 import { DurableObject } from "cloudflare:workers";
+import pLimit from "p-limit";
 import type { ConfigEnv, MonitorSpec } from "../config";
 import type { ProbeResult } from "../contract/probe";
 import type { Env } from "../env";
 import { LIMITS } from "../limits";
 import { runProbe } from "../probes";
-import { mapLimit } from "../probes/pool";
 
 /** Cloudflare's Durable Object location hints. */
 export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
@@ -19,7 +19,7 @@ export type Region = (typeof REGIONS)[number];
 export class RegionObject extends DurableObject<Env> {
   /** Runs each spec once from this region, at most 6 at a time. */
   async probe(specs: MonitorSpec[]): Promise<ProbeResult[]> {
-    return mapLimit(specs, LIMITS.socketsPerInvocation, (spec) => runProbe(spec, this.env as ConfigEnv));
+    return pLimit(LIMITS.socketsPerInvocation).map(specs, (spec) => runProbe(spec, this.env as ConfigEnv));
   }
 }
 

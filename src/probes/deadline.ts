@@ -2,13 +2,10 @@
  * One hard deadline per probe: every await on the network races it, and the reason says what
  * the probe was waiting for when time ran out ("timed out after 10 s while reading the body").
  */
+import { formatMs } from "../../lib/duration";
 
 /** Milliseconds the way an operator reads them: `500 ms`, `2.5 s`, `10 s`. */
-export function formatMs(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  const s = Math.round(ms / 100) / 10;
-  return `${s} s`;
-}
+export { formatMs };
 
 export class TimeoutError extends Error {
   override readonly name = "TimeoutError";

@@ -22,7 +22,7 @@ export function createApp() {
   // Every route needs a valid config; an invalid one is refused with every problem listed.
   app.use("*", async (c, next) => {
     const config = loadConfig(c.env);
-    if (config instanceof ConfigError) return jsonError(c, 500, "invalid_config", "the deployed Vigil config is invalid", config.problems);
+    if (config instanceof ConfigError) return jsonError(c, 500, "invalid_config", "the deployed Vigil config is invalid", config.issues);
     c.set("config", config);
     await next();
   });

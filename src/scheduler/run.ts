@@ -14,6 +14,7 @@
  * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them the
  *    certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
  */
+import pLimit from "p-limit";
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
 import { combineRegions, type RegionResult, type SilentRegion } from "../engine/quorum";
@@ -55,21 +56,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** When a run planned at `at` starts: the nearest point of the launch grid. */
 export const launchTime = (at: number) => Math.round(at / LIMITS.launchGridMs) * LIMITS.launchGridMs;
-
-/** A counting semaphore: at most `n` holders. */
-class Slots {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire() {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release() {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
 
 /**
  * One run of a monitor, with its retries after network failures: `attempts` is set when the
@@ -128,7 +114,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
   const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
   const certificates = new Map<string, D1PreparedStatement>();
-  const slots = new Slots(LIMITS.socketsPerInvocation);
+  const sockets = pLimit(LIMITS.socketsPerInvocation);
   const busy = new Set<string>();
   let recording: Promise<unknown> = Promise.resolve();
   const running: Promise<void>[] = [];
@@ -147,15 +133,16 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
     busy.add(spec.id);
     running.push(
       (async () => {
-        await slots.acquire();
         let result: ProbeResult;
-        const startedAt = Date.now();
+        let startedAt = 0;
         try {
-          summary.startDelays.push(Math.max(0, startedAt - job.at));
-          // 3. Probe.
-          result = await probeWithRetries(env, spec);
+          // 3. Probe (with its retries), with a socket slot.
+          result = await sockets(() => {
+            startedAt = Date.now();
+            summary.startDelays.push(Math.max(0, startedAt - job.at));
+            return probeWithRetries(env, spec);
+          });
         } finally {
-          slots.release();
           busy.delete(spec.id);
         }
         summary.executed++;

@@ -9,6 +9,7 @@
  * from `rollups_hourly` through a covering index, at most every `recentTtlMs`.
  */
 
+import { startOfDay } from "../../lib/time-zone";
 import { RETENTION } from "../scheduler/housekeeping";
 
 /** Per-check sums for one day (or hour): observations, failed ones, degraded ones. */
@@ -62,48 +63,6 @@ export interface HistoryOptions {
 }
 
 const HOUR = 3_600_000;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Wall-clock fields of `ms` in `timeZone`. */
-export function zonedParts(ms: number, timeZone: string) {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(ms)) if (p.type !== "literal") out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
-}
-
-/** Offset of `timeZone` from UTC at `ms`, in ms (Seoul: +9 h). */
-export function zoneOffset(ms: number, timeZone: string): number {
-  const p = zonedParts(ms, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instant the local day containing `ms` began in `timeZone` (DST-safe). */
-export function startOfDay(ms: number, timeZone: string): number {
-  const p = zonedParts(ms, timeZone);
-  const wall = Date.UTC(p.year, p.month - 1, p.day);
-  // Two passes: the offset at local midnight can differ from the offset at `ms` across DST.
-  let t = wall - zoneOffset(wall, timeZone);
-  t = wall - zoneOffset(t, timeZone);
-  return t;
-}
 
 let lastDays: { key: string; from: number; until: number; days: number[] } | null = null;
 

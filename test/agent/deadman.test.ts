@@ -1,7 +1,7 @@
 /**
  * The agent's dead-man (agent/deadman.ts) against real loopback servers: the tests' ingest
  * server (signature-checking stand-in for the worker) stopped and restarted, a webhook receiver
- * that checks Standard Webhooks signatures with the spec's algorithm (test/servers/fixtures.ts),
+ * that checks Standard Webhooks signatures with the spec authors' library (test/servers/fixtures.ts),
  * and a real command run without a shell. Time is the agent's injected clock: no sleeping for
  * `after`.
  */
@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../agent/agent";
 import { ConfigError, parseConfig } from "../../agent/config";
-import { type DeadManEvent, deadManEvent, standardWebhookHeaders } from "../../agent/deadman";
+import { type DeadManEvent, deadManEvent } from "../../agent/deadman";
+import { standardWebhookHeaders } from "../../lib/standard-webhooks";
 import { Logger } from "../../agent/log";
 import { verifyStandardWebhook } from "../servers/fixtures";
 import { type IngestServer, startIngestServer } from "./ingest-server";

@@ -10,7 +10,8 @@ import { worst, type CheckContext } from "../../agent/checks/check";
 import { checkKind, type CheckSpecOf } from "../../agent/checks/kind";
 import { checkKinds, runners } from "../../agent/checks/kinds";
 import { kit, type SchemaKit } from "../../agent/checks/schema-kit";
-import { checkId, formatIssues, parseConfig } from "../../agent/config";
+import { formatIssues } from "../../lib/config-error";
+import { checkId, parseConfig } from "../../agent/config";
 
 // 1. The kind's file.
 const schema = (k: SchemaKit) =>
@@ -36,7 +37,7 @@ describe("adding an agent check kind", () => {
     const checks = kit.z.array(alwaysOk.schema(kit));
     expect(checks.parse([{ kind: "always-ok", timeout: "5s" }])).toEqual([{ kind: "always-ok", says: "fine", timeout: 5_000, latencyWarn: 1_000 }]);
     const bad = checks.safeParse([{ kind: "always-ok", says: "", latencyWarn: "soon", remediate: { container: "" } }]);
-    expect(formatIssues(bad.error!)).toEqual([
+    expect(formatIssues(bad.error!.issues)).toEqual([
       "[0].remediate.container: Too small: expected string to have >=1 characters",
       "[0].says: Too small: expected string to have >=1 characters",
       '[0].latencyWarn: expected a duration such as "30s" or "5m", got "soon"',

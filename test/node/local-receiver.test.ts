@@ -4,7 +4,7 @@
  * stale timestamp or a missing header is refused with 401 and said so.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signStandardWebhook } from "../../src/notify/standard-webhooks";
+import { signStandardWebhook } from "../../lib/standard-webhooks";
 // @ts-expect-error: a plain .mjs script
 import { startReceiver } from "../../scripts/local-receiver.mjs";
 

@@ -4,62 +4,31 @@
  * the worker without the inspector (whose proxy exhausted workerd's file descriptors at
  * 2,000 monitors every 10 s: BENCHMARKS.md, "Scale: npm start").
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../agent/pg-cluster";
+import { healthy, npmStart, stopNpmStart, until, type NpmStart } from "./npm-start";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const stateDir = mkdtempSync(join(tmpdir(), "vigil-single-"));
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-}
+type Running = NpmStart & { base: string };
 
+/** npm start in single-machine mode on a free port; resolves once /health answers. */
 async function start(): Promise<Running> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let output = "";
-  const child = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: root,
-    env: {
-      ...process.env, PORT: String(port), VIGIL_CONFIG: "test/node/fixtures/single-machine.config.ts", VIGIL_STATE_DIR: join(stateDir, "state"),
-      VIGIL_VARS_FILE: join(stateDir, "vigil.vars"), VIGIL_WATCH: "0", VIGIL_DEMO_PORT: String(await freePort()), VIGIL_RECEIVER_PORT: String(await freePort()),
-    },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+  const base = `http://127.0.0.1:${await freePort()}`;
+  const started = npmStart(root, {
+    PORT: new URL(base).port, VIGIL_CONFIG: "test/node/fixtures/single-machine.config.ts", VIGIL_STATE_DIR: join(stateDir, "state"),
+    VIGIL_VARS_FILE: join(stateDir, "vigil.vars"), VIGIL_WATCH: "0", VIGIL_DEMO_PORT: String(await freePort()), VIGIL_RECEIVER_PORT: String(await freePort()),
   });
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return { child, base, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await until(started, "npm start serving /health", 150_000, healthy(base), 500);
+  return { ...started, base };
 }
 
-async function stop(r: Running | undefined) {
-  if (!r?.child.pid || r.child.exitCode !== null) return;
-  const exited = new Promise((ok) => r.child.once("exit", ok));
-  process.kill(-r.child.pid, "SIGINT");
-  await Promise.race([exited, new Promise((ok) => setTimeout(ok, 15_000))]);
-  try {
-    process.kill(-r.child.pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
+const stop = (r: Running | undefined) => stopNpmStart(r, 15_000);
 
 /** The command lines of the workerd processes in npm start's process group. */
 function workerdCommands(pgid: number): string[] {

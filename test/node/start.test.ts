@@ -9,7 +9,6 @@
  * seconds; the terminal narrates without stack traces or wrangler's noise; a bad edit is refused
  * and the last valid config keeps serving.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,40 +16,30 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../agent/pg-cluster";
+import { npmStart, stopNpmStart, until as waitUntil, type NpmStart } from "./npm-start";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
-let child: ChildProcess;
+let started: NpmStart;
 let base = "";
 let demo = "";
-let output = "";
 const stateDir = mkdtempSync(join(tmpdir(), "vigil-start-state-"));
+/** The secrets file npm start generates, in the temp dir (not the checkout's .dev.vars). */
+const varsFile = join(stateDir, "vigil.vars");
 const workDir = join(root, ".vigil", `start-test-${process.pid}`);
 const configPath = join(workDir, "vigil.config.ts");
 /** The shipped default config, importing src/config from where it now lives. */
 const defaultConfig = readFileSync(join(root, "vigil.config.ts"), "utf8").replace('from "./src/config"', `from ${JSON.stringify(join(root, "src/config"))}`);
 
-/** Waits until `test` holds (polling every 250 ms), or fails with the terminal's last lines. */
-async function until<T>(what: string, timeoutMs: number, test: () => T | Promise<T>): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await test();
-      if (v) return v as NonNullable<T>;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what}: not within ${timeoutMs} ms. npm start printed:\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, timeoutMs: number, test: () => T | Promise<T>) => waitUntil(started, what, timeoutMs, test);
+const output = () => started.output();
 
-const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(`${root}/.dev.vars`, "utf8"))![1]!;
+const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(varsFile, "utf8"))![1]!;
 const json = async (path: string, auth = false) =>
   (await fetch(`${base}${path}`, { headers: auth ? { authorization: `Bearer ${token()}` } : {}, signal: AbortSignal.timeout(5_000) })).json() as Promise<any>;
 const serviceStatus = async (id: string) => ((await json("/status.json")).services as { id: string; status: string }[]).find((s) => s.id === id)?.status;
 /** The terminal's lines since `mark` (an offset into `output`). */
-const since = (mark: number) => output.slice(mark);
+const since = (mark: number) => output().slice(mark);
 
 describe("npm start on the default config", () => {
   let readyAt = 0;
@@ -61,34 +50,20 @@ describe("npm start on the default config", () => {
     const [port, demoPort, receiverPort] = [await freePort(), await freePort(), await freePort()];
     base = `http://127.0.0.1:${port}`;
     demo = `http://127.0.0.1:${demoPort}`;
-    child = spawn(process.execPath, ["scripts/start.mjs"], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), VIGIL_CONFIG: configPath, VIGIL_DEMO_PORT: String(demoPort), VIGIL_RECEIVER_PORT: String(receiverPort), VIGIL_STATE_DIR: stateDir },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+    started = npmStart(root, {
+      PORT: String(port),
+      VIGIL_CONFIG: configPath,
+      VIGIL_DEMO_PORT: String(demoPort),
+      VIGIL_RECEIVER_PORT: String(receiverPort),
+      VIGIL_STATE_DIR: join(stateDir, "state"),
+      VIGIL_VARS_FILE: varsFile,
     });
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
-    await until("Vigil is running", 120_000, () => output.includes("Vigil is running"));
+    await until("Vigil is running", 120_000, () => output().includes("Vigil is running"));
     readyAt = Date.now();
   }, 150_000);
 
   afterAll(async () => {
-    if (child?.pid && child.exitCode === null) {
-      process.kill(-child.pid, "SIGINT");
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, "SIGKILL");
-          } catch {}
-          r(undefined);
-        }, 10_000);
-        child.once("exit", () => {
-          clearTimeout(t);
-          r(undefined);
-        });
-      });
-    }
+    await stopNpmStart(started);
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   }, 20_000);
@@ -101,8 +76,8 @@ describe("npm start on the default config", () => {
     const page = await fetch(base);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Vigil on this machine");
-    expect(output).toMatch(/\d\d:\d\d:\d\d demo UP \(first result\)/);
-    expect(output).toMatch(/\d\d:\d\d:\d\d vigil-health UP \(first result\)/);
+    expect(output()).toMatch(/\d\d:\d\d:\d\d demo UP \(first result\)/);
+    expect(output()).toMatch(/\d\d:\d\d:\d\d vigil-health UP \(first result\)/);
   }, 70_000);
 
   // The same page in a browser; its screenshot (test-results/first-run.png) is what a new user
@@ -127,15 +102,15 @@ describe("npm start on the default config", () => {
 
   it("prints one line for the migrations, and no banner, telemetry notice, bindings table or request log", () => {
     const migrations = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).length;
-    expect(output).toMatch(new RegExp(`^vigil: database .*: ${migrations} migrations applied$`, "m"));
+    expect(output()).toMatch(new RegExp(`^vigil: database .*: ${migrations} migrations applied$`, "m"));
     for (const noise of ["Executing on local database", "update available", "telemetry", "⛅️", "Your Worker has access", "[wrangler:info] GET", "stack:", "Request.cf"]) {
-      expect(output).not.toContain(noise);
+      expect(output()).not.toContain(noise);
     }
   });
 
-  it("generated an admin token into .dev.vars and never printed it", async () => {
+  it("generated an admin token into the secrets file and never printed it", async () => {
     expect(token()).toMatch(/^[0-9a-f]{48}$/);
-    expect(output).not.toContain(token());
+    expect(output()).not.toContain(token());
     expect((await fetch(`${base}/v1/monitors`)).status).toBe(401);
     expect((await fetch(`${base}/v1/monitors`, { headers: { authorization: `Bearer ${token()}` } })).status).toBe(200);
   });
@@ -143,7 +118,7 @@ describe("npm start on the default config", () => {
   it("switching the demo target off and on opens, pages and resolves an incident, in the terminal and on the page", async () => {
     // The demo monitor runs every 10 s: down at the first failure, paged at once.
     const within = 10_000 + 8_000;
-    let mark = output.length;
+    let mark = output().length;
     let started = Date.now();
     await fetch(`${demo}/down`, { method: "POST" });
     await until("the demo down on the page", within, async () => (await serviceStatus("demo")) === "down");
@@ -155,20 +130,20 @@ describe("npm start on the default config", () => {
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d incident ${opened} opened → L1 paged via local-webhook$`)));
     expect((await json("/status.json")).incidents.open.map((i: { id: string }) => i.id)).toEqual([opened]);
 
-    mark = output.length;
+    mark = output().length;
     started = Date.now();
     await fetch(`${demo}/up`, { method: "POST" });
     await until("the resolution received", within, () => since(mark).includes(`⇢ [L1] incident.resolved · `));
     await until("the demo up on the page", within - (Date.now() - started), async () => (await serviceStatus("demo")) === "up");
     expect(since(mark)).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d incident ${opened} resolved`));
     expect((await json("/status.json")).incidents.open).toEqual([]);
-    expect(output).not.toContain("stack:");
+    expect(output()).not.toContain("stack:");
   }, 60_000);
 
   it("refuses a bad edit with its paths and keeps serving the last valid config; /health and /v1/config say so", async () => {
     const before = (await json("/health")).config;
     expect(before).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{12}$/), refused: null });
-    let mark = output.length;
+    let mark = output().length;
     writeFileSync(configPath, defaultConfig.replace('interval: "10s"', 'interval: "5s"').replace('type: "http", service: "vigil"', 'type: "http", service: "nowhere"'));
     await until("the refusal printed", 15_000, () => since(mark).includes("refused"));
     await until("the problems printed", 2_000, () => since(mark).includes('monitors[1].interval: must be between 10s and 24h, got "5s"'));
@@ -184,7 +159,7 @@ describe("npm start on the default config", () => {
     expect((await fetch(`${base}/v1/monitors`, { headers: { authorization: `Bearer ${token()}` } })).status).toBe(200);
 
     // A good edit is loaded, and the refusal is gone.
-    mark = output.length;
+    mark = output().length;
     writeFileSync(configPath, defaultConfig.replace('interval: "30s"', 'interval: "20s"'));
     const hash = await until("the reload printed", 15_000, () => /reloaded: config ([0-9a-f]{12}) is live/.exec(since(mark))?.[1]);
     expect(hash).not.toBe(before.hash);
@@ -196,7 +171,7 @@ describe("npm start on the default config", () => {
   }, 60_000);
 
   it("never reported a tick as failed", () => {
-    expect(output).not.toMatch(/tick of \d\d:\d\d (failed|was still running)/);
-    expect(output).not.toContain("cron trigger failed");
+    expect(output()).not.toMatch(/tick of \d\d:\d\d (failed|was still running)/);
+    expect(output()).not.toContain("cron trigger failed");
   });
 });

@@ -10,7 +10,8 @@ export { root } from "../../scripts/lib.mjs";
 
 /**
  * Starts a seeded `wrangler dev`.
- * @param {{ configSource: string, seedSql: string, vars: Record<string, string>, readyTimeoutMs?: number, inspector?: false }} options
+ * @param {{ configSource: string, seedSql: string, vars: Record<string, string>, readyTimeoutMs?: number, inspector?: false,
+ *   logLevel?: "warn" | "info" | "log" }} options
  *   `configSource`: the text of the config module (aliased as `vigil-config`).
  * @returns {Promise<{ url: string, dir: string, logs: () => string, stop: () => Promise<void> }>}
  */
@@ -19,7 +20,7 @@ export async function startStatusServer(options) {
   const configPath = join(dir, "vigil.config.ts");
   writeFileSync(configPath, options.configSource);
   try {
-    const server = await startDevServer({ configPath, seedSql: options.seedSql, vars: options.vars, readyTimeoutMs: options.readyTimeoutMs, inspector: options.inspector });
+    const server = await startDevServer({ configPath, seedSql: options.seedSql, vars: options.vars, readyTimeoutMs: options.readyTimeoutMs, inspector: options.inspector, logLevel: options.logLevel });
     return {
       ...server,
       dir,

@@ -7,61 +7,33 @@
  * the documented way: `vigil-agent init` (its printed `agents[]` entry goes into the config, its
  * printed secret line into .dev.vars), then `vigil-agent once --push` against the worker.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { signReport } from "../../src/contract/signature";
 import { freshClone } from "./clone";
 import { freePort } from "../agent/pg-cluster";
+import { healthy, npmStart, stopNpmStart, until, type NpmStart } from "./npm-start";
 
 const ADMIN = "upgrade-admin-token-0123456789abcdef0123456789abcdef";
 const AGENT_SECRET = "upgrade-agent-secret-0123456789abcdef0123456789abcdef";
 let clone = "";
 let base = "";
-let child: ChildProcess | null = null;
-let output = "";
+let started: NpmStart | null = null;
+const output = () => started?.output() ?? "";
 const bundle = inject("agentBundle");
 const agentCli = (args: string[]) => spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8", env: { ...process.env, PGDATABASE: "test" }, timeout: 120_000 });
 
 /** `npm start` in the clone; resolves once /health answers. */
 async function start(port: number) {
-  output = "";
-  child = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: clone,
-    env: { ...process.env, PORT: String(port), VIGIL_CONFIG: "upgrade.config.ts", CI: "true" },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  started = npmStart(clone, { PORT: String(port), VIGIL_CONFIG: "upgrade.config.ts", CI: "true" });
+  await until(started, "npm start serving /health", 240_000, healthy(base), 500);
 }
 
 async function stop() {
-  const c = child;
-  child = null;
-  if (!c?.pid || c.exitCode !== null) return;
-  const exited = new Promise((r) => c.once("exit", r));
-  process.kill(-c.pid, "SIGINT");
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-c.pid!, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }, 10_000);
-  await exited;
-  clearTimeout(timer);
+  await stopNpmStart(started);
+  started = null;
 }
 
 const admin = async (path: string) => {
@@ -136,7 +108,7 @@ export default defineConfig({
     writeFileSync(join(clone, "migrations/0999_upgrade_test.sql"), "CREATE TABLE upgrade_test (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT '');\n");
     await start(Number(new URL(base).port));
     // Only the new one: `npm start` says how many it applied (the others were applied under N).
-    expect(output).toMatch(/^vigil: database .*: 1 migration applied$/m);
+    expect(output()).toMatch(/^vigil: database .*: 1 migration applied$/m);
 
     // The incident, its timeline, the agent, and the agent object's sequence survived.
     expect((await admin("/incidents?status=open")).incidents.map((i: any) => i.id)).toEqual([open[0].id]);

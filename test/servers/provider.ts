@@ -13,7 +13,8 @@
  *   answer until cleared (a provider down for a while).
  * - `DELETE /_control`: forget requests and state.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
+import { text } from "node:stream/consumers";
 import type { AddressInfo, Socket } from "node:net";
 import type { Spawned } from "./index";
 
@@ -47,15 +48,6 @@ export interface Provider {
   reset(): void;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 export const jsonAnswer = (status: number, value: unknown, headers: Record<string, string> = {}): Answer => ({
   status,
   headers: { "content-type": "application/json", ...headers },
@@ -68,7 +60,7 @@ export async function startProvider(provider: Provider): Promise<Spawned> {
   let outage: Answer | null = null;
   const sockets = new Set<Socket>();
   const server = createServer(async (req, res) => {
-    const body = await readBody(req);
+    const body = await text(req);
     const url = new URL(req.url ?? "/", "http://provider");
     const reply = (a: Answer) => {
       res.writeHead(a.status, a.headers ?? { "content-type": "text/plain" });

@@ -2,6 +2,7 @@
  * DNS messages on the wire (RFC 1035 §4), as much as a DoH probe needs: one question out,
  * answers of A, AAAA, CNAME, MX and TXT in, names decompressed (§4.1.4).
  */
+import { toBase64Url } from "../../../lib/encoding";
 
 export const RecordType = { A: 1, CNAME: 5, MX: 15, TXT: 16, AAAA: 28 } as const;
 export type RecordTypeName = keyof typeof RecordType;
@@ -133,6 +134,4 @@ export function decodeResponse(buf: Uint8Array): DnsResponse {
 }
 
 /** Base64url without padding (RFC 8484 §4.1 `dns=` parameter). */
-export function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+export const base64url = toBase64Url;

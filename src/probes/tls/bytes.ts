@@ -101,9 +101,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function toHex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+export { toHex } from "../../../lib/encoding";
 
 export function fromHex(hex: string): Uint8Array {
   const clean = hex.replace(/\s+/g, "");

@@ -16,6 +16,8 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
+import { toHex } from "../../../lib/encoding";
+import { sha256 } from "../../../lib/hmac";
 import { reveal, type JobSpec, type VigilConfig } from "../../config";
 import type { Env } from "../../env";
 import { PING_EXCERPT_BYTES, type Ping } from "../../objects/heartbeat";
@@ -31,10 +33,7 @@ export function redactPingPath(path: string): string {
 
 const keyIndexes = new WeakMap<VigilConfig, Promise<Map<string, JobSpec>>>();
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const sha256Hex = async (text: string) => toHex(await sha256(text));
 
 function keyIndex(config: VigilConfig, env: Env): Promise<Map<string, JobSpec>> {
   let index = keyIndexes.get(config);

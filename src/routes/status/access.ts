@@ -19,6 +19,8 @@ import { reveal } from "../../config";
 import { tokensEqual } from "../auth";
 import { authGate, tooManyAttempts } from "../throttle";
 import type { Audience } from "./audience";
+import { toHex } from "../../../lib/encoding";
+import { hmacSha256 } from "../../../lib/hmac";
 
 
 export const STATUS_COOKIE = "vigil_status";
@@ -27,9 +29,7 @@ export const STATUS_COOKIE = "vigil_status";
 export const STATUS_COOKIE_DAYS = 30;
 
 async function cookieMac(token: string, expSeconds: number): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(`vigil-status-cookie:${token}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`status:${expSeconds}`));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await hmacSha256(`vigil-status-cookie:${token}`, `status:${expSeconds}`));
 }
 
 /**

@@ -11,7 +11,8 @@
  * 2. Read the read model's version (`status_version`, moved by D1 triggers on every change of
  *    check states, incidents, members and timelines: migrations/0010_status_version.sql). The
  *    cache key holds it, with the config's fingerprint: after a change the next request
- *    misses, so a change is visible at once, never after an expiry.
+ *    misses, so a change is visible at once, never after an expiry. Requests that arrive while
+ *    a read runs share it (`sharedVersion`): a burst of readers costs one D1 read, not one each.
  * 3. Look in this isolate's memory, then in `caches.default` (shared by the location's
  *    isolates); an entry serves for at most `STATUS_CACHE_TTL_S` (the page's times and the
  *    uptime numbers move with the clock).
@@ -74,6 +75,36 @@ export async function statusVersion(db: D1Database): Promise<string> {
   const row = await db.prepare("SELECT version, epoch FROM status_version WHERE id = 1").first<{ version: number; epoch: string }>();
   if (!row) throw new Error("status_version is missing: apply the D1 migrations (0010_status_version.sql)");
   return `${row.epoch}.${row.version}`;
+}
+
+/** The version read running now, shared by the requests that arrive meanwhile. */
+let versionRead: { db: D1Database; since: number; result: Promise<string> } | null = null;
+/** A request joins a read at most this old; an older one is taken for a cancelled leader's. */
+const VERSION_JOIN_MS = 1_000;
+
+/**
+ * `statusVersion`, one D1 read for all the requests that arrive while it runs: under a burst
+ * the read was most of a hit's cost (≈1 ms of the isolate's time each, locally; a round trip
+ * to the database, deployed). A joined read started before this request did, so a change
+ * committed during it shows from the next read on: a few milliseconds later, never an expiry.
+ * The leader's request can be cancelled before its read settles, so a wait is bounded
+ * (`WAIT_MS`) and then the request reads on its own.
+ */
+async function sharedVersion(db: D1Database, now: number): Promise<string> {
+  const running = versionRead;
+  if (running && running.db === db && now - running.since < VERSION_JOIN_MS) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const version = await Promise.race([running.result.catch(() => null), new Promise<null>((r) => (timer = setTimeout(() => r(null), WAIT_MS)))]);
+    if (timer !== undefined) clearTimeout(timer);
+    if (version !== null) return version;
+  }
+  const mine = { db, since: now, result: statusVersion(db) };
+  versionRead = mine;
+  try {
+    return await mine.result;
+  } finally {
+    if (versionRead === mine) versionRead = null;
+  }
 }
 
 /**
@@ -157,7 +188,7 @@ export function statusEdgeCache(): MiddlewareHandler<App> {
     }
     const acceptsGzip = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
     // 2.
-    const cacheKey = `${KEY_ORIGIN}${variant}${variant.includes("?") ? "&" : "?"}v=${await statusVersion(c.env.DB)}&c=${fingerprint(c.get("config"))}`;
+    const cacheKey = `${KEY_ORIGIN}${variant}${variant.includes("?") ? "&" : "?"}v=${await sharedVersion(c.env.DB, Date.now())}&c=${fingerprint(c.get("config"))}`;
     const now = Date.now();
     // 3.
     const inMemory = memory.get(cacheKey);

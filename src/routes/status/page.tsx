@@ -13,11 +13,13 @@ import { tooManyAttempts } from "../throttle";
 import type { Audience } from "./audience";
 import { loadFirstByteAvg } from "../../store/status-read";
 import { loadStatusModel } from "./data";
+import { toBase64 } from "../../../lib/encoding";
+import { sha256 } from "../../../lib/hmac";
 import { CheckPage, findCheck, NotFoundPage, StatusPage, TokenPage, UPDATED_SCRIPT } from "./views/status-page";
 
 let scriptHash: Promise<string> | null = null;
 function csp(): Promise<string> {
-  scriptHash ??= crypto.subtle.digest("SHA-256", new TextEncoder().encode(UPDATED_SCRIPT)).then((d) => btoa(String.fromCharCode(...new Uint8Array(d))));
+  scriptHash ??= sha256(UPDATED_SCRIPT).then(toBase64);
   return scriptHash.then(
     (hash) =>
       `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,

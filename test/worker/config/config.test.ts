@@ -47,7 +47,7 @@ describe("parseConfig", () => {
     try {
       parseConfig(bad as never, {});
     } catch (err) {
-      expect((err as ConfigError).problems).toEqual(["channels[0].secret: Invalid input: expected object, received string"]);
+      expect((err as ConfigError).issues).toEqual(["channels[0].secret: Invalid input: expected object, received string"]);
     }
   });
 
@@ -66,7 +66,7 @@ describe("parseConfig", () => {
       parseConfig(bad, { HOOK_SECRET: "x" });
       expect.unreachable();
     } catch (err) {
-      expect((err as ConfigError).problems).toEqual([
+      expect((err as ConfigError).issues).toEqual([
         'monitors[1].id: duplicate id "m"',
         'monitors[1].service: unknown service "ghost" (known: "app")',
         'policies[0].levels[0].channels[1]: unknown channel "pager" (known: "hook")',

@@ -95,7 +95,7 @@ describe("config", () => {
       parseConfig({ ...base, policies: [], services: [], ...extra } as never, { K: "x", S: "y" });
       return [];
     } catch (err) {
-      return (err as { problems: string[] }).problems;
+      return (err as { issues: string[] }).issues;
     }
   };
 

@@ -284,7 +284,7 @@ describe("secret lengths", () => {
       parseConfig(config as never, env, { checkSecrets });
       return [];
     } catch (e) {
-      return (e as { problems: string[] }).problems;
+      return (e as { issues: string[] }).issues;
     }
   };
 

@@ -282,7 +282,7 @@ describe("config", () => {
       ),
     ).toThrowError(
       expect.objectContaining({
-        problems: expect.arrayContaining([
+        issues: expect.arrayContaining([
           expect.stringMatching(/^channels\[1\]\.url: /),
           expect.stringMatching(/^digest\.at: expected a 24-hour time/),
           expect.stringMatching(/^policies\[0\]\.levels\[0\]\.channels\[0\]: channel "status" is a statuspage channel/),

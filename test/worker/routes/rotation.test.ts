@@ -4,10 +4,11 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { signReport } from "../../../src/contract/signature";
 import worker from "../../../src/index";
-import { signStandardWebhook } from "../../../src/notify/standard-webhooks";
+import { signStandardWebhook } from "../../../lib/standard-webhooks";
 import { buildWebhookRequest } from "../../../src/notify/webhook";
 import { makeReport } from "../ingest/helpers";
 
@@ -80,6 +81,14 @@ describe("rotating a webhook signing secret", () => {
     const req = await buildWebhookRequest(channel as any, { HOOK_SECRET: OLD, HOOK_SECRET_NEXT: NEW }, "msg_1", event, 1_765_000_000);
     const body = JSON.stringify(event);
     expect(req.headers["webhook-signature"]).toBe(`${await signStandardWebhook(OLD, "msg_1", 1_765_000_000, body)} ${await signStandardWebhook(NEW, "msg_1", 1_765_000_000, body)}`);
+  });
+
+  it("is verified by the standardwebhooks package in workerd, with either secret, and by no other", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const req = await buildWebhookRequest(channel as any, { HOOK_SECRET: OLD, HOOK_SECRET_NEXT: NEW }, "msg_2", event, now);
+    expect(new Webhook(OLD).verify(req.body, req.headers)).toEqual(event);
+    expect(new Webhook(NEW).verify(req.body, req.headers)).toEqual(event);
+    expect(() => new Webhook("whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB").verify(req.body, req.headers)).toThrow(WebhookVerificationError);
   });
 
   it("signs once with the only secret otherwise", async () => {

@@ -90,6 +90,41 @@ describe("public status page from the edge cache", () => {
     expect(JSON.parse(updated.body).incidents.open[0].timeline.length).toBeGreaterThan(before.timeline.length);
   });
 
+  it("readers who arrive together share one read of the version, and all get the page", async () => {
+    const first = await get(publicApp, "/status.json");
+    let versionReads = 0;
+    const db = new Proxy(env.DB, {
+      get(target, key) {
+        if (key !== "prepare") return Reflect.get(target, key, target);
+        return (sql: string) => {
+          if (sql.includes("status_version")) versionReads++;
+          return target.prepare(sql);
+        };
+      },
+    });
+    const counted = { ...bindings, DB: db } as Env;
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const ctx = createExecutionContext();
+        const res = await publicApp.request("/status.json", {}, counted, ctx);
+        const body = await res.text();
+        await waitOnExecutionContext(ctx);
+        return { cache: res.headers.get("x-vigil-cache"), body };
+      }),
+    );
+    expect(answers.every((a) => a.cache === "hit" && a.body === first.body)).toBe(true);
+    expect(versionReads).toBe(1);
+    // Once that read is over, the next request reads anew: a change after it shows at once.
+    await get(publicApp, "/status.json");
+    await env.DB.prepare("UPDATE check_state SET reason = 'HTTP 502', updated_at = ? WHERE check_id = 'api-health'").bind(Date.now()).run();
+    const ctx = createExecutionContext();
+    const res = await publicApp.request("/status.json", {}, counted, ctx);
+    await res.text();
+    await waitOnExecutionContext(ctx);
+    expect(res.headers.get("x-vigil-cache")).toBe("miss");
+    expect(versionReads).toBe(2);
+  });
+
   it("counters that every probe rewrites do not empty the cache", async () => {
     await get(publicApp, "/status.json");
     await env.DB.prepare("UPDATE check_state SET consecutive_successes = consecutive_successes + 1, updated_at = ? WHERE check_id = 'web-home'").bind(Date.now()).run();

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { dayStartsUntil, loadHistory, SETTLE_MS, startOfDay } from "../../../src/store/status-history";
+import { startOfDay } from "../../../lib/time-zone";
+import { dayStartsUntil, loadHistory, SETTLE_MS } from "../../../src/store/status-history";
 import { HOUR, DAY, rollupSql } from "./seed";
 
 describe("day boundaries", () => {

@@ -1,4 +1,6 @@
 /** Formatting for the status page and feed: dates in the page's time zone, percentages, durations. */
+import { formatMs as formatMeasured, formatSpan } from "../../../../lib/duration";
+import { localDate } from "../../../../lib/time-zone";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -56,27 +58,12 @@ export function formatPercent(p: number | null): string {
 }
 
 /** 3_780_000 → "1 h 3 min" */
-export function formatDuration(ms: number): string {
-  const minutes = Math.max(0, Math.round(ms / 60_000));
-  if (minutes < 1) return "under a minute";
-  const d = Math.floor(minutes / 1440);
-  const h = Math.floor((minutes % 1440) / 60);
-  const m = minutes % 60;
-  return [d && `${d} d`, h && `${h} h`, m && `${m} min`].filter(Boolean).join(" ");
-}
+export const formatDuration = (ms: number) => formatSpan(ms, { units: 3, minutes: "round", underAMinute: "under a minute" });
 
 /** 1234 → "1.23 s", 87 → "87 ms" */
-export function formatMs(ms: number | null): string {
-  if (ms === null) return "–";
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2).replace(/\.?0+$/, "")} s` : `${Math.round(ms)} ms`;
-}
+export const formatMs = (ms: number | null) => (ms === null ? "–" : formatMeasured(ms, 2));
 
-const isoDays = new Map<string, Intl.DateTimeFormat>();
 /** "2026-11-23": the calendar day of `ms` in `timeZone`. */
 export function isoDay(ms: number, timeZone: string): string {
-  return memoised(`iso|${timeZone}|${ms}`, () => {
-    let f = isoDays.get(timeZone);
-    if (!f) isoDays.set(timeZone, (f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })));
-    return f.format(ms);
-  });
+  return memoised(`iso|${timeZone}|${ms}`, () => localDate(ms, timeZone));
 }
