@@ -102,7 +102,7 @@ function checkLatency(
     ctx.addIssue({
       code: "custom",
       path: ["retries"],
-      message: `with ${m.retries.count} retries a run can take ${worst} ms (every attempt timing out, and the delays), which must be shorter than the interval (${m.interval} ms)`,
+      message: `with ${m.retries.count} ${m.retries.count === 1 ? "retry" : "retries"} a run can take ${worst} ms (every attempt timing out, and the delays), which must be shorter than the interval (${m.interval} ms)`,
     });
   }
   if (m.quorum !== undefined && (m.regions === undefined || m.quorum > m.regions.length)) {
