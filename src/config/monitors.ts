@@ -72,7 +72,9 @@ export function withTiming<
 }
 
 /** `withTiming`, then the cross-field checks: a refinement that fills the defaults. */
-export function timing<T extends Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number; retries?: { count: number; delay: number } }>(
+type Timed = Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number; retries?: { count: number; delay: number } };
+
+export function timing<T extends Timed>(
   m: T,
   ctx: z.RefinementCtx,
 ) {  const filled = withTiming(m);
@@ -99,10 +101,11 @@ function checkLatency(
     ctx.addIssue({ code: "custom", path: ["timeout"], message: `timeout × samples (${m.timeout * m.samples} ms) must be shorter than the interval (${m.interval} ms)` });
   } else if (m.retries && worstCaseRunMs(m.timeout, m.samples, m.retries) >= m.interval) {
     const worst = worstCaseRunMs(m.timeout, m.samples, m.retries);
+    const retries = `${m.retries.count} ${m.retries.count === 1 ? "retry" : "retries"}`;
     ctx.addIssue({
       code: "custom",
       path: ["retries"],
-      message: `with ${m.retries.count} ${m.retries.count === 1 ? "retry" : "retries"} a run can take ${worst} ms (every attempt timing out, and the delays), which must be shorter than the interval (${m.interval} ms)`,
+      message: `with ${retries} a run can take ${worst} ms (every attempt timing out, and the delays), which must be shorter than the interval (${m.interval} ms)`,
     });
   }
   if (m.quorum !== undefined && (m.regions === undefined || m.quorum > m.regions.length)) {

@@ -104,7 +104,12 @@ export function formatShare(share: number): string {
  * `[count, failures, degraded]` per day, `cadence` `[planned, unknown, retried]` (absent: every
  * day fully measured).
  */
-export function tallyOfDays(days: ArrayLike<number>, cadence: ArrayLike<number> | undefined, from: number, to: number): AvailabilityTally & { retried: number } {
+export function tallyOfDays(
+  days: ArrayLike<number>,
+  cadence: ArrayLike<number> | undefined,
+  from: number,
+  to: number,
+): AvailabilityTally & { retried: number } {
   const t = { count: 0, failures: 0, degraded: 0, unknown: 0, retried: 0, planned: cadence ? 0 : undefined } as AvailabilityTally & { retried: number };
   for (let i = from; i < to; i++) {
     t.count += days[i * 3] ?? 0;

@@ -297,7 +297,8 @@ function recordChange(
         incident.level = 1;
         incident.levelAt = incident.pagedAt = at;
       }
-      effects.push(page(incident, "check.flapping", [1], `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`, policy));
+      const why = `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`;
+      effects.push(page(incident, "check.flapping", [1], why, policy));
     }
   }
 }
@@ -371,7 +372,8 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   if (policy.repeat !== undefined && incident.pagedAt !== null && now - incident.pagedAt >= policy.repeat) {
     incident.pagedAt = now;
     timeline("incident.repeated", { level: incident.level });
-    effects.push(page(incident, "incident.repeated", [incident.level], `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`, policy));
+    const why = `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`;
+    effects.push(page(incident, "incident.repeated", [incident.level], why, policy));
   }
 }
 

@@ -72,7 +72,8 @@ export function evaluate(
   const changed = to !== state.status;
   // A down monitor's reason follows what fails now ("refused" after "500"): a change of error
   // text is written (and put on the incident's timeline), but it is no status change.
-  const reason = to === "up" ? null : changed ? (observation.reason ?? null) : to === "down" && failed && observation.reason !== undefined ? observation.reason : state.reason;
+  const failingAnew = to === "down" && failed && observation.reason !== undefined;
+  const reason = to === "up" ? null : changed ? (observation.reason ?? null) : failingAnew ? observation.reason! : state.reason;
   const next: MonitorState = {
     status: to,
     since: changed ? now : state.since,
