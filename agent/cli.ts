@@ -87,27 +87,29 @@ function redactDeep<T>(value: T): T {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "string" ? redactUrlCredentials(v) : v))) as T;
 }
 
+const CLI_OPTIONS = {
+    config: { type: "string", short: "c" },
+    json: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    push: { type: "boolean" },
+    worker: { type: "string" },
+    id: { type: "string" },
+    dir: { type: "string" },
+    service: { type: "string" },
+    "state-dir": { type: "string" },
+    socket: { type: "string" },
+    force: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+  } as const;
+
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof CLI_OPTIONS }>>;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        config: { type: "string", short: "c" },
-        json: { type: "boolean" },
-        "dry-run": { type: "boolean" },
-        push: { type: "boolean" },
-        worker: { type: "string" },
-        id: { type: "string" },
-        dir: { type: "string" },
-        service: { type: "string" },
-        "state-dir": { type: "string" },
-        socket: { type: "string" },
-        force: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
+      options: CLI_OPTIONS,
     });
   } catch (e) {
     err.write(`${(e as Error).message}\n${USAGE}`);

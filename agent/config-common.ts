@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../lib/config-error";
-import type { CheckSpec, SecretRef } from "./config";
+import type { SecretRef } from "./config";
 
 /** Runbook cooldowns, by what the check watches. */
 export const DEFAULT_COOLDOWN_MS = {

@@ -54,7 +54,7 @@ export class Logger {
     if (ORDER[level] < this.#min) return;
     const entry = { time: isoTime(), level, msg, ...fields };
     const json = JSON.stringify(entry, (_k, v: unknown) => (v instanceof Error ? errorText(v) : v));
-    this.#write(this.scrub(json) + "\n");
+    this.#write(`${this.scrub(json)}\n`);
   }
 }
 

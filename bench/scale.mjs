@@ -34,7 +34,7 @@ import { root } from "../scripts/lib.mjs";
 
 // ── arguments ────────────────────────────────────────────────────────────────────────────
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])),
 );
 const ms = (text) => {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(text));
@@ -108,7 +108,7 @@ const inspect = process.env.BENCH_INSPECTOR === "on";
 const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const stateDir = mkdtempSync(join(stateRoot, "vigil-scale-state-"));
 const varsFile = join(stateDir, ".dev.vars");
-writeFileSync(varsFile, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+writeFileSync(varsFile, `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`, { mode: 0o600 });
 const port = Number(process.env.BENCH_PORT ?? 0) || (await freePort());
 const base = `http://127.0.0.1:${port}`;
 const output = { bytes: 0, lines: 0, measuredBytes: 0 };

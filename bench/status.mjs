@@ -268,7 +268,7 @@ for (const r of rows) {
   console.log(`${r.path.padEnd(14)} ${f(r.cold)}    ${f(r.ttfb50)} ${f(r.ttfb95)} ${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${f(r.max)} ${String(r.bytes).padStart(9)}   ${goal}`);
 }
 console.log("\nms, client-measured on loopback, sequential requests (routes in turn): ttfb = until the response headers,");
-console.log("p50…max = until the last body byte (the goal is judged on that). Load average now: " + loadavg().map((l) => l.toFixed(2)).join(" "));
+console.log(`p50…max = until the last body byte (the goal is judged on that). Load average now: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
 if (readerRows.length > 0) {
   console.log(`\nConcurrent readers (goal p95 ≤ 100 ms): readers = each reloads every ${THINK_MS} ms for ${READ_S} s, first loads spread over the first interval;`);
@@ -282,6 +282,6 @@ if (readerRows.length > 0) {
       `${String(r.readers).padStart(7)}  ${r.mode.padEnd(9)}  ${r.path.padEnd(14)} ${String(r.times.length).padStart(8)} ${r.rate.toFixed(0).padStart(7)} ${f(percentile(r.times, 50))} ${f(p95)} ${f(percentile(r.times, 99))} ${f(r.times.at(-1))}   ${cache.padEnd(18)} ${String(r.failed).padStart(6)} ${(r.load ?? 0).toFixed(1).padStart(5)}   ${r.path === "/health" || r.path === "floor" ? "(floor)" : p95 <= 100 && r.failed === 0 ? "met" : "NOT met"}`,
     );
   }
-  console.log("Load average at the end: " + loadavg().map((l) => l.toFixed(2)).join(" "));
+  console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 }
 await sequential.close();

@@ -85,7 +85,8 @@ function wrangler(args, { input, timeoutMs = 180_000 } = {}) {
 }
 /** What wrangler said about a failure: its error block if there is one, else its last lines. */
 function failed(r) {
-  const lines = (r.stderr + "\n" + r.stdout).replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter((l) => l && !/^[⛅─]/.test(l));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  const lines = (`${r.stderr}\n${r.stdout}`).replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter((l) => l && !/^[⛅─]/.test(l));
   const error = lines.findIndex((l) => /^✘|\[ERROR\]/.test(l));
   return error >= 0 ? lines.slice(error, error + 6) : lines.slice(-8);
 }

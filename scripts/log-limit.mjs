@@ -15,6 +15,7 @@
 // - At most `maxKeys` keys are tracked in a window; entries past that are counted together.
 // Node built-ins only (runs before `npm install`).
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches ANSI colour codes
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** The first line of an entry with what varies between repeats blanked out. */

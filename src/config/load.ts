@@ -8,7 +8,7 @@
  * a fleet of agent objects shares one parse instead of parsing a config of thousands of
  * agents each (which cost ~8 ms per report before).
  */
-import source, * as configModule from "vigil-config";
+import * as configModule from "vigil-config";
 import { ConfigError, parseConfig, type ConfigEnv, type VigilConfig } from "./index";
 
 /**
@@ -56,7 +56,7 @@ export function loadConfig(env: object): Result {
   if (last?.key !== key) {
     let result: Result;
     try {
-      result = parseConfig(source, env as ConfigEnv);
+      result = parseConfig(configModule.default, env as ConfigEnv);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       result = err;

@@ -16,7 +16,7 @@ export const MAX_REPORT_BYTES = 256 * 1024;
  * webhook headers and were published as sent), no `*` (globs match ids), no `%` (a LIKE
  * wildcard in SQL).
  */
-export const CHECK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@\/=+~-]{0,199}$/;
+export const CHECK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/=+~-]{0,199}$/;
 /** Ids the worker keeps for itself: `agent:<id>:heartbeat` is the dead-man check. */
 export const RESERVED_CHECK_IDS: readonly string[] = ["heartbeat"];
 

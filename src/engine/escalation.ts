@@ -317,7 +317,7 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   }
 
   const incident = s.incident;
-  if (!incident || incident.status !== "open") return;
+  if (incident?.status !== "open") return;
 
   // 2. Resolve when no member is down and none is flapping.
   const down = Object.entries(incident.members).filter(([, m]) => isDown(m));

@@ -80,7 +80,7 @@ export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, 
 function deal(groups: readonly { jobs: Job[]; subrequests: number }[], count: number, budgets: Budgets): Job[][] | null {
   const batches = Array.from({ length: count }, () => ({ jobs: [] as Job[], subrequests: 0 }));
   for (const [i, group] of groups.entries()) {
-    let batch;
+    let batch: (typeof batches)[number] | undefined;
     for (let k = 0; k < count && !batch; k++) {
       const b = batches[(i + k) % count]!;
       // An empty batch takes any group: a monitor over budget on its own still runs, alone.

@@ -40,6 +40,7 @@ const ms = (iso: unknown): number | null => (typeof iso === "string" ? Date.pars
 /** Reads an incident event back; throws naming the field when the payload is not one. */
 export function incidentView(event: WebhookEvent): IncidentView {
   if (!(INCIDENT_EVENT_TYPES as readonly string[]).includes(event.type)) throw new Error(`event type "${event.type}" is not an incident event`);
+  // biome-ignore lint/suspicious/noExplicitAny: an untrusted payload, each field checked where it is read
   const inc = event.data.incident as Record<string, any> | undefined;
   if (!inc || typeof inc !== "object") throw new Error("event data.incident: expected an object");
   for (const f of ["id", "title", "openedAt"] as const) if (typeof inc[f] !== "string") throw new Error(`event data.incident.${f}: expected a string`);
@@ -53,7 +54,7 @@ export function incidentView(event: WebhookEvent): IncidentView {
     serviceName: inc.service?.name ?? inc.service?.id ?? "",
     openedAt: ms(inc.openedAt)!,
     resolvedAt: ms(inc.resolvedAt),
-    members: (Array.isArray(inc.members) ? inc.members : []).map((m: any) => ({ check: String(m.check), status: String(m.status), reason: m.reason ?? null, since: ms(m.since) })),
+    members: (Array.isArray(inc.members) ? inc.members : []).map((m: Record<string, unknown>) => ({ check: String(m.check), status: String(m.status), reason: typeof m.reason === "string" ? m.reason : null, since: ms(m.since) })),
     ...(typeof inc.url === "string" && { url: inc.url }),
     ...(typeof inc.acknowledgeUrl === "string" && { acknowledgeUrl: inc.acknowledgeUrl }),
     facts: (inc.facts as IncidentFacts | undefined) ?? {},

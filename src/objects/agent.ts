@@ -241,7 +241,7 @@ export class AgentObject extends VigilObject {
     if (due.kind === "rearm") return this.alarmClock.arm(due.at);
     const config = this.config();
     const spec = config.agents.find((a) => a.id === m.agentId);
-    if (!spec || !spec.enabled) return; // removed or disabled: nobody expects it any more
+    if (!spec?.enabled) return; // removed or disabled: nobody expects it any more
     const states = await this.states(m.agentId!);
     const reason = deadManReason(m, spec.grace !== undefined, now);
     const next = silenced(m, now);

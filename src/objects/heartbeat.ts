@@ -105,7 +105,7 @@ export class HeartbeatObject extends VigilObject {
     if (due.kind === "rearm") return this.alarmClock.arm(due.at);
     const config = this.config();
     const spec = config.jobs.find((j) => j.id === s.jobId);
-    if (!spec || !spec.enabled) return;
+    if (!spec?.enabled) return;
     const reason = lateReason(s, spec.grace);
     // 2. Write: the check goes down (D1), then the object's state.
     await observe(this.env, config, await this.loadedStates(() => [jobCheckId(s.jobId!)]), this.checkRef(spec), { status: "down", reason }, now);

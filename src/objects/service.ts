@@ -25,7 +25,6 @@ import {
   type Incident,
 } from "../engine/escalation";
 import { inhibitions, maintenanceQuiet, monitorDependencies, silenceQuiet, type DownMember, type Silence } from "../engine/mute";
-import type { Env } from "../env";
 import { logEvent } from "../log";
 import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
 import { pageMessages } from "../notify/event";

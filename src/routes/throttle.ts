@@ -9,7 +9,7 @@ import { jsonError } from "./errors";
 
 export type ThrottleScope = "admin" | "status" | "ping";
 
-const client = (c: Context<any>) => c.req.header("cf-connecting-ip") ?? "unknown";
+const client = (c: Context) => c.req.header("cf-connecting-ip") ?? "unknown";
 
 /** 429 with `Retry-After` (whole seconds, at least 1). */
 export function tooManyAttempts(c: Context, waitMs: number): Response {

@@ -66,7 +66,7 @@ describe("log file check", () => {
   it("follows a file and judges the error ratio over the window, also after rotation", async () => {
     const file = join(dir, "app.log");
     const lines = (n: number, errEvery: number) =>
-      Array.from({ length: n }, (_, i) => ((i + 1) % errEvery === 0 ? `2026-11-23 ERROR db timeout ${i}` : `2026-11-23 INFO ok ${i}`)).join("\n") + "\n";
+      `${Array.from({ length: n }, (_, i) => ((i + 1) % errEvery === 0 ? `2026-11-23 ERROR db timeout ${i}` : `2026-11-23 INFO ok ${i}`)).join("\n")}\n`;
     await writeFile(file, lines(100, 10)); // 10 % errors
     const memory: CycleMemory = new Map();
     const first = await check({ kind: "logs", file, window: "1m" }, memory);

@@ -179,7 +179,7 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     expect(r.out).toContain("vigil deploy: d1         reusing vigil");
     expect(r.out).toContain("vigil deploy: queues     created none; reusing vigil-probe, vigil-probe-dlq, vigil-notify, vigil-notify-dlq");
     expect(r.out).toContain("vigil deploy: migrations none to apply");
-    expect(r.out).toMatch(/vigil deploy: deploy     unchanged: the serving version already runs bundle [0-9a-f]{16}/);
+    expect(r.out).toMatch(/vigil deploy: deploy {5}unchanged: the serving version already runs bundle [0-9a-f]{16}/);
     expect(api.state.scripts.vigil!.uploads).toBe(1);
   }, 600_000);
 

@@ -16,10 +16,10 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../agent/pg-cluster";
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
 import { npmStart, stopNpmStart, until as waitUntil, type NpmStart } from "./npm-start";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
 let started: NpmStart;
 let base = "";
 let demo = "";
@@ -81,13 +81,14 @@ describe("npm start on the default config", () => {
   }, 70_000);
 
   // The same page in a browser; its screenshot (test-results/first-run.png) is what a new user
-  // sees first. Chromium comes from scripts/chromium-setup.sh (see status-page.browser.test.ts).
+  // sees first. Chromium is installed when missing (test/node/chromium.ts).
   it("shows the green page in Chromium", async (ctx) => {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing (scripts/chromium-setup.sh installs it)`);
-      return ctx.skip(`${CHROMIUM} is missing (scripts/chromium-setup.sh installs it)`);
+    const missing = ensureChromium();
+    if (missing) {
+      if (process.env.CI === "true") throw new Error(missing);
+      return ctx.skip(missing);
     }
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
       expect((await page.goto(base, { waitUntil: "load" }))?.status()).toBe(200);

@@ -10,28 +10,17 @@
  * Chromium is installed by scripts/chromium-setup.sh when missing. Under CI=true a missing
  * browser or a server that does not start fails the run; elsewhere the tests skip with a reason.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { statusConfig, statusSecrets, statusSeedSql } from "../worker/status/seed";
+import { statusSecrets, statusSeedSql } from "../worker/status/seed";
 // @ts-expect-error: a plain .mjs helper shared with the benchmark
 import { root, startStatusServer } from "./status-server.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "./chromium";
 
 const CI = process.env.CI === "true";
-const CHROMIUM = "/usr/bin/chromium";
 const artifacts = join(root, "test-results");
-
-function ensureChromium(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  try {
-    execFileSync("sh", [join(root, "scripts/chromium-setup.sh")], { stdio: "inherit", timeout: 600_000 });
-    return existsSync(CHROMIUM) ? null : `${CHROMIUM} still missing after scripts/chromium-setup.sh`;
-  } catch (err) {
-    return `Chromium is not installed and scripts/chromium-setup.sh failed (${(err as Error).message.split("\n")[0]})`;
-  }
-}
 
 let skipReason: string | null = null;
 let server: { url: string; stop: () => Promise<void>; logs: () => string } | null = null;
@@ -60,7 +49,7 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-quic"],
+    args: CHROMIUM_ARGS,
   });
   mkdirSync(artifacts, { recursive: true });
 }, 600_000);

@@ -17,8 +17,8 @@ export interface CipherSuiteParams {
 
 /** The TLS 1.3 suites Vigil can open: AES-GCM only (WebCrypto has no ChaCha20-Poly1305). */
 export const CIPHER_SUITES: Record<number, CipherSuiteParams> = {
-  0x1301: { name: "TLS_AES_128_GCM_SHA256", hash: "SHA-256", hashLength: 32, keyLength: 16 },
-  0x1302: { name: "TLS_AES_256_GCM_SHA384", hash: "SHA-384", hashLength: 48, keyLength: 32 },
+  4865: { name: "TLS_AES_128_GCM_SHA256", hash: "SHA-256", hashLength: 32, keyLength: 16 },
+  4866: { name: "TLS_AES_256_GCM_SHA384", hash: "SHA-384", hashLength: 48, keyLength: 32 },
 };
 
 const subtle = () => crypto.subtle;

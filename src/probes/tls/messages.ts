@@ -106,7 +106,7 @@ export interface ServerHello {
   cookie?: Uint8Array;
 }
 
-const VERSION_NAMES: Record<number, string> = { 0x0300: "SSL 3.0", 0x0301: "TLS 1.0", 0x0302: "TLS 1.1" };
+const VERSION_NAMES: Record<number, string> = { 768: "SSL 3.0", 769: "TLS 1.0", 770: "TLS 1.1" };
 
 /** Parses a ServerHello body (RFC 8446 §4.1.3; RFC 5246 §7.4.1.3, where extensions are optional). */
 export function parseServerHello(body: Uint8Array): ServerHello {

@@ -134,7 +134,7 @@ describe("size limit", () => {
   it("accepts a report of exactly the limit", async () => {
     const report = makeReport(agent, 1);
     const base = JSON.stringify(report);
-    const padded = base.slice(0, -1) + " ".repeat(MAX_REPORT_BYTES - base.length) + "}";
+    const padded = `${base.slice(0, -1) + " ".repeat(MAX_REPORT_BYTES - base.length)}}`;
     expect(new TextEncoder().encode(padded).byteLength).toBe(MAX_REPORT_BYTES);
     expect((await sendReport(agent, padded)).status).toBe(202);
   });

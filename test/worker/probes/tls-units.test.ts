@@ -109,10 +109,10 @@ describe("ClientHello", () => {
     expect(toHex(ch.compression)).toBe("00");
     // server_name: list(2) { host_name(0) name(2) }
     const sni = ch.extensions.get(0)!;
-    expect(toHex(sni)).toBe("0012" + "00" + "000f" + toHex(new TextEncoder().encode("api.example.com")));
+    expect(toHex(sni)).toBe(`001200000f${toHex(new TextEncoder().encode("api.example.com"))}`);
     expect(toHex(ch.extensions.get(43)!)).toBe("0403040303"); // supported_versions: TLS 1.3, 1.2
     expect(toHex(ch.extensions.get(10)!)).toBe("0006001d00170018"); // x25519, P-256, P-384
-    expect(toHex(ch.extensions.get(51)!)).toBe("0024" + "001d" + "0020" + toHex(key));
+    expect(toHex(ch.extensions.get(51)!)).toBe(`0024001d0020${toHex(key)}`);
     expect(ch.extensions.has(44)).toBe(false);
   });
 

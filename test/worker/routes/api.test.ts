@@ -148,7 +148,7 @@ describe("an invalid deployed config", () => {
       "channels[0].secret: environment variable TEST_WEBHOOK_SECRET is not set (add it to .dev.vars locally, or `wrangler secret put TEST_WEBHOOK_SECRET`)",
     );
     await expect(worker.scheduled({ scheduledTime: Date.now(), cron: "* * * * *", noRetry() {} }, broken, {} as ExecutionContext)).rejects.toThrow(
-      /invalid Vigil config \(\d+ problems\):\n  monitors\[0\]\.url: Invalid url/,
+      /invalid Vigil config \(\d+ problems\):\n {2}monitors\[0\]\.url: Invalid url/,
     );
   });
 });
