@@ -51,7 +51,7 @@ const post = (path: string, body: unknown) =>
 
 /** Runs `task` on a new ServiceObject over the same storage: what a restart (or, with another env, a redeploy) leaves. */
 function freshInstance<T>(service: string, task: (fresh: ServiceObject) => Promise<T>, envOverride: Record<string, unknown> = {}): Promise<T> {
-  return runInDurableObject(env.SERVICE.getByName(service), (_old, state) => task(new ServiceObject(state as DurableObjectState<{}>, { ...env, ...envOverride })));
+  return runInDurableObject(env.SERVICE.getByName(service), (_old, state) => task(new ServiceObject(state as unknown as ConstructorParameters<typeof ServiceObject>[0], { ...env, ...envOverride })));
 }
 
 describe("every page gets its resolve on the same channel", () => {
