@@ -29,7 +29,16 @@ export default defineConfig((env) => {
       { id: "vigil-health", type: "http", service: "vigil", url: `${self}/health`, interval: "30s", keyword: '"status":"ok"' },
       // Every 10 s, down at the first failure and up at the first success: switching the demo
       // target off opens an incident within ~10 s, switching it on resolves it as quickly.
-      { id: "demo", type: "http", service: "demo", url: `${demo}/health`, interval: "10s", keyword: "healthy", failureThreshold: 1, recoveryThreshold: 1 },
+      {
+        id: "demo",
+        type: "http",
+        service: "demo",
+        url: `${demo}/health`,
+        interval: "10s",
+        keyword: "healthy",
+        failureThreshold: 1,
+        recoveryThreshold: 1,
+      },
     ],
     channels: [
       // The local receiver. For Slack, e-mail, PagerDuty … see examples/ and the README.

@@ -74,7 +74,17 @@ export class Agent {
       await spool.open();
       deadMan = await Agent.#deadMan(o, () => ({ pending: pusher?.pending ?? 0, lastError: pusher?.lastError ?? null }));
       const onDelivered = deadMan ? deadMan.accepted.bind(deadMan) : undefined;
-      pusher = new Pusher({ url: worker.url, agentId: o.config.agent.id, secret, spool, log: o.log, timeoutMs: worker.timeout, backoffBaseMs: worker.retryMin, backoffMaxMs: worker.retryMax, onDelivered });
+      pusher = new Pusher({
+        url: worker.url,
+        agentId: o.config.agent.id,
+        secret,
+        spool,
+        log: o.log,
+        timeoutMs: worker.timeout,
+        backoffBaseMs: worker.retryMin,
+        backoffMaxMs: worker.retryMax,
+        onDelivered,
+      });
     }
     const agent = new Agent(o, spool, pusher, deadMan);
     await agent.#remediator.load();
@@ -127,7 +137,13 @@ export class Agent {
     if (this.pusher) await this.pusher.submit(seq, JSON.stringify(report));
     this.deadMan?.tick();
     const bad = checks.filter((c) => c.status !== "ok");
-    this.#log.info("cycle", { seq, checks: checks.length, notOk: bad.map((c) => `${c.id}=${c.status}`), remediations: remediations.length, pending: this.pusher?.pending });
+    this.#log.info("cycle", {
+      seq,
+      checks: checks.length,
+      notOk: bad.map((c) => `${c.id}=${c.status}`),
+      remediations: remediations.length,
+      pending: this.pusher?.pending,
+    });
     return report;
   }
 
@@ -139,7 +155,13 @@ export class Agent {
     this.#droppedReported = spool.dropped;
     const age = pusher.lastDeliveredAt === null ? undefined : Math.round((Date.now() - pusher.lastDeliveredAt) / 1000);
     const summary = `${pusher.pending} reports waiting${droppedNow ? `, ${droppedNow} dropped (spool full)` : ""}; ${pusher.failures} failed pushes in a row${age === undefined ? "" : `; last delivered ${age} s ago`}`;
-    const metrics: Record<string, number> = { spooled: spool.size, pending: pusher.pending, spoolBytes: spool.bytes, dropped: droppedNow, pushFailures: pusher.failures };
+    const metrics: Record<string, number> = {
+      spooled: spool.size,
+      pending: pusher.pending,
+      spoolBytes: spool.bytes,
+      dropped: droppedNow,
+      pushFailures: pusher.failures,
+    };
     if (age !== undefined) metrics.lastDeliveredSecondsAgo = age;
     return { id: "agent:self", kind: "agent", status: droppedNow ? "warn" : "ok", summary, observedAt: isoTime(), durationMs: 0, metrics };
   }

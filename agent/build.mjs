@@ -11,7 +11,16 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // on Node 20, which has no `navigator`, pg's "am I in a Cloudflare Worker?" probe
 // (pg/lib/stream.js) builds a fetch `Response` and so loads Node's fetch, ~9 MiB resident;
 // Node 21 and later have `navigator` and skip it.
-const common = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning" };
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  logLevel: "warning",
+};
 
 /**
  * agent/schemas.ts (zod, the config schema, the report contract) built on its own and packed
@@ -19,9 +28,12 @@ const common = { bundle: true, platform: "node", format: "esm", target: "node20"
  * module's source text in the heap, so shipping it as plain text would cost each agent ~0.3 MiB.
  * `loadSchemas()` unpacks it and imports it as a data: URL (node: built-ins resolve from there).
  */
-// The config lists the check kinds; the postgres runner imports pg on use only: left out here.
+// The config lists the check kinds; their runners load pg and undici on use only (undici, CommonJS,
+// could not load inside this data: URL module): pg is left out here, undici is never reached.
 const schemas = await build({ ...common, entryPoints: [`${root}agent/schemas.ts`], external: ["pg"], write: false, metafile: true });
-const packedSchemas = brotliCompressSync(schemas.outputFiles[0].contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
+const packedSchemas = brotliCompressSync(schemas.outputFiles[0].contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString(
+  "base64",
+);
 const packSchemas = {
   name: "vigil-agent-packed-schemas",
   setup(b) {
@@ -40,7 +52,9 @@ const result = await build({
   external: ["pg-native"],
   plugins: [packSchemas],
   // CommonJS dependencies (pg) call require() for Node built-ins.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __vigilCreateRequire } from 'node:module';\nconst require = __vigilCreateRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __vigilCreateRequire } from 'node:module';\nconst require = __vigilCreateRequire(import.meta.url);",
+  },
   metafile: true,
 });
 console.log(`built ${process.argv[2] ?? "dist/agent/vigil-agent.mjs"}`);

@@ -88,20 +88,20 @@ function redactDeep<T>(value: T): T {
 }
 
 const CLI_OPTIONS = {
-    config: { type: "string", short: "c" },
-    json: { type: "boolean" },
-    "dry-run": { type: "boolean" },
-    push: { type: "boolean" },
-    worker: { type: "string" },
-    id: { type: "string" },
-    dir: { type: "string" },
-    service: { type: "string" },
-    "state-dir": { type: "string" },
-    socket: { type: "string" },
-    force: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-    version: { type: "boolean" },
-  } as const;
+  config: { type: "string", short: "c" },
+  json: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  push: { type: "boolean" },
+  worker: { type: "string" },
+  id: { type: "string" },
+  dir: { type: "string" },
+  service: { type: "string" },
+  "state-dir": { type: "string" },
+  socket: { type: "string" },
+  force: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
 
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof CLI_OPTIONS }>>;
@@ -127,17 +127,29 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   }
   if (command === "init") {
     if (!values.worker || !/^https?:\/\/./.test(values.worker)) {
-      err.write(`init: --worker must be the worker's http(s):// URL, got ${values.worker === undefined ? "nothing" : JSON.stringify(values.worker)}\n${USAGE}`);
+      err.write(
+        `init: --worker must be the worker's http(s):// URL, got ${values.worker === undefined ? "nothing" : JSON.stringify(values.worker)}\n${USAGE}`,
+      );
       return EXIT.usage;
     }
     if (!values.id || !isValidId(values.id)) {
-      err.write(`init: --id must be lowercase letters, digits, '.', '_' or '-' (1–63), got ${values.id === undefined ? "nothing" : JSON.stringify(values.id)}\n${USAGE}`);
+      err.write(
+        `init: --id must be lowercase letters, digits, '.', '_' or '-' (1–63), got ${values.id === undefined ? "nothing" : JSON.stringify(values.id)}\n${USAGE}`,
+      );
       return EXIT.usage;
     }
     const { init } = await import("./init");
     try {
       const { configPath } = await init(
-        { worker: values.worker, id: values.id, dir: values.dir ?? ".", service: values.service, stateDir: values["state-dir"], socket: values.socket, force: values.force },
+        {
+          worker: values.worker,
+          id: values.id,
+          dir: values.dir ?? ".",
+          service: values.service,
+          stateDir: values["state-dir"],
+          socket: values.socket,
+          force: values.force,
+        },
         (line) => out.write(`vigil-agent init: ${line}\n`),
       );
       // What was written must be what `run` accepts.
@@ -177,7 +189,11 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       else out.write(`${JSON.stringify(redactDeep(config))}\n`);
       return EXIT.ok;
     }
-    out.write(redactUrlCredentials(`${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`));
+    out.write(
+      redactUrlCredentials(
+        `${file}: ok — agent ${config.agent.id}, every ${formatDuration(config.interval)}, ${config.checks.length} checks: ${config.checks.map(checkId).join(", ")}\n`,
+      ),
+    );
     if (!config.worker) out.write("note: no worker configured; `run` needs one\n");
     return EXIT.ok;
   }
@@ -199,7 +215,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         const item = (await spool.oldest())!;
         const { result } = await agent.pusher!.send(item.seq, item.body);
         if (result !== "delivered") {
-          err.write(`vigil-agent once: the worker at ${agent.pusher!.endpoint} did not accept report ${item.seq} (${result}); it stays spooled for \`run\`\n`);
+          err.write(
+            `vigil-agent once: the worker at ${agent.pusher!.endpoint} did not accept report ${item.seq} (${result}); it stays spooled for \`run\`\n`,
+          );
           return EXIT.unavailable;
         }
         await spool.remove(item.seq);

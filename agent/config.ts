@@ -74,9 +74,7 @@ export const agentConfig = z
       })
       .optional(),
     /** How often checks run and a report is pushed. Default 30s; 5s to 1d. */
-    interval: duration
-      .pipe(z.number().min(5000, "must be at least 5s").max(86_400_000, "must be at most 1d"))
-      .prefault("30s"),
+    interval: duration.pipe(z.number().min(5000, "must be at least 5s").max(86_400_000, "must be at most 1d")).prefault("30s"),
     /** seq, spool and remediation state. Default /var/lib/vigil-agent. */
     stateDir: z.string().min(1).default("/var/lib/vigil-agent"),
     docker: z
@@ -90,7 +88,10 @@ export const agentConfig = z
         /** Reports kept while the worker is unreachable; the oldest are dropped beyond. Default 2880 (a day at 30 s). */
         maxReports: z.int().min(1).default(2880),
         /** Bytes kept on disk. Default 64 MiB. */
-        maxBytes: z.int().min(4096).default(64 * 1024 * 1024),
+        maxBytes: z
+          .int()
+          .min(4096)
+          .default(64 * 1024 * 1024),
       })
       .default({ maxReports: 2880, maxBytes: 64 * 1024 * 1024 }),
     /** Log what remediation would do without doing it. Default false. */
@@ -106,7 +107,11 @@ export const agentConfig = z
         ctx.addIssue({ code: "custom", path: ["deadMan"], message: "needs exactly one of webhook and command" });
       }
       if (cfg.deadMan.after <= cfg.interval) {
-        ctx.addIssue({ code: "custom", path: ["deadMan", "after"], message: `must be longer than the interval (${formatDuration(cfg.interval)}), got ${formatDuration(cfg.deadMan.after)}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["deadMan", "after"],
+          message: `must be longer than the interval (${formatDuration(cfg.interval)}), got ${formatDuration(cfg.deadMan.after)}`,
+        });
       }
       if (!cfg.worker) ctx.addIssue({ code: "custom", path: ["deadMan"], message: "watches the worker: set worker too" });
     }
@@ -126,16 +131,28 @@ export const agentConfig = z
           const trigger = (c as unknown as Record<string, unknown>)[key];
           const show = (v: number) => (units[key] === "duration" ? formatDuration(v) : String(v));
           if (typeof trigger !== "number") {
-            ctx.addIssue({ code: "custom", path: ["checks", i, "clear", key], message: `${key} is not set: set it too, or remove this clear value` });
+            ctx.addIssue({
+              code: "custom",
+              path: ["checks", i, "clear", key],
+              message: `${key} is not set: set it too, or remove this clear value`,
+            });
           } else if (value > trigger) {
-            ctx.addIssue({ code: "custom", path: ["checks", i, "clear", key], message: `must be at or below its trigger ${key} (${show(trigger)}), got ${show(value)}` });
+            ctx.addIssue({
+              code: "custom",
+              path: ["checks", i, "clear", key],
+              message: `must be at or below its trigger ${key} (${show(trigger)}), got ${show(value)}`,
+            });
           }
         }
       }
       const id = checkId(c as CheckSpec);
       const prev = seen.get(id);
       if (prev !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["checks", i, "name"], message: `duplicate check id "${id}" (also checks[${prev}]); set a distinct name` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["checks", i, "name"],
+          message: `duplicate check id "${id}" (also checks[${prev}]); set a distinct name`,
+        });
       } else seen.set(id, i);
     });
   })

@@ -22,7 +22,12 @@ export interface SpecResult {
 /** Per-check memory between cycles (counters for deltas, file offsets, CPU ticks). */
 export type CycleMemory = Map<string, Map<string, unknown>>;
 
-export async function runChecks(specs: CheckSpec[], docker: DockerClient, memory: CycleMemory, now: () => number = Date.now): Promise<SpecResult[]> {
+export async function runChecks(
+  specs: CheckSpec[],
+  docker: DockerClient,
+  memory: CycleMemory,
+  now: () => number = Date.now,
+): Promise<SpecResult[]> {
   const all = await Promise.all(specs.map((spec) => runOne(spec, docker, memory, now)));
   return all.flat();
 }

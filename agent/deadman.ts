@@ -147,19 +147,21 @@ export class DeadMan {
     if (event.lastError) event.lastError = this.#o.log.scrub(event.lastError);
     // One id per outage and type: a receiver can de-duplicate a retried delivery.
     const id = `vigil-agent:${this.#o.agentId}:${type}:${this.#since}`;
-    this.#sending = this.#deliver(id, event).then(
-      () => {
-        this.#alerted = type === "agent.worker_unreachable";
-        this.delivered++;
-        this.#o.log.info("dead-man: message delivered", { type });
-      },
-      (err: unknown) => this.#o.log.error("dead-man: cannot deliver; trying again next cycle", { type, error: errorText(err) }),
-    ).finally(() => {
-      this.#sending = null;
-      // The worker may have come back (or gone) while this was in flight: only a success moves on.
-      if (this.#alerted !== (type === "agent.worker_unreachable") || this.#down === this.#alerted) return;
-      this.#pump();
-    });
+    this.#sending = this.#deliver(id, event)
+      .then(
+        () => {
+          this.#alerted = type === "agent.worker_unreachable";
+          this.delivered++;
+          this.#o.log.info("dead-man: message delivered", { type });
+        },
+        (err: unknown) => this.#o.log.error("dead-man: cannot deliver; trying again next cycle", { type, error: errorText(err) }),
+      )
+      .finally(() => {
+        this.#sending = null;
+        // The worker may have come back (or gone) while this was in flight: only a success moves on.
+        if (this.#alerted !== (type === "agent.worker_unreachable") || this.#down === this.#alerted) return;
+        this.#pump();
+      });
   }
 
   async #deliver(id: string, event: DeadManEvent): Promise<void> {
@@ -215,7 +217,12 @@ export class DeadMan {
       child.once("close", (code, signal) => {
         clearTimeout(timer);
         if (code === 0) resolve();
-        else reject(new Error(`${file} ended by ${signal ? `${signal}${signal === "SIGKILL" ? ` (time-out ${formatDuration(timeout)})` : ""}` : `exit code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ""}`));
+        else
+          reject(
+            new Error(
+              `${file} ended by ${signal ? `${signal}${signal === "SIGKILL" ? ` (time-out ${formatDuration(timeout)})` : ""}` : `exit code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ""}`,
+            ),
+          );
       });
     });
   }

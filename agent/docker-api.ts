@@ -57,7 +57,11 @@ export class DockerClient {
     this.socketPath = options.socketPath;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     // Keep-alive on one connection: a check cycle makes a handful of calls.
-    this.#client = new Client("http://docker", { socketPath: options.socketPath, keepAliveTimeout: 60_000, connectTimeout: this.#timeoutMs });
+    this.#client = new Client("http://docker", {
+      socketPath: options.socketPath,
+      keepAliveTimeout: 60_000,
+      connectTimeout: this.#timeoutMs,
+    });
   }
 
   async #call(method: "GET" | "POST", path: string, signal?: AbortSignal, timeoutMs = this.#timeoutMs): Promise<Buffer | null> {
@@ -103,7 +107,11 @@ export class DockerClient {
    * Log text since `sinceSeconds` (unix), stdout and stderr, at most `maxBytes` (the newest
    * bytes are kept). `tty` containers send a raw stream; others the multiplexed one.
    */
-  async logs(nameOrId: string, sinceSeconds: number, opts: { tty: boolean; maxBytes: number; signal?: AbortSignal }): Promise<string | null> {
+  async logs(
+    nameOrId: string,
+    sinceSeconds: number,
+    opts: { tty: boolean; maxBytes: number; signal?: AbortSignal },
+  ): Promise<string | null> {
     const q = `stdout=1&stderr=1&since=${Math.floor(sinceSeconds)}`;
     const body = await this.#call("GET", `/containers/${encodeURIComponent(nameOrId)}/logs?${q}`, opts.signal);
     if (!body) return null;

@@ -39,7 +39,12 @@ export class Client extends UndiciClient {
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`origin: expected http:// or https://, got "${origin}"`);
     const connectTimeout = options.connectTimeout ?? 10_000;
     const keepAliveTimeout = options.keepAliveTimeout ?? 4000;
-    super(url, { socketPath: options.socketPath, connect: { timeout: connectTimeout }, keepAliveTimeout, keepAliveMaxTimeout: keepAliveTimeout });
+    super(url, {
+      socketPath: options.socketPath,
+      connect: { timeout: connectTimeout },
+      keepAliveTimeout,
+      keepAliveMaxTimeout: keepAliveTimeout,
+    });
     this.origin = url;
     this.connectTimeout = connectTimeout;
   }
@@ -75,7 +80,13 @@ export class HttpTimeoutError extends Error {
     readonly phase: "connect" | "headers" | "body",
     ms: number,
   ) {
-    super(phase === "connect" ? `connect timed out after ${ms} ms` : phase === "headers" ? `no answer headers within ${ms} ms` : `answer body paused for ${ms} ms`);
+    super(
+      phase === "connect"
+        ? `connect timed out after ${ms} ms`
+        : phase === "headers"
+          ? `no answer headers within ${ms} ms`
+          : `answer body paused for ${ms} ms`,
+    );
     this.name = "HttpTimeoutError";
   }
 }
@@ -99,7 +110,12 @@ export async function requestBuffer(client: Client, o: BufferedRequest): Promise
       chunks.push(chunk);
       size += chunk.length;
     }
-    return { statusCode: res.statusCode, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated };
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+      truncated,
+    };
   } catch (err) {
     if (err instanceof errors.ConnectTimeoutError) throw new HttpTimeoutError("connect", client.connectTimeout);
     if (err instanceof errors.HeadersTimeoutError) throw new HttpTimeoutError("headers", headersTimeout);

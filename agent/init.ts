@@ -75,7 +75,10 @@ async function containers(socketPath: string, timeoutMs: number): Promise<string
 
 /** An environment variable name from an agent id: `app-01` → `APP_01_AGENT_SECRET`. */
 export function secretNameFor(id: string): string {
-  return `${id.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "")}_AGENT_SECRET`.replace(/^(\d)/, "_$1");
+  return `${id
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")}_AGENT_SECRET`.replace(/^(\d)/, "_$1");
 }
 
 export async function init(o: InitOptions, say: (line: string) => void): Promise<InitResult> {
@@ -89,7 +92,11 @@ export async function init(o: InitOptions, say: (line: string) => void): Promise
 
   // 1.
   const socketPath = dockerSocketPath(o.socket);
-  const [names, pg, redis] = await Promise.all([containers(socketPath, timeoutMs), listening("127.0.0.1", 5432, timeoutMs), listening("127.0.0.1", 6379, timeoutMs)]);
+  const [names, pg, redis] = await Promise.all([
+    containers(socketPath, timeoutMs),
+    listening("127.0.0.1", 5432, timeoutMs),
+    listening("127.0.0.1", 6379, timeoutMs),
+  ]);
   const mounts = await localMounts();
   const checks: Record<string, unknown>[] = [];
   const found: string[] = [];
@@ -101,11 +108,19 @@ export async function init(o: InitOptions, say: (line: string) => void): Promise
     found.push("postgres (127.0.0.1:5432)");
     const user = process.env.PGUSER ?? "postgres";
     const db = process.env.PGDATABASE ?? "postgres";
-    checks.push({ kind: "postgres", url: `postgres://${encodeURIComponent(user)}@127.0.0.1:5432/${encodeURIComponent(db)}`, ...(process.env.PGPASSWORD ? { password: { env: "PGPASSWORD" } } : {}) });
+    checks.push({
+      kind: "postgres",
+      url: `postgres://${encodeURIComponent(user)}@127.0.0.1:5432/${encodeURIComponent(db)}`,
+      ...(process.env.PGPASSWORD ? { password: { env: "PGPASSWORD" } } : {}),
+    });
   }
   if (redis) {
     found.push("redis (127.0.0.1:6379)");
-    checks.push({ kind: "redis", url: "redis://127.0.0.1:6379", ...(process.env.REDISCLI_AUTH ? { password: { env: "REDISCLI_AUTH" } } : {}) });
+    checks.push({
+      kind: "redis",
+      url: "redis://127.0.0.1:6379",
+      ...(process.env.REDISCLI_AUTH ? { password: { env: "REDISCLI_AUTH" } } : {}),
+    });
   }
   found.push(`disks (${mounts.join(", ")})`);
   checks.push({ kind: "host", mounts });
@@ -123,7 +138,11 @@ export async function init(o: InitOptions, say: (line: string) => void): Promise
   await mkdir(dir, { recursive: true });
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
   const secret = randomBytes(32).toString("hex");
-  await writeFile(envPath, `# The agent's signing secret (vigil-agent init). The worker has it as ${secretNameFor(o.id)}.\n${AGENT_SECRET_ENV}=${secret}\n`, { mode: 0o600 });
+  await writeFile(
+    envPath,
+    `# The agent's signing secret (vigil-agent init). The worker has it as ${secretNameFor(o.id)}.\n${AGENT_SECRET_ENV}=${secret}\n`,
+    { mode: 0o600 },
+  );
   await chmod(envPath, 0o600);
   say(`wrote ${configPath} (${checks.length} checks) and ${envPath} (the secret, mode 0600)`);
 

@@ -45,10 +45,18 @@ export class Logger {
     return out;
   }
 
-  debug(msg: string, fields?: Record<string, unknown>): void { this.#log("debug", msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.#log("info", msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.#log("warn", msg, fields); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.#log("error", msg, fields); }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.#log("debug", msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.#log("info", msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.#log("warn", msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.#log("error", msg, fields);
+  }
 
   #log(level: Level, msg: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < this.#min) return;

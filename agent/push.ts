@@ -48,7 +48,8 @@ export interface PusherOptions {
 export type PushResult = "delivered" | "rejected" | "retry";
 
 /** Backoff with "equal jitter": half fixed, half random, so retries spread but never hammer. */
-export const backoffMs = (failures: number, baseMs: number, maxMs: number, random = Math.random) => Math.round(backoff(failures, baseMs, maxMs, random));
+export const backoffMs = (failures: number, baseMs: number, maxMs: number, random = Math.random) =>
+  Math.round(backoff(failures, baseMs, maxMs, random));
 
 /** Seconds or an HTTP date → ms; null when absent or unreadable. */
 export { retryAfterMs };
@@ -96,7 +97,13 @@ export class Pusher {
   delivered = 0;
 
   constructor(options: PusherOptions) {
-    this.#o = { timeoutMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 60_000, ...options, onDelivered: options.onDelivered ?? (() => undefined) };
+    this.#o = {
+      timeoutMs: 10_000,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60_000,
+      ...options,
+      onDelivered: options.onDelivered ?? (() => undefined),
+    };
     this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/agents/${encodeURIComponent(options.agentId)}/reports`;
     const url = new URL(this.endpoint);
     this.#path = url.pathname;
@@ -213,10 +220,19 @@ export class Pusher {
       return { result: "rejected", waitMs: 0 };
     }
     this.#failures++;
-    const wait = Math.max(backoffMs(this.#failures, this.#o.backoffBaseMs, this.#o.backoffMaxMs), Math.min(retryAfter ?? 0, 10 * this.#o.backoffMaxMs));
+    const wait = Math.max(
+      backoffMs(this.#failures, this.#o.backoffBaseMs, this.#o.backoffMaxMs),
+      Math.min(retryAfter ?? 0, 10 * this.#o.backoffMaxMs),
+    );
     const hint = status === 401 || status === 403 ? " (check the agent secret and the clock)" : "";
     this.lastError = status ? `${status}${hint}` : (detail || "no answer").slice(0, 200);
-    this.#o.log.warn(`push failed${hint}`, { seq, status: status || undefined, error: status ? detail : detail || "no answer", retryInMs: wait, spooled: this.#o.spool.size });
+    this.#o.log.warn(`push failed${hint}`, {
+      seq,
+      status: status || undefined,
+      error: status ? detail : detail || "no answer",
+      retryInMs: wait,
+      spooled: this.#o.spool.size,
+    });
     return { result: "retry", waitMs: wait };
   }
 

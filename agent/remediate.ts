@@ -113,7 +113,10 @@ export class Remediator {
       this.#states.set(id, d.state);
       if (d.kind === "act") out.push(await this.#restart(id, container, rule, d.attempt, d.cooldownMs));
       if (d.kind === "give-up") {
-        const detail = `gave up after ${rule.maxAttempts} restarts of ${container}; still ${result.status}: ${result.summary}`.slice(0, 1000);
+        const detail = `gave up after ${rule.maxAttempts} restarts of ${container}; still ${result.status}: ${result.summary}`.slice(
+          0,
+          1000,
+        );
         this.#o.log.error("remediation gave up", { check: id, container, attempts: rule.maxAttempts });
         out.push({ check: id, action: rule.action, attempt: rule.maxAttempts, outcome: "skipped", at: isoTime(this.#now()), detail });
       }

@@ -93,9 +93,33 @@ const median = (xs) => {
 };
 
 // 1. Engine, container, sink.
-const socket = execFileSync("bash", [join(root, "scripts/podman-setup.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1);
+const socket = execFileSync("bash", [join(root, "scripts/podman-setup.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  .trim()
+  .split("\n")
+  .at(-1);
 execFileSync("podman", [...PODMAN, "rm", "-f", "-t", "0", CONTAINER], { stdio: "ignore" });
-execFileSync("podman", [...PODMAN, "run", "-d", "--name", CONTAINER, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--network", "none", "--stop-timeout", "1", "localhost/vigil-busybox:latest", "sleep", "3600"], { stdio: "ignore" });
+execFileSync(
+  "podman",
+  [
+    ...PODMAN,
+    "run",
+    "-d",
+    "--name",
+    CONTAINER,
+    "--ulimit",
+    "nofile=1024:1024",
+    "--ulimit",
+    "nproc=1024:1024",
+    "--network",
+    "none",
+    "--stop-timeout",
+    "1",
+    "localhost/vigil-busybox:latest",
+    "sleep",
+    "3600",
+  ],
+  { stdio: "ignore" },
+);
 
 let received = 0;
 const waiters = [];
@@ -165,7 +189,15 @@ async function agentRun() {
       last = now;
       rss = Math.max(rss, status(agent.pid, "VmRSS"));
     }
-    return { rss, split: rssSplit(agent.pid), hwm: status(agent.pid, "VmHWM"), startup, perCycle, mean: (last - startup) / cycles, tickMean: (tickMs(agent.pid) - ticks0) / cycles };
+    return {
+      rss,
+      split: rssSplit(agent.pid),
+      hwm: status(agent.pid, "VmHWM"),
+      startup,
+      perCycle,
+      mean: (last - startup) / cycles,
+      tickMean: (tickMs(agent.pid) - ticks0) / cycles,
+    };
   } finally {
     agent.kill("SIGTERM");
     await new Promise((r) => agent.on("close", r));
@@ -188,19 +220,35 @@ execFileSync("podman", [...PODMAN, "rm", "-f", "-t", "0", CONTAINER], { stdio: "
 // 4. Table.
 const mib = (k) => (k / 1024).toFixed(1);
 const ok = (b) => (b ? "met" : "NOT met");
-const how = asUnit ? `as agent/vigil-agent.service runs it: node ${[...Object.entries(agentEnv).map(([k, v]) => `${k}=${v}`), ...nodeFlags].join(" ") || "(no flags)"}` : `with BENCH_NODE_FLAGS: node ${nodeFlags.join(" ") || "(no flags)"}`;
-console.log(`\nAgent benchmark — Node ${process.version}, ${cpus().length} cores, load average ${loads.map((l) => l.toFixed(2)).join(" → ")}`);
-console.log(`agent ${how}; ${kinds.join("+")} every ${interval}, pushed to a loopback sink; ${warmup} warm-up reports, then ${cycles} cycles${runs > 1 ? `; ${runs} runs` : ""}\n`);
-console.log("| run | bare `node -e` RSS | agent peak RSS (VmHWM) | RSS ratio | CPU per cycle: mean (median, max) | start + warm-up CPU | goal peak RSS ≤ 64 MiB | goal CPU ≤ 15 ms |");
+const how = asUnit
+  ? `as agent/vigil-agent.service runs it: node ${[...Object.entries(agentEnv).map(([k, v]) => `${k}=${v}`), ...nodeFlags].join(" ") || "(no flags)"}`
+  : `with BENCH_NODE_FLAGS: node ${nodeFlags.join(" ") || "(no flags)"}`;
+console.log(
+  `\nAgent benchmark — Node ${process.version}, ${cpus().length} cores, load average ${loads.map((l) => l.toFixed(2)).join(" → ")}`,
+);
+console.log(
+  `agent ${how}; ${kinds.join("+")} every ${interval}, pushed to a loopback sink; ${warmup} warm-up reports, then ${cycles} cycles${runs > 1 ? `; ${runs} runs` : ""}\n`,
+);
+console.log(
+  "| run | bare `node -e` RSS | agent peak RSS (VmHWM) | RSS ratio | CPU per cycle: mean (median, max) | start + warm-up CPU | goal peak RSS ≤ 64 MiB | goal CPU ≤ 15 ms |",
+);
 console.log("|---|---:|---:|---:|---:|---:|---|---|");
 for (const [i, r] of results.entries()) {
   const ratio = r.rss / r.bare;
-  console.log(`| ${i + 1} | ${mib(r.bare)} MiB | ${mib(r.rss)} MiB (${mib(r.hwm)}) | ${ratio.toFixed(2)}× | ${r.mean.toFixed(1)} ms (${median(r.perCycle).toFixed(1)}, ${Math.max(...r.perCycle).toFixed(1)}) | ${r.startup.toFixed(0)} ms | ${ok(r.hwm <= GOAL_HWM_KIB)} | ${ok(r.mean <= 15)} |`);
+  console.log(
+    `| ${i + 1} | ${mib(r.bare)} MiB | ${mib(r.rss)} MiB (${mib(r.hwm)}) | ${ratio.toFixed(2)}× | ${r.mean.toFixed(1)} ms (${median(r.perCycle).toFixed(1)}, ${Math.max(...r.perCycle).toFixed(1)}) | ${r.startup.toFixed(0)} ms | ${ok(r.hwm <= GOAL_HWM_KIB)} | ${ok(r.mean <= 15)} |`,
+  );
 }
 if (runs > 1) {
   const ratio = median(results.map((r) => r.rss / r.bare));
   const mean = median(results.map((r) => r.mean));
-  console.log(`| median | ${mib(median(results.map((r) => r.bare)))} MiB | ${mib(median(results.map((r) => r.rss)))} MiB (${mib(median(results.map((r) => r.hwm)))}) | ${ratio.toFixed(2)}× | ${mean.toFixed(1)} ms (${median(results.map((r) => median(r.perCycle))).toFixed(1)}, ${median(results.map((r) => Math.max(...r.perCycle))).toFixed(1)}) | ${median(results.map((r) => r.startup)).toFixed(0)} ms | ${ok(median(results.map((r) => r.hwm)) <= GOAL_HWM_KIB)} | ${ok(mean <= 15)} |`);
+  console.log(
+    `| median | ${mib(median(results.map((r) => r.bare)))} MiB | ${mib(median(results.map((r) => r.rss)))} MiB (${mib(median(results.map((r) => r.hwm)))}) | ${ratio.toFixed(2)}× | ${mean.toFixed(1)} ms (${median(results.map((r) => median(r.perCycle))).toFixed(1)}, ${median(results.map((r) => Math.max(...r.perCycle))).toFixed(1)}) | ${median(results.map((r) => r.startup)).toFixed(0)} ms | ${ok(median(results.map((r) => r.hwm)) <= GOAL_HWM_KIB)} | ${ok(mean <= 15)} |`,
+  );
 }
-console.log(`\nResident memory at the end (anonymous + file-backed): bare node ${results.map((r) => `${mib(r.bareSplit.anon)} + ${mib(r.bareSplit.file)}`).join(", ")} MiB; agent ${results.map((r) => `${mib(r.split.anon)} + ${mib(r.split.file)}`).join(", ")} MiB.`);
-console.log(`CPU: run time of all the agent's threads (schedstat, ns). Cross-check, utime+stime in 10 ms ticks: ${results.map((r) => `${r.tickMean.toFixed(1)} ms`).join(", ")} per cycle.`);
+console.log(
+  `\nResident memory at the end (anonymous + file-backed): bare node ${results.map((r) => `${mib(r.bareSplit.anon)} + ${mib(r.bareSplit.file)}`).join(", ")} MiB; agent ${results.map((r) => `${mib(r.split.anon)} + ${mib(r.split.file)}`).join(", ")} MiB.`,
+);
+console.log(
+  `CPU: run time of all the agent's threads (schedstat, ns). Cross-check, utime+stime in 10 ms ticks: ${results.map((r) => `${r.tickMean.toFixed(1)} ms`).join(", ")} per cycle.`,
+);

@@ -62,7 +62,10 @@ function request(url, { method = "GET", headers = {}, body, timeoutMs = 10_000 }
     req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
     req.on("error", (err) => {
       if (req.reusedSocket && err.code === "ECONNRESET" && retried < 3) ok(request(url, { method, headers, body, timeoutMs }, retried + 1));
-      else fail(Object.assign(new Error(`${method} ${url}: ${err.message}${req.reusedSocket ? " (kept-alive socket)" : ""}`), { code: err.code }));
+      else
+        fail(
+          Object.assign(new Error(`${method} ${url}: ${err.message}${req.reusedSocket ? " (kept-alive socket)" : ""}`), { code: err.code }),
+        );
     });
     req.end(body);
   });
@@ -77,8 +80,24 @@ function report(agentId, seq) {
     intervalSeconds: 30,
     checks: [
       { id: "docker:app", kind: "docker", status: "ok", summary: "running", observedAt: now, durationMs: 3, metrics: { restartCount: 0 } },
-      { id: "postgres:main", kind: "postgres", status: "ok", summary: "accepting connections", observedAt: now, durationMs: 5, metrics: { connections: 12 } },
-      { id: "host:disk", kind: "host", status: seq % 50 === 0 ? "warn" : "ok", summary: "disk 61 %", observedAt: now, durationMs: 1, metrics: { diskPercent: 61 } },
+      {
+        id: "postgres:main",
+        kind: "postgres",
+        status: "ok",
+        summary: "accepting connections",
+        observedAt: now,
+        durationMs: 5,
+        metrics: { connections: 12 },
+      },
+      {
+        id: "host:disk",
+        kind: "host",
+        status: seq % 50 === 0 ? "warn" : "ok",
+        summary: "disk 61 %",
+        observedAt: now,
+        durationMs: 1,
+        metrics: { diskPercent: 61 },
+      },
     ],
   });
 }
@@ -142,7 +161,14 @@ const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev
 // the CLI always attaches it, at a cost per new object instance that 2 cores cannot spare);
 // BENCH_INSPECTOR=on runs the `wrangler dev` CLI instead.
 const inspector = process.env.BENCH_INSPECTOR === "on" ? undefined : false;
-const dev = await startDevServer({ configPath: join(root, "bench/ingest.config.ts"), vars, snapshot: true, logLevel: "warn", stateRoot, inspector });
+const dev = await startDevServer({
+  configPath: join(root, "bench/ingest.config.ts"),
+  vars,
+  snapshot: true,
+  logLevel: "warn",
+  stateRoot,
+  inspector,
+});
 base = dev.url;
 process.on("exit", () => {
   try {
@@ -208,16 +234,25 @@ for (const path of paths) {
     const stopAt = performance.now() + Math.min(seconds, 5) * 1000;
     const cpu = cpuMeter();
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: n }, async () => {
-      while (performance.now() < stopAt) {
-        const started = performance.now();
-        await request(`${base}/health`);
-        latencies.push(performance.now() - started);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: n }, async () => {
+        while (performance.now() < stopAt) {
+          const started = performance.now();
+          await request(`${base}/health`);
+          latencies.push(performance.now() - started);
+        }
+      }),
+    );
     const elapsed = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
-    rows.push([`GET /health, ${n} in parallel, ${via}`, `${(latencies.length / elapsed).toFixed(0)} req/s`, fmt(pct(latencies, 50)), fmt(pct(latencies, 99)), cpu(latencies.length), "baseline: no signature, no object, no D1"]);
+    rows.push([
+      `GET /health, ${n} in parallel, ${via}`,
+      `${(latencies.length / elapsed).toFixed(0)} req/s`,
+      fmt(pct(latencies, 50)),
+      fmt(pct(latencies, 99)),
+      cpu(latencies.length),
+      "baseline: no signature, no object, no D1",
+    ]);
     console.error(`${path} baseline: ${(latencies.length / elapsed).toFixed(0)}/s`);
   }
 
@@ -230,13 +265,24 @@ for (const path of paths) {
     const stopAt = performance.now() + seconds * 1000;
     const cpu = cpuMeter();
     const t0 = performance.now();
-    await Promise.all(ids.map(async (id) => {
-      for (let seq = 2; performance.now() < stopAt; seq++) latencies.push((await send(id, seq)).ms);
-    }));
+    await Promise.all(
+      ids.map(async (id) => {
+        for (let seq = 2; performance.now() < stopAt; seq++) latencies.push((await send(id, seq)).ms);
+      }),
+    );
     const elapsed = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
-    rows.push([`reports, ${n} agents in parallel, ${seconds} s, ${via}`, `${(latencies.length / elapsed).toFixed(0)} reports/s`, fmt(pct(latencies, 50)), fmt(pct(latencies, 99)), cpu(latencies.length), `${latencies.length} reports, max ${fmt(latencies.at(-1))}`]);
-    console.error(`${path} throughput N=${n}: ${(latencies.length / elapsed).toFixed(0)}/s p50 ${fmt(pct(latencies, 50))} p99 ${fmt(pct(latencies, 99))}`);
+    rows.push([
+      `reports, ${n} agents in parallel, ${seconds} s, ${via}`,
+      `${(latencies.length / elapsed).toFixed(0)} reports/s`,
+      fmt(pct(latencies, 50)),
+      fmt(pct(latencies, 99)),
+      cpu(latencies.length),
+      `${latencies.length} reports, max ${fmt(latencies.at(-1))}`,
+    ]);
+    console.error(
+      `${path} throughput N=${n}: ${(latencies.length / elapsed).toFixed(0)}/s p50 ${fmt(pct(latencies, 50))} p99 ${fmt(pct(latencies, 99))}`,
+    );
   }
 }
 
@@ -249,11 +295,16 @@ base = targets.runtime ?? targets.proxy;
 agentCursor = totalAgents - silent; // the agents with BENCH_GRACE (bench/ingest.config.ts)
 const silentIds = Array.from({ length: silent }, () => `bench-${agentCursor++}`);
 const silentSet = new Set(silentIds);
-for (const [seq, what] of [[1, "a first report"], [2, "one more report"]]) {
+for (const [seq, what] of [
+  [1, "a first report"],
+  [2, "one more report"],
+]) {
   const sentAt = performance.now();
   const cpu = cpuMeter();
   await mapLimit(silentIds, 50, (id) => send(id, seq, 60_000));
-  console.error(`dead-man: ${silent} agents sent ${what} in ${((performance.now() - sentAt) / 1000).toFixed(1)} s (server CPU per report ${cpu(silent)})`);
+  console.error(
+    `dead-man: ${silent} agents sent ${what} in ${((performance.now() - sentAt) / 1000).toFixed(1)} s (server CPU per report ${cpu(silent)})`,
+  );
 }
 console.error(`dead-man: waiting for ${graceText} of silence`);
 // Nothing polls while the alarms fire (a poll of every agent's state would compete with them
@@ -280,12 +331,31 @@ for (const v of views) {
   fired.push(Date.parse(v.heartbeat.since) - deadline);
 }
 for (const list of [written, fired]) list.sort((a, b) => a - b);
-rows.push([`dead-man (${silent} agents silent together, grace ${graceText}): alarm handler started`, "", fmt(pct(fired, 50)), fmt(pct(fired, 99)), "", `max ${fmt(fired.at(-1))}`]);
-rows.push([`dead-man: heartbeat down + checks stale written to D1`, "", fmt(pct(written, 50)), fmt(pct(written, 99)), "", `max ${fmt(written.at(-1))}; ${missing} never marked`]);
+rows.push([
+  `dead-man (${silent} agents silent together, grace ${graceText}): alarm handler started`,
+  "",
+  fmt(pct(fired, 50)),
+  fmt(pct(fired, 99)),
+  "",
+  `max ${fmt(fired.at(-1))}`,
+]);
+rows.push([
+  `dead-man: heartbeat down + checks stale written to D1`,
+  "",
+  fmt(pct(written, 50)),
+  fmt(pct(written, 99)),
+  "",
+  `max ${fmt(written.at(-1))}; ${missing} never marked`,
+]);
 
-const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
-console.log(`\nMachine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, wrangler dev --local${inspector === false ? " (API, inspector off)" : ""}, state in ${stateRoot ?? "the temp dir"}; client and server on the same machine; load average at the end ${load} (1/5/15 min; above 2 means other work shared the cores).\n`);
-if (restarts > 0) console.log(`The dev server restarted the worker mid-request ${restarts} time(s); those reports were retried with the same seq.\n`);
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" / ");
+console.log(
+  `\nMachine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, wrangler dev --local${inspector === false ? " (API, inspector off)" : ""}, state in ${stateRoot ?? "the temp dir"}; client and server on the same machine; load average at the end ${load} (1/5/15 min; above 2 means other work shared the cores).\n`,
+);
+if (restarts > 0)
+  console.log(`The dev server restarted the worker mid-request ${restarts} time(s); those reports were retried with the same seq.\n`);
 console.log("| measurement | throughput | p50 | p99 | server CPU per request (worker / all) | notes |");
 console.log("|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);

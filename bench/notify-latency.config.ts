@@ -19,9 +19,22 @@ export default defineConfig((env) => {
       ...Array.from({ length: agents }, (_, i) => ({ id: `agent-svc-${i}`, name: `Agent service ${i}`, policy: "page" })),
       ...Array.from({ length: monitors }, (_, i) => ({ id: `probe-svc-${i}`, name: `Probe service ${i}`, policy: "page" })),
     ],
-    channels: [{ id: "sink", type: "webhook", url: String(env.BENCH_RECEIVER_URL ?? "http://127.0.0.1:9/"), secret: { env: "BENCH_WEBHOOK_SECRET" }, stateChanges: true }],
+    channels: [
+      {
+        id: "sink",
+        type: "webhook",
+        url: String(env.BENCH_RECEIVER_URL ?? "http://127.0.0.1:9/"),
+        secret: { env: "BENCH_WEBHOOK_SECRET" },
+        stateChanges: true,
+      },
+    ],
     policies: [{ id: "page", groupWait: "0s", levels: [{ channels: ["sink"] }, { channels: ["sink"], when: [{ outageFor: escalate }] }] }],
-    agents: Array.from({ length: agents }, (_, i) => ({ id: `bench-${i}`, service: `agent-svc-${i}`, secret: { env: "BENCH_AGENT_SECRET" }, grace })),
+    agents: Array.from({ length: agents }, (_, i) => ({
+      id: `bench-${i}`,
+      service: `agent-svc-${i}`,
+      secret: { env: "BENCH_AGENT_SECRET" },
+      grace,
+    })),
     monitors: Array.from({ length: monitors }, (_, i) => ({
       id: `probe-${i}`,
       service: `probe-svc-${i}`,

@@ -133,7 +133,9 @@ async function request(path, { method = "GET", headers = {}, body, timeoutMs = 3
   return { status: res.status, text: await res.text() };
 }
 const cron = () =>
-  request(`/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`, { timeoutMs: 90_000 }).catch((e) => log(`cron failed: ${e.message}`));
+  request(`/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`, { timeoutMs: 90_000 }).catch((e) =>
+    log(`cron failed: ${e.message}`),
+  );
 const nextMinute = () => new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 20));
 
 // ── 3. warm-up: every monitor up ───────────────────────────────────────────────────────────
@@ -150,8 +152,18 @@ void cron();
 const sign = (body, t) => `t=${t},v1=${createHmac("sha256", AGENT_SECRET).update(`${t}.${body}`).digest("hex")}`;
 for (let i = 0; i < agents; i++) {
   const id = `bench-${i}`;
-  const body = JSON.stringify({ agent: { id, version: "bench", hostname: `host-${i}` }, seq: 1, sentAt: new Date().toISOString(), intervalSeconds: 30, checks: [] });
-  const res = await request(`/v1/agents/${id}/reports`, { method: "POST", headers: { "content-type": "application/json", "vigil-signature": sign(body, Math.floor(Date.now() / 1000)) }, body });
+  const body = JSON.stringify({
+    agent: { id, version: "bench", hostname: `host-${i}` },
+    seq: 1,
+    sentAt: new Date().toISOString(),
+    intervalSeconds: 30,
+    checks: [],
+  });
+  const res = await request(`/v1/agents/${id}/reports`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "vigil-signature": sign(body, Math.floor(Date.now() / 1000)) },
+    body,
+  });
   if (res.status !== 202) throw new Error(`report ${id}: ${res.status} ${res.text}`);
   await new Promise((r) => setTimeout(r, spreadMs));
 }
@@ -161,7 +173,9 @@ for (let i = 0; i < agents; i++) {
 const expected = 3 * (agents + monitors);
 /** Deliveries of the measured minute that are measured: pages, escalations, changes to down. */
 const fresh = () =>
-  arrivals.filter((a) => Date.parse(a.event.timestamp) >= measureFrom && (a.event.type !== "monitor.state_changed" || a.event.data.check.to === "down"));
+  arrivals.filter(
+    (a) => Date.parse(a.event.timestamp) >= measureFrom && (a.event.type !== "monitor.state_changed" || a.event.data.check.to === "down"),
+  );
 const until = Date.now() + waitS * 1000;
 while (fresh().length < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
 log(`${fresh().length} of ${expected} expected deliveries arrived`);
@@ -212,13 +226,17 @@ for (const { at, event } of fresh()) {
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (v) => (v === undefined ? "–" : `${Math.round(v)} ms`);
-const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" / ");
 console.log(
   `\nMachine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, wrangler dev --local --test-scheduled (as npm start), receiver and worker on one machine; ` +
     `load average at the end ${load} (1/5/15 min; above 2 means other work shared the cores).`,
 );
-console.log(`${agents} agents (grace ${graceText}, one every ${spreadMs} ms), ${monitors} monitors failing over one minute, escalation after ${escalateText}; ` +
-  `${fresh().length}/${expected} deliveries, ${badSignatures} bad signatures, ${duplicates} duplicates, ${unmatched} unmatched.\n`);
+console.log(
+  `${agents} agents (grace ${graceText}, one every ${spreadMs} ms), ${monitors} monitors failing over one minute, escalation after ${escalateText}; ` +
+    `${fresh().length}/${expected} deliveries, ${badSignatures} bad signatures, ${duplicates} duplicates, ${unmatched} unmatched.\n`,
+);
 console.log("| event → verifying receiver | n | p50 | p95 | p99 | max | of which written → received: p50 / p99 |");
 console.log("|---|---|---|---|---|---|---|");
 let worstP99 = 0;
@@ -226,11 +244,19 @@ for (const [kind, list] of Object.entries(kinds)) {
   list.sort((a, b) => a - b);
   if (list.length) worstP99 = Math.max(worstP99, pct(list, 99));
   const w = afterWrite[kind].sort((a, b) => a - b);
-  console.log(`| ${kind.replace("BENCH_ESCALATE", escalateText)} | ${list.length} | ${ms(pct(list, 50))} | ${ms(pct(list, 95))} | ${ms(pct(list, 99))} | ${ms(list.at(-1))} | ${ms(pct(w, 50))} / ${ms(pct(w, 99))} |`);
+  console.log(
+    `| ${kind.replace("BENCH_ESCALATE", escalateText)} | ${list.length} | ${ms(pct(list, 50))} | ${ms(pct(list, 95))} | ${ms(pct(list, 99))} | ${ms(list.at(-1))} | ${ms(pct(w, 50))} / ${ms(pct(w, 99))} |`,
+  );
 }
-const all = Object.values(kinds).flat().sort((a, b) => a - b);
-const allWritten = Object.values(afterWrite).flat().sort((a, b) => a - b);
-console.log(`| all | ${all.length} | ${ms(pct(all, 50))} | ${ms(pct(all, 95))} | ${ms(pct(all, 99))} | ${ms(all.at(-1))} | ${ms(pct(allWritten, 50))} / ${ms(pct(allWritten, 99))} |`);
+const all = Object.values(kinds)
+  .flat()
+  .sort((a, b) => a - b);
+const allWritten = Object.values(afterWrite)
+  .flat()
+  .sort((a, b) => a - b);
+console.log(
+  `| all | ${all.length} | ${ms(pct(all, 50))} | ${ms(pct(all, 95))} | ${ms(pct(all, 99))} | ${ms(all.at(-1))} | ${ms(pct(allWritten, 50))} / ${ms(pct(allWritten, 99))} |`,
+);
 const ok = badSignatures === 0 && fresh().length >= expected;
 if (!ok) console.log(`\nIncomplete: ${fresh().length}/${expected} deliveries, ${badSignatures} bad signatures.`);
 await finish(ok ? 0 : 1);

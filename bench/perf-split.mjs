@@ -34,7 +34,12 @@ export function partOf(dso, kind, sym) {
   if (dso.startsWith("libc")) return "libc (syscall wrappers, memcpy)";
   if (sym.startsWith("Builtins_")) return "JavaScript (V8 interpreter and builtins)";
   if (/tcmalloc|^TCMalloc/.test(sym)) return "allocator (tcmalloc)";
-  if (/v8::internal::(Heap|Scavenger|MarkCompact|Marking|Sweeper|Concurrent|GlobalHandles|MinorMC|Evacuat|MemoryAllocator|IncrementalMarking|LocalHeap)|GCTracer/.test(sym)) return "V8 garbage collector and handles";
+  if (
+    /v8::internal::(Heap|Scavenger|MarkCompact|Marking|Sweeper|Concurrent|GlobalHandles|MinorMC|Evacuat|MemoryAllocator|IncrementalMarking|LocalHeap)|GCTracer/.test(
+      sym,
+    )
+  )
+    return "V8 garbage collector and handles";
   if (/^v8::|v8::internal/.test(sym)) return "V8 runtime (C++)";
   if (/sqlite/i.test(sym)) return "SQLite (D1, storage)";
   if (sym.includes("jsg::")) return "workerd JS bindings (jsg)";
@@ -49,10 +54,13 @@ export function partOf(dso, kind, sym) {
  * (null, with the reason, when perf is missing or cannot attach).
  */
 export function startPerf(pids) {
-  if (spawnSync("perf", ["--version"]).status !== 0) return { stop: async () => ({ error: "perf not found (Debian: apt-get install linux-perf)" }) };
+  if (spawnSync("perf", ["--version"]).status !== 0)
+    return { stop: async () => ({ error: "perf not found (Debian: apt-get install linux-perf)" }) };
   const dir = mkdtempSync(join(tmpdir(), "vigil-perf-"));
   const data = join(dir, "perf.data");
-  const rec = spawn("perf", ["record", "-q", "-e", "cpu-clock", "-F", "997", "-p", pids.join(","), "-o", data], { stdio: ["ignore", "ignore", "pipe"] });
+  const rec = spawn("perf", ["record", "-q", "-e", "cpu-clock", "-F", "997", "-p", pids.join(","), "-o", data], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   rec.stderr.on("data", (d) => (stderr += d));
   const ended = new Promise((r) => rec.on("close", r));
@@ -61,7 +69,11 @@ export function startPerf(pids) {
       rec.kill("SIGINT");
       await ended;
       try {
-        const out = spawnSync("perf", ["report", "-i", data, "--stdio", "--no-children", "-n", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0"], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+        const out = spawnSync(
+          "perf",
+          ["report", "-i", data, "--stdio", "--no-children", "-n", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0"],
+          { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+        );
         if (out.status !== 0) return { error: `perf report failed: ${(out.stderr || stderr).trim().split("\n").at(-1)}` };
         const samples = new Map(PARTS.map(([p]) => [p, 0]));
         let total = 0;

@@ -6,7 +6,9 @@ import { defineConfig } from "../src/config";
 
 export default defineConfig((env) => {
   const n = Number(env.BENCH_MONITORS ?? 100);
-  const targets = String(env.BENCH_TARGETS ?? "").split(",").filter(Boolean);
+  const targets = String(env.BENCH_TARGETS ?? "")
+    .split(",")
+    .filter(Boolean);
   const interval = String(env.BENCH_INTERVAL ?? "1m");
   return {
     services: [{ id: "fleet", name: "Fleet", policy: "p" }],

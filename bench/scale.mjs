@@ -33,9 +33,7 @@ import { startPerf } from "./perf-split.mjs";
 import { root } from "../scripts/lib.mjs";
 
 // ── arguments ────────────────────────────────────────────────────────────────────────────
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])));
 const ms = (text) => {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(text));
   if (!m) throw new Error(`expected a duration like 100ms, 10s or 1m, got "${text}"`);
@@ -60,7 +58,8 @@ const log = (...a) => console.error("bench:scale:", ...a);
 // Keep-alive by default, as real servers are: idle connections stay open for 75 s (nginx's
 // keepalive_timeout). `--connection close` answers with `connection: close` instead.
 const connectionMode = args.connection ?? "keep-alive";
-if (connectionMode !== "keep-alive" && connectionMode !== "close") throw new Error(`--connection: expected keep-alive or close, got "${args.connection}"`);
+if (connectionMode !== "keep-alive" && connectionMode !== "close")
+  throw new Error(`--connection: expected keep-alive or close, got "${args.connection}"`);
 const arrivals = new Map(); // monitor id → arrival times
 const servers = [];
 const fleet = { inFlight: 0, open: 0, accepted: 0 };
@@ -88,7 +87,14 @@ for (let i = 0; i < targetsCount; i++) {
 const targets = servers.map((s) => `http://127.0.0.1:${s.address().port}`);
 
 // ── 2. npm start ─────────────────────────────────────────────────────────────────────────
-const vars = { BENCH_MONITORS: monitors, BENCH_INTERVAL: intervalText, BENCH_TARGETS: targets.join(","), BENCH_TIMEOUT: ms(intervalText) <= 10_000 ? "5s" : "10s", BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", VIGIL_ADMIN_TOKEN: "bench-admin-token-0123456789abcdef" };
+const vars = {
+  BENCH_MONITORS: monitors,
+  BENCH_INTERVAL: intervalText,
+  BENCH_TARGETS: targets.join(","),
+  BENCH_TIMEOUT: ms(intervalText) <= 10_000 ? "5s" : "10s",
+  BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  VIGIL_ADMIN_TOKEN: "bench-admin-token-0123456789abcdef",
+};
 // The worker's JSON event lines are collected as they come; other output is counted by its
 // first words (a run that fails logs a lot).
 let measuring = false;
@@ -108,7 +114,13 @@ const inspect = process.env.BENCH_INSPECTOR === "on";
 const stateRoot = process.env.BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const stateDir = mkdtempSync(join(stateRoot, "vigil-scale-state-"));
 const varsFile = join(stateDir, ".dev.vars");
-writeFileSync(varsFile, `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`, { mode: 0o600 });
+writeFileSync(
+  varsFile,
+  `${Object.entries(vars)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n")}\n`,
+  { mode: 0o600 },
+);
 const port = Number(process.env.BENCH_PORT ?? 0) || (await freePort());
 const base = `http://127.0.0.1:${port}`;
 const output = { bytes: 0, lines: 0, measuredBytes: 0 };
@@ -117,8 +129,15 @@ const dev = spawn(process.execPath, [join(root, "scripts/start.mjs"), ...(inspec
   // VIGIL_VERBOSE=1: all of the worker's output (the narrated default drops the tick and batch
   // lines this bench counts), through the same log limiter.
   env: {
-    ...process.env, PORT: String(port), VIGIL_CONFIG: join(root, "bench/scale.config.ts"), VIGIL_STATE_DIR: join(stateDir, "state"), VIGIL_VARS_FILE: varsFile,
-    VIGIL_WATCH: "0", VIGIL_VERBOSE: "1", VIGIL_DEMO_PORT: String(await freePort()), VIGIL_RECEIVER_PORT: String(await freePort()),
+    ...process.env,
+    PORT: String(port),
+    VIGIL_CONFIG: join(root, "bench/scale.config.ts"),
+    VIGIL_STATE_DIR: join(stateDir, "state"),
+    VIGIL_VARS_FILE: varsFile,
+    VIGIL_WATCH: "0",
+    VIGIL_VERBOSE: "1",
+    VIGIL_DEMO_PORT: String(await freePort()),
+    VIGIL_RECEIVER_PORT: String(await freePort()),
   },
   stdio: ["ignore", "pipe", "pipe"],
   detached: true,
@@ -191,13 +210,14 @@ const workerdCpuMs = () => workerds().reduce((n, w) => n + w.cpuMs, 0);
 // workerd's open file descriptors (/proc/<pid>/fd), sampled every 2 s for the whole run, next to
 // the probes in flight and the connections open at the targets at the same moment.
 const fds = { peak: 0, peakAt: 0, inFlightPeak: 0, openPeak: 0, samples: [], runPeak: 0 };
-const fdCount = () => workerds().reduce((n, w) => {
-  try {
-    return n + readdirSync(`/proc/${w.pid}/fd`).length;
-  } catch {
-    return n;
-  }
-}, 0);
+const fdCount = () =>
+  workerds().reduce((n, w) => {
+    try {
+      return n + readdirSync(`/proc/${w.pid}/fd`).length;
+    } catch {
+      return n;
+    }
+  }, 0);
 const fdTimer = setInterval(() => {
   const n = fdCount();
   fds.samples.push([Date.now(), n, fleet.inFlight, fleet.open]);
@@ -212,7 +232,9 @@ fdTimer.unref();
 // ── 3. the minutes ───────────────────────────────────────────────────────────────────────
 // npm start fires the cron at every minute boundary; the first one after it is ready starts
 // the warm-up, and measuring starts `warmup` minutes later.
-log(`${monitors} monitors every ${intervalText}, targets answer after ${latency} ms (${connectionMode}), ${minutes} min measured after ${warmup} min warm-up, through npm start${inspect ? " --inspect" : ""}`);
+log(
+  `${monitors} monitors every ${intervalText}, targets answer after ${latency} ms (${connectionMode}), ${minutes} min measured after ${warmup} min warm-up, through npm start${inspect ? " --inspect" : ""}`,
+);
 await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000)));
 log(`warm-up`);
 await new Promise((r) => setTimeout(r, warmup * 60_000 - (Date.now() % 60_000)));
@@ -229,7 +251,9 @@ const perf = "no-profile" in args ? null : startPerf(workerds().map((w) => w.pid
 const ticks = Array.from({ length: minutes }, (_, i) => first + i * 60_000);
 for (let i = 1; i <= minutes; i++) {
   await new Promise((r) => setTimeout(r, Math.max(0, first + i * 60_000 - Date.now())));
-  log(`minute ${i}/${minutes}: workerd fds ${fdCount()} (peak ${fds.peak}), ${fleet.inFlight} probes in flight, ${fleet.open} connections open at the targets, ${f(output.bytes / 1024, 0)} KiB of npm start output so far`);
+  log(
+    `minute ${i}/${minutes}: workerd fds ${fdCount()} (peak ${fds.peak}), ${fleet.inFlight} probes in flight, ${fleet.open} connections open at the targets, ${f(output.bytes / 1024, 0)} KiB of npm start output so far`,
+  );
 }
 await new Promise((r) => setTimeout(r, end + 10_000 - Date.now()));
 measuring = false;
@@ -241,8 +265,28 @@ await stopDev();
 // What the probes themselves measured in the last measured minute (raw_results, read from the
 // stopped instance's local D1): time to first byte and to the whole response.
 const probeSide = (() => {
-  const out = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", join(stateDir, "state"), "--config", join(root, ".vigil", `start-${port}`, "wrangler.toml"), "--json",
-    "--command", `SELECT data FROM raw_results WHERE minute = ${end - 60_000}`], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 120_000, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
+  const out = spawnSync(
+    join(root, "node_modules/.bin/wrangler"),
+    [
+      "d1",
+      "execute",
+      "DB",
+      "--local",
+      "--persist-to",
+      join(stateDir, "state"),
+      "--config",
+      join(root, ".vigil", `start-${port}`, "wrangler.toml"),
+      "--json",
+      "--command",
+      `SELECT data FROM raw_results WHERE minute = ${end - 60_000}`,
+    ],
+    {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 120_000,
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    },
+  );
   try {
     const rows = JSON.parse(out.stdout)[0].results.flatMap((r) => JSON.parse(r.data));
     const sorted = (xs) => xs.filter((x) => typeof x === "number").sort((a, b) => a - b);
@@ -269,7 +313,8 @@ for (const job of planned) {
   const times = arrivals.get(job.monitorId) ?? [];
   // The arrival nearest to the plan, within half an interval, counts for this run.
   let best = null;
-  for (const t of times) if (Math.abs(t - job.at) < interval / 2 && (best === null || Math.abs(t - job.at) < Math.abs(best - job.at))) best = t;
+  for (const t of times)
+    if (Math.abs(t - job.at) < interval / 2 && (best === null || Math.abs(t - job.at) < Math.abs(best - job.at))) best = t;
   if (best !== null) {
     executed++;
     jitter.push(best - job.at);
@@ -301,7 +346,8 @@ const monitorsPerBatch = batchEvents.length ? batchEvents.reduce((n, e) => n + e
 // D1 per invocation (src/scheduler): tick = claim insert + plan update + housekeeping check +
 // outbox select; batch = one check_state read of its monitors + one raw_results row; plus
 // check_state/outbox writes per state change (none in a steady fleet).
-const d1RowsRead = tickEvents.length * 2 + tickEvents.reduce((n, e) => n + (e.inline ? e.planned : 0), 0) + batchEvents.reduce((n, e) => n + e.planned, 0);
+const d1RowsRead =
+  tickEvents.length * 2 + tickEvents.reduce((n, e) => n + (e.inline ? e.planned : 0), 0) + batchEvents.reduce((n, e) => n + e.planned, 0);
 const d1RowsWritten = tickEvents.length * 2 + invocations + changes * 2;
 const doRequests = changes; // ServiceObject.apply per state change
 const perProbe = (x) => (totalArrivals ? x / totalArrivals : 0);
@@ -343,11 +389,19 @@ console.log(`
 | worker CPU, the isolate's own work (perf) | ${isolateShare === null ? `not measured: ${profile?.error ?? "--no-profile"}` : `${f(isolateShare * 100, 1)} % of it, ${f(perProbe(cpuMs) * isolateShare, 3)} ms per probe → ${f((month.cpuMs * isolateShare) / 1e6, 1)} M CPU ms a month`} |
 | cost beyond the $5 plan's included usage | ${isolateShare === null ? "" : `$${f(overageWith(month.cpuMs * isolateShare), 2)} / month with the isolate's CPU; `}$${f(overageWith(month.cpuMs), 2)} / month with all of workerd's CPU (upper bound) |
 | targets | ${connectionMode === "close" ? "answer with `connection: close`" : "keep connections alive, idle timeout 75 s"}: ${f(acceptedMeasured, 0)} connections accepted for ${f(totalArrivals, 0)} requests (${f(acceptedMeasured / Math.max(1, totalArrivals), 3)} per probe) |
-| workerd open file descriptors (/proc, every 2 s) | peak ${f(fds.peak, 0)} (median ${f(pct(fds.samples.map((x) => x[1]).sort((a, b) => a - b), 50), 0)}; ${f(fds.runPeak, 0)} over the whole run, start-up included) against at most ${f(fds.inFlightPeak, 0)} probes in flight and ${f(fds.openPeak, 0)} connections open at the targets |
-| npm start's output | ${f(output.bytes / 1024, 1)} KiB in all (${f(output.lines, 0)} lines), ${f((output.bytes - outputBefore) / 1024, 1)} KiB over the ${minutes} measured min → ${f(((output.bytes - outputBefore) / minutes) * 30 / 1024, 0)} KiB per 30 min |
+| workerd open file descriptors (/proc, every 2 s) | peak ${f(fds.peak, 0)} (median ${f(
+  pct(
+    fds.samples.map((x) => x[1]).sort((a, b) => a - b),
+    50,
+  ),
+  0,
+)}; ${f(fds.runPeak, 0)} over the whole run, start-up included) against at most ${f(fds.inFlightPeak, 0)} probes in flight and ${f(fds.openPeak, 0)} connections open at the targets |
+| npm start's output | ${f(output.bytes / 1024, 1)} KiB in all (${f(output.lines, 0)} lines), ${f((output.bytes - outputBefore) / 1024, 1)} KiB over the ${minutes} measured min → ${f((((output.bytes - outputBefore) / minutes) * 30) / 1024, 0)} KiB per 30 min |
 | what the probes measured (last measured minute) | ${probeSide.error ? `not read: ${probeSide.error}` : `${f(probeSide.n, 0)} runs: first byte p50 / p99 ${f(pct(probeSide.firstByte, 50), 0)} / ${f(pct(probeSide.firstByte, 99), 0)} ms (${f(probeSide.firstByte.length, 0)} with one), whole response p50 / p99 ${f(pct(probeSide.total, 50), 0)} / ${f(pct(probeSide.total, 99), 0)} ms`} |
 | worker | \`npm start${inspect ? " -- --inspect" : ""}\` (${inspect ? "wrangler dev CLI, inspector attached" : "wrangler's API, inspector off"}), VIGIL_WATCH=0, state in ${stateRoot} |
-| machine | ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}, Node ${process.version} |
+| machine | ${cpus().length} cores, load average ${loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" / ")}, Node ${process.version} |
 `);
 if (isolateShare !== null) {
   console.log(`workerd CPU by part (perf, ${f(profile.total, 0)} cpu-clock samples over the measured minutes; * = the isolate's own work):
@@ -358,8 +412,10 @@ ${profile.shares.map((p) => `| ${p.part}${p.isolate ? " *" : ""} | ${f(p.share *
 | **isolate's own work (*)** | **${f(isolateShare * 100, 1)} %** | **${f(perProbe(cpuMs) * isolateShare, 3)}** |
 `);
 }
-if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, [...logLines, ...[...noise].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n}× ${l}`)].join("\n"));
+if (process.env.BENCH_LOG)
+  writeFileSync(process.env.BENCH_LOG, [...logLines, ...[...noise].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n}× ${l}`)].join("\n"));
 const noisiest = [...noise].sort((a, b) => b[1] - a[1]).slice(0, 3);
-if (noisiest.length) console.log(`Other output during the measurement (most frequent first):\n${noisiest.map(([l, n]) => `  ${n}× ${l}`).join("\n")}`);
+if (noisiest.length)
+  console.log(`Other output during the measurement (most frequent first):\n${noisiest.map(([l, n]) => `  ${n}× ${l}`).join("\n")}`);
 rmSync(scratch, { recursive: true, force: true });
 process.exit(0);

@@ -47,7 +47,15 @@ const MODES = (process.env.BENCH_MODES ?? "readers,burst,keepalive").split(",");
 const READ_S = Number(process.env.BENCH_READ_S ?? 30);
 const KEEPALIVE_S = Number(process.env.BENCH_KEEPALIVE_S ?? 20);
 const PER_SERVICE = 10;
-for (const [name, v] of [["BENCH_N", N], ["BENCH_MONITORS", MONITORS], ["BENCH_DAYS", DAYS], ["BENCH_READERS", ...READERS], ["BENCH_THINK_MS", THINK_MS], ["BENCH_READ_S", READ_S], ["BENCH_KEEPALIVE_S", KEEPALIVE_S]]) {
+for (const [name, v] of [
+  ["BENCH_N", N],
+  ["BENCH_MONITORS", MONITORS],
+  ["BENCH_DAYS", DAYS],
+  ["BENCH_READERS", ...READERS],
+  ["BENCH_THINK_MS", THINK_MS],
+  ["BENCH_READ_S", READ_S],
+  ["BENCH_KEEPALIVE_S", KEEPALIVE_S],
+]) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`bench:status: ${name} must be a positive whole number, got "${process.env[name]}"`);
     process.exit(1);
@@ -62,7 +70,11 @@ for (const mode of MODES) {
 
 const HOUR = 3_600_000;
 const now = Date.now();
-const services = Array.from({ length: Math.ceil(MONITORS / PER_SERVICE) }, (_, s) => ({ id: `svc-${String(s).padStart(3, "0")}`, name: `Service ${s}`, policy: "ops" }));
+const services = Array.from({ length: Math.ceil(MONITORS / PER_SERVICE) }, (_, s) => ({
+  id: `svc-${String(s).padStart(3, "0")}`,
+  name: `Service ${s}`,
+  policy: "ops",
+}));
 const monitors = Array.from({ length: MONITORS }, (_, i) => ({
   id: `mon-${String(i).padStart(3, "0")}`,
   type: "http",
@@ -75,7 +87,15 @@ const config = {
   monitors,
   channels: [{ id: "ops-hook", type: "webhook", url: "http://127.0.0.1:9/hook", secret: { env: "HOOK_SECRET" } }],
   policies: [{ id: "ops", levels: [{ channels: ["ops-hook"] }] }],
-  maintenance: [{ id: "m1", services: [services[1].id], title: "Bench maintenance", start: new Date(now - HOUR).toISOString(), end: new Date(now + HOUR).toISOString() }],
+  maintenance: [
+    {
+      id: "m1",
+      services: [services[1].id],
+      title: "Bench maintenance",
+      start: new Date(now - HOUR).toISOString(),
+      end: new Date(now + HOUR).toISOString(),
+    },
+  ],
   statusPage: { title: "Bench status" },
 };
 
@@ -124,7 +144,13 @@ const HEADERS = { "accept-encoding": "gzip, deflate, br", accept: "text/html,app
 async function timed(url, dispatcher = sequential) {
   const { origin, pathname, search } = new URL(url);
   const t0 = performance.now();
-  const res = await dispatcher.request({ origin, path: pathname + search, method: "GET", headers: HEADERS, signal: AbortSignal.timeout(60_000) });
+  const res = await dispatcher.request({
+    origin,
+    path: pathname + search,
+    method: "GET",
+    headers: HEADERS,
+    signal: AbortSignal.timeout(60_000),
+  });
   const ttfb = performance.now() - t0;
   let bytes = 0;
   const head = [];
@@ -144,7 +170,13 @@ async function readersPhase(url, readers, mode) {
   let failed = 0;
   const errors = new Map();
   // Every phase on connections of its own: a burst's readers each open one at the same instant.
-  const dispatcher = new Agent({ connections: readers + 16, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+  const dispatcher = new Agent({
+    connections: readers + 16,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
   const one = async (count = true) => {
     try {
       const r = await timed(url, dispatcher);
@@ -203,7 +235,9 @@ async function startFloorServer() {
   return { url: `http://127.0.0.1:${String(line).trim()}`, stop: () => child.kill() };
 }
 
-console.log(`bench:status — ${MONITORS} monitors in ${services.length} services, ${DAYS} days of hourly rollups (${(MONITORS * (DAYS * 24 + 1)).toLocaleString("en")} rows), N=${N}`);
+console.log(
+  `bench:status — ${MONITORS} monitors in ${services.length} services, ${DAYS} days of hourly rollups (${(MONITORS * (DAYS * 24 + 1)).toLocaleString("en")} rows), N=${N}`,
+);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
 const seedStart = performance.now();
 const server = await startStatusServer({
@@ -238,7 +272,17 @@ try {
   for (const { path, cold, times, firstBytes, bytes } of stats) {
     times.sort((a, b) => a - b);
     firstBytes.sort((a, b) => a - b);
-    rows.push({ path, cold, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: times.at(-1), bytes, ttfb50: percentile(firstBytes, 50), ttfb95: percentile(firstBytes, 95) });
+    rows.push({
+      path,
+      cold,
+      p50: percentile(times, 50),
+      p95: percentile(times, 95),
+      p99: percentile(times, 99),
+      max: times.at(-1),
+      bytes,
+      ttfb50: percentile(firstBytes, 50),
+      ttfb95: percentile(firstBytes, 95),
+    });
   }
   // 4.
   phases: for (const readers of READERS) {
@@ -265,23 +309,43 @@ const f = (ms) => (ms === undefined ? "–" : ms.toFixed(1)).padStart(8);
 console.log("route           first(cold)  ttfb p50 ttfb p95      p50      p95      p99      max     bytes   goal p95 ≤ 50 ms");
 for (const r of rows) {
   const goal = r.path === "/health" ? "(floor)" : r.p95 <= 50 ? "met" : "NOT met";
-  console.log(`${r.path.padEnd(14)} ${f(r.cold)}    ${f(r.ttfb50)} ${f(r.ttfb95)} ${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${f(r.max)} ${String(r.bytes).padStart(9)}   ${goal}`);
+  console.log(
+    `${r.path.padEnd(14)} ${f(r.cold)}    ${f(r.ttfb50)} ${f(r.ttfb95)} ${f(r.p50)} ${f(r.p95)} ${f(r.p99)} ${f(r.max)} ${String(r.bytes).padStart(9)}   ${goal}`,
+  );
 }
 console.log("\nms, client-measured on loopback, sequential requests (routes in turn): ttfb = until the response headers,");
-console.log(`p50…max = until the last body byte (the goal is judged on that). Load average now: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `p50…max = until the last body byte (the goal is judged on that). Load average now: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 
 if (readerRows.length > 0) {
-  console.log(`\nConcurrent readers (goal p95 ≤ 100 ms): readers = each reloads every ${THINK_MS} ms for ${READ_S} s, first loads spread over the first interval;`);
-  console.log(`burst = all readers at one instant, once, each on a new connection; keepalive = each reader asks again as soon as answered, for ${KEEPALIVE_S} s.`);
-  console.log("floor = a no-op node:http server in its own process; /health = the dev server without D1 or page. load = 1-min load average after the phase.");
-  console.log("readers  mode       route           answers   req/s      p50      p95      p99      max   x-vigil-cache       failed  load   goal");
+  console.log(
+    `\nConcurrent readers (goal p95 ≤ 100 ms): readers = each reloads every ${THINK_MS} ms for ${READ_S} s, first loads spread over the first interval;`,
+  );
+  console.log(
+    `burst = all readers at one instant, once, each on a new connection; keepalive = each reader asks again as soon as answered, for ${KEEPALIVE_S} s.`,
+  );
+  console.log(
+    "floor = a no-op node:http server in its own process; /health = the dev server without D1 or page. load = 1-min load average after the phase.",
+  );
+  console.log(
+    "readers  mode       route           answers   req/s      p50      p95      p99      max   x-vigil-cache       failed  load   goal",
+  );
   for (const r of readerRows) {
     const p95 = percentile(r.times, 95);
-    const cache = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(", ");
+    const cache = Object.entries(r.outcomes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
     console.log(
       `${String(r.readers).padStart(7)}  ${r.mode.padEnd(9)}  ${r.path.padEnd(14)} ${String(r.times.length).padStart(8)} ${r.rate.toFixed(0).padStart(7)} ${f(percentile(r.times, 50))} ${f(p95)} ${f(percentile(r.times, 99))} ${f(r.times.at(-1))}   ${cache.padEnd(18)} ${String(r.failed).padStart(6)} ${(r.load ?? 0).toFixed(1).padStart(5)}   ${r.path === "/health" || r.path === "floor" ? "(floor)" : p95 <= 100 && r.failed === 0 ? "met" : "NOT met"}`,
     );
   }
-  console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `Load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 await sequential.close();

@@ -24,9 +24,24 @@ export default defineConfig((env) => {
     ],
     monitors: [
       // Runbook, "cannot connect": `curl -I https://nucleus.company.com/health`.
-      { id: "nucleus-health", type: "http", service: "nucleus", url: "https://nucleus.example.com/health", interval: "30s", expectedStatus: [200] },
+      {
+        id: "nucleus-health",
+        type: "http",
+        service: "nucleus",
+        url: "https://nucleus.example.com/health",
+        interval: "30s",
+        expectedStatus: [200],
+      },
       // Runbook, emergency recovery step 5: `GET /api/v1/status` answers within 5 s.
-      { id: "nucleus-api", type: "http", service: "nucleus", url: "https://nucleus.example.com/api/v1/status", interval: "1m", timeout: "5s", degradedMs: 2_000 },
+      {
+        id: "nucleus-api",
+        type: "http",
+        service: "nucleus",
+        url: "https://nucleus.example.com/api/v1/status",
+        interval: "1m",
+        timeout: "5s",
+        degradedMs: 2_000,
+      },
       // Runbook, "SSL certificate verify failed": renew before it expires.
       { id: "nucleus-tls", type: "tls", service: "nucleus", host: "nucleus.example.com", interval: "6h", warnDays: 21, criticalDays: 7 },
       // Runbook, "real-time sync does not work": the sync WebSocket (port 8081 behind nginx) opens.
@@ -42,7 +57,9 @@ export default defineConfig((env) => {
         id: "ops-webhook",
         type: "webhook",
         // Without OPS_WEBHOOK_URL: the local receiver `npm start` runs, which prints each notification.
-        url: has("OPS_WEBHOOK_URL") ? { env: "OPS_WEBHOOK_URL" } : `${String(env.VIGIL_LOCAL_WEBHOOK_URL ?? "http://127.0.0.1:8798")}/vigil`,
+        url: has("OPS_WEBHOOK_URL")
+          ? { env: "OPS_WEBHOOK_URL" }
+          : `${String(env.VIGIL_LOCAL_WEBHOOK_URL ?? "http://127.0.0.1:8798")}/vigil`,
         secret: { env: "OPS_WEBHOOK_SECRET" },
       },
       ...(has("SLACK_WEBHOOK_URL") ? [{ id: "ops-slack", type: "slack" as const, url: { env: "SLACK_WEBHOOK_URL" } }] : []),

@@ -21,7 +21,13 @@ export default defineConfig((env) => {
     timezone: "Asia/Seoul",
     publicUrl: self,
     services: [
-      { id: "safework", name: "SafeWork", policy: "runbook", description: "The SafeWork app", dependsOn: ["safework-db", "safework-redis"] },
+      {
+        id: "safework",
+        name: "SafeWork",
+        policy: "runbook",
+        description: "The SafeWork app",
+        dependsOn: ["safework-db", "safework-redis"],
+      },
       { id: "safework-db", name: "SafeWork PostgreSQL", policy: "runbook" },
       { id: "safework-redis", name: "SafeWork Redis", policy: "runbook" },
       { id: "vigil", name: "Vigil", policy: "runbook", description: "This Vigil deployment watching itself" },
@@ -55,15 +61,34 @@ export default defineConfig((env) => {
         type: "webhook",
         // Any receiver that verifies Standard Webhooks signatures. Without OPS_WEBHOOK_URL: the
         // local receiver `npm start` runs, which prints each notification.
-        url: has("OPS_WEBHOOK_URL") ? { env: "OPS_WEBHOOK_URL" } : `${String(env.VIGIL_LOCAL_WEBHOOK_URL ?? "http://127.0.0.1:8798")}/vigil`,
+        url: has("OPS_WEBHOOK_URL")
+          ? { env: "OPS_WEBHOOK_URL" }
+          : `${String(env.VIGIL_LOCAL_WEBHOOK_URL ?? "http://127.0.0.1:8798")}/vigil`,
         secret: { env: "OPS_WEBHOOK_SECRET" },
       },
       ...(has("SLACK_WEBHOOK_URL") ? [{ id: "ops-slack", type: "slack" as const, url: { env: "SLACK_WEBHOOK_URL" } }] : []),
       ...(has("ONCALL_SMS_TOKEN")
-        ? [{ id: "oncall-sms", type: "sms" as const, accountSid: String(env.ONCALL_SMS_ACCOUNT_SID), authToken: { env: "ONCALL_SMS_TOKEN" }, from: String(env.ONCALL_SMS_FROM), to: String(env.ONCALL_SMS_TO) }]
+        ? [
+            {
+              id: "oncall-sms",
+              type: "sms" as const,
+              accountSid: String(env.ONCALL_SMS_ACCOUNT_SID),
+              authToken: { env: "ONCALL_SMS_TOKEN" },
+              from: String(env.ONCALL_SMS_FROM),
+              to: String(env.ONCALL_SMS_TO),
+            },
+          ]
         : []),
       ...(has("RESEND_API_KEY")
-        ? [{ id: "leadership-mail", type: "email" as const, apiKey: { env: "RESEND_API_KEY" }, from: "Vigil <alerts@example.com>", to: ["leadership@example.com"] }]
+        ? [
+            {
+              id: "leadership-mail",
+              type: "email" as const,
+              apiKey: { env: "RESEND_API_KEY" },
+              from: "Vigil <alerts@example.com>",
+              to: ["leadership@example.com"],
+            },
+          ]
         : []),
     ],
     policies: [

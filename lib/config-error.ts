@@ -30,7 +30,11 @@ export class ConfigError extends Error {
     options: { file?: string } = {},
   ) {
     const lines = `\n  ${issues.join("\n  ")}`;
-    super(options.file ? `${options.file}: invalid config${lines}` : `invalid Vigil config (${issues.length} problem${issues.length === 1 ? "" : "s"}):${lines}`);
+    super(
+      options.file
+        ? `${options.file}: invalid config${lines}`
+        : `invalid Vigil config (${issues.length} problem${issues.length === 1 ? "" : "s"}):${lines}`,
+    );
     this.file = options.file;
   }
 }

@@ -26,7 +26,12 @@ export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${ms} ms`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1_000);
-  for (const [unit, size] of [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]] as const) {
+  for (const [unit, size] of [
+    ["d", 86_400],
+    ["h", 3_600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;
@@ -38,7 +43,11 @@ export function formatDuration(ms: number): string {
 /** The largest unit, one decimal at most (the agent's summaries): `250ms`, `1.5s`, `1.2m`, `2h`. */
 export function formatDurationApprox(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000]] as const) {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+  ] as const) {
     if (ms >= size) return `${+(ms / size).toFixed(1)}${unit}`;
   }
   return `${+(ms / 1000).toFixed(1)}s`;

@@ -3,7 +3,9 @@ import { utf8 } from "./encoding";
 
 /** An HMAC-SHA256 key for `usage`; `secret` as text is UTF-8 encoded. */
 export function hmacKey(secret: string | Uint8Array<ArrayBuffer>, usage: "sign" | "verify" = "sign"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", typeof secret === "string" ? utf8(secret) : secret, { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  return crypto.subtle.importKey("raw", typeof secret === "string" ? utf8(secret) : secret, { name: "HMAC", hash: "SHA-256" }, false, [
+    usage,
+  ]);
 }
 
 /** HMAC-SHA256 of `message` (UTF-8) under `key` (a key, or a secret to import). */

@@ -24,5 +24,9 @@ export function signStandardWebhook(secret: string, id: string, unixSeconds: num
 
 /** The three Standard Webhooks headers for `body`. */
 export function standardWebhookHeaders(secret: string, id: string, unixSeconds: number, body: string): Record<string, string> {
-  return { "webhook-id": id, "webhook-timestamp": String(unixSeconds), "webhook-signature": signStandardWebhook(secret, id, unixSeconds, body) };
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(unixSeconds),
+    "webhook-signature": signStandardWebhook(secret, id, unixSeconds, body),
+  };
 }

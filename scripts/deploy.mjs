@@ -85,8 +85,12 @@ function wrangler(args, { input, timeoutMs = 180_000 } = {}) {
 }
 /** What wrangler said about a failure: its error block if there is one, else its last lines. */
 function failed(r) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
-  const lines = (`${r.stderr}\n${r.stdout}`).replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter((l) => l && !/^[⛅─]/.test(l));
+  const lines = `${r.stderr}\n${r.stdout}`
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !/^[⛅─]/.test(l));
   const error = lines.findIndex((l) => /^✘|\[ERROR\]/.test(l));
   return error >= 0 ? lines.slice(error, error + 6) : lines.slice(-8);
 }
@@ -101,7 +105,11 @@ function secretRefs(config) {
     if (keys.length === 1 && keys[0] === "env" && typeof value.env === "string") {
       const [top, , field] = segs;
       const kind =
-        top === "channels" && field === "secret" ? "whsec" : (top === "agents" && field === "secret") || (top === "jobs" && field === "key") || (top === "statusPage" && segs[1] === "token") ? "token" : "given";
+        top === "channels" && field === "secret"
+          ? "whsec"
+          : (top === "agents" && field === "secret") || (top === "jobs" && field === "key") || (top === "statusPage" && segs[1] === "token")
+            ? "token"
+            : "given";
       if (!refs.has(value.env)) refs.set(value.env, kind);
       return;
     }
@@ -159,16 +167,37 @@ const toml = readFileSync(resolve(root, "wrangler.toml"), "utf8");
 const vars = tomlVars(toml);
 const baseEnv = { ...process.env, ...vars };
 const checked = await checkConfig(configPath, baseEnv, { checkSecrets: false });
-if (checked.problems.length > 0) stop("config", `${shown}: ${checked.problems.length} problem${checked.problems.length === 1 ? "" : "s"}; nothing was changed`, checked.problems);
+if (checked.problems.length > 0)
+  stop(
+    "config",
+    `${shown}: ${checked.problems.length} problem${checked.problems.length === 1 ? "" : "s"}; nothing was changed`,
+    checked.problems,
+  );
 const config = checked.config;
-say("config", `${shown}: ok (${config.services.length} services, ${config.monitors.length} monitors, ${config.agents.length} agents, ${config.channels.length} channels)`);
+say(
+  "config",
+  `${shown}: ok (${config.services.length} services, ${config.monitors.length} monitors, ${config.agents.length} agents, ${config.channels.length} channels)`,
+);
 
 // 2.
 const local = localTargets(config);
 if (local.length === 0) say("targets", "no loopback, private-network or example addresses");
-else if (flags["allow-local"]) say("targets", `${local.length} local address${local.length === 1 ? "" : "es"} allowed by --allow-local: ${local.map((l) => l.split(":")[0]).join(", ")}`);
-else if (dryRun) say("targets", `warning: npm run deploy would refuse ${local.length} local address${local.length === 1 ? "" : "es"}: ${local.join("; ")}`);
-else stop("targets", `${local.length} address${local.length === 1 ? " is" : "es are"} not reachable from Cloudflare or reserved for examples; write your own config (docs/deploy.md) or pass --allow-local; nothing was changed`, local);
+else if (flags["allow-local"])
+  say(
+    "targets",
+    `${local.length} local address${local.length === 1 ? "" : "es"} allowed by --allow-local: ${local.map((l) => l.split(":")[0]).join(", ")}`,
+  );
+else if (dryRun)
+  say(
+    "targets",
+    `warning: npm run deploy would refuse ${local.length} local address${local.length === 1 ? "" : "es"}: ${local.join("; ")}`,
+  );
+else
+  stop(
+    "targets",
+    `${local.length} address${local.length === 1 ? " is" : "es are"} not reachable from Cloudflare or reserved for examples; write your own config (docs/deploy.md) or pass --allow-local; nothing was changed`,
+    local,
+  );
 
 const workerName = /^name = "([^"]+)"$/m.exec(toml)?.[1] ?? "vigil";
 const databaseName = /^database_name = "([^"]+)"$/m.exec(toml)?.[1] ?? "vigil";
@@ -214,7 +243,11 @@ if (!dryRun) {
 
   // A queue missing from the list's first page is asked for by name before it is created.
   const missing = queueNames.filter((n) => !queues.has(n));
-  const found = await Promise.all(missing.map((n) => wrangler(["queues", "info", n]).then((r) => (r.code === 0 ? /Queue ID:\s*([0-9a-f]{32})/.exec(r.stdout)?.[1] : undefined))));
+  const found = await Promise.all(
+    missing.map((n) =>
+      wrangler(["queues", "info", n]).then((r) => (r.code === 0 ? /Queue ID:\s*([0-9a-f]{32})/.exec(r.stdout)?.[1] : undefined)),
+    ),
+  );
   missing.forEach((n, i) => found[i] && queues.set(n, found[i]));
   const created = queueNames.filter((n) => !queues.has(n));
   await Promise.all(
@@ -226,7 +259,10 @@ if (!dryRun) {
   const ids = created.length > 0 ? await queueTable() : queues;
   for (const n of queueNames) notes.push(`queue ${n}: ${ids.get(n) ?? "(not on the list's first page)"}`);
   const reused = queueNames.filter((n) => !created.includes(n));
-  say("queues", `${created.length ? `created ${created.join(", ")}` : "created none"}; ${reused.length ? `reusing ${reused.join(", ")}` : "reused none"}`);
+  say(
+    "queues",
+    `${created.length ? `created ${created.join(", ")}` : "created none"}; ${reused.length ? `reusing ${reused.join(", ")}` : "reused none"}`,
+  );
 }
 const generated = writeWranglerConfig(configPath, { dir: deployDir, purpose: "npm run deploy", databaseId, notes });
 const withConfig = ["--config", generated];
@@ -243,17 +279,25 @@ if (migrated) {
   const r = migrated;
   if (r.code !== 0) stop("migrations", "could not apply the D1 migrations; the code was not deployed", failed(r));
   const applied = [...new Set([...r.stdout.matchAll(/│\s*(\d{4}_[\w-]+\.sql)\s*│\s*✅/g)].map((m) => m[1]))];
-  say("migrations", /No migrations to apply/.test(r.stdout) ? "none to apply (the remote database is up to date)" : `applied ${applied.length ? applied.join(", ") : "the pending migrations"}`);
+  say(
+    "migrations",
+    /No migrations to apply/.test(r.stdout)
+      ? "none to apply (the remote database is up to date)"
+      : `applied ${applied.length ? applied.join(", ") : "the pending migrations"}`,
+  );
 }
 
 // 6.
 if (bundled.code !== 0) stop("bundle", "wrangler could not bundle the worker", failed(bundled));
 const fingerprint = createHash("sha256");
 // The modules only: wrangler's README.md in the folder carries a timestamp, maps are not uploaded.
-for (const f of readdirSync(outdir).sort()) if (statSync(join(outdir, f)).isFile() && !/\.(map|md)$/.test(f)) fingerprint.update(`${f}\0`).update(readFileSync(join(outdir, f)));
+for (const f of readdirSync(outdir).sort())
+  if (statSync(join(outdir, f)).isFile() && !/\.(map|md)$/.test(f)) fingerprint.update(`${f}\0`).update(readFileSync(join(outdir, f)));
 fingerprint.update(toml).update(JSON.stringify(databaseId ?? ""));
 const bundleId = fingerprint.digest("hex").slice(0, 16);
-const size = readdirSync(outdir).filter((f) => f.endsWith(".js")).reduce((n, f) => n + statSync(join(outdir, f)).size, 0);
+const size = readdirSync(outdir)
+  .filter((f) => f.endsWith(".js"))
+  .reduce((n, f) => n + statSync(join(outdir, f)).size, 0);
 say("bundle", `${relative(process.cwd(), outdir) || outdir}: ${(size / 1024).toFixed(1)} KiB, fingerprint ${bundleId}`);
 if (dryRun) process.exit(0);
 
@@ -313,7 +357,8 @@ say("next", `connect an agent: vigil-agent init --worker ${base} --id <host-id> 
 async function planSecrets(secretsNow) {
   let onWorker = [];
   if (secretsNow.code === 0) onWorker = JSON.parse(secretsNow.stdout.slice(secretsNow.stdout.indexOf("["))).map((s) => s.name);
-  else if (!/10007|does not exist|not found/i.test(secretsNow.stderr + secretsNow.stdout)) stop("secrets", "could not list the worker's secrets", failed(secretsNow));
+  else if (!/10007|does not exist|not found/i.test(secretsNow.stderr + secretsNow.stdout))
+    stop("secrets", "could not list the worker's secrets", failed(secretsNow));
   const wanted = new Map([["VIGIL_ADMIN_TOKEN", "token"], ...secretRefs(config)]);
   // Optional secrets: set when given in the environment (or generated on request).
   const optional = new Map([["VIGIL_METRICS_TOKEN", "token"]]);
@@ -341,9 +386,15 @@ async function planSecrets(secretsNow) {
   }
   if (unresolved.length > 0) {
     const canGenerate = unresolved.filter(([, k]) => k !== "given").map(([n]) => n);
-    stop("secrets", `${unresolved.length} secret${unresolved.length === 1 ? " is" : "s are"} not set on the worker ${workerName}; nothing was changed`, [
-      ...unresolved.map(([n]) => `${n}: set it in the environment of this command${canGenerate.includes(n) ? ", or pass --generate-secrets" : ""}`),
-    ]);
+    stop(
+      "secrets",
+      `${unresolved.length} secret${unresolved.length === 1 ? " is" : "s are"} not set on the worker ${workerName}; nothing was changed`,
+      [
+        ...unresolved.map(
+          ([n]) => `${n}: set it in the environment of this command${canGenerate.includes(n) ? ", or pass --generate-secrets" : ""}`,
+        ),
+      ],
+    );
   }
   // The worker validates with its secrets; so does the deploy, with the names it now knows.
   // A secret already on the worker cannot be read back; its stand-in passes the length minimums
@@ -357,13 +408,18 @@ async function planSecrets(secretsNow) {
     mkdirSync(deployDir, { recursive: true });
     generatedFile = resolve(deployDir, "generated-secrets.env");
     const lines = Object.entries(newlyGenerated).map(([k, v]) => `${k}=${v}`);
-    writeFileSync(generatedFile, `${existsSync(generatedFile) ? readFileSync(generatedFile, "utf8") : `# Secrets generated by npm run deploy (${workerName}). Keep this file private.\n`}${lines.join("\n")}\n`, { mode: 0o600 });
+    writeFileSync(
+      generatedFile,
+      `${existsSync(generatedFile) ? readFileSync(generatedFile, "utf8") : `# Secrets generated by npm run deploy (${workerName}). Keep this file private.\n`}${lines.join("\n")}\n`,
+      { mode: 0o600 },
+    );
     chmodSync(generatedFile, 0o600);
   }
   return {
     toSet,
-    line: Object.keys(toSet).length === 0
-      ? `all ${wanted.size} set on the worker (${[...wanted.keys()].join(", ")})`
-      : `${Object.keys(toSet).length} to set with this deploy: ${sources.join(", ")}${generatedFile ? `; generated values are in ${relative(process.cwd(), generatedFile)} (mode 0600)` : ""}`,
+    line:
+      Object.keys(toSet).length === 0
+        ? `all ${wanted.size} set on the worker (${[...wanted.keys()].join(", ")})`
+        : `${Object.keys(toSet).length} to set with this deploy: ${sources.join(", ")}${generatedFile ? `; generated values are in ${relative(process.cwd(), generatedFile)} (mode 0600)` : ""}`,
   };
 }

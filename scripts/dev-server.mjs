@@ -64,7 +64,10 @@ export async function startDevServer(options) {
     if (options.seedSql) {
       const seed = join(dir, "seed.sql");
       writeFileSync(seed, options.seedSql);
-      await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", seed, "--yes", ...cfg], "wrangler d1 execute (seed)");
+      await runWrangler(
+        ["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", seed, "--yes", ...cfg],
+        "wrangler d1 execute (seed)",
+      );
     }
     // 3.
     if (options.snapshot) {
@@ -88,13 +91,42 @@ export async function startDevServer(options) {
   const child =
     options.inspector === false
       ? // The same dev server through wrangler's API, which can switch the inspector off.
-        spawn(process.execPath, [join(root, "scripts/dev-worker.mjs"), toml, String(port), persist, JSON.stringify(options.vars ?? {}), options.logLevel ?? "warn"], {
-          cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true,
-        })
+        spawn(
+          process.execPath,
+          [
+            join(root, "scripts/dev-worker.mjs"),
+            toml,
+            String(port),
+            persist,
+            JSON.stringify(options.vars ?? {}),
+            options.logLevel ?? "warn",
+          ],
+          {
+            cwd: cfgDir,
+            env: quietEnv(),
+            stdio: ["ignore", "pipe", "pipe"],
+            detached: true,
+          },
+        )
       : spawn(
           wrangler,
-          ["dev", ...cfg, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", persist,
-            "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", options.logLevel ?? "warn", ...vars],
+          [
+            "dev",
+            ...cfg,
+            "--port",
+            String(port),
+            "--ip",
+            "127.0.0.1",
+            "--inspector-port",
+            String(await freePort()),
+            "--persist-to",
+            persist,
+            "--test-scheduled",
+            "--show-interactive-dev-session=false",
+            "--log-level",
+            options.logLevel ?? "warn",
+            ...vars,
+          ],
           { cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
         );
   // The output is kept to its last MAX_LOG characters; `onLine` sees every line.
@@ -164,7 +196,15 @@ export async function startDevServer(options) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, pid: child.pid, dir, logs: () => logs, stop, runtime: () => findRuntime(child.pid, port), cpuMs: () => groupCpuMs(child.pid) };
+  return {
+    url,
+    pid: child.pid,
+    dir,
+    logs: () => logs,
+    stop,
+    runtime: () => findRuntime(child.pid, port),
+    cpuMs: () => groupCpuMs(child.pid),
+  };
 }
 
 /**
@@ -186,7 +226,8 @@ async function findRuntime(pgid, proxyPort) {
   const candidates = [];
   for (const line of listing.split("\n")) {
     const m = /127\.0\.0\.1:(\d+)\s.*"workerd",pid=(\d+)/.exec(line);
-    if (m && Number(m[1]) !== proxyPort && procStat(Number(m[2]))?.pgrp === pgid) candidates.push({ port: Number(m[1]), pid: Number(m[2]) });
+    if (m && Number(m[1]) !== proxyPort && procStat(Number(m[2]))?.pgrp === pgid)
+      candidates.push({ port: Number(m[1]), pid: Number(m[2]) });
   }
   for (const c of candidates) {
     try {

@@ -51,7 +51,9 @@ export async function snapshotConfig(configPath) {
     const hash = createHash("sha256").update(code.replaceAll(root, "<root>/")).digest("hex").slice(0, 12);
     return { code, hash, inputs };
   } catch (err) {
-    const lines = (err.errors ?? []).map((e) => `${e.location ? `${relative(root, e.location.file) || e.location.file}:${e.location.line}: ` : ""}${e.text}`);
+    const lines = (err.errors ?? []).map(
+      (e) => `${e.location ? `${relative(root, e.location.file) || e.location.file}:${e.location.line}: ` : ""}${e.text}`,
+    );
     return { problems: lines.length ? lines : [String(err.message ?? err)] };
   }
 }
@@ -129,7 +131,10 @@ export function createLiveConfig({ configPath, dir, env, onLoaded, onRefused, on
   function changed() {
     clearTimeout(timer);
     // Editors write in steps; load once they are done.
-    timer = setTimeout(() => (running = running.then(load).catch((err) => console.error(`vigil: could not reload ${file}: ${err.message}`))), 200);
+    timer = setTimeout(
+      () => (running = running.then(load).catch((err) => console.error(`vigil: could not reload ${file}: ${err.message}`))),
+      200,
+    );
   }
 
   return {

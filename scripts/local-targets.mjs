@@ -6,7 +6,10 @@ import { isIP } from "node:net";
 
 /** Why `host` is not a production target, or null when it may be one. */
 export function localReason(host) {
-  const h = host.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  const h = host
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   if (h === "localhost" || h.endsWith(".localhost")) return "loopback";
   if (/(^|\.)example\.(com|net|org)$/.test(h) || /\.(example|test|invalid)$/.test(h) || h === "example") return "a reserved example name";
   if (h.endsWith(".local") || h.endsWith(".internal") || h.endsWith(".lan") || h.endsWith(".home.arpa")) return "a private-network name";

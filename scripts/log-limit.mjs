@@ -75,7 +75,11 @@ export function createLogLimiter(options) {
       }
       const head = text.replace(ANSI, "").trim();
       // An event's count must not read as an event itself (the bench parses `{"msg":…}` lines).
-      const shown = key.startsWith("event:") ? `vigil: more "${key.slice(6)}" event lines` : head.length > 200 ? `${head.slice(0, 200)}…` : head;
+      const shown = key.startsWith("event:")
+        ? `vigil: more "${key.slice(6)}" event lines`
+        : head.length > 200
+          ? `${head.slice(0, 200)}…`
+          : head;
       entry = { shown: 0, suppressed: 0, head: shown };
       seen.set(key, entry);
     }

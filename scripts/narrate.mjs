@@ -14,7 +14,10 @@ const STATUS = { up: "UP", down: "DOWN", degraded: "DEGRADED", unknown: "UNKNOWN
 const statusWord = (s) => STATUS[s] ?? String(s).toUpperCase();
 
 /** `incident.opened` → `opened`. */
-const verb = (event) => String(event).replace(/^incident\./, "").replace(/[._]/g, " ");
+const verb = (event) =>
+  String(event)
+    .replace(/^incident\./, "")
+    .replace(/[._]/g, " ");
 
 /**
  * One worker log object as a human line, or null when it is not worth a line (a tick that

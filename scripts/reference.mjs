@@ -22,7 +22,15 @@ async function loadSchemas() {
     export { z } from "zod";
   `;
   // cloudflare:* stays external: the probe kinds import it on use, in the worker only.
-  const options = { bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], mainFields: ["module", "main"], outfile, logLevel: "silent" };
+  const options = {
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    external: ["cloudflare:*"],
+    mainFields: ["module", "main"],
+    outfile,
+    logLevel: "silent",
+  };
   await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, ...options });
   try {
     return await import(pathToFileURL(outfile).href);
@@ -46,7 +54,10 @@ async function readDocs() {
   const constDocs = new Map();
   const constLiterals = new Map();
   const docOf = (node) => {
-    const parts = ts.getJSDocCommentsAndTags(node).filter((d) => ts.isJSDoc(d)).map((d) => ts.getTextOfJSDocComment(d.comment) ?? "");
+    const parts = ts
+      .getJSDocCommentsAndTags(node)
+      .filter((d) => ts.isJSDoc(d))
+      .map((d) => ts.getTextOfJSDocComment(d.comment) ?? "");
     if (parts.length === 0) {
       // `{ /** … */ key: … }` on one line: TypeScript reads that comment as trailing the `{`.
       const text = node.getSourceFile().text;
@@ -58,7 +69,12 @@ async function readDocs() {
     const text = parts.join(" ").replace(/\s+/g, " ").trim();
     return text || undefined;
   };
-  for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort().map((f) => [d, f]))) {
+  for (const [dir, file] of dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+      .sort()
+      .map((f) => [d, f]),
+  )) {
     const source = ts.createSourceFile(file, readFileSync(join(dir, file), "utf8"), ts.ScriptTarget.Latest, true);
     const visit = (node) => {
       if (ts.isVariableStatement(node)) {
@@ -77,11 +93,24 @@ async function readDocs() {
   const entries = (literal, seen = new Set()) => {
     const out = new Map();
     for (const p of literal.properties) {
-      if (ts.isSpreadAssignment(p) && ts.isIdentifier(p.expression) && constLiterals.has(p.expression.text) && !seen.has(p.expression.text)) {
+      if (
+        ts.isSpreadAssignment(p) &&
+        ts.isIdentifier(p.expression) &&
+        constLiterals.has(p.expression.text) &&
+        !seen.has(p.expression.text)
+      ) {
         for (const [k, v] of entries(constLiterals.get(p.expression.text), new Set([...seen, p.expression.text]))) out.set(k, v);
-      } else if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+      } else if (
+        (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) &&
+        p.name &&
+        (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))
+      ) {
         // The property's own JSDoc, else that of the const it names (`host,` or `timeout: timeout()`).
-        const named = ts.isShorthandPropertyAssignment(p) ? p.name.text : p.initializer && ts.isCallExpression(p.initializer) && ts.isIdentifier(p.initializer.expression) ? p.initializer.expression.text : undefined;
+        const named = ts.isShorthandPropertyAssignment(p)
+          ? p.name.text
+          : p.initializer && ts.isCallExpression(p.initializer) && ts.isIdentifier(p.initializer.expression)
+            ? p.initializer.expression.text
+            : undefined;
         out.set(p.name.text, docOf(p) ?? (named ? constDocs.get(named) : undefined));
       }
     }
@@ -92,7 +121,8 @@ async function readDocs() {
   for (const lit of literals) {
     let node = lit.parent;
     while (node && !ts.isVariableDeclaration(node) && !ts.isSourceFile(node) && !ts.isObjectLiteralExpression(node)) node = node.parent;
-    if (node && ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && !byConst.has(node.name.text)) byConst.set(node.name.text, entries(lit));
+    if (node && ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && !byConst.has(node.name.text))
+      byConst.set(node.name.text, entries(lit));
   }
   return { literals: literals.map((l) => entries(l)), constDocs, byConst };
 }
@@ -116,12 +146,12 @@ const NOTES = {
   "http:url": "`http://` or `https://` URL to request.",
   "http:method": "HTTP method.",
   "http:body": "Request body (POST, PUT, PATCH; not GET or HEAD).",
-  "json[].path": "JSON path: `$`, `$.a.b`, `$.items[0].name`, `$[\"key with spaces\"]`.",
+  "json[].path": 'JSON path: `$`, `$.a.b`, `$.items[0].name`, `$["key with spaces"]`.',
   "json[].op": "Operator.",
-  "json[].value": "The value compared with (not for `exists`, where `false` means \"must not exist\").",
+  "json[].value": 'The value compared with (not for `exists`, where `false` means "must not exist").',
   "responseHeaders[].name": "Response header name, case-insensitive.",
   "responseHeaders[].op": "Operator.",
-  "responseHeaders[].value": "The value compared with (not for `exists`, where `false` means \"must not exist\").",
+  "responseHeaders[].value": 'The value compared with (not for `exists`, where `false` means "must not exist").',
   port: "TCP port.",
   "websocket:url": "`ws://` or `wss://` URL to open.",
   "dns:recordType": "Record type asked for.",
@@ -168,7 +198,13 @@ function describer(docs) {
     }
     return best?.get(key);
   };
-  return (section, keys, key, path = key, ownConst) => best(keys, key, ownConst ? docs.byConst.get(ownConst) : undefined) ?? NOTES[`${section}:${path}`] ?? NOTES[path] ?? NOTES[`${section}:${key}`] ?? NOTES[key] ?? "";
+  return (section, keys, key, path = key, ownConst) =>
+    best(keys, key, ownConst ? docs.byConst.get(ownConst) : undefined) ??
+    NOTES[`${section}:${path}`] ??
+    NOTES[path] ??
+    NOTES[`${section}:${key}`] ??
+    NOTES[key] ??
+    "";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +270,12 @@ const defaultOf = (s, required) => {
 };
 
 /** Nested objects worth their own rows (`flapping.changes`, `levels[].after`). */
-const nestedObject = (s) => (s?.type === "object" && s.properties && !isSecretRef(s) ? s : s?.type === "array" && s.items?.type === "object" && s.items.properties && !isSecretRef(s.items) ? s.items : null);
+const nestedObject = (s) =>
+  s?.type === "object" && s.properties && !isSecretRef(s)
+    ? s
+    : s?.type === "array" && s.items?.type === "object" && s.items.properties && !isSecretRef(s.items)
+      ? s.items
+      : null;
 
 /**
  * The rows of an object schema, nested objects flattened with `.` and `[]`. `section` and
@@ -248,7 +289,12 @@ function rows(schema, describe, { section, ownConst, prefix = "", skip = new Set
     if (skip.has(key)) continue;
     const s = schema.properties[key];
     const path = `${prefix}${key}`;
-    out.push({ field: path, type: typeOf(s), def: defaultOf(s, required.has(key)), doc: describe(section, keys, key, path, prefix ? undefined : ownConst) });
+    out.push({
+      field: path,
+      type: typeOf(s),
+      def: defaultOf(s, required.has(key)),
+      doc: describe(section, keys, key, path, prefix ? undefined : ownConst),
+    });
     const inner = nestedObject(s);
     if (inner) out.push(...rows(inner, describe, { section, prefix: `${path}${s.type === "array" ? "[]" : ""}.` }));
   }
@@ -257,7 +303,11 @@ function rows(schema, describe, { section, ownConst, prefix = "", skip = new Set
 
 const cell = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
 function table(list) {
-  return ["| field | type | default | meaning |", "|---|---|---|---|", ...list.map((r) => `| \`${r.field}\` | ${r.type.replace(/(?<!\\)\|/g, "\\|")} | ${r.def} | ${cell(r.doc)} |`)].join("\n");
+  return [
+    "| field | type | default | meaning |",
+    "|---|---|---|---|",
+    ...list.map((r) => `| \`${r.field}\` | ${r.type.replace(/(?<!\\)\|/g, "\\|")} | ${r.def} | ${cell(r.doc)} |`),
+  ].join("\n");
 }
 
 /** Every key path in the config's JSON Schema: what the reference must mention (the test reads it). */
@@ -301,10 +351,12 @@ export async function renderReference() {
     "# Configuration reference",
     "<!-- Generated by `npm run docs:reference` from the zod schemas in src/config/ (types, bounds and defaults from the schemas, words from their JSDoc). Do not edit by hand: test/node/reference.test.ts fails when this file is stale. -->",
     "Every field of `vigil.config.ts`, generated from the schemas the worker validates with, so it cannot drift from them. How-to guides are in the [README](../README.md).",
-    ["- **Durations** are strings: `500ms`, `10s`, `5m`, `6h`, `2d`, `1h30m`; each field states its range.",
-    "- **Ids** are 1–63 lowercase letters, digits, `.`, `_`, `-`, starting with a letter or digit.",
-    "- **Secrets** are never inline: a secret field takes `{ env: \"NAME\" }`, an environment variable (`.dev.vars` locally, `wrangler secret put NAME` in production).",
-    "- **Check ids** name what incidents, `dependsOn` and channels refer to: a monitor's `id`, `agent:<agent>:<check>`, `agent:<agent>:heartbeat` or `ping:<job>`."].join("\n"),
+    [
+      "- **Durations** are strings: `500ms`, `10s`, `5m`, `6h`, `2d`, `1h30m`; each field states its range.",
+      "- **Ids** are 1–63 lowercase letters, digits, `.`, `_`, `-`, starting with a letter or digit.",
+      '- **Secrets** are never inline: a secret field takes `{ env: "NAME" }`, an environment variable (`.dev.vars` locally, `wrangler secret put NAME` in production).',
+      "- **Check ids** name what incidents, `dependsOn` and channels refer to: a monitor's `id`, `agent:<agent>:<check>`, `agent:<agent>:heartbeat` or `ping:<job>`.",
+    ].join("\n"),
   );
 
   const toc = [
@@ -327,15 +379,32 @@ export async function renderReference() {
   say(
     `## Top level ${anchor("top-level")}`,
     "`vigil.config.ts` default-exports `defineConfig({ … })` (or a function of the environment returning it).",
-    table(Object.keys(top).map((k) => ({ field: k, type: typeOf(top[k]), def: defaultOf(top[k], (js.required ?? []).includes(k)), doc: describe("top", Object.keys(top), k) }))),
+    table(
+      Object.keys(top).map((k) => ({
+        field: k,
+        type: typeOf(top[k]),
+        def: defaultOf(top[k], (js.required ?? []).includes(k)),
+        doc: describe("top", Object.keys(top), k),
+      })),
+    ),
   );
-  say(`## services[] ${anchor("services")}`, "Incidents, escalation and the status page are per service.", table(rows(item("services"), describe, { section: "services", ownConst: "serviceSpec" })));
+  say(
+    `## services[] ${anchor("services")}`,
+    "Incidents, escalation and the status page are per service.",
+    table(rows(item("services"), describe, { section: "services", ownConst: "serviceSpec" })),
+  );
 
   const firstMonitor = monitorTypes[0];
   say(
     `## monitors[] ${anchor("monitors")}`,
     `Probes run from the edge. \`type\` is one of ${monitorTypes.map((t) => `\`${typeName(t)}\``).join(", ")}. Fields every type has:`,
-    table(rows({ ...firstMonitor, properties: Object.fromEntries(Object.entries(firstMonitor.properties).filter(([k]) => base.has(k))) }, describe, { section: "monitors", ownConst: "monitorBase" })),
+    table(
+      rows(
+        { ...firstMonitor, properties: Object.fromEntries(Object.entries(firstMonitor.properties).filter(([k]) => base.has(k))) },
+        describe,
+        { section: "monitors", ownConst: "monitorBase" },
+      ),
+    ),
     "`timeout × samples` must be shorter than `interval` (with `retries`: `samples × ((count + 1) × timeout + count × delay)`); `degradedMs` < `downMs` < `timeout`. " +
       "Retries follow network failures only (refused, no such host, TLS handshake, closed before answering, timeout), never an HTTP status or a failed assertion; " +
       "the result's `attempts` says how many probes the run took.",
@@ -343,14 +412,25 @@ export async function renderReference() {
   for (const t of monitorTypes) {
     const name = typeName(t);
     const doc = docs.constDocs.get(`${name}Monitor`);
-    say(`### monitor type \`${name}\` ${anchor(`monitor-type-${name}`)}`, ...(doc ? [doc] : []), table(rows(t, describe, { section: name, ownConst: `${name}Monitor`, skip: base })));
+    say(
+      `### monitor type \`${name}\` ${anchor(`monitor-type-${name}`)}`,
+      ...(doc ? [doc] : []),
+      table(rows(t, describe, { section: name, ownConst: `${name}Monitor`, skip: base })),
+    );
   }
 
-  say(`## channels[] ${anchor("channels")}`, `Where notifications go. \`type\` is one of ${channelTypes.map((t) => `\`${typeName(t)}\``).join(", ")}.`);
+  say(
+    `## channels[] ${anchor("channels")}`,
+    `Where notifications go. \`type\` is one of ${channelTypes.map((t) => `\`${typeName(t)}\``).join(", ")}.`,
+  );
   for (const t of channelTypes) {
     const name = typeName(t);
     const doc = docs.constDocs.get(`${name}Channel`);
-    say(`### channel type \`${name}\` ${anchor(`channel-type-${name}`)}`, ...(doc ? [doc] : []), table(rows(t, describe, { section: name, ownConst: `${name}Channel`, skip: new Set(["type"]) })));
+    say(
+      `### channel type \`${name}\` ${anchor(`channel-type-${name}`)}`,
+      ...(doc ? [doc] : []),
+      table(rows(t, describe, { section: name, ownConst: `${name}Channel`, skip: new Set(["type"]) })),
+    );
   }
 
   const policy = item("policies");
@@ -360,18 +440,47 @@ export async function renderReference() {
     "Escalation: level 1 is paged `groupWait` after an incident opens; each later level after its `after`, or at once when one of its `when` conditions holds.",
     table(rows(policy, describe, { section: "policies", ownConst: "policySpec" })),
     "`levels[].when` conditions (any one escalates):",
-    table(conditions.map((c) => {
-      const keys = Object.keys(c.properties);
-      const req = new Set(c.required ?? []);
-      return { field: `{ ${keys.map((k) => (req.has(k) ? k : `${k}?`)).join(", ")} }`, type: keys.map((k) => `${k}: ${typeOf(c.properties[k])}`).join("; "), def: "—", doc: describe("when", keys, keys[0]) };
-    })),
+    table(
+      conditions.map((c) => {
+        const keys = Object.keys(c.properties);
+        const req = new Set(c.required ?? []);
+        return {
+          field: `{ ${keys.map((k) => (req.has(k) ? k : `${k}?`)).join(", ")} }`,
+          type: keys.map((k) => `${k}: ${typeOf(c.properties[k])}`).join("; "),
+          def: "—",
+          doc: describe("when", keys, keys[0]),
+        };
+      }),
+    ),
   );
-  say(`## agents[] ${anchor("agents")}`, docs.constDocs.get("agentSpec") ?? "", table(rows(item("agents"), describe, { section: "agents", ownConst: "agentSpec" })));
-  say(`## jobs[] ${anchor("jobs")}`, "Cron jobs and backups that ping `/ping/<key>` (Healthchecks.io semantics).", table(rows(item("jobs"), describe, { section: "jobs", ownConst: "jobSpec" })));
-  say(`## maintenance[] ${anchor("maintenance")}`, docs.constDocs.get("maintenanceSpec") ?? "", table(rows(item("maintenance"), describe, { section: "maintenance", ownConst: "maintenanceSpec" })));
-  say(`## statusPage ${anchor("statuspage")}`, table(rows(top.statusPage, describe, { section: "statusPage", ownConst: "statusPageSpec" })));
-  say(`## digest ${anchor("digest")}`, docs.constDocs.get("digestSpec") ?? "", table(rows(top.digest, describe, { section: "digest", ownConst: "digestSpec" })));
-  return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trim()}\n`;
+  say(
+    `## agents[] ${anchor("agents")}`,
+    docs.constDocs.get("agentSpec") ?? "",
+    table(rows(item("agents"), describe, { section: "agents", ownConst: "agentSpec" })),
+  );
+  say(
+    `## jobs[] ${anchor("jobs")}`,
+    "Cron jobs and backups that ping `/ping/<key>` (Healthchecks.io semantics).",
+    table(rows(item("jobs"), describe, { section: "jobs", ownConst: "jobSpec" })),
+  );
+  say(
+    `## maintenance[] ${anchor("maintenance")}`,
+    docs.constDocs.get("maintenanceSpec") ?? "",
+    table(rows(item("maintenance"), describe, { section: "maintenance", ownConst: "maintenanceSpec" })),
+  );
+  say(
+    `## statusPage ${anchor("statuspage")}`,
+    table(rows(top.statusPage, describe, { section: "statusPage", ownConst: "statusPageSpec" })),
+  );
+  say(
+    `## digest ${anchor("digest")}`,
+    docs.constDocs.get("digestSpec") ?? "",
+    table(rows(top.digest, describe, { section: "digest", ownConst: "digestSpec" })),
+  );
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()}\n`;
 }
 
 /** The config's JSON Schema, for tests. */

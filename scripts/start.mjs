@@ -88,10 +88,13 @@ const devVars = resolve(process.env.VIGIL_VARS_FILE ?? resolve(root, ".dev.vars"
 const varsName = process.env.VIGIL_VARS_FILE ? devVars : ".dev.vars";
 mkdirSync(dirname(devVars), { recursive: true });
 function addVar(name, value, why) {
-  appendFileSync(devVars, `${existsSync(devVars) ? "" : "# Local secrets for `wrangler dev` (git-ignored).\n"}${name}=${value}\n`, { mode: 0o600 });
+  appendFileSync(devVars, `${existsSync(devVars) ? "" : "# Local secrets for `wrangler dev` (git-ignored).\n"}${name}=${value}\n`, {
+    mode: 0o600,
+  });
   say(`vigil: generated ${name} in ${varsName} (${why})`);
 }
-if (!readVars(devVars).get("VIGIL_ADMIN_TOKEN")) addVar("VIGIL_ADMIN_TOKEN", randomBytes(24).toString("hex"), "admin API bearer token; read it there");
+if (!readVars(devVars).get("VIGIL_ADMIN_TOKEN"))
+  addVar("VIGIL_ADMIN_TOKEN", randomBytes(24).toString("hex"), "admin API bearer token; read it there");
 
 // 3.
 const listenOrFail = async (what, envName, start) => {
@@ -104,7 +107,8 @@ const listenOrFail = async (what, envName, start) => {
 const demo = await listenOrFail("demo target", "VIGIL_DEMO_PORT", () =>
   startDemoTarget({
     port: demoPort,
-    onChange: (up, how) => say(`${clock()} demo target switched ${up ? "on" : "off"}${how ? ` (${how})` : ""}; Vigil probes it every few seconds`),
+    onChange: (up, how) =>
+      say(`${clock()} demo target switched ${up ? "on" : "off"}${how ? ` (${how})` : ""}; Vigil probes it every few seconds`),
   }),
 );
 /** The env var holding the local receiver's secret, once the config names it. */
@@ -113,7 +117,7 @@ servers.push(demo);
 const receiver = await listenOrFail("local notification receiver", "VIGIL_RECEIVER_PORT", () =>
   startReceiver({
     port: receiverPort,
-    secret: () => (receiverSecretName ? readVars(devVars).get(receiverSecretName) ?? process.env[receiverSecretName] : undefined),
+    secret: () => (receiverSecretName ? (readVars(devVars).get(receiverSecretName) ?? process.env[receiverSecretName]) : undefined),
     print: (line) => say(`${clock()} ⇢ ${line}`),
   }),
 );
@@ -138,7 +142,9 @@ live = createLiveConfig({
     else say(`vigil: ${configName} is valid: config ${hash} (${what})`);
   },
   onRefused: ({ hash, problems, live: current }) => {
-    console.error(`${clock()} ${configName} refused (config ${hash}, ${problems.length} problem${problems.length === 1 ? "" : "s"}); config ${current.hash} from ${clock(Date.parse(current.loadedAt))} keeps running:`);
+    console.error(
+      `${clock()} ${configName} refused (config ${hash}, ${problems.length} problem${problems.length === 1 ? "" : "s"}); config ${current.hash} from ${clock(Date.parse(current.loadedAt))} keeps running:`,
+    );
     for (const p of problems) console.error(`    ${p}`);
   },
   onRestored: ({ hash }) => say(`${clock()} ${configName} is config ${hash} again, the one running; nothing refused`),
@@ -148,13 +154,17 @@ let problems = await live.load();
 // is given the same value. Secrets of other services (API keys, tokens) are the user's to set.
 const missingShared = problems.map((p) => /environment variable (\w*_SECRET) is not set/.exec(p)?.[1]).filter(Boolean);
 // Secrets Vigil itself checks whatever their name (an agent's key, a job's ping key, the page token).
-const missingOwn = problems.map((p) => /^(?:agents\[\d+\]\.secret|jobs\[\d+\]\.key|statusPage\.token): environment variable (\w+) is not set/.exec(p)?.[1]).filter(Boolean);
+const missingOwn = problems
+  .map((p) => /^(?:agents\[\d+\]\.secret|jobs\[\d+\]\.key|statusPage\.token): environment variable (\w+) is not set/.exec(p)?.[1])
+  .filter(Boolean);
 if (missingShared.length > 0 || missingOwn.length > 0) {
   for (const name of new Set(missingShared)) {
-    if (name.endsWith("WEBHOOK_SECRET")) addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; a receiver verifies with the same value");
+    if (name.endsWith("WEBHOOK_SECRET"))
+      addVar(name, `whsec_${randomBytes(24).toString("base64")}`, "webhook signing secret; a receiver verifies with the same value");
     else addVar(name, randomBytes(32).toString("hex"), "shared secret; give the same value to the agent or job that uses it");
   }
-  for (const name of new Set(missingOwn.filter((n) => !missingShared.includes(n)))) addVar(name, randomBytes(24).toString("hex"), "named by the config; read it there");
+  for (const name of new Set(missingOwn.filter((n) => !missingShared.includes(n))))
+    addVar(name, randomBytes(24).toString("hex"), "named by the config; read it there");
   problems = await live.load();
 }
 if (problems.length > 0) {
@@ -191,8 +201,14 @@ const local = ["--config", writeDevWranglerConfig(live.path, startDir), "--persi
 // at scale); the output narrated, then repeated lines counted (scripts/log-limit.mjs).
 const narrate = createNarrator({ verbose });
 dev = await spawnWorker({
-  toml: local[1], port, persist: stateDir, envFile: devVars, vars, env: wranglerEnv,
-  inspect: process.argv.includes("--inspect"), watch: process.env.VIGIL_WATCH !== "0",
+  toml: local[1],
+  port,
+  persist: stateDir,
+  envFile: devVars,
+  vars,
+  env: wranglerEnv,
+  inspect: process.argv.includes("--inspect"),
+  watch: process.env.VIGIL_WATCH !== "0",
   // Ping keys masked first: wrangler logs every request's path (shown with VIGIL_VERBOSE=1).
   transform: (line) => narrate(maskPingKeys(line)),
 });
@@ -207,7 +223,9 @@ const TICK_TIMEOUT_MS = 150_000;
 const fireCron = async () => {
   const minute = clock(Math.floor(Date.now() / 60_000) * 60_000).slice(0, 5);
   try {
-    const res = await fetch(`${selfUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`, { signal: AbortSignal.timeout(TICK_TIMEOUT_MS) });
+    const res = await fetch(`${selfUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`, {
+      signal: AbortSignal.timeout(TICK_TIMEOUT_MS),
+    });
     if (!res.ok) say(`${clock()} the tick of ${minute} failed: HTTP ${res.status} ${(await res.text()).split("\n")[0].slice(0, 200)}`);
   } catch (err) {
     if (stopping) return;
@@ -217,10 +235,13 @@ const fireCron = async () => {
   }
 };
 const everyMinute = () => {
-  timer = setTimeout(() => {
-    void fireCron();
-    everyMinute();
-  }, 60_000 - (Date.now() % 60_000));
+  timer = setTimeout(
+    () => {
+      void fireCron();
+      everyMinute();
+    },
+    60_000 - (Date.now() % 60_000),
+  );
 };
 
 const ready = await waitForHealth();

@@ -13,7 +13,9 @@ import { ensureDeps, root } from "./lib.mjs";
 const bundled = process.argv[2] === "--bundled";
 const path = bundled ? process.argv[3] : (process.argv[2] ?? process.env.VIGIL_CONFIG ?? "vigil.config.ts");
 if (bundled && process.env.VIGIL_CONFIG && resolve(process.env.VIGIL_CONFIG) !== resolve(path)) {
-  console.error(`vigil: VIGIL_CONFIG is ${process.env.VIGIL_CONFIG}, but this wrangler.toml bundles ${path}; deploy with \`npm run deploy\` (or build with \`npm run build\`), which bundle VIGIL_CONFIG`);
+  console.error(
+    `vigil: VIGIL_CONFIG is ${process.env.VIGIL_CONFIG}, but this wrangler.toml bundles ${path}; deploy with \`npm run deploy\` (or build with \`npm run build\`), which bundle VIGIL_CONFIG`,
+  );
   process.exit(1);
 }
 if (!path || !existsSync(resolve(path))) {
@@ -29,4 +31,6 @@ if (problems.length > 0) {
   for (const p of problems) console.error(`  ${p}`);
   process.exit(1);
 }
-console.log(`${path}: ok (${config.services.length} services, ${config.monitors.length} monitors, ${config.channels.length} channels, ${config.policies.length} policies)`);
+console.log(
+  `${path}: ok (${config.services.length} services, ${config.monitors.length} monitors, ${config.channels.length} channels, ${config.policies.length} policies)`,
+);

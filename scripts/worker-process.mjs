@@ -29,17 +29,45 @@ export async function spawnWorker(options) {
   const child = inspect
     ? spawn(
         join(root, "node_modules/.bin/wrangler"),
-        ["dev", "--config", toml, "--persist-to", persist, "--env-file", envFile, "--port", String(port), "--ip", "127.0.0.1",
-          "--inspector-port", String(await freePort()), "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", logLevel,
-          ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+        [
+          "dev",
+          "--config",
+          toml,
+          "--persist-to",
+          persist,
+          "--env-file",
+          envFile,
+          "--port",
+          String(port),
+          "--ip",
+          "127.0.0.1",
+          "--inspector-port",
+          String(await freePort()),
+          "--test-scheduled",
+          "--show-interactive-dev-session=false",
+          "--log-level",
+          logLevel,
+          ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+        ],
         { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] },
       )
     : spawn(
         process.execPath,
-        [join(root, "scripts/dev-worker.mjs"), toml, String(port), persist, JSON.stringify(vars), logLevel, JSON.stringify({ envFile, watch })],
+        [
+          join(root, "scripts/dev-worker.mjs"),
+          toml,
+          String(port),
+          persist,
+          JSON.stringify(vars),
+          logLevel,
+          JSON.stringify({ envFile, watch }),
+        ],
         { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] },
       );
-  for (const [from, to] of [[child.stdout, options.stdout ?? process.stdout], [child.stderr, options.stderr ?? process.stderr]]) {
+  for (const [from, to] of [
+    [child.stdout, options.stdout ?? process.stdout],
+    [child.stderr, options.stderr ?? process.stderr],
+  ]) {
     const limiter = createLogLimiter({ write: (text) => to.write(text) });
     const lines = lineSplitter((line) => {
       for (const out of transform(line)) limiter.line(out);

@@ -53,7 +53,12 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<b
  * is cancelled, never downloaded (`cancel`), or read and dropped (`drain`, for requests; see
  * {@link Overflow}). A body of exactly `limit` bytes is not an overflow.
  */
-export async function readAtMost(message: Request | Response, limit: number, wait: Waiter = noWait, overflowed: Overflow = "cancel"): Promise<CappedBody> {
+export async function readAtMost(
+  message: Request | Response,
+  limit: number,
+  wait: Waiter = noWait,
+  overflowed: Overflow = "cancel",
+): Promise<CappedBody> {
   if (!message.body) return { bytes: new Uint8Array(0), overflow: false };
   // A declared length within the limit: HTTP framing delivers exactly that many bytes, so one
   // native read does (the stream loop below is for bodies of unknown size). Not for an encoded

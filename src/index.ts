@@ -60,10 +60,21 @@ async function probeBatches(batch: MessageBatch<ProbeBatchMessage>, env: Env) {
     batch.messages.map(async (msg) => {
       try {
         const summary = await env.RUNNER.run(msg.body);
-        console.log(JSON.stringify({ msg: "probe-batch", minute: msg.body.minute, batch: msg.body.batch, ...summary, startDelays: undefined, maxStartDelay: Math.max(0, ...summary.startDelays) }));
+        console.log(
+          JSON.stringify({
+            msg: "probe-batch",
+            minute: msg.body.minute,
+            batch: msg.body.batch,
+            ...summary,
+            startDelays: undefined,
+            maxStartDelay: Math.max(0, ...summary.startDelays),
+          }),
+        );
         msg.ack();
       } catch (err) {
-        console.error(JSON.stringify({ msg: "probe batch failed", minute: msg.body.minute, batch: msg.body.batch, error: (err as Error).message }));
+        console.error(
+          JSON.stringify({ msg: "probe batch failed", minute: msg.body.minute, batch: msg.body.batch, error: (err as Error).message }),
+        );
         msg.retry();
       }
     }),
@@ -80,7 +91,14 @@ export class ProbeRunner extends WorkerEntrypoint<Env> {
 /** A probe batch that failed all its retries: its minute is over, so it is reported, not rerun. */
 async function lostProbeBatches(batch: MessageBatch<ProbeBatchMessage>) {
   for (const msg of batch.messages) {
-    console.error(JSON.stringify({ msg: "probe batch dead-lettered", minute: msg.body.minute, batch: msg.body.batch, monitors: msg.body.monitors.length }));
+    console.error(
+      JSON.stringify({
+        msg: "probe batch dead-lettered",
+        minute: msg.body.minute,
+        batch: msg.body.batch,
+        monitors: msg.body.monitors.length,
+      }),
+    );
     msg.ack();
   }
 }

@@ -43,9 +43,27 @@ export interface ContainerObservation {
   uptimeSeconds: number | null;
 }
 
-export function observeContainer(name: string, inspect: ContainerInspect | null, restartIncrease: number, now: number): ContainerObservation {
+export function observeContainer(
+  name: string,
+  inspect: ContainerInspect | null,
+  restartIncrease: number,
+  now: number,
+): ContainerObservation {
   if (!inspect) {
-    return { name, exists: false, running: false, state: "missing", exitCode: 0, oomKilled: false, health: null, failingStreak: 0, lastHealthOutput: null, restartCount: 0, restartIncrease: 0, uptimeSeconds: null };
+    return {
+      name,
+      exists: false,
+      running: false,
+      state: "missing",
+      exitCode: 0,
+      oomKilled: false,
+      health: null,
+      failingStreak: 0,
+      lastHealthOutput: null,
+      restartCount: 0,
+      restartIncrease: 0,
+      uptimeSeconds: null,
+    };
   }
   const s = inspect.State;
   const started = Date.parse(s.StartedAt);
@@ -129,5 +147,7 @@ export const docker = checkKind({
   run: runDocker,
   defaultName: (spec) => (spec.container ? spec.container : `label=${spec.label}`),
   problems: (spec) =>
-    (spec.container === undefined) === (spec.label === undefined) ? [{ path: [], message: "needs exactly one of container and label" }] : [],
+    (spec.container === undefined) === (spec.label === undefined)
+      ? [{ path: [], message: "needs exactly one of container and label" }]
+      : [],
 });

@@ -42,17 +42,43 @@ export interface HostObservation {
 }
 
 /** Local file systems worth watching (no tmpfs, proc, cgroup, …). */
-const DISK_FS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "exfat", "ntfs", "ntfs3", "fuseblk", "reiserfs", "jfs", "bcachefs"]);
+const DISK_FS = new Set([
+  "ext2",
+  "ext3",
+  "ext4",
+  "xfs",
+  "btrfs",
+  "zfs",
+  "f2fs",
+  "vfat",
+  "exfat",
+  "ntfs",
+  "ntfs3",
+  "fuseblk",
+  "reiserfs",
+  "jfs",
+  "bcachefs",
+]);
 
 /** Pure judgement; `previous` and the finding's `grades`: hysteresis (agent/checks/hysteresis.ts). */
 export function judgeHost(spec: HostSpec, o: HostObservation, previous: Grades = {}): Finding & { grades: Grades } {
   const g = new Grader("host", spec, previous);
-  const line = (name: string, what: string, status: CheckStatus) => ({ what, status, held: g.held[name] ? ` (held, ${g.held[name]})` : "" });
+  const line = (name: string, what: string, status: CheckStatus) => ({
+    what,
+    status,
+    held: g.held[name] ? ` (held, ${g.held[name]})` : "",
+  });
   const s: { what: string; status: CheckStatus; held: string }[] = [
     line("cpu", `CPU ${round(o.cpuPct)} %`, g.grade("cpu", o.cpuPct, "cpuWarnPct", "cpuCriticalPct")),
     line("memory", `memory ${round(o.memoryPct)} %`, g.grade("memory", o.memoryPct, "memoryWarnPct", "memoryCriticalPct")),
     line("load", `load ${round(o.load1, 2)} on ${o.cores} cores`, g.grade("load", o.load1 / o.cores, "loadWarnPerCore")),
-    ...o.disks.map((d) => line(`disk:${d.mount}`, `disk ${d.mount} ${round(d.usedPct)} %`, g.grade(`disk:${d.mount}`, d.usedPct, "diskWarnPct", "diskCriticalPct"))),
+    ...o.disks.map((d) =>
+      line(
+        `disk:${d.mount}`,
+        `disk ${d.mount} ${round(d.usedPct)} %`,
+        g.grade(`disk:${d.mount}`, d.usedPct, "diskWarnPct", "diskCriticalPct"),
+      ),
+    ),
   ];
   const bad = s.filter((x) => x.status !== "ok");
   const worstDisk = o.disks.reduce((a, d) => Math.max(a, d.usedPct), 0);
@@ -68,8 +94,12 @@ export function judgeHost(spec: HostSpec, o: HostObservation, previous: Grades =
   return {
     grades: g.grades,
     status: worst(...s.map((x) => x.status)),
-    summary: (bad.length ? `${bad.map((x) => `${x.what} ${x.status}${x.held}`).join(", ")}; ` : "") +
-      s.filter((x) => x.status === "ok").map((x) => x.what).join(", "),
+    summary:
+      (bad.length ? `${bad.map((x) => `${x.what} ${x.status}${x.held}`).join(", ")}; ` : "") +
+      s
+        .filter((x) => x.status === "ok")
+        .map((x) => x.what)
+        .join(", "),
     metrics,
   };
 }
@@ -170,17 +200,27 @@ export async function runHost(spec: HostSpec, ctx: CheckContext): Promise<Findin
     }),
   );
   const missing = disks.filter((d) => Number.isNaN(d.usedPct));
-  const { grades, ...finding } = judgeHost(spec, {
-    cpuPct,
-    memoryPct: mem.pct,
-    memoryTotal: mem.total,
-    load1: loadavg()[0] ?? 0,
-    cores: availableParallelism(),
-    disks: disks.filter((d) => !Number.isNaN(d.usedPct)),
-  }, ctx.memory.get("grades") as Grades | undefined);
+  const { grades, ...finding } = judgeHost(
+    spec,
+    {
+      cpuPct,
+      memoryPct: mem.pct,
+      memoryTotal: mem.total,
+      load1: loadavg()[0] ?? 0,
+      cores: availableParallelism(),
+      disks: disks.filter((d) => !Number.isNaN(d.usedPct)),
+    },
+    ctx.memory.get("grades") as Grades | undefined,
+  );
   ctx.memory.set("grades", grades);
   if (missing.length) {
-    return [{ ...finding, status: worst(finding.status, "warn"), summary: `cannot statfs ${missing.map((d) => d.mount).join(", ")}; ${finding.summary}` }];
+    return [
+      {
+        ...finding,
+        status: worst(finding.status, "warn"),
+        summary: `cannot statfs ${missing.map((d) => d.mount).join(", ")}; ${finding.summary}`,
+      },
+    ];
   }
   return [finding];
 }

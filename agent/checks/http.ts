@@ -4,7 +4,7 @@
  * the body is read only for the keyword, at most 64 KiB of it.
  */
 import { errorText } from "../log";
-import { Client, requestBuffer } from "../http-client";
+import type { Client } from "../http-client";
 import { type CheckContext, type Finding, grade, round, worst } from "./check";
 import { monotonicMs } from "../time";
 import { checkKind, type CheckSpecOf } from "./kind";
@@ -53,6 +53,9 @@ export async function runHttp(spec: HttpSpec, ctx: CheckContext): Promise<Findin
   try {
     const url = new URL(spec.url);
     // Closed by the cycle when the agent stops (closeMemory).
+    // On use, as postgres.ts loads pg: the config schema bundle lists this kind but never runs it,
+    // and undici (CommonJS) cannot load inside it (agent/build.mjs).
+    const { Client, requestBuffer } = await import("../http-client");
     let client = ctx.memory.get("client") as Client | undefined;
     if (!client) ctx.memory.set("client", (client = new Client(url.origin, { connectTimeout: spec.timeout })));
     // The body is read only to look for the keyword (at most BODY_CAP bytes); otherwise the

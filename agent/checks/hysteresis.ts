@@ -98,7 +98,12 @@ export interface Line {
  *   below the critical clear value but not the warn one leaves `warn`.
  * A value that is missing or not finite is `ok`, as in `grade`.
  */
-export function gradeHeld(value: number | undefined, warn: Line | undefined, critical: Line | undefined, previous: CheckStatus | undefined): CheckStatus {
+export function gradeHeld(
+  value: number | undefined,
+  warn: Line | undefined,
+  critical: Line | undefined,
+  previous: CheckStatus | undefined,
+): CheckStatus {
   if (value === undefined || !Number.isFinite(value)) return "ok";
   if (critical && value >= critical.trigger) return "critical";
   if (critical && previous === "critical" && value >= critical.clear) return "critical";

@@ -35,7 +35,10 @@ const schema = (k: SchemaKit) =>
     /** Below this many lines in the window the ratio is not judged. Default 20. */
     minLines: k.z.int().min(1).default(20),
     /** Most bytes read per run. Default 1 MiB. */
-    maxBytes: k.z.int().min(1024).default(1024 * 1024),
+    maxBytes: k.z
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
     ...k.graded("logs"),
   });
 
@@ -91,7 +94,12 @@ export function judgeLogs(spec: LogsSpec, c: LogCounts, previous: Grades = {}): 
   const g = new Grader("logs", spec, previous);
   const status = g.grade("ratio", pct, "warnPct", "criticalPct");
   const held = g.held.ratio ? ` (held, ${g.held.ratio})` : "";
-  return { status, summary: `error ratio ${round(pct, 2)} %${held} (${c.errors} of ${c.lines} lines) ${where}`, metrics: { ...metrics, judged: 1 }, grades: g.grades };
+  return {
+    status,
+    summary: `error ratio ${round(pct, 2)} %${held} (${c.errors} of ${c.lines} lines) ${where}`,
+    metrics: { ...metrics, judged: 1 },
+    grades: g.grades,
+  };
 }
 
 /** Judges `counts` against the grades kept in the check's memory, and keeps the new ones. */

@@ -117,18 +117,20 @@ export function judgePostgres(spec: PostgresSpec, o: PostgresObservation, previo
     // A replica cut off from its primary replays nothing new, so its lag reads 0: say so.
     stream: o.replica && o.walReceiver !== undefined && o.walReceiver !== "streaming" ? ("warn" as CheckStatus) : ("ok" as CheckStatus),
   };
-  const notes = [
-    `SELECT 1 in ${round(o.latencyMs)} ms`,
-    `${o.connections}/${o.maxConnections} connections (${round(connPct)} %)`,
-  ];
+  const notes = [`SELECT 1 in ${round(o.latencyMs)} ms`, `${o.connections}/${o.maxConnections} connections (${round(connPct)} %)`];
   if (o.longestQueryPid !== null) notes.push(`longest query ${formatDuration(o.longestQuerySeconds * 1000)} (pid ${o.longestQueryPid})`);
-  if (o.oldestTransactionPid !== null) notes.push(`oldest transaction ${formatDuration(o.oldestTransactionSeconds * 1000)} (pid ${o.oldestTransactionPid})`);
+  if (o.oldestTransactionPid !== null)
+    notes.push(`oldest transaction ${formatDuration(o.oldestTransactionSeconds * 1000)} (pid ${o.oldestTransactionPid})`);
   if (o.replica) {
-    const lag = o.replicationLagSeconds === null ? "replica, lag unknown (no transaction replayed since it started)" : `replica lag ${formatDuration(o.replicationLagSeconds * 1000)}`;
+    const lag =
+      o.replicationLagSeconds === null
+        ? "replica, lag unknown (no transaction replayed since it started)"
+        : `replica lag ${formatDuration(o.replicationLagSeconds * 1000)}`;
     const more: string[] = [];
     if (o.replayBehindBytes) more.push(`${formatBytes(o.replayBehindBytes)} of WAL not replayed`);
     if (o.replayPaused) more.push("replay paused");
-    if (o.walReceiver !== undefined && o.walReceiver !== "streaming") more.push(`not streaming from the primary (WAL receiver ${o.walReceiver ?? "not running"})`);
+    if (o.walReceiver !== undefined && o.walReceiver !== "streaming")
+      more.push(`not streaming from the primary (WAL receiver ${o.walReceiver ?? "not running"})`);
     notes.push(more.length ? `${lag} (${more.join(", ")})` : lag);
   }
   if (o.seesAllStats === false) notes.push("sees only its own sessions and statements (grant pg_monitor)");
@@ -216,24 +218,28 @@ export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promis
     let slowest: PostgresObservation["slowest"] = null;
     if (r.has_pss && spec.slowStatements > 0) slowest = await slowStatements(client, spec.slowStatements);
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    const { grades, ...finding } = judgePostgres(spec, {
-      latencyMs,
-      maxConnections: Number(r.max_conn),
-      connections: Number(r.in_use),
-      activeConnections: Number(r.active),
-      longestQuerySeconds: num(r.longest_query_s) ?? 0,
-      longestQueryPid: num(r.longest_query_pid),
-      oldestTransactionSeconds: num(r.oldest_xact_s) ?? 0,
-      oldestTransactionPid: num(r.oldest_xact_pid),
-      replica: Boolean(r.replica),
-      replicationLagSeconds: num(r.replay_lag_s),
-      replayBehindBytes: num(r.replay_behind_bytes),
-      replayPaused: r.replay_paused === null ? undefined : Boolean(r.replay_paused),
-      // No receiver row: none runs. A row without a status: this role may not see it.
-      walReceiver: Number(r.receivers) === 0 ? null : typeof r.receiver_status === "string" ? r.receiver_status : undefined,
-      seesAllStats: Boolean(r.all_stats),
-      slowest,
-    }, ctx.memory.get("grades") as Grades | undefined);
+    const { grades, ...finding } = judgePostgres(
+      spec,
+      {
+        latencyMs,
+        maxConnections: Number(r.max_conn),
+        connections: Number(r.in_use),
+        activeConnections: Number(r.active),
+        longestQuerySeconds: num(r.longest_query_s) ?? 0,
+        longestQueryPid: num(r.longest_query_pid),
+        oldestTransactionSeconds: num(r.oldest_xact_s) ?? 0,
+        oldestTransactionPid: num(r.oldest_xact_pid),
+        replica: Boolean(r.replica),
+        replicationLagSeconds: num(r.replay_lag_s),
+        replayBehindBytes: num(r.replay_behind_bytes),
+        replayPaused: r.replay_paused === null ? undefined : Boolean(r.replay_paused),
+        // No receiver row: none runs. A row without a status: this role may not see it.
+        walReceiver: Number(r.receivers) === 0 ? null : typeof r.receiver_status === "string" ? r.receiver_status : undefined,
+        seesAllStats: Boolean(r.all_stats),
+        slowest,
+      },
+      ctx.memory.get("grades") as Grades | undefined,
+    );
     ctx.memory.set("grades", grades);
     if (connectMs !== undefined) finding.metrics = { ...finding.metrics, connectMs: round(connectMs, 2) };
     return [finding];
@@ -251,7 +257,13 @@ export async function runPostgres(spec: PostgresSpec, ctx: CheckContext): Promis
 }
 
 const formatBytes = (n: number): string =>
-  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${round(n / 1024)} kB` : n < 1024 ** 3 ? `${round(n / 1024 ** 2)} MB` : `${round(n / 1024 ** 3)} GB`;
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${round(n / 1024)} kB`
+      : n < 1024 ** 3
+        ? `${round(n / 1024 ** 2)} MB`
+        : `${round(n / 1024 ** 3)} GB`;
 
 /** `pg_stat_statements` may be installed but not preloaded; then it is silently skipped. */
 async function slowStatements(client: pg.Client, limit: number): Promise<PostgresObservation["slowest"]> {

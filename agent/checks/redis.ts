@@ -19,7 +19,10 @@ const schema = (k: SchemaKit) =>
   k.z.strictObject({
     kind: k.z.literal("redis"),
     ...k.common,
-    url: k.z.string().regex(/^rediss?:\/\//, "expected a redis:// URL").default("redis://127.0.0.1:6379"),
+    url: k.z
+      .string()
+      .regex(/^rediss?:\/\//, "expected a redis:// URL")
+      .default("redis://127.0.0.1:6379"),
     password: k.secretRef.optional(),
     latencyWarn: k.duration.prefault("500ms"),
     memoryWarnPct: k.pct.default(80),
@@ -68,9 +71,10 @@ export function parseInfo(text: string): Map<string, string> {
 /** Pure judgement; `previous` and the finding's `grades`: hysteresis (agent/checks/hysteresis.ts). */
 export function judgeRedis(spec: RedisSpec, o: RedisObservation, previous: Grades = {}): Finding & { grades: Grades } {
   const memPct = o.maxmemory > 0 ? (o.usedMemory / o.maxmemory) * 100 : undefined;
-  const lookups = o.hitsDelta !== undefined && o.missesDelta !== undefined && o.hitsDelta + o.missesDelta > 0
-    ? { h: o.hitsDelta, m: o.missesDelta }
-    : { h: o.hits, m: o.misses };
+  const lookups =
+    o.hitsDelta !== undefined && o.missesDelta !== undefined && o.hitsDelta + o.missesDelta > 0
+      ? { h: o.hitsDelta, m: o.missesDelta }
+      : { h: o.hits, m: o.misses };
   const hitRatio = lookups.h + lookups.m > 0 ? (lookups.h / (lookups.h + lookups.m)) * 100 : undefined;
   const g = new Grader("redis", spec, previous);
   const s: Record<string, CheckStatus> = {
@@ -83,13 +87,17 @@ export function judgeRedis(spec: RedisSpec, o: RedisObservation, previous: Grade
   const mb = (n: number) => `${round(n / 1048576)} MiB`;
   const notes = [
     `PING ${round(o.pingMs, 2)} ms`,
-    memPct === undefined ? `${mb(o.usedMemory)} used, no maxmemory` : `${mb(o.usedMemory)} of ${mb(o.maxmemory)} (${round(memPct)} %, ${o.maxmemoryPolicy})`,
+    memPct === undefined
+      ? `${mb(o.usedMemory)} used, no maxmemory`
+      : `${mb(o.usedMemory)} of ${mb(o.maxmemory)} (${round(memPct)} %, ${o.maxmemoryPolicy})`,
     `${o.connectedClients} clients${o.blockedClients ? `, ${o.blockedClients} blocked` : ""}`,
   ];
   if (hitRatio !== undefined) notes.push(`hit ratio ${round(hitRatio)} %`);
   if (o.rejectedIncrease) notes.push(`${o.rejectedIncrease} clients rejected since the last check`);
   if (o.evictedIncrease) notes.push(`${o.evictedIncrease} keys evicted since the last check`);
-  const flagged = Object.entries(s).filter(([, v]) => v !== "ok").map(([k, v]) => g.label(k, v));
+  const flagged = Object.entries(s)
+    .filter(([, v]) => v !== "ok")
+    .map(([k, v]) => g.label(k, v));
   return {
     grades: g.grades,
     status: worst(...Object.values(s)),
@@ -128,10 +136,17 @@ async function connection(spec: RedisSpec, ctx: CheckContext): Promise<Conn> {
   const existing = ctx.memory.get("conn") as Conn | undefined;
   if (existing?.redis.open) return existing;
   ctx.memory.delete("conn");
-  const redis = await RespClient.connect({ url: spec.url, password: spec.password ? await readSecret(spec.password) : undefined, timeoutMs: spec.timeout });
+  const redis = await RespClient.connect({
+    url: spec.url,
+    password: spec.password ? await readSecret(spec.password) : undefined,
+    timeoutMs: spec.timeout,
+  });
   const conn: Conn = { redis, maxclients: undefined, close: () => redis.close() };
   ctx.memory.set("conn", conn);
-  conn.maxclients = await redis.command("CONFIG", "GET", "maxclients").then((r) => (Array.isArray(r) && r[1] != null ? Number(r[1]) : undefined), () => undefined);
+  conn.maxclients = await redis.command("CONFIG", "GET", "maxclients").then(
+    (r) => (Array.isArray(r) && r[1] != null ? Number(r[1]) : undefined),
+    () => undefined,
+  );
   return conn;
 }
 
@@ -154,7 +169,9 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
     const first = !ctx.memory.has("hits");
     const hitsDelta = delta(ctx.memory, "hits", n("keyspace_hits"));
     const missesDelta = delta(ctx.memory, "misses", n("keyspace_misses"));
-    const { grades, ...finding } = judgeRedis(spec, {
+    const { grades, ...finding } = judgeRedis(
+      spec,
+      {
         pingMs,
         usedMemory: n("used_memory"),
         maxmemory: n("maxmemory"),
@@ -171,7 +188,9 @@ export async function runRedis(spec: RedisSpec, ctx: CheckContext): Promise<Find
         evictedKeys: n("evicted_keys"),
         evictedIncrease: delta(ctx.memory, "evicted", n("evicted_keys")) ?? 0,
         keys,
-      }, ctx.memory.get("grades") as Grades | undefined);
+      },
+      ctx.memory.get("grades") as Grades | undefined,
+    );
     ctx.memory.set("grades", grades);
     return [finding];
   } catch (err) {

@@ -65,7 +65,10 @@ export type RemediateSpec = z.infer<typeof remediate>;
 
 export const common = {
   /** Name in the check id `<kind>:<name>`; defaults per kind. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/=-]{0,120}$/, "letters, digits and . _ / = - only").optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/=-]{0,120}$/, "letters, digits and . _ / = - only")
+    .optional(),
   /** Hard limit for one run of this check. Default 10s, or the interval when shorter. */
   timeout: duration.optional(),
   remediate: remediate.optional(),

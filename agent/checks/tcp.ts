@@ -35,7 +35,13 @@ export async function runTcp(spec: TcpSpec, ctx: CheckContext): Promise<Finding[
     });
     const ms = monotonicMs() - t0;
     const status = grade(ms, spec.latencyWarn, undefined);
-    return [{ status, summary: `${spec.host}:${spec.port} accepted in ${round(ms)} ms${status === "ok" ? "" : " (slow)"}`, metrics: { up: 1, connectMs: round(ms, 2) } }];
+    return [
+      {
+        status,
+        summary: `${spec.host}:${spec.port} accepted in ${round(ms)} ms${status === "ok" ? "" : " (slow)"}`,
+        metrics: { up: 1, connectMs: round(ms, 2) },
+      },
+    ];
   } catch (err) {
     return [{ status: "critical", summary: `${spec.host}:${spec.port} refused: ${errorText(err)}`, metrics: { up: 0 } }];
   }

@@ -16,7 +16,10 @@ export const emailAddress = z.email({ error: "expected an e-mail address such as
 /** `Name <addr@example.com>` or a bare address, as e-mail APIs accept in `from`. */
 export const mailbox = z
   .string()
-  .regex(/^([^<>]{1,100} <[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, 'expected "Name <addr@example.com>" or an address');
+  .regex(
+    /^([^<>]{1,100} <[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/,
+    'expected "Name <addr@example.com>" or an address',
+  );
 
 /**
  * Where channels are used must fit what they can carry: policy levels need incident channels
@@ -40,7 +43,10 @@ export function channelUseIssues(
       l.channels.forEach((c, k) => {
         const type = typeOf.get(c as string);
         if (typeof type === "string" && !INCIDENT_CHANNEL_TYPES.includes(type)) {
-          out.push({ path: ["policies", i, "levels", j, "channels", k], message: `channel "${c}" is a ${type} channel, which follows monitor state and cannot take incident pages (expected one of ${INCIDENT_CHANNEL_TYPES.join(", ")})` });
+          out.push({
+            path: ["policies", i, "levels", j, "channels", k],
+            message: `channel "${c}" is a ${type} channel, which follows monitor state and cannot take incident pages (expected one of ${INCIDENT_CHANNEL_TYPES.join(", ")})`,
+          });
         }
       });
     });
@@ -49,8 +55,16 @@ export function channelUseIssues(
   if (digest && typeof digest === "object") {
     if (typeof digest.channel === "string") {
       const type = typeOf.get(digest.channel);
-      if (type === undefined) out.push({ path: ["digest", "channel"], message: `unknown channel "${digest.channel}" (known: ${[...typeOf.keys()].map((s) => `"${s}"`).join(", ") || "none defined"})` });
-      else if (!(DIGEST_CHANNEL_TYPES as readonly unknown[]).includes(type)) out.push({ path: ["digest", "channel"], message: `channel "${digest.channel}" is a ${String(type)} channel, which cannot carry the digest (expected one of ${DIGEST_CHANNEL_TYPES.join(", ")})` });
+      if (type === undefined)
+        out.push({
+          path: ["digest", "channel"],
+          message: `unknown channel "${digest.channel}" (known: ${[...typeOf.keys()].map((s) => `"${s}"`).join(", ") || "none defined"})`,
+        });
+      else if (!(DIGEST_CHANNEL_TYPES as readonly unknown[]).includes(type))
+        out.push({
+          path: ["digest", "channel"],
+          message: `channel "${digest.channel}" is a ${String(type)} channel, which cannot carry the digest (expected one of ${DIGEST_CHANNEL_TYPES.join(", ")})`,
+        });
     }
     const services = new Set((Array.isArray(raw.services) ? (raw.services as { id?: unknown }[]) : []).map((s) => s?.id));
     if (Array.isArray(digest.services)) {

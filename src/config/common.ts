@@ -2,9 +2,7 @@
 import { z } from "zod";
 import { ID_PATTERN } from "../../lib/agent-id";
 
-export const id = z
-  .string()
-  .regex(ID_PATTERN, "must be lowercase letters, digits, '.', '_' or '-' (1–63 characters)");
+export const id = z.string().regex(ID_PATTERN, "must be lowercase letters, digits, '.', '_' or '-' (1–63 characters)");
 
 /** A secret is never inline: it names an environment variable (a wrangler secret in production). */
 export const secretRef = z.strictObject({

@@ -12,16 +12,19 @@ import { parseDuration } from "../../lib/duration";
 export function duration(opts: { min?: string; max?: string } = {}) {
   const min = opts.min ? parseDuration(opts.min)! : 0;
   const max = opts.max ? parseDuration(opts.max)! : Number.MAX_SAFE_INTEGER;
-  return z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === null) {
-      ctx.addIssue({ code: "custom", message: `expected a duration such as "30s", "5m" or "6h", got "${text}"` });
-      return z.NEVER;
-    }
-    if (ms < min || ms > max) {
-      ctx.addIssue({ code: "custom", message: `must be between ${opts.min ?? "0s"} and ${opts.max ?? "∞"}, got "${text}"` });
-      return z.NEVER;
-    }
-    return ms;
-  }).meta({ format: "duration", "x-min": opts.min ?? "0s", ...(opts.max && { "x-max": opts.max }) });
+  return z
+    .string()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: `expected a duration such as "30s", "5m" or "6h", got "${text}"` });
+        return z.NEVER;
+      }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: "custom", message: `must be between ${opts.min ?? "0s"} and ${opts.max ?? "∞"}, got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({ format: "duration", "x-min": opts.min ?? "0s", ...(opts.max && { "x-max": opts.max }) });
 }

@@ -59,7 +59,9 @@ function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
   const out: string[] = [];
   visitSecrets(config, (ref, path) => {
     if (typeof env[ref.env] !== "string" || env[ref.env] === "") {
-      out.push(`${formatPath(path)}: environment variable ${ref.env} is not set (add it to .dev.vars locally, or \`wrangler secret put ${ref.env}\`)`);
+      out.push(
+        `${formatPath(path)}: environment variable ${ref.env} is not set (add it to .dev.vars locally, or \`wrangler secret put ${ref.env}\`)`,
+      );
     }
   });
   return out;

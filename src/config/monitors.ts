@@ -29,7 +29,11 @@ export const monitorBase = {
    *  down, this monitor failing pages nobody — the dependency is the root cause. */
   dependsOn: z.array(z.string().min(1).max(200)).default([]),
   /** Probe from these regions (Durable Object location hints: `weur`, `enam`, `apac`, …). */
-  regions: z.array(z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"])).min(1).max(9).optional(),
+  regions: z
+    .array(z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]))
+    .min(1)
+    .max(9)
+    .optional(),
   /** With `regions`: down only when this many regions agree; fewer is "degraded, unconfirmed". Default: a majority. */
   quorum: z.number().int().min(1).max(9).optional(),
   /** Run the probe this many times in a row; the result reports p50 and max latency. Default 1. */
@@ -57,7 +61,14 @@ const MAX_TIMEOUT_MS = 60_000;
  * Values given are kept as they are; `checkLatency` then judges them.
  */
 export function withTiming<
-  T extends { interval?: number; timeout?: number; samples: number; degradedMs?: number; downMs?: number; retries?: { count: number; delay: number } },
+  T extends {
+    interval?: number;
+    timeout?: number;
+    samples: number;
+    degradedMs?: number;
+    downMs?: number;
+    retries?: { count: number; delay: number };
+  },
 >(m: T): Omit<T, "interval" | "timeout"> & { interval: number; timeout: number } {
   let timeout = m.timeout;
   // With retries, each sample may take 1 + count attempts.
@@ -67,17 +78,20 @@ export function withTiming<
     const slowest = Math.max(m.downMs ?? 0, m.degradedMs ?? 0);
     if (slowest >= timeout) timeout = Math.min(MAX_TIMEOUT_MS, slowest + 1_000);
   }
-  const interval = m.interval ?? Math.max(DEFAULT_INTERVAL_MS, (Math.floor(worstCaseRunMs(timeout, m.samples, m.retries) / 60_000) + 1) * 60_000);
+  const interval =
+    m.interval ?? Math.max(DEFAULT_INTERVAL_MS, (Math.floor(worstCaseRunMs(timeout, m.samples, m.retries) / 60_000) + 1) * 60_000);
   return { ...m, interval, timeout };
 }
 
 /** `withTiming`, then the cross-field checks: a refinement that fills the defaults. */
-type Timed = Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number; retries?: { count: number; delay: number } };
+type Timed = Parameters<typeof withTiming>[0] & {
+  regions?: readonly string[];
+  quorum?: number;
+  retries?: { count: number; delay: number };
+};
 
-export function timing<T extends Timed>(
-  m: T,
-  ctx: z.RefinementCtx,
-) {  const filled = withTiming(m);
+export function timing<T extends Timed>(m: T, ctx: z.RefinementCtx) {
+  const filled = withTiming(m);
   checkLatency(filled, ctx);
   return filled;
 }
@@ -98,7 +112,11 @@ function checkLatency(
 ) {
   // A run must end before the next one starts: the same monitor never runs twice at once.
   if (m.timeout * m.samples >= m.interval) {
-    ctx.addIssue({ code: "custom", path: ["timeout"], message: `timeout × samples (${m.timeout * m.samples} ms) must be shorter than the interval (${m.interval} ms)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["timeout"],
+      message: `timeout × samples (${m.timeout * m.samples} ms) must be shorter than the interval (${m.interval} ms)`,
+    });
   } else if (m.retries && worstCaseRunMs(m.timeout, m.samples, m.retries) >= m.interval) {
     const worst = worstCaseRunMs(m.timeout, m.samples, m.retries);
     const retries = `${m.retries.count} ${m.retries.count === 1 ? "retry" : "retries"}`;
@@ -109,15 +127,21 @@ function checkLatency(
     });
   }
   if (m.quorum !== undefined && (m.regions === undefined || m.quorum > m.regions.length)) {
-    ctx.addIssue({ code: "custom", path: ["quorum"], message: `must be at most the number of regions (${m.regions?.length ?? 0}), got ${m.quorum}` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["quorum"],
+      message: `must be at most the number of regions (${m.regions?.length ?? 0}), got ${m.quorum}`,
+    });
   }
-  if (m.regions && new Set(m.regions).size !== m.regions.length) ctx.addIssue({ code: "custom", path: ["regions"], message: "lists a region twice" });
+  if (m.regions && new Set(m.regions).size !== m.regions.length)
+    ctx.addIssue({ code: "custom", path: ["regions"], message: "lists a region twice" });
   if (m.degradedMs !== undefined && m.downMs !== undefined && m.degradedMs >= m.downMs) {
     ctx.addIssue({ code: "custom", path: ["degradedMs"], message: `must be below downMs (${m.downMs}), got ${m.degradedMs}` });
   }
   for (const key of ["degradedMs", "downMs"] as const) {
     const v = m[key];
-    if (v !== undefined && v >= m.timeout) ctx.addIssue({ code: "custom", path: [key], message: `must be below the timeout (${m.timeout} ms), got ${v}` });
+    if (v !== undefined && v >= m.timeout)
+      ctx.addIssue({ code: "custom", path: [key], message: `must be below the timeout (${m.timeout} ms), got ${v}` });
   }
 }
 
@@ -134,14 +158,20 @@ export const host = z
 export const hostname = z
   .string()
   .max(253)
-  .regex(/^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$/, "expected a DNS name such as api.example.com");
+  .regex(
+    /^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$/,
+    "expected a DNS name such as api.example.com",
+  );
 export const port = z.number().int().min(1).max(65_535);
 
 /** A regular expression, validated by compiling it as the probe will. */
-export const regexSource = z.string().min(1).superRefine((source, ctx) => {
-  const problem = assertionProblem(() => compileRegex(source));
-  if (problem) ctx.addIssue({ code: "custom", message: problem.message });
-});
+export const regexSource = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    const problem = assertionProblem(() => compileRegex(source));
+    if (problem) ctx.addIssue({ code: "custom", message: problem.message });
+  });
 /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
 export const headers = z.record(z.string(), z.union([z.string(), secretRef])).default({});
 
@@ -155,16 +185,20 @@ const assertionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const operator = z.enum(OPERATORS, { error: `expected one of ${OPERATORS.join(" ")}` });
 
 /** `{ path: "$.db", op: "==", value: "up" }`, validated by the evaluator itself. */
-export const jsonAssertion = z.strictObject({ path: z.string().min(1), op: operator, value: assertionValue.optional() }).superRefine((a, ctx) => {
-  const problem = assertionProblem(() => checkJson(a, undefined, false));
-  if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
-});
+export const jsonAssertion = z
+  .strictObject({ path: z.string().min(1), op: operator, value: assertionValue.optional() })
+  .superRefine((a, ctx) => {
+    const problem = assertionProblem(() => checkJson(a, undefined, false));
+    if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+  });
 
 /** `{ name: "content-type", op: "contains", value: "json" }`, validated by the evaluator itself. */
-export const headerAssertion = z.strictObject({ name: z.string().min(1), op: operator, value: assertionValue.optional() }).superRefine((a, ctx) => {
-  const problem = assertionProblem(() => checkHeader(a, null));
-  if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
-});
+export const headerAssertion = z
+  .strictObject({ name: z.string().min(1), op: operator, value: assertionValue.optional() })
+  .superRefine((a, ctx) => {
+    const problem = assertionProblem(() => checkHeader(a, null));
+    if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+  });
 
 /** One text or several: always a list once parsed. */
 export const texts = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (typeof v === "string" ? [v] : v));

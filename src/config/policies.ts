@@ -118,10 +118,14 @@ export const maintenanceSpec = z
   .superRefine((m, ctx) => {
     const oneOff = m.start !== undefined || m.end !== undefined;
     const recurring = m.cron !== undefined || m.duration !== undefined;
-    if (oneOff === recurring) ctx.addIssue({ code: "custom", message: "give either start and end (one-off) or cron and duration (recurring)" });
-    if (oneOff && (!m.start || !m.end)) ctx.addIssue({ code: "custom", path: [m.start ? "end" : "start"], message: "a one-off window needs both start and end" });
-    if (oneOff && m.start && m.end && Date.parse(m.end) <= Date.parse(m.start)) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
-    if (recurring && (!m.cron || !m.duration)) ctx.addIssue({ code: "custom", path: [m.cron ? "duration" : "cron"], message: "a recurring window needs both cron and duration" });
+    if (oneOff === recurring)
+      ctx.addIssue({ code: "custom", message: "give either start and end (one-off) or cron and duration (recurring)" });
+    if (oneOff && (!m.start || !m.end))
+      ctx.addIssue({ code: "custom", path: [m.start ? "end" : "start"], message: "a one-off window needs both start and end" });
+    if (oneOff && m.start && m.end && Date.parse(m.end) <= Date.parse(m.start))
+      ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
+    if (recurring && (!m.cron || !m.duration))
+      ctx.addIssue({ code: "custom", path: [m.cron ? "duration" : "cron"], message: "a recurring window needs both cron and duration" });
     if (m.timezone !== undefined && !isTimeZone(m.timezone)) {
       ctx.addIssue({ code: "custom", path: ["timezone"], message: `unknown IANA time zone "${m.timezone}"` });
     }

@@ -51,10 +51,7 @@ export const statusPageSpec = z.strictObject({
 export const configSchema = z
   .strictObject({
     /** IANA time zone used in messages and schedules. Default `UTC`. */
-    timezone: z
-      .string()
-      .refine(isTimeZone, "unknown IANA time zone")
-      .default("UTC"),
+    timezone: z.string().refine(isTimeZone, "unknown IANA time zone").default("UTC"),
     /** Public base URL of this deployment, used for links in notifications. */
     publicUrl: httpUrl.optional(),
     services: z.array(serviceSpec).default([]),
@@ -115,8 +112,14 @@ export const configSchema = z
       list("policies").forEach((p, i) => {
         if (!Array.isArray(p.levels)) return;
         p.levels.forEach((l: { channels?: unknown }, j) => {
-          if (Array.isArray(l?.channels)) l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k]));
-          if (j === 0 && l && typeof l === "object" && "after" in l) ctx.addIssue({ code: "custom", path: ["policies", i, "levels", 0, "after"], message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on" });
+          if (Array.isArray(l?.channels))
+            l.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, "levels", j, "channels", k]));
+          if (j === 0 && l && typeof l === "object" && "after" in l)
+            ctx.addIssue({
+              code: "custom",
+              path: ["policies", i, "levels", 0, "after"],
+              message: "the first level is notified when the incident opens (after groupWait); `after` applies from level 2 on",
+            });
         });
       });
       const carry = { incidents: INCIDENT_CHANNEL_TYPES, digest: DIGEST_CHANNEL_TYPES };

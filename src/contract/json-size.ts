@@ -51,7 +51,12 @@ export function jsonSizeIssues(value: unknown, limits: JsonSizeLimits = {}): str
       }
       for (let i = names.length - 1; i >= 0; i--) {
         const k = names[i]!;
-        stack.push({ v: (v as Record<string, unknown>)[k], path: path ? `${path}.${k}` : k, shape: shape ? `${shape}.${k}` : k, depth: depth + 1 });
+        stack.push({
+          v: (v as Record<string, unknown>)[k],
+          path: path ? `${path}.${k}` : k,
+          shape: shape ? `${shape}.${k}` : k,
+          depth: depth + 1,
+        });
       }
     }
   }

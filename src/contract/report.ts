@@ -10,7 +10,15 @@ import { ID_PATTERN, ID_RULE } from "../../lib/agent-id";
 import { CHECK_ID_PATTERN, REPORT_CAPS, REPORT_SCHEMA_VERSION, RESERVED_CHECK_IDS, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
 // The plain values live in report-constants.ts (the agent imports them without zod).
-export { CHECK_ID_PATTERN, MAX_REPORT_BYTES, REPORT_CAPS, RESERVED_CHECK_IDS, REPORT_SCHEMA_VERSION, SUPPORTED_REPORT_VERSIONS, diskMetricKey } from "./report-constants";
+export {
+  CHECK_ID_PATTERN,
+  MAX_REPORT_BYTES,
+  REPORT_CAPS,
+  RESERVED_CHECK_IDS,
+  REPORT_SCHEMA_VERSION,
+  SUPPORTED_REPORT_VERSIONS,
+  diskMetricKey,
+} from "./report-constants";
 
 export const checkStatus = z.enum(["ok", "warn", "critical", "unknown"]);
 export type CheckStatus = z.infer<typeof checkStatus>;
@@ -29,7 +37,8 @@ export const agentCheckId = z
   .max(200)
   .regex(CHECK_ID_PATTERN, "1–200 of A–Z a–z 0–9 . _ : @ / = + ~ - (starting with a letter or digit)")
   .superRefine((id, ctx) => {
-    if (RESERVED_CHECK_IDS.includes(id)) ctx.addIssue({ code: "custom", message: `"${id}" is reserved by the worker (its dead-man check)` });
+    if (RESERVED_CHECK_IDS.includes(id))
+      ctx.addIssue({ code: "custom", message: `"${id}" is reserved by the worker (its dead-man check)` });
   });
 
 export const checkResult = z.object({

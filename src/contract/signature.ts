@@ -45,9 +45,7 @@ export async function signReport(secret: string, body: string, unixSeconds: numb
   return signatureHeader(toHex(mac), unixSeconds);
 }
 
-export type SignatureCheck =
-  | { ok: true; timestamp: number }
-  | { ok: false; reason: string };
+export type SignatureCheck = { ok: true; timestamp: number } | { ok: false; reason: string };
 
 /** `v1=` values one header may carry: a key rotation needs two; more is an attack on CPU. */
 export const MAX_SIGNATURES = 4;

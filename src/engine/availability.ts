@@ -45,7 +45,8 @@ export function availability(t: AvailabilityTally): Availability {
   const measured = t.count;
   const expected = Math.max(t.planned ?? 0, t.count + (t.unknown ?? 0));
   const measuredShare = expected === 0 ? null : measured / expected;
-  if (measured === 0) return { measured, expected, measuredShare, unknownShare: measuredShare === null ? null : 1, uptime: null, shares: null };
+  if (measured === 0)
+    return { measured, expected, measuredShare, unknownShare: measuredShare === null ? null : 1, uptime: null, shares: null };
   const down = t.failures / measured;
   const degraded = t.degraded / measured;
   return {
@@ -110,7 +111,9 @@ export function tallyOfDays(
   from: number,
   to: number,
 ): AvailabilityTally & { retried: number } {
-  const t = { count: 0, failures: 0, degraded: 0, unknown: 0, retried: 0, planned: cadence ? 0 : undefined } as AvailabilityTally & { retried: number };
+  const t = { count: 0, failures: 0, degraded: 0, unknown: 0, retried: 0, planned: cadence ? 0 : undefined } as AvailabilityTally & {
+    retried: number;
+  };
   for (let i = from; i < to; i++) {
     t.count += days[i * 3] ?? 0;
     t.failures += days[i * 3 + 1] ?? 0;

@@ -41,7 +41,12 @@ export interface CadenceMonitor extends Schedulable {
  * the span's results (`executed` by monitor id). A monitor without any result gets a row too —
  * every planned run of it was missed.
  */
-export function spanCadence(monitors: readonly CadenceMonitor[], from: number, to: number, executed: ReadonlyMap<string, number>): Map<string, Cadence> {
+export function spanCadence(
+  monitors: readonly CadenceMonitor[],
+  from: number,
+  to: number,
+  executed: ReadonlyMap<string, number>,
+): Map<string, Cadence> {
   const out = new Map<string, Cadence>();
   for (const m of monitors) out.set(m.id, cadence(plannedRuns(m, Math.max(from, m.since ?? from), to), executed.get(m.id) ?? 0));
   return out;

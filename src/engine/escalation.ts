@@ -123,7 +123,11 @@ export function incidentId(serviceId: string, openedAt: number): string {
   return `inc_${serviceId}_${openedAt.toString(36)}`;
 }
 
-export function step(state: EscalationState, input: EscalationInput, ctx: EscalationContext): { state: EscalationState; effects: Effect[] } {
+export function step(
+  state: EscalationState,
+  input: EscalationInput,
+  ctx: EscalationContext,
+): { state: EscalationState; effects: Effect[] } {
   const s: EscalationState = structuredClone(state);
   const effects: Effect[] = [];
   const timeline = (event: string, detail: Record<string, unknown> = {}) => effects.push({ type: "timeline", event, detail });
@@ -188,7 +192,10 @@ export function step(state: EscalationState, input: EscalationInput, ctx: Escala
       const incident = inc();
       if (incident?.status === "open" && !incident.ack) {
         incident.ack = { by: input.by, at: input.at, until: input.reescalateAfter === null ? null : input.at + input.reescalateAfter };
-        timeline("incident.acknowledged", { by: input.by, ...(incident.ack.until !== null && { until: new Date(incident.ack.until).toISOString() }) });
+        timeline("incident.acknowledged", {
+          by: input.by,
+          ...(incident.ack.until !== null && { until: new Date(incident.ack.until).toISOString() }),
+        });
         if (incident.level > 0) effects.push(toPaged(incident, "incident.acknowledged", null));
       }
       break;
@@ -250,13 +257,21 @@ type NotifyEffect = Extract<Effect, { type: "notify" }>;
 function notify(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null): NotifyEffect {
   const slot = `${event}:L${incident.level}`;
   const n = (incident.sent[slot] = (incident.sent[slot] ?? 0) + 1);
-  return { type: "notify", event, levels, level: incident.level, key: `${incident.id}:${event}:L${incident.level}:${incident.reopened}.${n}`, reason };
+  return {
+    type: "notify",
+    event,
+    levels,
+    level: incident.level,
+    key: `${incident.id}:${event}:L${incident.level}:${incident.reopened}.${n}`,
+    reason,
+  };
 }
 
 /** A page (opened, escalated, repeated, flapping) to the channels of `levels`, remembered in `incident.paged`. */
 function page(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null, policy: PolicySpec): Effect {
   const paged = (incident.paged ??= []);
-  for (const l of levels) for (const c of policy.levels[Math.min(l, policy.levels.length) - 1]?.channels ?? []) if (!paged.includes(c)) paged.push(c);
+  for (const l of levels)
+    for (const c of policy.levels[Math.min(l, policy.levels.length) - 1]?.channels ?? []) if (!paged.includes(c)) paged.push(c);
   return notify(incident, event, levels, reason);
 }
 
@@ -266,7 +281,13 @@ function toPaged(incident: Incident, event: NotifyEventType, reason: string | nu
   return incident.paged === undefined ? effect : { ...effect, channels: [...incident.paged] };
 }
 
-function resolve(incident: Incident, at: number, effects: Effect[], timeline: (e: string, d?: Record<string, unknown>) => void, why: string) {
+function resolve(
+  incident: Incident,
+  at: number,
+  effects: Effect[],
+  timeline: (e: string, d?: Record<string, unknown>) => void,
+  why: string,
+) {
   incident.status = "resolved";
   incident.resolvedAt = at;
   incident.held = null;
@@ -303,7 +324,12 @@ function recordChange(
   }
 }
 
-function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], timeline: (e: string, d?: Record<string, unknown>) => void) {
+function advance(
+  s: EscalationState,
+  ctx: EscalationContext,
+  effects: Effect[],
+  timeline: (e: string, d?: Record<string, unknown>) => void,
+) {
   const { now, policy } = ctx;
 
   // 1. Flapping checks settle after a quiet window.
@@ -344,7 +370,8 @@ function advance(s: EscalationState, ctx: EscalationContext, effects: Effect[], 
   if (hold !== incident.held) {
     if (hold === "flapping") {
       // announced by check.flapping
-    } else if (hold === "inhibited") timeline("pages.suppressed", { reason: "dependency down", rootCause: [...new Set(down.map(([id]) => ctx.inhibited[id]))] });
+    } else if (hold === "inhibited")
+      timeline("pages.suppressed", { reason: "dependency down", rootCause: [...new Set(down.map(([id]) => ctx.inhibited[id]))] });
     else if (hold) timeline("pages.held", { reason: hold, detail: ctx.quiet?.detail, until: new Date(ctx.quiet!.until).toISOString() });
     else timeline("pages.released", {});
     incident.held = hold;
@@ -448,7 +475,8 @@ export const INHIBITION_RECHECK_MS = 30_000;
 export function nextWake(state: EscalationState, ctx: Omit<EscalationContext, "inhibited">): number | null {
   const times: number[] = [];
   const { policy } = ctx;
-  for (const [checkId, since] of Object.entries(state.flapping)) times.push((state.changes[checkId]?.at(-1) ?? since) + policy.flapping.window);
+  for (const [checkId, since] of Object.entries(state.flapping))
+    times.push((state.changes[checkId]?.at(-1) ?? since) + policy.flapping.window);
   const incident = state.incident;
   if (incident?.status === "open") {
     if (incident.ack) {

@@ -84,7 +84,11 @@ function deal(groups: readonly { jobs: Job[]; subrequests: number }[], count: nu
     for (let k = 0; k < count && !batch; k++) {
       const b = batches[(i + k) % count]!;
       // An empty batch takes any group: a monitor over budget on its own still runs, alone.
-      if (b.jobs.length === 0 || (b.jobs.length + group.jobs.length <= budgets.jobsPerBatch && b.subrequests + group.subrequests <= budgets.subrequestsPerInvocation)) batch = b;
+      if (
+        b.jobs.length === 0 ||
+        (b.jobs.length + group.jobs.length <= budgets.jobsPerBatch && b.subrequests + group.subrequests <= budgets.subrequestsPerInvocation)
+      )
+        batch = b;
     }
     if (!batch) return null;
     batch.jobs.push(...group.jobs);

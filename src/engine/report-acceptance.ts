@@ -131,4 +131,3 @@ export function deadManReason(ledger: AgentLedger, configuredGrace: boolean, now
 export function silenced(ledger: AgentLedger, now: number): AgentLedger {
   return { ...ledger, silentSince: now, syncedAt: now };
 }
-

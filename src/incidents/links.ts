@@ -22,7 +22,14 @@ const key = (secret: string, usage: "sign" | "verify") => hmacKey(`vigil-link:${
 const signed = (action: LinkAction, incidentId: string, episode: number, exp: number) => `${action}:${incidentId}:${episode}:${exp}`;
 
 /** A link for `action` on the incident's episode that (re)opened at `episode` (ms). */
-export async function signLink(publicUrl: string, secret: string, incidentId: string, action: LinkAction, expiresAt: number, episode: number): Promise<string> {
+export async function signLink(
+  publicUrl: string,
+  secret: string,
+  incidentId: string,
+  action: LinkAction,
+  expiresAt: number,
+  episode: number,
+): Promise<string> {
   const exp = Math.floor(expiresAt / 1000);
   const sig = toBase64Url(await crypto.subtle.sign("HMAC", await key(secret, "sign"), utf8(signed(action, incidentId, episode, exp))));
   return `${publicUrl.replace(/\/$/, "")}/a/${encodeURIComponent(incidentId)}/${action}?ep=${episode}&exp=${exp}&sig=${sig}`;
@@ -62,7 +69,10 @@ export async function verifyLink(
   if (!valid) return { ok: false, reason: "the link's signature does not match" };
   if (expSeconds * 1000 < now) return { ok: false, reason: "the link has expired" };
   if (episode !== openedAt) {
-    return { ok: false, reason: `the link is from an earlier episode of this incident (it reopened at ${new Date(openedAt).toISOString()}); use the link of the latest page` };
+    return {
+      ok: false,
+      reason: `the link is from an earlier episode of this incident (it reopened at ${new Date(openedAt).toISOString()}); use the link of the latest page`,
+    };
   }
   return { ok: true };
 }

@@ -63,12 +63,19 @@ export async function recordObservation(
   const stmts: D1PreparedStatement[] = [saveState(sink.DB, check.id, state, now), ...also];
   const messages: NotifyMessage[] = [];
   for (const change of events) {
-    messages.push(...stateChangeMessages(config, { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at }, now));
+    messages.push(
+      ...stateChangeMessages(
+        config,
+        { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at },
+        now,
+      ),
+    );
   }
   for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
   await sink.DB.batch(stmts);
   options.stored?.();
-  for (const e of events) logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
+  for (const e of events)
+    logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
   // Status pages follow the change now, not at the next sweep (up to a minute later).
   await handOver(sink.DB, sink.NOTIFY, messages, now);
   // The state is stored; the service object is told after. If telling fails, the caller's
@@ -88,7 +95,14 @@ export async function recordObservation(
   }
   // Still down, failing differently: a timeline entry on the incident, never a page.
   if (events.length === 0 && before.status === "down" && state.status === "down" && state.reason !== before.reason) {
-    await sink.SERVICE.getByName(check.service).apply(check.service, { type: "check", checkId: check.id, kind: check.kind ?? "check", status: "down", reason: state.reason, at: now });
+    await sink.SERVICE.getByName(check.service).apply(check.service, {
+      type: "check",
+      checkId: check.id,
+      kind: check.kind ?? "check",
+      status: "down",
+      reason: state.reason,
+      at: now,
+    });
   }
   states.set(check.id, state);
   return events.length > 0;

@@ -67,7 +67,8 @@ export async function deliverBatch(batch: MessageBatch<NotifyMessage>, env: Env,
     if (list) list.push(msg);
     else groups.set(group, [msg]);
   }
-  const order = (msg: Message<NotifyMessage>) => [Date.parse(msg.body.event.timestamp) || 0, eventRank(msg.body.event.type, msg.body.level)] as const;
+  const order = (msg: Message<NotifyMessage>) =>
+    [Date.parse(msg.body.event.timestamp) || 0, eventRank(msg.body.event.type, msg.body.level)] as const;
   await Promise.all(
     [...groups.values()].map(async (list) => {
       // Stable sort: queue order breaks ties.
@@ -84,7 +85,8 @@ export async function deliverBatch(batch: MessageBatch<NotifyMessage>, env: Env,
 async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilConfig): Promise<void> {
   const m = msg.body;
   const base = { key: m.key, incidentId: m.incidentId, channelId: m.channelId, eventType: m.event.type, attempt: msg.attempts };
-  const timeline = (at: number, type: string, detail: Record<string, unknown>) => (m.incidentId ? [addEvent(env.DB, m.incidentId, at, type, detail)] : []);
+  const timeline = (at: number, type: string, detail: Record<string, unknown>) =>
+    m.incidentId ? [addEvent(env.DB, m.incidentId, at, type, detail)] : [];
   try {
     // 1. Already done.
     if (await isFinal(env.DB, m.key)) return msg.ack();
@@ -105,13 +107,32 @@ async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilCo
 
     // 4. Send.
     const channel = config.channels.find((c) => c.id === m.channelId);
-    const ctx: SendContext = { env, message: m, now: started, render: { timezone: config.timezone }, checkStatuses: (ids) => checkStatuses(env.DB, ids) };
-    const outcome: DeliveryOutcome = channel ? await send(channel, ctx) : { kind: "permanent", error: `channel "${m.channelId}" is no longer in the config` };
+    const ctx: SendContext = {
+      env,
+      message: m,
+      now: started,
+      render: { timezone: config.timezone },
+      checkStatuses: (ids) => checkStatuses(env.DB, ids),
+    };
+    const outcome: DeliveryOutcome = channel
+      ? await send(channel, ctx)
+      : { kind: "permanent", error: `channel "${m.channelId}" is no longer in the config` };
     const latencyMs = Date.now() - started;
     const at = Date.now();
     const httpStatus = outcome.httpStatus;
     const log = (result: string, retryInSeconds?: number) =>
-      logEvent("delivery", { outcome: result, retryInSeconds, channel: m.channelId, event: m.event.type, incident: m.incidentId, level: m.level, attempt: msg.attempts, httpStatus, latencyMs, error: "error" in outcome ? outcome.error : undefined });
+      logEvent("delivery", {
+        outcome: result,
+        retryInSeconds,
+        channel: m.channelId,
+        event: m.event.type,
+        incident: m.incidentId,
+        level: m.level,
+        attempt: msg.attempts,
+        httpStatus,
+        latencyMs,
+        error: "error" in outcome ? outcome.error : undefined,
+      });
 
     // 5. Log, and decide.
     if (outcome.kind === "ok") {
@@ -127,12 +148,20 @@ async function deliverOne(msg: Message<NotifyMessage>, env: Env, config: VigilCo
       await env.DB.batch([
         recordAttempt(env.DB, { ...base, outcome: dead ? "dead" : "failed", httpStatus, latencyMs, error: outcome.error, at }),
         releaseDelivery(env.DB, m.key),
-        ...timeline(at, dead ? "notification.dead_lettered" : "notification.failed", { channel: m.channelId, event: m.event.type, attempts: msg.attempts, error: outcome.error }),
+        ...timeline(at, dead ? "notification.dead_lettered" : "notification.failed", {
+          channel: m.channelId,
+          event: m.event.type,
+          attempts: msg.attempts,
+          error: outcome.error,
+        }),
       ]);
       log(dead ? "dead" : "failed");
       msg.ack();
     } else {
-      await env.DB.batch([recordAttempt(env.DB, { ...base, outcome: "retry", httpStatus, latencyMs, error: outcome.error, at }), releaseDelivery(env.DB, m.key)]);
+      await env.DB.batch([
+        recordAttempt(env.DB, { ...base, outcome: "retry", httpStatus, latencyMs, error: outcome.error, at }),
+        releaseDelivery(env.DB, m.key),
+      ]);
       const delaySeconds = retryDelaySeconds(outcome, msg.attempts);
       log("retry", delaySeconds);
       msg.retry({ delaySeconds });
@@ -154,8 +183,19 @@ export async function deadLetterBatch(batch: MessageBatch<NotifyMessage>, env: E
     }
     const at = Date.now();
     await env.DB.batch([
-      recordAttempt(env.DB, { key: m.key, incidentId: m.incidentId, channelId: m.channelId, eventType: m.event.type, attempt: msg.attempts, outcome: "dead", at, error: "retries exhausted" }),
-      ...(m.incidentId ? [addEvent(env.DB, m.incidentId, at, "notification.dead_lettered", { channel: m.channelId, event: m.event.type })] : []),
+      recordAttempt(env.DB, {
+        key: m.key,
+        incidentId: m.incidentId,
+        channelId: m.channelId,
+        eventType: m.event.type,
+        attempt: msg.attempts,
+        outcome: "dead",
+        at,
+        error: "retries exhausted",
+      }),
+      ...(m.incidentId
+        ? [addEvent(env.DB, m.incidentId, at, "notification.dead_lettered", { channel: m.channelId, event: m.event.type })]
+        : []),
     ]);
     msg.ack();
   }

@@ -39,11 +39,13 @@ const ms = (iso: unknown): number | null => (typeof iso === "string" ? Date.pars
 
 /** Reads an incident event back; throws naming the field when the payload is not one. */
 export function incidentView(event: WebhookEvent): IncidentView {
-  if (!(INCIDENT_EVENT_TYPES as readonly string[]).includes(event.type)) throw new Error(`event type "${event.type}" is not an incident event`);
+  if (!(INCIDENT_EVENT_TYPES as readonly string[]).includes(event.type))
+    throw new Error(`event type "${event.type}" is not an incident event`);
   // biome-ignore lint/suspicious/noExplicitAny: an untrusted payload, each field checked where it is read
   const inc = event.data.incident as Record<string, any> | undefined;
   if (!inc || typeof inc !== "object") throw new Error("event data.incident: expected an object");
-  for (const f of ["id", "title", "openedAt"] as const) if (typeof inc[f] !== "string") throw new Error(`event data.incident.${f}: expected a string`);
+  for (const f of ["id", "title", "openedAt"] as const)
+    if (typeof inc[f] !== "string") throw new Error(`event data.incident.${f}: expected a string`);
   return {
     type: event.type as IncidentEventType,
     at: Date.parse(event.timestamp),
@@ -54,7 +56,12 @@ export function incidentView(event: WebhookEvent): IncidentView {
     serviceName: inc.service?.name ?? inc.service?.id ?? "",
     openedAt: ms(inc.openedAt)!,
     resolvedAt: ms(inc.resolvedAt),
-    members: (Array.isArray(inc.members) ? inc.members : []).map((m: Record<string, unknown>) => ({ check: String(m.check), status: String(m.status), reason: typeof m.reason === "string" ? m.reason : null, since: ms(m.since) })),
+    members: (Array.isArray(inc.members) ? inc.members : []).map((m: Record<string, unknown>) => ({
+      check: String(m.check),
+      status: String(m.status),
+      reason: typeof m.reason === "string" ? m.reason : null,
+      since: ms(m.since),
+    })),
     ...(typeof inc.url === "string" && { url: inc.url }),
     ...(typeof inc.acknowledgeUrl === "string" && { acknowledgeUrl: inc.acknowledgeUrl }),
     facts: (inc.facts as IncidentFacts | undefined) ?? {},
@@ -67,7 +74,13 @@ function subjectOf(v: IncidentView): { subject: string; verb: string } {
   const list = affected.length > 0 ? affected : degraded.length > 0 ? degraded : v.members;
   const verb = affected.length > 0 || list.length === 0 ? "down" : list === degraded ? "degraded" : "down";
   const names = list.map((m) => m.check);
-  const subject = v.facts.subject ?? (names.length === 0 ? v.title : names.length <= 2 ? names.join(" and ") : `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`);
+  const subject =
+    v.facts.subject ??
+    (names.length === 0
+      ? v.title
+      : names.length <= 2
+        ? names.join(" and ")
+        : `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`);
   return { subject, verb };
 }
 
@@ -81,12 +94,14 @@ function subjectOf(v: IncidentView): { subject: string; verb: string } {
 export function incidentHeadline(v: IncidentView): string {
   const { subject, verb } = subjectOf(v);
   const service = v.serviceName ? `${v.serviceName}: ` : "";
-  if (v.type === "incident.resolved") return `[RESOLVED] ${service}${subject} recovered after ${formatSpan((v.resolvedAt ?? v.at) - v.openedAt)}`;
+  if (v.type === "incident.resolved")
+    return `[RESOLVED] ${service}${subject} recovered after ${formatSpan((v.resolvedAt ?? v.at) - v.openedAt)}`;
   const lasting = v.at - v.openedAt >= 60_000 ? `${verb} for ${formatSpan(v.at - v.openedAt)}` : verb;
   const n = v.facts.failedRecoveries ?? 0;
   const recoveries = n > 0 ? `, ${n} ${n === 1 ? "recovery" : "recoveries"} failed` : "";
   if (v.type === "check.flapping") return `[L${v.level}] ${service}${subject} flapping${v.facts.reason ? ` — ${v.facts.reason}` : ""}`;
-  if (v.type === "incident.acknowledged") return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}`;
+  if (v.type === "incident.acknowledged")
+    return `[L${v.level} ACK] ${service}${subject} ${lasting}, acknowledged${v.facts.acknowledgedBy ? ` by ${v.facts.acknowledgedBy}` : ""}`;
   const repeat = v.type === "incident.repeated" ? " (reminder)" : "";
   return `[L${v.level}] ${service}${subject} ${lasting}${recoveries}${repeat}`;
 }

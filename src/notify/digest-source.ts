@@ -19,7 +19,15 @@ import { diskDaysBetween } from "../store/agent-disk";
 import { certificatesOf } from "../store/certificates";
 import { enqueueInOutbox } from "../store/outbox";
 import { formatLocalTime, localDate, localMidnight } from "../../lib/time-zone";
-import { buildDigest, digestEvent, type AgentFact, type CertificateFact, type CheckRollup, type DigestInput, type DiskFact } from "./digest";
+import {
+  buildDigest,
+  digestEvent,
+  type AgentFact,
+  type CertificateFact,
+  type CheckRollup,
+  type DigestInput,
+  type DiskFact,
+} from "./digest";
 import { digestKey, type NotifyMessage } from "./message";
 
 export interface DigestWindow {
@@ -50,7 +58,12 @@ export const addDays = (date: string, n: number) => new Date(Date.parse(`${date}
 /** The certificate each enabled `tls` monitor read last; days left counted as the TLS probe does. */
 export async function storedCertificates(db: D1Database, config: VigilConfig, now: number): Promise<CertificateFact[]> {
   const ids = config.monitors.filter((m) => m.type === "tls" && m.enabled).map((m) => m.id);
-  return (await certificatesOf(db, ids)).map((r) => ({ check: r.check_id, host: r.host, notAfter: r.not_after, daysLeft: Math.floor((r.not_after - now) / DAY) }));
+  return (await certificatesOf(db, ids)).map((r) => ({
+    check: r.check_id,
+    host: r.host,
+    notAfter: r.not_after,
+    daysLeft: Math.floor((r.not_after - now) / DAY),
+  }));
 }
 
 /**
@@ -58,7 +71,12 @@ export async function storedCertificates(db: D1Database, config: VigilConfig, no
  * day since with data). A mount without a row for the day itself (the agent was not seen) is left out.
  */
 export async function storedDisk(db: D1Database, config: VigilConfig, window: DigestWindow): Promise<DiskFact[]> {
-  const rows = await diskDaysBetween(db, config.agents.map((a) => a.id), addDays(window.date, -7), window.date);
+  const rows = await diskDaysBetween(
+    db,
+    config.agents.map((a) => a.id),
+    addDays(window.date, -7),
+    window.date,
+  );
   const byMount = new Map<string, typeof rows>();
   for (const r of rows) {
     const k = JSON.stringify([r.agent_id, r.mount]);
@@ -69,7 +87,13 @@ export async function storedDisk(db: D1Database, config: VigilConfig, window: Di
     const today = days.find((r) => r.day === window.date);
     if (!today) continue;
     const base = days.find((r) => r.day < window.date); // ordered by day: 7 days before, else the earliest since
-    out.push({ agent: today.agent_id, mount: today.mount, maxPct: today.max_used_pct, lastPct: today.last_used_pct, base: base ? { day: base.day, lastPct: base.last_used_pct } : null });
+    out.push({
+      agent: today.agent_id,
+      mount: today.mount,
+      maxPct: today.max_used_pct,
+      lastPct: today.last_used_pct,
+      base: base ? { day: base.day, lastPct: base.last_used_pct } : null,
+    });
   }
   return out;
 }
@@ -88,7 +112,13 @@ function serviceOfCheck(config: VigilConfig): (checkId: string) => string | unde
   };
 }
 
-export async function gatherDigest(db: D1Database, config: VigilConfig, window: DigestWindow, now: number, sources: DigestSources = {}): Promise<DigestInput> {
+export async function gatherDigest(
+  db: D1Database,
+  config: VigilConfig,
+  window: DigestWindow,
+  now: number,
+  sources: DigestSources = {},
+): Promise<DigestInput> {
   const digest = config.digest!;
   const [rollups, incidents, agents] = await db.batch<Record<string, unknown>>([
     db
@@ -100,14 +130,26 @@ export async function gatherDigest(db: D1Database, config: VigilConfig, window: 
       )
       .bind(window.from, window.to),
     db
-      .prepare("SELECT id, service_id, title, level, opened_at, resolved_at FROM incidents WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at")
+      .prepare(
+        "SELECT id, service_id, title, level, opened_at, resolved_at FROM incidents WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at",
+      )
       .bind(window.to, window.from),
     db.prepare("SELECT agent_id, hostname, version, last_seen, silent_since FROM agents"),
   ]);
   const serviceOf = serviceOfCheck(config);
   const certificates = await (sources.certificates ?? ((c, t) => storedCertificates(db, c, t)))(config, now);
   const disk = await (sources.disk ?? ((c, w) => storedDisk(db, c, w)))(config, window);
-  const agentRows = new Map((agents!.results as { agent_id: string; hostname: string | null; version: string | null; last_seen: number | null; silent_since: number | null }[]).map((a) => [a.agent_id, a]));
+  const agentRows = new Map(
+    (
+      agents!.results as {
+        agent_id: string;
+        hostname: string | null;
+        version: string | null;
+        last_seen: number | null;
+        silent_since: number | null;
+      }[]
+    ).map((a) => [a.agent_id, a]),
+  );
   const services = digest.services ? digest.services.map((id) => config.services.find((s) => s.id === id)!) : config.services;
   return {
     ...window,
@@ -122,7 +164,16 @@ export async function gatherDigest(db: D1Database, config: VigilConfig, window: 
       rollups: (rollups!.results as { check_id: string; count: number; failures: number; avg_ms: number | null; p95_ms: number | null }[])
         .filter((r) => serviceOf(r.check_id) === s.id)
         .map((r): CheckRollup => ({ check: r.check_id, count: r.count, failures: r.failures, avgMs: r.avg_ms, p95Ms: r.p95_ms })),
-      incidents: (incidents!.results as { id: string; service_id: string; title: string; level: number; opened_at: number; resolved_at: number | null }[])
+      incidents: (
+        incidents!.results as {
+          id: string;
+          service_id: string;
+          title: string;
+          level: number;
+          opened_at: number;
+          resolved_at: number | null;
+        }[]
+      )
         .filter((i) => i.service_id === s.id)
         .map((i) => ({ id: i.id, title: i.title, level: i.level, openedAt: i.opened_at, resolvedAt: i.resolved_at })),
       certificates: certificates.filter((c) => serviceOf(c.check) === s.id),
@@ -130,7 +181,13 @@ export async function gatherDigest(db: D1Database, config: VigilConfig, window: 
         .filter((a) => a.service === s.id)
         .map((a): AgentFact => {
           const row = agentRows.get(a.id);
-          return { id: a.id, hostname: row?.hostname ?? null, version: row?.version ?? null, lastSeen: row?.last_seen ?? null, silentSince: row?.silent_since ?? null };
+          return {
+            id: a.id,
+            hostname: row?.hostname ?? null,
+            version: row?.version ?? null,
+            lastSeen: row?.last_seen ?? null,
+            silentSince: row?.silent_since ?? null,
+          };
         }),
       disk: disk.filter((d) => config.agents.find((a) => a.id === d.agent)?.service === s.id),
     })),
@@ -151,7 +208,13 @@ export async function queueDailyDigest(env: Env, config: VigilConfig, now: numbe
     const key = digestKey(window.date, digest.channel);
     if (await env.DB.prepare("SELECT 1 AS x FROM outbox WHERE key = ?").bind(key).first()) return false;
     const input = await gatherDigest(env.DB, config, window, now, sources);
-    const message: NotifyMessage = { key, channelId: digest.channel, incidentId: null, level: 0, event: digestEvent(buildDigest(input), now) };
+    const message: NotifyMessage = {
+      key,
+      channelId: digest.channel,
+      incidentId: null,
+      level: 0,
+      event: digestEvent(buildDigest(input), now),
+    };
     await enqueueInOutbox(env.DB, message, now).run();
     return true;
   } catch (err) {

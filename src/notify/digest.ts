@@ -168,7 +168,8 @@ export function digestEvent(report: DigestReport, now: number): WebhookEvent {
 
 export function digestFromEvent(event: WebhookEvent): DigestReport {
   const d = event.data.digest as DigestReport | undefined;
-  if (event.type !== "digest.daily" || !d || !Array.isArray(d.services)) throw new Error(`event data.digest: expected a digest report in a digest.daily event, got "${event.type}"`);
+  if (event.type !== "digest.daily" || !d || !Array.isArray(d.services))
+    throw new Error(`event data.digest: expected a digest report in a digest.daily event, got "${event.type}"`);
   return d;
 }
 
@@ -202,11 +203,21 @@ export function digestText(report: DigestReport): { title: string; sections: Dig
       if (s.incidents.length === 0) lines.push("Incidents: none");
       else {
         lines.push(`Incidents: ${s.incidents.length}`);
-        for (const i of s.incidents) lines.push(`  • [L${i.level}] ${i.title} — ${formatLocalTime(i.openedAt, tz)}, ${i.resolvedAt === null ? "still open" : `${formatSpan(i.durationMs)}`}`);
+        for (const i of s.incidents)
+          lines.push(
+            `  • [L${i.level}] ${i.title} — ${formatLocalTime(i.openedAt, tz)}, ${i.resolvedAt === null ? "still open" : `${formatSpan(i.durationMs)}`}`,
+          );
       }
-      if (s.slowest.length > 0) lines.push(`Slowest: ${s.slowest.map((c) => `${c.check} ${c.avgMs} ms${c.p95Ms !== null ? ` (p95 ${c.p95Ms} ms)` : ""}`).join(", ")}`);
-      if (s.certificates.length > 0) lines.push(`Certificates expiring: ${s.certificates.map((c) => `${c.host} in ${c.daysLeft} d`).join(", ")}`);
-      if (s.agents.length > 0) lines.push(`Agents: ${s.agents.map((a) => `${a.id} ${a.seen ? "seen" : "NOT seen"}${a.version ? ` (v${a.version})` : ""}`).join(", ")}`);
+      if (s.slowest.length > 0)
+        lines.push(
+          `Slowest: ${s.slowest.map((c) => `${c.check} ${c.avgMs} ms${c.p95Ms !== null ? ` (p95 ${c.p95Ms} ms)` : ""}`).join(", ")}`,
+        );
+      if (s.certificates.length > 0)
+        lines.push(`Certificates expiring: ${s.certificates.map((c) => `${c.host} in ${c.daysLeft} d`).join(", ")}`);
+      if (s.agents.length > 0)
+        lines.push(
+          `Agents: ${s.agents.map((a) => `${a.id} ${a.seen ? "seen" : "NOT seen"}${a.version ? ` (v${a.version})` : ""}`).join(", ")}`,
+        );
       if (s.disk.length > 0) {
         lines.push("Disk (yesterday vs 7 days before):");
         for (const d of s.disk) lines.push(`  • ${diskLine(d)}`);

@@ -33,14 +33,29 @@ export function discordMessage(event: WebhookEvent, ctx: RenderContext): Record<
     const { title, sections } = digestText(digestFromEvent(event));
     return {
       ...base,
-      embeds: [{ title: cut(title, 256), color: COLOURS.digest, fields: sections.slice(0, 25).map((s) => ({ name: cut(s.heading, 256), value: cut(s.lines.join("\n"), 1024) })) }],
+      embeds: [
+        {
+          title: cut(title, 256),
+          color: COLOURS.digest,
+          fields: sections.slice(0, 25).map((s) => ({ name: cut(s.heading, 256), value: cut(s.lines.join("\n"), 1024) })),
+        },
+      ],
     };
   }
   const v = incidentView(event);
   const tz = ctx.timezone;
-  const links = [v.acknowledgeUrl && `[Acknowledge](${v.acknowledgeUrl})`, v.url && `[View incident](${v.url})`].filter(Boolean).join(" · ");
+  const links = [v.acknowledgeUrl && `[Acknowledge](${v.acknowledgeUrl})`, v.url && `[View incident](${v.url})`]
+    .filter(Boolean)
+    .join(" · ");
   const description = [...memberLines(v, ctx), v.facts.reason ?? "", links].filter((l) => l !== "").join("\n");
-  const color = v.type === "incident.resolved" ? COLOURS.resolved : v.type === "incident.acknowledged" ? COLOURS.acknowledged : v.type === "incident.escalated" ? COLOURS.escalated : COLOURS.open;
+  const color =
+    v.type === "incident.resolved"
+      ? COLOURS.resolved
+      : v.type === "incident.acknowledged"
+        ? COLOURS.acknowledged
+        : v.type === "incident.escalated"
+          ? COLOURS.escalated
+          : COLOURS.open;
   const fields = [
     { name: "Service", value: cut(v.serviceName, 1024), inline: true },
     { name: "Level", value: `L${v.level}`, inline: true },

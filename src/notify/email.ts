@@ -32,7 +32,8 @@ export const emailChannel = z.strictObject({
 });
 export type EmailChannel = z.infer<typeof emailChannel>;
 
-export const htmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+export const htmlEscape = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
 /** Subject, plain text and HTML of one event. Pure. */
 export function emailContent(event: WebhookEvent, ctx: RenderContext): { subject: string; text: string; html: string } {
@@ -51,7 +52,8 @@ export function emailContent(event: WebhookEvent, ctx: RenderContext): { subject
     ["Status", statusWord(v)],
     ["Opened", formatLocalTime(v.openedAt, tz)],
   ];
-  if (v.resolvedAt !== null) facts.push(["Resolved", formatLocalTime(v.resolvedAt, tz)], ["Duration", formatSpan(v.resolvedAt - v.openedAt)]);
+  if (v.resolvedAt !== null)
+    facts.push(["Resolved", formatLocalTime(v.resolvedAt, tz)], ["Duration", formatSpan(v.resolvedAt - v.openedAt)]);
   if (v.facts.reason) facts.push(["Why", v.facts.reason]);
   const members = memberLines(v, ctx);
   const links: [string, string][] = [];
@@ -76,7 +78,13 @@ export function emailContent(event: WebhookEvent, ctx: RenderContext): { subject
   return { subject, text, html };
 }
 
-export function buildEmailRequest(channel: EmailChannel, apiKey: string, key: string, event: WebhookEvent, ctx: RenderContext): HttpRequest {
+export function buildEmailRequest(
+  channel: EmailChannel,
+  apiKey: string,
+  key: string,
+  event: WebhookEvent,
+  ctx: RenderContext,
+): HttpRequest {
   const { subject, text, html } = emailContent(event, ctx);
   return {
     method: "POST",

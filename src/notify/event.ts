@@ -90,7 +90,9 @@ export function incidentEvent(
         resolvedAt: iso(incident.resolvedAt),
         members: memberList(incident.members).map((m) => ({ check: m.checkId, status: m.status, reason: m.reason, since: iso(m.since) })),
         ...(url && { url }),
-        ...(extras.links?.acknowledge && type !== "incident.resolved" && type !== "incident.acknowledged" && { acknowledgeUrl: extras.links.acknowledge }),
+        ...(extras.links?.acknowledge &&
+          type !== "incident.resolved" &&
+          type !== "incident.acknowledged" && { acknowledgeUrl: extras.links.acknowledge }),
         ...(Object.keys(facts).length > 0 && { facts }),
       },
     },
@@ -132,7 +134,10 @@ export function pageMessages(
   if (!service) throw new Error(`incident "${incident.id}" names unknown service "${incident.serviceId}"`);
   const policy = config.policies.find((p) => p.id === service.policy);
   if (!policy) throw new Error(`service "${service.id}" names unknown policy "${service.policy}"`);
-  const failed = typeof incident.failedRecoveries === "number" ? incident.failedRecoveries : Object.values(incident.failedRecoveries ?? {}).reduce((a, b) => a + b, 0);
+  const failed =
+    typeof incident.failedRecoveries === "number"
+      ? incident.failedRecoveries
+      : Object.values(incident.failedRecoveries ?? {}).reduce((a, b) => a + b, 0);
   const facts: IncidentFacts = {
     ...(failed > 0 && { failedRecoveries: failed }),
     ...(effect.event === "incident.acknowledged" && incident.ack?.by && { acknowledgedBy: incident.ack.by }),
@@ -140,7 +145,8 @@ export function pageMessages(
   };
   const event = withHeadline(incidentEvent(effect.event, { ...incident, level: effect.level }, config, now, { facts, links }));
   const channels =
-    effect.channels ?? [...effect.levels].sort((a, b) => a - b).flatMap((level) => policy.levels[Math.min(level, policy.levels.length) - 1]?.channels ?? []);
+    effect.channels ??
+    [...effect.levels].sort((a, b) => a - b).flatMap((level) => policy.levels[Math.min(level, policy.levels.length) - 1]?.channels ?? []);
   const out: NotifyMessage[] = [];
   for (const channelId of new Set(channels)) {
     const key = effect.key ? `${effect.key}:${channelId}` : idempotencyKey(incident.id, effect.level, channelId, effect.event);

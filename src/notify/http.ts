@@ -36,7 +36,10 @@ export async function deliverHttp(req: HttpRequest, opts: DeliverOptions): Promi
     // The runtime's "Network connection lost." / "internal error; reference = …" say nothing;
     // one bounded connect says refused, no such host or closed before answering.
     const e = err as Error;
-    const why = e.name === "TimeoutError" ? `no answer within ${formatDuration(opts.timeout)}` : clean(await explainRequestFailure(new URL(req.url), err, Math.min(opts.timeout, 2_000)));
+    const why =
+      e.name === "TimeoutError"
+        ? `no answer within ${formatDuration(opts.timeout)}`
+        : clean(await explainRequestFailure(new URL(req.url), err, Math.min(opts.timeout, 2_000)));
     return { kind: "retryable", error: why };
   }
   const ok = res.status >= 200 && res.status < 300;

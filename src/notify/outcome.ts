@@ -15,7 +15,12 @@ export function classifyHttp(res: Response): DeliveryOutcome {
   if (httpStatus >= 200 && httpStatus < 300) return { kind: "ok", httpStatus };
   const retryAfterSeconds = parseRetryAfter(res.headers.get("retry-after"), Date.now());
   if (httpStatus === 408 || httpStatus === 425 || httpStatus === 429 || httpStatus >= 500) {
-    return { kind: "retryable", error: `receiver answered ${httpStatus}`, httpStatus, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+    return {
+      kind: "retryable",
+      error: `receiver answered ${httpStatus}`,
+      httpStatus,
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    };
   }
   return { kind: "permanent", error: `receiver answered ${httpStatus}`, httpStatus };
 }
@@ -52,7 +57,8 @@ export function backoffSeconds(attempt: number, random: () => number = Math.rand
 
 /** The delay before the next attempt: the receiver's `Retry-After` wins, within bounds. */
 export function retryDelaySeconds(outcome: { retryAfterSeconds?: number }, attempt: number, random: () => number = Math.random): number {
-  if (outcome.retryAfterSeconds !== undefined) return Math.min(DELIVERY.maxRetryAfterSeconds, Math.max(0, Math.ceil(outcome.retryAfterSeconds)));
+  if (outcome.retryAfterSeconds !== undefined)
+    return Math.min(DELIVERY.maxRetryAfterSeconds, Math.max(0, Math.ceil(outcome.retryAfterSeconds)));
   return backoffSeconds(attempt, random);
 }
 

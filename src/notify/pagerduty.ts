@@ -24,7 +24,10 @@ export const pagerdutyChannel = z.strictObject({
   /** Events API endpoint. Default `https://events.pagerduty.com/v2/enqueue` (EU: `https://events.eu.pagerduty.com/v2/enqueue`). */
   url: httpUrl.default("https://events.pagerduty.com/v2/enqueue"),
   /** PagerDuty severity per escalation level (index 0 = L1); the last entry covers higher levels. Default `["error", "critical"]`. */
-  severities: z.array(z.enum(["critical", "error", "warning", "info"])).min(1).default(["error", "critical"]),
+  severities: z
+    .array(z.enum(["critical", "error", "warning", "info"]))
+    .min(1)
+    .default(["error", "critical"]),
   timeout: timeout(),
 });
 export type PagerdutyChannel = z.infer<typeof pagerdutyChannel>;
@@ -38,7 +41,12 @@ export function pagerdutyAction(eventType: string): PagerdutyAction {
 }
 
 /** The Events v2 body for one incident event. Pure; the routing key is the only secret in it. */
-export function pagerdutyEvent(channel: Pick<PagerdutyChannel, "severities">, routingKey: string, event: WebhookEvent, ctx: RenderContext): Record<string, unknown> {
+export function pagerdutyEvent(
+  channel: Pick<PagerdutyChannel, "severities">,
+  routingKey: string,
+  event: WebhookEvent,
+  ctx: RenderContext,
+): Record<string, unknown> {
   const v = incidentView(event);
   const action = pagerdutyAction(v.type);
   const base = { routing_key: routingKey, event_action: action, dedup_key: v.id };
@@ -74,7 +82,12 @@ export function pagerdutyEvent(channel: Pick<PagerdutyChannel, "severities">, ro
 }
 
 export function buildPagerdutyRequest(channel: PagerdutyChannel, routingKey: string, event: WebhookEvent, ctx: RenderContext): HttpRequest {
-  return { method: "POST", url: channel.url, headers: { "content-type": "application/json" }, body: JSON.stringify(pagerdutyEvent(channel, routingKey, event, ctx)) };
+  return {
+    method: "POST",
+    url: channel.url,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(pagerdutyEvent(channel, routingKey, event, ctx)),
+  };
 }
 
 export async function sendPagerduty(channel: PagerdutyChannel, ctx: SendContext): Promise<DeliveryOutcome> {

@@ -37,21 +37,44 @@ export function slackMessage(event: WebhookEvent, ctx: RenderContext): { text: s
     const { title, sections } = digestText(digestFromEvent(event));
     const blocks: unknown[] = [{ type: "header", text: plain(title, 150) }];
     for (const s of sections.slice(0, 23)) {
-      blocks.push({ type: "divider" }, { type: "section", text: { type: "mrkdwn", text: cut(`*${slackEscape(s.heading)}*\n${s.lines.map(slackEscape).join("\n")}`, 3000) } });
+      blocks.push(
+        { type: "divider" },
+        {
+          type: "section",
+          text: { type: "mrkdwn", text: cut(`*${slackEscape(s.heading)}*\n${s.lines.map(slackEscape).join("\n")}`, 3000) },
+        },
+      );
     }
     return { text: title, blocks };
   }
   const v = incidentView(event);
   const title = incidentHeadline(v);
   const tz = ctx.timezone;
-  const fields = [mrkdwn(`*Service*\n${slackEscape(v.serviceName)}`), mrkdwn(`*Level*\nL${v.level}`), mrkdwn(`*Status*\n${statusWord(v)}`), mrkdwn(`*Opened*\n${formatLocalTime(v.openedAt, tz)}`)];
-  if (v.resolvedAt !== null) fields.push(mrkdwn(`*Resolved*\n${formatLocalTime(v.resolvedAt, tz)}`), mrkdwn(`*Duration*\n${formatSpan(v.resolvedAt - v.openedAt)}`));
-  const blocks: unknown[] = [{ type: "header", text: plain(title, 150) }, { type: "section", fields }];
+  const fields = [
+    mrkdwn(`*Service*\n${slackEscape(v.serviceName)}`),
+    mrkdwn(`*Level*\nL${v.level}`),
+    mrkdwn(`*Status*\n${statusWord(v)}`),
+    mrkdwn(`*Opened*\n${formatLocalTime(v.openedAt, tz)}`),
+  ];
+  if (v.resolvedAt !== null)
+    fields.push(mrkdwn(`*Resolved*\n${formatLocalTime(v.resolvedAt, tz)}`), mrkdwn(`*Duration*\n${formatSpan(v.resolvedAt - v.openedAt)}`));
+  const blocks: unknown[] = [
+    { type: "header", text: plain(title, 150) },
+    { type: "section", fields },
+  ];
   const lines = memberLines(v, ctx);
-  if (lines.length > 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: cut(lines.map((l) => `• ${slackEscape(l)}`).join("\n"), 3000) } });
+  if (lines.length > 0)
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: cut(lines.map((l) => `• ${slackEscape(l)}`).join("\n"), 3000) } });
   if (v.facts.reason) blocks.push({ type: "context", elements: [mrkdwn(slackEscape(v.facts.reason))] });
   const buttons: unknown[] = [];
-  if (v.acknowledgeUrl) buttons.push({ type: "button", text: plain("Acknowledge", 75), style: "primary", url: v.acknowledgeUrl, action_id: "vigil_acknowledge" });
+  if (v.acknowledgeUrl)
+    buttons.push({
+      type: "button",
+      text: plain("Acknowledge", 75),
+      style: "primary",
+      url: v.acknowledgeUrl,
+      action_id: "vigil_acknowledge",
+    });
   if (v.url) buttons.push({ type: "button", text: plain("View incident", 75), url: v.url, action_id: "vigil_view" });
   if (buttons.length > 0) blocks.push({ type: "actions", elements: buttons });
   blocks.push({ type: "context", elements: [mrkdwn(`Vigil · ${slackEscape(v.id)} · ${formatLocalTime(v.at, tz)}`)] });
@@ -59,7 +82,12 @@ export function slackMessage(event: WebhookEvent, ctx: RenderContext): { text: s
 }
 
 export function buildSlackRequest(url: string, event: WebhookEvent, ctx: RenderContext): HttpRequest {
-  return { method: "POST", url, headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(slackMessage(event, ctx)) };
+  return {
+    method: "POST",
+    url,
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body: JSON.stringify(slackMessage(event, ctx)),
+  };
 }
 
 export async function sendSlack(channel: SlackChannel, ctx: SendContext): Promise<DeliveryOutcome> {

@@ -28,7 +28,10 @@ export const smsChannel = z
     authToken: secretRef,
     /** Sending number (E.164); or give `messagingServiceSid`. */
     from: e164.optional(),
-    messagingServiceSid: z.string().regex(/^MG[0-9a-zA-Z]{32}$/, "expected a messaging service SID: 'MG' and 32 characters").optional(),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-zA-Z]{32}$/, "expected a messaging service SID: 'MG' and 32 characters")
+      .optional(),
     to: e164,
     /** Default `https://api.twilio.com`; any Twilio-compatible provider's base URL. */
     baseUrl: httpUrl.default("https://api.twilio.com"),
@@ -56,7 +59,12 @@ export const statuspageChannel = z.strictObject({
   url: httpUrl.default("https://api.statuspage.io/v1"),
   /** Each component's status follows the checks listed (monitor ids or agent check ids). */
   components: z
-    .array(z.strictObject({ component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"), checks: z.array(z.string().min(1)).min(1) }))
+    .array(
+      z.strictObject({
+        component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"),
+        checks: z.array(z.string().min(1)).min(1),
+      }),
+    )
     .min(1),
   timeout: timeout(),
 });

@@ -32,7 +32,12 @@ export const statuspageChannel = z.strictObject({
   url: httpUrl.default("https://api.statuspage.io/v1"),
   /** Each component's status follows the checks listed (monitor ids or agent check ids). */
   components: z
-    .array(z.strictObject({ component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"), checks: z.array(z.string().min(1)).min(1) }))
+    .array(
+      z.strictObject({
+        component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"),
+        checks: z.array(z.string().min(1)).min(1),
+      }),
+    )
     .min(1),
   timeout: timeout(),
 });
@@ -54,7 +59,12 @@ export function componentStatus(statuses: readonly string[]): ComponentStatus {
   return "operational";
 }
 
-export function buildStatuspageRequest(channel: Pick<StatuspageChannel, "url" | "pageId">, apiKey: string, component: string, status: ComponentStatus): HttpRequest {
+export function buildStatuspageRequest(
+  channel: Pick<StatuspageChannel, "url" | "pageId">,
+  apiKey: string,
+  component: string,
+  status: ComponentStatus,
+): HttpRequest {
   return {
     method: "PATCH",
     url: `${channel.url.replace(/\/$/, "")}/pages/${encodeURIComponent(channel.pageId)}/components/${encodeURIComponent(component)}`,
@@ -65,7 +75,8 @@ export function buildStatuspageRequest(channel: Pick<StatuspageChannel, "url" | 
 
 export async function sendStatuspage(channel: StatuspageChannel, ctx: SendContext): Promise<DeliveryOutcome> {
   const event = ctx.message.event;
-  if (event.type !== "monitor.state_changed") return { kind: "permanent", error: `statuspage channels take monitor.state_changed events, got ${event.type}` };
+  if (event.type !== "monitor.state_changed")
+    return { kind: "permanent", error: `statuspage channels take monitor.state_changed events, got ${event.type}` };
   const checkId = (event.data.check as { id?: unknown } | undefined)?.id;
   if (typeof checkId !== "string") return { kind: "permanent", error: "event data.check.id: expected a string" };
   const components = channel.components.filter((c) => c.checks.includes(checkId));

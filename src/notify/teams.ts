@@ -28,7 +28,13 @@ const card = (body: unknown[], actions: unknown[]) => ({
     {
       contentType: "application/vnd.microsoft.card.adaptive",
       contentUrl: null,
-      content: { $schema: "http://adaptivecards.io/schemas/adaptive-card.json", type: "AdaptiveCard", version: "1.4", body, ...(actions.length > 0 && { actions }) },
+      content: {
+        $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+        type: "AdaptiveCard",
+        version: "1.4",
+        body,
+        ...(actions.length > 0 && { actions }),
+      },
     },
   ],
 });
@@ -37,7 +43,11 @@ export function teamsMessage(event: WebhookEvent, ctx: RenderContext): Record<st
   if (event.type === "digest.daily") {
     const { title, sections } = digestText(digestFromEvent(event));
     const body: unknown[] = [{ type: "TextBlock", text: title, weight: "Bolder", size: "Large", wrap: true }];
-    for (const s of sections) body.push({ type: "TextBlock", text: s.heading, weight: "Bolder", separator: true, wrap: true }, { type: "TextBlock", text: s.lines.join("\n\n"), wrap: true });
+    for (const s of sections)
+      body.push(
+        { type: "TextBlock", text: s.heading, weight: "Bolder", separator: true, wrap: true },
+        { type: "TextBlock", text: s.lines.join("\n\n"), wrap: true },
+      );
     return card(body, []);
   }
   const v = incidentView(event);
@@ -50,7 +60,14 @@ export function teamsMessage(event: WebhookEvent, ctx: RenderContext): Record<st
   ];
   if (v.resolvedAt !== null) facts.push({ title: "Duration", value: formatSpan(v.resolvedAt - v.openedAt) });
   const body: unknown[] = [
-    { type: "TextBlock", text: incidentHeadline(v), weight: "Bolder", size: "Medium", wrap: true, color: v.type === "incident.resolved" ? "Good" : "Attention" },
+    {
+      type: "TextBlock",
+      text: incidentHeadline(v),
+      weight: "Bolder",
+      size: "Medium",
+      wrap: true,
+      color: v.type === "incident.resolved" ? "Good" : "Attention",
+    },
     { type: "FactSet", facts },
   ];
   const lines = memberLines(v, ctx);

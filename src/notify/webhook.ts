@@ -25,11 +25,19 @@ export const webhookChannel = z.strictObject({
 export type WebhookChannel = z.infer<typeof webhookChannel>;
 
 /** Builds the exact request (pure apart from signing); `timestamp` is unix seconds. */
-export async function buildWebhookRequest(channel: WebhookChannel, env: ConfigEnv, id: string, event: WebhookEvent, timestamp: number): Promise<HttpRequest> {
+export async function buildWebhookRequest(
+  channel: WebhookChannel,
+  env: ConfigEnv,
+  id: string,
+  event: WebhookEvent,
+  timestamp: number,
+): Promise<HttpRequest> {
   const body = JSON.stringify(event);
   // One signature per secret, space-separated as the spec allows: while <NAME>_NEXT is set a
   // receiver that knows either secret verifies the message (rotation without downtime).
-  const signature = revealAll(channel.secret, env).map((secret) => signStandardWebhook(secret, id, timestamp, body)).join(" ");
+  const signature = revealAll(channel.secret, env)
+    .map((secret) => signStandardWebhook(secret, id, timestamp, body))
+    .join(" ");
   return {
     method: "POST",
     url: reveal(channel.url, env),

@@ -132,7 +132,17 @@ export class AgentStorage {
     this.sql.exec(
       `UPDATE meta SET agent_id = ?, last_seq = ?, last_seen = ?, interval_s = ?, grace_ms = ?, deadline = ?, silent_since = ?,
          marked_down_at = ?, hostname = ?, version = ?, synced_at = ? WHERE id = 1`,
-      m.agentId, m.lastSeq, m.lastSeen, m.intervalS, m.graceMs, m.deadline, m.silentSince, m.markedDownAt, m.hostname, m.version, m.syncedAt,
+      m.agentId,
+      m.lastSeq,
+      m.lastSeen,
+      m.intervalS,
+      m.graceMs,
+      m.deadline,
+      m.silentSince,
+      m.markedDownAt,
+      m.hostname,
+      m.version,
+      m.syncedAt,
     );
   }
 
@@ -143,7 +153,10 @@ export class AgentStorage {
 
   /** Ids of the checks the agent has reported (short ids, as the agent names them). */
   checkIds(): string[] {
-    return this.sql.exec<{ check_id: string }>("SELECT check_id FROM checks").toArray().map((r) => r.check_id);
+    return this.sql
+      .exec<{ check_id: string }>("SELECT check_id FROM checks")
+      .toArray()
+      .map((r) => r.check_id);
   }
 
   checks(): StoredCheck[] {
@@ -187,24 +200,41 @@ export class AgentStorage {
   insertHistory(report: AgentReport, now: number, late: boolean): void {
     this.sql.exec(
       "INSERT INTO reports (seq, received_at, sent_at, late, checks, remediations) VALUES (?, ?, ?, ?, ?, ?)",
-      report.seq, now, Date.parse(report.sentAt), late ? 1 : 0,
-      JSON.stringify(report.checks.map((c) => ({ id: c.id, status: c.status }))), report.remediations.length,
+      report.seq,
+      now,
+      Date.parse(report.sentAt),
+      late ? 1 : 0,
+      JSON.stringify(report.checks.map((c) => ({ id: c.id, status: c.status }))),
+      report.remediations.length,
     );
     if (++this.insertsSincePrune >= PRUNE_EVERY) {
       this.insertsSincePrune = 0;
-      this.sql.exec("DELETE FROM reports WHERE seq NOT IN (SELECT seq FROM reports ORDER BY received_at DESC, seq DESC LIMIT ?)", HISTORY_LIMIT);
+      this.sql.exec(
+        "DELETE FROM reports WHERE seq NOT IN (SELECT seq FROM reports ORDER BY received_at DESC, seq DESC LIMIT ?)",
+        HISTORY_LIMIT,
+      );
     }
   }
 
   diskDays(): Map<string, DiskDay> {
-    return new Map(this.sql.exec<DiskRow>("SELECT * FROM disk_days").toArray().map((r) => [r.mount, toDiskDay(r)]));
+    return new Map(
+      this.sql
+        .exec<DiskRow>("SELECT * FROM disk_days")
+        .toArray()
+        .map((r) => [r.mount, toDiskDay(r)]),
+    );
   }
 
   saveDisk(fold: Pick<DiskFold, "save" | "drop">): void {
     for (const d of fold.save) {
       this.sql.exec(
         "INSERT OR REPLACE INTO disk_days (mount, day, max_pct, last_pct, dirty, synced_at) VALUES (?, ?, ?, ?, ?, ?)",
-        d.mount, d.day, d.maxPct, d.lastPct, d.dirty ? 1 : 0, d.syncedAt,
+        d.mount,
+        d.day,
+        d.maxPct,
+        d.lastPct,
+        d.dirty ? 1 : 0,
+        d.syncedAt,
       );
     }
     for (const mount of fold.drop) this.sql.exec("DELETE FROM disk_days WHERE mount = ?", mount);

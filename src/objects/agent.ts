@@ -58,7 +58,14 @@ export interface AgentView {
   hostname: string | null;
   version: string | null;
   checks: { id: string; kind: string; status: string; summary: string; observedAt: number; seq: number; stale: boolean }[];
-  history: { seq: number; receivedAt: number; sentAt: number; late: boolean; checks: { id: string; status: string }[]; remediations: number }[];
+  history: {
+    seq: number;
+    receivedAt: number;
+    sentAt: number;
+    late: boolean;
+    checks: { id: string; status: string }[];
+    remediations: number;
+  }[];
 }
 
 export class AgentObject extends VigilObject {
@@ -131,7 +138,12 @@ export class AgentObject extends VigilObject {
     const service = this.env.SERVICE.getByName(spec.service);
     for (const r of report.remediations) {
       if (r.outcome !== "failed") continue;
-      await service.apply(spec.service, { type: "remediation", checkId: agentCheckId(spec.id, r.check), outcome: "failed", at: Date.parse(r.at) });
+      await service.apply(spec.service, {
+        type: "remediation",
+        checkId: agentCheckId(spec.id, r.check),
+        outcome: "failed",
+        at: Date.parse(r.at),
+      });
     }
   }
 
@@ -184,7 +196,14 @@ export class AgentObject extends VigilObject {
     const states = await this.states(agentId);
     for (const check of report.checks) {
       const status = observationFor(check.status); // unknown: neither failure nor recovery (see observationFor)
-      await observe(this.env, config, states, { ...this.checkRef(spec, check.id), kind: check.kind }, { status, reason: check.summary || undefined }, now);
+      await observe(
+        this.env,
+        config,
+        states,
+        { ...this.checkRef(spec, check.id), kind: check.kind },
+        { status, reason: check.summary || undefined },
+        now,
+      );
     }
     await observe(this.env, config, states, this.heartbeatRef(spec), { status: "up" }, now);
 

@@ -81,8 +81,19 @@ export class HeartbeatStorage {
       `UPDATE job SET job_id = ?, status = ?, last_ping_at = ?, last_ping_kind = ?, last_exit_code = ?, running_since = ?,
          last_duration_ms = ?, last_excerpt = ?, excerpt_truncated = ?, expected_at = ?, late_at = ?, down_reason = ?,
          marked_down_at = ? WHERE id = 1`,
-      s.jobId, s.status, s.lastPingAt, s.lastPingKind, s.lastExitCode, s.runningSince, s.lastDurationMs,
-      s.lastExcerpt, s.excerptTruncated ? 1 : 0, s.expectedAt, s.lateAt, s.downReason, s.markedDownAt,
+      s.jobId,
+      s.status,
+      s.lastPingAt,
+      s.lastPingKind,
+      s.lastExitCode,
+      s.runningSince,
+      s.lastDurationMs,
+      s.lastExcerpt,
+      s.excerptTruncated ? 1 : 0,
+      s.expectedAt,
+      s.lateAt,
+      s.downReason,
+      s.markedDownAt,
     );
   }
 

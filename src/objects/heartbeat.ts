@@ -108,7 +108,14 @@ export class HeartbeatObject extends VigilObject {
     if (!spec?.enabled) return;
     const reason = lateReason(s, spec.grace);
     // 2. Write: the check goes down (D1), then the object's state.
-    await observe(this.env, config, await this.loadedStates(() => [jobCheckId(s.jobId!)]), this.checkRef(spec), { status: "down", reason }, now);
+    await observe(
+      this.env,
+      config,
+      await this.loadedStates(() => [jobCheckId(s.jobId!)]),
+      this.checkRef(spec),
+      { status: "down", reason },
+      now,
+    );
     const next: JobState = { ...s, status: "down", downReason: reason, markedDownAt: Date.now() };
     this.store.saveJob(next);
     this.job = next;

@@ -82,7 +82,10 @@ export class ServiceObject extends VigilObject {
     const now = Math.max(Date.now(), input.at);
 
     // 2. Facts. The incoming check counts as a member already.
-    const probe = input.type === "check" ? step(state, input, { now, serviceId, serviceName: service.name, policy, inhibited: {}, quiet: null }).state : state;
+    const probe =
+      input.type === "check"
+        ? step(state, input, { now, serviceId, serviceName: service.name, policy, inhibited: {}, quiet: null }).state
+        : state;
     const down: DownMember[] = Object.entries(probe.incident?.status === "open" ? probe.incident.members : {})
       .filter(([, m]) => m.status === "down")
       .map(([id, m]) => (m.coveredBy !== undefined ? { id, coveredBy: m.coveredBy } : { id }));
@@ -156,12 +159,17 @@ export class ServiceObject extends VigilObject {
     out: NotifyMessage[],
   ): Promise<D1PreparedStatement[]> {
     const db = this.env.DB;
-    const stmts: D1PreparedStatement[] = [upsertIncident(db, serviceId, incident), ...upsertMembers(db, incident, inhibited, this.writtenMembers)];
+    const stmts: D1PreparedStatement[] = [
+      upsertIncident(db, serviceId, incident),
+      ...upsertMembers(db, incident, inhibited, this.writtenMembers),
+    ];
     // The acknowledge link goes into pages only: signed when there is one to send.
     const secret = linkSecret(this.env);
     const pages = effects.some((e) => e.type === "notify");
     const links =
-      pages && config.publicUrl && secret ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS, incident.openedAt) } : {};
+      pages && config.publicUrl && secret
+        ? { acknowledge: await signLink(config.publicUrl, secret, incident.id, "ack", now + LINK_TTL_MS, incident.openedAt) }
+        : {};
     for (const e of effects) {
       if (e.type === "timeline") {
         stmts.push(addEvent(db, incident.id, now, e.event, e.detail));

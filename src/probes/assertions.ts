@@ -53,7 +53,11 @@ export function parsePath(path: string): (string | number)[] {
   while (SEGMENT.lastIndex < path.length) {
     const at = SEGMENT.lastIndex;
     const m = SEGMENT.exec(path);
-    if (!m) throw new InvalidAssertion("path", `cannot read path "${path}" at character ${at + 1} ("${path.slice(at)}"); use $.key, $[0] or $["key"]`);
+    if (!m)
+      throw new InvalidAssertion(
+        "path",
+        `cannot read path "${path}" at character ${at + 1} ("${path.slice(at)}"); use $.key, $[0] or $["key"]`,
+      );
     if (m[1] !== undefined) out.push(m[1]);
     else if (m[2] !== undefined) out.push(Number(m[2]));
     else out.push(m[4]!.replace(/\\(.)/g, "$1"));
@@ -64,7 +68,11 @@ export function parsePath(path: string): (string | number)[] {
 export function lookup(doc: unknown, path: readonly (string | number)[]): Subject {
   let value = doc;
   for (const key of path) {
-    if (typeof key === "number" ? !Array.isArray(value) || key >= value.length : value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, key)) {
+    if (
+      typeof key === "number"
+        ? !Array.isArray(value) || key >= value.length
+        : value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, key)
+    ) {
       return { found: false };
     }
     value = (value as Record<string | number, unknown>)[key];
@@ -74,7 +82,7 @@ export function lookup(doc: unknown, path: readonly (string | number)[]): Subjec
 
 /** A value as it appears in a reason: strings quoted, long values cut. */
 export function render(value: unknown): string {
-  const text = typeof value === "string" ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? `'${value}'` : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
@@ -105,12 +113,14 @@ function compare(subject: Subject, label: string, op: Operator, expected: Assert
   // 1. The spec, independent of the response.
   if (!OPERATORS.includes(op)) throw new InvalidAssertion("op", `unknown operator "${op}" (use one of ${OPERATORS.join(" ")})`);
   if (op === "exists") {
-    if (expected !== undefined && typeof expected !== "boolean") throw new InvalidAssertion("value", `operator "exists" takes true, false or no value, got ${render(expected)}`);
+    if (expected !== undefined && typeof expected !== "boolean")
+      throw new InvalidAssertion("value", `operator "exists" takes true, false or no value, got ${render(expected)}`);
   } else if (expected === undefined) {
     throw new InvalidAssertion("value", `operator "${op}" needs a value`);
   }
   const numeric = op === "<" || op === "<=" || op === ">" || op === ">=";
-  if (numeric && typeof expected !== "number") throw new InvalidAssertion("value", `operator "${op}" needs a number, got ${render(expected)}`);
+  if (numeric && typeof expected !== "number")
+    throw new InvalidAssertion("value", `operator "${op}" needs a number, got ${render(expected)}`);
   const regex = op === "matches" ? (typeof expected === "string" ? compileRegex(expected) : null) : undefined;
   if (regex === null) throw new InvalidAssertion("value", `operator "matches" needs a regular expression string, got ${render(expected)}`);
 

@@ -116,7 +116,8 @@ async function tryConnect(host: string, port: number, ms: number): Promise<Conne
 export async function explainFetchFailure(url: URL, err: unknown, ms: number, known?: ConnectOutcome): Promise<string> {
   const { host, port, hostPort } = endpointOf(url);
   const kind = fetchErrorKind(err);
-  if (known === undefined && ms < 20) return kind === "connection-lost" ? `connection to ${hostPort} failed before any response` : reasons.unreachable(hostPort);
+  if (known === undefined && ms < 20)
+    return kind === "connection-lost" ? `connection to ${hostPort} failed before any response` : reasons.unreachable(hostPort);
   const outcome = known ?? (await tryConnect(host, port, ms));
   if (outcome === "connected") {
     if (kind === "connection-lost") return reasons.closed(hostPort);

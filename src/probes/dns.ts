@@ -41,7 +41,8 @@ export const dnsMonitor = z
       TXT: /^[\s\S]*$/,
     };
     m.expected.forEach((v, i) => {
-      if (!valid[m.recordType]!.test(v)) ctx.addIssue({ code: "custom", path: ["expected", i], message: `"${v}" is not a ${m.recordType} value` });
+      if (!valid[m.recordType]!.test(v))
+        ctx.addIssue({ code: "custom", path: ["expected", i], message: `"${v}" is not a ${m.recordType} value` });
     });
   })
   .transform(timing);
@@ -66,7 +67,8 @@ export function normaliseExpected(type: DnsMonitor["recordType"], value: string)
 export function judgeAnswers(spec: Pick<DnsMonitor, "name" | "recordType" | "expected" | "match">, answers: string[]): string | null {
   const what = `${spec.recordType} ${spec.name}`;
   if (answers.length === 0) return `no ${spec.recordType} records for ${spec.name}`;
-  const comparable = (expected: string) => (spec.recordType === "MX" && !/^\d+ /.test(expected) ? answers.map((a) => a.replace(/^\d+ /, "")) : answers);
+  const comparable = (expected: string) =>
+    spec.recordType === "MX" && !/^\d+ /.test(expected) ? answers.map((a) => a.replace(/^\d+ /, "")) : answers;
   const expected = spec.expected.map((v) => normaliseExpected(spec.recordType, v));
   const got = `got ${answers.join(", ")}`;
   const missing = expected.filter((e) => !comparable(e).includes(e));
@@ -82,7 +84,13 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
-  const down = (reason: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({ status: "down", latencyMs: Date.now() - started, reason, checkedAt, ...extra });
+  const down = (reason: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({
+    status: "down",
+    latencyMs: Date.now() - started,
+    reason,
+    checkedAt,
+    ...extra,
+  });
   const url = new URL(spec.resolver);
   const watch = new ConnectWatch(deadline, () => (deadline.phase === ASKING ? url : null));
   const timedOut = (err: TimeoutError) => {
@@ -108,7 +116,8 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
     const response = decodeResponse(body);
     const answers = response.answers.filter((a) => a.type === RecordType[spec.recordType]).map((a) => a.value);
     const dns = { rcode: response.rcode, answers };
-    if (response.rcode !== "NOERROR") return down(`resolver answered ${response.rcode} for ${spec.recordType} ${spec.name}`, { dns, latencyMs });
+    if (response.rcode !== "NOERROR")
+      return down(`resolver answered ${response.rcode} for ${spec.recordType} ${spec.name}`, { dns, latencyMs });
     const failed = judgeAnswers(spec, answers);
     if (failed) return { status: "down", latencyMs, reason: failed, checkedAt, dns };
     return { status: "up", latencyMs, checkedAt, dns };

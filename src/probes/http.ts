@@ -42,7 +42,12 @@ export const httpMonitor = z
     /** Follow at most this many redirects; 0 = do not follow (the 3xx is the answer). Default 5. */
     maxRedirects: z.number().int().min(0).max(20).default(5),
     /** Never read more than this many bytes of body. Default 1 MiB. */
-    maxBodyBytes: z.number().int().min(1).max(10 * 1024 * 1024).default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 1024 * 1024)
+      .default(1024 * 1024),
   })
   .superRefine((m, ctx) => {
     if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
@@ -122,7 +127,11 @@ const shortUrl = (u: URL, base: URL) => (u.origin === base.origin ? u.pathname +
 
 /** `hops` receives each URL as it is requested, so a caller can tell where a failure happened. */
 export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: Deadline, hops: string[] = []): Promise<HttpObservation> {
-  const secretHeaders = new Set(Object.entries(spec.headers).filter(([, v]) => typeof v !== "string").map(([k]) => k.toLowerCase()));
+  const secretHeaders = new Set(
+    Object.entries(spec.headers)
+      .filter(([, v]) => typeof v !== "string")
+      .map(([k]) => k.toLowerCase()),
+  );
   const headers = new Headers({ "user-agent": "Vigil/0.1 (+synthetic check)" });
   for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
   let url = new URL(spec.url);
@@ -131,7 +140,10 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
   let body = spec.body;
   hops.push(url.href);
   for (;;) {
-    const res = await deadline.race(fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }), WAITING_FOR_HEADERS);
+    const res = await deadline.race(
+      fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }),
+      WAITING_FOR_HEADERS,
+    );
     const headersAt = Date.now();
     const location = res.headers.get("location");
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {
@@ -146,7 +158,8 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
     const trail = () => [...hops.map((h) => shortUrl(new URL(h), first)), shortUrl(next, first)].join(" → ");
     if (hops.includes(next.href)) throw new HttpFailure(`redirect loop: ${trail()}`, res.status);
     if (hops.length > spec.maxRedirects) throw new HttpFailure(`more than ${spec.maxRedirects} redirects: ${trail()}`, res.status);
-    if (next.protocol !== "http:" && next.protocol !== "https:") throw new HttpFailure(`redirected to ${next.protocol} URL, which is not HTTP`, res.status);
+    if (next.protocol !== "http:" && next.protocol !== "https:")
+      throw new HttpFailure(`redirected to ${next.protocol} URL, which is not HTTP`, res.status);
     // Fetch standard §4.4: 303 becomes GET; 301/302 turn POST into GET; 307/308 keep both.
     if ((res.status === 303 && method !== "HEAD") || ((res.status === 301 || res.status === 302) && method === "POST")) {
       method = "GET";

@@ -68,13 +68,15 @@ export function probeRegistry<const K extends readonly [AnyProbeKind, ...AnyProb
     const kind = kindOf(spec);
     const samples: ProbeResult[] = [];
     for (let i = 0; i < spec.samples; i++) {
-      const result = await kind.run(spec, env).catch((err: unknown): ProbeResult => ({
-        // A probe reports failures as results; reaching here is a bug, which must not stop the tick.
-        status: "down",
-        latencyMs: 0,
-        reason: `internal error in the ${spec.type} probe: ${(err as Error).message}`,
-        checkedAt: new Date().toISOString(),
-      }));
+      const result = await kind.run(spec, env).catch(
+        (err: unknown): ProbeResult => ({
+          // A probe reports failures as results; reaching here is a bug, which must not stop the tick.
+          status: "down",
+          latencyMs: 0,
+          reason: `internal error in the ${spec.type} probe: ${(err as Error).message}`,
+          checkedAt: new Date().toISOString(),
+        }),
+      );
       samples.push(result);
       if (result.status === "down") break;
     }

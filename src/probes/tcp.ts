@@ -28,7 +28,10 @@ export async function probeTcp(spec: TcpMonitor): Promise<ProbeResult> {
     return { status: "up", latencyMs, checkedAt };
   } catch (err) {
     const latencyMs = Date.now() - started;
-    const reason = err instanceof ConnectError ? await explainConnectFailure(spec.host, spec.port, Math.min(deadline.remaining, 5_000)) : (err as Error).message;
+    const reason =
+      err instanceof ConnectError
+        ? await explainConnectFailure(spec.host, spec.port, Math.min(deadline.remaining, 5_000))
+        : (err as Error).message;
     return { status: "down", latencyMs, reason, checkedAt };
   } finally {
     deadline.clear();

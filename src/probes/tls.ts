@@ -88,8 +88,10 @@ export function judgeCertificate(
   }
   if (info.selfSigned && !policy.allowSelfSigned) return { status: "down", reason: `certificate is self-signed (${info.subject})` };
   const expires = `certificate expires in ${days(info.daysLeft)} (${day(info.notAfter)})`;
-  if (info.daysLeft < policy.criticalDays) return { status: "down", reason: `${expires}, under the ${days(policy.criticalDays)} critical threshold` };
-  if (info.daysLeft < policy.warnDays) return { status: "degraded", reason: `${expires}, under the ${days(policy.warnDays)} warning threshold` };
+  if (info.daysLeft < policy.criticalDays)
+    return { status: "down", reason: `${expires}, under the ${days(policy.criticalDays)} critical threshold` };
+  if (info.daysLeft < policy.warnDays)
+    return { status: "degraded", reason: `${expires}, under the ${days(policy.warnDays)} warning threshold` };
   return { status: "up" };
 }
 
@@ -119,7 +121,8 @@ async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResul
     deadline.phase = "waiting for the server's certificate";
     const handshake = await readCertificateChain(socket.transport, { serverName: isIpLiteral(name) ? undefined : name });
     const latencyMs = Date.now() - started;
-    if (handshake.certificates.length === 0) return { status: "down", latencyMs, reason: "server sent an empty certificate chain", checkedAt };
+    if (handshake.certificates.length === 0)
+      return { status: "down", latencyMs, reason: "server sent an empty certificate chain", checkedAt };
     const chain = handshake.certificates.map(readCertificate);
     const now = Date.now();
     const tls = tlsInfo(chain, handshake.protocol, name, now);

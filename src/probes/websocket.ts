@@ -43,7 +43,8 @@ const preview = (text: string) => `'${text.length > 60 ? `${text.slice(0, 57)}â€
 
 /** Checks one reply; null when it is the expected one. */
 export function judgeReply(spec: Pick<WebsocketMonitor, "expectReply" | "expectReplyMatches">, reply: string): string | null {
-  if (spec.expectReply !== undefined && !reply.includes(spec.expectReply)) return `reply lacks '${spec.expectReply}': got ${preview(reply)}`;
+  if (spec.expectReply !== undefined && !reply.includes(spec.expectReply))
+    return `reply lacks '${spec.expectReply}': got ${preview(reply)}`;
   if (spec.expectReplyMatches !== undefined && !compileRegex(spec.expectReplyMatches).test(reply)) {
     return `reply does not match /${spec.expectReplyMatches}/: got ${preview(reply)}`;
   }
@@ -87,7 +88,9 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     const ws = socket;
     // 2. Listen before accepting, so that no message or close is missed.
     const waitForEvent = new Promise<{ reply: string } | { closed: string }>((resolve) => {
-      ws.addEventListener("message", (e) => resolve({ reply: typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer) }));
+      ws.addEventListener("message", (e) =>
+        resolve({ reply: typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer) }),
+      );
       ws.addEventListener("close", (e) => resolve({ closed: `server closed the WebSocket (${e.code}${e.reason ? ` ${e.reason}` : ""})` }));
       ws.addEventListener("error", () => resolve({ closed: "WebSocket error" }));
     });
@@ -97,7 +100,10 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     if (spec.send !== undefined) ws.send(spec.send);
     if (!expectsReply) return { status: "up", latencyMs: openedMs, checkedAt, statusCode: 101 };
     // 3. The reply.
-    const event = await deadline.race(waitForEvent, spec.send !== undefined ? "waiting for a reply to the message" : "waiting for a message");
+    const event = await deadline.race(
+      waitForEvent,
+      spec.send !== undefined ? "waiting for a reply to the message" : "waiting for a message",
+    );
     if ("closed" in event) return down(`${event.closed} before replying`, 101);
     const failed = judgeReply(spec, event.reply);
     if (failed) return down(failed, 101);

@@ -38,7 +38,12 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
     const tokens = expected(c);
     if (tokens.length === 0) return jsonError(c, 401, "unauthorized", `${name} is not configured on the server`);
     if (!tokens.every((t) => TOKEN.test(t))) {
-      return jsonError(c, 401, "unauthorized", `${name} holds characters a Bearer token cannot carry (RFC 6750: A-Z a-z 0-9 - . _ ~ + / and a trailing =)`);
+      return jsonError(
+        c,
+        401,
+        "unauthorized",
+        `${name} holds characters a Bearer token cannot carry (RFC 6750: A-Z a-z 0-9 - . _ ~ + / and a trailing =)`,
+      );
     }
     return jsonError(c, 401, "unauthorized", message(c));
   };
@@ -52,7 +57,9 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
     },
     noAuthenticationHeader: { message: refuse(missing) },
     // `Bearer` followed by something that is no token, or another scheme.
-    invalidAuthenticationHeader: { message: refuse((c) => (/^Bearer\s+\S/i.test(c.req.header("authorization") ?? "") ? invalid() : missing())) },
+    invalidAuthenticationHeader: {
+      message: refuse((c) => (/^Bearer\s+\S/i.test(c.req.header("authorization") ?? "") ? invalid() : missing())),
+    },
     invalidToken: { message: refuse(invalid) },
   });
 }

@@ -40,7 +40,8 @@ export async function readJson<T extends z.ZodType>(
   }
   // Lengths before the schema, which would parse every element of an oversize array.
   const oversize = jsonSizeIssues(raw);
-  if (oversize.length > 0) return jsonError(c, 400, opts.code, `invalid ${opts.what} (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`, oversize);
+  if (oversize.length > 0)
+    return jsonError(c, 400, opts.code, `invalid ${opts.what} (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`, oversize);
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issues = formatIssues(parsed.error.issues);

@@ -49,7 +49,12 @@ const SECURITY_SCHEMES = {
   statusToken: { type: "http", scheme: "bearer", description: tokenReader },
   statusTokenQuery: { type: "apiKey", in: "query", name: "token", description: tokenReader },
   statusCookie: { type: "apiKey", in: "cookie", name: "vigil_status", description: "set by the page after a ?token= sign-in" },
-  agentSignature: { type: "apiKey", in: "header", name: "Vigil-Signature", description: 't=<unix seconds>,v1=<hex HMAC-SHA256(agent secret, "<t>.<raw body>")>' },
+  agentSignature: {
+    type: "apiKey",
+    in: "header",
+    name: "Vigil-Signature",
+    description: 't=<unix seconds>,v1=<hex HMAC-SHA256(agent secret, "<t>.<raw body>")>',
+  },
 } as const;
 
 /** Routes whose failed attempts are throttled per client (./throttle.ts). */
@@ -116,13 +121,17 @@ export function routes(): OpenAPIHono<App> {
 }
 
 type WithoutBody<R extends RouteConfig> = Omit<R, "request"> & { request: Omit<NonNullable<R["request"]>, "body"> };
-type Parts<R extends RouteConfig> = RouteHandler<WithoutBody<R>, App> extends Handler<App, infer P, infer I, infer _> ? { path: P; input: I } : never;
+type Parts<R extends RouteConfig> =
+  RouteHandler<WithoutBody<R>, App> extends Handler<App, infer P, infer I, infer _> ? { path: P; input: I } : never;
 
 /** A route's handler: its path and query typed from the route (`c.req.valid("query")`), any response. */
 export type RouteHandlerOf<R extends RouteConfig> = Handler<App, Parts<R>["path"], Parts<R>["input"], Response | Promise<Response>>;
 
 /** What answers a path or query that fails the route's schema (else {@link refuseInput}). */
-export type InputHook = (result: { success: boolean; target: string; error?: z.ZodError }, c: Context<App>) => Response | Promise<Response> | undefined;
+export type InputHook = (
+  result: { success: boolean; target: string; error?: z.ZodError },
+  c: Context<App>,
+) => Response | Promise<Response> | undefined;
 
 /**
  * Registers `route` on `app`: validators for its path and query, then `handler`, and its
@@ -131,7 +140,11 @@ export type InputHook = (result: { success: boolean; target: string; error?: z.Z
 export function on<R extends RouteConfig>(app: OpenAPIHono<App>, route: R, handler: RouteHandlerOf<R>, hook?: InputHook): void {
   const { middleware, hide: _hide, ...described } = route;
   const { body: _body, ...request } = route.request ?? {};
-  app.openapi({ ...described, middleware: middleware as MiddlewareHandler | MiddlewareHandler[] | undefined, request, hide: true }, handler as never, hook as never);
+  app.openapi(
+    { ...described, middleware: middleware as MiddlewareHandler | MiddlewareHandler[] | undefined, request, hide: true },
+    handler as never,
+    hook as never,
+  );
   app.openAPIRegistry.registerPath(described as never);
 }
 
@@ -155,7 +168,11 @@ export function buildOpenApi(app: OpenAPIHono<App>, options: OpenApiOptions) {
   }
   const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",
-    info: { title: options.title, version: options.version, description: "Vigil: edge synthetic checks, host-agent reports, escalating alerts." },
+    info: {
+      title: options.title,
+      version: options.version,
+      description: "Vigil: edge synthetic checks, host-agent reports, escalating alerts.",
+    },
     ...(options.serverUrl && { servers: [{ url: options.serverUrl }] }),
   });
   // Stable operation ids from method and full path, for client generators: `getV1IncidentsId`.
@@ -172,7 +189,15 @@ export function serveOpenApi(app: OpenAPIHono<App>) {
   let cached: { key: string; body: string } | null = null;
   on(
     app,
-    declarer("none", "meta")({ method: "get", path: "/openapi.json", summary: "This OpenAPI document", responses: { 200: answer("OpenAPI 3.1 document", "application/json") } }),
+    declarer(
+      "none",
+      "meta",
+    )({
+      method: "get",
+      path: "/openapi.json",
+      summary: "This OpenAPI document",
+      responses: { 200: answer("OpenAPI 3.1 document", "application/json") },
+    }),
     (c) => {
       const serverUrl = c.get("config").publicUrl ?? new URL(c.req.url).origin;
       const version = c.env.VIGIL_VERSION ?? "dev";

@@ -20,7 +20,9 @@ function secretsOf(spec: MonitorSpec): { path: string; env: string }[] {
 
 /** Secrets whose variable is not set, as problem lines. */
 export function missingSecrets(spec: MonitorSpec, env: ConfigEnv): string[] {
-  return secretsOf(spec).flatMap(({ path, env: name }) => (typeof env[name] === "string" && env[name] !== "" ? [] : [`${path}: environment variable ${name} is not set`]));
+  return secretsOf(spec).flatMap(({ path, env: name }) =>
+    typeof env[name] === "string" && env[name] !== "" ? [] : [`${path}: environment variable ${name} is not set`],
+  );
 }
 
 /** Secrets the spec names that its configured monitor does not send, as problem lines. */
@@ -30,7 +32,9 @@ export function unconfiguredSecrets(spec: MonitorSpec, config: VigilConfig): str
   return secretsOf(spec).flatMap(({ path, env: name }) =>
     allowed.has(name)
       ? []
-      : [`${path}: the config's monitor "${spec.id}" sends no secret ${name}; a spec tested here may send only the secrets its configured monitor already sends`],
+      : [
+          `${path}: the config's monitor "${spec.id}" sends no secret ${name}; a spec tested here may send only the secrets its configured monitor already sends`,
+        ],
   );
 }
 
@@ -55,7 +59,15 @@ const v4 = (host: string): number[] | null => {
 };
 
 function privateV4([a, b]: number[]): boolean {
-  return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b! >= 16 && b! <= 31) || (a === 192 && b === 168) || (a === 100 && b! >= 64 && b! <= 127);
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b! >= 16 && b! <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b! >= 64 && b! <= 127)
+  );
 }
 
 /**
@@ -85,7 +97,9 @@ export function unconfiguredPrivateTarget(spec: MonitorSpec, config: VigilConfig
   if (!t || !isPrivateHost(t.host)) return [];
   const configured = config.monitors.some((m) => target(m)?.host === t.host);
   if (configured) return [];
-  return [`${t.path}: ${t.host} is a private, loopback or link-local address; a spec tested here may reach one only when a configured monitor targets the same host`];
+  return [
+    `${t.path}: ${t.host} is a private, loopback or link-local address; a spec tested here may reach one only when a configured monitor targets the same host`,
+  ];
 }
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
@@ -95,7 +109,9 @@ export function tooSlowToWaitFor(spec: Pick<MonitorSpec, "samples" | "timeout" |
   const worst = worstCaseRunMs(spec.timeout, spec.samples, spec.retries);
   if (worst <= LIMITS.probeRequestMs) return [];
   if (spec.retries) {
-    return [`retries: with ${spec.retries.count} ${spec.retries.count === 1 ? "retry" : "retries"} a run can take ${seconds(worst)}, which must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower them`];
+    return [
+      `retries: with ${spec.retries.count} ${spec.retries.count === 1 ? "retry" : "retries"} a run can take ${seconds(worst)}, which must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower them`,
+    ];
   }
   return [
     `timeout: samples × timeout (${spec.samples} × ${seconds(spec.timeout)} = ${seconds(worst)}) must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower samples or timeout`,

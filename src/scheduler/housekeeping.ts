@@ -25,19 +25,31 @@ const INSERT_ROLLUP = `INSERT OR REPLACE INTO rollups_hourly (check_id, hour, co
   VALUES (${Array.from({ length: 14 + LATENCY_BOUNDS_MS.length }, () => "?").join(", ")})`;
 /** Hours caught up at most: raw results are kept 48 h. */
 const CATCH_UP_HOURS = 47;
-export const RETENTION = { rawMs: 48 * HOUR, rollupsMs: 400 * 24 * HOUR, diskDaysMs: 400 * 24 * HOUR, certificatesMs: 30 * 24 * HOUR } as const;
+export const RETENTION = {
+  rawMs: 48 * HOUR,
+  rollupsMs: 400 * 24 * HOUR,
+  diskDaysMs: 400 * 24 * HOUR,
+  certificatesMs: 30 * 24 * HOUR,
+} as const;
 
 /**
  * `monitors`: the enabled probe monitors of the config (their runs are planned); without them
  * rows carry no planned count.
  */
-export async function housekeeping(db: D1Database, tickTime: number, monitors: readonly Schedulable[] = []): Promise<{ rolledUp: number | null; pruned: boolean }> {
+export async function housekeeping(
+  db: D1Database,
+  tickTime: number,
+  monitors: readonly Schedulable[] = [],
+): Promise<{ rolledUp: number | null; pruned: boolean }> {
   const hour = Math.floor(tickTime / HOUR) * HOUR - HOUR;
   if (tickTime - (hour + HOUR) < 5 * 60_000) return { rolledUp: null, pruned: false };
   // Done already? (Two ticks racing both compute the same rows: the writes are idempotent.)
   if (await db.prepare("SELECT 1 AS x FROM rollup_runs WHERE hour = ?").bind(hour).first()) return { rolledUp: null, pruned: false };
   // 1. The hours to roll up: this one, and those since the last one done that the cron missed.
-  const last = await db.prepare("SELECT MAX(hour) AS h FROM rollup_runs WHERE hour < ? AND hour >= ?").bind(hour, hour - CATCH_UP_HOURS * HOUR).first<{ h: number | null }>();
+  const last = await db
+    .prepare("SELECT MAX(hour) AS h FROM rollup_runs WHERE hour < ? AND hour >= ?")
+    .bind(hour, hour - CATCH_UP_HOURS * HOUR)
+    .first<{ h: number | null }>();
   const hours: number[] = [];
   for (let h = last?.h != null ? last.h + HOUR : hour; h <= hour; h += HOUR) hours.push(h);
   // 2. When each monitor was first seen (new ones: now, so their past hours plan nothing).
@@ -52,10 +64,27 @@ export async function housekeeping(db: D1Database, tickTime: number, monitors: r
       stmts.push(
         db
           .prepare(INSERT_ROLLUP)
-          .bind(r.checkId, h, r.count, r.failures, r.degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe, r.firstByteAvg, r.planned, r.unknown, r.retried),
+          .bind(
+            r.checkId,
+            h,
+            r.count,
+            r.failures,
+            r.degraded,
+            r.latencyMin,
+            r.latencyAvg,
+            r.latencyP95,
+            r.latencyMax,
+            r.latencySum,
+            ...r.latencyLe,
+            r.firstByteAvg,
+            r.planned,
+            r.unknown,
+            r.retried,
+          ),
       );
     }
-    if (h !== hour) stmts.push(db.prepare("INSERT OR REPLACE INTO rollup_runs (hour, at, checks) VALUES (?, ?, ?)").bind(h, tickTime, rows.length));
+    if (h !== hour)
+      stmts.push(db.prepare("INSERT OR REPLACE INTO rollup_runs (hour, at, checks) VALUES (?, ?, ?)").bind(h, tickTime, rows.length));
   }
   stmts.push(
     db.prepare("DELETE FROM raw_results WHERE minute < ?").bind(tickTime - RETENTION.rawMs),

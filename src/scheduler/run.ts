@@ -82,7 +82,9 @@ async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   const settled = await Promise.all(
     spec.regions.map(async (region): Promise<{ region: string; result: ProbeResult } | { region: string; why: string }> => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`did not answer within ${limit / 1000} s`)), limit)));
+      const silent = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`did not answer within ${limit / 1000} s`)), limit)),
+      );
       try {
         const [result] = (await Promise.race([regionStub(env, region).probe([spec]), silent])) as ProbeResult[];
         return result ? { region, result } : { region, why: "answered nothing" };
@@ -109,7 +111,9 @@ async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
 export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatchMessage, planned?: Job[]): Promise<BatchSummary> {
   const specs = new Map(config.monitors.filter((m) => m.enabled).map((m) => [m.id, m]));
   const chosen = message.monitors.flatMap((id) => specs.get(id) ?? []);
-  const jobs = (planned ?? runsDue(chosen, message.minute, Date.now()).jobs).filter((j) => specs.has(j.monitorId)).sort((a, b) => a.at - b.at);
+  const jobs = (planned ?? runsDue(chosen, message.minute, Date.now()).jobs)
+    .filter((j) => specs.has(j.monitorId))
+    .sort((a, b) => a.at - b.at);
   const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
   const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
@@ -152,11 +156,15 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
         const firstByte = result.firstByteMs === undefined ? null : Math.round(result.firstByteMs);
         if (result.attempts !== undefined && result.attempts > 1) raw.push([...row, firstByte, result.attempts]);
         else raw.push(firstByte === null ? row : [...row, firstByte]);
-        if (spec.type === "tls" && result.tls) certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
+        if (spec.type === "tls" && result.tls)
+          certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {
-          const observation = unknown ? { status: "unknown" as const, ...(result.reason !== undefined && { reason: result.reason }) } : result;
-          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, observation, Date.parse(result.checkedAt))) summary.changes++;
+          const observation = unknown
+            ? { status: "unknown" as const, ...(result.reason !== undefined && { reason: result.reason }) }
+            : result;
+          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, observation, Date.parse(result.checkedAt)))
+            summary.changes++;
         });
         await recording;
       })(),

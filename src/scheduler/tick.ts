@@ -37,10 +37,15 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   // 1. Claim.
   const minute = Math.floor(tickTime / 60_000) * 60_000;
   const claim = await env.DB.prepare("INSERT OR IGNORE INTO ticks (minute, claimed_at) VALUES (?, ?)").bind(minute, Date.now()).run();
-  if (claim.meta.changes === 0) return { duplicate: true, planned: 0, coalesced: 0, batches: 0, inline: true, run: null, notificationsQueued: 0 };
+  if (claim.meta.changes === 0)
+    return { duplicate: true, planned: 0, coalesced: 0, batches: 0, inline: true, run: null, notificationsQueued: 0 };
 
   // 2. Plan.
-  const plan = planTick(config.monitors.filter((m) => m.enabled), minute, Date.now());
+  const plan = planTick(
+    config.monitors.filter((m) => m.enabled),
+    minute,
+    Date.now(),
+  );
   const planned = plan.batches.reduce((n, b) => n + b.length, 0);
   await env.DB.prepare("UPDATE ticks SET jobs = ?, batches = ? WHERE minute = ?").bind(planned, plan.batches.length, minute).run();
 
@@ -51,13 +56,27 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
     if (plan.batches[0]) run = await runBatch(env, config, { minute, batch: 0, monitors: monitorsOf(plan.batches[0]) }, plan.batches[0]);
   } else {
     // One sendBatch for the whole minute where it fits, so the batches arrive together.
-    const messages = plan.batches.map((jobs, batch): { body: ProbeBatchMessage } => ({ body: { minute, batch, monitors: monitorsOf(jobs) } }));
+    const messages = plan.batches.map((jobs, batch): { body: ProbeBatchMessage } => ({
+      body: { minute, batch, monitors: monitorsOf(jobs) },
+    }));
     for (let i = 0; i < messages.length; i += SEND_CHUNK) await env.PROBE.sendBatch(messages.slice(i, i + SEND_CHUNK));
   }
 
   // 4.–5.
-  await housekeeping(env.DB, tickTime, config.monitors.filter((m) => m.enabled));
+  await housekeeping(
+    env.DB,
+    tickTime,
+    config.monitors.filter((m) => m.enabled),
+  );
   await queueDailyDigest(env, config, tickTime);
   const notificationsQueued = await flushOutbox(env.DB, env.NOTIFY, Date.now());
-  return { duplicate: false, planned, coalesced: plan.coalesced, batches: plan.batches.length, inline: plan.inline, run, notificationsQueued };
+  return {
+    duplicate: false,
+    planned,
+    coalesced: plan.coalesced,
+    batches: plan.batches.length,
+    inline: plan.inline,
+    run,
+    notificationsQueued,
+  };
 }

@@ -10,7 +10,12 @@ export interface DiskDayRow {
 }
 
 /** Upsert of one day; the maximum never goes down (two writers of one day agree on the peak). */
-export function upsertDiskDay(db: D1Database, agentId: string, d: Pick<DiskDay, "mount" | "day" | "maxPct" | "lastPct">, now: number): D1PreparedStatement {
+export function upsertDiskDay(
+  db: D1Database,
+  agentId: string,
+  d: Pick<DiskDay, "mount" | "day" | "maxPct" | "lastPct">,
+  now: number,
+): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO agent_disk_daily (agent_id, mount, day, max_used_pct, last_used_pct, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

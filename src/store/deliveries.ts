@@ -14,7 +14,10 @@ export interface DeliveryAttempt {
 }
 
 export async function wasDelivered(db: D1Database, key: string): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 AS x FROM deliveries WHERE idempotency_key = ? AND outcome = 'delivered' LIMIT 1").bind(key).first();
+  const row = await db
+    .prepare("SELECT 1 AS x FROM deliveries WHERE idempotency_key = ? AND outcome = 'delivered' LIMIT 1")
+    .bind(key)
+    .first();
   return row !== null;
 }
 
@@ -24,7 +27,18 @@ export function recordAttempt(db: D1Database, a: DeliveryAttempt): D1PreparedSta
       `INSERT INTO deliveries (idempotency_key, incident_id, channel_id, event_type, attempt, outcome, http_status, latency_ms, error, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(a.key, a.incidentId, a.channelId, a.eventType, a.attempt, a.outcome, a.httpStatus ?? null, a.latencyMs ?? null, a.error ?? null, a.at);
+    .bind(
+      a.key,
+      a.incidentId,
+      a.channelId,
+      a.eventType,
+      a.attempt,
+      a.outcome,
+      a.httpStatus ?? null,
+      a.latencyMs ?? null,
+      a.error ?? null,
+      a.at,
+    );
 }
 
 export async function listDeliveries(db: D1Database, incidentId: string) {
@@ -37,7 +51,10 @@ export const FINAL_OUTCOMES = ["delivered", "failed", "dead"] as const;
 
 /** Whether the key reached a final outcome (delivered, failed or dead). */
 export async function isFinal(db: D1Database, key: string): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 AS x FROM deliveries WHERE idempotency_key = ? AND outcome IN ('delivered', 'failed', 'dead') LIMIT 1").bind(key).first();
+  const row = await db
+    .prepare("SELECT 1 AS x FROM deliveries WHERE idempotency_key = ? AND outcome IN ('delivered', 'failed', 'dead') LIMIT 1")
+    .bind(key)
+    .first();
   return row !== null;
 }
 
@@ -80,9 +97,7 @@ export async function pendingPredecessors(
     )
     .bind(m.incidentId, m.channelId, m.key)
     .all<{ key: string; created_at: number; type: string; level: number; my_created: number; my_type: string; my_level: number }>();
-  return results
-    .filter((r) => r.created_at < r.my_created || rank(r.type, r.level) < rank(r.my_type, r.my_level))
-    .map((r) => r.key);
+  return results.filter((r) => r.created_at < r.my_created || rank(r.type, r.level) < rank(r.my_type, r.my_level)).map((r) => r.key);
 }
 
 export interface DeliveryQuery {
@@ -98,12 +113,15 @@ export interface DeliveryQuery {
 export async function queryDeliveries(db: D1Database, q: DeliveryQuery) {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (q.outcome) (where.push("outcome = ?"), args.push(q.outcome));
-  if (q.channelId) (where.push("channel_id = ?"), args.push(q.channelId));
-  if (q.incidentId) (where.push("incident_id = ?"), args.push(q.incidentId));
-  if (q.before !== undefined) (where.push("id < ?"), args.push(q.before));
+  if (q.outcome) where.push("outcome = ?"), args.push(q.outcome);
+  if (q.channelId) where.push("channel_id = ?"), args.push(q.channelId);
+  if (q.incidentId) where.push("incident_id = ?"), args.push(q.incidentId);
+  if (q.before !== undefined) where.push("id < ?"), args.push(q.before);
   const sql = `SELECT * FROM deliveries ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-  const { results } = await db.prepare(sql).bind(...args, q.limit).all<DeliveryRow>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...args, q.limit)
+    .all<DeliveryRow>();
   return results;
 }
 

@@ -43,7 +43,19 @@ export function upsertIncident(db: D1Database, serviceId: string, i: Incident): 
        ON CONFLICT (id) DO UPDATE SET status = ?3, title = ?4, level = ?5, opened_at = ?6, resolved_at = ?7,
          acknowledged_at = ?8, acknowledged_by = ?9, flags = ?10, held = ?11`,
     )
-    .bind(i.id, serviceId, i.status, i.title, i.level, i.openedAt, i.resolvedAt, i.ack?.at ?? null, i.ack?.by ?? null, JSON.stringify(i.flags), i.held);
+    .bind(
+      i.id,
+      serviceId,
+      i.status,
+      i.title,
+      i.level,
+      i.openedAt,
+      i.resolvedAt,
+      i.ack?.at ?? null,
+      i.ack?.by ?? null,
+      JSON.stringify(i.flags),
+      i.held,
+    );
 }
 
 /** One statement per member; `suppressedBy` maps inhibited members to their root cause. */
@@ -61,7 +73,15 @@ export function upsertMembers(
 ): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
   for (const [checkId, m] of Object.entries(i.members)) {
-    const values = [i.id, checkId, m.status, m.reason, m.since, m.kind, m.status === "down" ? (suppressedBy[checkId] ?? null) : null] as const;
+    const values = [
+      i.id,
+      checkId,
+      m.status,
+      m.reason,
+      m.since,
+      m.kind,
+      m.status === "down" ? (suppressedBy[checkId] ?? null) : null,
+    ] as const;
     if (written) {
       const key = `${i.id}\u0000${checkId}`;
       const row = JSON.stringify(values);
@@ -81,8 +101,16 @@ export function upsertMembers(
   return out;
 }
 
-export function addEvent(db: D1Database, incidentId: string, at: number, type: string, detail: Record<string, unknown> = {}): D1PreparedStatement {
-  return db.prepare("INSERT INTO incident_events (incident_id, at, type, detail) VALUES (?, ?, ?, ?)").bind(incidentId, at, type, JSON.stringify(detail));
+export function addEvent(
+  db: D1Database,
+  incidentId: string,
+  at: number,
+  type: string,
+  detail: Record<string, unknown> = {},
+): D1PreparedStatement {
+  return db
+    .prepare("INSERT INTO incident_events (incident_id, at, type, detail) VALUES (?, ?, ?, ?)")
+    .bind(incidentId, at, type, JSON.stringify(detail));
 }
 
 export async function getIncident(db: D1Database, id: string) {

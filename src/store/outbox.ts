@@ -12,16 +12,30 @@ export function enqueueInOutbox(db: D1Database, m: NotifyMessage, now: number): 
  * unsent and `flushOutbox` (the cron tick's sweep) sends them — late, but not lost. Returns
  * how many were handed over.
  */
-export async function handOver(db: D1Database, queue: Queue<NotifyMessage>, messages: readonly NotifyMessage[], now: number): Promise<number> {
+export async function handOver(
+  db: D1Database,
+  queue: Queue<NotifyMessage>,
+  messages: readonly NotifyMessage[],
+  now: number,
+): Promise<number> {
   if (messages.length === 0) return 0;
   try {
     await queue.sendBatch(messages.map((m) => ({ body: m, contentType: "json" as const })));
   } catch (err) {
-    console.error(JSON.stringify({ msg: "outbox hand-over failed; the sweep sends these", keys: messages.map((m) => m.key), error: (err as Error).message }));
+    console.error(
+      JSON.stringify({
+        msg: "outbox hand-over failed; the sweep sends these",
+        keys: messages.map((m) => m.key),
+        error: (err as Error).message,
+      }),
+    );
     return 0;
   }
   try {
-    await db.prepare("UPDATE outbox SET sent_at = ? WHERE sent_at IS NULL AND key IN (SELECT value FROM json_each(?))").bind(now, JSON.stringify(messages.map((m) => m.key))).run();
+    await db
+      .prepare("UPDATE outbox SET sent_at = ? WHERE sent_at IS NULL AND key IN (SELECT value FROM json_each(?))")
+      .bind(now, JSON.stringify(messages.map((m) => m.key)))
+      .run();
   } catch (err) {
     // Sent but not marked: the sweep sends them again and the consumer's idempotency key drops the copy.
     console.error(JSON.stringify({ msg: "outbox hand-over not marked sent", error: (err as Error).message }));

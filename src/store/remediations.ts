@@ -27,8 +27,26 @@ export async function recentRemediations(db: D1Database, checkId: string, limit 
   const { results } = await db
     .prepare("SELECT * FROM remediations WHERE check_id = ? ORDER BY at DESC, id DESC LIMIT ?")
     .bind(checkId, limit)
-    .all<{ check_id: string; agent_id: string; action: string; attempt: number; outcome: RemediationRecord["outcome"]; at: number; detail: string | null; seq: number }>();
-  return results.map((r) => ({ checkId: r.check_id, agentId: r.agent_id, action: r.action, attempt: r.attempt, outcome: r.outcome, at: r.at, detail: r.detail, seq: r.seq }));
+    .all<{
+      check_id: string;
+      agent_id: string;
+      action: string;
+      attempt: number;
+      outcome: RemediationRecord["outcome"];
+      at: number;
+      detail: string | null;
+      seq: number;
+    }>();
+  return results.map((r) => ({
+    checkId: r.check_id,
+    agentId: r.agent_id,
+    action: r.action,
+    attempt: r.attempt,
+    outcome: r.outcome,
+    at: r.at,
+    detail: r.detail,
+    seq: r.seq,
+  }));
 }
 
 /**

@@ -115,10 +115,18 @@ export const SETTLE_MS = 2 * HOUR;
  * Materialises the settled days that are not yet in `rollups_daily` (one batch: a transaction),
  * then reads the sums of all settled days: one row per check, "dayStart:count:failures:degraded,…".
  */
-async function readSettledDays(db: D1Database, dayStarts: number[], settled: number, now: number): Promise<{ days: Map<string, Int32Array>; cadence: Map<string, Int32Array> }> {
+async function readSettledDays(
+  db: D1Database,
+  dayStarts: number[],
+  settled: number,
+  now: number,
+): Promise<{ days: Map<string, Int32Array>; cadence: Map<string, Int32Array> }> {
   const n = dayStarts.length;
   const first = dayStarts[0]!;
-  const { results: done } = await db.prepare("SELECT day_start FROM rollups_daily_done WHERE day_start >= ?").bind(first).all<{ day_start: number }>();
+  const { results: done } = await db
+    .prepare("SELECT day_start FROM rollups_daily_done WHERE day_start >= ?")
+    .bind(first)
+    .all<{ day_start: number }>();
   const have = new Set(done.map((r) => r.day_start));
   const missing: D1PreparedStatement[] = [];
   for (let i = 0; i < settled; i++) {
@@ -139,7 +147,10 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
   if (missing.length > 0) {
     // Same retention as the hourly rows they come from; pruned here, as often as days are added.
     const cutoff = now - RETENTION.rollupsMs;
-    missing.push(db.prepare("DELETE FROM rollups_daily WHERE day_start < ?").bind(cutoff), db.prepare("DELETE FROM rollups_daily_done WHERE day_start < ?").bind(cutoff));
+    missing.push(
+      db.prepare("DELETE FROM rollups_daily WHERE day_start < ?").bind(cutoff),
+      db.prepare("DELETE FROM rollups_daily_done WHERE day_start < ?").bind(cutoff),
+    );
     await db.batch(missing);
   }
   const index = new Map(dayStarts.map((s, i) => [s, i]));
@@ -217,7 +228,17 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
         }
       }
       if (hour >= chartSince) {
-        points.push({ hour, count, failures, degraded, planned, unknown, retried, latencyAvg: avg === "" ? null : Number(avg), latencyP95: p95 === "" ? null : Number(p95) });
+        points.push({
+          hour,
+          count,
+          failures,
+          degraded,
+          planned,
+          unknown,
+          retried,
+          latencyAvg: avg === "" ? null : Number(avg),
+          latencyP95: p95 === "" ? null : Number(p95),
+        });
       }
     }
     points.sort((a, b) => a.hour - b.hour);

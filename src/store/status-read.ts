@@ -90,9 +90,13 @@ export async function loadCurrent(db: D1Database, options: CurrentOptions): Prom
     )`;
   const [states, incidents, members, events, agents] = await db.batch<Record<string, unknown>>([
     db.prepare("SELECT json_group_array(json_array(check_id, status, since, reason, updated_at, stale_since)) AS j FROM check_state"),
-    db.prepare(`SELECT * FROM incidents WHERE id IN (${listed}) ORDER BY status = 'open' DESC, opened_at DESC`).bind(options.historySince, recent),
+    db
+      .prepare(`SELECT * FROM incidents WHERE id IN (${listed}) ORDER BY status = 'open' DESC, opened_at DESC`)
+      .bind(options.historySince, recent),
     db.prepare(`SELECT * FROM incident_members WHERE incident_id IN (${listed}) ORDER BY since`).bind(options.historySince, recent),
-    db.prepare(`SELECT incident_id, at, type, detail FROM incident_events WHERE incident_id IN (${listed}) ORDER BY id`).bind(options.historySince, recent),
+    db
+      .prepare(`SELECT incident_id, at, type, detail FROM incident_events WHERE incident_id IN (${listed}) ORDER BY id`)
+      .bind(options.historySince, recent),
     db.prepare("SELECT agent_id, hostname, last_seen, silent_since FROM agents"),
   ]);
   return {
@@ -174,7 +178,9 @@ export async function loadLatencyHistograms(db: D1Database, from: number, to: nu
  */
 export async function loadFirstByteAvg(db: D1Database, checkId: string, since: number): Promise<number | null> {
   const row = await db
-    .prepare("SELECT SUM(first_byte_avg * count) AS weighted, SUM(count) AS n FROM rollups_hourly WHERE check_id = ? AND hour >= ? AND first_byte_avg IS NOT NULL")
+    .prepare(
+      "SELECT SUM(first_byte_avg * count) AS weighted, SUM(count) AS n FROM rollups_hourly WHERE check_id = ? AND hour >= ? AND first_byte_avg IS NOT NULL",
+    )
     .bind(checkId, since)
     .first<{ weighted: number | null; n: number | null }>();
   return row?.n ? Math.round(row.weighted! / row.n) : null;

@@ -14,13 +14,18 @@ import { type IngestServer, startIngestServer } from "./ingest-server";
 const bundle = inject("agentBundle");
 const SECRET = "cli-secret-7a1b2c3d4e5f";
 
-function agent(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function agent(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -38,7 +43,10 @@ describe("vigil-agent CLI (bundled, plain node)", () => {
 
   it("validate lists every error with its path and exits 78", async () => {
     const file = join(dir, "bad.json");
-    await writeFile(file, JSON.stringify({ agent: { id: "cli-test" }, checks: [{ kind: "host" }, { kind: "http", url: "nope" }, { kind: "docker" }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ agent: { id: "cli-test" }, checks: [{ kind: "host" }, { kind: "http", url: "nope" }, { kind: "docker" }] }),
+    );
     const { code, stderr } = await agent(["validate", "--config", file]).done;
     expect(code).toBe(78);
     expect(stderr).toContain("checks[1].url: Invalid url");
@@ -79,7 +87,10 @@ describe("vigil-agent CLI (bundled, plain node)", () => {
       JSON.stringify({
         agent: { id: "cli-test" },
         worker: { url: server.url, secret: { env: "CLI_SECRET" } },
-        checks: [{ kind: "host", mounts: ["/"] }, { kind: "tcp", host: "127.0.0.1", port: 1 }],
+        checks: [
+          { kind: "host", mounts: ["/"] },
+          { kind: "tcp", host: "127.0.0.1", port: 1 },
+        ],
       }),
     );
     const before = server.reports.length;

@@ -27,7 +27,13 @@ describe("config", () => {
       issues({
         agent: { id: "App 01" },
         interval: "2s",
-        checks: [{ kind: "host" }, { kind: "http", url: "not a url" }, { kind: "http", url: "ftp://x" }, { kind: "redis", memoryWarnPct: 120 }, { kind: "pigeon" }],
+        checks: [
+          { kind: "host" },
+          { kind: "http", url: "not a url" },
+          { kind: "http", url: "ftp://x" },
+          { kind: "redis", memoryWarnPct: 120 },
+          { kind: "pigeon" },
+        ],
       }),
     ).toEqual([
       "agent.id: lowercase letters, digits, '.', '_' or '-', at most 63",
@@ -110,11 +116,16 @@ describe("config", () => {
   });
 
   it("fills the runbook's defaults", () => {
-    const c = parseConfig({ ...base, checks: [{ kind: "host" }, { kind: "logs", file: "/x.log" }, { kind: "docker", container: "app", remediate: {} }] });
+    const c = parseConfig({
+      ...base,
+      checks: [{ kind: "host" }, { kind: "logs", file: "/x.log" }, { kind: "docker", container: "app", remediate: {} }],
+    });
     expect(c.interval).toBe(30_000);
     expect(c.checks[0]).toMatchObject({ cpuWarnPct: 80, memoryCriticalPct: 85, diskWarnPct: 80, diskCriticalPct: 90 });
     expect(c.checks[1]).toMatchObject({ warnPct: 5 });
-    expect(c.checks[2]).toMatchObject({ remediate: { action: "restart-container", maxAttempts: 3, oomCooldown: 600_000, stopTimeout: 10_000 } });
+    expect(c.checks[2]).toMatchObject({
+      remediate: { action: "restart-container", maxAttempts: 3, oomCooldown: 600_000, stopTimeout: 10_000 },
+    });
   });
 });
 
@@ -134,10 +145,34 @@ describe("remediation decisions", () => {
   const table: { name: string; state: RuleState; status: "ok" | "warn" | "critical"; now: number; kind: string }[] = [
     { name: "critical, fresh → act", state: FRESH, status: "critical", now: 0, kind: "act" },
     { name: "warn does not trigger by default", state: FRESH, status: "warn", now: 0, kind: "none" },
-    { name: "inside the cooldown → wait", state: { attempts: 1, lastAt: 0, cooldownMs: 2 * min, gaveUp: false }, status: "critical", now: min, kind: "wait" },
-    { name: "after the cooldown → act again", state: { attempts: 1, lastAt: 0, cooldownMs: 2 * min, gaveUp: false }, status: "critical", now: 2 * min, kind: "act" },
-    { name: "cap reached, cooldown over → give up", state: { attempts: 3, lastAt: 0, cooldownMs: 2 * min, gaveUp: false }, status: "critical", now: 3 * min, kind: "give-up" },
-    { name: "gave up → nothing more", state: { attempts: 3, lastAt: 0, cooldownMs: 2 * min, gaveUp: true }, status: "critical", now: 9 * min, kind: "none" },
+    {
+      name: "inside the cooldown → wait",
+      state: { attempts: 1, lastAt: 0, cooldownMs: 2 * min, gaveUp: false },
+      status: "critical",
+      now: min,
+      kind: "wait",
+    },
+    {
+      name: "after the cooldown → act again",
+      state: { attempts: 1, lastAt: 0, cooldownMs: 2 * min, gaveUp: false },
+      status: "critical",
+      now: 2 * min,
+      kind: "act",
+    },
+    {
+      name: "cap reached, cooldown over → give up",
+      state: { attempts: 3, lastAt: 0, cooldownMs: 2 * min, gaveUp: false },
+      status: "critical",
+      now: 3 * min,
+      kind: "give-up",
+    },
+    {
+      name: "gave up → nothing more",
+      state: { attempts: 3, lastAt: 0, cooldownMs: 2 * min, gaveUp: true },
+      status: "critical",
+      now: 9 * min,
+      kind: "none",
+    },
   ];
   for (const c of table) {
     it(c.name, () => expect(decide(rule, c.state, c.status, 2 * min, c.now).kind).toBe(c.kind));
@@ -152,7 +187,12 @@ describe("remediation decisions", () => {
 
 describe("pure judgements", () => {
   it("an OOM-killed exited container", () => {
-    const inspect = { Id: "x", Name: "/db", RestartCount: 2, State: { Status: "exited", Running: false, OOMKilled: true, ExitCode: 137, StartedAt: "2026-01-01T00:00:00Z" } };
+    const inspect = {
+      Id: "x",
+      Name: "/db",
+      RestartCount: 2,
+      State: { Status: "exited", Running: false, OOMKilled: true, ExitCode: 137, StartedAt: "2026-01-01T00:00:00Z" },
+    };
     const f = judgeContainer({ restartsWarn: 1, restartsCritical: 3 }, observeContainer("db", inspect, 0, Date.now()));
     expect(f).toMatchObject({ status: "critical", summary: "container exited (137, OOMKilled)", metrics: { oomKilled: 1, exitCode: 137 } });
   });
@@ -182,6 +222,11 @@ describe("logger", () => {
     log.redact("s3cr3t-value");
     log.error("push failed", { url: "postgres://app:hunter2@db:5432/app", header: "v1=s3cr3t-value" });
     expect(lines[0]).not.toMatch(/hunter2|s3cr3t-value/);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "error", msg: "push failed", url: "postgres://[redacted]@db:5432/app", header: "v1=[redacted]" });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: "error",
+      msg: "push failed",
+      url: "postgres://[redacted]@db:5432/app",
+      header: "v1=[redacted]",
+    });
   });
 });

@@ -46,7 +46,12 @@ async function startReceiver() {
       }
       const body = Buffer.concat(chunks).toString("utf8");
       const headers = req.headers as Record<string, string>;
-      received.push({ headers, body, event: JSON.parse(body) as DeadManEvent, verified: verifyStandardWebhook(WEBHOOK_SECRET, headers, body) });
+      received.push({
+        headers,
+        body,
+        event: JSON.parse(body) as DeadManEvent,
+        verified: verifyStandardWebhook(WEBHOOK_SECRET, headers, body),
+      });
       res.writeHead(204).end();
     });
   });
@@ -95,7 +100,10 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
 
   it("ingest stopped, then restarted: one signed alert after `after`, one recovery when reports flow again", async () => {
     let now = Date.now();
-    const cfg = config(join(dir, "webhook"), ingest.url, { after: "1m", webhook: { url: receiver.url, secret: { env: "VIGIL_TEST_DEADMAN_WEBHOOK_SECRET" } } });
+    const cfg = config(join(dir, "webhook"), ingest.url, {
+      after: "1m",
+      webhook: { url: receiver.url, secret: { env: "VIGIL_TEST_DEADMAN_WEBHOOK_SECRET" } },
+    });
     const agent = await Agent.create({ config: cfg, log, now: () => now });
     agent.pusher!.start();
     try {
@@ -130,10 +138,16 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
       expect(alert.verified).toBe(true);
       expect(alert.headers["content-type"]).toBe("application/json");
       expect(alert.headers["webhook-id"]).toMatch(/^vigil-agent:deadman-test:agent\.worker_unreachable:\d+$/);
-      expect(alert.event).toMatchObject({ type: "agent.worker_unreachable", agent: { id: AGENT_ID, hostname: "test-host" }, silentSeconds: 70 });
+      expect(alert.event).toMatchObject({
+        type: "agent.worker_unreachable",
+        agent: { id: AGENT_ID, hostname: "test-host" },
+        silentSeconds: 70,
+      });
       expect(alert.event.pending).toBeGreaterThanOrEqual(3);
       expect(alert.event.lastError).toMatch(/ECONNREFUSED/);
-      expect(alert.event.summary).toMatch(/^vigil-agent deadman-test on test-host: the Vigil worker has accepted no report for 1\.2m \(since .*Z\); \d+ reports waiting; last error: .*ECONNREFUSED/);
+      expect(alert.event.summary).toMatch(
+        /^vigil-agent deadman-test on test-host: the Vigil worker has accepted no report for 1\.2m \(since .*Z\); \d+ reports waiting; last error: .*ECONNREFUSED/,
+      );
 
       // 3. Still down, much later: no second alert.
       for (let i = 0; i < 3; i++) {
@@ -170,8 +184,12 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
     // The worker answers, but no longer takes this agent's signature.
     const revoked = await startIngestServer("a-different-secret-0123456789", AGENT_ID);
     let now = Date.now();
-    const script = "const fs = require('fs'); fs.appendFileSync(process.argv[1], JSON.stringify({ type: process.env.VIGIL_DEADMAN_TYPE, stdin: JSON.parse(fs.readFileSync(0, 'utf8')) }) + '\\n')";
-    const cfg = config(join(dir, "command"), revoked.url, { after: "30s", command: [process.execPath, "-e", script, out, "; echo not a shell"] });
+    const script =
+      "const fs = require('fs'); fs.appendFileSync(process.argv[1], JSON.stringify({ type: process.env.VIGIL_DEADMAN_TYPE, stdin: JSON.parse(fs.readFileSync(0, 'utf8')) }) + '\\n')";
+    const cfg = config(join(dir, "command"), revoked.url, {
+      after: "30s",
+      command: [process.execPath, "-e", script, out, "; echo not a shell"],
+    });
     const agent = await Agent.create({ config: cfg, log, now: () => now });
     agent.pusher!.start();
     try {
@@ -188,10 +206,17 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
       await revoked.stop();
     }
     expect(revoked.badSignatures).toBeGreaterThan(0);
-    const runs = (await readFile(out, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { type: string; stdin: DeadManEvent });
+    const runs = (await readFile(out, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; stdin: DeadManEvent });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.type).toBe("agent.worker_unreachable");
-    expect(runs[0]!.stdin).toMatchObject({ type: "agent.worker_unreachable", lastError: "401 (check the agent secret and the clock)", silentSeconds: 31 });
+    expect(runs[0]!.stdin).toMatchObject({
+      type: "agent.worker_unreachable",
+      lastError: "401 (check the agent secret and the clock)",
+      silentSeconds: 31,
+    });
   }, 30_000);
 
   it("without a secret the webhook gets plain JSON, unsigned", async () => {
@@ -216,7 +241,11 @@ describe("dead-man: the agent alerts on the host when the worker stops accepting
 
   it("a command that fails or outlives its time-out is logged and tried again", async () => {
     let now = Date.now();
-    const cfg = config(join(dir, "slow"), "http://127.0.0.1:9", { after: "10s", timeout: "300ms", command: [process.execPath, "-e", "setTimeout(() => {}, 10000)"] });
+    const cfg = config(join(dir, "slow"), "http://127.0.0.1:9", {
+      after: "10s",
+      timeout: "300ms",
+      command: [process.execPath, "-e", "setTimeout(() => {}, 10000)"],
+    });
     const agent = await Agent.create({ config: cfg, log, now: () => now });
     try {
       now += 11_000;
@@ -246,7 +275,16 @@ describe("dead-man pieces", () => {
 
   it("builds the event as documented", () => {
     const at = Date.UTC(2026, 11, 6, 8, 0, 0);
-    expect(deadManEvent("agent.worker_unreachable", { agentId: "a1", hostname: "h", lastAccepted: at - 300_000, now: at, pending: 1, lastError: "503" })).toEqual({
+    expect(
+      deadManEvent("agent.worker_unreachable", {
+        agentId: "a1",
+        hostname: "h",
+        lastAccepted: at - 300_000,
+        now: at,
+        pending: 1,
+        lastError: "503",
+      }),
+    ).toEqual({
       type: "agent.worker_unreachable",
       agent: { id: "a1", hostname: "h" },
       lastAcceptedAt: "2026-12-06T07:55:00.000Z",
@@ -254,7 +292,8 @@ describe("dead-man pieces", () => {
       silentSeconds: 300,
       pending: 1,
       lastError: "503",
-      summary: "vigil-agent a1 on h: the Vigil worker has accepted no report for 5m (since 2026-12-06T07:55:00.000Z); 1 report waiting; last error: 503",
+      summary:
+        "vigil-agent a1 on h: the Vigil worker has accepted no report for 5m (since 2026-12-06T07:55:00.000Z); 1 report waiting; last error: 503",
     });
   });
 
@@ -276,7 +315,11 @@ describe("dead-man pieces", () => {
     expect(issues({ worker, deadMan: { command: [] } })).toEqual(["deadMan.command: Too small: expected array to have >=1 items"]);
     expect(issues({ deadMan: { command: ["/bin/true"] } })).toEqual(["deadMan: watches the worker: set worker too"]);
     expect(issues({ worker, deadMan: { webhook: { url: "ftp://x" } } })).toEqual(["deadMan.webhook.url: Invalid url"]);
-    expect(parseConfig({ agent: { id: "x" }, worker, checks: [{ kind: "host" }], deadMan: { command: ["/bin/true"] } }).deadMan).toEqual({ after: 300_000, timeout: 10_000, command: ["/bin/true"] });
+    expect(parseConfig({ agent: { id: "x" }, worker, checks: [{ kind: "host" }], deadMan: { command: ["/bin/true"] } }).deadMan).toEqual({
+      after: 300_000,
+      timeout: 10_000,
+      command: ["/bin/true"],
+    });
   });
 
   it("a malformed webhook secret fails at start, without printing it", async () => {
@@ -284,7 +327,10 @@ describe("dead-man pieces", () => {
     const d = await mkdtemp(join(tmpdir(), "vigil-agent-deadman-bad-"));
     try {
       const cfg = config(d, "http://127.0.0.1:9", { webhook: { url: "http://127.0.0.1:9/x", secret: { env: "VIGIL_TEST_DEADMAN_BAD" } } });
-      const err = await Agent.create({ config: cfg, log }).then(() => null, (e: Error) => e);
+      const err = await Agent.create({ config: cfg, log }).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err?.message).toBe("config: deadMan: webhook secret must be 'whsec_' followed by at least 16 base64-encoded bytes");
     } finally {
       await rm(d, { recursive: true, force: true });

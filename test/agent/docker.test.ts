@@ -37,7 +37,10 @@ function cfg(checks: unknown[], extra: Record<string, unknown> = {}) {
 const logLines: string[] = [];
 const log = new Logger({ write: (l) => void logLines.push(l) });
 
-async function check(spec: Record<string, unknown>, memory = new Map()): Promise<{ id: string; result: Finding & { metrics?: Record<string, number> } }[]> {
+async function check(
+  spec: Record<string, unknown>,
+  memory = new Map(),
+): Promise<{ id: string; result: Finding & { metrics?: Record<string, number> } }[]> {
   const docker = new DockerClient({ socketPath: socket });
   try {
     const out = await runChecks(cfg([spec]).checks, docker, memory);
@@ -56,11 +59,18 @@ describeDocker("docker checks on podman", () => {
       runContainer(names.sick, ["--health-cmd", "exit 1", "--health-retries", "1", "--health-interval", "1h"], "sleep 600"),
       runContainer(names.crashloop, ["--restart", "on-failure:5"], "sleep 1; exit 1"),
       // 100 lines, every tenth an error on stderr: a 10 % error ratio over two streams.
-      runContainer(names.chatty, [], 'i=1; while [ $i -le 100 ]; do if [ $((i % 10)) -eq 0 ]; then echo "ERROR job $i failed: timeout" >&2; else echo "INFO job $i done"; fi; i=$((i+1)); done; sleep 600'),
+      runContainer(
+        names.chatty,
+        [],
+        'i=1; while [ $i -le 100 ]; do if [ $((i % 10)) -eq 0 ]; then echo "ERROR job $i failed: timeout" >&2; else echo "INFO job $i done"; fi; i=$((i+1)); done; sleep 600',
+      ),
     ]);
     await healthcheck(names.healthy);
     await healthcheck(names.sick);
-    await waitFor("stopped container to exit", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.stopped)) === "exited");
+    await waitFor(
+      "stopped container to exit",
+      async () => (await podman("inspect", "-f", "{{.State.Status}}", names.stopped)) === "exited",
+    );
   });
   afterAll(async () => {
     await removeContainers(Object.values(names));
@@ -106,7 +116,11 @@ describeDocker("docker checks on podman", () => {
     const memory = new Map();
     const [first] = await check({ kind: "docker", container: names.crashloop, restartsWarn: 1, restartsCritical: 10 }, memory);
     const before = first!.result.metrics!.restartCount!;
-    await waitFor("the engine to restart the crash loop", async () => Number(await podman("inspect", "-f", "{{.RestartCount}}", names.crashloop)) > before, 20_000);
+    await waitFor(
+      "the engine to restart the crash loop",
+      async () => Number(await podman("inspect", "-f", "{{.RestartCount}}", names.crashloop)) > before,
+      20_000,
+    );
     const [second] = await check({ kind: "docker", container: names.crashloop, restartsWarn: 1, restartsCritical: 10 }, memory);
     expect(second!.result.metrics!.restartIncrease).toBeGreaterThanOrEqual(1);
     expect(second!.result.status).toBe("warn");
@@ -128,14 +142,17 @@ describeDocker("docker checks on podman", () => {
     await runContainer(names.crash, [], "sleep 0.3; exit 1"); // no restart policy: only the agent restarts it
     await waitFor("crash to exit", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited");
     const since = new Date(Date.now() - 1000).toISOString();
-    const config = cfg([{ kind: "docker", container: names.crash, remediate: { cooldown: "2s", maxAttempts: 3, stopTimeout: "1s", verifyAfter: "1s" } }]);
+    const config = cfg([
+      { kind: "docker", container: names.crash, remediate: { cooldown: "2s", maxAttempts: 3, stopTimeout: "1s", verifyAfter: "1s" } },
+    ]);
     const agent = await Agent.create({ config, log, push: false, dryRun: false });
     const remediations: { at: number; attempt: number; outcome: string; detail?: string }[] = [];
     const until = Date.now() + 9000;
     try {
       while (Date.now() < until) {
         const report = await agent.cycle();
-        for (const r of report.remediations) remediations.push({ at: Date.parse(r.at), attempt: r.attempt, outcome: r.outcome, detail: r.detail });
+        for (const r of report.remediations)
+          remediations.push({ at: Date.parse(r.at), attempt: r.attempt, outcome: r.outcome, detail: r.detail });
         await new Promise((r) => setTimeout(r, 250));
       }
     } finally {
@@ -194,7 +211,11 @@ describeDocker("docker checks on podman", () => {
       const r1 = await first.cycle();
       await first.stop(0);
       expect(r1.remediations).toMatchObject([{ attempt: 1, outcome: "failed" }]);
-      await waitFor("crash to exit again", async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited", 20_000);
+      await waitFor(
+        "crash to exit again",
+        async () => (await podman("inspect", "-f", "{{.State.Status}}", names.crash)) === "exited",
+        20_000,
+      );
       const second = await Agent.create({ config, log, dryRun: false });
       const r2 = await second.cycle();
       await second.stop(0);
@@ -213,7 +234,9 @@ describeDocker("docker checks on podman", () => {
     const agent = await Agent.create({ config, log, push: false, dryRun: true });
     const report = await agent.cycle();
     await agent.stop(0);
-    expect(report.remediations).toMatchObject([{ check: `docker:${names.crash}`, action: "restart-container", attempt: 1, outcome: "dry-run" }]);
+    expect(report.remediations).toMatchObject([
+      { check: `docker:${names.crash}`, action: "restart-container", attempt: 1, outcome: "dry-run" },
+    ]);
     expect(report.remediations[0]!.detail).toMatch(/^would restart container .* \(attempt 1\/3, cooldown 2s\)$/);
     expect(await restartEvents(names.crash, since)).toEqual([]);
   });

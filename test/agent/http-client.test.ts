@@ -31,7 +31,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      if (req.url === "/echo" || req.url === "/reset") return void res.writeHead(201, { "retry-after": "7", "x-twice": ["a", "b"] }).end(`${req.method} ${Buffer.concat(chunks).toString()}`);
+      if (req.url === "/echo" || req.url === "/reset")
+        return void res
+          .writeHead(201, { "retry-after": "7", "x-twice": ["a", "b"] })
+          .end(`${req.method} ${Buffer.concat(chunks).toString()}`);
       if (req.url === "/big") return void res.writeHead(200).end("x".repeat(200_000));
       if (req.url === "/slow") return void setTimeout(() => res.writeHead(200).end("late"), 300);
       if (req.url === "/pause") return void res.writeHead(200).write("start"); // the body never ends
@@ -54,7 +57,13 @@ const base = { headersTimeout: 2000, bodyTimeout: 2000 };
 
 it("returns status, lower-case headers and the whole body, on one kept-alive connection", async () => {
   const before = connections;
-  const r = await requestBuffer(client, { ...base, method: "POST", path: "/echo", body: "hello", headers: { "content-type": "text/plain" } });
+  const r = await requestBuffer(client, {
+    ...base,
+    method: "POST",
+    path: "/echo",
+    body: "hello",
+    headers: { "content-type": "text/plain" },
+  });
   expect(r.statusCode).toBe(201);
   expect(r.headers["retry-after"]).toBe("7");
   expect(r.headers["x-twice"]).toEqual(["a", "b"]);
@@ -98,7 +107,9 @@ it("rejects when the signal aborts, after headersTimeout and after bodyTimeout",
   const headers = requestBuffer(client, { method: "GET", path: "/hang", headersTimeout: 300, bodyTimeout: 5000 });
   await expect(headers).rejects.toThrow("no answer headers within 300 ms");
   await expect(headers).rejects.toBeInstanceOf(HttpTimeoutError);
-  await expect(requestBuffer(client, { method: "GET", path: "/pause", headersTimeout: 5000, bodyTimeout: 300 })).rejects.toThrow("answer body paused for 300 ms");
+  await expect(requestBuffer(client, { method: "GET", path: "/pause", headersTimeout: 5000, bodyTimeout: 300 })).rejects.toThrow(
+    "answer body paused for 300 ms",
+  );
   const pre = new AbortController();
   pre.abort(new Error("already"));
   await expect(requestBuffer(client, { ...base, method: "GET", path: "/echo", signal: pre.signal })).rejects.toThrow("already");
@@ -124,7 +135,9 @@ it("opens a new connection when the server closed the idle one; a connection dro
 it("talks over a unix socket (the Docker API), and names a refused connection", async () => {
   const dir = await mkdtemp(join(tmpdir(), "vigil-http-client-"));
   const socketPath = join(dir, "api.sock");
-  const unix = createServer((req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: req.url, host: req.headers.host })));
+  const unix = createServer((req, res) =>
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: req.url, host: req.headers.host })),
+  );
   await new Promise<void>((r) => unix.listen(socketPath, r));
   const viaSocket = new Client("http://docker", { socketPath });
   try {

@@ -17,7 +17,14 @@ const WARN: Line = { trigger: 80, clear: 70 };
 const CRIT: Line = { trigger: 90, clear: 80 };
 
 describe("gradeHeld", () => {
-  const cases: { name: string; value: number | undefined; previous: CheckStatus | undefined; warn?: Line | null; critical?: Line | null; want: CheckStatus }[] = [
+  const cases: {
+    name: string;
+    value: number | undefined;
+    previous: CheckStatus | undefined;
+    warn?: Line | null;
+    critical?: Line | null;
+    want: CheckStatus;
+  }[] = [
     { name: "first run, under every line", value: 50, previous: undefined, want: "ok" },
     { name: "first run, at the warn trigger", value: 80, previous: undefined, want: "warn" },
     { name: "first run, at the critical trigger", value: 90, previous: undefined, want: "critical" },
@@ -44,13 +51,40 @@ describe("gradeHeld", () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      expect(gradeHeld(c.value, c.warn === null ? undefined : (c.warn ?? WARN), c.critical === null ? undefined : (c.critical ?? CRIT), c.previous)).toBe(c.want);
+      expect(
+        gradeHeld(
+          c.value,
+          c.warn === null ? undefined : (c.warn ?? WARN),
+          c.critical === null ? undefined : (c.critical ?? CRIT),
+          c.previous,
+        ),
+      ).toBe(c.want);
     });
   }
 
   it("walks back and forth around each line", () => {
     const walk = [50, 80, 79, 75, 70, 69, 75, 79, 80, 89, 90, 85, 80, 79, 85, 89, 90, 70, 69];
-    const want = ["ok", "warn", "warn", "warn", "warn", "ok", "ok", "ok", "warn", "warn", "critical", "critical", "critical", "warn", "warn", "warn", "critical", "warn", "ok"];
+    const want = [
+      "ok",
+      "warn",
+      "warn",
+      "warn",
+      "warn",
+      "ok",
+      "ok",
+      "ok",
+      "warn",
+      "warn",
+      "critical",
+      "critical",
+      "critical",
+      "warn",
+      "warn",
+      "warn",
+      "critical",
+      "warn",
+      "ok",
+    ];
     let previous: CheckStatus | undefined;
     const got = walk.map((v) => (previous = gradeHeld(v, WARN, CRIT, previous)));
     expect(got).toEqual(want);
@@ -84,9 +118,24 @@ function walk<T>(values: T[], judge: (v: T, previous: Grades) => { status: Check
 
 describe("every graded value of the judges holds until its clear value", () => {
   const spec = <K extends string>(kind: K, extra: Record<string, unknown> = {}) =>
-    parseConfig({ agent: { id: "x" }, checks: [{ kind, ...(kind === "postgres" ? { url: "postgres://db/app" } : kind === "logs" ? { file: "/x" } : {}), ...extra }] }).checks[0]!;
+    parseConfig({
+      agent: { id: "x" },
+      checks: [{ kind, ...(kind === "postgres" ? { url: "postgres://db/app" } : kind === "logs" ? { file: "/x" } : {}), ...extra }],
+    }).checks[0]!;
 
-  const pgBase = { latencyMs: 2, maxConnections: 100, connections: 5, activeConnections: 1, longestQuerySeconds: 0, longestQueryPid: null, oldestTransactionSeconds: 0, oldestTransactionPid: 7, replica: false, replicationLagSeconds: null, slowest: null };
+  const pgBase = {
+    latencyMs: 2,
+    maxConnections: 100,
+    connections: 5,
+    activeConnections: 1,
+    longestQuerySeconds: 0,
+    longestQueryPid: null,
+    oldestTransactionSeconds: 0,
+    oldestTransactionPid: 7,
+    replica: false,
+    replicationLagSeconds: null,
+    slowest: null,
+  };
   const pg = spec("postgres") as Parameters<typeof judgePostgres>[0];
 
   it("postgres connections: 80 % warn clears below 70 %, 95 % critical below 85 %", () => {
@@ -97,7 +146,9 @@ describe("every graded value of the judges holds until its clear value", () => {
   });
 
   it("postgres long query: 30 s warn clears below 24 s, 5 min critical below 4 min", () => {
-    const out = walk([10, 30, 25, 23, 300, 250, 239, 20], (s, p) => judgePostgres(pg, { ...pgBase, longestQuerySeconds: s, longestQueryPid: 9 }, p));
+    const out = walk([10, 30, 25, 23, 300, 250, 239, 20], (s, p) =>
+      judgePostgres(pg, { ...pgBase, longestQuerySeconds: s, longestQueryPid: 9 }, p),
+    );
     expect(out.map((r) => r.status)).toEqual(["ok", "warn", "warn", "ok", "critical", "critical", "warn", "ok"]);
     expect(out[2]!.summary).toMatch(/^query warn \(held, clears below 24s\)/);
     expect(out[5]!.summary).toMatch(/^query critical \(held, clears below 4m\)/);
@@ -109,19 +160,51 @@ describe("every graded value of the judges holds until its clear value", () => {
   });
 
   it("postgres replication lag: 30 s warn clears below 24 s; an unknown lag keeps no grade", () => {
-    const out = walk([30, 25, null, 25, 23], (s, p) => judgePostgres(pg, { ...pgBase, replica: true, replicationLagSeconds: s, walReceiver: "streaming" }, p));
+    const out = walk([30, 25, null, 25, 23], (s, p) =>
+      judgePostgres(pg, { ...pgBase, replica: true, replicationLagSeconds: s, walReceiver: "streaming" }, p),
+    );
     expect(out.map((r) => r.status)).toEqual(["warn", "warn", "unknown", "ok", "ok"]);
   });
 
   it("postgres latency: 1 s warn clears below 800 ms; explicit clear values and hysteresis: false", () => {
-    expect(walk([1000, 900, 799], (ms, p) => judgePostgres(pg, { ...pgBase, latencyMs: ms }, p)).map((r) => r.status)).toEqual(["warn", "warn", "ok"]);
+    expect(walk([1000, 900, 799], (ms, p) => judgePostgres(pg, { ...pgBase, latencyMs: ms }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "warn",
+      "ok",
+    ]);
     const tight = spec("postgres", { clear: { latencyWarn: "950ms" } }) as typeof pg;
-    expect(walk([1000, 960, 940], (ms, p) => judgePostgres(tight, { ...pgBase, latencyMs: ms }, p)).map((r) => r.status)).toEqual(["warn", "warn", "ok"]);
+    expect(walk([1000, 960, 940], (ms, p) => judgePostgres(tight, { ...pgBase, latencyMs: ms }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "warn",
+      "ok",
+    ]);
     const off = spec("postgres", { hysteresis: false }) as typeof pg;
-    expect(walk([80, 79, 80, 79], (n, p) => judgePostgres(off, { ...pgBase, connections: n }, p)).map((r) => r.status)).toEqual(["warn", "ok", "warn", "ok"]);
+    expect(walk([80, 79, 80, 79], (n, p) => judgePostgres(off, { ...pgBase, connections: n }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "ok",
+      "warn",
+      "ok",
+    ]);
   });
 
-  const redisBase = { pingMs: 0.2, usedMemory: 0, maxmemory: 1000, maxmemoryPolicy: "allkeys-lru", hits: 0, misses: 0, hitsDelta: undefined, missesDelta: undefined, connectedClients: 1, blockedClients: 0, maxclients: 100, rejectedConnections: 0, rejectedIncrease: 0, evictedKeys: 0, evictedIncrease: 0, keys: 1 };
+  const redisBase = {
+    pingMs: 0.2,
+    usedMemory: 0,
+    maxmemory: 1000,
+    maxmemoryPolicy: "allkeys-lru",
+    hits: 0,
+    misses: 0,
+    hitsDelta: undefined,
+    missesDelta: undefined,
+    connectedClients: 1,
+    blockedClients: 0,
+    maxclients: 100,
+    rejectedConnections: 0,
+    rejectedIncrease: 0,
+    evictedKeys: 0,
+    evictedIncrease: 0,
+    keys: 1,
+  };
   const redis = spec("redis", { evictedWarn: 100 }) as Parameters<typeof judgeRedis>[0];
 
   it("redis memory: 80 % warn clears below 70 %, 95 % critical below 85 %", () => {
@@ -131,18 +214,45 @@ describe("every graded value of the judges holds until its clear value", () => {
   });
 
   it("redis evictions (100 warn, clears below 80) and rejected clients (1 warn, clears at 0)", () => {
-    expect(walk([100, 90, 79], (n, p) => judgeRedis(redis, { ...redisBase, evictedIncrease: n }, p)).map((r) => r.status)).toEqual(["warn", "warn", "ok"]);
-    expect(walk([2, 1, 0], (n, p) => judgeRedis(redis, { ...redisBase, rejectedIncrease: n }, p)).map((r) => r.status)).toEqual(["warn", "warn", "ok"]);
+    expect(walk([100, 90, 79], (n, p) => judgeRedis(redis, { ...redisBase, evictedIncrease: n }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "warn",
+      "ok",
+    ]);
+    expect(walk([2, 1, 0], (n, p) => judgeRedis(redis, { ...redisBase, rejectedIncrease: n }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "warn",
+      "ok",
+    ]);
   });
 
   const hostBase = { cpuPct: 10, memoryPct: 10, memoryTotal: 1, load1: 0, cores: 2, disks: [{ mount: "/", usedPct: 10, freeBytes: 1 }] };
   const host = spec("host", { cpuCriticalPct: 95, loadWarnPerCore: 1 }) as Parameters<typeof judgeHost>[0];
 
   it("host CPU (80 / 95), memory (85 critical), load per core and each disk (80 / 90) hold per line", () => {
-    expect(walk([80, 75, 69, 95, 90, 84, 60], (cpu, p) => judgeHost(host, { ...hostBase, cpuPct: cpu }, p)).map((r) => r.status)).toEqual(["warn", "warn", "ok", "critical", "critical", "warn", "ok"]);
-    expect(walk([85, 76, 74], (m, p) => judgeHost(host, { ...hostBase, memoryPct: m }, p)).map((r) => r.status)).toEqual(["critical", "critical", "ok"]);
-    expect(walk([2, 1.7, 1.5], (l, p) => judgeHost(host, { ...hostBase, load1: l }, p)).map((r) => r.status)).toEqual(["warn", "warn", "ok"]);
-    const disks = (root: number, data: number) => [{ mount: "/", usedPct: root, freeBytes: 1 }, { mount: "/data", usedPct: data, freeBytes: 1 }];
+    expect(walk([80, 75, 69, 95, 90, 84, 60], (cpu, p) => judgeHost(host, { ...hostBase, cpuPct: cpu }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "warn",
+      "ok",
+      "critical",
+      "critical",
+      "warn",
+      "ok",
+    ]);
+    expect(walk([85, 76, 74], (m, p) => judgeHost(host, { ...hostBase, memoryPct: m }, p)).map((r) => r.status)).toEqual([
+      "critical",
+      "critical",
+      "ok",
+    ]);
+    expect(walk([2, 1.7, 1.5], (l, p) => judgeHost(host, { ...hostBase, load1: l }, p)).map((r) => r.status)).toEqual([
+      "warn",
+      "warn",
+      "ok",
+    ]);
+    const disks = (root: number, data: number) => [
+      { mount: "/", usedPct: root, freeBytes: 1 },
+      { mount: "/data", usedPct: data, freeBytes: 1 },
+    ];
     const out = walk([disks(90, 50), disks(85, 80), disks(79, 75), disks(69, 69)], (d, p) => judgeHost(host, { ...hostBase, disks: d }, p));
     expect(out.map((r) => r.status)).toEqual(["critical", "critical", "warn", "ok"]);
     expect(out[1]!.summary).toMatch(/^disk \/ 85 % critical \(held, clears below 80 %\), disk \/data 80 % warn; /);
@@ -169,7 +279,9 @@ describe("every graded value of the judges holds until its clear value", () => {
     const out = walk(counts, (c, p) => judgeLogs(logs, c, p));
     expect(out.map((r) => r.status)).toEqual(["ok", "critical", "critical", "critical", "ok", "ok"]);
     expect(out[0]!.summary).toBe("5 lines over the last 5m (fewer than 20: ratio not judged), 5 errors");
-    expect(out[2]!.summary).toBe("3 lines over the last 5m (fewer than 20: ratio not judged; keeps critical from the last judged run), 0 errors");
+    expect(out[2]!.summary).toBe(
+      "3 lines over the last 5m (fewer than 20: ratio not judged; keeps critical from the last judged run), 0 errors",
+    );
     expect(out.map((r) => (r as { metrics?: Record<string, number | undefined> }).metrics!.judged)).toEqual([0, 1, 0, 0, 1, 0]);
   });
 });
@@ -211,7 +323,13 @@ describe("config: clear values", () => {
   });
 
   it("a clear value of the wrong unit or for an unknown threshold is an error naming its path", () => {
-    expect(issues([{ kind: "redis", clear: { memoryWarnPct: "70" } }, { kind: "logs", file: "/x", clear: { minLines: 3 } }, { kind: "host", clear: { diskWarnPct: 101 } }])).toEqual([
+    expect(
+      issues([
+        { kind: "redis", clear: { memoryWarnPct: "70" } },
+        { kind: "logs", file: "/x", clear: { minLines: 3 } },
+        { kind: "host", clear: { diskWarnPct: 101 } },
+      ]),
+    ).toEqual([
       "checks[0].clear.memoryWarnPct: Invalid input: expected number, received string",
       'checks[1].clear: Unrecognized key: "minLines"',
       "checks[2].clear.diskWarnPct: Too big: expected number to be <=100",

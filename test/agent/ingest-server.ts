@@ -65,7 +65,12 @@ export async function startIngestServer(secret: string | (() => string), agentId
       await new Promise((r) => setTimeout(r, state.delayMs));
     }
     if (req.method !== "POST" || req.url !== `/v1/agents/${agentId}/reports`) return void res.writeHead(404).end();
-    const sig = await verifyReportSignature(typeof secret === "function" ? secret() : secret, body, req.headers[SIGNATURE_HEADER.toLowerCase()] as string, Math.floor(Date.now() / 1000));
+    const sig = await verifyReportSignature(
+      typeof secret === "function" ? secret() : secret,
+      body,
+      req.headers[SIGNATURE_HEADER.toLowerCase()] as string,
+      Math.floor(Date.now() / 1000),
+    );
     if (!sig.ok) {
       state.badSignatures++;
       return void res.writeHead(401).end(JSON.stringify({ error: { code: "bad_signature", message: sig.reason } }));

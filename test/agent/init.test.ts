@@ -5,7 +5,7 @@
  * `once --push` then delivers a signed report.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
@@ -22,12 +22,17 @@ const missing = [
 const describeHost = describeWith("the engine, PostgreSQL and Redis", missing.length ? `unreachable: ${missing.join(", ")}` : "");
 
 function agent(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, PGDATABASE: "test", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bundle, ...args], {
+    env: { ...process.env, PGDATABASE: "test", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) => child.on("close", (code) => ok({ code, stdout, stderr })));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) =>
+    child.on("close", (code) => ok({ code, stdout, stderr })),
+  );
 }
 
 describeHost("vigil-agent init → wrangler secret put → once --push", () => {
@@ -45,7 +50,21 @@ describeHost("vigil-agent init → wrangler secret put → once --push", () => {
   });
 
   it("init finds the engine, PostgreSQL, Redis and the disks, writes the config and a private secret, prints the worker side", async () => {
-    const r = await agent(["init", "--worker", server.url, "--id", "app-01", "--service", "app", "--dir", dir, "--state-dir", join(dir, "state"), "--socket", socket]);
+    const r = await agent([
+      "init",
+      "--worker",
+      server.url,
+      "--id",
+      "app-01",
+      "--service",
+      "app",
+      "--dir",
+      dir,
+      "--state-dir",
+      join(dir, "state"),
+      "--socket",
+      socket,
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`docker (${socket}: `);
@@ -54,7 +73,11 @@ describeHost("vigil-agent init → wrangler secret put → once --push", () => {
     expect(r.stdout).toMatch(/disks \(\/[^)]*\)/);
 
     const config = JSON.parse(await readFile(join(dir, "agent.config.json"), "utf8"));
-    expect(config).toMatchObject({ agent: { id: "app-01" }, worker: { url: server.url, secret: { env: "VIGIL_AGENT_SECRET" } }, docker: { socket } });
+    expect(config).toMatchObject({
+      agent: { id: "app-01" },
+      worker: { url: server.url, secret: { env: "VIGIL_AGENT_SECRET" } },
+      docker: { socket },
+    });
     const kinds = config.checks.map((c: { kind: string }) => c.kind);
     expect(kinds).toEqual(expect.arrayContaining(["postgres", "redis", "host"]));
     expect(config.checks.find((c: { kind: string }) => c.kind === "postgres").url).toBe("postgres://postgres@127.0.0.1:5432/test");
@@ -79,7 +102,11 @@ describeHost("vigil-agent init → wrangler secret put → once --push", () => {
     expect(server.reports).toHaveLength(1);
     expect(server.badSignatures).toBe(0);
     const ids = server.reports[0]!.checks.map((c) => c.id);
-    for (const kind of ["postgres:", "redis:", "host:", "agent:self"]) expect(ids.some((id) => id.startsWith(kind)), `${kind} in ${ids.join(", ")}`).toBe(true);
+    for (const kind of ["postgres:", "redis:", "host:", "agent:self"])
+      expect(
+        ids.some((id) => id.startsWith(kind)),
+        `${kind} in ${ids.join(", ")}`,
+      ).toBe(true);
     expect(server.reports[0]!.checks.find((c) => c.id.startsWith("postgres:"))!.status).toBe("ok");
   });
 

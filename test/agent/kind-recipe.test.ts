@@ -35,7 +35,9 @@ const context: CheckContext = { signal: new AbortController().signal, docker: un
 describe("adding an agent check kind", () => {
   it("validates with the kit: the common fields, defaults and error paths of every check", () => {
     const checks = kit.z.array(alwaysOk.schema(kit));
-    expect(checks.parse([{ kind: "always-ok", timeout: "5s" }])).toEqual([{ kind: "always-ok", says: "fine", timeout: 5_000, latencyWarn: 1_000 }]);
+    expect(checks.parse([{ kind: "always-ok", timeout: "5s" }])).toEqual([
+      { kind: "always-ok", says: "fine", timeout: 5_000, latencyWarn: 1_000 },
+    ]);
     const bad = checks.safeParse([{ kind: "always-ok", says: "", latencyWarn: "soon", remediate: { container: "" } }]);
     expect(formatIssues(bad.error!.issues)).toEqual([
       "[0].remediate.container: Too small: expected string to have >=1 characters",

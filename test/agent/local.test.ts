@@ -41,7 +41,14 @@ describe("host check", () => {
   });
 
   it("each threshold is overridable: a disk over the line is warn, then critical", async () => {
-    const warn = await check({ kind: "host", mounts: ["/"], diskWarnPct: 1, diskCriticalPct: 100, cpuWarnPct: 100, memoryCriticalPct: 100 });
+    const warn = await check({
+      kind: "host",
+      mounts: ["/"],
+      diskWarnPct: 1,
+      diskCriticalPct: 100,
+      cpuWarnPct: 100,
+      memoryCriticalPct: 100,
+    });
     expect(warn.status).toBe("warn");
     expect(warn.summary).toMatch(/disk \/ [\d.]+ % warn/); // CPU may be flagged too on a busy machine
     const crit = await check({ kind: "host", mounts: ["/"], diskWarnPct: 1, diskCriticalPct: 2, cpuWarnPct: 100, memoryCriticalPct: 100 });
@@ -133,7 +140,21 @@ describe("certificate file check", () => {
   const openssl = promisify(execFile);
   async function cert(days: number): Promise<string> {
     const path = join(dir, `cert-${days}.pem`);
-    await openssl("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=app.example.test", "-days", String(days), "-keyout", join(dir, `key-${days}.pem`), "-out", path]);
+    await openssl("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=app.example.test",
+      "-days",
+      String(days),
+      "-keyout",
+      join(dir, `key-${days}.pem`),
+      "-out",
+      path,
+    ]);
     return path;
   }
   it("days to expiry against warn (14) and critical (7) defaults", async () => {

@@ -46,7 +46,11 @@ describeDocker("log check below and above the minLines floor, on a noisy contain
   });
 
   it("a quiet stretch below the floor keeps the burst's critical; above the floor it is judged again; a first run below it is ok", async () => {
-    const config = parseConfig({ agent: { id: "logs-floor" }, docker: { socket }, checks: [{ kind: "logs", container: NAME, window: "1h" }] });
+    const config = parseConfig({
+      agent: { id: "logs-floor" },
+      docker: { socket },
+      checks: [{ kind: "logs", container: NAME, window: "1h" }],
+    });
     const memory: CycleMemory = new Map();
     /** One run whose window starts at `since` (unix ms): the check's clock is set to `since + window`. */
     const run = async (since: number, mem = memory) => (await runChecks(config.checks, docker, mem, () => since + WINDOW_MS))[0]!.result;
@@ -66,7 +70,9 @@ describeDocker("log check below and above the minLines floor, on a noisy contain
     const quiet = await run(between);
     expect(quiet.metrics).toMatchObject({ lines: 5, errorLines: 0, judged: 0 });
     expect(quiet.status).toBe("critical");
-    expect(quiet.summary).toBe("5 lines over the last 1h (fewer than 20: ratio not judged; keeps critical from the last judged run), 0 errors");
+    expect(quiet.summary).toBe(
+      "5 lines over the last 1h (fewer than 20: ratio not judged; keeps critical from the last judged run), 0 errors",
+    );
 
     // 3. An agent that has just started sees the same quiet lines: nothing judged yet, ok.
     const fresh = await run(between, new Map());

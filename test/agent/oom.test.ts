@@ -37,7 +37,11 @@ describeDocker("an OOM-killed container on podman", () => {
     createdAt = new Date(Date.now() - 1000).toISOString();
     await podman("create", "--name", NAME, ...RUN_FLAGS, "--memory", "16m", IMAGE, "sh", "-c", ALLOCATE_ONCE);
     await startInBundle(NAME);
-    await waitFor("the container to be OOM-killed", async () => (await podman("inspect", "-f", "{{.State.Status}}", NAME)) === "exited", 30_000);
+    await waitFor(
+      "the container to be OOM-killed",
+      async () => (await podman("inspect", "-f", "{{.State.Status}}", NAME)) === "exited",
+      30_000,
+    );
   });
   afterAll(async () => {
     await removeContainers([NAME]);

@@ -123,10 +123,28 @@ export class PgCluster {
   async replica(options: PgClusterOptions = {}): Promise<PgCluster> {
     const replica = await PgCluster.#prepare();
     try {
-      await replica.#run("pg_basebackup", ["-h", "127.0.0.1", "-p", String(this.port), "-U", SUPERUSER, "-D", replica.dataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
+      await replica.#run("pg_basebackup", [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(this.port),
+        "-U",
+        SUPERUSER,
+        "-D",
+        replica.dataDir,
+        "-R",
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "--no-sync",
+      ]);
       await replica.#configure({ ...options.settings });
       await replica.start();
-      await replica.waitFor("the replica to stream from its primary", async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rows[0].n === 1);
+      await replica.waitFor(
+        "the replica to stream from its primary",
+        async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rows[0].n === 1,
+      );
       return replica;
     } catch (err) {
       await replica.destroy();

@@ -41,12 +41,15 @@ function servicePids(sock: string): number[] {
 function api(sock: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ socketPath: sock, method, path, headers: payload ? { "content-type": "application/json" } : {}, timeout: 60_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      { socketPath: sock, method, path, headers: payload ? { "content-type": "application/json" } : {}, timeout: 60_000 },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
     req.on("error", reject);
     req.end(payload);
@@ -73,18 +76,26 @@ describe.skipIf(skip)("scripts/podman-setup.sh", () => {
   it("replaces a service whose working directory was deleted; the new one restarts containers from /", async () => {
     // 1. A service started from a checkout that is then deleted, as the first clone's tests left it.
     const checkout = mkdtempSync(join(tmpdir(), "vigil-clone-"));
-    const old = spawn("podman", ["--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "system", "service", "--time=0", `unix://${sock}`], {
-      cwd: checkout,
-      detached: true,
-      stdio: "ignore",
-    });
+    const old = spawn(
+      "podman",
+      ["--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "system", "service", "--time=0", `unix://${sock}`],
+      {
+        cwd: checkout,
+        detached: true,
+        stdio: "ignore",
+      },
+    );
     old.unref();
     await waitFor("the old service", async () => (await api(sock, "GET", "/_ping").catch(() => ({ status: 0 }))).status === 200, 30_000);
     rmSync(checkout, { recursive: true, force: true });
     expect(readlinkSync(`/proc/${old.pid}/cwd`)).toMatch(/\(deleted\)$/);
 
     // 2. The setup notices and starts a service that works from /.
-    const { stdout } = await exec("bash", [`${root}scripts/podman-setup.sh`], { cwd: root, env: { ...process.env, VIGIL_PODMAN_SOCK: sock }, timeout: 120_000 });
+    const { stdout } = await exec("bash", [`${root}scripts/podman-setup.sh`], {
+      cwd: root,
+      env: { ...process.env, VIGIL_PODMAN_SOCK: sock },
+      timeout: 120_000,
+    });
     expect(stdout.trim().split("\n").at(-1)).toBe(sock);
     const pids = servicePids(sock);
     expect(pids).not.toContain(old.pid);
@@ -97,7 +108,11 @@ describe.skipIf(skip)("scripts/podman-setup.sh", () => {
     expect(restart, restart.text).toMatchObject({ status: 204 });
 
     // 4. Run again: a healthy service is left alone.
-    await exec("bash", [`${root}scripts/podman-setup.sh`], { cwd: root, env: { ...process.env, VIGIL_PODMAN_SOCK: sock }, timeout: 120_000 });
+    await exec("bash", [`${root}scripts/podman-setup.sh`], {
+      cwd: root,
+      env: { ...process.env, VIGIL_PODMAN_SOCK: sock },
+      timeout: 120_000,
+    });
     expect(servicePids(sock)).toEqual(pids);
   });
 });

@@ -42,7 +42,18 @@ export async function removeContainers(names: string[]): Promise<void> {
 
 /** Times (ms) of the engine's own `restart` events for a container. */
 export async function restartEvents(name: string, sinceIso: string): Promise<number[]> {
-  const out = await podman("events", "--stream=false", "--since", sinceIso, "--filter", `container=${name}`, "--filter", "event=restart", "--format", "{{.Time}}");
+  const out = await podman(
+    "events",
+    "--stream=false",
+    "--since",
+    sinceIso,
+    "--filter",
+    `container=${name}`,
+    "--filter",
+    "event=restart",
+    "--format",
+    "{{.Time}}",
+  );
   return out
     .split("\n")
     .filter(Boolean)

@@ -40,11 +40,18 @@ describeCluster("postgres connections across the lines, back and forth (hysteres
     while (held.length > want) await held.pop()!.end();
     // A closed session's backend leaves pg_stat_activity a moment after the client: wait for it (+1: this query's own).
     const expected = want + (checkConnected ? 1 : 0) + 1;
-    await cluster.waitFor(`${expected} client backends`, async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows[0].n === expected);
+    await cluster.waitFor(
+      `${expected} client backends`,
+      async (c) =>
+        (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows[0].n === expected,
+    );
   }
 
   async function walk(spec: Record<string, unknown>, totals: number[]): Promise<{ total: number; status: string; summary: string }[]> {
-    const config = parseConfig({ agent: { id: "pg-hysteresis" }, checks: [{ kind: "postgres", url: cluster.url(), connectionsWarnPct: 50, connectionsCriticalPct: 75, ...spec }] });
+    const config = parseConfig({
+      agent: { id: "pg-hysteresis" },
+      checks: [{ kind: "postgres", url: cluster.url(), connectionsWarnPct: 50, connectionsCriticalPct: 75, ...spec }],
+    });
     const memory: CycleMemory = new Map();
     const out: { total: number; status: string; summary: string }[] = [];
     try {

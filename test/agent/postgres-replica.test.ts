@@ -31,7 +31,9 @@ describeClusters("postgres check on a primary and its streaming replica", () => 
   let replica: PgCluster;
 
   beforeAll(async () => {
-    primary = await PgCluster.create({ settings: { shared_preload_libraries: "pg_stat_statements", wal_level: "replica", "pg_stat_statements.track": "top" } });
+    primary = await PgCluster.create({
+      settings: { shared_preload_libraries: "pg_stat_statements", wal_level: "replica", "pg_stat_statements.track": "top" },
+    });
     await primary.query("CREATE EXTENSION pg_stat_statements");
     await primary.query("CREATE DATABASE app");
     const app = await primary.client("app");
@@ -51,7 +53,10 @@ describeClusters("postgres check on a primary and its streaming replica", () => 
   /** Waits until the replica has replayed everything the primary has written so far. */
   async function caughtUp(): Promise<void> {
     const lsn = (await primary.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))[0]!.lsn;
-    await replica.waitFor("the replica to replay up to the primary", async (c) => (await c.query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok === true);
+    await replica.waitFor(
+      "the replica to replay up to the primary",
+      async (c) => (await c.query("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok === true,
+    );
   }
 
   it("the primary is not a replica and the replica is one, streaming, caught up", async () => {
@@ -79,10 +84,16 @@ describeClusters("postgres check on a primary and its streaming replica", () => 
     await caughtUp();
     await replica.query("SELECT pg_wal_replay_pause()");
     try {
-      await replica.waitFor("replay to pause", async (c) => (await c.query("SELECT pg_get_wal_replay_pause_state() AS s")).rows[0].s === "paused");
+      await replica.waitFor(
+        "replay to pause",
+        async (c) => (await c.query("SELECT pg_get_wal_replay_pause_state() AS s")).rows[0].s === "paused",
+      );
       await primary.query("INSERT INTO ticks SELECT FROM generate_series(1, 1000)");
       const lsn = (await primary.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))[0]!.lsn;
-      await replica.waitFor("the replica to receive the new WAL", async (c) => (await c.query("SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok === true);
+      await replica.waitFor(
+        "the replica to receive the new WAL",
+        async (c) => (await c.query("SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok", [lsn])).rows[0].ok === true,
+      );
       await new Promise((r) => setTimeout(r, 1500));
 
       const byDefault = await check(replica.url()); // runbook: 30 s warn, 5 min critical
@@ -158,7 +169,10 @@ describeClusters("postgres check on a primary and its streaming replica", () => 
   it("a replica cut off from its primary says it is not streaming (warn)", async () => {
     await primary.stop("fast");
     try {
-      await replica.waitFor("the WAL receiver to stop streaming", async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rows[0].n === 0);
+      await replica.waitFor(
+        "the WAL receiver to stop streaming",
+        async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rows[0].n === 0,
+      );
       const r = await check(replica.url());
       expect(r.status).toBe("warn");
       expect(r.summary).toMatch(/^stream warn: .*not streaming from the primary \(WAL receiver [a-z ]+\)/);

@@ -157,8 +157,20 @@ describePg("postgres check on the real server", () => {
 
 // Against a real streaming replica: test/agent/postgres-replica.test.ts (throw-away clusters).
 it("judges replication lag on a replica (pure judgement)", () => {
-  const spec = parseConfig({ agent: { id: "x" }, checks: [{ kind: "postgres", url: PG_URL }] }).checks[0] as Parameters<typeof judgePostgres>[0];
-  const base = { latencyMs: 2, maxConnections: 100, connections: 5, activeConnections: 1, longestQuerySeconds: 0, longestQueryPid: null, oldestTransactionSeconds: 0, oldestTransactionPid: null, slowest: null };
+  const spec = parseConfig({ agent: { id: "x" }, checks: [{ kind: "postgres", url: PG_URL }] }).checks[0] as Parameters<
+    typeof judgePostgres
+  >[0];
+  const base = {
+    latencyMs: 2,
+    maxConnections: 100,
+    connections: 5,
+    activeConnections: 1,
+    longestQuerySeconds: 0,
+    longestQueryPid: null,
+    oldestTransactionSeconds: 0,
+    oldestTransactionPid: null,
+    slowest: null,
+  };
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 5 }).status).toBe("ok");
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 45 }).status).toBe("warn");
   expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 400 }).status).toBe("critical");

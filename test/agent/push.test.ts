@@ -123,7 +123,10 @@ describe("push and spool", () => {
       const run = agent.run(); // the real loop: 5 s interval, 2 s push time-out
       await until(() => cycled(1) && requests === 1, "cycle 1 and its push in flight");
       await vi.advanceTimersByTimeAsync(2000); // the push times out; the loop is not waiting for it
-      await until(() => lines.slice(from).some((l) => l.includes('"msg":"push failed"') && l.includes("no answer headers within 2000 ms")), "the push time-out");
+      await until(
+        () => lines.slice(from).some((l) => l.includes('"msg":"push failed"') && l.includes("no answer headers within 2000 ms")),
+        "the push time-out",
+      );
       expect(agent.spool!.lastSeq).toBe(1);
       await vi.advanceTimersByTimeAsync(3000); // 5 s
       await until(() => cycled(2), "cycle 2");
@@ -136,7 +139,12 @@ describe("push and spool", () => {
       expect(agent.spool!.lastSeq).toBe(3);
       // Nothing was delivered; a clean stop leaves every report in the spool for the next start.
       expect(agent.spool!.size).toBe(3);
-      const spooled = await Promise.all((await readdir(join(hungDir, "spool"))).filter((n) => n.endsWith(".json")).sort().map((n) => readFile(join(hungDir, "spool", n), "utf8")));
+      const spooled = await Promise.all(
+        (await readdir(join(hungDir, "spool")))
+          .filter((n) => n.endsWith(".json"))
+          .sort()
+          .map((n) => readFile(join(hungDir, "spool", n), "utf8")),
+      );
       expect(spooled.map((b) => Date.parse((JSON.parse(b) as { sentAt: string }).sentAt) - started)).toEqual([0, 5000, 10_000]);
       expect(agent.pusher!.delivered).toBe(0);
     } finally {
@@ -192,7 +200,17 @@ describe("sentAt at send time", () => {
       agent: { id: "a", version: "1", hostname: 'h"sentAt":"x' },
       seq: 1,
       sentAt: "2026-01-01T00:00:00.000Z",
-      checks: [{ id: "x:y", kind: "x", status: "ok", summary: '"sentAt":"2020-01-01T00:00:00.000Z"', observedAt: "2026-01-01T00:00:00.000Z", durationMs: 1, metrics: { sentAt: 3 } }],
+      checks: [
+        {
+          id: "x:y",
+          kind: "x",
+          status: "ok",
+          summary: '"sentAt":"2020-01-01T00:00:00.000Z"',
+          observedAt: "2026-01-01T00:00:00.000Z",
+          durationMs: 1,
+          metrics: { sentAt: 3 },
+        },
+      ],
     };
     const out = JSON.parse(withSentAt(JSON.stringify(report), "2026-02-02T02:02:02.000Z"));
     expect(out).toEqual({ ...report, sentAt: "2026-02-02T02:02:02.000Z" });
@@ -206,6 +224,9 @@ describe("signature", () => {
     const body = JSON.stringify({ seq: 1, note: "ünïcode ✓" });
     const header = signReport("s3cret-0123456789", body, 1_800_000_000);
     expect(header).toBe(await contract.signReport("s3cret-0123456789", body, 1_800_000_000));
-    expect(await contract.verifyReportSignature("s3cret-0123456789", body, header, 1_800_000_010)).toEqual({ ok: true, timestamp: 1_800_000_000 });
+    expect(await contract.verifyReportSignature("s3cret-0123456789", body, header, 1_800_000_010)).toEqual({
+      ok: true,
+      timestamp: 1_800_000_000,
+    });
   });
 });

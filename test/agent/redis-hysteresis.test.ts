@@ -36,7 +36,24 @@ describeRedis("redis memory past 90 % with evictions, back and forth across the 
 
   beforeAll(async () => {
     const port = await freePort();
-    server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    server = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--maxmemory",
+        "2mb",
+        "--maxmemory-policy",
+        "allkeys-lru",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      { stdio: "ignore" },
+    );
     const until = Date.now() + 10_000;
     while (!(await tcpReachable("127.0.0.1", port, 200))) {
       if (Date.now() > until || server.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);

@@ -93,7 +93,9 @@ describe("RespClient against loopback servers", () => {
     const { server } = await fakeServer(() => undefined);
     const { port } = server.address() as { port: number };
     await new Promise<void>((r) => server.close(() => r()));
-    await expect(RespClient.connect({ url: `redis://127.0.0.1:${port}`, timeoutMs: 1000 })).rejects.toThrow(`ECONNREFUSED 127.0.0.1:${port}`);
+    await expect(RespClient.connect({ url: `redis://127.0.0.1:${port}`, timeoutMs: 1000 })).rejects.toThrow(
+      `ECONNREFUSED 127.0.0.1:${port}`,
+    );
   });
 
   it("garbage from the server fails the command and closes the connection", async () => {

@@ -20,7 +20,11 @@ it("ExecStart runs node with flags and the bundled agent", () => {
 
 it("this node accepts every flag, and the bundle starts with them and the unit's environment", () => {
   const flags = exec![2]!.split(/\s+/);
-  const r = spawnSync(process.execPath, [...flags, inject("agentBundle"), "--help"], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [...flags, inject("agentBundle"), "--help"], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^vigil-agent \S+\nusage:/);

@@ -17,7 +17,12 @@ describe("durations", () => {
     expect([250, 1500, 72_000, 7_200_000, 129_600_000].map(formatDurationApprox)).toEqual(["250ms", "1.5s", "1.2m", "2h", "1.5d"]);
     expect([87, 2500, 1150, 10_000].map((ms) => formatMs(ms))).toEqual(["87 ms", "2.5 s", "1.2 s", "10 s"]);
     expect(formatMs(1234, 2)).toBe("1.23 s");
-    expect([59_000, 12 * 60_000, 125 * 60_000, 25 * 3_600_000 + 60_000].map((ms) => formatSpan(ms))).toEqual(["<1 min", "12 min", "2 h 5 min", "1 d 1 h"]);
+    expect([59_000, 12 * 60_000, 125 * 60_000, 25 * 3_600_000 + 60_000].map((ms) => formatSpan(ms))).toEqual([
+      "<1 min",
+      "12 min",
+      "2 h 5 min",
+      "1 d 1 h",
+    ]);
     expect(formatSpan(25 * 3_600_000 + 60_000, { units: 3, minutes: "round", underAMinute: "under a minute" })).toBe("1 d 1 h 1 min");
     expect(formatSpan(29_000, { minutes: "round", underAMinute: "under a minute" })).toBe("under a minute");
   });

@@ -10,7 +10,15 @@ import { fileURLToPath } from "node:url";
 
 export const CHROMIUM = "/usr/bin/chromium";
 /** The flags this machine's closed network wants (no background lookups of Google's hosts). */
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-quic"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -13,7 +13,9 @@ export const root = fileURLToPath(new URL("../..", import.meta.url));
  */
 export function freshClone(prefix = "vigil-clone-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean);
   for (const f of files) {
     if (!existsSync(join(root, f))) continue;
     mkdirSync(dirname(join(dir, f)), { recursive: true });

@@ -53,11 +53,24 @@ function sh(command: string, env: Record<string, string> = {}): Promise<Run> {
 }
 
 const deployEnv = { OPS_WEBHOOK_URL: "https://hooks.vigil-deploy.dev/vigil" };
-const deploy = (args = "", env: Record<string, string> = {}) => sh(`${workflowDeployStep().run}${args ? ` -- ${args}` : ""}`, { ...deployEnv, ...env });
+const deploy = (args = "", env: Record<string, string> = {}) =>
+  sh(`${workflowDeployStep().run}${args ? ` -- ${args}` : ""}`, { ...deployEnv, ...env });
 /** Calls that create or change something on the account. */
-const writes = (calls: ApiCall[]) => calls.filter((c) => c.method !== "GET" && !(c.method === "POST" && /\/d1\/database\/[^/]+\/query$/.test(c.path) && /^\s*(CREATE TABLE IF NOT EXISTS d1_migrations|SELECT)/i.test(String((c.body as { sql?: string })?.sql))));
+const writes = (calls: ApiCall[]) =>
+  calls.filter(
+    (c) =>
+      c.method !== "GET" &&
+      !(
+        c.method === "POST" &&
+        /\/d1\/database\/[^/]+\/query$/.test(c.path) &&
+        /^\s*(CREATE TABLE IF NOT EXISTS d1_migrations|SELECT)/i.test(String((c.body as { sql?: string })?.sql))
+      ),
+  );
 const steps = (out: string) => [...out.matchAll(/^vigil deploy: (\S+)/gm)].map((m) => m[1]);
-const migrationFiles = () => readdirSync(join(clone, "migrations")).filter((f) => f.endsWith(".sql")).sort();
+const migrationFiles = () =>
+  readdirSync(join(clone, "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
 const upload = (calls: ApiCall[]) => calls.find((c) => c.parts && (c.method === "PUT" || c.path.endsWith("/versions")));
 
 describe("npm run deploy against the loopback Cloudflare API", () => {
@@ -65,7 +78,10 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     api = await startCloudflareApi();
     clone = freshClone("vigil-deploy-");
     cpSync(join(root, "test/node/fixtures/deploy.config.ts"), join(clone, "deploy.config.ts"));
-    writeFileSync(join(clone, "deploy.config.ts"), readFileSync(join(clone, "deploy.config.ts"), "utf8").replaceAll("../../../src/config", "./src/config"));
+    writeFileSync(
+      join(clone, "deploy.config.ts"),
+      readFileSync(join(clone, "deploy.config.ts"), "utf8").replaceAll("../../../src/config", "./src/config"),
+    );
   });
 
   afterAll(async () => {
@@ -81,7 +97,10 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
 
   it("refuses an invalid config before any call to Cloudflare, listing every problem with its path", async () => {
     cpSync(join(root, "test/node/fixtures/bad.config.ts"), join(clone, "bad.config.ts"));
-    writeFileSync(join(clone, "bad.config.ts"), readFileSync(join(clone, "bad.config.ts"), "utf8").replaceAll("../../../src/config", "./src/config"));
+    writeFileSync(
+      join(clone, "bad.config.ts"),
+      readFileSync(join(clone, "bad.config.ts"), "utf8").replaceAll("../../../src/config", "./src/config"),
+    );
     const r = await deploy("", { VIGIL_CONFIG: "bad.config.ts" });
     expect(r.code).toBe(1);
     expect(r.out).toContain("vigil deploy: config     bad.config.ts: 6 problems; nothing was changed");
@@ -99,7 +118,9 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     );
     const r = await deploy("", { VIGIL_CONFIG: "local.config.ts" });
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/vigil deploy: targets +\d+ addresses are not reachable from Cloudflare or reserved for examples; write your own config \(docs\/deploy\.md\) or pass --allow-local; nothing was changed/);
+    expect(r.out).toMatch(
+      /vigil deploy: targets +\d+ addresses are not reachable from Cloudflare or reserved for examples; write your own config \(docs\/deploy\.md\) or pass --allow-local; nothing was changed/,
+    );
     expect(r.out).toContain("  publicUrl: http://127.0.0.1:8787 (loopback)");
     expect(r.out).toContain("  monitors[0].url: https://safework.example.com/health (a reserved example name)");
     expect(r.calls).toEqual([]);
@@ -108,8 +129,13 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
   it("a plain `wrangler deploy --dry-run` validates the config first, and refuses a VIGIL_CONFIG it would not bundle", async () => {
     const other = await sh("node_modules/.bin/wrangler deploy --dry-run --outdir /tmp/unused-vigil-dist");
     expect(other.code).not.toBe(0);
-    expect(other.out).toContain("VIGIL_CONFIG is deploy.config.ts, but this wrangler.toml bundles ./vigil.config.ts; deploy with `npm run deploy`");
-    const bad = await sh("cp bad.config.ts vigil.config.ts.bad && mv vigil.config.ts vigil.config.ts.good && mv vigil.config.ts.bad vigil.config.ts && node_modules/.bin/wrangler deploy --dry-run --outdir dist-bad; code=$?; mv vigil.config.ts.good vigil.config.ts; exit $code", { VIGIL_CONFIG: "" });
+    expect(other.out).toContain(
+      "VIGIL_CONFIG is deploy.config.ts, but this wrangler.toml bundles ./vigil.config.ts; deploy with `npm run deploy`",
+    );
+    const bad = await sh(
+      "cp bad.config.ts vigil.config.ts.bad && mv vigil.config.ts vigil.config.ts.good && mv vigil.config.ts.bad vigil.config.ts && node_modules/.bin/wrangler deploy --dry-run --outdir dist-bad; code=$?; mv vigil.config.ts.good vigil.config.ts; exit $code",
+      { VIGIL_CONFIG: "" },
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.out).toContain("./vigil.config.ts: 6 problems");
     expect(existsSync(join(clone, "dist-bad/index.js"))).toBe(false);
@@ -136,7 +162,12 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     // D1 and every queue the worker binds, created once, ids recorded in the generated config.
     const [db] = api.state.databases;
     expect(api.state.databases.map((d) => d.name)).toEqual(["vigil"]);
-    expect(api.state.queues.map((q) => q.queue_name).sort()).toEqual(["vigil-notify", "vigil-notify-dlq", "vigil-probe", "vigil-probe-dlq"]);
+    expect(api.state.queues.map((q) => q.queue_name).sort()).toEqual([
+      "vigil-notify",
+      "vigil-notify-dlq",
+      "vigil-probe",
+      "vigil-probe-dlq",
+    ]);
     const generated = readFileSync(join(clone, ".vigil/deploy/wrangler.toml"), "utf8");
     expect(generated).toContain(`database_id = "${db!.uuid}"`);
     for (const q of api.state.queues) expect(generated).toContain(`# queue ${q.queue_name}: ${q.queue_id}`);
@@ -150,14 +181,29 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
 
     // The upload: the deploy config's bindings, the dead-letter consumers, the cron, the secrets.
     const metadata = JSON.parse(up.parts!.metadata!.text);
-    expect(metadata.bindings).toEqual(expect.arrayContaining([{ type: "d1", name: "DB", id: db!.uuid }, expect.objectContaining({ type: "queue", name: "NOTIFY", queue_name: "vigil-notify" })]));
+    expect(metadata.bindings).toEqual(
+      expect.arrayContaining([
+        { type: "d1", name: "DB", id: db!.uuid },
+        expect.objectContaining({ type: "queue", name: "NOTIFY", queue_name: "vigil-notify" }),
+      ]),
+    );
     // The Durable Object migrations wrangler.toml declares, up to the last one.
     const tags = [...readFileSync(join(clone, "wrangler.toml"), "utf8").matchAll(/^tag = "([^"]+)"$/gm)].map((m) => m[1]);
     expect(metadata.migrations.new_tag).toBe(tags.at(-1));
-    expect(api.state.queues.find((q) => q.queue_name === "vigil-notify")!.consumers[0]).toMatchObject({ script_name: "vigil", dead_letter_queue: "vigil-notify-dlq" });
+    expect(api.state.queues.find((q) => q.queue_name === "vigil-notify")!.consumers[0]).toMatchObject({
+      script_name: "vigil",
+      dead_letter_queue: "vigil-notify-dlq",
+    });
     expect(api.state.scripts.vigil!.schedules).toEqual([{ cron: "* * * * *" }]);
     const secrets = api.state.scripts.vigil!.secrets;
-    expect(Object.keys(secrets).sort()).toEqual(["BACKUP_PING_KEY", "OPS_WEBHOOK_SECRET", "OPS_WEBHOOK_URL", "SHOP_AGENT_SECRET", "VIGIL_ADMIN_TOKEN", "VIGIL_METRICS_TOKEN"]);
+    expect(Object.keys(secrets).sort()).toEqual([
+      "BACKUP_PING_KEY",
+      "OPS_WEBHOOK_SECRET",
+      "OPS_WEBHOOK_URL",
+      "SHOP_AGENT_SECRET",
+      "VIGIL_ADMIN_TOKEN",
+      "VIGIL_METRICS_TOKEN",
+    ]);
     expect(secrets.VIGIL_ADMIN_TOKEN).toBe("admin-token-from-ci-0123456789abcdef0123456789");
     expect(secrets.OPS_WEBHOOK_URL).toBe(deployEnv.OPS_WEBHOOK_URL);
     expect(secrets.OPS_WEBHOOK_SECRET).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -168,8 +214,12 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).toContain(`SHOP_AGENT_SECRET=${secrets.SHOP_AGENT_SECRET}`);
     for (const value of Object.values(secrets)) if (value !== deployEnv.OPS_WEBHOOK_URL) expect(r.out).not.toContain(value);
-    expect(r.out).toContain("vigil deploy: urls       status page https://status.vigil-deploy.dev/  API https://status.vigil-deploy.dev/v1  pings https://status.vigil-deploy.dev/ping/<key>");
-    expect(r.out).toContain("vigil deploy: next       connect an agent: vigil-agent init --worker https://status.vigil-deploy.dev --id <host-id>");
+    expect(r.out).toContain(
+      "vigil deploy: urls       status page https://status.vigil-deploy.dev/  API https://status.vigil-deploy.dev/v1  pings https://status.vigil-deploy.dev/ping/<key>",
+    );
+    expect(r.out).toContain(
+      "vigil deploy: next       connect an agent: vigil-agent init --worker https://status.vigil-deploy.dev --id <host-id>",
+    );
   }, 600_000);
 
   it("a second run with nothing changed changes nothing", async () => {
@@ -185,7 +235,10 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
 
   it("an upgrade applies the new version's D1 migration before its code is uploaded, keeping the secrets", async () => {
     writeFileSync(join(clone, "migrations/0999_deploy_test.sql"), "CREATE TABLE deploy_test (id INTEGER PRIMARY KEY);\n");
-    writeFileSync(join(clone, "deploy.config.ts"), readFileSync(join(clone, "deploy.config.ts"), "utf8").replace('timeout: "5s"', 'timeout: "6s"'));
+    writeFileSync(
+      join(clone, "deploy.config.ts"),
+      readFileSync(join(clone, "deploy.config.ts"), "utf8").replace('timeout: "5s"', 'timeout: "6s"'),
+    );
     const before = { ...api.state.scripts.vigil!.secrets };
     const r = await deploy();
     expect(r.code, r.out).toBe(0);
@@ -204,7 +257,10 @@ describe("npm run deploy against the loopback Cloudflare API", () => {
   it("a refused upload stops the deploy and leaves no secret behind in a temporary file", async () => {
     writeFileSync(
       join(clone, "deploy.config.ts"),
-      readFileSync(join(clone, "deploy.config.ts"), "utf8").replace('agents: [{ id: "shop-1"', 'agents: [{ id: "shop-2", service: "shop", secret: { env: "SHOP_2_AGENT_SECRET" } }, { id: "shop-1"'),
+      readFileSync(join(clone, "deploy.config.ts"), "utf8").replace(
+        'agents: [{ id: "shop-1"',
+        'agents: [{ id: "shop-2", service: "shop", secret: { env: "SHOP_2_AGENT_SECRET" } }, { id: "shop-1"',
+      ),
     );
     const secret = "shop-2-agent-secret-0123456789abcdef0123456789abcdef";
     const temp = () => readdirSync(tmpdir()).filter((d) => d.startsWith("vigil-deploy-") && existsSync(join(tmpdir(), d, "secrets.json")));

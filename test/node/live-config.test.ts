@@ -55,7 +55,12 @@ describe("keep-last-valid", () => {
     expect(await live.load()).toEqual([]);
     expect(events).toEqual([{ kind: "loaded", hash: expect.stringMatching(/^[0-9a-f]{12}$/) }]);
     const { status, text } = snapshot();
-    expect(status).toEqual({ file: expect.stringMatching(/watched\.config\.ts$/), hash: events[0]!.hash, loadedAt: expect.any(String), refused: null });
+    expect(status).toEqual({
+      file: expect.stringMatching(/watched\.config\.ts$/),
+      hash: events[0]!.hash,
+      loadedAt: expect.any(String),
+      refused: null,
+    });
     expect(text).toContain('interval: "30s"');
   });
 

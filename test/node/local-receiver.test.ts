@@ -15,7 +15,15 @@ let receiver: { url: string; received: () => number; close: () => Promise<void> 
 const event = {
   type: "incident.opened",
   timestamp: "2026-12-06T12:04:31.000Z",
-  data: { incident: { id: "inc_demo_1", status: "open", title: "Demo target: demo down — connection refused", level: 1, url: "http://127.0.0.1:8787/incidents/inc_demo_1" } },
+  data: {
+    incident: {
+      id: "inc_demo_1",
+      status: "open",
+      title: "Demo target: demo down — connection refused",
+      level: 1,
+      url: "http://127.0.0.1:8787/incidents/inc_demo_1",
+    },
+  },
 };
 
 async function post(fields: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}) {
@@ -43,7 +51,9 @@ describe("the local receiver", () => {
   it("verifies a notification Vigil signed and prints it as one line: level, event, title, link", async () => {
     printed.length = 0;
     expect((await post()).status).toBe(204);
-    expect(printed).toEqual(["[L1] incident.opened · Demo target: demo down — connection refused · http://127.0.0.1:8787/incidents/inc_demo_1"]);
+    expect(printed).toEqual([
+      "[L1] incident.opened · Demo target: demo down — connection refused · http://127.0.0.1:8787/incidents/inc_demo_1",
+    ]);
   });
 
   it("refuses a notification signed with another secret", async () => {

@@ -44,6 +44,10 @@ describe("localTargets", () => {
         monitors: [{ url: "http://127.0.0.1:8787/health" }, { type: "tls", host: "10.1.2.3", port: 443 }, { url: "wss://ws.vigil.dev/" }],
         channels: [{ url: "https://hooks.example.com/x" }, { url: { env: "HOOK_URL" } }],
       }),
-    ).toEqual(["monitors[0].url: http://127.0.0.1:8787/health (loopback)", "monitors[1].host: 10.1.2.3 (a private network (RFC 1918))", "channels[0].url: https://hooks.example.com/x (a reserved example name)"]);
+    ).toEqual([
+      "monitors[0].url: http://127.0.0.1:8787/health (loopback)",
+      "monitors[1].host: 10.1.2.3 (a private network (RFC 1918))",
+      "channels[0].url: https://hooks.example.com/x (a reserved example name)",
+    ]);
   });
 });

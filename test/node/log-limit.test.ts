@@ -61,7 +61,9 @@ describe("log limiter", () => {
   });
 
   it("keys a message with its numbers, hex and ids blanked, and an event by its msg", () => {
-    expect(logKey("socket 12 failed at 0x7f3a after 3.5 s (id 9b2f3c1e-0d4a-4e8b-9c1f-2a3b4c5d6e7f)")).toBe(logKey("socket 900 failed at 0x1 after 12 s (id 00000000-0000-0000-0000-000000000000)"));
+    expect(logKey("socket 12 failed at 0x7f3a after 3.5 s (id 9b2f3c1e-0d4a-4e8b-9c1f-2a3b4c5d6e7f)")).toBe(
+      logKey("socket 900 failed at 0x1 after 12 s (id 00000000-0000-0000-0000-000000000000)"),
+    );
     expect(logKey('{"msg":"tick","planned":10}')).toBe("event:tick");
     expect(logKey("\x1b[31m✘ [ERROR]\x1b[0m boom")).toBe("✘ [ERROR] boom");
   });

@@ -15,31 +15,62 @@ const line = (o: Record<string, unknown>) => describeLog(o, at);
 
 describe("narration of the worker's log lines", () => {
   it("a check's state change, with its reason", () => {
-    expect(line({ msg: "check.state", check: "demo", service: "demo", from: "up", to: "down", reason: "connection refused", at })).toBe(`${t} demo DOWN (connection refused)`);
+    expect(line({ msg: "check.state", check: "demo", service: "demo", from: "up", to: "down", reason: "connection refused", at })).toBe(
+      `${t} demo DOWN (connection refused)`,
+    );
     expect(line({ msg: "check.state", check: "demo", from: "down", to: "up", reason: null, at })).toBe(`${t} demo UP`);
     expect(line({ msg: "check.state", check: "demo", from: "unknown", to: "up", reason: null, at })).toBe(`${t} demo UP (first result)`);
   });
 
   it("incident events and the page that goes with them", () => {
     const base = { incident: "inc_demo_1", service: "demo", title: "Demo: demo down — connection refused" };
-    expect(line({ msg: "incident.event", ...base, event: "incident.opened", detail: { check: "demo" } })).toBe(`${t} incident inc_demo_1 opened: Demo: demo down — connection refused`);
-    expect(line({ msg: "incident.page", ...base, event: "incident.opened", level: 1, channels: ["local-webhook"], reason: null })).toBe(`${t} incident inc_demo_1 opened → L1 paged via local-webhook`);
-    expect(line({ msg: "incident.event", ...base, event: "incident.paged", detail: { level: 1 } })).toBeNull();
-    expect(line({ msg: "incident.page", ...base, event: "incident.escalated", level: 2, channels: ["oncall-sms"], reason: "not acknowledged within 15m" })).toBe(
-      `${t} incident inc_demo_1 escalated → L2 paged via oncall-sms (not acknowledged within 15m)`,
+    expect(line({ msg: "incident.event", ...base, event: "incident.opened", detail: { check: "demo" } })).toBe(
+      `${t} incident inc_demo_1 opened: Demo: demo down — connection refused`,
     );
-    expect(line({ msg: "incident.event", ...base, event: "incident.resolved", detail: { reason: "all checks recovered" } })).toBe(`${t} incident inc_demo_1 resolved (all checks recovered)`);
-    expect(line({ msg: "incident.page", ...base, event: "incident.resolved", level: 1, channels: ["local-webhook"] })).toBe(`${t} incident inc_demo_1 resolved → L1 told via local-webhook`);
+    expect(line({ msg: "incident.page", ...base, event: "incident.opened", level: 1, channels: ["local-webhook"], reason: null })).toBe(
+      `${t} incident inc_demo_1 opened → L1 paged via local-webhook`,
+    );
+    expect(line({ msg: "incident.event", ...base, event: "incident.paged", detail: { level: 1 } })).toBeNull();
+    expect(
+      line({
+        msg: "incident.page",
+        ...base,
+        event: "incident.escalated",
+        level: 2,
+        channels: ["oncall-sms"],
+        reason: "not acknowledged within 15m",
+      }),
+    ).toBe(`${t} incident inc_demo_1 escalated → L2 paged via oncall-sms (not acknowledged within 15m)`);
+    expect(line({ msg: "incident.event", ...base, event: "incident.resolved", detail: { reason: "all checks recovered" } })).toBe(
+      `${t} incident inc_demo_1 resolved (all checks recovered)`,
+    );
+    expect(line({ msg: "incident.page", ...base, event: "incident.resolved", level: 1, channels: ["local-webhook"] })).toBe(
+      `${t} incident inc_demo_1 resolved → L1 told via local-webhook`,
+    );
   });
 
   it("each delivery outcome", () => {
-    const d = { msg: "delivery", channel: "local-webhook", event: "incident.opened", incident: "inc_1", level: 1, attempt: 1, latencyMs: 12 };
-    expect(line({ ...d, outcome: "delivered", httpStatus: 204 })).toBe(`${t} delivered incident.opened L1 to local-webhook (HTTP 204, 12 ms)`);
+    const d = {
+      msg: "delivery",
+      channel: "local-webhook",
+      event: "incident.opened",
+      incident: "inc_1",
+      level: 1,
+      attempt: 1,
+      latencyMs: 12,
+    };
+    expect(line({ ...d, outcome: "delivered", httpStatus: 204 })).toBe(
+      `${t} delivered incident.opened L1 to local-webhook (HTTP 204, 12 ms)`,
+    );
     expect(line({ ...d, outcome: "retry", error: "connection refused", retryInSeconds: 30 })).toBe(
       `${t} delivery of incident.opened L1 to local-webhook failed (attempt 1: connection refused); retrying in 30s`,
     );
-    expect(line({ ...d, outcome: "failed", httpStatus: 404, error: "HTTP 404 Not Found" })).toBe(`${t} delivery of incident.opened L1 to local-webhook failed for good: HTTP 404 Not Found`);
-    expect(line({ ...d, outcome: "dead", attempt: 15, error: "HTTP 503" })).toBe(`${t} delivery of incident.opened L1 to local-webhook given up after 15 attempts: HTTP 503`);
+    expect(line({ ...d, outcome: "failed", httpStatus: 404, error: "HTTP 404 Not Found" })).toBe(
+      `${t} delivery of incident.opened L1 to local-webhook failed for good: HTTP 404 Not Found`,
+    );
+    expect(line({ ...d, outcome: "dead", attempt: 15, error: "HTTP 503" })).toBe(
+      `${t} delivery of incident.opened L1 to local-webhook given up after 15 attempts: HTTP 503`,
+    );
   });
 
   it("a tick that went as planned says nothing; anything else is shown with its fields", () => {
@@ -82,7 +113,7 @@ describe("the filter over wrangler dev's output", () => {
       "[wrangler:info] Ready on http://127.0.0.1:8801",
       "Your Worker has access to the following bindings:",
       "Binding                                         Resource                  Mode",
-      'env.DB (vigil)                                  D1 Database               local',
+      "env.DB (vigil)                                  D1 Database               local",
       "Using secrets defined in .dev.vars",
       "⎔ Starting local server...",
       "[wrangler:warn] something wrangler wants you to know",
@@ -91,7 +122,10 @@ describe("the filter over wrangler dev's output", () => {
   });
 
   it("VIGIL_VERBOSE shows everything as it comes", () => {
-    expect(run(["[wrangler:info] GET /health 200 OK (26ms)", '{"msg":"tick"}'], true)).toEqual(["[wrangler:info] GET /health 200 OK (26ms)", '{"msg":"tick"}']);
+    expect(run(["[wrangler:info] GET /health 200 OK (26ms)", '{"msg":"tick"}'], true)).toEqual([
+      "[wrangler:info] GET /health 200 OK (26ms)",
+      '{"msg":"tick"}',
+    ]);
   });
 });
 

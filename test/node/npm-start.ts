@@ -14,7 +14,12 @@ export interface NpmStart {
 /** Starts `node scripts/start.mjs` in `cwd` with `env` over this process's environment. */
 export function npmStart(cwd: string, env: Record<string, string>): NpmStart {
   let output = "";
-  const child = spawn(process.execPath, ["scripts/start.mjs"], { cwd, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["scripts/start.mjs"], {
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   return { child, output: () => output };
@@ -24,7 +29,13 @@ export function npmStart(cwd: string, env: Record<string, string>): NpmStart {
  * Waits until `test` holds (a throw counts as not yet), polling every `everyMs`; fails with the
  * terminal's last lines when `timeoutMs` passes or npm start exits.
  */
-export async function until<T>(started: NpmStart, what: string, timeoutMs: number, test: () => T | Promise<T>, everyMs = 250): Promise<NonNullable<T>> {
+export async function until<T>(
+  started: NpmStart,
+  what: string,
+  timeoutMs: number,
+  test: () => T | Promise<T>,
+  everyMs = 250,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -33,7 +44,8 @@ export async function until<T>(started: NpmStart, what: string, timeoutMs: numbe
     } catch {
       // not yet
     }
-    if (Date.now() > deadline || started.child.exitCode !== null) throw new Error(`${what}: not within ${timeoutMs} ms. npm start printed:\n${started.output().slice(-3000)}`);
+    if (Date.now() > deadline || started.child.exitCode !== null)
+      throw new Error(`${what}: not within ${timeoutMs} ms. npm start printed:\n${started.output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -40,10 +40,19 @@ function postChunked(path: string, bytes: number): Promise<{ status: number; ms:
   const url = new URL(dev!.url);
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const req = http.request({ host: url.hostname, port: url.port, path, method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode!, ms: performance.now() - start }));
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: "POST",
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode!, ms: performance.now() - start }));
+      },
+    );
     req.on("error", reject);
     req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s")));
     const chunk = Buffer.alloc(16 * 1024, 0x61);
@@ -70,14 +79,18 @@ describe("oversize chunked bodies under wrangler dev", () => {
   it.each([
     ["a report URL", "/v1/agents/big/reports", 413],
     ["a ping URL", `/ping/${PING_KEY}/log`, 200],
-  ])("300 KiB to %s: answered, and the next /health at once (twice over)", async (_what, path, status) => {
-    if (skip) return;
-    for (let i = 0; i < 2; i++) {
-      const res = await postChunked(path, 300 * 1024);
-      expect(res.status).toBe(status);
-      expect(await healthMs()).toBeLessThan(5_000);
-    }
-  }, 120_000);
+  ])(
+    "300 KiB to %s: answered, and the next /health at once (twice over)",
+    async (_what, path, status) => {
+      if (skip) return;
+      for (let i = 0; i < 2; i++) {
+        const res = await postChunked(path, 300 * 1024);
+        expect(res.status).toBe(status);
+        expect(await healthMs()).toBeLessThan(5_000);
+      }
+    },
+    120_000,
+  );
 
   it("no log line of the dev server holds the ping key", () => {
     if (skip) return;

@@ -19,7 +19,17 @@ describe("docs/reference.md", () => {
     const doc = readFileSync(REFERENCE_PATH, "utf8");
     const keys: Set<string> = schemaKeys(await configJsonSchema());
     expect(keys.size).toBeGreaterThan(100);
-    for (const key of ["json", "responseHeaders", "maxRedirects", "expectReplyMatches", "recordType", "routingKey", "publicDetails", "failedRecoveries"]) expect(keys).toContain(key);
+    for (const key of [
+      "json",
+      "responseHeaders",
+      "maxRedirects",
+      "expectReplyMatches",
+      "recordType",
+      "routingKey",
+      "publicDetails",
+      "failedRecoveries",
+    ])
+      expect(keys).toContain(key);
     const missing = [...keys].filter((k) => !new RegExp(`\`([\\w.\\[\\]]*[.\\[\\]{ ]|\\{ [\\w?, ]*)?${k}\\??[\`,} ]`).test(doc));
     expect(missing).toEqual([]);
   }, 60_000);

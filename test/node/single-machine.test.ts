@@ -21,8 +21,13 @@ type Running = NpmStart & { base: string };
 async function start(): Promise<Running> {
   const base = `http://127.0.0.1:${await freePort()}`;
   const started = npmStart(root, {
-    PORT: new URL(base).port, VIGIL_CONFIG: "test/node/fixtures/single-machine.config.ts", VIGIL_STATE_DIR: join(stateDir, "state"),
-    VIGIL_VARS_FILE: join(stateDir, "vigil.vars"), VIGIL_WATCH: "0", VIGIL_DEMO_PORT: String(await freePort()), VIGIL_RECEIVER_PORT: String(await freePort()),
+    PORT: new URL(base).port,
+    VIGIL_CONFIG: "test/node/fixtures/single-machine.config.ts",
+    VIGIL_STATE_DIR: join(stateDir, "state"),
+    VIGIL_VARS_FILE: join(stateDir, "vigil.vars"),
+    VIGIL_WATCH: "0",
+    VIGIL_DEMO_PORT: String(await freePort()),
+    VIGIL_RECEIVER_PORT: String(await freePort()),
   });
   await until(started, "npm start serving /health", 150_000, healthy(base), 500);
   return { ...started, base };

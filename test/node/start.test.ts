@@ -9,7 +9,7 @@
  * seconds; the terminal narrates without stack traces or wrangler's noise; a bad edit is refused
  * and the last valid config keeps serving.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,15 +29,21 @@ const varsFile = join(stateDir, "vigil.vars");
 const workDir = join(root, ".vigil", `start-test-${process.pid}`);
 const configPath = join(workDir, "vigil.config.ts");
 /** The shipped default config, importing src/config from where it now lives. */
-const defaultConfig = readFileSync(join(root, "vigil.config.ts"), "utf8").replace('from "./src/config"', `from ${JSON.stringify(join(root, "src/config"))}`);
+const defaultConfig = readFileSync(join(root, "vigil.config.ts"), "utf8").replace(
+  'from "./src/config"',
+  `from ${JSON.stringify(join(root, "src/config"))}`,
+);
 
 const until = <T>(what: string, timeoutMs: number, test: () => T | Promise<T>) => waitUntil(started, what, timeoutMs, test);
 const output = () => started.output();
 
 const token = () => /^VIGIL_ADMIN_TOKEN=(.+)$/m.exec(readFileSync(varsFile, "utf8"))![1]!;
 const json = async (path: string, auth = false) =>
-  (await fetch(`${base}${path}`, { headers: auth ? { authorization: `Bearer ${token()}` } : {}, signal: AbortSignal.timeout(5_000) })).json() as Promise<any>;
-const serviceStatus = async (id: string) => ((await json("/status.json")).services as { id: string; status: string }[]).find((s) => s.id === id)?.status;
+  (
+    await fetch(`${base}${path}`, { headers: auth ? { authorization: `Bearer ${token()}` } : {}, signal: AbortSignal.timeout(5_000) })
+  ).json() as Promise<any>;
+const serviceStatus = async (id: string) =>
+  ((await json("/status.json")).services as { id: string; status: string }[]).find((s) => s.id === id)?.status;
 /** The terminal's lines since `mark` (an offset into `output`). */
 const since = (mark: number) => output().slice(mark);
 
@@ -71,7 +77,11 @@ describe("npm start on the default config", () => {
   it("is green within a minute: Vigil and the demo target up on status.json and the page", async () => {
     await until("every service up", 60_000 - (Date.now() - readyAt), async () => {
       const status = await json("/status.json");
-      return status.services.length === 2 && status.services.every((s: { status: string }) => s.status === "up") && status.status.indicator === "none";
+      return (
+        status.services.length === 2 &&
+        status.services.every((s: { status: string }) => s.status === "up") &&
+        status.status.indicator === "none"
+      );
     });
     const page = await fetch(base);
     expect(page.status).toBe(200);
@@ -104,7 +114,16 @@ describe("npm start on the default config", () => {
   it("prints one line for the migrations, and no banner, telemetry notice, bindings table or request log", () => {
     const migrations = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).length;
     expect(output()).toMatch(new RegExp(`^vigil: database .*: ${migrations} migrations applied$`, "m"));
-    for (const noise of ["Executing on local database", "update available", "telemetry", "⛅️", "Your Worker has access", "[wrangler:info] GET", "stack:", "Request.cf"]) {
+    for (const noise of [
+      "Executing on local database",
+      "update available",
+      "telemetry",
+      "⛅️",
+      "Your Worker has access",
+      "[wrangler:info] GET",
+      "stack:",
+      "Request.cf",
+    ]) {
       expect(output()).not.toContain(noise);
     }
   });
@@ -123,12 +142,20 @@ describe("npm start on the default config", () => {
     let started = Date.now();
     await fetch(`${demo}/down`, { method: "POST" });
     await until("the demo down on the page", within, async () => (await serviceStatus("demo")) === "down");
-    const opened = await until("the page received", within - (Date.now() - started), () => /⇢ \[L1\] incident\.opened · .* · http:\/\/127\.0\.0\.1:\d+\/incidents\/(inc_\S+)/.exec(since(mark))?.[1]);
+    const opened = await until(
+      "the page received",
+      within - (Date.now() - started),
+      () => /⇢ \[L1\] incident\.opened · .* · http:\/\/127\.0\.0\.1:\d+\/incidents\/(inc_\S+)/.exec(since(mark))?.[1],
+    );
     await until("the delivery told", 3_000, () => since(mark).includes("delivered incident.opened L1 to local-webhook (HTTP 204"));
     const lines = since(mark).split("\n");
     expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d demo DOWN \(.+\)$/));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d incident ${opened} opened: Demo target: demo down`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d incident ${opened} opened → L1 paged via local-webhook$`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d incident ${opened} opened: Demo target: demo down`)),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d incident ${opened} opened → L1 paged via local-webhook$`)),
+    );
     expect((await json("/status.json")).incidents.open.map((i: { id: string }) => i.id)).toEqual([opened]);
 
     mark = output().length;
@@ -145,7 +172,12 @@ describe("npm start on the default config", () => {
     const before = (await json("/health")).config;
     expect(before).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{12}$/), refused: null });
     let mark = output().length;
-    writeFileSync(configPath, defaultConfig.replace('interval: "10s"', 'interval: "5s"').replace('type: "http", service: "vigil"', 'type: "http", service: "nowhere"'));
+    writeFileSync(
+      configPath,
+      defaultConfig
+        .replace('interval: "10s"', 'interval: "5s"')
+        .replace('type: "http", service: "vigil"', 'type: "http", service: "nowhere"'),
+    );
     await until("the refusal printed", 15_000, () => since(mark).includes("refused"));
     await until("the problems printed", 2_000, () => since(mark).includes('monitors[1].interval: must be between 10s and 24h, got "5s"'));
     expect(since(mark)).toContain('monitors[0].service: unknown service "nowhere"');
@@ -154,7 +186,11 @@ describe("npm start on the default config", () => {
       const h = await json("/health");
       return h.config?.refused ? h : null;
     });
-    expect(health).toMatchObject({ status: "ok", monitors: 2, config: { hash: before.hash, loadedAt: before.loadedAt, refused: { problems: 2 } } });
+    expect(health).toMatchObject({
+      status: "ok",
+      monitors: 2,
+      config: { hash: before.hash, loadedAt: before.loadedAt, refused: { problems: 2 } },
+    });
     expect((await json("/v1/config", true)).config.refused.problems).toHaveLength(2);
     expect((await fetch(base)).status).toBe(200);
     expect((await fetch(`${base}/v1/monitors`, { headers: { authorization: `Bearer ${token()}` } })).status).toBe(200);

@@ -80,7 +80,11 @@ function watch(page: Page): Omit<Visit, "page"> {
 }
 
 async function visit(options: { colorScheme: "light" | "dark"; width?: number; path?: string }): Promise<Visit> {
-  const context = await browser!.newContext({ colorScheme: options.colorScheme, viewport: { width: options.width ?? 1100, height: 900 }, deviceScaleFactor: 1 });
+  const context = await browser!.newContext({
+    colorScheme: options.colorScheme,
+    viewport: { width: options.width ?? 1100, height: 900 },
+    deviceScaleFactor: 1,
+  });
   const page = await context.newPage();
   const { consoleErrors, foreign } = watch(page);
   const res = await page.goto(`${server!.url}${options.path ?? "/"}`, { waitUntil: "load" });
@@ -114,7 +118,8 @@ describe("status page in Chromium", () => {
     expect(await page.getByRole("banner").count()).toBe(1);
     expect(await page.getByRole("contentinfo").count()).toBe(1);
     await page.screenshot({ path: join(artifacts, "status-page-light.png"), fullPage: true });
-    const readmePicture = process.env.VIGIL_UPDATE_SCREENSHOT === "1" ? join(root, "docs/status-page.png") : join(artifacts, "status-page.png");
+    const readmePicture =
+      process.env.VIGIL_UPDATE_SCREENSHOT === "1" ? join(root, "docs/status-page.png") : join(artifacts, "status-page.png");
     await page.screenshot({ path: readmePicture, fullPage: true, clip: { x: 0, y: 0, width: 1100, height: 1240 } });
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
@@ -149,7 +154,9 @@ describe("status page in Chromium", () => {
     if (skipReason) return ctx.skip(skipReason);
     const { page, consoleErrors } = await visit({ colorScheme: "light", path: `/?token=${ADMIN_TOKEN}` });
     expect(new URL(page.url()).search).toBe("");
-    expect(await page.getByText("Investigating — api-health is failing: HTTP 503 Service Unavailable (expected 2xx)").isVisible()).toBe(true);
+    expect(await page.getByText("Investigating — api-health is failing: HTTP 503 Service Unavailable (expected 2xx)").isVisible()).toBe(
+      true,
+    );
     expect(await page.locator("#check-api-health .reason").innerText()).toMatch(/HTTP 503 Service Unavailable \(expected 2xx\)$/);
     expect(consoleErrors).toEqual([]);
     await page.screenshot({ path: join(artifacts, "status-page-operator.png"), fullPage: true });

@@ -20,7 +20,14 @@ export async function startStatusServer(options) {
   const configPath = join(dir, "vigil.config.ts");
   writeFileSync(configPath, options.configSource);
   try {
-    const server = await startDevServer({ configPath, seedSql: options.seedSql, vars: options.vars, readyTimeoutMs: options.readyTimeoutMs, inspector: options.inspector, logLevel: options.logLevel });
+    const server = await startDevServer({
+      configPath,
+      seedSql: options.seedSql,
+      vars: options.vars,
+      readyTimeoutMs: options.readyTimeoutMs,
+      inspector: options.inspector,
+      logLevel: options.logLevel,
+    });
     return {
       ...server,
       dir,

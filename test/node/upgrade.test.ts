@@ -23,7 +23,8 @@ let base = "";
 let started: NpmStart | null = null;
 const output = () => started?.output() ?? "";
 const bundle = inject("agentBundle");
-const agentCli = (args: string[]) => spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8", env: { ...process.env, PGDATABASE: "test" }, timeout: 120_000 });
+const agentCli = (args: string[]) =>
+  spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8", env: { ...process.env, PGDATABASE: "test" }, timeout: 120_000 });
 
 /** `npm start` in the clone; resolves once /health answers. */
 async function start(port: number) {
@@ -49,11 +50,25 @@ async function report(seq: number, status: "ok" | "critical") {
     seq,
     sentAt: now,
     intervalSeconds: 30,
-    checks: [{ id: "docker:web", kind: "docker", status, summary: status === "ok" ? "running" : "container exited (137)", observedAt: now, durationMs: 3 }],
+    checks: [
+      {
+        id: "docker:web",
+        kind: "docker",
+        status,
+        summary: status === "ok" ? "running" : "container exited (137)",
+        observedAt: now,
+        durationMs: 3,
+      },
+    ],
     remediations: [],
   });
   const signature = await signReport(AGENT_SECRET, body, Math.floor(Date.now() / 1000));
-  return fetch(`${base}/v1/agents/host-1/reports`, { method: "POST", headers: { "content-type": "application/json", "vigil-signature": signature }, body, signal: AbortSignal.timeout(10_000) });
+  return fetch(`${base}/v1/agents/host-1/reports`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "vigil-signature": signature },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 describe("upgrading a running Vigil keeps its state", () => {
@@ -62,7 +77,21 @@ describe("upgrading a running Vigil keeps its state", () => {
     base = `http://127.0.0.1:${await freePort()}`;
     // The second agent, connected as docs/deploy.md says: init on the host, its two lines on the worker side.
     mkdirSync(join(clone, "host-2"));
-    const init = agentCli(["init", "--worker", base, "--id", "host-2", "--service", "app", "--dir", join(clone, "host-2"), "--state-dir", join(clone, "host-2/state"), "--socket", join(clone, "no-engine.sock")]);
+    const init = agentCli([
+      "init",
+      "--worker",
+      base,
+      "--id",
+      "host-2",
+      "--service",
+      "app",
+      "--dir",
+      join(clone, "host-2"),
+      "--state-dir",
+      join(clone, "host-2/state"),
+      "--socket",
+      join(clone, "no-engine.sock"),
+    ]);
     expect(init.status, init.stderr).toBe(0);
     const entry = /^vigil-agent init: +(\{ id: "host-2".*\},)$/m.exec(init.stdout)![1]!;
     const secretLine = /^vigil-agent init: +(sed .*) \| npx wrangler secret put HOST_2_AGENT_SECRET$/m.exec(init.stdout)![1]!;
@@ -105,7 +134,10 @@ export default defineConfig({
     await stop();
 
     // Version N+1: one more migration. `npm start` applies it before the code serves.
-    writeFileSync(join(clone, "migrations/0999_upgrade_test.sql"), "CREATE TABLE upgrade_test (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT '');\n");
+    writeFileSync(
+      join(clone, "migrations/0999_upgrade_test.sql"),
+      "CREATE TABLE upgrade_test (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT '');\n",
+    );
     await start(Number(new URL(base).port));
     // Only the new one: `npm start` says how many it applied (the others were applied under N).
     expect(output()).toMatch(/^vigil: database .*: 1 migration applied$/m);

@@ -19,7 +19,8 @@ describe("npm run validate", () => {
 
   // The runbooks as configs (issue 16): complete, and checked the way `npm run validate` checks.
   const examples = readdirSync(`${root}/examples`).filter((f) => f.endsWith(".config.ts"));
-  it("has the SafeWork and Nucleus examples", () => expect(examples).toEqual(expect.arrayContaining(["safework.config.ts", "nucleus.config.ts"])));
+  it("has the SafeWork and Nucleus examples", () =>
+    expect(examples).toEqual(expect.arrayContaining(["safework.config.ts", "nucleus.config.ts"])));
   for (const file of examples) {
     it(`accepts examples/${file}`, () => {
       const r = validate(`examples/${file}`);
@@ -60,7 +61,10 @@ describe("npm run validate", () => {
     expect(r.stderr).toContain("jobs[0].key: HOSTILE_PING_KEY is 9 characters; at least 16 are required");
     expect(r.stderr).toContain("VIGIL_ADMIN_TOKEN: VIGIL_ADMIN_TOKEN is 17 characters; at least 32 are required");
     for (const value of Object.values(short)) expect(r.stderr + r.stdout).not.toContain(value);
-    const ok = validateWith({ HOSTILE_AGENT_SECRET: "a".repeat(32), HOSTILE_PING_KEY: "p".repeat(16), VIGIL_ADMIN_TOKEN: "x".repeat(32) }, "test/node/fixtures/hostile.config.ts");
+    const ok = validateWith(
+      { HOSTILE_AGENT_SECRET: "a".repeat(32), HOSTILE_PING_KEY: "p".repeat(16), VIGIL_ADMIN_TOKEN: "x".repeat(32) },
+      "test/node/fixtures/hostile.config.ts",
+    );
     expect(ok.status).toBe(0);
   });
 

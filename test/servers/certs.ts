@@ -45,7 +45,10 @@ function extension(oid: string, value: unknown, critical = false): x.Extension {
 
 /** 64-character lines and no blank one (OpenSSL refuses a PEM whose base64 is a multiple of 64 long followed by an empty line). */
 const toPem = (der: ArrayBuffer, label: string) =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${Buffer.from(der)
+    .toString("base64")
+    .match(/.{1,64}/g)!
+    .join("\n")}\n-----END ${label}-----\n`;
 
 /** Whole seconds: X.509 times have no fractions. */
 export const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
@@ -62,7 +65,9 @@ export function issueCertificate(o: CertOptions): Issued {
     signerType === "rsa"
       ? new x.AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null }) // sha256WithRSAEncryption
       : new x.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" }); // ecdsa-with-SHA256
-  const sans = o.sans.map((s) => (/^\d+\.\d+\.\d+\.\d+$/.test(s) ? new x.GeneralName({ iPAddress: s }) : new x.GeneralName({ dNSName: s })));
+  const sans = o.sans.map((s) =>
+    /^\d+\.\d+\.\d+\.\d+$/.test(s) ? new x.GeneralName({ iPAddress: s }) : new x.GeneralName({ dNSName: s }),
+  );
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x40; // positive, and minimal DER (no leading zero byte)
   const tbs = new x.TBSCertificate({
@@ -137,7 +142,14 @@ export function ensureTestCa(dir: string): TestCaFiles {
   const existing = read();
   if (existing) return existing;
   const now = Date.now();
-  const ca = issueCertificate({ keyType: "ec", commonName: TEST_CA_NAME, sans: [], notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 3650 * DAY_MS), isCa: true });
+  const ca = issueCertificate({
+    keyType: "ec",
+    commonName: TEST_CA_NAME,
+    sans: [],
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
+    isCa: true,
+  });
   mkdirSync(dirname(dir), { recursive: true });
   const staging = mkdtempSync(`${dir}.tmp-`);
   writeFileSync(join(staging, "ca.key.pem"), ca.keyPem, { mode: 0o600 });
@@ -159,7 +171,10 @@ let cachedCa: Issued | undefined;
 export function testCa(): Issued {
   const keyPath = process.env[TEST_CA_ENV.key];
   const certPath = process.env[TEST_CA_ENV.cert];
-  if (!keyPath || !certPath) throw new Error(`a trusted certificate needs the test CA: ${TEST_CA_ENV.key} and ${TEST_CA_ENV.cert} are not set (vitest.config.ts sets them)`);
+  if (!keyPath || !certPath)
+    throw new Error(
+      `a trusted certificate needs the test CA: ${TEST_CA_ENV.key} and ${TEST_CA_ENV.cert} are not set (vitest.config.ts sets them)`,
+    );
   if (cachedCa && cachedCa.certPem === readFileSync(certPath, "utf8")) return cachedCa;
   const certPem = readFileSync(certPath, "utf8");
   const keyPem = readFileSync(keyPath, "utf8");

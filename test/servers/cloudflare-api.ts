@@ -30,8 +30,36 @@ export interface CloudflareState {
   databases: { uuid: string; name: string; created_at: string; version: string }[];
   /** Per database: the statements received (migrations and bookkeeping), and the applied names. */
   d1: Record<string, { statements: string[]; migrations: string[] }>;
-  queues: { queue_id: string; queue_name: string; created_on: string; modified_on: string; consumers: { script_name: string; settings: unknown; dead_letter_queue?: string }[]; producers: { script: string }[] }[];
-  scripts: Record<string, { uploads: number; metadata: unknown; main: string; secrets: Record<string, string>; versions: { id: string; message?: string; tag?: string; created_on: string; main: string; metadata: unknown; secrets: Record<string, string> }[]; deployments: { id: string; message?: string; versionId: string; created_on: string }[]; schedules: { cron: string }[]; subdomainEnabled: boolean; migrationTag?: string }>;
+  queues: {
+    queue_id: string;
+    queue_name: string;
+    created_on: string;
+    modified_on: string;
+    consumers: { script_name: string; settings: unknown; dead_letter_queue?: string }[];
+    producers: { script: string }[];
+  }[];
+  scripts: Record<
+    string,
+    {
+      uploads: number;
+      metadata: unknown;
+      main: string;
+      secrets: Record<string, string>;
+      versions: {
+        id: string;
+        message?: string;
+        tag?: string;
+        created_on: string;
+        main: string;
+        metadata: unknown;
+        secrets: Record<string, string>;
+      }[];
+      deployments: { id: string; message?: string; versionId: string; created_on: string }[];
+      schedules: { cron: string }[];
+      subdomainEnabled: boolean;
+      migrationTag?: string;
+    }
+  >;
   subdomain: string;
 }
 
@@ -94,7 +122,13 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
     // D1.
     if (method === "GET" && rest === "/d1/database") {
       const name = new URLSearchParams(call.query).get("name");
-      return send(200, ok(state.databases.filter((d) => !name || d.name === name), { result_info: { page: 1, per_page: 1000, count: state.databases.length, total_count: state.databases.length } }));
+      return send(
+        200,
+        ok(
+          state.databases.filter((d) => !name || d.name === name),
+          { result_info: { page: 1, per_page: 1000, count: state.databases.length, total_count: state.databases.length } },
+        ),
+      );
     }
     if (method === "POST" && rest === "/d1/database") {
       if (state.databases.some((d) => d.name === body?.name)) return send(400, fail(7502, `A database with that name already exists`));
@@ -119,11 +153,22 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
     if (method === "GET" && rest === "/queues") {
       const names = new URLSearchParams(call.query).getAll("name");
       const list = state.queues.filter((q) => names.length === 0 || names.includes(q.queue_name));
-      return send(200, ok(list.map(queueView), { result_info: { page: 1, per_page: 100, count: list.length, total_count: list.length, total_pages: 1 } }));
+      return send(
+        200,
+        ok(list.map(queueView), { result_info: { page: 1, per_page: 100, count: list.length, total_count: list.length, total_pages: 1 } }),
+      );
     }
     if (method === "POST" && rest === "/queues") {
-      if (state.queues.some((q) => q.queue_name === body?.queue_name)) return send(409, fail(11009, "A queue with this name already exists"));
-      const q = { queue_id: randomUUID().replaceAll("-", ""), queue_name: String(body?.queue_name), created_on: now(), modified_on: now(), consumers: [], producers: [] };
+      if (state.queues.some((q) => q.queue_name === body?.queue_name))
+        return send(409, fail(11009, "A queue with this name already exists"));
+      const q = {
+        queue_id: randomUUID().replaceAll("-", ""),
+        queue_name: String(body?.queue_name),
+        created_on: now(),
+        modified_on: now(),
+        consumers: [],
+        producers: [],
+      };
       state.queues.push(q);
       return send(200, ok(queueView(q)));
     }
@@ -135,7 +180,12 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
       const q = state.queues.find((x) => x.queue_id === m![1] || x.queue_name === m![1]);
       if (!q) return send(404, fail(11000, "queue not found"));
       if (method === "GET") return send(200, ok(q.consumers));
-      const consumer = { script_name: String(body?.script_name ?? m[2] ?? ""), settings: body?.settings ?? {}, dead_letter_queue: body?.dead_letter_queue, type: "worker" };
+      const consumer = {
+        script_name: String(body?.script_name ?? m[2] ?? ""),
+        settings: body?.settings ?? {},
+        dead_letter_queue: body?.dead_letter_queue,
+        type: "worker",
+      };
       q.consumers = q.consumers.filter((c) => c.script_name !== consumer.script_name);
       q.consumers.push(consumer);
       return send(200, ok(consumer));
@@ -147,7 +197,10 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
     // Worker scripts. The list carries each script's Durable Object migration tag, from which
     // wrangler computes the migrations still to send.
     if (method === "GET" && rest === "/workers/scripts") {
-      return send(200, ok(Object.entries(state.scripts).map(([id, s]) => ({ id, migration_tag: s.migrationTag, created_on: now(), modified_on: now() }))));
+      return send(
+        200,
+        ok(Object.entries(state.scripts).map(([id, s]) => ({ id, migration_tag: s.migrationTag, created_on: now(), modified_on: now() }))),
+      );
     }
     if ((m = /^\/workers\/(?:services|scripts)\/([^/]+)(\/.*)?$/.exec(rest))) {
       const name = decodeURIComponent(m[1]!);
@@ -163,26 +216,90 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
         }
         const metadata = JSON.parse(call.parts.metadata?.text ?? "{}");
         const main = call.parts[metadata.main_module]?.text ?? "";
-        const prev = s ?? { uploads: 0, metadata: null, main: "", secrets: {}, versions: [], deployments: [], schedules: [], subdomainEnabled: false };
-        if (metadata.migrations && metadata.migrations.old_tag !== prev.migrationTag) return send(400, fail(10079, `migration old_tag ${metadata.migrations.old_tag} does not match the script's ${prev.migrationTag}`));
+        const prev = s ?? {
+          uploads: 0,
+          metadata: null,
+          main: "",
+          secrets: {},
+          versions: [],
+          deployments: [],
+          schedules: [],
+          subdomainEnabled: false,
+        };
+        if (metadata.migrations && metadata.migrations.old_tag !== prev.migrationTag)
+          return send(
+            400,
+            fail(10079, `migration old_tag ${metadata.migrations.old_tag} does not match the script's ${prev.migrationTag}`),
+          );
         // Secrets: a secret_text binding sets one; the others are kept (bindings_inherit=strict, keep_secrets).
         const secrets = { ...prev.secrets };
         for (const b of metadata.bindings ?? []) if (b.type === "secret_text") secrets[b.name] = b.text;
         const annotations = metadata.annotations ?? {};
-        const version = { id: randomUUID(), message: annotations["workers/message"], tag: annotations["workers/tag"], created_on: now(), main, metadata, secrets };
+        const version = {
+          id: randomUUID(),
+          message: annotations["workers/message"],
+          tag: annotations["workers/tag"],
+          created_on: now(),
+          main,
+          metadata,
+          secrets,
+        };
         const migrationTag = metadata.migrations?.new_tag ?? prev.migrationTag;
         const next = { ...prev, uploads: prev.uploads + 1, versions: [version, ...prev.versions], migrationTag };
         state.scripts[name] = next;
         if (method === "PUT") {
           Object.assign(next, { metadata, main, secrets });
-          next.deployments = [{ id: randomUUID(), message: version.message, versionId: version.id, created_on: now() }, ...next.deployments];
-          return send(200, ok({ id: name, etag: version.id, deployment_id: version.id, pipeline_hash: "0", startup_time_ms: 1, created_on: now(), modified_on: now() }));
+          next.deployments = [
+            { id: randomUUID(), message: version.message, versionId: version.id, created_on: now() },
+            ...next.deployments,
+          ];
+          return send(
+            200,
+            ok({
+              id: name,
+              etag: version.id,
+              deployment_id: version.id,
+              pipeline_hash: "0",
+              startup_time_ms: 1,
+              created_on: now(),
+              modified_on: now(),
+            }),
+          );
         }
-        return send(200, ok({ id: version.id, number: next.versions.length, startup_time_ms: 1, resources: { script: { etag: version.id } }, metadata: { created_on: version.created_on } }));
+        return send(
+          200,
+          ok({
+            id: version.id,
+            number: next.versions.length,
+            startup_time_ms: 1,
+            resources: { script: { etag: version.id } },
+            metadata: { created_on: version.created_on },
+          }),
+        );
       }
       if (!s) return send(404, fail(10007, "This Worker does not exist on your account. [code: 10007]"));
-      if (method === "GET" && sub === "") return send(200, ok({ id: name, default_environment: { environment: "production", created_on: now(), modified_on: now(), script: { id: name, tag: "t", etag: "e", handlers: ["fetch", "scheduled", "queue"], last_deployed_from: "wrangler", migration_tag: s.migrationTag } } }));
-      if (method === "GET" && sub === "/secrets") return send(200, ok(Object.keys(s.secrets).map((n) => ({ name: n, type: "secret_text" }))));
+      if (method === "GET" && sub === "")
+        return send(
+          200,
+          ok({
+            id: name,
+            default_environment: {
+              environment: "production",
+              created_on: now(),
+              modified_on: now(),
+              script: {
+                id: name,
+                tag: "t",
+                etag: "e",
+                handlers: ["fetch", "scheduled", "queue"],
+                last_deployed_from: "wrangler",
+                migration_tag: s.migrationTag,
+              },
+            },
+          }),
+        );
+      if (method === "GET" && sub === "/secrets")
+        return send(200, ok(Object.keys(s.secrets).map((n) => ({ name: n, type: "secret_text" }))));
       if (method === "PUT" && sub === "/secrets") {
         s.secrets = { ...s.secrets, [String(body?.name)]: String(body?.text) };
         return send(200, ok({ name: body?.name, type: "secret_text" }));
@@ -197,10 +314,19 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
         s.subdomainEnabled = Boolean(body?.enabled);
         return send(200, ok({ enabled: s.subdomainEnabled, previews_enabled: false }));
       }
-      if (method === "GET" && (sub === "/settings" || sub === "/script-settings")) return send(200, ok({ logpush: false, tail_consumers: null, observability: null }));
+      if (method === "GET" && (sub === "/settings" || sub === "/script-settings"))
+        return send(200, ok({ logpush: false, tail_consumers: null, observability: null }));
       if (method === "PATCH" && (sub === "/settings" || sub === "/script-settings")) return send(200, ok({}));
       if (method === "GET" && sub === "/deployments") {
-        const view = (d: (typeof s.deployments)[number]) => ({ id: d.id, source: "wrangler", strategy: "percentage", author_email: "ops@vigil.test", created_on: d.created_on, annotations: { "workers/message": d.message }, versions: [{ version_id: d.versionId, percentage: 100 }] });
+        const view = (d: (typeof s.deployments)[number]) => ({
+          id: d.id,
+          source: "wrangler",
+          strategy: "percentage",
+          author_email: "ops@vigil.test",
+          created_on: d.created_on,
+          annotations: { "workers/message": d.message },
+          versions: [{ version_id: d.versionId, percentage: 100 }],
+        });
         return send(200, ok({ deployments: s.deployments.map(view) }));
       }
       if (method === "POST" && sub === "/deployments") {
@@ -210,12 +336,37 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
         Object.assign(s, { metadata: v.metadata, main: v.main, secrets: v.secrets });
         const d = { id: randomUUID(), message: body?.annotations?.["workers/message"], versionId, created_on: now() };
         s.deployments = [d, ...s.deployments];
-        return send(200, ok({ id: d.id, strategy: "percentage", versions: body.versions, annotations: body.annotations, created_on: d.created_on }));
+        return send(
+          200,
+          ok({ id: d.id, strategy: "percentage", versions: body.versions, annotations: body.annotations, created_on: d.created_on }),
+        );
       }
-      if (method === "GET" && sub === "/versions") return send(200, ok({ items: s.versions.map((v) => ({ id: v.id, number: 1, metadata: { created_on: v.created_on, source: "wrangler" }, annotations: { "workers/message": v.message, "workers/tag": v.tag } })) }));
+      if (method === "GET" && sub === "/versions")
+        return send(
+          200,
+          ok({
+            items: s.versions.map((v) => ({
+              id: v.id,
+              number: 1,
+              metadata: { created_on: v.created_on, source: "wrangler" },
+              annotations: { "workers/message": v.message, "workers/tag": v.tag },
+            })),
+          }),
+        );
       if ((m = /^\/versions\/([^/]+)$/.exec(sub)) && method === "GET") {
         const v = s.versions.find((x) => x.id === m![1]);
-        return v ? send(200, ok({ id: v.id, number: 1, metadata: { created_on: v.created_on, source: "wrangler" }, annotations: { "workers/message": v.message, "workers/tag": v.tag }, resources: { bindings: [], script: { etag: "e", handlers: ["fetch"] }, script_runtime: {} } })) : send(404, fail(10000, "version not found"));
+        return v
+          ? send(
+              200,
+              ok({
+                id: v.id,
+                number: 1,
+                metadata: { created_on: v.created_on, source: "wrangler" },
+                annotations: { "workers/message": v.message, "workers/tag": v.tag },
+                resources: { bindings: [], script: { etag: "e", handlers: ["fetch"] }, script_runtime: {} },
+              }),
+            )
+          : send(404, fail(10000, "version not found"));
       }
     }
     return null;
@@ -266,7 +417,16 @@ export async function startCloudflareApi(options: { accountId?: string; subdomai
 }
 
 function queueView(q: CloudflareState["queues"][number]) {
-  return { queue_id: q.queue_id, queue_name: q.queue_name, created_on: q.created_on, modified_on: q.modified_on, producers_total_count: q.producers.length, producers: q.producers, consumers_total_count: q.consumers.length, consumers: q.consumers };
+  return {
+    queue_id: q.queue_id,
+    queue_name: q.queue_name,
+    created_on: q.created_on,
+    modified_on: q.modified_on,
+    producers_total_count: q.producers.length,
+    producers: q.producers,
+    consumers_total_count: q.consumers.length,
+    consumers: q.consumers,
+  };
 }
 
 /**
@@ -280,6 +440,9 @@ function d1Query(d1: { migrations: string[] }, sql: string, raw: boolean) {
     d1.migrations.forEach((name, i) => results.push({ id: i + 1, name, applied_at: "2026-12-01 00:00:00" }));
   }
   for (const m of sql.matchAll(/INSERT\s+INTO\s+d1_migrations\s*\(name\)\s*values\s*\('([^']+)'\)/gi)) d1.migrations.push(m[1]!);
-  if (raw) return [{ results: { columns: results[0] ? Object.keys(results[0]) : [], rows: results.map((r) => Object.values(r)) }, meta, success: true }];
+  if (raw)
+    return [
+      { results: { columns: results[0] ? Object.keys(results[0]) : [], rows: results.map((r) => Object.values(r)) }, meta, success: true },
+    ];
   return [{ results, meta, success: true }];
 }

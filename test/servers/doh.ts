@@ -108,7 +108,8 @@ export async function spawnDoh(options: { zone?: Record<string, ZoneEntry> }): P
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      if (url.pathname === "/requests") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
+      if (url.pathname === "/requests")
+        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
       if (url.pathname === "/not-doh") return void res.writeHead(200, { "content-type": "text/html" }).end("<html>captive portal</html>");
       const dns = url.searchParams.get("dns");
       requests.push({ method: req.method ?? "GET", accept: req.headers.accept, dns });

@@ -52,13 +52,19 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
       const port = (server.address() as AddressInfo).port;
       let m: RegExpExecArray | null;
       if (path === "/slow-headers") {
-        setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("ok healthy"), Number(url.searchParams.get("ms") ?? 5000));
+        setTimeout(
+          () => res.writeHead(200, { "content-type": "text/plain" }).end("ok healthy"),
+          Number(url.searchParams.get("ms") ?? 5000),
+        );
       } else if (path === "/slow-body") {
-        setTimeout(() => {
-          res.writeHead(200, { "content-type": "text/plain" });
-          res.write("ok ");
-          setTimeout(() => res.end("healthy"), Number(url.searchParams.get("body") ?? 300));
-        }, Number(url.searchParams.get("headers") ?? 100));
+        setTimeout(
+          () => {
+            res.writeHead(200, { "content-type": "text/plain" });
+            res.write("ok ");
+            setTimeout(() => res.end("healthy"), Number(url.searchParams.get("body") ?? 300));
+          },
+          Number(url.searchParams.get("headers") ?? 100),
+        );
       } else if (path === "/hanging-body") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.write("status: healthy, more follows");
@@ -135,7 +141,10 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    info: { port: (server.address() as AddressInfo).port, ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }) },
+    info: {
+      port: (server.address() as AddressInfo).port,
+      ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }),
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

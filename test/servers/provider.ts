@@ -91,7 +91,13 @@ export async function startProvider(provider: Provider): Promise<Spawned> {
       ({ answer, problems } = provider.handle(request));
       if (injected) answer = { ...answer, delayMs: injected.delayMs };
     }
-    requests.push({ ...request, receivedAt: Date.now(), status: answer.status, injected: !!injected, ...(problems && problems.length > 0 && { problems }) });
+    requests.push({
+      ...request,
+      receivedAt: Date.now(),
+      status: answer.status,
+      injected: !!injected,
+      ...(problems && problems.length > 0 && { problems }),
+    });
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     if (!res.destroyed) reply(answer);
   });
@@ -125,7 +131,10 @@ export class Problems {
 export const isObject = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function parseJson(req: ProviderRequest, p: Problems): any {
-  p.check((req.headers["content-type"] ?? "").startsWith("application/json"), `content-type: expected application/json, got ${req.headers["content-type"]}`);
+  p.check(
+    (req.headers["content-type"] ?? "").startsWith("application/json"),
+    `content-type: expected application/json, got ${req.headers["content-type"]}`,
+  );
   try {
     return JSON.parse(req.body);
   } catch {

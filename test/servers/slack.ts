@@ -25,11 +25,13 @@ function checkBlock(b: any, i: number, p: Problems, actionIds: Set<string>) {
       onlyKeys(b, ["type", "text", "fields", "block_id", "accessory"], path, p);
       p.check(b.text !== undefined || b.fields !== undefined, `${path}: needs text or fields`);
       if (b.text !== undefined) text(b.text, `${path}.text`, p, 3000);
-      if (b.fields !== undefined && p.check(Array.isArray(b.fields) && b.fields.length <= 10, `${path}.fields: at most 10`)) b.fields.forEach((f: any, j: number) => text(f, `${path}.fields[${j}]`, p, 2000));
+      if (b.fields !== undefined && p.check(Array.isArray(b.fields) && b.fields.length <= 10, `${path}.fields: at most 10`))
+        b.fields.forEach((f: any, j: number) => text(f, `${path}.fields[${j}]`, p, 2000));
       break;
     case "context":
       onlyKeys(b, ["type", "elements", "block_id"], path, p);
-      if (p.check(Array.isArray(b.elements) && b.elements.length > 0 && b.elements.length <= 10, `${path}.elements: 1–10`)) b.elements.forEach((e: any, j: number) => text(e, `${path}.elements[${j}]`, p, 3000));
+      if (p.check(Array.isArray(b.elements) && b.elements.length > 0 && b.elements.length <= 10, `${path}.elements: 1–10`))
+        b.elements.forEach((e: any, j: number) => text(e, `${path}.elements[${j}]`, p, 3000));
       break;
     case "actions":
       onlyKeys(b, ["type", "elements", "block_id"], path, p);
@@ -39,7 +41,11 @@ function checkBlock(b: any, i: number, p: Problems, actionIds: Set<string>) {
           if (!p.check(isObject(e) && e.type === "button", `${ep}.type: expected button`)) return;
           onlyKeys(e, ["type", "text", "url", "action_id", "value", "style"], ep, p);
           text(e.text, `${ep}.text`, p, 75, ["plain_text"]);
-          if (e.url !== undefined) p.check(typeof e.url === "string" && e.url.length <= 3000 && /^https?:\/\//.test(e.url), `${ep}.url: expected an http(s) URL ≤ 3000`);
+          if (e.url !== undefined)
+            p.check(
+              typeof e.url === "string" && e.url.length <= 3000 && /^https?:\/\//.test(e.url),
+              `${ep}.url: expected an http(s) URL ≤ 3000`,
+            );
           if (e.style !== undefined) p.check(["primary", "danger"].includes(e.style), `${ep}.style: primary or danger`);
           if (p.check(typeof e.action_id === "string" && e.action_id.length <= 255, `${ep}.action_id: required`)) {
             p.check(!actionIds.has(e.action_id), `${ep}.action_id: duplicate ${e.action_id}`);
@@ -62,7 +68,8 @@ export async function spawnSlack(options: { path: string }): Promise<Spawned> {
     state: () => ({ messages }),
     reset: () => (messages = []),
     handle(req) {
-      if (req.method !== "POST" || req.path !== options.path) return { answer: { status: 404, body: "no_service" }, problems: [`${req.method} ${req.path}: not this webhook`] };
+      if (req.method !== "POST" || req.path !== options.path)
+        return { answer: { status: 404, body: "no_service" }, problems: [`${req.method} ${req.path}: not this webhook`] };
       const p = new Problems();
       const m = parseJson(req, p);
       if (p.check(isObject(m), "body: expected an object")) {

@@ -56,7 +56,10 @@ export async function spawnClosedPort(): Promise<Spawned> {
 export async function spawnUnresponsivePort(): Promise<Spawned> {
   const { spawn } = await import("node:child_process");
   const { connect } = await import("node:net");
-  const listener = spawn("python3", ["-c", "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)"]);
+  const listener = spawn("python3", [
+    "-c",
+    "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)",
+  ]);
   const port = await new Promise<number>((resolve, reject) => {
     listener.once("error", reject);
     listener.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));

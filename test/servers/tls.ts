@@ -44,8 +44,22 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
   const notAfter = new Date(now + days * DAY + (days >= 0 ? 1 : -1) * 3_600_000);
   const ca = options.selfSigned
     ? undefined
-    : issueCertificate({ keyType: "ec", commonName: "Vigil Test CA", sans: [], notBefore: new Date(now - 400 * DAY), notAfter: new Date(now + 400 * DAY), isCa: true });
-  const leaf = issueCertificate({ keyType, commonName: options.commonName ?? names[0] ?? "localhost", sans: names, notBefore, notAfter, ...(ca && { issuer: ca }) });
+    : issueCertificate({
+        keyType: "ec",
+        commonName: "Vigil Test CA",
+        sans: [],
+        notBefore: new Date(now - 400 * DAY),
+        notAfter: new Date(now + 400 * DAY),
+        isCa: true,
+      });
+  const leaf = issueCertificate({
+    keyType,
+    commonName: options.commonName ?? names[0] ?? "localhost",
+    sans: names,
+    notBefore,
+    notAfter,
+    ...(ca && { issuer: ca }),
+  });
 
   const stats = { connections: 0, handshakes: 0, applicationDataBytes: 0, clientErrors: [] as string[], serverNames: [] as string[] };
   const server = createTlsServer({

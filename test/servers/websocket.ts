@@ -55,7 +55,10 @@ export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): 
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    info: { port: (server.address() as AddressInfo).port, ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }) },
+    info: {
+      port: (server.address() as AddressInfo).port,
+      ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }),
+    },
     async close() {
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();

@@ -20,7 +20,8 @@ async function tick(n: number) {
   await waitOnExecutionContext(ctx);
 }
 
-const incidentRows = () => env.DB.prepare("SELECT * FROM incidents WHERE service_id = 'e2e' ORDER BY opened_at").all<Record<string, unknown>>();
+const incidentRows = () =>
+  env.DB.prepare("SELECT * FROM incidents WHERE service_id = 'e2e' ORDER BY opened_at").all<Record<string, unknown>>();
 
 describe("walking skeleton: probe → incident → signed webhook", () => {
   beforeAll(async () => {
@@ -77,15 +78,22 @@ describe("walking skeleton: probe → incident → signed webhook", () => {
       `${opened[0]!.id}:incident.resolved:L1:0.1:ops-hook`,
     ]);
     expect(records[1]!.verified).toBe(true);
-    expect(JSON.parse(records[1]!.body)).toMatchObject({ type: "incident.resolved", data: { incident: { id: opened[0]!.id, status: "resolved" } } });
+    expect(JSON.parse(records[1]!.body)).toMatchObject({
+      type: "incident.resolved",
+      data: { incident: { id: opened[0]!.id, status: "resolved" } },
+    });
 
     // The delivery log has one delivered attempt per event and the timeline shows both.
-    const deliveries = await env.DB.prepare("SELECT event_type, outcome FROM deliveries WHERE incident_id = ? ORDER BY id").bind(opened[0]!.id).all();
+    const deliveries = await env.DB.prepare("SELECT event_type, outcome FROM deliveries WHERE incident_id = ? ORDER BY id")
+      .bind(opened[0]!.id)
+      .all();
     expect(deliveries.results).toEqual([
       { event_type: "incident.opened", outcome: "delivered" },
       { event_type: "incident.resolved", outcome: "delivered" },
     ]);
-    const timeline = await env.DB.prepare("SELECT type FROM incident_events WHERE incident_id = ? ORDER BY id").bind(opened[0]!.id).all<{ type: string }>();
+    const timeline = await env.DB.prepare("SELECT type FROM incident_events WHERE incident_id = ? ORDER BY id")
+      .bind(opened[0]!.id)
+      .all<{ type: string }>();
     expect(timeline.results.map((r) => r.type)).toEqual([
       "incident.opened",
       "incident.paged",

@@ -20,13 +20,17 @@ async function control(path: string, method = "GET", body?: unknown): Promise<an
   return res.json();
 }
 
-export const setTarget = (name: string, behaviour: { status?: number; body?: string; delayMs?: number; headers?: Record<string, string> }) =>
-  control(`target/${name}`, "POST", behaviour);
+export const setTarget = (
+  name: string,
+  behaviour: { status?: number; body?: string; delayMs?: number; headers?: Record<string, string> },
+) => control(`target/${name}`, "POST", behaviour);
 
 export const targetInfo = (name: string): Promise<{ hits: number; times: number[] }> => control(`target/${name}`);
 
-export const configureSink = (name: string, options: { status?: number; secret?: string; script?: { status: number; headers?: Record<string, string> }[] }) =>
-  control(`sink/${name}`, "POST", options);
+export const configureSink = (
+  name: string,
+  options: { status?: number; secret?: string; script?: { status: number; headers?: Record<string, string> }[] },
+) => control(`sink/${name}`, "POST", options);
 
 export const clearSink = (name: string) => control(`sink/${name}`, "DELETE");
 

@@ -17,7 +17,21 @@ export default defineConfig((env) => {
       { id: "hosts-rearm", name: "Hosts (alarm re-arm test)", policy: "hosts" },
       // Escalation scenarios (test/worker/escalation): one service each, the runbook policy
       // with minutes compressed to seconds.
-      ...["esc-dep", "esc-recov", "esc-flag", "esc-outage", "esc-dbfail", "esc-containers", "esc-ack", "esc-silence", "esc-silence2", "esc-maint", "esc-db", "esc-links", "esc-links2"].map((id) => ({
+      ...[
+        "esc-dep",
+        "esc-recov",
+        "esc-flag",
+        "esc-outage",
+        "esc-dbfail",
+        "esc-containers",
+        "esc-ack",
+        "esc-silence",
+        "esc-silence2",
+        "esc-maint",
+        "esc-db",
+        "esc-links",
+        "esc-links2",
+      ].map((id) => ({
         id,
         name: id === "esc-db" ? "PostgreSQL" : id,
         policy: "runbook-fast",
@@ -26,7 +40,11 @@ export default defineConfig((env) => {
       // Scheduler tests (test/worker/scheduler).
       { id: "sched", name: "Scheduler tests", policy: "hosts" },
       // Every page gets its resolve (test/worker/escalation/resolves.test.ts): one service per path.
-      ...["res-silence", "res-maint", "res-inhib-db", "res-restart", "res-redeploy", "res-flaky", "res-blips"].map((id) => ({ id, name: id, policy: "res-fast" })),
+      ...["res-silence", "res-maint", "res-inhib-db", "res-restart", "res-redeploy", "res-flaky", "res-blips"].map((id) => ({
+        id,
+        name: id,
+        policy: "res-fast",
+      })),
       { id: "res-inhib", name: "res-inhib", policy: "res-fast", dependsOn: ["res-inhib-db"] },
     ],
     maintenance: [
@@ -38,17 +56,46 @@ export default defineConfig((env) => {
         end: new Date(Date.now() + 3_600_000).toISOString(),
       },
       // Reached by inputs dated into it (test/worker/escalation/resolves.test.ts), never by the clock.
-      { id: "res-maint-window", services: ["res-maint"], title: "Planned failover", start: "2099-01-01T00:00:00Z", end: "2099-01-01T01:00:00Z" },
+      {
+        id: "res-maint-window",
+        services: ["res-maint"],
+        title: "Planned failover",
+        start: "2099-01-01T00:00:00Z",
+        end: "2099-01-01T01:00:00Z",
+      },
     ],
     agents: [
       // One agent per concern so test files never share an object's state.
-      ...["t-sig", "t-size", "t-schema", "t-seq", "t-late", "t-conc", "t-eval", "t-remed", "t-dead", "t-many", "t-hostile", "t-hostile-ids", "t-hostile-arr", "t-hostile-body", "t-rotate"].map((id) => ({
+      ...[
+        "t-sig",
+        "t-size",
+        "t-schema",
+        "t-seq",
+        "t-late",
+        "t-conc",
+        "t-eval",
+        "t-remed",
+        "t-dead",
+        "t-many",
+        "t-hostile",
+        "t-hostile-ids",
+        "t-hostile-arr",
+        "t-hostile-body",
+        "t-rotate",
+      ].map((id) => ({
         id,
         service: "hosts",
         secret: { env: "TEST_AGENT_SECRET" },
       })),
       { id: "t-off", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, enabled: false },
-      { id: "t-thresh", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1, checks: { "docker:db": { failureThreshold: 3 } } },
+      {
+        id: "t-thresh",
+        service: "hosts",
+        secret: { env: "TEST_AGENT_SECRET" },
+        failureThreshold: 1,
+        recoveryThreshold: 1,
+        checks: { "docker:db": { failureThreshold: 3 } },
+      },
       // Short graces: the precision test waits for real alarms.
       { id: "t-fast", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
       { id: "t-fast2", service: "hosts", secret: { env: "TEST_AGENT_SECRET" }, grace: "1500ms" },
@@ -61,7 +108,14 @@ export default defineConfig((env) => {
     jobs: [
       { id: "j-period", service: "hosts", key: { env: "TEST_PING_KEY_PERIOD" }, period: "1h", grace: "5m" },
       { id: "j-variants", service: "hosts", key: { env: "TEST_PING_KEY_VARIANTS" }, period: "1h", grace: "5m" },
-      { id: "j-cron", service: "hosts", key: { env: "TEST_PING_KEY_CRON" }, cron: "30 2 * * *", timezone: "America/New_York", grace: "30m" },
+      {
+        id: "j-cron",
+        service: "hosts",
+        key: { env: "TEST_PING_KEY_CRON" },
+        cron: "30 2 * * *",
+        timezone: "America/New_York",
+        grace: "30m",
+      },
       { id: "j-fast", service: "hosts", key: { env: "TEST_PING_KEY_FAST" }, period: "1s", grace: "1s" },
       { id: "j-run", service: "hosts", key: { env: "TEST_PING_KEY_RUN" }, period: "1h", grace: "1s" },
       { id: "j-off", service: "hosts", key: { env: "TEST_PING_KEY_OFF" }, period: "1h", enabled: false },
@@ -82,13 +136,30 @@ export default defineConfig((env) => {
       { id: "sched-q", type: "http", service: "sched", url: `${fixtures}/target/sched-q`, interval: "10s", timeout: "2s" },
       // Check-level dependency (test/worker/escalation): never probed, only their states matter.
       { id: "esc-dep-db", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-db`, enabled: false },
-      { id: "esc-dep-api", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-api`, enabled: false, dependsOn: ["esc-dep-db"] },
+      {
+        id: "esc-dep-api",
+        type: "http",
+        service: "esc-dep",
+        url: `${fixtures}/target/esc-dep-api`,
+        enabled: false,
+        dependsOn: ["esc-dep-db"],
+      },
     ],
     channels: [
       { id: "ops-hook", type: "webhook", url: `${fixtures}/sink/e2e`, secret: { env: "TEST_WEBHOOK_SECRET" } },
       { id: "hosts-hook", type: "webhook", url: `${fixtures}/sink/hosts`, secret: { env: "TEST_WEBHOOK_SECRET" } },
-      ...["l1", "l2", "l3"].map((l) => ({ id: `esc-${l}`, type: "webhook" as const, url: `${fixtures}/sink/esc-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
-      ...["l1", "l2", "new"].map((l) => ({ id: `res-${l}`, type: "webhook" as const, url: `${fixtures}/sink/res-${l}`, secret: { env: "TEST_WEBHOOK_SECRET" } })),
+      ...["l1", "l2", "l3"].map((l) => ({
+        id: `esc-${l}`,
+        type: "webhook" as const,
+        url: `${fixtures}/sink/esc-${l}`,
+        secret: { env: "TEST_WEBHOOK_SECRET" },
+      })),
+      ...["l1", "l2", "new"].map((l) => ({
+        id: `res-${l}`,
+        type: "webhook" as const,
+        url: `${fixtures}/sink/res-${l}`,
+        secret: { env: "TEST_WEBHOOK_SECRET" },
+      })),
     ],
     policies: [
       { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },

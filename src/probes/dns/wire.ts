@@ -16,7 +16,10 @@ export class DnsDecodeError extends Error {
 
 /** A query for `name`/`type`, recursion desired. ID 0 as RFC 8484 §4.1 recommends for caching. */
 export function encodeQuery(name: string, type: RecordTypeName, id = 0): Uint8Array {
-  const labels = name.replace(/\.$/, "").split(".").filter((l) => l !== "");
+  const labels = name
+    .replace(/\.$/, "")
+    .split(".")
+    .filter((l) => l !== "");
   const enc = new TextEncoder();
   const out: number[] = [id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]; // RD; QDCOUNT 1
   for (const label of labels) {

@@ -66,7 +66,9 @@ export class ByteWriter {
   }
 
   u24(n: number): this {
-    return this.u8(n >> 16).u8(n >> 8).u8(n);
+    return this.u8(n >> 16)
+      .u8(n >> 8)
+      .u8(n);
   }
 
   bytes(b: Uint8Array | readonly number[]): this {
@@ -79,7 +81,8 @@ export class ByteWriter {
     const inner = new ByteWriter();
     body(inner);
     const bytes = inner.finish();
-    if (bytes.byteLength >= 2 ** (8 * lengthBytes)) throw new RangeError(`vector of ${bytes.byteLength} bytes does not fit a ${lengthBytes}-byte length`);
+    if (bytes.byteLength >= 2 ** (8 * lengthBytes))
+      throw new RangeError(`vector of ${bytes.byteLength} bytes does not fit a ${lengthBytes}-byte length`);
     if (lengthBytes === 1) this.u8(bytes.byteLength);
     else if (lengthBytes === 2) this.u16(bytes.byteLength);
     else this.u24(bytes.byteLength);

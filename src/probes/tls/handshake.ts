@@ -13,7 +13,15 @@
 import { TlsDecodeError, concat } from "./bytes";
 import { CIPHER_SUITES, RecordOpener, RecordSealer, digest, handshakeSecrets, trafficKeys } from "./keyschedule";
 import { generateKeyShare, supportsGroup, type KeyShare } from "./keyshare";
-import { Group, encodeClientHello, groupName, parseCertificateMessage, parseServerHello, type ProtocolVersion, type ServerHello } from "./messages";
+import {
+  Group,
+  encodeClientHello,
+  groupName,
+  parseCertificateMessage,
+  parseServerHello,
+  type ProtocolVersion,
+  type ServerHello,
+} from "./messages";
 import {
   ContentType,
   HandshakeReassembler,
@@ -69,7 +77,11 @@ export async function readCertificateChain(transport: Transport, options: Handsh
       const chunk = await transport.read();
       if (chunk === null) {
         const pending = framer.pending;
-        const looksLikeTls = pending.byteLength === 0 || (pending[0]! >= ContentType.changeCipherSpec && pending[0]! <= ContentType.applicationData && (pending.byteLength < 2 || pending[1] === 3));
+        const looksLikeTls =
+          pending.byteLength === 0 ||
+          (pending[0]! >= ContentType.changeCipherSpec &&
+            pending[0]! <= ContentType.applicationData &&
+            (pending.byteLength < 2 || pending[1] === 3));
         if (!looksLikeTls && stage.startsWith("before")) throw new NotTlsError(pending);
         throw new TlsClosedError(`server closed the connection ${pending.byteLength > 0 ? "in the middle of a TLS record " : ""}${stage}`);
       }
@@ -85,7 +97,8 @@ export async function readCertificateChain(transport: Transport, options: Handsh
       const record = await nextRecord();
       if (record.type === ContentType.handshake) plain.push(record.fragment);
       else if (record.type === ContentType.alert) throw alertError(record.fragment);
-      else if (record.type !== ContentType.changeCipherSpec) throw new TlsDecodeError(`server sent a record of type ${record.type} ${stage}`);
+      else if (record.type !== ContentType.changeCipherSpec)
+        throw new TlsDecodeError(`server sent a record of type ${record.type} ${stage}`);
     }
   }
 
@@ -106,7 +119,8 @@ export async function readCertificateChain(transport: Transport, options: Handsh
 
   async function serverHello(): Promise<{ hello: ServerHello; raw: Uint8Array }> {
     const message = await nextPlainMessage();
-    if (message.type !== HandshakeType.serverHello) throw new TlsDecodeError(`server answered the ClientHello with handshake message ${message.type}, not ServerHello`);
+    if (message.type !== HandshakeType.serverHello)
+      throw new TlsDecodeError(`server answered the ClientHello with handshake message ${message.type}, not ServerHello`);
     return { hello: parseServerHello(message.body), raw: message.raw };
   }
 
@@ -127,7 +141,9 @@ export async function readCertificateChain(transport: Transport, options: Handsh
     if (!suite) throw new TlsDecodeError(`server chose cipher suite 0x${hello.cipherSuite.toString(16)}, which was not offered`);
     const group = hello.selectedGroup;
     if (group === undefined || !supportsGroup(group) || group === share.group) {
-      throw new TlsDecodeError(`server's HelloRetryRequest asks for key exchange group ${group === undefined ? "(none)" : groupName(group)}, which Vigil cannot use`);
+      throw new TlsDecodeError(
+        `server's HelloRetryRequest asks for key exchange group ${group === undefined ? "(none)" : groupName(group)}, which Vigil cannot use`,
+      );
     }
     const messageHash = concat(Uint8Array.of(HandshakeType.messageHash, 0, 0, suite.hashLength), await digest(suite.hash, clientHello));
     share = await generateKeyShare(group);
@@ -148,7 +164,9 @@ export async function readCertificateChain(transport: Transport, options: Handsh
       const message = await nextPlainMessage();
       if (message.type === HandshakeType.certificate) {
         const certificates = parseCertificateMessage(message.body, "TLSv1.2");
-        await transport.write(concat(encodeRecord(ContentType.alert, ALERT_USER_CANCELED), encodeRecord(ContentType.alert, ALERT_CLOSE_NOTIFY))).catch(() => {});
+        await transport
+          .write(concat(encodeRecord(ContentType.alert, ALERT_USER_CANCELED), encodeRecord(ContentType.alert, ALERT_CLOSE_NOTIFY)))
+          .catch(() => {});
         return { protocol: "TLSv1.2", certificates, cipherSuite: hello.cipherSuite, helloRetry };
       }
       if (message.type === HandshakeType.serverKeyExchange || message.type === HandshakeType.serverHelloDone) {
@@ -161,7 +179,8 @@ export async function readCertificateChain(transport: Transport, options: Handsh
   const suite = CIPHER_SUITES[hello.cipherSuite];
   if (!suite) throw new TlsDecodeError(`server chose cipher suite 0x${hello.cipherSuite.toString(16)}, which was not offered`);
   if (!hello.keyShare) throw new TlsDecodeError("server's TLS 1.3 ServerHello has no key share");
-  if (hello.keyShare.group !== share.group) throw new TlsDecodeError(`server answered with a ${groupName(hello.keyShare.group)} key share; Vigil sent ${groupName(share.group)}`);
+  if (hello.keyShare.group !== share.group)
+    throw new TlsDecodeError(`server answered with a ${groupName(hello.keyShare.group)} key share; Vigil sent ${groupName(share.group)}`);
   if (plain.partial) throw new TlsDecodeError("server split a handshake message across the key change");
   const shared = await share.sharedSecret(hello.keyShare.key);
   const secrets = await handshakeSecrets(suite, shared, await digest(suite.hash, concat(...transcript)));
@@ -169,12 +188,15 @@ export async function readCertificateChain(transport: Transport, options: Handsh
   for (;;) {
     const message = await nextProtectedMessage(opener);
     if (message.type === HandshakeType.encryptedExtensions || message.type === HandshakeType.certificateRequest) continue;
-    if (message.type !== HandshakeType.certificate) throw new TlsDecodeError(`server sent handshake message ${message.type} where its Certificate belongs`);
+    if (message.type !== HandshakeType.certificate)
+      throw new TlsDecodeError(`server sent handshake message ${message.type} where its Certificate belongs`);
     const certificates = parseCertificateMessage(message.body, "TLSv1.3");
     // RFC 8446 §6.1: user_canceled then close_notify, protected with the client handshake key.
     try {
       const sealer = new RecordSealer(await trafficKeys(suite, secrets.client));
-      await transport.write(concat(await sealer.seal(ContentType.alert, ALERT_USER_CANCELED), await sealer.seal(ContentType.alert, ALERT_CLOSE_NOTIFY)));
+      await transport.write(
+        concat(await sealer.seal(ContentType.alert, ALERT_USER_CANCELED), await sealer.seal(ContentType.alert, ALERT_CLOSE_NOTIFY)),
+      );
     } catch {
       // The server may already be gone; the chain is what we came for.
     }

@@ -79,7 +79,11 @@ export interface HandshakeSecrets {
  * ClientHello…ServerHello to the two handshake traffic secrets. No PSK: the early secret is
  * HKDF-Extract(0, 0).
  */
-export async function handshakeSecrets(suite: CipherSuiteParams, sharedSecret: Uint8Array, helloHash: Uint8Array): Promise<HandshakeSecrets> {
+export async function handshakeSecrets(
+  suite: CipherSuiteParams,
+  sharedSecret: Uint8Array,
+  helloHash: Uint8Array,
+): Promise<HandshakeSecrets> {
   const zeros = new Uint8Array(suite.hashLength);
   const early = await hkdfExtract(suite.hash, zeros, zeros);
   const derived = await hkdfExpandLabel(suite.hash, early, "derived", await digest(suite.hash, new Uint8Array(0)), suite.hashLength);
@@ -118,11 +122,14 @@ export class RecordOpener {
   constructor(private readonly keys: TrafficKeys) {}
 
   async open(record: TlsRecord): Promise<{ type: number; content: Uint8Array }> {
-    if (record.type !== ContentType.applicationData) throw new TlsDecodeError(`expected a protected record, got content type ${record.type}`);
+    if (record.type !== ContentType.applicationData)
+      throw new TlsDecodeError(`expected a protected record, got content type ${record.type}`);
     let plain: Uint8Array;
     try {
       const iv = recordNonce(this.keys.iv, this.seq++);
-      plain = new Uint8Array(await subtle().decrypt({ name: "AES-GCM", iv: buf(iv), additionalData: buf(record.header) }, this.keys.key, buf(record.fragment)));
+      plain = new Uint8Array(
+        await subtle().decrypt({ name: "AES-GCM", iv: buf(iv), additionalData: buf(record.header) }, this.keys.key, buf(record.fragment)),
+      );
     } catch {
       throw new TlsDecodeError("could not decrypt the server's handshake (bad record MAC): the key exchange went wrong");
     }
@@ -141,9 +148,15 @@ export class RecordSealer {
 
   async seal(type: number, content: Uint8Array): Promise<Uint8Array> {
     const inner = concat(content, Uint8Array.of(type));
-    const header = new ByteWriter().u8(ContentType.applicationData).u16(0x0303).u16(inner.byteLength + 16).finish();
+    const header = new ByteWriter()
+      .u8(ContentType.applicationData)
+      .u16(0x0303)
+      .u16(inner.byteLength + 16)
+      .finish();
     const iv = recordNonce(this.keys.iv, this.seq++);
-    const sealed = new Uint8Array(await subtle().encrypt({ name: "AES-GCM", iv: buf(iv), additionalData: buf(header) }, this.keys.key, buf(inner)));
+    const sealed = new Uint8Array(
+      await subtle().encrypt({ name: "AES-GCM", iv: buf(iv), additionalData: buf(header) }, this.keys.key, buf(inner)),
+    );
     return concat(header, sealed);
   }
 }

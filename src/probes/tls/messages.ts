@@ -20,14 +20,11 @@ export const TLS13_SUITES = [0x1301, 0x1302] as const;
  * TLS 1.2 suites: offered only so that 1.2 servers answer; Vigil never gets as far as using
  * them (the 1.2 certificate arrives before any key exchange).
  */
-const TLS12_SUITES = [
-  0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
-];
+const TLS12_SUITES = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035];
 
 /** Signature schemes (RFC 8446 §4.2.3) we say we accept, broad so that any server picks one. */
 const SIGNATURE_SCHEMES = [
-  0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0203,
-  0x0201,
+  0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
 ];
 
 const Ext = {
@@ -88,7 +85,10 @@ export function encodeClientHello(o: ClientHelloOptions): Uint8Array {
       if (o.cookie) ext(w, Ext.cookie, (e) => e.vec(2, (c) => c.bytes(o.cookie!)));
     })
     .finish();
-  return new ByteWriter().u8(HandshakeType.clientHello).vec(3, (w) => w.bytes(body)).finish();
+  return new ByteWriter()
+    .u8(HandshakeType.clientHello)
+    .vec(3, (w) => w.bytes(body))
+    .finish();
 }
 
 export type ProtocolVersion = "TLSv1.2" | "TLSv1.3";

@@ -111,7 +111,11 @@ export function describeBytes(bytes: Uint8Array): string {
 
 /** Builds one plaintext record. */
 export function encodeRecord(type: number, fragment: Uint8Array, version = 0x0303): Uint8Array {
-  return new ByteWriter().u8(type).u16(version).vec(2, (w) => w.bytes(fragment)).finish();
+  return new ByteWriter()
+    .u8(type)
+    .u16(version)
+    .vec(2, (w) => w.bytes(fragment))
+    .finish();
 }
 
 /** Cuts records out of bytes as they arrive. */

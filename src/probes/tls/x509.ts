@@ -106,7 +106,10 @@ const isIp = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.incl
  * consulted when the certificate has SANs.
  */
 export function hostnameMatches(host: string, sans: readonly string[]): boolean {
-  const want = host.toLowerCase().replace(/\.$/, "").replace(/^\[|\]$/g, "");
+  const want = host
+    .toLowerCase()
+    .replace(/\.$/, "")
+    .replace(/^\[|\]$/g, "");
   return sans.some((san) => {
     const name = san.toLowerCase().replace(/\.$/, "");
     if (isIp(want) || isIp(name)) return isIp(want) && isIp(name) && normalizeIp(want) === normalizeIp(name);

@@ -10,7 +10,12 @@ import { answer, declarer, on, refusal, routes } from "../openapi";
 
 const route = declarer("admin", "admin");
 
-export const listAgentsRoute = route({ method: "get", path: "/agents", summary: "Agents with heartbeat state", responses: { 200: answer("Agents", "application/json") } });
+export const listAgentsRoute = route({
+  method: "get",
+  path: "/agents",
+  summary: "Agents with heartbeat state",
+  responses: { 200: answer("Agents", "application/json") },
+});
 
 export const showAgent = route({
   method: "get",
@@ -27,7 +32,13 @@ export function agentRoutes() {
 
   on(app, listAgentsRoute, async (c) => {
     const config = c.get("config");
-    const [rows, states] = await Promise.all([listAgents(c.env.DB), loadStates(c.env.DB, config.agents.map((a) => heartbeatCheckId(a.id)))]);
+    const [rows, states] = await Promise.all([
+      listAgents(c.env.DB),
+      loadStates(
+        c.env.DB,
+        config.agents.map((a) => heartbeatCheckId(a.id)),
+      ),
+    ]);
     return c.json({
       agents: config.agents.map((a) => {
         const row = rows.get(a.id);

@@ -11,7 +11,10 @@ import { answer, declarer, on, refusal, routes, wholeNumber } from "../openapi";
 
 const OUTCOMES = ["delivered", "retry", "failed", "dead"] as const;
 
-export const listDeliveries = declarer("admin", "admin")({
+export const listDeliveries = declarer(
+  "admin",
+  "admin",
+)({
   method: "get",
   path: "/deliveries",
   summary: "Notification delivery log, newest attempt first",

@@ -66,11 +66,20 @@ export const ackIncident = action(
   }),
 );
 export const resolveIncident = action("resolve", "Resolve an incident by hand", z.strictObject({ by: actor }));
-export const noteIncident = action("notes", "Add a note to an incident's timeline", z.strictObject({ by: actor, text: z.string().min(1).max(4000) }));
-export const flagIncident = action("flags", "Flag an incident (data-loss risk, security)", z.strictObject({ by: actor, flag: incidentFlag }));
+export const noteIncident = action(
+  "notes",
+  "Add a note to an incident's timeline",
+  z.strictObject({ by: actor, text: z.string().min(1).max(4000) }),
+);
+export const flagIncident = action(
+  "flags",
+  "Flag an incident (data-loss risk, security)",
+  z.strictObject({ by: actor, flag: incidentFlag }),
+);
 
 /** A route's JSON body, read bounded; an empty body means "all defaults". */
-export const actionBody = <S extends z.ZodType>(c: Context, schema: S) => readJson(c, schema, { code: "invalid_body", what: "request body", emptyIs: {} });
+export const actionBody = <S extends z.ZodType>(c: Context, schema: S) =>
+  readJson(c, schema, { code: "invalid_body", what: "request body", emptyIs: {} });
 
 async function incidentRow(db: D1Database, id: string) {
   return db.prepare("SELECT * FROM incidents WHERE id = ?").bind(id).first<IncidentRow>();

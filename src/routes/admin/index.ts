@@ -17,6 +17,7 @@ export function adminRoutes() {
   const app = routes();
   app.use("*", throttleFailures("admin"));
   app.use("*", bearerAuth({ name: "VIGIL_ADMIN_TOKEN" }));
-  for (const group of [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), probeRoutes(), deliveryRoutes()]) app.route("/", group);
+  for (const group of [monitorRoutes(), incidentRoutes(), silenceRoutes(), agentRoutes(), jobRoutes(), probeRoutes(), deliveryRoutes()])
+    app.route("/", group);
   return app;
 }

@@ -7,7 +7,12 @@ import { answer, declarer, on, refusal, routes } from "../openapi";
 
 const route = declarer("admin", "admin");
 
-export const listJobs = route({ method: "get", path: "/jobs", summary: "Ping jobs with their state", responses: { 200: answer("Jobs", "application/json") } });
+export const listJobs = route({
+  method: "get",
+  path: "/jobs",
+  summary: "Ping jobs with their state",
+  responses: { 200: answer("Jobs", "application/json") },
+});
 
 export const showJob = route({
   method: "get",
@@ -23,7 +28,10 @@ export function jobRoutes() {
 
   on(app, listJobs, async (c) => {
     const config = c.get("config");
-    const states = await loadStates(c.env.DB, config.jobs.map((j) => jobCheckId(j.id)));
+    const states = await loadStates(
+      c.env.DB,
+      config.jobs.map((j) => jobCheckId(j.id)),
+    );
     return c.json({
       jobs: config.jobs.map((j) => {
         const s = states.get(jobCheckId(j.id));

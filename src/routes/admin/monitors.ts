@@ -5,7 +5,12 @@ import { answer, declarer, on, routes } from "../openapi";
 
 const route = declarer("admin", "admin");
 
-export const listMonitors = route({ method: "get", path: "/monitors", summary: "Monitors with their current state", responses: { 200: answer("Monitors", "application/json") } });
+export const listMonitors = route({
+  method: "get",
+  path: "/monitors",
+  summary: "Monitors with their current state",
+  responses: { 200: answer("Monitors", "application/json") },
+});
 
 export const showConfig = route({
   method: "get",

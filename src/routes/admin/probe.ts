@@ -14,11 +14,16 @@ import { missingSecrets, tooSlowToWaitFor, unconfiguredPrivateTarget, unconfigur
 /** A spec is small; anything bigger is a mistake. */
 const MAX_SPEC_BYTES = 64 * 1024;
 
-export const testProbe = declarer("admin", "admin")({
+export const testProbe = declarer(
+  "admin",
+  "admin",
+)({
   method: "post",
   path: "/probe",
   summary: "Run one monitor spec now (test before you save)",
-  request: { body: { required: true, description: "One monitor spec, as in the config", content: { "application/json": { schema: monitorSpec } } } },
+  request: {
+    body: { required: true, description: "One monitor spec, as in the config", content: { "application/json": { schema: monitorSpec } } },
+  },
   responses: {
     200: answer("Probe result", "application/json"),
     400: refusal("Invalid JSON or spec (every issue with its path), or a named secret is not set"),

@@ -9,7 +9,12 @@ import { actionBody, actor } from "./incidents";
 
 const route = declarer("admin", "admin");
 
-export const listSilences = route({ method: "get", path: "/silences", summary: "Active silences", responses: { 200: answer("Silences", "application/json") } });
+export const listSilences = route({
+  method: "get",
+  path: "/silences",
+  summary: "Active silences",
+  responses: { 200: answer("Silences", "application/json") },
+});
 
 export const createSilence = route({
   method: "post",
@@ -28,12 +33,19 @@ export const createSilence = route({
               comment: z.string().min(1).max(500),
               by: actor,
             })
-            .refine((s) => s.service !== undefined || s.check !== undefined, { message: "give a service, a check glob, or both", path: ["service"] }),
+            .refine((s) => s.service !== undefined || s.check !== undefined, {
+              message: "give a service, a check glob, or both",
+              path: ["service"],
+            }),
         },
       },
     },
   },
-  responses: { 201: answer("Silence created", "application/json"), 400: refusal("Invalid JSON or body, or unknown service"), 413: refusal("Body over 64 KiB") },
+  responses: {
+    201: answer("Silence created", "application/json"),
+    400: refusal("Invalid JSON or body, or unknown service"),
+    413: refusal("Body over 64 KiB"),
+  },
 });
 
 export const endSilence = route({
@@ -44,8 +56,24 @@ export const endSilence = route({
   responses: { 204: answer("Ended"), 404: refusal("No active silence with this id") },
 });
 
-function silenceJson(s: { id: string; serviceId: string | null; checkGlob: string | null; comment: string; createdBy: string; createdAt: number; endsAt: number }) {
-  return { id: s.id, service: s.serviceId, check: s.checkGlob, comment: s.comment, by: s.createdBy, createdAt: new Date(s.createdAt).toISOString(), endsAt: new Date(s.endsAt).toISOString() };
+function silenceJson(s: {
+  id: string;
+  serviceId: string | null;
+  checkGlob: string | null;
+  comment: string;
+  createdBy: string;
+  createdAt: number;
+  endsAt: number;
+}) {
+  return {
+    id: s.id,
+    service: s.serviceId,
+    check: s.checkGlob,
+    comment: s.comment,
+    by: s.createdBy,
+    createdAt: new Date(s.createdAt).toISOString(),
+    endsAt: new Date(s.endsAt).toISOString(),
+  };
 }
 
 export function silenceRoutes() {
@@ -59,7 +87,15 @@ export function silenceRoutes() {
       return jsonError(c, 400, "invalid_body", `service: unknown service "${b.service}"`, [`service: unknown service "${b.service}"`]);
     }
     const now = Date.now();
-    const silence = { id: `sil_${crypto.randomUUID().slice(0, 8)}`, serviceId: b.service ?? null, checkGlob: b.check ?? null, comment: b.comment, createdBy: b.by, createdAt: now, endsAt: now + b.duration };
+    const silence = {
+      id: `sil_${crypto.randomUUID().slice(0, 8)}`,
+      serviceId: b.service ?? null,
+      checkGlob: b.check ?? null,
+      comment: b.comment,
+      createdBy: b.by,
+      createdAt: now,
+      endsAt: now + b.duration,
+    };
     await insertSilence(c.env.DB, silence).run();
     // The services it covers look again now (and re-read their silences).
     const covered = silence.serviceId ? [silence.serviceId] : config.services.map((s) => s.id);

@@ -29,7 +29,13 @@ const linkResponses = {
   404: answer("Unknown action or incident", "text/html"),
 } satisfies RouteSpec["responses"];
 
-export const confirmLink = route({ method: "get", path: "/{id}/{action}", summary: "Signed notification link: confirmation page", request: linkRequest, responses: linkResponses });
+export const confirmLink = route({
+  method: "get",
+  path: "/{id}/{action}",
+  summary: "Signed notification link: confirmation page",
+  request: linkRequest,
+  responses: linkResponses,
+});
 
 export const followLink = route({
   method: "post",
@@ -37,7 +43,11 @@ export const followLink = route({
   summary: "Signed notification link: act",
   request: {
     ...linkRequest,
-    body: { content: { "application/x-www-form-urlencoded": { schema: z.object({ by: z.string().optional().describe("Who acts (first 80 characters)") }) } } },
+    body: {
+      content: {
+        "application/x-www-form-urlencoded": { schema: z.object({ by: z.string().optional().describe("Who acts (first 80 characters)") }) },
+      },
+    },
   },
   responses: linkResponses,
 });
@@ -72,29 +82,46 @@ export function linkRoutes() {
     if (!secret) return { error: page("Links disabled", "<h1>Links are not configured</h1>", 403) };
     const row = id.length <= 200 ? await incidentRow(c.env.DB, id) : null;
     // An unknown incident answers like a bad signature: a link cannot probe for incident ids.
-    const v = await verifyLink(secret, id, action, { exp: c.req.query("exp"), sig: c.req.query("sig"), ep: c.req.query("ep") }, row?.opened_at ?? -1, Date.now());
+    const v = await verifyLink(
+      secret,
+      id,
+      action,
+      { exp: c.req.query("exp"), sig: c.req.query("sig"), ep: c.req.query("ep") },
+      row?.opened_at ?? -1,
+      Date.now(),
+    );
     if (!v.ok) return { error: page("Link not valid", `<h1>This link cannot be used</h1><p>${escapeHtml(v.reason)}.</p>`, 403) };
     if (!row) return { error: page("No such incident", "<h1>No such incident</h1>", 404) };
     return { id, action, row };
   };
-  on(app, confirmLink, async (c) => {
-    const r = await check(c);
-    if ("error" in r) return r.error;
-    return page(
-      `${ACTIONS[r.action]} incident`,
-      `<h1>${ACTIONS[r.action]}?</h1><p>${escapeHtml(r.row.title)}</p><p>Status: ${r.row.status}${r.row.acknowledged_at ? ", acknowledged" : ""}</p>
+  on(
+    app,
+    confirmLink,
+    async (c) => {
+      const r = await check(c);
+      if ("error" in r) return r.error;
+      return page(
+        `${ACTIONS[r.action]} incident`,
+        `<h1>${ACTIONS[r.action]}?</h1><p>${escapeHtml(r.row.title)}</p><p>Status: ${r.row.status}${r.row.acknowledged_at ? ", acknowledged" : ""}</p>
 <form method="post"><label>Your name <input name="by" required maxlength="80" autocomplete="name"></label> <button type="submit">${ACTIONS[r.action]}</button></form>`,
-    );
-  }, unknownAction);
-  on(app, followLink, async (c) => {
-    const r = await check(c);
-    if ("error" in r) return r.error;
-    const form = new URLSearchParams(new TextDecoder().decode((await readAtMost(c.req.raw, MAX_FORM_BYTES, undefined, "drain")).bytes));
-    const by = form.get("by")?.trim().slice(0, 80) || "link";
-    const at = Date.now();
-    const input: EscalationInput = r.action === "ack" ? { type: "ack", by, at, reescalateAfter: null } : { type: "resolve", by, at };
-    await c.env.SERVICE.getByName(r.row.service_id).apply(r.row.service_id, input);
-    return page("Done", `<h1>${r.action === "ack" ? "Acknowledged" : "Resolved"}</h1><p>${escapeHtml(r.row.title)}</p>`);
-  }, unknownAction);
+      );
+    },
+    unknownAction,
+  );
+  on(
+    app,
+    followLink,
+    async (c) => {
+      const r = await check(c);
+      if ("error" in r) return r.error;
+      const form = new URLSearchParams(new TextDecoder().decode((await readAtMost(c.req.raw, MAX_FORM_BYTES, undefined, "drain")).bytes));
+      const by = form.get("by")?.trim().slice(0, 80) || "link";
+      const at = Date.now();
+      const input: EscalationInput = r.action === "ack" ? { type: "ack", by, at, reescalateAfter: null } : { type: "resolve", by, at };
+      await c.env.SERVICE.getByName(r.row.service_id).apply(r.row.service_id, input);
+      return page("Done", `<h1>${r.action === "ack" ? "Acknowledged" : "Resolved"}</h1><p>${escapeHtml(r.row.title)}</p>`);
+    },
+    unknownAction,
+  );
   return app;
 }

@@ -97,7 +97,9 @@ export const pingExitCode = pingRoutePair("/ping/{key}/{code}", "Job finished wi
 
 /** A path segment that is no exit code (nor start, fail, log). */
 const notACode: InputHook = (result, c) =>
-  result.success ? undefined : jsonError(c, 400, "invalid_ping", `expected /ping/<key>/start, /fail, /log or an exit code 0–255, got "${c.req.param("code")}"`);
+  result.success
+    ? undefined
+    : jsonError(c, 400, "invalid_ping", `expected /ping/<key>/start, /fail, /log or an exit code 0–255, got "${c.req.param("code")}"`);
 
 // Hono answers HEAD with the GET route.
 export function pingRoutes() {

@@ -33,7 +33,10 @@ export function findAgent(config: VigilConfig, id: string): AgentSpec | undefine
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const KIB = MAX_REPORT_BYTES / 1024;
 
-export const pushReport = declarer("signature", "ingest")({
+export const pushReport = declarer(
+  "signature",
+  "ingest",
+)({
   method: "post",
   path: "/v1/agents/{id}/reports",
   summary: "Push an agent report (signed)",
@@ -98,10 +101,20 @@ export function reportRoutes() {
     }
     const skew = now - sig.timestamp;
     if (skew > SIGNATURE_TOLERANCE_SECONDS) {
-      return jsonError(c, 401, "signature_expired", `signature timestamp is ${skew} s old; at most ${SIGNATURE_TOLERANCE_SECONDS} s is accepted (replayed request, or the agent's clock is behind)`);
+      return jsonError(
+        c,
+        401,
+        "signature_expired",
+        `signature timestamp is ${skew} s old; at most ${SIGNATURE_TOLERANCE_SECONDS} s is accepted (replayed request, or the agent's clock is behind)`,
+      );
     }
     if (-skew > SIGNATURE_TOLERANCE_SECONDS) {
-      return jsonError(c, 401, "signature_in_future", `signature timestamp is ${-skew} s in the future; at most ${SIGNATURE_TOLERANCE_SECONDS} s is accepted (the agent's clock is ahead)`);
+      return jsonError(
+        c,
+        401,
+        "signature_in_future",
+        `signature timestamp is ${-skew} s in the future; at most ${SIGNATURE_TOLERANCE_SECONDS} s is accepted (the agent's clock is ahead)`,
+      );
     }
 
     // 4. Well formed.
@@ -114,16 +127,30 @@ export function reportRoutes() {
     // Array lengths first: the schema would parse every element of an oversize array.
     const oversize = jsonSizeIssues(json, reportSizeLimits);
     if (oversize.length > 0) {
-      return jsonError(c, 400, "invalid_report", `report does not match the schema (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`, oversize);
+      return jsonError(
+        c,
+        400,
+        "invalid_report",
+        `report does not match the schema (${oversize.length} problem${oversize.length === 1 ? "" : "s"})`,
+        oversize,
+      );
     }
     const parsed = bodySchema(pushReport).safeParse(json);
     if (!parsed.success) {
       const issues = formatIssues(parsed.error.issues);
-      return jsonError(c, 400, "invalid_report", `report does not match the schema (${issues.length} problem${issues.length === 1 ? "" : "s"})`, issues);
+      return jsonError(
+        c,
+        400,
+        "invalid_report",
+        `report does not match the schema (${issues.length} problem${issues.length === 1 ? "" : "s"})`,
+        issues,
+      );
     }
     const report = parsed.data;
     if (report.agent.id !== agentId) {
-      return jsonError(c, 400, "invalid_report", "report names another agent", [`agent.id: expected "${agentId}" (the agent in the URL), got "${report.agent.id}"`]);
+      return jsonError(c, 400, "invalid_report", "report names another agent", [
+        `agent.id: expected "${agentId}" (the agent in the URL), got "${report.agent.id}"`,
+      ]);
     }
 
     // 5. Applied once, in order, by the agent's object.

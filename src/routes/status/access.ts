@@ -22,7 +22,6 @@ import type { Audience } from "./audience";
 import { toHex } from "../../../lib/encoding";
 import { hmacSha256 } from "../../../lib/hmac";
 
-
 export const STATUS_COOKIE = "vigil_status";
 
 /** How long a sign-in lasts: the cookie's Max-Age, and the expiry signed inside it. */
@@ -109,7 +108,12 @@ async function credentials(c: Context<App>, given: { query?: string; bearer?: st
     if (problem === null) return reader;
     return isPrivate ? { ok: false, reason: problem } : anonymous;
   }
-  return isPrivate ? { ok: false, reason: "this status page is private: give the token as ?token=, an Authorization: Bearer header, or sign in on the page" } : anonymous;
+  return isPrivate
+    ? {
+        ok: false,
+        reason: "this status page is private: give the token as ?token=, an Authorization: Bearer header, or sign in on the page",
+      }
+    : anonymous;
 }
 
 /** Sets the access cookie (HttpOnly, SameSite=Lax, Secure on https) for `days`. */

@@ -49,7 +49,8 @@ export function publicAgentCheck(agentId: string, check: string, siblings: reado
   const colon = check.indexOf(":");
   const kind = colon < 0 ? check : check.slice(0, colon);
   const rest = colon < 0 ? "" : check.slice(colon + 1);
-  if (PLAIN_NAME.test(kind) && (rest === "" || PLAIN_NAME.test(rest))) return { id: `agent:${agentId}:${check}`, name: `${check} on ${agentId}` };
+  if (PLAIN_NAME.test(kind) && (rest === "" || PLAIN_NAME.test(rest)))
+    return { id: `agent:${agentId}:${check}`, name: `${check} on ${agentId}` };
   const safeKind = PLAIN_NAME.test(kind) ? kind : "check";
   const label = AGENT_CHECK_KIND[safeKind] ?? safeKind;
   const same = siblings.filter((s) => {

@@ -33,12 +33,22 @@ export const badgeQuery = z.strictObject({
   token: z.string().optional(),
 });
 
-export const badgeRoute = declarer("status", "status")({
+export const badgeRoute = declarer(
+  "status",
+  "status",
+)({
   method: "get",
   path: "/badge/{id}",
   summary: "SVG badge: status, uptime or latency of a check or service",
   middleware: [
-    statusAccess((c, reason) => svg(c, renderBadge("status page", reason.startsWith("invalid") ? "invalid token" : "private", BADGE_COLORS.lightgrey), 401, "no-store")),
+    statusAccess((c, reason) =>
+      svg(
+        c,
+        renderBadge("status page", reason.startsWith("invalid") ? "invalid token" : "private", BADGE_COLORS.lightgrey),
+        401,
+        "no-store",
+      ),
+    ),
   ],
   request: { params: badgeParams, query: badgeQuery },
   responses: {
@@ -62,10 +72,53 @@ export const BADGE_COLORS = {
 
 // Advance widths of Verdana at 11 px (what shields.io measures with), for the common characters.
 const WIDTHS: Record<string, number> = {
-  " ": 3.87, "!": 4.33, "%": 12.1, "(": 4.54, ")": 4.54, "-": 4.99, ".": 3.87, "/": 4.88, ":": 4.54, "_": 7.0, "|": 4.99,
-  "0": 7.0, "1": 7.0, "2": 7.0, "3": 7.0, "4": 7.0, "5": 7.0, "6": 7.0, "7": 7.0, "8": 7.0, "9": 7.0,
-  a: 6.66, b: 6.82, c: 5.73, d: 6.82, e: 6.56, f: 3.86, g: 6.82, h: 6.97, i: 3.02, j: 3.79, k: 6.51, l: 3.02, m: 10.7,
-  n: 6.97, o: 6.67, p: 6.82, q: 6.82, r: 4.69, s: 5.73, t: 4.33, u: 6.97, v: 6.51, w: 8.99, x: 6.51, y: 6.51, z: 5.77,
+  " ": 3.87,
+  "!": 4.33,
+  "%": 12.1,
+  "(": 4.54,
+  ")": 4.54,
+  "-": 4.99,
+  ".": 3.87,
+  "/": 4.88,
+  ":": 4.54,
+  _: 7.0,
+  "|": 4.99,
+  "0": 7.0,
+  "1": 7.0,
+  "2": 7.0,
+  "3": 7.0,
+  "4": 7.0,
+  "5": 7.0,
+  "6": 7.0,
+  "7": 7.0,
+  "8": 7.0,
+  "9": 7.0,
+  a: 6.66,
+  b: 6.82,
+  c: 5.73,
+  d: 6.82,
+  e: 6.56,
+  f: 3.86,
+  g: 6.82,
+  h: 6.97,
+  i: 3.02,
+  j: 3.79,
+  k: 6.51,
+  l: 3.02,
+  m: 10.7,
+  n: 6.97,
+  o: 6.67,
+  p: 6.82,
+  q: 6.82,
+  r: 4.69,
+  s: 5.73,
+  t: 4.33,
+  u: 6.97,
+  v: 6.51,
+  w: 8.99,
+  x: 6.51,
+  y: 6.51,
+  z: 5.77,
 };
 
 /** Approximate rendered width of `text` in Verdana 11 px. */
@@ -89,13 +142,17 @@ export function renderBadge(label: string, message: string, color: string, style
   const w = lw + mw;
   const title = `${esc(label)}: ${esc(message)}`;
   const text = (s: string, x: number) =>
-    `<text aria-hidden="true" x="${x * 10}" y="150" fill="#010101" fill-opacity=".3" transform="scale(.1)" textLength="${(textWidth(s)) * 10}">${esc(s)}</text>` +
+    `<text aria-hidden="true" x="${x * 10}" y="150" fill="#010101" fill-opacity=".3" transform="scale(.1)" textLength="${textWidth(s) * 10}">${esc(s)}</text>` +
     `<text x="${x * 10}" y="140" transform="scale(.1)" fill="#fff" textLength="${textWidth(s) * 10}">${esc(s)}</text>`;
   const flat = style === "flat";
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${title}"><title>${title}</title>` +
-    (flat ? `<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>` : "") +
-    (flat ? `<clipPath id="r"><rect width="${w}" height="20" rx="3" fill="#fff"/></clipPath><g clip-path="url(#r)">` : "<g shape-rendering=\"crispEdges\">") +
+    (flat
+      ? `<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>`
+      : "") +
+    (flat
+      ? `<clipPath id="r"><rect width="${w}" height="20" rx="3" fill="#fff"/></clipPath><g clip-path="url(#r)">`
+      : '<g shape-rendering="crispEdges">') +
     `<rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${mw}" height="20" fill="${color}"/>` +
     (flat ? `<rect width="${w}" height="20" fill="url(#s)"/>` : "") +
     `</g><g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" text-rendering="geometricPrecision" font-size="110">` +
@@ -133,7 +190,11 @@ const STATUS_BADGE: Record<string, [string, string]> = {
 };
 
 function svg(c: Context, body: string, status: 200 | 400 | 401 | 404, cache: string) {
-  return c.body(body, status, { "content-type": "image/svg+xml; charset=utf-8", "cache-control": cache, "x-content-type-options": "nosniff" });
+  return c.body(body, status, {
+    "content-type": "image/svg+xml; charset=utf-8",
+    "cache-control": cache,
+    "x-content-type-options": "nosniff",
+  });
 }
 
 function serviceLatency(s: ServiceView): number | null {
@@ -175,10 +236,20 @@ export function badgeRoutes() {
       if (!target) return svg(c, renderBadge(q.data.label ?? "badge", "not found", BADGE_COLORS.lightgrey, style), 404, "no-store");
       const cache = config.statusPage.token ? "private, no-store" : "public, max-age=60";
       if (type === "uptime") {
-        return svg(c, renderBadge(q.data.label ?? `uptime ${period}`, formatPercent(target.uptime), uptimeColor(target.uptime), style), 200, cache);
+        return svg(
+          c,
+          renderBadge(q.data.label ?? `uptime ${period}`, formatPercent(target.uptime), uptimeColor(target.uptime), style),
+          200,
+          cache,
+        );
       }
       if (type === "latency") {
-        return svg(c, renderBadge(q.data.label ?? "response time", formatMs(target.latency), latencyColor(target.latency), style), 200, cache);
+        return svg(
+          c,
+          renderBadge(q.data.label ?? "response time", formatMs(target.latency), latencyColor(target.latency), style),
+          200,
+          cache,
+        );
       }
       const [message, color] = STATUS_BADGE[target.status] ?? STATUS_BADGE.unknown!;
       return svg(c, renderBadge(q.data.label ?? target.name, message, color, style), 200, cache);

@@ -25,7 +25,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { App } from "../openapi";
 import type { VigilConfig } from "../../config";
 
-
 /** Longest time one stored page is served, in seconds. */
 export const STATUS_CACHE_TTL_S = 10;
 /** Pages kept in an isolate's memory (the rest come from `caches.default`). */
@@ -94,7 +93,10 @@ async function sharedVersion(db: D1Database, now: number): Promise<string> {
   const running = versionRead;
   if (running && running.db === db && now - running.since < VERSION_JOIN_MS) {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const version = await Promise.race([running.result.catch(() => null), new Promise<null>((r) => (timer = setTimeout(() => r(null), WAIT_MS)))]);
+    const version = await Promise.race([
+      running.result.catch(() => null),
+      new Promise<null>((r) => (timer = setTimeout(() => r(null), WAIT_MS))),
+    ]);
     if (timer !== undefined) clearTimeout(timer);
     if (version !== null) return version;
   }
@@ -192,7 +194,8 @@ export function statusEdgeCache(): MiddlewareHandler<App> {
     const now = Date.now();
     // 3.
     const inMemory = memory.get(cacheKey);
-    if (inMemory && now - inMemory.storedAt < STATUS_CACHE_TTL_S * 1000 && now >= inMemory.storedAt) return answer(inMemory, "hit", now, acceptsGzip);
+    if (inMemory && now - inMemory.storedAt < STATUS_CACHE_TTL_S * 1000 && now >= inMemory.storedAt)
+      return answer(inMemory, "hit", now, acceptsGzip);
     // 4. Someone is already fetching or rendering this key: wait for it, for a while.
     const pending = inFlight.get(cacheKey);
     if (pending && now - pending.since < STALE_MS) {

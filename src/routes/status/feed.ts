@@ -20,7 +20,10 @@ export const feedQuery = z.strictObject({
   token: z.string().optional(),
 });
 
-export const feedRoute = declarer("status", "status")({
+export const feedRoute = declarer(
+  "status",
+  "status",
+)({
   method: "get",
   path: "/feed.atom",
   summary: "Atom feed of incidents",
@@ -69,12 +72,21 @@ export function renderFeed(f: FeedInput): string {
     const checkName = (id: string) => f.checkName(id, i.service_id);
     const timeline = events.map((e) => publicEvent(e, checkName, details)).filter((e) => e !== null);
     const openers = [...new Set(events.map((e) => checkOf(e)).filter((c): c is string => c !== null))];
-    const title = details ? i.title : publicIncidentTitle(i.title, f.serviceName(i.service_id), openers.map((id) => ({ id, name: checkName(id) })));
+    const title = details
+      ? i.title
+      : publicIncidentTitle(
+          i.title,
+          f.serviceName(i.service_id),
+          openers.map((id) => ({ id, name: checkName(id) })),
+        );
     const updated = Math.max(i.opened_at, i.resolved_at ?? 0, ...timeline.map((e) => e.at));
     const state = i.status === "open" ? "Ongoing" : "Resolved";
     const html =
       `<p><strong>${xml(state)}</strong> — ${xml(f.serviceName(i.service_id))}</p><ul>` +
-      [...timeline].reverse().map((e) => `<li>${xml(formatDateTime(e.at, f.timeZone))}: ${xml(e.text)}</li>`).join("") +
+      [...timeline]
+        .reverse()
+        .map((e) => `<li>${xml(formatDateTime(e.at, f.timeZone))}: ${xml(e.text)}</li>`)
+        .join("") +
       `</ul>`;
     return (
       `<entry><id>${xml(`${f.base}/#incident-${i.id}`)}</id>` +
@@ -109,7 +121,14 @@ export function feedRoutes() {
     const services = new Map(config.services.map((s) => [s.id, s]));
     const audience = c.get("audience");
     const details = (serviceId: string) => showsDetails(audience, services.get(serviceId));
-    const agentChecks = [...new Set([...events.values()].flat().map(checkOf).filter((id): id is string => id?.startsWith("agent:") ?? false))];
+    const agentChecks = [
+      ...new Set(
+        [...events.values()]
+          .flat()
+          .map(checkOf)
+          .filter((id): id is string => id?.startsWith("agent:") ?? false),
+      ),
+    ];
     const refs = new Map(listComponents(config, agentChecks).map((r) => [r.id, r]));
     const body = renderFeed({
       title: config.statusPage.title,

@@ -6,7 +6,10 @@
 import { configStatus } from "../../config/load";
 import { answer, declarer, on, routes } from "../openapi";
 
-export const health = declarer("none", "meta")({
+export const health = declarer(
+  "none",
+  "meta",
+)({
   method: "get",
   path: "/health",
   summary: "Liveness, version, config counts and which config is live",
@@ -30,7 +33,11 @@ export function healthRoutes() {
           file: configStatus.file,
           hash: configStatus.hash,
           loadedAt: configStatus.loadedAt,
-          refused: configStatus.refused && { hash: configStatus.refused.hash, at: configStatus.refused.at, problems: configStatus.refused.problems.length },
+          refused: configStatus.refused && {
+            hash: configStatus.refused.hash,
+            at: configStatus.refused.at,
+            problems: configStatus.refused.problems.length,
+          },
         },
       }),
     });

@@ -16,6 +16,7 @@ export function statusRoutes() {
   // The public page and its data from the edge cache (./cache.ts).
   const cached = statusEdgeCache();
   for (const path of ["/", "/status", "/status.json", "/check/:id"]) app.use(path, cached);
-  for (const group of [healthRoutes(), statusPageRoutes(), statusJsonRoutes(), badgeRoutes(), feedRoutes(), metricsRoutes()]) app.route("/", group);
+  for (const group of [healthRoutes(), statusPageRoutes(), statusJsonRoutes(), badgeRoutes(), feedRoutes(), metricsRoutes()])
+    app.route("/", group);
   return app;
 }

@@ -21,7 +21,12 @@ export const statusJsonQuery = z.strictObject({
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const pct = (p: number | null) => (p === null ? null : Math.round(p * 10_000) / 10_000);
 
-const uptimeJson = z.object({ "24h": z.number().nullable(), "7d": z.number().nullable(), "30d": z.number().nullable(), "90d": z.number().nullable() });
+const uptimeJson = z.object({
+  "24h": z.number().nullable(),
+  "7d": z.number().nullable(),
+  "30d": z.number().nullable(),
+  "90d": z.number().nullable(),
+});
 const statusEnum = z.enum(["up", "degraded", "down", "unknown"]);
 const incidentJson = z.object({
   id: z.string(),
@@ -55,7 +60,9 @@ export const statusJsonResponse = z.object({
           reason: z.string().nullable(),
           stale: z.boolean(),
           uptime: uptimeJson.describe("Share (%) of the measured runs that were not down; unknown and missed runs are not in it."),
-          measured: uptimeJson.describe("Share (%) of the planned runs that measured something, per period; null where runs are not planned."),
+          measured: uptimeJson.describe(
+            "Share (%) of the planned runs that measured something, per period; null where runs are not planned.",
+          ),
           shares: z
             .object({ up: z.number(), degraded: z.number(), down: z.number() })
             .nullable()
@@ -63,7 +70,9 @@ export const statusJsonResponse = z.object({
           runs24h: z
             .object({ planned: z.number(), executed: z.number(), missed: z.number(), unknown: z.number(), retried: z.number() })
             .nullable()
-            .describe("Runs of the last 24 hours: planned by the schedule, executed, missed, measured nothing, and retried after a network failure."),
+            .describe(
+              "Runs of the last 24 hours: planned by the schedule, executed, missed, measured nothing, and retried after a network failure.",
+            ),
           latency: z.object({ avgMs: z.number().nullable(), p95Ms: z.number().nullable() }),
           days: z
             .array(
@@ -85,10 +94,15 @@ export const statusJsonResponse = z.object({
     }),
   ),
   incidents: z.object({ open: z.array(incidentJson), recent: z.array(incidentJson) }),
-  maintenance: z.array(z.object({ id: z.string(), title: z.string(), services: z.array(z.string()), start: z.string(), end: z.string(), active: z.boolean() })),
+  maintenance: z.array(
+    z.object({ id: z.string(), title: z.string(), services: z.array(z.string()), start: z.string(), end: z.string(), active: z.boolean() }),
+  ),
 });
 
-export const statusJsonRoute = declarer("status", "status")({
+export const statusJsonRoute = declarer(
+  "status",
+  "status",
+)({
   method: "get",
   path: "/status.json",
   summary: "Current status, uptime, incidents and maintenance",
@@ -125,7 +139,11 @@ function component(c: ComponentView, tz: string, dayStarts: number[], withDays: 
           count: d.count,
           failures: d.failures,
           degraded: d.degraded,
-          ...(d.planned !== undefined && { planned: d.planned, unknown: d.unknown!, measured: d.measured == null ? null : pct(d.measured * 100) }),
+          ...(d.planned !== undefined && {
+            planned: d.planned,
+            unknown: d.unknown!,
+            measured: d.measured == null ? null : pct(d.measured * 100),
+          }),
         };
       }),
     }),
@@ -159,7 +177,14 @@ export function statusJson(m: StatusModel, publicUrl: string | null, withDays: b
       components: s.components.map((c) => component(c, m.timeZone, m.dayStarts, withDays)),
     })),
     incidents: { open: m.openIncidents.map(incident), recent: m.pastIncidents.map(incident) },
-    maintenance: m.maintenance.map((x) => ({ id: x.id, title: x.title, services: x.services, start: iso(x.start)!, end: iso(x.end)!, active: x.active })),
+    maintenance: m.maintenance.map((x) => ({
+      id: x.id,
+      title: x.title,
+      services: x.services,
+      start: iso(x.start)!,
+      end: iso(x.end)!,
+      active: x.active,
+    })),
   };
 }
 

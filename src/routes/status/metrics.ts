@@ -37,7 +37,10 @@ import { bearerAuth } from "../auth";
 import { answer, declarer, on, refusal, routes } from "../openapi";
 import { listComponents } from "./model";
 
-export const metricsRoute = declarer("metrics", "metrics")({
+export const metricsRoute = declarer(
+  "metrics",
+  "metrics",
+)({
   method: "get",
   path: "/metrics",
   summary: "Prometheus metrics",
@@ -51,7 +54,10 @@ export const metricsRoute = declarer("metrics", "metrics")({
 const HOUR = 3_600_000;
 
 const label = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${label(v)}"`).join(",")}}`;
+const labels = (l: Record<string, string>) =>
+  `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${label(v)}"`)
+    .join(",")}}`;
 const num = (v: number) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6));
 
 export interface MetricsInput {
@@ -82,21 +88,27 @@ export function renderMetrics(m: MetricsInput): string {
   family("vigil_check_up", "gauge", "1 when the check is up or degraded, 0 when down; absent while unknown.");
   for (const c of m.checks) {
     const s = m.states.get(c.id)?.status;
-    if (s && s !== "unknown") out.push(`vigil_check_up${labels({ check: c.id, service: c.service, kind: c.kind })} ${s === "down" ? 0 : 1}`);
+    if (s && s !== "unknown")
+      out.push(`vigil_check_up${labels({ check: c.id, service: c.service, kind: c.kind })} ${s === "down" ? 0 : 1}`);
   }
   family("vigil_check_status", "gauge", "Current status of each check: 1 on the series of its status.");
   for (const c of m.checks) {
     const s = m.states.get(c.id)?.status ?? "unknown";
-    for (const st of ["up", "degraded", "down", "unknown"]) out.push(`vigil_check_status${labels({ check: c.id, service: c.service, kind: c.kind, status: st })} ${st === s ? 1 : 0}`);
+    for (const st of ["up", "degraded", "down", "unknown"])
+      out.push(`vigil_check_status${labels({ check: c.id, service: c.service, kind: c.kind, status: st })} ${st === s ? 1 : 0}`);
   }
   family("vigil_check_status_since_timestamp_seconds", "gauge", "When the check entered its current status (Unix seconds).");
   for (const c of m.checks) {
     const s = m.states.get(c.id);
-    if (s) out.push(`vigil_check_status_since_timestamp_seconds${labels({ check: c.id, service: c.service, kind: c.kind })} ${num(s.since / 1000)}`);
+    if (s)
+      out.push(
+        `vigil_check_status_since_timestamp_seconds${labels({ check: c.id, service: c.service, kind: c.kind })} ${num(s.since / 1000)}`,
+      );
   }
   family("vigil_check_stale", "gauge", "1 when the check's agent went silent and its status is the last one known.");
   for (const c of m.checks) {
-    if (c.kind === "agent-check") out.push(`vigil_check_stale${labels({ check: c.id, service: c.service })} ${m.states.get(c.id)?.stale_since != null ? 1 : 0}`);
+    if (c.kind === "agent-check")
+      out.push(`vigil_check_stale${labels({ check: c.id, service: c.service })} ${m.states.get(c.id)?.stale_since != null ? 1 : 0}`);
   }
 
   // Latency: one histogram per probe monitor over the last 24 h, p95 of the last complete hour.
@@ -109,22 +121,31 @@ export function renderMetrics(m: MetricsInput): string {
   );
   for (const c of monitors) {
     const h = byCheck.get(c.id);
-    LATENCY_BOUNDS_MS.forEach((le, i) => out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: String(le / 1000) })} ${h?.le[i] ?? 0}`));
+    LATENCY_BOUNDS_MS.forEach((le, i) =>
+      out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: String(le / 1000) })} ${h?.le[i] ?? 0}`),
+    );
     out.push(`vigil_probe_latency_seconds_bucket${labels({ check: c.id, service: c.service, le: "+Inf" })} ${h?.count ?? 0}`);
     out.push(`vigil_probe_latency_seconds_sum${labels({ check: c.id, service: c.service })} ${num((h?.sum ?? 0) / 1000)}`);
     out.push(`vigil_probe_latency_seconds_count${labels({ check: c.id, service: c.service })} ${h?.count ?? 0}`);
   }
   const runs = new Map(m.runs.map((r) => [r.check_id, r]));
   const runFamilies = [
-    ["planned", "Probe runs the schedule planned over the last 24 complete hours (from each monitor's offsets, whether or not the cron fired)."],
+    [
+      "planned",
+      "Probe runs the schedule planned over the last 24 complete hours (from each monitor's offsets, whether or not the cron fired).",
+    ],
     ["executed", "Probe runs that executed over the last 24 complete hours."],
-    ["missed", "Planned probe runs that did not execute over the last 24 complete hours (a sliding window: use it directly, not with rate())."],
+    [
+      "missed",
+      "Planned probe runs that did not execute over the last 24 complete hours (a sliding window: use it directly, not with rate()).",
+    ],
     ["unknown", "Probe runs that executed but could not measure (the probe itself failed) over the last 24 complete hours."],
     ["retried", "Probe runs that took more than one attempt (retries after network failures) over the last 24 complete hours."],
   ] as const;
   for (const [what, help] of runFamilies) {
     family(`vigil_probe_runs_${what}_total`, "counter", help);
-    for (const c of monitors) out.push(`vigil_probe_runs_${what}_total${labels({ check: c.id, service: c.service })} ${runs.get(c.id)?.[what] ?? 0}`);
+    for (const c of monitors)
+      out.push(`vigil_probe_runs_${what}_total${labels({ check: c.id, service: c.service })} ${runs.get(c.id)?.[what] ?? 0}`);
   }
   family("vigil_probe_latency_p95_seconds", "gauge", "95th percentile probe latency of the last complete hour.");
   for (const c of monitors) {
@@ -135,22 +156,34 @@ export function renderMetrics(m: MetricsInput): string {
   family("vigil_incidents_open", "gauge", "Open incidents per service.");
   for (const s of m.services) out.push(`vigil_incidents_open${labels({ service: s })} ${m.openIncidents.get(s) ?? 0}`);
 
-  family("vigil_agent_last_seen_timestamp_seconds", "gauge", "When the agent's last report arrived (Unix seconds; refreshed at most once a minute while healthy).");
+  family(
+    "vigil_agent_last_seen_timestamp_seconds",
+    "gauge",
+    "When the agent's last report arrived (Unix seconds; refreshed at most once a minute while healthy).",
+  );
   for (const a of m.agents) {
-    if (a.row?.last_seen != null) out.push(`vigil_agent_last_seen_timestamp_seconds${labels({ agent: a.id, service: a.service })} ${num(a.row.last_seen / 1000)}`);
+    if (a.row?.last_seen != null)
+      out.push(`vigil_agent_last_seen_timestamp_seconds${labels({ agent: a.id, service: a.service })} ${num(a.row.last_seen / 1000)}`);
   }
   family("vigil_agent_silent", "gauge", "1 while the agent's dead-man deadline has passed without a report.");
-  for (const a of m.agents) out.push(`vigil_agent_silent${labels({ agent: a.id, service: a.service })} ${a.row?.silent_since != null ? 1 : 0}`);
+  for (const a of m.agents)
+    out.push(`vigil_agent_silent${labels({ agent: a.id, service: a.service })} ${a.row?.silent_since != null ? 1 : 0}`);
 
-  family("vigil_notification_attempts_total", "counter", "Notification delivery attempts by channel and outcome (delivered, retry, failed, dead).");
-  for (const d of m.deliveries) out.push(`vigil_notification_attempts_total${labels({ channel: d.channel_id, outcome: d.outcome })} ${d.n}`);
+  family(
+    "vigil_notification_attempts_total",
+    "counter",
+    "Notification delivery attempts by channel and outcome (delivered, retry, failed, dead).",
+  );
+  for (const d of m.deliveries)
+    out.push(`vigil_notification_attempts_total${labels({ channel: d.channel_id, outcome: d.outcome })} ${d.n}`);
   family("vigil_notification_failures_total", "counter", "Notification attempts that failed or were dead-lettered, by channel.");
   const failures = new Map<string, number>();
   for (const d of m.deliveries) {
     if (!failures.has(d.channel_id)) failures.set(d.channel_id, 0);
     if (d.outcome === "failed" || d.outcome === "dead") failures.set(d.channel_id, failures.get(d.channel_id)! + d.n);
   }
-  for (const [channel, n] of [...failures].sort(([a], [b]) => a.localeCompare(b))) out.push(`vigil_notification_failures_total${labels({ channel })} ${n}`);
+  for (const [channel, n] of [...failures].sort(([a], [b]) => a.localeCompare(b)))
+    out.push(`vigil_notification_failures_total${labels({ channel })} ${n}`);
 
   return `${out.join("\n")}\n`;
 }

@@ -163,11 +163,22 @@ const EMPTY = (n: number) => {
 };
 
 /** Day `i` of a component (or of a service's summed tallies) as an object. */
-export function dayCell(c: Pick<ComponentView, "tallies" | "levels"> & { cadence?: Int32Array | null }, dayStarts: number[], i: number): DayCell {
+export function dayCell(
+  c: Pick<ComponentView, "tallies" | "levels"> & { cadence?: Int32Array | null },
+  dayStarts: number[],
+  i: number,
+): DayCell {
   const count = c.tallies[i * 3]!;
   const failures = c.tallies[i * 3 + 1]!;
   const degraded = c.tallies[i * 3 + 2]!;
-  const cell: DayCell = { start: dayStarts[i]!, count, failures, degraded, uptime: count === 0 ? null : (count - failures) / count, level: LEVEL_OF[c.levels[i]!]! };
+  const cell: DayCell = {
+    start: dayStarts[i]!,
+    count,
+    failures,
+    degraded,
+    uptime: count === 0 ? null : (count - failures) / count,
+    level: LEVEL_OF[c.levels[i]!]!,
+  };
   if (!c.cadence) return cell;
   const t = tallyOfDays(c.tallies, c.cadence, i, i + 1);
   return { ...cell, planned: t.planned!, unknown: t.unknown!, measured: availability(t).measuredShare };
@@ -196,7 +207,12 @@ function derive(tallies: Int32Array, n: number, cadence?: Int32Array | null): De
     let count = 0;
     let failures = 0;
     for (let i = 0; i < n; i++) {
-      levels += LEVEL_CODE[cadence ? periodLevel(tallyOfDays(tallies, cadence, i, i + 1)) : dayLevel(tallies[i * 3]!, tallies[i * 3 + 1]!, tallies[i * 3 + 2]!)];
+      levels +=
+        LEVEL_CODE[
+          cadence
+            ? periodLevel(tallyOfDays(tallies, cadence, i, i + 1))
+            : dayLevel(tallies[i * 3]!, tallies[i * 3 + 1]!, tallies[i * 3 + 2]!)
+        ];
       count += tallies[i * 3]!;
       failures += tallies[i * 3 + 1]!;
     }
@@ -206,11 +222,15 @@ function derive(tallies: Int32Array, n: number, cadence?: Int32Array | null): De
       count,
       failures,
       levels,
-      uptime: { "7d": sumUptime(tallies, Math.max(0, n - 7), n), "30d": sumUptime(tallies, Math.max(0, n - 30), n), "90d": sumUptime(tallies, 0, n) },
+      uptime: {
+        "7d": sumUptime(tallies, Math.max(0, n - 7), n),
+        "30d": sumUptime(tallies, Math.max(0, n - 30), n),
+        "90d": sumUptime(tallies, 0, n),
+      },
       measured: { "7d": measured(Math.max(0, n - 7)), "30d": measured(Math.max(0, n - 30)), "90d": measured(0) },
       shares: all && { up: 100 * all.up, degraded: 100 * all.degraded, down: 100 * all.down },
     };
-    (cadence ? derivedWithCadence.set(cadence, d) : derivedCache.set(tallies, d));
+    cadence ? derivedWithCadence.set(cadence, d) : derivedCache.set(tallies, d);
   }
   return d;
 }
@@ -249,7 +269,8 @@ export function serviceDays(s: ServiceView, n: number): { tallies: Int32Array; l
     cadence ??= new Int32Array(n * 3);
     for (let i = 0; i < n * 3; i++) cadence[i] = cadence[i]! + (c.cadence[i] ?? 0);
   }
-  if (cadence) for (const c of s.components) if (!c.cadence) for (let i = 0; i < n; i++) cadence[i * 3] = cadence[i * 3]! + (c.tallies[i * 3] ?? 0);
+  if (cadence)
+    for (const c of s.components) if (!c.cadence) for (let i = 0; i < n; i++) cadence[i * 3] = cadence[i * 3]! + (c.tallies[i * 3] ?? 0);
   const d = derive(tallies, n, cadence);
   return { tallies, levels: d.levels, uptime90d: d.uptime["90d"] };
 }
@@ -299,7 +320,9 @@ export function listComponents(config: VigilConfig, stateIds: Iterable<string>):
     const name = "name" in m && typeof m.name === "string" ? m.name : m.id;
     out.push({ id: m.id, name, kind: "monitor", serviceId: m.service, publicId: m.id, publicName: name });
   }
-  for (const j of config.jobs) if (j.enabled) out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service, publicId: `ping:${j.id}`, publicName: j.id });
+  for (const j of config.jobs)
+    if (j.enabled)
+      out.push({ id: `ping:${j.id}`, name: j.id, kind: "job", serviceId: j.service, publicId: `ping:${j.id}`, publicName: j.id });
   const agentChecks = new Map<string, string[]>();
   for (const id of stateIds) {
     if (!id.startsWith("agent:")) continue;
@@ -320,7 +343,14 @@ export function listComponents(config: VigilConfig, stateIds: Iterable<string>):
     const checks = (agentChecks.get(a.id) ?? []).sort();
     for (const check of checks) {
       const pub = publicAgentCheck(a.id, check, checks);
-      out.push({ id: `agent:${a.id}:${check}`, name: `${check} on ${a.id}`, kind: "agent-check", serviceId: a.service, publicId: pub.id, publicName: pub.name });
+      out.push({
+        id: `agent:${a.id}:${check}`,
+        name: `${check} on ${a.id}`,
+        kind: "agent-check",
+        serviceId: a.service,
+        publicId: pub.id,
+        publicName: pub.name,
+      });
     }
   }
   return out;
@@ -366,9 +396,22 @@ interface Naming {
   name(checkId: string): string;
 }
 
-function incidentView(row: IncidentRow, members: IncidentMemberRow[], events: IncidentEventRow[], serviceName: string, naming: Naming, details: boolean): IncidentView {
+function incidentView(
+  row: IncidentRow,
+  members: IncidentMemberRow[],
+  events: IncidentEventRow[],
+  serviceName: string,
+  naming: Naming,
+  details: boolean,
+): IncidentView {
   const timeline = events.map((e) => publicEvent(e, naming.name, details)).filter((e): e is TimelineEntry => e !== null);
-  const title = details ? row.title : publicIncidentTitle(row.title, serviceName, members.map((m) => ({ id: m.check_id, name: naming.name(m.check_id) })));
+  const title = details
+    ? row.title
+    : publicIncidentTitle(
+        row.title,
+        serviceName,
+        members.map((m) => ({ id: m.check_id, name: naming.name(m.check_id) })),
+      );
   return {
     id: row.id,
     serviceId: row.service_id,
@@ -377,7 +420,12 @@ function incidentView(row: IncidentRow, members: IncidentMemberRow[], events: In
     status: row.status,
     openedAt: row.opened_at,
     resolvedAt: row.resolved_at,
-    affected: members.map((m) => ({ id: naming.id(m.check_id), name: naming.name(m.check_id), status: m.status, reason: details ? m.reason : null })),
+    affected: members.map((m) => ({
+      id: naming.id(m.check_id),
+      name: naming.name(m.check_id),
+      status: m.status,
+      reason: details ? m.reason : null,
+    })),
     timeline: timeline.reverse(),
   };
 }
@@ -398,7 +446,13 @@ const SOME_UNKNOWN_TEXT = "Waiting for data from some checks";
  * Builds the page's model for `audience` (default the public: `./status-audience.ts` says what
  * it sees). `now` is passed in; nothing here reads a clock.
  */
-export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, history: History, now: number, audience: Audience = "public"): StatusModel {
+export function buildStatusModel(
+  config: VigilConfig,
+  current: CurrentSnapshot,
+  history: History,
+  now: number,
+  audience: Audience = "public",
+): StatusModel {
   const page = config.statusPage;
   const serviceIds = page.services ?? config.services.map((s) => s.id);
   const shown = new Set(serviceIds);
@@ -503,7 +557,14 @@ export function buildStatusModel(config: VigilConfig, current: CurrentSnapshot, 
   const past: IncidentView[] = [];
   for (const row of current.incidents) {
     if (!shown.has(row.service_id)) continue;
-    const view = incidentView(row, current.members.get(row.id) ?? [], current.events.get(row.id) ?? [], serviceName(row.service_id), naming, details(row.service_id));
+    const view = incidentView(
+      row,
+      current.members.get(row.id) ?? [],
+      current.events.get(row.id) ?? [],
+      serviceName(row.service_id),
+      naming,
+      details(row.service_id),
+    );
     (row.status === "open" ? open : past).push(view);
   }
 

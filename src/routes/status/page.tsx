@@ -120,10 +120,19 @@ export function statusPageRoutes() {
     const { id } = c.req.valid("param");
     const model = await loadStatusModel(c.env.DB, config, Date.now(), access.audience);
     const found = findCheck(model, id);
-    if (!found) return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, { "cache-control": "no-cache", "x-robots-tag": "noindex" });
+    if (!found)
+      return html(c, <NotFoundPage title={config.statusPage.title} id={id} />, 404, {
+        "cache-control": "no-cache",
+        "x-robots-tag": "noindex",
+      });
     // The same 24 hours as the response-time chart.
     const firstByteAvgMs = found.check.latency.length > 0 ? await loadFirstByteAvg(c.env.DB, id, found.check.latency[0]!.hour) : null;
-    return html(c, <CheckPage model={model} check={found.check} service={found.service} private={access.private} firstByteAvgMs={firstByteAvgMs} />, 200, pageHeaders(access.private));
+    return html(
+      c,
+      <CheckPage model={model} check={found.check} service={found.service} private={access.private} firstByteAvgMs={firstByteAvgMs} />,
+      200,
+      pageHeaders(access.private),
+    );
   });
   return app;
 }

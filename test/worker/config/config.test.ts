@@ -37,7 +37,15 @@ describe("parseConfig", () => {
   it("fills defaults, with durations in ms", () => {
     const cfg = parseConfig(base, { HOOK_SECRET: "whsec_x" });
     expect(cfg.timezone).toBe("UTC");
-    expect(cfg.monitors[0]).toMatchObject({ interval: 60_000, timeout: 10_000, failureThreshold: 2, recoveryThreshold: 2, method: "GET", expectedStatus: ["2xx"], maxBodyBytes: 1_048_576 });
+    expect(cfg.monitors[0]).toMatchObject({
+      interval: 60_000,
+      timeout: 10_000,
+      failureThreshold: 2,
+      recoveryThreshold: 2,
+      method: "GET",
+      expectedStatus: ["2xx"],
+      maxBodyBytes: 1_048_576,
+    });
     expect(cfg.channels[0]).toMatchObject({ timeout: 10_000 });
   });
 
@@ -76,7 +84,9 @@ describe("parseConfig", () => {
 
   it("bounds intervals and timeouts", () => {
     const bad = { ...base, monitors: [{ ...base.monitors[0]!, interval: "5s", timeout: "2m" }] };
-    expect(() => parseConfig(bad, { HOOK_SECRET: "x" })).toThrow(/monitors\[0\]\.interval: must be between 10s and 24h, got "5s"[\s\S]*monitors\[0\]\.timeout: must be between 100ms and 60s, got "2m"/);
+    expect(() => parseConfig(bad, { HOOK_SECRET: "x" })).toThrow(
+      /monitors\[0\]\.interval: must be between 10s and 24h, got "5s"[\s\S]*monitors\[0\]\.timeout: must be between 100ms and 60s, got "2m"/,
+    );
   });
 
   it("accepts the function form and reports a throwing function", () => {

@@ -58,12 +58,16 @@ describe("the default timeout", () => {
     return { interval: ok.interval, timeout: ok.timeout };
   };
   it("is 10 s at the default interval of a minute", () => expect(timing({})).toEqual({ interval: 60_000, timeout: 10_000 }));
-  it("is half the interval when that is shorter: 5 s at 10 s", () => expect(timing({ interval: "10s" })).toEqual({ interval: 10_000, timeout: 5_000 }));
+  it("is half the interval when that is shorter: 5 s at 10 s", () =>
+    expect(timing({ interval: "10s" })).toEqual({ interval: 10_000, timeout: 5_000 }));
   it("is 7.5 s at 15 s", () => expect(timing({ interval: "15s" })).toEqual({ interval: 15_000, timeout: 7_500 }));
   it("stays 10 s at longer intervals", () => expect(timing({ interval: "1h" })).toEqual({ interval: 3_600_000, timeout: 10_000 }));
-  it("is half the interval per sample: 3 samples at 30 s get 5 s each", () => expect(timing({ interval: "30s", samples: 3 })).toMatchObject({ timeout: 5_000 }));
-  it("is 1 s above downMs when that is above 10 s", () => expect(timing({ downMs: 15_000 })).toEqual({ interval: 60_000, timeout: 16_000 }));
-  it("keeps a timeout that is given", () => expect(timing({ interval: "30s", timeout: "20s" })).toEqual({ interval: 30_000, timeout: 20_000 }));
+  it("is half the interval per sample: 3 samples at 30 s get 5 s each", () =>
+    expect(timing({ interval: "30s", samples: 3 })).toMatchObject({ timeout: 5_000 }));
+  it("is 1 s above downMs when that is above 10 s", () =>
+    expect(timing({ downMs: 15_000 })).toEqual({ interval: 60_000, timeout: 16_000 }));
+  it("keeps a timeout that is given", () =>
+    expect(timing({ interval: "30s", timeout: "20s" })).toEqual({ interval: 30_000, timeout: 20_000 }));
 });
 
 describe("the default interval", () => {
@@ -84,6 +88,8 @@ describe("fields given together are still judged", () => {
     expect(parse("tls", { warnDays: 10, criticalDays: 10 })).toEqual({ problems: ["criticalDays: must be below warnDays (10), got 10"] });
   });
   it("downMs not below a given timeout", () => {
-    expect(parse("http", { timeout: "5s", downMs: 5_000 })).toEqual({ problems: ["downMs: must be below the timeout (5000 ms), got 5000"] });
+    expect(parse("http", { timeout: "5s", downMs: 5_000 })).toEqual({
+      problems: ["downMs: must be below the timeout (5000 ms), got 5000"],
+    });
   });
 });

@@ -15,7 +15,11 @@ describe("plannedRuns", () => {
     for (const interval of [10_000, 15_000, 60_000, 300_000, 7 * 60_000, 2 * HOUR]) {
       for (const id of ["api", "db-health", "x"]) {
         const m = { id, interval };
-        for (const [from, to] of [[0, HOUR], [HOUR + 17, 2 * HOUR + 5], [1_796_122_800_000, 1_796_122_800_000 + HOUR]] as const) {
+        for (const [from, to] of [
+          [0, HOUR],
+          [HOUR + 17, 2 * HOUR + 5],
+          [1_796_122_800_000, 1_796_122_800_000 + HOUR],
+        ] as const) {
           expect(plannedRuns(m, from, to), `${id} every ${interval} in [${from}, ${to})`).toBe(plan([m], from, to - from).length);
         }
       }
@@ -44,7 +48,15 @@ describe("cadence", () => {
     expect(rows.get("site")).toEqual({ planned: 12, executed: 1, missed: 11 });
   });
   it("a monitor that never ran in the span gets a row: every run missed", () => {
-    const rows = spanCadence([{ id: "a", interval: 60_000 }, { id: "b", interval: 60_000 }], 0, HOUR, new Map([["a", 60]]));
+    const rows = spanCadence(
+      [
+        { id: "a", interval: 60_000 },
+        { id: "b", interval: 60_000 },
+      ],
+      0,
+      HOUR,
+      new Map([["a", 60]]),
+    );
     expect(rows.get("b")).toEqual({ planned: 60, executed: 0, missed: 60 });
   });
   it("runs planned before the monitor existed are not counted", () => {
@@ -113,7 +125,12 @@ describe("availability", () => {
   });
 
   it("sums tallies; an hour without `planned` planned what it executed", () => {
-    expect(sumTallies([{ planned: 60, count: 50, failures: 1, degraded: 2, unknown: 3 }, { count: 57, failures: 0, degraded: 0, unknown: 3 }])).toEqual({
+    expect(
+      sumTallies([
+        { planned: 60, count: 50, failures: 1, degraded: 2, unknown: 3 },
+        { count: 57, failures: 0, degraded: 0, unknown: 3 },
+      ]),
+    ).toEqual({
       planned: 120,
       count: 107,
       failures: 1,

@@ -27,7 +27,10 @@ const sample = (mount: string, day: string, usedPct: number): DiskSample => ({ m
 describe("foldDiskSamples", () => {
   it("writes a new mount at once, then at most every 15 minutes, and only what changed", () => {
     // A report every 30 s for an hour; the value changes every 5 minutes.
-    const steps = Array.from({ length: 120 }, (_, i) => ({ at: i * 30_000, samples: [sample("/", "2026-11-21", 50 + Math.floor(i / 10) * 0.5), sample("/srv", "2026-11-21", 10)] }));
+    const steps = Array.from({ length: 120 }, (_, i) => ({
+      at: i * 30_000,
+      samples: [sample("/", "2026-11-21", 50 + Math.floor(i / 10) * 0.5), sample("/srv", "2026-11-21", 10)],
+    }));
     const { writes, rows } = run(steps);
     expect(writes.map((w) => [w.at / MIN, w.mount, w.max, w.last])).toEqual([
       [0, "/", 50, 50],

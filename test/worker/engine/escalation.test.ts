@@ -43,7 +43,14 @@ class Sim {
   clock = 0;
 
   private context(now: number): EscalationContext {
-    return { serviceId: "safework", serviceName: "SafeWork", policy: this.ctx.policy ?? runbook, inhibited: this.ctx.inhibited, quiet: this.ctx.quiet, now };
+    return {
+      serviceId: "safework",
+      serviceName: "SafeWork",
+      policy: this.ctx.policy ?? runbook,
+      inhibited: this.ctx.inhibited,
+      quiet: this.ctx.quiet,
+      now,
+    };
   }
   send(input: EscalationInput) {
     this.clock = input.at;
@@ -69,7 +76,9 @@ class Sim {
     return this.send({ type: "check", checkId, kind, status: "up", reason: null, at });
   }
   pages() {
-    return this.effects.filter((e): e is Extract<Effect, { type: "notify" }> => e.type === "notify").map((e) => `${e.event}@L${e.levels.join(",")}`);
+    return this.effects
+      .filter((e): e is Extract<Effect, { type: "notify" }> => e.type === "notify")
+      .map((e) => `${e.event}@L${e.levels.join(",")}`);
   }
   timeline() {
     return this.effects.filter((e): e is Extract<Effect, { type: "timeline" }> => e.type === "timeline").map((e) => e.event);
@@ -85,7 +94,12 @@ describe("escalation: opening and the first page", () => {
     expect(sim.pages()).toEqual([]);
     sim.until(10_000);
     expect(sim.pages()).toEqual(["incident.opened@L1"]);
-    expect(sim.state.incident).toMatchObject({ id: "inc_safework_0", status: "open", level: 1, title: "SafeWork: app-health down — expected status 2xx, got 503" });
+    expect(sim.state.incident).toMatchObject({
+      id: "inc_safework_0",
+      status: "open",
+      level: 1,
+      title: "SafeWork: app-health down — expected status 2xx, got 503",
+    });
   });
 
   it("a blip shorter than groupWait opens and resolves without paging anyone", () => {
@@ -353,7 +367,9 @@ describe("escalation: inhibition, silences and maintenance", () => {
     sim.down("a", 0);
     sim.until(19 * MIN);
     expect(sim.pages()).toEqual([]);
-    expect(nextWake(sim.state, { now: 19 * MIN, serviceId: "safework", serviceName: "SafeWork", policy: runbook, quiet: sim.ctx.quiet })).toBe(20 * MIN);
+    expect(
+      nextWake(sim.state, { now: 19 * MIN, serviceId: "safework", serviceName: "SafeWork", policy: runbook, quiet: sim.ctx.quiet }),
+    ).toBe(20 * MIN);
     sim.ctx.quiet = null;
     sim.send({ type: "tick", at: 20 * MIN });
     expect(sim.pages()).toEqual(["incident.opened@L1"]);
@@ -404,7 +420,8 @@ describe("the runbook policy shipped in examples/safework.config.ts", () => {
     const recoveries = new Sim();
     recoveries.ctx.policy = shipped;
     recoveries.down("agent:safework-prod-1:docker:safework-app", 0, "docker");
-    for (const t of [1, 2, 3]) recoveries.send({ type: "remediation", checkId: "agent:safework-prod-1:docker:safework-app", outcome: "failed", at: t * MIN });
+    for (const t of [1, 2, 3])
+      recoveries.send({ type: "remediation", checkId: "agent:safework-prod-1:docker:safework-app", outcome: "failed", at: t * MIN });
     expect(recoveries.pages()).toEqual(["incident.opened@L1", "incident.escalated@L2"]);
 
     const longOutage = new Sim();
@@ -412,7 +429,11 @@ describe("the runbook policy shipped in examples/safework.config.ts", () => {
     longOutage.down("safework-health", 0);
     longOutage.until(30 * MIN);
     // L1 at 10 s, L2 when unacknowledged for 15 min, L3 at 30 min of outage.
-    expect(longOutage.pages().filter((p) => !p.startsWith("incident.repeated"))).toEqual(["incident.opened@L1", "incident.escalated@L2", "incident.escalated@L3"]);
+    expect(longOutage.pages().filter((p) => !p.startsWith("incident.repeated"))).toEqual([
+      "incident.opened@L1",
+      "incident.escalated@L2",
+      "incident.escalated@L3",
+    ]);
 
     const dbRecovery = new Sim();
     dbRecovery.ctx.policy = shipped;

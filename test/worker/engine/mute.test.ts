@@ -1,10 +1,24 @@
 /** Mute facts: inhibition, maintenance, silences, with injected time (src/engine/mute.ts). */
 import { describe, expect, it } from "vitest";
 import type { MaintenanceSpec } from "../../../src/config/policies";
-import { inhibitions, maintenanceQuiet, monitorDependencies, silenceCovers, silenceQuiet, type InhibitionFacts, type Silence } from "../../../src/engine/mute";
+import {
+  inhibitions,
+  maintenanceQuiet,
+  monitorDependencies,
+  silenceCovers,
+  silenceQuiet,
+  type InhibitionFacts,
+  type Silence,
+} from "../../../src/engine/mute";
 
 const T0 = Date.UTC(2026, 10, 22, 14, 0, 0);
-const facts = (f: Partial<InhibitionFacts>): InhibitionFacts => ({ down: [], dependsOn: new Map(), downChecks: new Set(), downService: null, ...f });
+const facts = (f: Partial<InhibitionFacts>): InhibitionFacts => ({
+  down: [],
+  dependsOn: new Map(),
+  downChecks: new Set(),
+  downService: null,
+  ...f,
+});
 const hb = "agent:db-1:heartbeat";
 
 describe("inhibitions", () => {
@@ -59,10 +73,27 @@ describe("inhibitions", () => {
 });
 
 describe("maintenanceQuiet", () => {
-  const oneOff: MaintenanceSpec = { id: "m1", services: ["app"], title: "DB upgrade", start: "2026-11-22T13:00:00Z", end: "2026-11-22T15:00:00Z" };
-  const nightly: MaintenanceSpec = { id: "m2", services: ["app"], title: "Nightly", cron: "0 3 * * *", duration: 3_600_000, timezone: "Asia/Seoul" };
+  const oneOff: MaintenanceSpec = {
+    id: "m1",
+    services: ["app"],
+    title: "DB upgrade",
+    start: "2026-11-22T13:00:00Z",
+    end: "2026-11-22T15:00:00Z",
+  };
+  const nightly: MaintenanceSpec = {
+    id: "m2",
+    services: ["app"],
+    title: "Nightly",
+    cron: "0 3 * * *",
+    duration: 3_600_000,
+    timezone: "Asia/Seoul",
+  };
   it("holds pages while a window for the service runs, until its end", () => {
-    expect(maintenanceQuiet([oneOff], "app", "UTC", T0)).toEqual({ reason: "maintenance", until: Date.parse(oneOff.end!), detail: "DB upgrade" });
+    expect(maintenanceQuiet([oneOff], "app", "UTC", T0)).toEqual({
+      reason: "maintenance",
+      until: Date.parse(oneOff.end!),
+      detail: "DB upgrade",
+    });
     expect(maintenanceQuiet([oneOff], "other", "UTC", T0)).toBeNull();
     expect(maintenanceQuiet([oneOff], "app", "UTC", Date.parse(oneOff.end!))).toBeNull();
   });

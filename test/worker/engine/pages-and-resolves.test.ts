@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { policySpec, type PolicySpec } from "../../../src/config/policies";
-import { emptyState, nextWake, step, type Effect, type EscalationContext, type EscalationInput, type EscalationState } from "../../../src/engine/escalation";
+import {
+  emptyState,
+  nextWake,
+  step,
+  type Effect,
+  type EscalationContext,
+  type EscalationInput,
+  type EscalationState,
+} from "../../../src/engine/escalation";
 
 const MIN = 60_000;
 const policyInput = {
@@ -16,7 +24,10 @@ const policyInput = {
 };
 const policy = policySpec.parse(policyInput);
 /** The same policy after a redeploy: level 1 and 2 now page other channels. */
-const redeployed = policySpec.parse({ ...policyInput, levels: [{ channels: ["chat-new"] }, { channels: ["pager-new"], after: "15m" }, { channels: ["leaders"], after: "1h" }] });
+const redeployed = policySpec.parse({
+  ...policyInput,
+  levels: [{ channels: ["chat-new"] }, { channels: ["pager-new"], after: "15m" }, { channels: ["leaders"], after: "1h" }],
+});
 
 type Notify = Extract<Effect, { type: "notify" }>;
 
@@ -47,7 +58,12 @@ class Sim {
       this.effects.push(...r.effects);
     }
   }
-  check(id: string, status: "down" | "up", at: number, reason: string | null = status === "down" ? "connection refused by 127.0.0.1:9" : null) {
+  check(
+    id: string,
+    status: "down" | "up",
+    at: number,
+    reason: string | null = status === "down" ? "connection refused by 127.0.0.1:9" : null,
+  ) {
     this.send({ type: "check", checkId: id, kind: "http", status, reason, at });
   }
   notifies(event?: string): Notify[] {

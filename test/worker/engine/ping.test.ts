@@ -24,12 +24,23 @@ function run(pings: [Ping, number][], schedule = hourly): { state: JobState; dur
 describe("applyPing", () => {
   it("success: up, next expected one period later, late after the grace", () => {
     const { state, observations } = run([[{ kind: "success" }, T0]]);
-    expect(state).toMatchObject({ jobId: "j1", status: "up", lastPingAt: T0, lastPingKind: "success", expectedAt: T0 + 3_600_000, lateAt: T0 + 3_900_000 });
+    expect(state).toMatchObject({
+      jobId: "j1",
+      status: "up",
+      lastPingAt: T0,
+      lastPingKind: "success",
+      expectedAt: T0 + 3_600_000,
+      lateAt: T0 + 3_900_000,
+    });
     expect(observations).toEqual([{ status: "up", reason: undefined }]);
   });
 
   it("a cron job expects its next run in its time zone", () => {
-    const { state } = run([[{ kind: "success" }, Date.UTC(2026, 10, 22, 7, 31)]], { cron: "30 2 * * *", timezone: "America/New_York", grace: 1_800_000 });
+    const { state } = run([[{ kind: "success" }, Date.UTC(2026, 10, 22, 7, 31)]], {
+      cron: "30 2 * * *",
+      timezone: "America/New_York",
+      grace: 1_800_000,
+    });
     expect(state.expectedAt).toBe(Date.UTC(2026, 10, 23, 7, 30));
     expect(state.lateAt).toBe(Date.UTC(2026, 10, 23, 8, 0));
   });
@@ -88,9 +99,20 @@ describe("applyPing", () => {
       [{ kind: "success", excerpt: "" }, T0 + S],
       [{ kind: "log", excerpt: "just a note" }, T0 + 2 * S],
     ]);
-    expect(state).toMatchObject({ status: "up", lastExcerpt: "just a note", excerptTruncated: false, lastPingKind: "log", expectedAt: T0 + S + 3_600_000 });
+    expect(state).toMatchObject({
+      status: "up",
+      lastExcerpt: "just a note",
+      excerptTruncated: false,
+      lastPingKind: "log",
+      expectedAt: T0 + S + 3_600_000,
+    });
     expect(observations[2]).toBeNull();
-    expect(run([[{ kind: "success", excerpt: "x", truncated: true }, T0], [{ kind: "success", excerpt: "" }, T0 + S]]).state).toMatchObject({
+    expect(
+      run([
+        [{ kind: "success", excerpt: "x", truncated: true }, T0],
+        [{ kind: "success", excerpt: "" }, T0 + S],
+      ]).state,
+    ).toMatchObject({
       lastExcerpt: "x",
       excerptTruncated: true,
     });

@@ -5,7 +5,8 @@ import { cumulativeBuckets, LATENCY_BOUNDS_MS, percentile, rollup } from "../../
 import { LIMITS, subrequestsPerRun } from "../../../src/limits";
 
 const MIN = 60_000;
-const fleet = (n: number, interval: number, extra: object = {}) => Array.from({ length: n }, (_, i) => ({ id: `m-${i}`, interval, ...extra }));
+const fleet = (n: number, interval: number, extra: object = {}) =>
+  Array.from({ length: n }, (_, i) => ({ id: `m-${i}`, interval, ...extra }));
 
 describe("planTick: budgets", () => {
   it("runs a small minute inline", () => {
@@ -40,7 +41,11 @@ describe("planTick: budgets", () => {
   });
 
   it("a monitor over budget on its own still gets a batch", () => {
-    const p = planTick([{ id: "big", interval: MIN, samples: 10 }, ...fleet(3, MIN)], 0, 0, { inlineJobs: 0, jobsPerBatch: 10, subrequestsPerInvocation: 5 });
+    const p = planTick([{ id: "big", interval: MIN, samples: 10 }, ...fleet(3, MIN)], 0, 0, {
+      inlineJobs: 0,
+      jobsPerBatch: 10,
+      subrequestsPerInvocation: 5,
+    });
     expect(p.batches.flat()).toHaveLength(4);
     expect(p.batches.find((b) => b.some((j) => j.monitorId === "big"))).toHaveLength(1);
   });
@@ -92,16 +97,26 @@ describe("combineRegions: quorum", () => {
     result: { status, latencyMs, checkedAt: "2026-11-23T00:00:00.000Z", ...(reason && { reason }) },
   });
   it("is down only when the quorum agrees", () => {
-    const res = combineRegions([r("weur", "down", 50, "timed out after 10s while connecting"), r("enam", "down", 60, "timed out"), r("apac", "up")], 2);
+    const res = combineRegions(
+      [r("weur", "down", 50, "timed out after 10s while connecting"), r("enam", "down", 60, "timed out"), r("apac", "up")],
+      2,
+    );
     expect(res).toMatchObject({ status: "down", reason: "down from 2 of 3 regions (weur, enam: timed out after 10s while connecting)" });
   });
   it("one failing region is degraded, unconfirmed", () => {
     const res = combineRegions([r("weur", "down", 50, "connection refused"), r("enam", "up", 80), r("apac", "up", 120)], 2);
-    expect(res).toMatchObject({ status: "degraded", latencyMs: 80, reason: "down from 1 of 3 regions, unconfirmed (weur: connection refused)" });
+    expect(res).toMatchObject({
+      status: "degraded",
+      latencyMs: 80,
+      reason: "down from 1 of 3 regions, unconfirmed (weur: connection refused)",
+    });
     expect(res.regions).toMatchObject({ weur: { status: "down" }, enam: { status: "up" }, apac: { status: "up" } });
   });
   it("all up is up with the median latency", () => {
-    expect(combineRegions([r("weur", "up", 10), r("enam", "up", 30), r("apac", "up", 20)], 2)).toMatchObject({ status: "up", latencyMs: 20 });
+    expect(combineRegions([r("weur", "up", 10), r("enam", "up", 30), r("apac", "up", 20)], 2)).toMatchObject({
+      status: "up",
+      latencyMs: 20,
+    });
   });
 });
 
@@ -114,8 +129,36 @@ describe("rollup", () => {
       ["b", 0, 0, 5],
     ]);
     expect(rows).toEqual([
-      { checkId: "a", count: 3, failures: 1, degraded: 1, unknown: 0, retried: 0, latencyMin: 100, latencyAvg: 200, latencyP95: 300, latencyMax: 300, latencySum: 600, latencyLe: [0, 1, 2, 3, 3, 3, 3, 3], firstByteAvg: null },
-      { checkId: "b", count: 1, failures: 0, degraded: 0, unknown: 0, retried: 0, latencyMin: 5, latencyAvg: 5, latencyP95: 5, latencyMax: 5, latencySum: 5, latencyLe: [1, 1, 1, 1, 1, 1, 1, 1], firstByteAvg: null },
+      {
+        checkId: "a",
+        count: 3,
+        failures: 1,
+        degraded: 1,
+        unknown: 0,
+        retried: 0,
+        latencyMin: 100,
+        latencyAvg: 200,
+        latencyP95: 300,
+        latencyMax: 300,
+        latencySum: 600,
+        latencyLe: [0, 1, 2, 3, 3, 3, 3, 3],
+        firstByteAvg: null,
+      },
+      {
+        checkId: "b",
+        count: 1,
+        failures: 0,
+        degraded: 0,
+        unknown: 0,
+        retried: 0,
+        latencyMin: 5,
+        latencyAvg: 5,
+        latencyP95: 5,
+        latencyMax: 5,
+        latencySum: 5,
+        latencyLe: [1, 1, 1, 1, 1, 1, 1, 1],
+        firstByteAvg: null,
+      },
     ]);
   });
   it("averages the time to first byte over the results that carry one (http probes)", () => {

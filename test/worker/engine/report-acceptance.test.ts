@@ -54,13 +54,28 @@ describe("seqVerdict", () => {
 describe("acceptReport", () => {
   it("moves lastSeen and the deadline: grace is 3 × the interval unless configured", () => {
     const { ledger } = acceptReport(emptyLedger(), facts(1), undefined, T0);
-    expect(ledger).toMatchObject({ agentId: "a1", lastSeq: 1, lastSeen: T0, intervalS: 30, graceMs: 90_000, deadline: T0 + 90_000, silentSince: null });
+    expect(ledger).toMatchObject({
+      agentId: "a1",
+      lastSeq: 1,
+      lastSeen: T0,
+      intervalS: 30,
+      graceMs: 90_000,
+      deadline: T0 + 90_000,
+      silentSince: null,
+    });
     expect(acceptReport(emptyLedger(), facts(1), 1_500, T0).ledger).toMatchObject({ graceMs: 1_500, deadline: T0 + 1_500 });
   });
 
   const cases: { name: string; before: () => AgentLedger; report: ReportFacts; at: number; sync: boolean; recovered: boolean }[] = [
     { name: "the first report writes the read model", before: emptyLedger, report: facts(1), at: T0, sync: true, recovered: false },
-    { name: "a steady report within the minute does not", before: () => after([1]), report: facts(2), at: T0 + 30_000, sync: false, recovered: false },
+    {
+      name: "a steady report within the minute does not",
+      before: () => after([1]),
+      report: facts(2),
+      at: T0 + 30_000,
+      sync: false,
+      recovered: false,
+    },
     {
       name: "a report a minute after the last write does",
       before: () => after([1, 2]),
@@ -69,9 +84,30 @@ describe("acceptReport", () => {
       sync: true,
       recovered: false,
     },
-    { name: "a new version does at once", before: () => after([1]), report: facts(2, { version: "1.3.0" }), at: T0 + 1_000, sync: true, recovered: false },
-    { name: "a new hostname does at once", before: () => after([1]), report: facts(2, { hostname: "app-02" }), at: T0 + 1_000, sync: true, recovered: false },
-    { name: "a new interval does at once", before: () => after([1]), report: facts(2, { intervalSeconds: 10 }), at: T0 + 1_000, sync: true, recovered: false },
+    {
+      name: "a new version does at once",
+      before: () => after([1]),
+      report: facts(2, { version: "1.3.0" }),
+      at: T0 + 1_000,
+      sync: true,
+      recovered: false,
+    },
+    {
+      name: "a new hostname does at once",
+      before: () => after([1]),
+      report: facts(2, { hostname: "app-02" }),
+      at: T0 + 1_000,
+      sync: true,
+      recovered: false,
+    },
+    {
+      name: "a new interval does at once",
+      before: () => after([1]),
+      report: facts(2, { intervalSeconds: 10 }),
+      at: T0 + 1_000,
+      sync: true,
+      recovered: false,
+    },
     {
       name: "the report after the dead-man recovers and writes",
       before: () => silenced(after([1]), T0 + 95_000),

@@ -7,7 +7,11 @@ import { failureClass, retryNetworkFailures, worstCaseRunMs, type Classifiable }
 import { reasons, cloudflareErrorReason } from "../../../src/probes/connect-failure";
 import { TimeoutError } from "../../../src/probes/deadline";
 
-const down = (reason: string, statusCode?: number): Classifiable => ({ status: "down", reason, ...(statusCode !== undefined && { statusCode }) });
+const down = (reason: string, statusCode?: number): Classifiable => ({
+  status: "down",
+  reason,
+  ...(statusCode !== undefined && { statusCode }),
+});
 
 describe("failureClass", () => {
   const cases: [string, Classifiable, ReturnType<typeof failureClass>][] = [
@@ -25,19 +29,39 @@ describe("failureClass", () => {
     ["failed before any response", down("connection to 127.0.0.1:9 failed before any response"), "network"],
     ["accepted, then nothing", down("request to 127.0.0.1:9 failed before any response (the server accepts connections)"), "network"],
     ["TLS handshake failed (alert)", down("TLS handshake failed: server sent alert 40 (handshake_failure)"), "network"],
-    ["https handshake failed, no TLS", down("TLS handshake with 127.0.0.1:9 failed: 127.0.0.1:9 closed the connection before answering"), "network"],
+    [
+      "https handshake failed, no TLS",
+      down("TLS handshake with 127.0.0.1:9 failed: 127.0.0.1:9 closed the connection before answering"),
+      "network",
+    ],
     ["resolver unreachable (dns probe)", down(`resolver: ${reasons.refused("127.0.0.1:53")}`), "network"],
     ["resolver closed", down("resolver 127.0.0.1:53 closed the connection while sending its answer"), "network"],
     ["one sample of three", down(`sample 2 of 3: ${reasons.refused("127.0.0.1:9")}`), "network"],
     ["a region's refusal, combined", down(`down from 2 of 3 regions (eu, us: ${reasons.refused("127.0.0.1:9")})`), "network"],
     ["websocket dropped", down("WebSocket connection failed after it opened"), "network"],
-    ["edge: name does not resolve (1016)", down(`expected status 200, got 530: ${cloudflareErrorReason(530, "error code: 1016", "api.vigil.invalid")}`, 530), "network"],
-    ["edge: origin refused (521)", down(`expected status 200, got 521: ${cloudflareErrorReason(521, "error code: 521", "api.test")}`, 521), "network"],
-    ["edge: TLS handshake (525)", down(`expected status 200, got 525: ${cloudflareErrorReason(525, "error code: 525", "api.test")}`, 525), "network"],
+    [
+      "edge: name does not resolve (1016)",
+      down(`expected status 200, got 530: ${cloudflareErrorReason(530, "error code: 1016", "api.vigil.invalid")}`, 530),
+      "network",
+    ],
+    [
+      "edge: origin refused (521)",
+      down(`expected status 200, got 521: ${cloudflareErrorReason(521, "error code: 521", "api.test")}`, 521),
+      "network",
+    ],
+    [
+      "edge: TLS handshake (525)",
+      down(`expected status 200, got 525: ${cloudflareErrorReason(525, "error code: 525", "api.test")}`, 525),
+      "network",
+    ],
     // The target answered: never retried.
     ["HTTP 500", down("expected status 200, got 500", 500), "answer"],
     ["HTTP 503", down("expected status 2xx, got 503", 503), "answer"],
-    ["edge: invalid certificate (526)", down(`expected status 200, got 526: ${cloudflareErrorReason(526, "error code: 526", "api.test")}`, 526), "answer"],
+    [
+      "edge: invalid certificate (526)",
+      down(`expected status 200, got 526: ${cloudflareErrorReason(526, "error code: 526", "api.test")}`, 526),
+      "answer",
+    ],
     ["keyword", down("body lacks 'ok'", 200), "answer"],
     ["json assertion", down("$.status: expected 'ok', got 'degraded'", 200), "answer"],
     ["websocket upgrade refused", down("expected a WebSocket upgrade (101), got 404", 404), "answer"],
@@ -113,5 +137,7 @@ describe("worstCaseRunMs", () => {
     [10_000, 1, undefined, 10_000],
     [10_000, 1, { count: 2, delay: 1_000 }, 32_000],
     [5_000, 3, { count: 1, delay: 500 }, 31_500],
-  ] as const)("timeout %i × samples %i with %j → %i ms", (timeout, samples, policy, want) => expect(worstCaseRunMs(timeout, samples, policy)).toBe(want));
+  ] as const)("timeout %i × samples %i with %j → %i ms", (timeout, samples, policy, want) =>
+    expect(worstCaseRunMs(timeout, samples, policy)).toBe(want),
+  );
 });

@@ -70,11 +70,20 @@ describe("a down monitor's reason follows what fails now", () => {
 
 describe("a region that stayed silent measured nothing", () => {
   const at = "2026-12-06T10:00:00.000Z";
-  const r = (region: string, status: "up" | "down", reason?: string) => ({ region, result: { status, latencyMs: 10, checkedAt: at, ...(reason && { reason }) } });
+  const r = (region: string, status: "up" | "down", reason?: string) => ({
+    region,
+    result: { status, latencyMs: 10, checkedAt: at, ...(reason && { reason }) },
+  });
   it("is left out of the vote and named in the reason", () => {
-    const res = combineRegions([r("weur", "down", "connection refused by 127.0.0.1:9"), r("enam", "down", "connection refused by 127.0.0.1:9")], 2, [{ region: "apac", why: "did not answer within 15 s" }]);
+    const res = combineRegions(
+      [r("weur", "down", "connection refused by 127.0.0.1:9"), r("enam", "down", "connection refused by 127.0.0.1:9")],
+      2,
+      [{ region: "apac", why: "did not answer within 15 s" }],
+    );
     expect(res).toMatchObject({ status: "down" });
-    expect(res.reason).toBe("down from 2 of 2 regions (weur, enam: connection refused by 127.0.0.1:9); no measurement from apac (did not answer within 15 s)");
+    expect(res.reason).toBe(
+      "down from 2 of 2 regions (weur, enam: connection refused by 127.0.0.1:9); no measurement from apac (did not answer within 15 s)",
+    );
   });
   it("a region whose probe crashed counts as silent, not as down", () => {
     const res = combineRegions([r("weur", "up"), r("enam", "down", "internal error in the http probe: boom"), r("apac", "up")], 2);
@@ -82,12 +91,24 @@ describe("a region that stayed silent measured nothing", () => {
     expect(res.reason).toBe("no measurement from enam (internal error in the http probe: boom)");
   });
   it("no region measured: unknown (an internal failure, never down)", () => {
-    const res = combineRegions([r("weur", "down", "internal error in the http probe: boom")], 1, [{ region: "enam", why: "did not answer within 15 s" }], at);
+    const res = combineRegions(
+      [r("weur", "down", "internal error in the http probe: boom")],
+      1,
+      [{ region: "enam", why: "did not answer within 15 s" }],
+      at,
+    );
     expect(failureClass(res)).toBe("internal");
-    expect(res).toMatchObject({ checkedAt: at, reason: "internal error in the regions probe: no region measured (enam: did not answer within 15 s, weur: internal error in the http probe: boom)" });
+    expect(res).toMatchObject({
+      checkedAt: at,
+      reason:
+        "internal error in the regions probe: no region measured (enam: did not answer within 15 s, weur: internal error in the http probe: boom)",
+    });
   });
   it("with fewer regions answering than the quorum, failures stay unconfirmed", () => {
-    const res = combineRegions([r("weur", "down", "connection refused by 127.0.0.1:9")], 2, [{ region: "enam", why: "failed" }, { region: "apac", why: "failed" }]);
+    const res = combineRegions([r("weur", "down", "connection refused by 127.0.0.1:9")], 2, [
+      { region: "enam", why: "failed" },
+      { region: "apac", why: "failed" },
+    ]);
     expect(res.status).toBe("degraded");
   });
 });

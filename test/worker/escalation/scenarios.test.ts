@@ -29,7 +29,8 @@ async function alarm(service: string): Promise<number> {
 }
 const down = (service: string, checkId: string, kind = "http") =>
   apply(service, { type: "check", checkId, kind, status: "down", reason: `${checkId} failed`, at: Date.now() });
-const up = (service: string, checkId: string, kind = "http") => apply(service, { type: "check", checkId, kind, status: "up", reason: null, at: Date.now() });
+const up = (service: string, checkId: string, kind = "http") =>
+  apply(service, { type: "check", checkId, kind, status: "up", reason: null, at: Date.now() });
 
 /** Pages that reached the receivers for `service`, as `event@sink`, in arrival order. */
 async function pages(service: string): Promise<string[]> {
@@ -67,7 +68,13 @@ async function l3Reason(service: string): Promise<string> {
   return JSON.parse(r.body).data.incident.facts.reason;
 }
 const post = (path: string, body: unknown) =>
-  fetchWorker(new Request(`http://vigil.test${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) }));
+  fetchWorker(
+    new Request(`http://vigil.test${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
 
 describe("escalation scenarios (30 minutes as 3 seconds)", () => {
   beforeAll(async () => {
@@ -77,31 +84,68 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
   afterAll(() => void vi.useRealTimers());
 
   it("L1 → L2 after three failed automatic recoveries reported by the agent", async () => {
-    const check = { id: "docker:app", kind: "docker", status: "critical" as const, summary: "container exited (137)", observedAt: new Date().toISOString(), durationMs: 3 };
-    const failed = (attempt: number) => ({ check: "docker:app", action: "restart", attempt, outcome: "failed" as const, at: new Date().toISOString(), detail: "still unhealthy after 60 s" });
+    const check = {
+      id: "docker:app",
+      kind: "docker",
+      status: "critical" as const,
+      summary: "container exited (137)",
+      observedAt: new Date().toISOString(),
+      durationMs: 3,
+    };
+    const failed = (attempt: number) => ({
+      check: "docker:app",
+      action: "restart",
+      attempt,
+      outcome: "failed" as const,
+      at: new Date().toISOString(),
+      detail: "still unhealthy after 60 s",
+    });
     expect((await sendReport("t-esc", makeReport("t-esc", 1, { checks: [check] }))).status).toBe(202);
     await alarm("esc-recov"); // the group wait
-    await waitFor("the L1 page", () => pages("esc-recov"), (p) => p.includes("incident.opened@esc-l1"));
+    await waitFor(
+      "the L1 page",
+      () => pages("esc-recov"),
+      (p) => p.includes("incident.opened@esc-l1"),
+    );
     expect((await sendReport("t-esc", makeReport("t-esc", 2, { checks: [check], remediations: [failed(1), failed(2)] }))).status).toBe(202);
     // The report returns once the service has counted both: two failed recoveries page nobody new.
     expect(await queued("esc-recov")).toEqual(["incident.opened@esc-l1"]);
     expect(await pages("esc-recov")).toEqual(["incident.opened@esc-l1"]);
     expect((await sendReport("t-esc", makeReport("t-esc", 3, { checks: [check], remediations: [failed(3)] }))).status).toBe(202);
-    const p = await waitFor("the L2 page", () => pages("esc-recov"), (p) => p.length >= 2);
+    const p = await waitFor(
+      "the L2 page",
+      () => pages("esc-recov"),
+      (p) => p.length >= 2,
+    );
     expect(p.slice(0, 2)).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2"]);
     const l2 = (await sinkRecords("esc-l2")).find((r) => r.body.includes('"esc-recov"'))!;
     expect(l2.verified).toBe(true);
-    expect(JSON.parse(l2.body).data.incident).toMatchObject({ level: 2, facts: { failedRecoveries: 3, reason: "3 automatic recoveries failed" } });
+    expect(JSON.parse(l2.body).data.incident).toMatchObject({
+      level: 2,
+      facts: { failedRecoveries: 3, reason: "3 automatic recoveries failed" },
+    });
   });
 
   it("L1 → L2 at once when someone flags a data-loss risk through the API", async () => {
     const incident = await down("esc-flag", "db-health");
     await alarm("esc-flag");
-    await waitFor("the L1 page", () => pages("esc-flag"), (p) => p.length >= 1);
+    await waitFor(
+      "the L1 page",
+      () => pages("esc-flag"),
+      (p) => p.length >= 1,
+    );
     const res = await post(`/v1/incidents/${incident!.id}/flags`, { flag: "data-loss-risk", by: "kim" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ incident: { id: incident!.id, level: 2, flags: ["data-loss-risk"] } });
-    expect((await waitFor("the L2 page", () => pages("esc-flag"), (p) => p.length >= 2)).slice(0, 2)).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2"]);
+    expect(
+      (
+        await waitFor(
+          "the L2 page",
+          () => pages("esc-flag"),
+          (p) => p.length >= 2,
+        )
+      ).slice(0, 2),
+    ).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2"]);
     const bad = await post(`/v1/incidents/${incident!.id}/flags`, { flag: "panic" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_body", issues: [expect.stringMatching(/^flag: /)] } });
@@ -113,11 +157,19 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     expect(await alarm("esc-outage")).toBe(incident!.openedAt + 1_000); // the group wait: L1, and L2 for the flag
     // Order is kept per (incident, channel); L1's and L2's pages, on two channels, are delivered
     // side by side and may arrive either way round. L3 comes with the alarm 3 s into the outage.
-    const first = await waitFor("L1 and L2", () => pages("esc-outage"), (p) => p.length >= 2);
+    const first = await waitFor(
+      "L1 and L2",
+      () => pages("esc-outage"),
+      (p) => p.length >= 2,
+    );
     expect(first.sort()).toEqual(["incident.escalated@esc-l2", "incident.opened@esc-l1"]);
     expect(await queued("esc-outage")).not.toContain("incident.escalated@esc-l3");
     expect(await alarm("esc-outage")).toBe(incident!.openedAt + 3_000);
-    const p = await waitFor("the L3 page", () => pages("esc-outage"), (p) => p.length >= 3);
+    const p = await waitFor(
+      "the L3 page",
+      () => pages("esc-outage"),
+      (p) => p.length >= 3,
+    );
     expect(await l3Reason("esc-outage")).toMatch(/^down for \ds$/);
     expect(p.slice(2)).toEqual(["incident.escalated@esc-l3"]);
   });
@@ -126,9 +178,17 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     await down("esc-dbfail", "agent:db-1:postgres", "postgres");
     await apply("esc-dbfail", { type: "flag", flag: "data-loss-risk", by: "kim", at: Date.now() });
     await alarm("esc-dbfail");
-    await waitFor("L1 and L2", () => pages("esc-dbfail"), (p) => p.length >= 2);
+    await waitFor(
+      "L1 and L2",
+      () => pages("esc-dbfail"),
+      (p) => p.length >= 2,
+    );
     await apply("esc-dbfail", { type: "remediation", checkId: "agent:db-1:postgres", outcome: "failed", at: Date.now() });
-    await waitFor("the L3 page", () => pages("esc-dbfail"), (p) => p.includes("incident.escalated@esc-l3"));
+    await waitFor(
+      "the L3 page",
+      () => pages("esc-dbfail"),
+      (p) => p.includes("incident.escalated@esc-l3"),
+    );
     expect(await l3Reason("esc-dbfail")).toBe("1 automatic recovery failed (agent:*:postgres)");
   });
 
@@ -136,16 +196,28 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     await down("esc-containers", "agent:app-1:docker:web", "docker");
     await apply("esc-containers", { type: "flag", flag: "security", by: "kim", at: Date.now() });
     await alarm("esc-containers");
-    await waitFor("L1 and L2", () => pages("esc-containers"), (p) => p.length >= 2);
+    await waitFor(
+      "L1 and L2",
+      () => pages("esc-containers"),
+      (p) => p.length >= 2,
+    );
     await down("esc-containers", "agent:app-1:docker:worker", "docker");
-    await waitFor("the L3 page", () => pages("esc-containers"), (p) => p.includes("incident.escalated@esc-l3"));
+    await waitFor(
+      "the L3 page",
+      () => pages("esc-containers"),
+      (p) => p.includes("incident.escalated@esc-l3"),
+    );
     expect(await l3Reason("esc-containers")).toBe("2 docker checks failing at once");
   });
 
   it("an acknowledgement racing an escalation: serialised, nobody paged twice", async () => {
     const incident = await down("esc-ack", "app-health");
     await alarm("esc-ack");
-    await waitFor("the L1 page", () => pages("esc-ack"), (p) => p.length >= 1);
+    await waitFor(
+      "the L1 page",
+      () => pages("esc-ack"),
+      (p) => p.length >= 1,
+    );
     const [ack, flag] = await Promise.all([
       post(`/v1/incidents/${incident!.id}/ack`, { by: "kim" }),
       apply("esc-ack", { type: "flag", flag: "security", by: "lee", at: Date.now() }),
@@ -157,10 +229,17 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     if ((await alarmOf(stub("esc-ack"))) !== null) await alarm("esc-ack");
     await apply("esc-ack", { type: "tick", at: Date.now() });
     expect(await queued("esc-ack")).not.toContain("incident.escalated@esc-l3");
-    const p = await waitFor("the acknowledgement", () => pages("esc-ack"), (p) => p.some((x) => x.startsWith("incident.acknowledged")));
+    const p = await waitFor(
+      "the acknowledgement",
+      () => pages("esc-ack"),
+      (p) => p.some((x) => x.startsWith("incident.acknowledged")),
+    );
     expect(p).not.toContain("incident.escalated@esc-l3");
     expect(p.filter((x) => x === "incident.escalated@esc-l2").length).toBeLessThanOrEqual(1);
-    const ids = (await Promise.all(SINKS.map((s) => sinkRecords(s)))).flat().filter((r) => r.body.includes('"esc-ack"')).map((r) => r.headers["webhook-id"]);
+    const ids = (await Promise.all(SINKS.map((s) => sinkRecords(s))))
+      .flat()
+      .filter((r) => r.body.includes('"esc-ack"'))
+      .map((r) => r.headers["webhook-id"]);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -177,8 +256,16 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     expect(await pages("esc-silence")).toEqual([]);
     // The service's alarm is set for the silence's end, and releases the page then.
     expect(await alarm("esc-silence")).toBe(silencedAt + 2_500);
-    expect(await waitFor("the page after the silence", () => pages("esc-silence"), (p) => p.length === 1)).toEqual(["incident.opened@esc-l1"]);
-    const timeline = await env.DB.prepare("SELECT type FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE i.service_id = 'esc-silence' ORDER BY e.id").all<{ type: string }>();
+    expect(
+      await waitFor(
+        "the page after the silence",
+        () => pages("esc-silence"),
+        (p) => p.length === 1,
+      ),
+    ).toEqual(["incident.opened@esc-l1"]);
+    const timeline = await env.DB.prepare(
+      "SELECT type FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE i.service_id = 'esc-silence' ORDER BY e.id",
+    ).all<{ type: string }>();
     expect(timeline.results.map((r) => r.type)).toEqual(expect.arrayContaining(["pages.held", "pages.released", "incident.paged"]));
   });
 
@@ -211,32 +298,48 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
     await down("esc-app", "app-health");
     await down("esc-db", "agent:db-1:postgres", "postgres");
     await alarm("esc-db");
-    await waitFor("the database page", () => pages("esc-db"), (p) => p.length === 1);
+    await waitFor(
+      "the database page",
+      () => pages("esc-db"),
+      (p) => p.length === 1,
+    );
     await alarm("esc-app"); // its group wait is over too, with the database down
     expect(await queued("esc-db")).toEqual(["incident.opened@esc-l1"]);
     expect(await queued("esc-app")).toEqual([]);
     expect(await pages("esc-db")).toEqual(["incident.opened@esc-l1"]);
     expect(await pages("esc-app")).toEqual([]);
-    const member = await env.DB.prepare("SELECT m.suppressed_by, i.held FROM incident_members m JOIN incidents i ON i.id = m.incident_id WHERE i.service_id = 'esc-app'").first();
+    const member = await env.DB.prepare(
+      "SELECT m.suppressed_by, i.held FROM incident_members m JOIN incidents i ON i.id = m.incident_id WHERE i.service_id = 'esc-app'",
+    ).first();
     expect(member).toEqual({ suppressed_by: "service:esc-db", held: "inhibited" });
   });
 
   it("a monitor failing because a check it dependsOn is down pages nobody", async () => {
-    await env.DB.prepare("INSERT OR REPLACE INTO check_state (check_id, status, since, consecutive_failures, consecutive_successes, reason, updated_at) VALUES ('esc-dep-db', 'down', ?1, 2, 0, 'db down', ?1)").bind(Date.now()).run();
+    await env.DB.prepare(
+      "INSERT OR REPLACE INTO check_state (check_id, status, since, consecutive_failures, consecutive_successes, reason, updated_at) VALUES ('esc-dep-db', 'down', ?1, 2, 0, 'db down', ?1)",
+    )
+      .bind(Date.now())
+      .run();
     await down("esc-dep", "esc-dep-api");
     advanceClock(1_800); // past the group wait
     if ((await alarmOf(stub("esc-dep"))) !== null) await alarm("esc-dep");
     await apply("esc-dep", { type: "tick", at: Date.now() });
     expect(await queued("esc-dep")).toEqual([]);
     expect(await pages("esc-dep")).toEqual([]);
-    const member = await env.DB.prepare("SELECT m.suppressed_by FROM incident_members m JOIN incidents i ON i.id = m.incident_id WHERE i.service_id = 'esc-dep' AND m.check_id = 'esc-dep-api'").first();
+    const member = await env.DB.prepare(
+      "SELECT m.suppressed_by FROM incident_members m JOIN incidents i ON i.id = m.incident_id WHERE i.service_id = 'esc-dep' AND m.check_id = 'esc-dep-api'",
+    ).first();
     expect(member).toEqual({ suppressed_by: "esc-dep-db" });
   });
 
   it("sends signed, expiring acknowledge links that act only on POST", async () => {
     const incident = await down("esc-links", "app-health");
     await alarm("esc-links");
-    await waitFor("the L1 page", () => pages("esc-links"), (p) => p.length >= 1);
+    await waitFor(
+      "the L1 page",
+      () => pages("esc-links"),
+      (p) => p.length >= 1,
+    );
     const record = (await sinkRecords("esc-l1")).find((r) => r.body.includes('"esc-links"'))!;
     const link = new URL(JSON.parse(record.body).data.incident.acknowledgeUrl);
     expect(link.pathname).toBe(`/a/${incident!.id}/ack`);

@@ -25,37 +25,51 @@ describe("nextCronRun across DST", () => {
   const cases: { name: string; expr: string; tz: string; from: string; want: string[] }[] = [
     {
       name: "New York, spring forward: 02:30 does not exist on 8 March; runs at 03:00 EDT, then 02:30 EDT",
-      expr: "30 2 * * *", tz: "America/New_York", from: "2026-03-07T00:00:00Z",
+      expr: "30 2 * * *",
+      tz: "America/New_York",
+      from: "2026-03-07T00:00:00Z",
       want: ["2026-03-07T07:30:00.000Z", "2026-03-08T07:00:00.000Z", "2026-03-09T06:30:00.000Z"],
     },
     {
       name: "New York, fall back: 01:30 happens twice on 1 November; a daily job runs once",
-      expr: "30 1 * * *", tz: "America/New_York", from: "2026-10-31T00:00:00Z",
+      expr: "30 1 * * *",
+      tz: "America/New_York",
+      from: "2026-10-31T00:00:00Z",
       want: ["2026-10-31T05:30:00.000Z", "2026-11-01T05:30:00.000Z", "2026-11-02T06:30:00.000Z"],
     },
     {
       name: "New York, fall back: an hourly job runs at both 01:00s (real time)",
-      expr: "0 * * * *", tz: "America/New_York", from: "2026-11-01T04:30:00Z",
+      expr: "0 * * * *",
+      tz: "America/New_York",
+      from: "2026-11-01T04:30:00Z",
       want: ["2026-11-01T05:00:00.000Z", "2026-11-01T06:00:00.000Z", "2026-11-01T07:00:00.000Z"],
     },
     {
       name: "Berlin, spring forward: 03:00 local is 02:00 UTC before and 01:00 UTC after 29 March",
-      expr: "0 3 * * *", tz: "Europe/Berlin", from: "2026-03-28T00:00:00Z",
+      expr: "0 3 * * *",
+      tz: "Europe/Berlin",
+      from: "2026-03-28T00:00:00Z",
       want: ["2026-03-28T02:00:00.000Z", "2026-03-29T01:00:00.000Z", "2026-03-30T01:00:00.000Z"],
     },
     {
       name: "Berlin, spring forward: an interval job in the missing hour skips that day",
-      expr: "*/30 2 * * *", tz: "Europe/Berlin", from: "2026-03-28T01:45:00Z",
+      expr: "*/30 2 * * *",
+      tz: "Europe/Berlin",
+      from: "2026-03-28T01:45:00Z",
       want: ["2026-03-30T00:00:00.000Z", "2026-03-30T00:30:00.000Z", "2026-03-31T00:00:00.000Z"],
     },
     {
       name: "Berlin, fall back: 02:30 happens twice on 25 October; a daily job runs once",
-      expr: "30 2 * * *", tz: "Europe/Berlin", from: "2026-10-24T00:00:00Z",
+      expr: "30 2 * * *",
+      tz: "Europe/Berlin",
+      from: "2026-10-24T00:00:00Z",
       want: ["2026-10-24T00:30:00.000Z", "2026-10-25T00:30:00.000Z", "2026-10-26T01:30:00.000Z"],
     },
     {
       name: "weekdays at 09:00 in Seoul (no DST), Friday to Monday",
-      expr: "0 9 * * 1-5", tz: "Asia/Seoul", from: "2026-11-20T01:00:00Z",
+      expr: "0 9 * * 1-5",
+      tz: "Asia/Seoul",
+      from: "2026-11-20T01:00:00Z",
       want: ["2026-11-23T00:00:00.000Z", "2026-11-24T00:00:00.000Z", "2026-11-25T00:00:00.000Z"],
     },
   ];
@@ -71,7 +85,10 @@ describe("nextCronRun across DST", () => {
 describe("deadlines", () => {
   it("job: late = next expected run + grace, by period or by cron in the job's time zone", () => {
     const ping = utc("2026-03-08T06:40:00Z"); // 01:40 EST, the night of the spring change
-    expect(jobDeadline({ period: 3_600_000, timezone: "UTC", grace: 300_000 }, ping)).toEqual({ expectedAt: ping + 3_600_000, lateAt: ping + 3_900_000 });
+    expect(jobDeadline({ period: 3_600_000, timezone: "UTC", grace: 300_000 }, ping)).toEqual({
+      expectedAt: ping + 3_600_000,
+      lateAt: ping + 3_900_000,
+    });
     expect(jobDeadline({ cron: "30 2 * * *", timezone: "America/New_York", grace: 1_800_000 }, ping)).toEqual({
       expectedAt: utc("2026-03-08T07:00:00Z"), // 03:00 EDT: 02:30 does not exist that night
       lateAt: utc("2026-03-08T07:30:00Z"),
@@ -89,7 +106,11 @@ describe("deadlines", () => {
 });
 
 describe("config", () => {
-  const base = { services: [{ id: "s", name: "S", policy: "p" }], channels: [], policies: [{ id: "p", levels: [{ channels: [] as string[] }] }] };
+  const base = {
+    services: [{ id: "s", name: "S", policy: "p" }],
+    channels: [],
+    policies: [{ id: "p", levels: [{ channels: [] as string[] }] }],
+  };
   const problems = (extra: object) => {
     try {
       parseConfig({ ...base, policies: [], services: [], ...extra } as never, { K: "x", S: "y" });
@@ -132,7 +153,10 @@ describe("config", () => {
       services: [{ id: "s", name: "S", policy: "p" }],
       policies: [{ id: "p", levels: [{ channels: ["c"] }] }],
       channels: [{ id: "c", type: "webhook", url: "https://x.test", secret: { env: "S" } }],
-      agents: [{ id: "a", service: "nope", secret: { env: "S" } }, { id: "a", service: "s", secret: { env: "S" } }],
+      agents: [
+        { id: "a", service: "nope", secret: { env: "S" } },
+        { id: "a", service: "s", secret: { env: "S" } },
+      ],
       jobs: [{ id: "j", service: "gone", key: { env: "K" }, period: "1d" }],
     });
     expect(got).toEqual([

@@ -24,7 +24,9 @@ const ping = (path: string, init: RequestInit = {}) => fetchWorker(new Request(`
 const jobView = async (id: string) => (await (await admin(`/jobs/${id}`)).json<{ job: any }>()).job;
 const heartbeat = (id: string) => env.HEARTBEAT.getByName(id);
 const stateOf = (id: string) =>
-  env.DB.prepare("SELECT status, reason, since FROM check_state WHERE check_id = ?").bind(`ping:${id}`).first<{ status: string; reason: string | null; since: number }>();
+  env.DB.prepare("SELECT status, reason, since FROM check_state WHERE check_id = ?")
+    .bind(`ping:${id}`)
+    .first<{ status: string; reason: string | null; since: number }>();
 
 beforeAll(() => useTestClock());
 afterAll(() => void vi.useRealTimers());
@@ -71,7 +73,10 @@ describe("ping variants", () => {
   it("/fail and a non-zero exit code are down at once; the next success recovers", async () => {
     expect((await ping(`${KEYS.variants}/fail`, { method: "POST" })).status).toBe(200);
     expect(await stateOf("j-variants")).toMatchObject({ status: "down", reason: "job reported failure" });
-    const incident = await env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{ id: string; title: string }>();
+    const incident = await env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{
+      id: string;
+      title: string;
+    }>();
     expect(incident?.title).toBe("Hosts: ping:j-variants down — job reported failure");
 
     expect((await ping(KEYS.variants)).status).toBe(200);
@@ -113,7 +118,11 @@ describe("ping variants", () => {
     expect(expected).toBeGreaterThan(before);
     expect(Date.parse(job.lateAt) - expected).toBe(30 * 60_000);
     const listed = (await (await admin("/jobs")).json<{ jobs: any[] }>()).jobs.find((j) => j.id === "j-cron");
-    expect(listed).toMatchObject({ schedule: { cron: "30 2 * * *", timezone: "America/New_York" }, graceSeconds: 1800, state: { status: "up" } });
+    expect(listed).toMatchObject({
+      schedule: { cron: "30 2 * * *", timezone: "America/New_York" },
+      graceSeconds: 1800,
+      state: { status: "up" },
+    });
   });
 });
 

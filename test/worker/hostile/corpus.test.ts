@@ -15,7 +15,14 @@ import { parseConfig } from "../../../src/config";
 import { agentView, fetchWorker, makeReport, SECRET, sendReport, statesOf } from "../ingest/helpers";
 
 const ADMIN = { authorization: "Bearer test-admin-token-0123456789abcdef", "content-type": "application/json" };
-const adminPost = (path: string, body: unknown) => fetchWorker(new Request(`http://vigil.test/v1${path}`, { method: "POST", headers: ADMIN, body: typeof body === "string" ? body : JSON.stringify(body) }));
+const adminPost = (path: string, body: unknown) =>
+  fetchWorker(
+    new Request(`http://vigil.test/v1${path}`, {
+      method: "POST",
+      headers: ADMIN,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+  );
 
 const errorOf = async (res: Response) => (await res.json<{ error: { code: string; message: string; issues?: string[] } }>()).error;
 
@@ -40,8 +47,16 @@ describe("signature headers", () => {
   const now = () => Math.floor(Date.now() / 1000);
   const hex64 = "ab".repeat(32);
   const cases: { name: string; header: () => string; reason: RegExp }[] = [
-    { name: "12,000 v1= values", header: () => `t=${now()},${Array.from({ length: 12_000 }, () => `v1=${hex64}`).join(",")}`, reason: /too long/ },
-    { name: "5 v1= values", header: () => `t=${now()},${Array.from({ length: 5 }, () => `v1=${hex64}`).join(",")}`, reason: /5 v1= values; at most 4/ },
+    {
+      name: "12,000 v1= values",
+      header: () => `t=${now()},${Array.from({ length: 12_000 }, () => `v1=${hex64}`).join(",")}`,
+      reason: /too long/,
+    },
+    {
+      name: "5 v1= values",
+      header: () => `t=${now()},${Array.from({ length: 5 }, () => `v1=${hex64}`).join(",")}`,
+      reason: /5 v1= values; at most 4/,
+    },
     { name: "a v1= of 62 hex digits", header: () => `t=${now()},v1=${"a".repeat(62)}`, reason: /64 hex digits/ },
     { name: "a v1= of 66 hex digits", header: () => `t=${now()},v1=${"a".repeat(66)}`, reason: /64 hex digits/ },
     { name: "a v1= of 64 non-hex characters", header: () => `t=${now()},v1=${"z".repeat(64)}`, reason: /64 hex digits/ },
@@ -114,10 +129,19 @@ describe("check globs", () => {
     const config = {
       services: [{ id: "s", name: "S", policy: "p" }],
       channels: [{ id: "c", type: "webhook", url: "http://127.0.0.1:9/x" }],
-      policies: [{ id: "p", levels: [{ channels: ["c"] }, { channels: ["c"], when: [{ checkDown: stars(9) }, { failedRecoveries: 1, check: stars(9) }] }] }],
+      policies: [
+        {
+          id: "p",
+          levels: [{ channels: ["c"] }, { channels: ["c"], when: [{ checkDown: stars(9) }, { failedRecoveries: 1, check: stars(9) }] }],
+        },
+      ],
     };
-    expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(/policies\[0\]\.levels\[1\]\.when\[0\]\.checkDown: at most 8 '\*'/);
-    expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(/policies\[0\]\.levels\[1\]\.when\[1\]\.check: at most 8 '\*'/);
+    expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(
+      /policies\[0\]\.levels\[1\]\.when\[0\]\.checkDown: at most 8 '\*'/,
+    );
+    expect(() => parseConfig(config as never, {}, { checkSecrets: false })).toThrow(
+      /policies\[0\]\.levels\[1\]\.when\[1\]\.check: at most 8 '\*'/,
+    );
   });
 });
 
@@ -133,13 +157,25 @@ describe("report bodies", () => {
     // Today: zod parses every element (480,001 issues), overflows the stack, answers 500.
     { name: "80,000 empty checks", body: () => withRaw("checks", many(80_000, "{}")), issue: /^checks: at most 500 items, got 80000$/ },
     { name: "501 checks", body: () => withRaw("checks", many(501, "{}")), issue: /^checks: at most 500 items, got 501$/ },
-    { name: "60,000 remediations", body: () => withRaw("remediations", many(60_000, "1")), issue: /^remediations: at most 100 items, got 60000$/ },
+    {
+      name: "60,000 remediations",
+      body: () => withRaw("remediations", many(60_000, "1")),
+      issue: /^remediations: at most 100 items, got 60000$/,
+    },
     {
       name: "a check with 20,000 metrics",
-      body: () => withRaw("checks", `[{"id":"host:local","kind":"host","status":"ok","summary":"","observedAt":"2026-01-01T00:00:00Z","durationMs":1,"metrics":{${Array.from({ length: 20_000 }, (_, i) => `"m${i}":"x"`).join(",")}}}]`),
+      body: () =>
+        withRaw(
+          "checks",
+          `[{"id":"host:local","kind":"host","status":"ok","summary":"","observedAt":"2026-01-01T00:00:00Z","durationMs":1,"metrics":{${Array.from({ length: 20_000 }, (_, i) => `"m${i}":"x"`).join(",")}}}]`,
+        ),
       issue: /^checks\[0\]\.metrics: at most 200 keys, got 20000$/,
     },
-    { name: "arrays nested 10,000 deep", body: () => withRaw("checks", "[".repeat(10_000) + "]".repeat(10_000)), issue: /nested deeper than/ },
+    {
+      name: "arrays nested 10,000 deep",
+      body: () => withRaw("checks", "[".repeat(10_000) + "]".repeat(10_000)),
+      issue: /nested deeper than/,
+    },
   ];
   it.each(cases)("$name: 400 naming the path, quickly, nothing stored", async ({ body, issue }) => {
     const text = body();
@@ -180,25 +216,35 @@ describe("agent check ids", () => {
   });
 
   it.each(ids)("a remediation naming a check id with %s: 400 naming remediations[0].check", async (_name, id) => {
-    const report = makeReport(agent, 1, { remediations: [{ check: id, action: "restart", attempt: 1, outcome: "failed", at: new Date().toISOString() }] });
+    const report = makeReport(agent, 1, {
+      remediations: [{ check: id, action: "restart", attempt: 1, outcome: "failed", at: new Date().toISOString() }],
+    });
     const res = await sendReport(agent, report);
     expect(res.status).toBe(400);
     expect((await errorOf(res)).issues?.some((i) => i.startsWith("remediations[0].check: "))).toBe(true);
     await expectNothingStored(agent);
   });
 
-  it.each(["docker:safework-postgres", "postgres:db.internal:5432", "host:local", "logs:/var/log/app.log", "docker:label=com.docker.compose.service=web", "http:api.example.com/health", "agent:self", "tcp:10.0.0.1:6379", "certfile:/etc/ssl/a+b~c.pem", "redis:u@cache"])(
-    "the agent's own kind of id %s is accepted",
-    async (id) => {
-      const report = makeReport(agent, 1);
-      report.checks[0]!.id = id;
-      const res = await sendReport(agent, report);
-      // Accepted ids change state: checked through the schema alone, not the agent's object.
-      const { agentReport } = await import("../../../src/contract/report");
-      expect(agentReport.safeParse(report).success).toBe(true);
-      expect([200, 202]).toContain(res.status);
-    },
-  );
+  it.each([
+    "docker:safework-postgres",
+    "postgres:db.internal:5432",
+    "host:local",
+    "logs:/var/log/app.log",
+    "docker:label=com.docker.compose.service=web",
+    "http:api.example.com/health",
+    "agent:self",
+    "tcp:10.0.0.1:6379",
+    "certfile:/etc/ssl/a+b~c.pem",
+    "redis:u@cache",
+  ])("the agent's own kind of id %s is accepted", async (id) => {
+    const report = makeReport(agent, 1);
+    report.checks[0]!.id = id;
+    const res = await sendReport(agent, report);
+    // Accepted ids change state: checked through the schema alone, not the agent's object.
+    const { agentReport } = await import("../../../src/contract/report");
+    expect(agentReport.safeParse(report).success).toBe(true);
+    expect([200, 202]).toContain(res.status);
+  });
 });
 
 describe("action links", () => {
@@ -209,14 +255,22 @@ describe("action links", () => {
     const u = new URL(url);
     return u.pathname + u.search;
   };
-  const post = (p: string) => fetchWorker(new Request(`http://vigil.test${p}`, { method: "POST", body: new URLSearchParams({ by: "mallory" }) }));
+  const post = (p: string) =>
+    fetchWorker(new Request(`http://vigil.test${p}`, { method: "POST", body: new URLSearchParams({ by: "mallory" }) }));
 
   it("a link from an earlier episode of a reopened incident acts on nothing", async () => {
     const first = await apply({ type: "check", checkId: "app-health", kind: "http", status: "down", reason: "down", at: Date.now() });
     const oldLink = await signLink("https://vigil.test", secret, first!.id, "ack", Date.now() + 3_600_000, first!.openedAt);
     await apply({ type: "check", checkId: "app-health", kind: "http", status: "up", reason: null, at: Date.now() });
     await new Promise((r) => setTimeout(r, 5));
-    const reopened = await apply({ type: "check", checkId: "app-health", kind: "http", status: "down", reason: "down again", at: Date.now() });
+    const reopened = await apply({
+      type: "check",
+      checkId: "app-health",
+      kind: "http",
+      status: "down",
+      reason: "down again",
+      at: Date.now(),
+    });
     expect(reopened!.id).toBe(first!.id);
     expect(reopened!.openedAt).toBeGreaterThan(first!.openedAt);
 
@@ -260,13 +314,16 @@ describe("ping keys", () => {
     expect(text).toContain("/ping/<key>");
   });
 
-  it.each(["", "/start", "/fail", "/log", "/0", "/7", "/abc", "/x/y"])("a wrong key at /ping/<key>%s says nothing of the key", async (suffix) => {
-    const wrong = "wrong-key-0123456789abcdef-SECRETISH";
-    const res = await fetchWorker(new Request(`http://vigil.test/ping/${wrong}${suffix}`));
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(await res.text()).not.toContain(wrong);
-  });
+  it.each(["", "/start", "/fail", "/log", "/0", "/7", "/abc", "/x/y"])(
+    "a wrong key at /ping/<key>%s says nothing of the key",
+    async (suffix) => {
+      const wrong = "wrong-key-0123456789abcdef-SECRETISH";
+      const res = await fetchWorker(new Request(`http://vigil.test/ping/${wrong}${suffix}`));
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(await res.text()).not.toContain(wrong);
+    },
+  );
 });
 
 describe("secret lengths", () => {
@@ -278,7 +335,13 @@ describe("secret lengths", () => {
     jobs: [{ id: "j", service: "s", key: { env: "PING_KEY" }, period: "1h" }],
     statusPage: { token: { env: "PAGE_TOKEN" } },
   };
-  const long = { HOOK: "whsec_x", AGENT_KEY: "a".repeat(32), PING_KEY: "p".repeat(16), PAGE_TOKEN: "t".repeat(16), VIGIL_ADMIN_TOKEN: "x".repeat(32) };
+  const long = {
+    HOOK: "whsec_x",
+    AGENT_KEY: "a".repeat(32),
+    PING_KEY: "p".repeat(16),
+    PAGE_TOKEN: "t".repeat(16),
+    VIGIL_ADMIN_TOKEN: "x".repeat(32),
+  };
   const problems = (env: Record<string, string>, checkSecrets = true) => {
     try {
       parseConfig(config as never, env, { checkSecrets });
@@ -303,7 +366,9 @@ describe("secret lengths", () => {
     const value = "Q".repeat(min - 1);
     for (const check of [true, false]) {
       const found = problems({ ...long, [name]: value }, check);
-      expect(found).toEqual([`${where}: ${name} is ${min - 1} characters; at least ${min} are required (generate one with \`openssl rand -hex 24\`)`]);
+      expect(found).toEqual([
+        `${where}: ${name} is ${min - 1} characters; at least ${min} are required (generate one with \`openssl rand -hex 24\`)`,
+      ]);
       expect(found.join("\n")).not.toContain(value);
     }
   });
@@ -317,12 +382,18 @@ describe("secret lengths", () => {
 describe("failed-auth throttling", () => {
   // Client addresses from TEST-NET ranges (RFC 5737), as headers only: nothing is sent to them.
   const from = (ip: string, init: RequestInit & { path: string }) =>
-    fetchWorker(new Request(`http://vigil.test${init.path}`, { ...init, headers: { ...(init.headers as Record<string, string>), "cf-connecting-ip": ip } }));
+    fetchWorker(
+      new Request(`http://vigil.test${init.path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), "cf-connecting-ip": ip },
+      }),
+    );
   const GOOD = "test-admin-token-0123456789abcdef";
 
   it("admin: 10 wrong tokens answer 401, then every attempt of that client 429 with Retry-After, the right token too", async () => {
     const ip = "198.51.100.7";
-    for (let i = 0; i < 10; i++) expect((await from(ip, { path: "/v1/monitors", headers: { authorization: `Bearer wrong-${i}` } })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await from(ip, { path: "/v1/monitors", headers: { authorization: `Bearer wrong-${i}` } })).status).toBe(401);
     const blocked = await from(ip, { path: "/v1/monitors", headers: { authorization: "Bearer wrong-again" } });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -360,23 +431,35 @@ describe("oversize bodies in workerd", () => {
     });
   };
   const post = (path: string, bytes: number) =>
-    fetchWorker(new Request(`http://vigil.test${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: stream(bytes), duplex: "half" } as RequestInit));
+    fetchWorker(
+      new Request(`http://vigil.test${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: stream(bytes),
+        duplex: "half",
+      } as RequestInit),
+    );
 
-  it.each([300 * 1024, 4 * 1024 * 1024])("a streamed report of %i bytes: 413 at once, nothing stored, the next request answered", async (bytes) => {
-    const { value: res, ms } = await timed(() => post("/v1/agents/t-hostile-body/reports", bytes));
-    expect(res.status).toBe(413);
-    expect((await errorOf(res)).code).toBe("payload_too_large");
-    expect(ms).toBeLessThan(5000);
-    await expectNothingStored("t-hostile-body");
-    const health = await timed(() => fetchWorker(new Request("http://vigil.test/health")));
-    expect(health.value.status).toBe(200);
-    expect(health.ms).toBeLessThan(1000);
-  });
+  it.each([300 * 1024, 4 * 1024 * 1024])(
+    "a streamed report of %i bytes: 413 at once, nothing stored, the next request answered",
+    async (bytes) => {
+      const { value: res, ms } = await timed(() => post("/v1/agents/t-hostile-body/reports", bytes));
+      expect(res.status).toBe(413);
+      expect((await errorOf(res)).code).toBe("payload_too_large");
+      expect(ms).toBeLessThan(5000);
+      await expectNothingStored("t-hostile-body");
+      const health = await timed(() => fetchWorker(new Request("http://vigil.test/health")));
+      expect(health.value.status).toBe(200);
+      expect(health.ms).toBeLessThan(1000);
+    },
+  );
 
   it("a streamed 300 KiB ping log keeps the first 10 KiB and answers OK", async () => {
     const res = await post(`/ping/${env.TEST_PING_KEY_VARIANTS as string}/log`, 300 * 1024);
     expect(res.status).toBe(200);
-    const job = await (await fetchWorker(new Request("http://vigil.test/v1/jobs/j-variants", { headers: ADMIN }))).json<{ job: { lastExcerpt: string; excerptTruncated: boolean } }>();
+    const job = await (await fetchWorker(new Request("http://vigil.test/v1/jobs/j-variants", { headers: ADMIN }))).json<{
+      job: { lastExcerpt: string; excerptTruncated: boolean };
+    }>();
     expect(job.job.excerptTruncated).toBe(true);
     expect(job.job.lastExcerpt.length).toBe(10 * 1024);
   });

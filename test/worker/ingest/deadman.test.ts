@@ -28,20 +28,25 @@ describe("dead-man alarm", () => {
     const now = new Date().toISOString();
     const responses = await Promise.all(
       agents.map((a) =>
-        sendReport(a, makeReport(a, 1, {
-          checks: [
-            { id: "docker:db", kind: "docker", status: "ok", summary: "running", observedAt: now, durationMs: 1 },
-            { id: "host:disk", kind: "host", status: "warn", summary: "disk 85 %", observedAt: now, durationMs: 1 },
-          ],
-        })),
+        sendReport(
+          a,
+          makeReport(a, 1, {
+            checks: [
+              { id: "docker:db", kind: "docker", status: "ok", summary: "running", observedAt: now, durationMs: 1 },
+              { id: "host:disk", kind: "host", status: "warn", summary: "disk 85 %", observedAt: now, durationMs: 1 },
+            ],
+          }),
+        ),
       ),
     );
-    const deadlines = await Promise.all(responses.map(async (r) => {
-      expect(r.status).toBe(202);
-      const body = await r.json<{ graceSeconds: number; deadline: string }>();
-      expect(body.graceSeconds).toBe(1.5); // configured grace overrides 3 × 30 s
-      return Date.parse(body.deadline);
-    }));
+    const deadlines = await Promise.all(
+      responses.map(async (r) => {
+        expect(r.status).toBe(202);
+        const body = await r.json<{ graceSeconds: number; deadline: string }>();
+        expect(body.graceSeconds).toBe(1.5); // configured grace overrides 3 × 30 s
+        return Date.parse(body.deadline);
+      }),
+    );
     expect((await statesOf("t-fast")).get("heartbeat")?.status).toBe("up");
 
     // Each alarm sits at its deadline; run there, it marks the heartbeat down at once.
@@ -68,9 +73,14 @@ describe("dead-man alarm", () => {
     expect(states.get("docker:db")!.stale_since).toEqual(expect.any(Number));
     expect(states.get("host:disk")!.stale_since).toEqual(expect.any(Number));
     expect(states.get("heartbeat")!.stale_since).toBeNull();
-    const incident = await env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{ id: string; title: string }>();
+    const incident = await env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{
+      id: string;
+      title: string;
+    }>();
     expect(incident?.title).toMatch(/^Hosts: agent:t-fast2?:heartbeat down — no report for/);
-    const members = await env.DB.prepare("SELECT check_id FROM incident_members WHERE incident_id = ? ORDER BY check_id").bind(incident!.id).all();
+    const members = await env.DB.prepare("SELECT check_id FROM incident_members WHERE incident_id = ? ORDER BY check_id")
+      .bind(incident!.id)
+      .all();
     expect(members.results.map((m) => m.check_id)).toEqual(["agent:t-fast2:heartbeat", "agent:t-fast:heartbeat"]);
     const row = await env.DB.prepare("SELECT silent_since FROM agents WHERE agent_id = 't-fast'").first<{ silent_since: number }>();
     expect(row?.silent_since).toEqual(expect.any(Number));
@@ -128,12 +138,20 @@ describe("dead-man alarm", () => {
   it("a silent agent's heartbeat inhibits its checks that were already down: the heartbeat is the root cause", async () => {
     const agent = "t-thresh"; // failure threshold 1; default grace: 3 × 30 s
     const observedAt = new Date().toISOString();
-    const critical = { id: "redis:cache", kind: "redis", status: "critical" as const, summary: "connection refused", observedAt, durationMs: 1 };
+    const critical = {
+      id: "redis:cache",
+      kind: "redis",
+      status: "critical" as const,
+      summary: "connection refused",
+      observedAt,
+      durationMs: 1,
+    };
     expect((await sendReport(agent, makeReport(agent, 1, { checks: [critical] }))).status).toBe(202);
     expect((await statesOf(agent)).get("redis:cache")?.status).toBe("down");
     await runAlarm(agentObject(agent));
     expect((await statesOf(agent)).get("heartbeat")?.status).toBe("down");
-    const member = (id: string) => env.DB.prepare("SELECT status, suppressed_by FROM incident_members WHERE check_id = ?").bind(`agent:${agent}:${id}`).first();
+    const member = (id: string) =>
+      env.DB.prepare("SELECT status, suppressed_by FROM incident_members WHERE check_id = ?").bind(`agent:${agent}:${id}`).first();
     expect(await member("redis:cache")).toEqual({ status: "down", suppressed_by: `agent:${agent}:heartbeat` });
     expect(await member("heartbeat")).toEqual({ status: "down", suppressed_by: null });
   });

@@ -26,11 +26,17 @@ describe("evaluation with the engine", () => {
   it("maps ok/warn/critical/unknown to up/degraded/down/unknown with the agent's thresholds; unknown neither fails nor recovers", async () => {
     const agent = "t-thresh"; // failureThreshold 1, recoveryThreshold 1; docker:db overrides failureThreshold 3
     let seq = 0;
-    const send = async (c: Record<string, Status>) => expect((await sendReport(agent, makeReport(agent, ++seq, { checks: checks(c) }))).status).toBe(202);
+    const send = async (c: Record<string, Status>) =>
+      expect((await sendReport(agent, makeReport(agent, ++seq, { checks: checks(c) }))).status).toBe(202);
 
     await send({ "docker:db": "ok", "host:disk": "ok", "redis:cache": "ok" });
     let s = await statesOf(agent);
-    expect([s.get("docker:db")?.status, s.get("host:disk")?.status, s.get("redis:cache")?.status, s.get("heartbeat")?.status]).toEqual(["up", "up", "up", "up"]);
+    expect([s.get("docker:db")?.status, s.get("host:disk")?.status, s.get("redis:cache")?.status, s.get("heartbeat")?.status]).toEqual([
+      "up",
+      "up",
+      "up",
+      "up",
+    ]);
 
     await send({ "docker:db": "critical", "host:disk": "warn", "redis:cache": "critical" });
     s = await statesOf(agent);
@@ -51,7 +57,9 @@ describe("evaluation with the engine", () => {
     await send({ "docker:db": "critical" });
     await send({ "docker:db": "critical" });
     expect((await statesOf(agent)).get("docker:db")?.status).toBe("down");
-    const members = await env.DB.prepare("SELECT check_id, status FROM incident_members WHERE incident_id = ? ORDER BY check_id").bind(incident!.id).all();
+    const members = await env.DB.prepare("SELECT check_id, status FROM incident_members WHERE incident_id = ? ORDER BY check_id")
+      .bind(incident!.id)
+      .all();
     expect(members.results).toEqual([
       { check_id: "agent:t-thresh:docker:db", status: "down" },
       { check_id: "agent:t-thresh:redis:cache", status: "down" },

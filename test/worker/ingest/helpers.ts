@@ -69,7 +69,9 @@ export interface StateRow {
 }
 
 export async function statesOf(agentId: string): Promise<Map<string, StateRow>> {
-  const { results } = await env.DB.prepare("SELECT * FROM check_state WHERE check_id LIKE ? ORDER BY check_id").bind(`agent:${agentId}:%`).all<StateRow>();
+  const { results } = await env.DB.prepare("SELECT * FROM check_state WHERE check_id LIKE ? ORDER BY check_id")
+    .bind(`agent:${agentId}:%`)
+    .all<StateRow>();
   return new Map(results.map((r) => [r.check_id.slice(`agent:${agentId}:`.length), r]));
 }
 

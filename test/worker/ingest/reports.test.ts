@@ -95,7 +95,10 @@ describe("who may report", () => {
   it("answers 403 for a disabled agent and stores nothing", async () => {
     const res = await sendReport("t-off", makeReport("t-off", 1));
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toEqual({ code: "agent_disabled", message: 'agent "t-off" is disabled in the config; its reports are refused' });
+    expect(await errorOf(res)).toEqual({
+      code: "agent_disabled",
+      message: 'agent "t-off" is disabled in the config; its reports are refused',
+    });
     expect((await statesOf("t-off")).size).toBe(0);
   });
 });
@@ -106,7 +109,10 @@ describe("size limit", () => {
   it("refuses a declared Content-Length over 256 KiB without reading the body", async () => {
     const res = await sendReport(agent, makeReport(agent, 1), { headers: { "content-length": String(MAX_REPORT_BYTES + 1) } });
     expect(res.status).toBe(413);
-    expect(await errorOf(res)).toEqual({ code: "payload_too_large", message: `report is ${MAX_REPORT_BYTES + 1} bytes; the limit is 262144 bytes (256 KiB)` });
+    expect(await errorOf(res)).toEqual({
+      code: "payload_too_large",
+      message: `report is ${MAX_REPORT_BYTES + 1} bytes; the limit is 262144 bytes (256 KiB)`,
+    });
     await expectNothingStored(agent);
   });
 
@@ -191,7 +197,14 @@ describe("many checks", () => {
     const agent = "t-many";
     const now = new Date().toISOString();
     const checks = (status: "ok" | "warn") =>
-      Array.from({ length: 40 }, (_, i) => ({ id: `host:c${String(i).padStart(2, "0")}`, kind: "host", status, summary: `${status} ${i}`, observedAt: now, durationMs: 1 }));
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `host:c${String(i).padStart(2, "0")}`,
+        kind: "host",
+        status,
+        summary: `${status} ${i}`,
+        observedAt: now,
+        durationMs: 1,
+      }));
     expect((await sendReport(agent, makeReport(agent, 1, { checks: checks("ok") }))).status).toBe(202);
     let view = await agentView(agent);
     expect(view.checks).toHaveLength(40);
@@ -208,7 +221,9 @@ describe("exactly once", () => {
   it("answers a repeated seq with 200 duplicate and applies it only once", async () => {
     const agent = "t-seq";
     const now = new Date().toISOString();
-    const critical = makeReport(agent, 7, { checks: [{ id: "docker:db", kind: "docker", status: "critical", summary: "exited (137)", observedAt: now, durationMs: 2 }] });
+    const critical = makeReport(agent, 7, {
+      checks: [{ id: "docker:db", kind: "docker", status: "critical", summary: "exited (137)", observedAt: now, durationMs: 2 }],
+    });
     expect((await sendReport(agent, critical)).status).toBe(202);
     const first = await statesOf(agent);
     expect(first.get("docker:db")).toMatchObject({ status: "unknown", consecutive_failures: 1 });
@@ -227,7 +242,9 @@ describe("exactly once", () => {
     const now = new Date().toISOString();
     const ok = (seq: number) => makeReport(agent, seq);
     const critical = (seq: number) =>
-      makeReport(agent, seq, { checks: [{ id: "docker:db", kind: "docker", status: "critical", summary: "exited", observedAt: now, durationMs: 2 }] });
+      makeReport(agent, seq, {
+        checks: [{ id: "docker:db", kind: "docker", status: "critical", summary: "exited", observedAt: now, durationMs: 2 }],
+      });
     expect((await sendReport(agent, ok(10))).status).toBe(202);
     const before = await statesOf(agent);
 
@@ -240,7 +257,11 @@ describe("exactly once", () => {
     const view = await agentView(agent);
     expect(view.lastSeq).toBe(10);
     expect(view.checks[0]).toMatchObject({ id: "docker:db", status: "ok", seq: 10 });
-    expect(view.history.map((h: any) => [h.seq, h.late])).toEqual([[9, true], [8, true], [10, false]]);
+    expect(view.history.map((h: any) => [h.seq, h.late])).toEqual([
+      [9, true],
+      [8, true],
+      [10, false],
+    ]);
 
     // A late seq seen before is a duplicate too.
     expect((await sendReport(agent, critical(8))).status).toBe(200);

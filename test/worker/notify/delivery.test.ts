@@ -26,7 +26,13 @@ describe("backoff", () => {
     const lo = () => 0;
     const hi = () => 0.999999;
     expect([1, 2, 3, 4, 8, 9, 15].map((a) => [backoffSeconds(a, lo), backoffSeconds(a, hi)])).toEqual([
-      [3, 5], [5, 10], [10, 20], [20, 40], [300, 600], [300, 600], [300, 600],
+      [3, 5],
+      [5, 10],
+      [10, 20],
+      [20, 40],
+      [300, 600],
+      [300, 600],
+      [300, 600],
     ]);
     expect(retryDelaySeconds({ retryAfterSeconds: 30 }, 1, lo)).toBe(30);
     expect(retryDelaySeconds({ retryAfterSeconds: 10 ** 9 }, 1, lo)).toBe(DELIVERY.maxRetryAfterSeconds);
@@ -70,7 +76,9 @@ describe("failure injection on a simulated clock", () => {
 
     // Exactly once: one delivered row per key, and what the providers saw.
     for (const m of all) {
-      const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE idempotency_key = ? AND outcome = 'delivered'").bind(m.key).first<{ n: number }>();
+      const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE idempotency_key = ? AND outcome = 'delivered'")
+        .bind(m.key)
+        .first<{ n: number }>();
       expect(n!.n, m.key).toBe(1);
     }
     const accepted = (await p.slack.requests()).filter((r) => !r.injected);
@@ -80,7 +88,9 @@ describe("failure injection on a simulated clock", () => {
       // In order: PagerDuty saw the lifecycle exactly as it happened.
       expect(pd.alerts[id]).toMatchObject({ actions: ["trigger", "trigger", "acknowledge", "resolve"], status: "resolved", opened: 1 });
     }
-    const slackOrder = accepted.map((r) => JSON.parse(r.body)).map((b) => [b.blocks.at(-1).elements[0].text.split(" · ")[1], b.text.slice(0, 10)]);
+    const slackOrder = accepted
+      .map((r) => JSON.parse(r.body))
+      .map((b) => [b.blocks.at(-1).elements[0].text.split(" · ")[1], b.text.slice(0, 10)]);
     for (const id of ["inc_down_a", "inc_down_b"]) {
       expect(slackOrder.filter(([i]) => i === id).map(([, t]) => t)).toEqual(["[L2] SafeW", "[L2] SafeW", "[L2 ACK] S", "[RESOLVED]"]);
     }
@@ -89,7 +99,11 @@ describe("failure injection on a simulated clock", () => {
     expect(firstAccepted).toBeGreaterThanOrEqual(7 * MIN);
     expect(sim.trace.filter((t) => t.result === "retry" && t.t >= 3 * MIN && t.t < 6 * MIN).every((t) => t.delay === 45)).toBe(true);
     // Every failed attempt is in the log with its reason.
-    const errors = (await env.DB.prepare("SELECT DISTINCT http_status, error FROM deliveries WHERE incident_id LIKE 'inc_down_%' AND outcome = 'retry' ORDER BY http_status").all()).results;
+    const errors = (
+      await env.DB.prepare(
+        "SELECT DISTINCT http_status, error FROM deliveries WHERE incident_id LIKE 'inc_down_%' AND outcome = 'retry' ORDER BY http_status",
+      ).all()
+    ).results;
     expect(errors).toEqual(
       expect.arrayContaining([
         { http_status: null, error: "no answer within 2s" },
@@ -119,7 +133,8 @@ describe("failure injection on a simulated clock", () => {
     sim.push(resolved!);
     sim.push(opened!);
     await sim.drain(config);
-    const rows = (await env.DB.prepare("SELECT event_type, outcome FROM deliveries WHERE incident_id = 'inc_perm' ORDER BY id").all()).results;
+    const rows = (await env.DB.prepare("SELECT event_type, outcome FROM deliveries WHERE incident_id = 'inc_perm' ORDER BY id").all())
+      .results;
     expect(rows).toEqual([
       { event_type: "incident.opened", outcome: "failed" },
       { event_type: "incident.resolved", outcome: "delivered" },
@@ -157,21 +172,38 @@ describe("failure injection on a simulated clock", () => {
     const attempts = sim.trace.filter((t) => t.key === msg!.key && t.result !== "held");
     expect(attempts).toHaveLength(DELIVERY.maxAttempts);
     expect(attempts.at(-1)!.t).toBeGreaterThan(40 * MIN); // a real outage's worth of retrying
-    const rows = (await env.DB.prepare("SELECT attempt, outcome FROM deliveries WHERE idempotency_key = ? ORDER BY id").bind(msg!.key).all()).results;
+    const rows = (
+      await env.DB.prepare("SELECT attempt, outcome FROM deliveries WHERE idempotency_key = ? ORDER BY id").bind(msg!.key).all()
+    ).results;
     expect(rows.at(-1)).toEqual({ attempt: DELIVERY.maxAttempts, outcome: "dead" });
     expect(rows.filter((r) => r.outcome === "retry")).toHaveLength(DELIVERY.maxAttempts - 1);
 
     const app = createApp();
     const get = async (path: string) => {
-      const res = await app.fetch(new Request(`http://vigil.test${path}`, { headers: { authorization: `Bearer ${env.VIGIL_ADMIN_TOKEN}` } }), env);
+      const res = await app.fetch(
+        new Request(`http://vigil.test${path}`, { headers: { authorization: `Bearer ${env.VIGIL_ADMIN_TOKEN}` } }),
+        env,
+      );
       return { status: res.status, body: (await res.json()) as any };
     };
     const dead = await get("/v1/deliveries?status=dead&incident=inc_dead");
     expect(dead.status).toBe(200);
     expect(dead.body.deliveries).toEqual([
-      expect.objectContaining({ key: msg!.key, incident: "inc_dead", channel: "slack", event: "incident.opened", attempt: DELIVERY.maxAttempts, status: "dead", httpStatus: 503, error: "receiver answered 503" }),
+      expect.objectContaining({
+        key: msg!.key,
+        incident: "inc_dead",
+        channel: "slack",
+        event: "incident.opened",
+        attempt: DELIVERY.maxAttempts,
+        status: "dead",
+        httpStatus: 503,
+        error: "receiver answered 503",
+      }),
     ]);
-    expect((await get("/v1/deliveries?status=lost")).body.error).toEqual({ code: "invalid_query", message: 'status: expected one of delivered, retry, failed, dead, got "lost"' });
+    expect((await get("/v1/deliveries?status=lost")).body.error).toEqual({
+      code: "invalid_query",
+      message: 'status: expected one of delivered, retry, failed, dead, got "lost"',
+    });
     const page = await get("/v1/deliveries?incident=inc_dead&limit=10");
     expect(page.body.deliveries).toHaveLength(10);
     const rest = await get(`/v1/deliveries?incident=inc_dead&limit=10&before=${page.body.next}`);
@@ -179,19 +211,30 @@ describe("failure injection on a simulated clock", () => {
 
     const incident = await get("/v1/incidents/inc_dead");
     expect(incident.body.incident.timeline).toEqual([
-      expect.objectContaining({ type: "notification.dead_lettered", channel: "slack", event: "incident.opened", attempts: DELIVERY.maxAttempts, error: "receiver answered 503" }),
+      expect.objectContaining({
+        type: "notification.dead_lettered",
+        channel: "slack",
+        event: "incident.opened",
+        attempts: DELIVERY.maxAttempts,
+        error: "receiver answered 503",
+      }),
     ]);
   });
 
   it("the runtime's own dead-letter queue (max_retries backstop) is recorded once, and not for a delivered key", async () => {
     const sim = new SimQueue(p.secretEnv, 0); // every message goes straight to the DLQ consumer
     const [[a], [b]] = await incidentMessages(config, "inc_dlq", ["incident.opened", "incident.resolved"]);
-    await env.DB.prepare("INSERT INTO deliveries (idempotency_key, incident_id, channel_id, event_type, attempt, outcome, at) VALUES (?, 'inc_dlq', 'slack', 'incident.resolved', 1, 'delivered', 0)").bind(b!.key).run();
+    await env.DB.prepare(
+      "INSERT INTO deliveries (idempotency_key, incident_id, channel_id, event_type, attempt, outcome, at) VALUES (?, 'inc_dlq', 'slack', 'incident.resolved', 1, 'delivered', 0)",
+    )
+      .bind(b!.key)
+      .run();
     sim.push(a!);
     sim.push(b!);
     sim.push(a!);
     await sim.drain(config);
-    const rows = (await env.DB.prepare("SELECT event_type, outcome, error FROM deliveries WHERE incident_id = 'inc_dlq' ORDER BY id").all()).results;
+    const rows = (await env.DB.prepare("SELECT event_type, outcome, error FROM deliveries WHERE incident_id = 'inc_dlq' ORDER BY id").all())
+      .results;
     expect(rows).toEqual([
       { event_type: "incident.resolved", outcome: "delivered", error: null },
       { event_type: "incident.opened", outcome: "dead", error: "retries exhausted" },

@@ -44,7 +44,13 @@ describe("digest disk trend from agent reports", () => {
   const seq = new Map<string, number>();
 
   async function report(agent: string, observedAt: string, disks: Record<string, number>): Promise<void> {
-    const metrics: Record<string, number> = { cpuPct: 12, memoryPct: 40, load1: 0.4, cores: 4, diskMaxPct: Math.max(...Object.values(disks)) };
+    const metrics: Record<string, number> = {
+      cpuPct: 12,
+      memoryPct: 40,
+      load1: 0.4,
+      cores: 4,
+      diskMaxPct: Math.max(...Object.values(disks)),
+    };
     for (const [mount, pct] of Object.entries(disks)) metrics[diskMetricKey(mount)] = pct;
     const worst = metrics.diskMaxPct!;
     const n = (seq.get(agent) ?? 0) + 1;
@@ -52,8 +58,15 @@ describe("digest disk trend from agent reports", () => {
     const body: AgentReportInput = makeReport(agent, n, {
       checks: [
         {
-          id: "host:local", kind: "host", status: worst >= 90 ? "critical" : worst >= 80 ? "warn" : "ok",
-          summary: Object.entries(disks).map(([m, v]) => `disk ${m} ${v} %`).join(", "), observedAt, durationMs: 2, metrics,
+          id: "host:local",
+          kind: "host",
+          status: worst >= 90 ? "critical" : worst >= 80 ? "warn" : "ok",
+          summary: Object.entries(disks)
+            .map(([m, v]) => `disk ${m} ${v} %`)
+            .join(", "),
+          observedAt,
+          durationMs: 2,
+          metrics,
         },
       ],
     });
@@ -62,7 +75,9 @@ describe("digest disk trend from agent reports", () => {
   }
 
   const row = (agent: string, mount: string, day: string) =>
-    env.DB.prepare("SELECT max_used_pct AS max, last_used_pct AS last FROM agent_disk_daily WHERE agent_id = ? AND mount = ? AND day = ?").bind(agent, mount, day).first<{ max: number; last: number }>();
+    env.DB.prepare("SELECT max_used_pct AS max, last_used_pct AS last FROM agent_disk_daily WHERE agent_id = ? AND mount = ? AND day = ?")
+      .bind(agent, mount, day)
+      .first<{ max: number; last: number }>();
 
   it("keeps a daily series per agent mount, written on day turnover and throttled within a day", async () => {
     // t-disk-1 "/": grows 1.5 points a day (03:00 base, 13:00 peak +2, 23:00 last +0.5); "/data" flat at 40.
@@ -82,7 +97,9 @@ describe("digest disk trend from agent reports", () => {
     // The next day's first report wrote the finished day's peak and latest value.
     expect(await row("t-disk-1", "/", "2026-10-20")).toEqual({ max: 84, last: 82.5 });
     expect(await row("t-disk-1", "/", "2026-10-21")).toEqual({ max: 83.5, last: 83.5 });
-    const all = await env.DB.prepare("SELECT mount, day, max_used_pct AS max, last_used_pct AS last FROM agent_disk_daily WHERE agent_id = 't-disk-1' ORDER BY mount, day").all();
+    const all = await env.DB.prepare(
+      "SELECT mount, day, max_used_pct AS max, last_used_pct AS last FROM agent_disk_daily WHERE agent_id = 't-disk-1' ORDER BY mount, day",
+    ).all();
     expect(all.results).toHaveLength(20);
     expect(all.results.filter((r) => r.mount === "/" && r.day !== "2026-10-21")).toEqual(
       days.slice(0, 9).map((day, i) => ({ mount: "/", day, max: 72 + 1.5 * i, last: 70.5 + 1.5 * i })),
@@ -102,7 +119,15 @@ describe("digest disk trend from agent reports", () => {
         { id: "slack", type: "slack", url: { env: "SLACK_WEBHOOK_URL" }, timeout: "2s" },
         { id: "discord", type: "discord", url: { env: "DISCORD_WEBHOOK_URL" }, timeout: "2s" },
         { id: "teams", type: "teams", url: { env: "TEAMS_WEBHOOK_URL" }, timeout: "2s" },
-        { id: "leaders", type: "email", apiKey: { env: "RESEND_API_KEY" }, from: "Vigil <alerts@vigil.test>", to: ["ops@safework.test"], url: `${p.resend.url}/emails`, timeout: "2s" },
+        {
+          id: "leaders",
+          type: "email",
+          apiKey: { env: "RESEND_API_KEY" },
+          from: "Vigil <alerts@vigil.test>",
+          to: ["ops@safework.test"],
+          url: `${p.resend.url}/emails`,
+          timeout: "2s",
+        },
         { id: "hook", type: "webhook", url: `${env.FIXTURES_URL}/sink/${hook}`, secret: { env: "HOOK_SECRET" }, timeout: "2s" },
       ],
       policies: [{ id: "runbook", levels: [{ channels: ["slack"] }] }],
@@ -135,7 +160,10 @@ describe("digest disk trend from agent reports", () => {
     const discord = (await p.discord.requests()).filter((r) => JSON.parse(r.body).embeds?.[0]?.title === title);
     expect(discord).toHaveLength(1);
     expect(discord[0]!.problems).toBeUndefined();
-    expect(JSON.parse(discord[0]!.body).embeds[0].fields[0]).toMatchObject({ name: "SafeWork", value: expect.stringContaining(lines.join("\n")) });
+    expect(JSON.parse(discord[0]!.body).embeds[0].fields[0]).toMatchObject({
+      name: "SafeWork",
+      value: expect.stringContaining(lines.join("\n")),
+    });
 
     // Teams: a TextBlock per service, one paragraph per line.
     const teams = (await p.teams.requests()).filter((r) => r.body.includes(title));
@@ -157,9 +185,39 @@ describe("digest disk trend from agent reports", () => {
     const digest = JSON.parse(records[0]!.body).data.digest;
     expect(digest.date).toBe("2026-10-20");
     expect(digest.services[0].disk).toEqual([
-      { agent: "t-disk-1", mount: "/", maxPct: 84, lastPct: 82.5, base: { day: "2026-10-13", lastPct: 72 }, days: 7, ppPerDay: 1.5, daysToFull: 11, level: "warn" },
-      { agent: "t-disk-1", mount: "/data", maxPct: 40, lastPct: 40, base: { day: "2026-10-13", lastPct: 40 }, days: 7, ppPerDay: 0, daysToFull: null, level: "ok" },
-      { agent: "t-disk-2", mount: "/", maxPct: 53.5, lastPct: 53.5, base: { day: "2026-10-17", lastPct: 55 }, days: 3, ppPerDay: -0.5, daysToFull: null, level: "ok" },
+      {
+        agent: "t-disk-1",
+        mount: "/",
+        maxPct: 84,
+        lastPct: 82.5,
+        base: { day: "2026-10-13", lastPct: 72 },
+        days: 7,
+        ppPerDay: 1.5,
+        daysToFull: 11,
+        level: "warn",
+      },
+      {
+        agent: "t-disk-1",
+        mount: "/data",
+        maxPct: 40,
+        lastPct: 40,
+        base: { day: "2026-10-13", lastPct: 40 },
+        days: 7,
+        ppPerDay: 0,
+        daysToFull: null,
+        level: "ok",
+      },
+      {
+        agent: "t-disk-2",
+        mount: "/",
+        maxPct: 53.5,
+        lastPct: 53.5,
+        base: { day: "2026-10-17", lastPct: 55 },
+        days: 3,
+        ppPerDay: -0.5,
+        daysToFull: null,
+        level: "ok",
+      },
     ]);
   });
 });
@@ -167,34 +225,64 @@ describe("digest disk trend from agent reports", () => {
 describe("digest certificates from tls monitor runs", () => {
   it("a real TLS reading goes through the probe batch into what the digest lists (3 days: listed, 40 days: not)", async () => {
     const p = await providers();
-    const [soon, later] = await Promise.all([spawn("tls", { days: 3, names: ["soon.test"] }), spawn("tls", { days: 40, names: ["later.test"] })]);
-    const tls = (id: string, port: number, servername: string) => ({ id, type: "tls" as const, service: "safework", host: "127.0.0.1", port, servername, timeout: "3s", criticalDays: 2 });
+    const [soon, later] = await Promise.all([
+      spawn("tls", { days: 3, names: ["soon.test"] }),
+      spawn("tls", { days: 40, names: ["later.test"] }),
+    ]);
+    const tls = (id: string, port: number, servername: string) => ({
+      id,
+      type: "tls" as const,
+      service: "safework",
+      host: "127.0.0.1",
+      port,
+      servername,
+      timeout: "3s",
+      criticalDays: 2,
+    });
     const config = notifyConfig(p, {
       monitors: [tls("dg-cert-soon", soon.port, "soon.test"), tls("dg-cert-later", later.port, "later.test")],
       digest: { channel: "leaders", at: "00:00" },
     });
     const ids = ["dg-cert-soon", "dg-cert-later"];
-    const runOnce = (batch: number) => runBatch(env, config, { minute: Math.floor(Date.now() / 60_000) * 60_000, batch, monitors: ids }, ids.map((monitorId) => ({ monitorId, at: Date.now() })));
+    const runOnce = (batch: number) =>
+      runBatch(
+        env,
+        config,
+        { minute: Math.floor(Date.now() / 60_000) * 60_000, batch, monitors: ids },
+        ids.map((monitorId) => ({ monitorId, at: Date.now() })),
+      );
 
     expect(await runOnce(951)).toMatchObject({ executed: 2 });
     // Recorded like any probe: the check's state, and the certificate it read.
-    const state = await env.DB.prepare("SELECT status, reason FROM check_state WHERE check_id = 'dg-cert-soon'").first<{ status: string; reason: string }>();
-    expect(state).toMatchObject({ status: "degraded", reason: expect.stringMatching(/^certificate expires in 3 days\b.*warning threshold$/) });
-    const stored = await env.DB.prepare("SELECT check_id, host, not_after, checked_at FROM tls_certificates WHERE check_id IN ('dg-cert-soon', 'dg-cert-later') ORDER BY check_id").all<{ check_id: string; host: string; not_after: number; checked_at: number }>();
+    const state = await env.DB.prepare("SELECT status, reason FROM check_state WHERE check_id = 'dg-cert-soon'").first<{
+      status: string;
+      reason: string;
+    }>();
+    expect(state).toMatchObject({
+      status: "degraded",
+      reason: expect.stringMatching(/^certificate expires in 3 days\b.*warning threshold$/),
+    });
+    const stored = await env.DB.prepare(
+      "SELECT check_id, host, not_after, checked_at FROM tls_certificates WHERE check_id IN ('dg-cert-soon', 'dg-cert-later') ORDER BY check_id",
+    ).all<{ check_id: string; host: string; not_after: number; checked_at: number }>();
     expect(stored.results.map((r) => [r.check_id, r.host, r.not_after])).toEqual([
       ["dg-cert-later", "later.test", Date.parse(String(later.notAfter))],
       ["dg-cert-soon", "soon.test", Date.parse(String(soon.notAfter))],
     ]);
     // The same certificate read again within the hour writes nothing.
     await runOnce(952);
-    const again = await env.DB.prepare("SELECT check_id, checked_at FROM tls_certificates WHERE check_id IN ('dg-cert-soon', 'dg-cert-later') ORDER BY check_id").all();
+    const again = await env.DB.prepare(
+      "SELECT check_id, checked_at FROM tls_certificates WHERE check_id IN ('dg-cert-soon', 'dg-cert-later') ORDER BY check_id",
+    ).all();
     expect(again.results).toEqual(stored.results.map((r) => ({ check_id: r.check_id, checked_at: r.checked_at })));
 
     const now = Date.now();
     expect(await queueDailyDigest(env, config, now)).toBe(true);
     const { date } = digestWindow(now, config.timezone);
     await deliver(p, config, `digest:${date}:leaders`);
-    const email = ((await p.resend.state()).emails as { subject: string; text: string }[]).filter((e) => e.subject === `Vigil daily digest — ${date}`);
+    const email = ((await p.resend.state()).emails as { subject: string; text: string }[]).filter(
+      (e) => e.subject === `Vigil daily digest — ${date}`,
+    );
     expect(email).toHaveLength(1);
     expect(email[0]!.text).toContain("  Certificates expiring: soon.test in 3 d\n");
     expect(email[0]!.text).not.toContain("later.test");

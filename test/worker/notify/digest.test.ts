@@ -94,19 +94,47 @@ describe("digest report", () => {
 
   it("disk trend: percentage points per day, days to full while growing (within a year), thresholds at or above", () => {
     const t = { warnPct: 80, criticalPct: 90 };
-    expect(diskTrend({ agent: "a", mount: "/", maxPct: 80, lastPct: 79, base: { day: "2026-11-14", lastPct: 72 } }, "2026-11-21", t)).toEqual({
-      agent: "a", mount: "/", maxPct: 80, lastPct: 79, base: { day: "2026-11-14", lastPct: 72 }, days: 7, ppPerDay: 1, daysToFull: 21, level: "warn",
+    expect(
+      diskTrend({ agent: "a", mount: "/", maxPct: 80, lastPct: 79, base: { day: "2026-11-14", lastPct: 72 } }, "2026-11-21", t),
+    ).toEqual({
+      agent: "a",
+      mount: "/",
+      maxPct: 80,
+      lastPct: 79,
+      base: { day: "2026-11-14", lastPct: 72 },
+      days: 7,
+      ppPerDay: 1,
+      daysToFull: 21,
+      level: "warn",
     });
-    expect(diskTrend({ agent: "a", mount: "/", maxPct: 90, lastPct: 90, base: { day: "2026-11-14", lastPct: 89.9 } }, "2026-11-21", t)).toMatchObject({ ppPerDay: 0, daysToFull: null, level: "critical" });
-    expect(diskTrend({ agent: "a", mount: "/", maxPct: 60, lastPct: 60, base: { day: "2026-11-14", lastPct: 46 } }, "2026-11-21", t)).toMatchObject({ ppPerDay: 2, daysToFull: 20, level: "ok" });
+    expect(
+      diskTrend({ agent: "a", mount: "/", maxPct: 90, lastPct: 90, base: { day: "2026-11-14", lastPct: 89.9 } }, "2026-11-21", t),
+    ).toMatchObject({ ppPerDay: 0, daysToFull: null, level: "critical" });
+    expect(
+      diskTrend({ agent: "a", mount: "/", maxPct: 60, lastPct: 60, base: { day: "2026-11-14", lastPct: 46 } }, "2026-11-21", t),
+    ).toMatchObject({ ppPerDay: 2, daysToFull: 20, level: "ok" });
     // 0.1 pp/day from 30 %: 700 days, beyond a year: no projection.
-    expect(diskTrend({ agent: "a", mount: "/", maxPct: 30, lastPct: 30, base: { day: "2026-11-14", lastPct: 29.3 } }, "2026-11-21", t)).toMatchObject({ ppPerDay: 0.1, daysToFull: null });
-    expect(diskTrend({ agent: "a", mount: "/", maxPct: 5, lastPct: 5, base: null }, "2026-11-21", t)).toMatchObject({ days: null, ppPerDay: null, daysToFull: null, level: "ok" });
-    expect([addDays("2026-11-21", -7), addDays("2026-03-01", -1), addDays("2026-12-31", 1)]).toEqual(["2026-11-14", "2026-02-28", "2027-01-01"]);
+    expect(
+      diskTrend({ agent: "a", mount: "/", maxPct: 30, lastPct: 30, base: { day: "2026-11-14", lastPct: 29.3 } }, "2026-11-21", t),
+    ).toMatchObject({ ppPerDay: 0.1, daysToFull: null });
+    expect(diskTrend({ agent: "a", mount: "/", maxPct: 5, lastPct: 5, base: null }, "2026-11-21", t)).toMatchObject({
+      days: null,
+      ppPerDay: null,
+      daysToFull: null,
+      level: "ok",
+    });
+    expect([addDays("2026-11-21", -7), addDays("2026-03-01", -1), addDays("2026-12-31", 1)]).toEqual([
+      "2026-11-14",
+      "2026-02-28",
+      "2027-01-01",
+    ]);
   });
 
   it("a quiet day without data says so", () => {
-    const quiet = buildDigest({ ...input, services: [{ id: "x", name: "X", rollups: [], incidents: [], certificates: [], agents: [], disk: [] }] });
+    const quiet = buildDigest({
+      ...input,
+      services: [{ id: "x", name: "X", rollups: [], incidents: [], certificates: [], agents: [], disk: [] }],
+    });
     expect(digestText(quiet).sections[0]!.lines).toEqual(["Uptime: no data (0 checks run)", "Incidents: none"]);
   });
 });
@@ -135,14 +163,30 @@ describe("daily digest through the cron hook", () => {
     const stmts = [];
     for (let h = 0; h < 24; h++) {
       stmts.push(
-        env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_avg, latency_p95) VALUES (?, ?, 60, ?, 0, ?, ?)").bind("dg-api", dayStart + h * H, h === 3 ? 6 : 0, 120, 300),
-        env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_avg, latency_p95) VALUES (?, ?, 120, 0, 0, ?, ?)").bind("agent:dg-app-01:postgres", dayStart + h * H, 3, 8),
+        env.DB.prepare(
+          "INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_avg, latency_p95) VALUES (?, ?, 60, ?, 0, ?, ?)",
+        ).bind("dg-api", dayStart + h * H, h === 3 ? 6 : 0, 120, 300),
+        env.DB.prepare(
+          "INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_avg, latency_p95) VALUES (?, ?, 120, 0, 0, ?, ?)",
+        ).bind("agent:dg-app-01:postgres", dayStart + h * H, 3, 8),
       );
     }
     // Outside the window: the day before.
-    stmts.push(env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded) VALUES ('dg-api', ?, 60, 60, 0)").bind(dayStart - H));
-    stmts.push(env.DB.prepare("INSERT INTO incidents (id, service_id, status, title, level, opened_at, resolved_at) VALUES ('inc_dg', 'safework', 'resolved', 'SafeWork: dg-api down', 1, ?, ?)").bind(dayStart + 3 * H, dayStart + 3 * H + 6 * 60_000));
-    stmts.push(env.DB.prepare("INSERT INTO agents (agent_id, hostname, version, last_seen, updated_at) VALUES ('dg-app-01', 'app-01', '1.2.0', ?, 0)").bind(dayStart + 23 * H));
+    stmts.push(
+      env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded) VALUES ('dg-api', ?, 60, 60, 0)").bind(
+        dayStart - H,
+      ),
+    );
+    stmts.push(
+      env.DB.prepare(
+        "INSERT INTO incidents (id, service_id, status, title, level, opened_at, resolved_at) VALUES ('inc_dg', 'safework', 'resolved', 'SafeWork: dg-api down', 1, ?, ?)",
+      ).bind(dayStart + 3 * H, dayStart + 3 * H + 6 * 60_000),
+    );
+    stmts.push(
+      env.DB.prepare(
+        "INSERT INTO agents (agent_id, hostname, version, last_seen, updated_at) VALUES ('dg-app-01', 'app-01', '1.2.0', ?, 0)",
+      ).bind(dayStart + 23 * H),
+    );
     await env.DB.batch(stmts);
 
     const certificates = async () => [{ check: "dg-tls", host: "api.safework.test", notAfter: dayStart + 20 * 24 * H, daysLeft: 20 }];
@@ -180,5 +224,4 @@ describe("daily digest through the cron hook", () => {
       },
     ]);
   });
-
 });

@@ -53,8 +53,17 @@ describe("monitor.state_changed leaves with the change", () => {
     const t0 = Date.parse("2026-12-01T10:00:00Z");
     await recordObservation({ DB: env.DB, SERVICE: services, NOTIFY: queue }, config, states, check, { status: "up" }, t0);
     sent.length = 0;
-    await recordObservation({ DB: env.DB, SERVICE: services, NOTIFY: queue }, config, states, check, { status: "down", reason: "refused" }, t0 + 60_000);
-    expect(sent.map((m) => [m.event.type, m.channelId, (m.event.data as any).check.to])).toEqual([["monitor.state_changed", "hook", "down"]]);
+    await recordObservation(
+      { DB: env.DB, SERVICE: services, NOTIFY: queue },
+      config,
+      states,
+      check,
+      { status: "down", reason: "refused" },
+      t0 + 60_000,
+    );
+    expect(sent.map((m) => [m.event.type, m.channelId, (m.event.data as any).check.to])).toEqual([
+      ["monitor.state_changed", "hook", "down"],
+    ]);
     expect((await outboxRow(sent[0]!.key))?.sent_at).toBe(t0 + 60_000);
   });
 
@@ -65,8 +74,17 @@ describe("monitor.state_changed leaves with the change", () => {
     const t0 = Date.parse("2026-12-01T11:00:00Z");
     const down = recordingQueue(true);
     await recordObservation({ DB: env.DB, SERVICE: services, NOTIFY: down.queue }, config, states, check, { status: "up" }, t0);
-    await recordObservation({ DB: env.DB, SERVICE: services, NOTIFY: down.queue }, config, states, check, { status: "down", reason: "refused" }, t0 + 60_000);
-    const { results } = await env.DB.prepare("SELECT key, sent_at FROM outbox WHERE key LIKE ?").bind("%handover-b%").all<{ key: string; sent_at: number | null }>();
+    await recordObservation(
+      { DB: env.DB, SERVICE: services, NOTIFY: down.queue },
+      config,
+      states,
+      check,
+      { status: "down", reason: "refused" },
+      t0 + 60_000,
+    );
+    const { results } = await env.DB.prepare("SELECT key, sent_at FROM outbox WHERE key LIKE ?")
+      .bind("%handover-b%")
+      .all<{ key: string; sent_at: number | null }>();
     expect(results.length).toBeGreaterThanOrEqual(1);
     expect(results.every((r) => r.sent_at === null)).toBe(true);
 
@@ -101,7 +119,9 @@ describe("the consumer delivers groups side by side, each in order", () => {
     // Nothing was held back to wait 10 s behind its predecessor: all three went in one batch.
     expect(sim.trace.map((t) => t.result)).toEqual(["ack", "ack", "ack"]);
     const rows = (
-      await env.DB.prepare("SELECT channel_id, event_type, outcome, at FROM deliveries WHERE incident_id = 'inc_side_by_side' ORDER BY at, id").all<{
+      await env.DB.prepare(
+        "SELECT channel_id, event_type, outcome, at FROM deliveries WHERE incident_id = 'inc_side_by_side' ORDER BY at, id",
+      ).all<{
         channel_id: string;
         event_type: string;
         outcome: string;

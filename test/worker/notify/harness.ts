@@ -26,7 +26,9 @@ export interface ProviderHandle {
   control<S = any>(method?: string, path?: string, body?: unknown): Promise<{ requests: Recorded[]; state: S }>;
   requests(): Promise<Recorded[]>;
   state<S = any>(): Promise<S>;
-  script(...answers: { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; process?: boolean }[]): Promise<void>;
+  script(
+    ...answers: { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; process?: boolean }[]
+  ): Promise<void>;
   outage(answer: { status: number; headers?: Record<string, string>; delayMs?: number } | null): Promise<void>;
   reset(): Promise<void>;
 }
@@ -34,7 +36,11 @@ export interface ProviderHandle {
 export async function provider(kind: string, options: unknown): Promise<ProviderHandle> {
   const { url } = (await spawn(kind, options)) as { port: number; url: string };
   const control = async (method = "GET", path = "", body?: unknown) => {
-    const res = await fetch(`${url}/_control${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${url}/_control${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${kind} control ${method} ${path}: ${res.status}`);
     return res.json() as Promise<any>;
   };
@@ -97,13 +103,46 @@ export function notifyConfig(p: Providers, overrides: Partial<VigilConfigInput> 
     channels: [
       { id: "slack", type: "slack", url: { env: "SLACK_WEBHOOK_URL" }, timeout: "2s" },
       { id: "pager", type: "pagerduty", routingKey: { env: "PD_ROUTING_KEY" }, url: `${p.pagerduty.url}/v2/enqueue`, timeout: "2s" },
-      { id: "oncall-sms", type: "sms", accountSid: ACCOUNT_SID, authToken: { env: "TWILIO_AUTH_TOKEN" }, from: "+15005550006", to: "+821012345678", baseUrl: p.twilio.url, timeout: "2s" },
-      { id: "leaders", type: "email", apiKey: { env: "RESEND_API_KEY" }, from: "Vigil <alerts@vigil.test>", to: ["cto@safework.test", "ops-lead@safework.test"], url: `${p.resend.url}/emails`, timeout: "2s" },
+      {
+        id: "oncall-sms",
+        type: "sms",
+        accountSid: ACCOUNT_SID,
+        authToken: { env: "TWILIO_AUTH_TOKEN" },
+        from: "+15005550006",
+        to: "+821012345678",
+        baseUrl: p.twilio.url,
+        timeout: "2s",
+      },
+      {
+        id: "leaders",
+        type: "email",
+        apiKey: { env: "RESEND_API_KEY" },
+        from: "Vigil <alerts@vigil.test>",
+        to: ["cto@safework.test", "ops-lead@safework.test"],
+        url: `${p.resend.url}/emails`,
+        timeout: "2s",
+      },
       { id: "discord", type: "discord", url: { env: "DISCORD_WEBHOOK_URL" }, timeout: "2s" },
       { id: "teams", type: "teams", url: { env: "TEAMS_WEBHOOK_URL" }, timeout: "2s" },
-      { id: "status", type: "statuspage", pageId: "kctbh9vrtdwd", apiKey: { env: "STATUSPAGE_API_KEY" }, url: `${p.statuspage.url}/v1`, timeout: "2s", components: [{ component: "cmpapi0001", checks: ["api-eu", "api-us"] }, { component: "cmpdb00001", checks: ["docker:safework-postgres"] }] },
+      {
+        id: "status",
+        type: "statuspage",
+        pageId: "kctbh9vrtdwd",
+        apiKey: { env: "STATUSPAGE_API_KEY" },
+        url: `${p.statuspage.url}/v1`,
+        timeout: "2s",
+        components: [
+          { component: "cmpapi0001", checks: ["api-eu", "api-us"] },
+          { component: "cmpdb00001", checks: ["docker:safework-postgres"] },
+        ],
+      },
     ],
-    policies: [{ id: "runbook", levels: [{ channels: ["slack", "discord", "teams"] }, { channels: ["oncall-sms", "pager"] }, { channels: ["leaders"] }] }],
+    policies: [
+      {
+        id: "runbook",
+        levels: [{ channels: ["slack", "discord", "teams"] }, { channels: ["oncall-sms", "pager"] }, { channels: ["leaders"] }],
+      },
+    ],
     ...overrides,
   };
   return parseConfig(input, { ...p.secretEnv, ...extraEnv });
@@ -130,7 +169,10 @@ export class SimQueue {
   private held = new Set<string>();
   readonly env: Env;
 
-  constructor(extraEnv: Record<string, unknown>, readonly maxRetries = 20) {
+  constructor(
+    extraEnv: Record<string, unknown>,
+    readonly maxRetries = 20,
+  ) {
     const sim = this;
     const NOTIFY = {
       async send(body: NotifyMessage, opts?: { delaySeconds?: number }) {
@@ -160,12 +202,21 @@ export class SimQueue {
       if (next > limit) break;
       this.now = next;
       await opts.before?.(this.now);
-      const due = this.pending.filter((p) => p.visibleAt <= this.now).sort((a, b) => a.visibleAt - b.visibleAt || a.id.localeCompare(b.id)).slice(0, 10);
+      const due = this.pending
+        .filter((p) => p.visibleAt <= this.now)
+        .sort((a, b) => a.visibleAt - b.visibleAt || a.id.localeCompare(b.id))
+        .slice(0, 10);
       this.pending = this.pending.filter((p) => !due.includes(p));
       const dead = due.filter((p) => p.attempts > this.maxRetries);
       const live = due.filter((p) => p.attempts <= this.maxRetries);
       if (dead.length > 0) {
-        await deadLetterBatch(createMessageBatch<NotifyMessage>("vigil-notify-dlq", dead.map((p) => ({ id: p.id, timestamp: new Date(), attempts: 1, body: p.body }))), this.env);
+        await deadLetterBatch(
+          createMessageBatch<NotifyMessage>(
+            "vigil-notify-dlq",
+            dead.map((p) => ({ id: p.id, timestamp: new Date(), attempts: 1, body: p.body })),
+          ),
+          this.env,
+        );
         for (const p of dead) this.trace.push({ t: this.now, key: p.body.key, attempts: p.attempts, result: "dlq" });
       }
       if (live.length === 0) continue;
@@ -180,7 +231,12 @@ export class SimQueue {
         ack: () => void (decisions.has(p.id) || decisions.set(p.id, { retry: false })),
         retry: (o?: QueueRetryOptions) => void (decisions.has(p.id) || decisions.set(p.id, { retry: true, delay: o?.delaySeconds })),
       }));
-      const batch = { queue: "vigil-notify", messages, ackAll: () => messages.forEach((m) => m.ack()), retryAll: (o?: QueueRetryOptions) => messages.forEach((m) => m.retry(o)) } as unknown as MessageBatch<NotifyMessage>;
+      const batch = {
+        queue: "vigil-notify",
+        messages,
+        ackAll: () => messages.forEach((m) => m.ack()),
+        retryAll: (o?: QueueRetryOptions) => messages.forEach((m) => m.retry(o)),
+      } as unknown as MessageBatch<NotifyMessage>;
       this.held.clear();
       await deliverBatch(batch, this.env, config);
       for (const p of live) {
@@ -224,17 +280,39 @@ export async function incidentMessages(
 ): Promise<EventMessages> {
   const openedAt = opts.openedAt ?? Date.parse("2026-11-22T14:00:00Z");
   const serviceId = opts.serviceId ?? "safework";
-  await env.DB.prepare("INSERT OR IGNORE INTO incidents (id, service_id, status, title, level, opened_at) VALUES (?, ?, 'resolved', ?, 1, ?)")
+  await env.DB.prepare(
+    "INSERT OR IGNORE INTO incidents (id, service_id, status, title, level, opened_at) VALUES (?, ?, 'resolved', ?, 1, ?)",
+  )
     .bind(incidentId, serviceId, `${serviceId}: postgres down`, openedAt)
     .run();
   const out: NotifyMessage[][] = [];
   for (const [i, type] of events.entries()) {
     const at = openedAt + (i + 1) * 5 * 60_000;
     const effect: PageEffect = { event: type, levels: opts.levels ?? [1], level: opts.level ?? 1, reason: null };
-    const members = { "docker:safework-postgres": { status: type === "incident.resolved" ? "up" : "down", reason: type === "incident.resolved" ? null : "container exited (137)", since: openedAt } };
-    const msgs = pageMessages(effect, { id: incidentId, serviceId, title: "t", openedAt, resolvedAt: type === "incident.resolved" ? at : null, members, ack: { by: "kim" } }, config, at, {
-      acknowledge: `https://vigil.test/a/${incidentId}/ack?exp=1&sig=s`,
-    });
+    const members = {
+      "docker:safework-postgres": {
+        status: type === "incident.resolved" ? "up" : "down",
+        reason: type === "incident.resolved" ? null : "container exited (137)",
+        since: openedAt,
+      },
+    };
+    const msgs = pageMessages(
+      effect,
+      {
+        id: incidentId,
+        serviceId,
+        title: "t",
+        openedAt,
+        resolvedAt: type === "incident.resolved" ? at : null,
+        members,
+        ack: { by: "kim" },
+      },
+      config,
+      at,
+      {
+        acknowledge: `https://vigil.test/a/${incidentId}/ack?exp=1&sig=s`,
+      },
+    );
     await env.DB.batch(msgs.map((m) => enqueueInOutbox(env.DB, m, at)));
     out.push(msgs);
   }

@@ -45,7 +45,13 @@ const message: NotifyMessage = {
   level: 1,
   event: { type: "incident.opened", timestamp: new Date(0).toISOString(), data: {} },
 };
-const context = (m: NotifyMessage): SendContext => ({ env: {}, message: m, now: 0, render: { timezone: "UTC" }, checkStatuses: async () => ({}) });
+const context = (m: NotifyMessage): SendContext => ({
+  env: {},
+  message: m,
+  now: 0,
+  render: { timezone: "UTC" },
+  checkStatuses: async () => ({}),
+});
 
 describe("adding a channel kind", () => {
   it("validates from config with the shared defaults and error paths", () => {
@@ -55,7 +61,11 @@ describe("adding a channel kind", () => {
   });
 
   it("may be used where its facts allow: incident pages yes, the digest no", () => {
-    const raw = { channels: [{ id: "notes", type: "memo" }], policies: [{ id: "p", levels: [{ channels: ["notes"] }] }], digest: { channel: "notes" } };
+    const raw = {
+      channels: [{ id: "notes", type: "memo" }],
+      policies: [{ id: "p", levels: [{ channels: ["notes"] }] }],
+      digest: { channel: "notes" },
+    };
     const issues = channelUseIssues(raw, { incidents: registry.incidentTypes, digest: registry.digestTypes });
     const digestRefused = expect.stringMatching(/^channel "notes" is a memo channel, which cannot carry the digest/);
     expect(issues).toEqual([{ path: ["digest", "channel"], message: digestRefused }]);

@@ -14,20 +14,43 @@ import { buildSmsRequest, smsText } from "../../../src/notify/sms";
 import { buildStatuspageRequest, componentStatus } from "../../../src/notify/statuspage";
 import { buildTeamsRequest } from "../../../src/notify/teams";
 
-const config = parseConfig({
-  timezone: "Asia/Seoul",
-  publicUrl: "https://vigil.test/",
-  services: [{ id: "safework", name: "SafeWork", policy: "runbook" }],
-  channels: [
-    { id: "slack", type: "slack", url: { env: "SLACK_WEBHOOK_URL" } },
-    { id: "pager", type: "pagerduty", routingKey: { env: "PD_KEY" } },
-    { id: "sms", type: "sms", accountSid: "AC0123456789abcdef0123456789abcdef", authToken: { env: "TW" }, from: "+15005550006", to: "+821012345678" },
-    { id: "mail", type: "email", apiKey: { env: "RS" }, from: "Vigil <alerts@vigil.test>", to: ["cto@safework.test"] },
-    { id: "status", type: "statuspage", pageId: "kctbh9vrtdwd", apiKey: { env: "SP" }, components: [{ component: "cmpapi0001", checks: ["api-eu", "api-us"] }] },
-    { id: "hook", type: "webhook", url: "https://hooks.example/x", secret: { env: "WH" }, stateChanges: true },
-  ],
-  policies: [{ id: "runbook", levels: [{ channels: ["slack"] }, { channels: ["sms", "pager", "slack"] }, { channels: ["mail"] }] }],
-}, { SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x", PD_KEY: "k", TW: "t", RS: "r", SP: "s", WH: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
+const config = parseConfig(
+  {
+    timezone: "Asia/Seoul",
+    publicUrl: "https://vigil.test/",
+    services: [{ id: "safework", name: "SafeWork", policy: "runbook" }],
+    channels: [
+      { id: "slack", type: "slack", url: { env: "SLACK_WEBHOOK_URL" } },
+      { id: "pager", type: "pagerduty", routingKey: { env: "PD_KEY" } },
+      {
+        id: "sms",
+        type: "sms",
+        accountSid: "AC0123456789abcdef0123456789abcdef",
+        authToken: { env: "TW" },
+        from: "+15005550006",
+        to: "+821012345678",
+      },
+      { id: "mail", type: "email", apiKey: { env: "RS" }, from: "Vigil <alerts@vigil.test>", to: ["cto@safework.test"] },
+      {
+        id: "status",
+        type: "statuspage",
+        pageId: "kctbh9vrtdwd",
+        apiKey: { env: "SP" },
+        components: [{ component: "cmpapi0001", checks: ["api-eu", "api-us"] }],
+      },
+      { id: "hook", type: "webhook", url: "https://hooks.example/x", secret: { env: "WH" }, stateChanges: true },
+    ],
+    policies: [{ id: "runbook", levels: [{ channels: ["slack"] }, { channels: ["sms", "pager", "slack"] }, { channels: ["mail"] }] }],
+  },
+  {
+    SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x",
+    PD_KEY: "k",
+    TW: "t",
+    RS: "r",
+    SP: "s",
+    WH: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  },
+);
 
 const opened = Date.parse("2026-11-22T14:00:00Z"); // 23:00 in Seoul
 const incident = {
@@ -37,28 +60,50 @@ const incident = {
   level: 2,
   openedAt: opened,
   resolvedAt: null,
-  members: [{ checkId: "docker:safework-postgres", status: "down", reason: "container exited (137, OOMKilled)" as string | null, since: opened }],
+  members: [
+    { checkId: "docker:safework-postgres", status: "down", reason: "container exited (137, OOMKilled)" as string | null, since: opened },
+  ],
 };
 const ACK = "https://vigil.test/a/inc_safework_mi9x/ack?exp=1795960320&sig=abc";
 const escalated = incidentEvent("incident.escalated", incident, config, opened + 12 * 60_000, {
   facts: { subject: "PostgreSQL", failedRecoveries: 3, reason: "3 automatic recoveries failed" },
   links: { acknowledge: ACK },
 });
-const resolved = incidentEvent("incident.resolved", { ...incident, resolvedAt: opened + 14 * 60_000 }, config, opened + 14 * 60_000, { facts: { subject: "PostgreSQL" } });
+const resolved = incidentEvent("incident.resolved", { ...incident, resolvedAt: opened + 14 * 60_000 }, config, opened + 14 * 60_000, {
+  facts: { subject: "PostgreSQL" },
+});
 const ctx = { timezone: "Asia/Seoul" };
 
 describe("titles", () => {
-  const view = (type: Parameters<typeof incidentEvent>[0], at: number, extra: Parameters<typeof incidentEvent>[4] = {}, inc = incident) => incidentHeadline(incidentView(incidentEvent(type, inc, config, at, extra)));
+  const view = (type: Parameters<typeof incidentEvent>[0], at: number, extra: Parameters<typeof incidentEvent>[4] = {}, inc = incident) =>
+    incidentHeadline(incidentView(incidentEvent(type, inc, config, at, extra)));
   it.each([
     ["escalated with facts", incidentHeadline(incidentView(escalated)), "[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed"],
-    ["opened just now, subject from members", view("incident.opened", opened + 5_000, {}, { ...incident, level: 1 }), "[L1] SafeWork: docker:safework-postgres down"],
-    ["one failed recovery", view("incident.opened", opened + 90 * 60_000, { facts: { failedRecoveries: 1 } }), "[L2] SafeWork: docker:safework-postgres down for 1 h 30 min, 1 recovery failed"],
-    ["acknowledged", view("incident.acknowledged", opened + 20 * 60_000, { facts: { acknowledgedBy: "kim" } }), "[L2 ACK] SafeWork: docker:safework-postgres down for 20 min, acknowledged by kim"],
+    [
+      "opened just now, subject from members",
+      view("incident.opened", opened + 5_000, {}, { ...incident, level: 1 }),
+      "[L1] SafeWork: docker:safework-postgres down",
+    ],
+    [
+      "one failed recovery",
+      view("incident.opened", opened + 90 * 60_000, { facts: { failedRecoveries: 1 } }),
+      "[L2] SafeWork: docker:safework-postgres down for 1 h 30 min, 1 recovery failed",
+    ],
+    [
+      "acknowledged",
+      view("incident.acknowledged", opened + 20 * 60_000, { facts: { acknowledgedBy: "kim" } }),
+      "[L2 ACK] SafeWork: docker:safework-postgres down for 20 min, acknowledged by kim",
+    ],
     ["reminder", view("incident.repeated", opened + 3 * 3_600_000), "[L2] SafeWork: docker:safework-postgres down for 3 h (reminder)"],
     ["resolved", incidentHeadline(incidentView(resolved)), "[RESOLVED] SafeWork: PostgreSQL recovered after 14 min"],
     [
       "many members",
-      view("incident.opened", opened + 60_000, {}, { ...incident, members: ["a", "b", "c", "d"].map((c) => ({ checkId: c, status: "down", reason: null, since: opened })) }),
+      view(
+        "incident.opened",
+        opened + 60_000,
+        {},
+        { ...incident, members: ["a", "b", "c", "d"].map((c) => ({ checkId: c, status: "down", reason: null, since: opened })) },
+      ),
       "[L2] SafeWork: a, b and 2 more down for 1 min",
     ],
   ])("%s", (_name, got, want) => expect(got).toBe(want));
@@ -82,7 +127,10 @@ describe("exact bytes per channel", () => {
       JSON.stringify({
         text: "[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed",
         blocks: [
-          { type: "header", text: { type: "plain_text", text: "[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed", emoji: true } },
+          {
+            type: "header",
+            text: { type: "plain_text", text: "[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed", emoji: true },
+          },
           {
             type: "section",
             fields: [
@@ -92,13 +140,30 @@ describe("exact bytes per channel", () => {
               { type: "mrkdwn", text: "*Opened*\n2026-11-22 23:00 UTC+9" },
             ],
           },
-          { type: "section", text: { type: "mrkdwn", text: "• docker:safework-postgres — down since 2026-11-22 23:00 UTC+9: container exited (137, OOMKilled)" } },
+          {
+            type: "section",
+            text: {
+              type: "mrkdwn",
+              text: "• docker:safework-postgres — down since 2026-11-22 23:00 UTC+9: container exited (137, OOMKilled)",
+            },
+          },
           { type: "context", elements: [{ type: "mrkdwn", text: "3 automatic recoveries failed" }] },
           {
             type: "actions",
             elements: [
-              { type: "button", text: { type: "plain_text", text: "Acknowledge", emoji: true }, style: "primary", url: ACK, action_id: "vigil_acknowledge" },
-              { type: "button", text: { type: "plain_text", text: "View incident", emoji: true }, url: "https://vigil.test/incidents/inc_safework_mi9x", action_id: "vigil_view" },
+              {
+                type: "button",
+                text: { type: "plain_text", text: "Acknowledge", emoji: true },
+                style: "primary",
+                url: ACK,
+                action_id: "vigil_acknowledge",
+              },
+              {
+                type: "button",
+                text: { type: "plain_text", text: "View incident", emoji: true },
+                url: "https://vigil.test/incidents/inc_safework_mi9x",
+                action_id: "vigil_view",
+              },
             ],
           },
           { type: "context", elements: [{ type: "mrkdwn", text: "Vigil · inc_safework_mi9x · 2026-11-22 23:12 UTC+9" }] },
@@ -108,7 +173,12 @@ describe("exact bytes per channel", () => {
   });
 
   it("Slack: mrkdwn control characters in check reasons are escaped", () => {
-    const ev = incidentEvent("incident.opened", { ...incident, members: [{ checkId: "api", status: "down", reason: "<!channel> & <@U1>", since: opened }] }, config, opened);
+    const ev = incidentEvent(
+      "incident.opened",
+      { ...incident, members: [{ checkId: "api", status: "down", reason: "<!channel> & <@U1>", since: opened }] },
+      config,
+      opened,
+    );
     expect(buildSlackRequest("u", ev, ctx).body).toContain("&lt;!channel&gt; &amp; &lt;@U1&gt;");
   });
 
@@ -148,9 +218,17 @@ describe("exact bytes per channel", () => {
         ],
       }),
     });
-    expect(pagerdutyEvent(pd, "ROUTING", resolved, ctx)).toEqual({ routing_key: "ROUTING", event_action: "resolve", dedup_key: "inc_safework_mi9x" });
+    expect(pagerdutyEvent(pd, "ROUTING", resolved, ctx)).toEqual({
+      routing_key: "ROUTING",
+      event_action: "resolve",
+      dedup_key: "inc_safework_mi9x",
+    });
     const acked = incidentEvent("incident.acknowledged", incident, config, opened, { facts: { acknowledgedBy: "kim" } });
-    expect(pagerdutyEvent(pd, "ROUTING", acked, ctx)).toEqual({ routing_key: "ROUTING", event_action: "acknowledge", dedup_key: "inc_safework_mi9x" });
+    expect(pagerdutyEvent(pd, "ROUTING", acked, ctx)).toEqual({
+      routing_key: "ROUTING",
+      event_action: "acknowledge",
+      dedup_key: "inc_safework_mi9x",
+    });
   });
 
   it("SMS: Twilio form body with basic auth; title and links within two segments", () => {
@@ -158,7 +236,10 @@ describe("exact bytes per channel", () => {
     if (sms.type !== "sms") throw new Error("config");
     const req = buildSmsRequest(sms, "TOKEN", escalated);
     expect(req.url).toBe("https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json");
-    expect(req.headers).toEqual({ authorization: `Basic ${btoa("AC0123456789abcdef0123456789abcdef:TOKEN")}`, "content-type": "application/x-www-form-urlencoded" });
+    expect(req.headers).toEqual({
+      authorization: `Basic ${btoa("AC0123456789abcdef0123456789abcdef:TOKEN")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    });
     expect(req.body).toBe(
       "To=%2B821012345678&From=%2B15005550006&Body=%5BL2%5D+SafeWork%3A+PostgreSQL+down+for+12+min%2C+3+recoveries+failed%0AAck%3A+https%3A%2F%2Fvigil.test%2Fa%2Finc_safework_mi9x%2Fack%3Fexp%3D1795960320%26sig%3Dabc%0Ahttps%3A%2F%2Fvigil.test%2Fincidents%2Finc_safework_mi9x",
     );
@@ -171,7 +252,11 @@ describe("exact bytes per channel", () => {
     if (mail.type !== "email") throw new Error("config");
     const req = buildEmailRequest(mail, "re_KEY", "inc_safework_mi9x:3:mail:incident.resolved", resolved, ctx);
     expect(req.url).toBe("https://api.resend.com/emails");
-    expect(req.headers).toEqual({ authorization: "Bearer re_KEY", "content-type": "application/json", "idempotency-key": "inc_safework_mi9x:3:mail:incident.resolved" });
+    expect(req.headers).toEqual({
+      authorization: "Bearer re_KEY",
+      "content-type": "application/json",
+      "idempotency-key": "inc_safework_mi9x:3:mail:incident.resolved",
+    });
     expect(JSON.parse(req.body)).toEqual({
       from: "Vigil <alerts@vigil.test>",
       to: ["cto@safework.test"],
@@ -193,8 +278,7 @@ describe("exact bytes per channel", () => {
         "",
         "Vigil · inc_safework_mi9x",
       ].join("\n"),
-      html:
-        '<h2>[RESOLVED] SafeWork: PostgreSQL recovered after 14 min</h2><table><tr><th align="left">Service</th><td>SafeWork</td></tr><tr><th align="left">Level</th><td>L2</td></tr><tr><th align="left">Status</th><td>Resolved</td></tr><tr><th align="left">Opened</th><td>2026-11-22 23:00 UTC+9</td></tr><tr><th align="left">Resolved</th><td>2026-11-22 23:14 UTC+9</td></tr><tr><th align="left">Duration</th><td>14 min</td></tr></table><ul><li>docker:safework-postgres — down since 2026-11-22 23:00 UTC+9: container exited (137, OOMKilled)</li></ul><p><a href="https://vigil.test/incidents/inc_safework_mi9x">View incident</a></p><p style="color:#666">Vigil · inc_safework_mi9x</p>',
+      html: '<h2>[RESOLVED] SafeWork: PostgreSQL recovered after 14 min</h2><table><tr><th align="left">Service</th><td>SafeWork</td></tr><tr><th align="left">Level</th><td>L2</td></tr><tr><th align="left">Status</th><td>Resolved</td></tr><tr><th align="left">Opened</th><td>2026-11-22 23:00 UTC+9</td></tr><tr><th align="left">Resolved</th><td>2026-11-22 23:14 UTC+9</td></tr><tr><th align="left">Duration</th><td>14 min</td></tr></table><ul><li>docker:safework-postgres — down since 2026-11-22 23:00 UTC+9: container exited (137, OOMKilled)</li></ul><p><a href="https://vigil.test/incidents/inc_safework_mi9x">View incident</a></p><p style="color:#666">Vigil · inc_safework_mi9x</p>',
     });
     // The acknowledge link is not offered once the incident is resolved.
     expect(req.body).not.toContain("/ack?");
@@ -203,7 +287,12 @@ describe("exact bytes per channel", () => {
   it("Discord and Teams: title, links, no mentions", () => {
     const discord = JSON.parse(buildDiscordRequest("u", escalated, ctx).body);
     expect(discord.allowed_mentions).toEqual({ parse: [] });
-    expect(discord.embeds[0]).toMatchObject({ title: "[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed", url: "https://vigil.test/incidents/inc_safework_mi9x", color: 0xe8710a, timestamp: "2026-11-22T14:12:00.000Z" });
+    expect(discord.embeds[0]).toMatchObject({
+      title: "[L2] SafeWork: PostgreSQL down for 12 min, 3 recoveries failed",
+      url: "https://vigil.test/incidents/inc_safework_mi9x",
+      color: 0xe8710a,
+      timestamp: "2026-11-22T14:12:00.000Z",
+    });
     expect(discord.embeds[0].description).toContain(`[Acknowledge](${ACK})`);
     const teams = JSON.parse(buildTeamsRequest("u", escalated, ctx).body);
     expect(teams.attachments[0].content.actions).toEqual([
@@ -213,7 +302,9 @@ describe("exact bytes per channel", () => {
   });
 
   it("Statuspage: PATCH component with OAuth key", () => {
-    expect(buildStatuspageRequest({ url: "https://api.statuspage.io/v1", pageId: "kctbh9vrtdwd" }, "KEY", "cmpapi0001", "partial_outage")).toEqual({
+    expect(
+      buildStatuspageRequest({ url: "https://api.statuspage.io/v1", pageId: "kctbh9vrtdwd" }, "KEY", "cmpapi0001", "partial_outage"),
+    ).toEqual({
       method: "PATCH",
       url: "https://api.statuspage.io/v1/pages/kctbh9vrtdwd/components/cmpapi0001",
       headers: { authorization: "OAuth KEY", "content-type": "application/json" },
@@ -239,7 +330,11 @@ describe("messages for the escalation and evaluator hooks", () => {
   it("pageMessages: one message per distinct channel of the levels, occurrence key + channel, same payload", () => {
     const msgs = pageMessages(
       { event: "incident.resolved", levels: [1, 2], level: 2, key: "inc_safework_mi9x:incident.resolved:L2:0.1", reason: null },
-      { ...incident, members: { "docker:safework-postgres": { status: "up", reason: null, since: opened + 60_000 } }, failedRecoveries: { "docker:safework-postgres": 2, other: 1 } },
+      {
+        ...incident,
+        members: { "docker:safework-postgres": { status: "up", reason: null, since: opened + 60_000 } },
+        failedRecoveries: { "docker:safework-postgres": 2, other: 1 },
+      },
       config,
       opened + 60_000,
     );
@@ -253,14 +348,33 @@ describe("messages for the escalation and evaluator hooks", () => {
   });
 
   it("stateChangeMessages: status pages that follow the check and webhooks that asked for state changes", () => {
-    const msgs = stateChangeMessages(config, { checkId: "api-eu", serviceId: "safework", from: "up", to: "down", reason: "timeout", at: opened }, opened + 1);
+    const msgs = stateChangeMessages(
+      config,
+      { checkId: "api-eu", serviceId: "safework", from: "up", to: "down", reason: "timeout", at: opened },
+      opened + 1,
+    );
     expect(msgs.map((m) => m.key)).toEqual([`state:api-eu:${opened}:status`, `state:api-eu:${opened}:hook`]);
     expect(msgs[0]!.event).toEqual({
       type: "monitor.state_changed",
       timestamp: "2026-11-22T14:00:00.001Z",
-      data: { check: { id: "api-eu", service: { id: "safework", name: "SafeWork" }, from: "up", to: "down", reason: "timeout", at: "2026-11-22T14:00:00.000Z" } },
+      data: {
+        check: {
+          id: "api-eu",
+          service: { id: "safework", name: "SafeWork" },
+          from: "up",
+          to: "down",
+          reason: "timeout",
+          at: "2026-11-22T14:00:00.000Z",
+        },
+      },
     });
-    expect(stateChangeMessages({ ...config, channels: config.channels.filter((c) => c.type !== "webhook") }, { checkId: "other", from: "up", to: "down", reason: null, at: opened }, opened)).toEqual([]);
+    expect(
+      stateChangeMessages(
+        { ...config, channels: config.channels.filter((c) => c.type !== "webhook") },
+        { checkId: "other", from: "up", to: "down", reason: null, at: opened },
+        opened,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -271,7 +385,13 @@ describe("config", () => {
         {
           services: [{ id: "s", name: "S", policy: "p" }],
           channels: [
-            { id: "status", type: "statuspage", pageId: "kctbh9vrtdwd", apiKey: { env: "SP" }, components: [{ component: "cmpapi0001", checks: ["a"] }] },
+            {
+              id: "status",
+              type: "statuspage",
+              pageId: "kctbh9vrtdwd",
+              apiKey: { env: "SP" },
+              components: [{ component: "cmpapi0001", checks: ["a"] }],
+            },
             { id: "slack", type: "slack", url: "https://hooks.slack.com/services/T/B/secret" as never },
           ],
           policies: [{ id: "p", levels: [{ channels: ["status"] }] }],

@@ -40,12 +40,23 @@ describe("webhook events carry the channel titles", () => {
     { event: "incident.opened", level: 1, at: opened + 10_000, title: "[L1] Web: api down" },
     { event: "incident.escalated", level: 2, at: opened + 15 * 60_000, title: "[L2] Web: api down for 15 min" },
     { event: "incident.acknowledged", level: 2, at: opened + 20 * 60_000, title: "[L2 ACK] Web: api down for 20 min, acknowledged by kim" },
-    { event: "incident.resolved", level: 2, at: opened + 25 * 60_000, resolvedAt: opened + 25 * 60_000, title: "[RESOLVED] Web: api recovered after 25 min" },
+    {
+      event: "incident.resolved",
+      level: 2,
+      at: opened + 25 * 60_000,
+      resolvedAt: opened + 25 * 60_000,
+      title: "[RESOLVED] Web: api recovered after 25 min",
+    },
   ];
   for (const c of cases) {
     it(`${c.event}: data.title is "${c.title}", in the signed body, and the same line the other channels lead with`, async () => {
       const members = c.resolvedAt ? { api: { status: "up", reason: null, since: c.resolvedAt } } : incident.members;
-      const [msg] = pageMessages({ event: c.event, levels: [2], level: c.level, reason: null, channels: ["hook"] }, { ...incident, members, resolvedAt: c.resolvedAt ?? null }, config, c.at);
+      const [msg] = pageMessages(
+        { event: c.event, levels: [2], level: c.level, reason: null, channels: ["hook"] },
+        { ...incident, members, resolvedAt: c.resolvedAt ?? null },
+        config,
+        c.at,
+      );
       expect(msg!.event.data.title).toBe(c.title);
       expect(incidentHeadline(incidentView(msg!.event))).toBe(c.title);
       expect((msg!.event.data.incident as { title: string }).title).toBe(incident.title);
@@ -59,7 +70,19 @@ describe("webhook events carry the channel titles", () => {
 
 describe("pageMessages follows the effect's channels", () => {
   it("an effect with `channels` goes to exactly those, not to the levels' channels", () => {
-    const msgs = pageMessages({ event: "incident.resolved", levels: [1, 2], level: 2, key: "inc_web_1:incident.resolved:L2:0.1", reason: null, channels: ["slack", "gone"] }, incident, config, opened);
+    const msgs = pageMessages(
+      {
+        event: "incident.resolved",
+        levels: [1, 2],
+        level: 2,
+        key: "inc_web_1:incident.resolved:L2:0.1",
+        reason: null,
+        channels: ["slack", "gone"],
+      },
+      incident,
+      config,
+      opened,
+    );
     expect(msgs.map((m) => m.channelId)).toEqual(["slack", "gone"]);
     expect(msgs.map((m) => m.key)).toEqual(["inc_web_1:incident.resolved:L2:0.1:slack", "inc_web_1:incident.resolved:L2:0.1:gone"]);
   });

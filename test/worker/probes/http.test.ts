@@ -15,7 +15,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
 });
 
-const probe = (fields: Record<string, unknown>) => runProbe(monitor("http", { url: `${base}/health`, ...fields }), env as unknown as ConfigEnv);
+const probe = (fields: Record<string, unknown>) =>
+  runProbe(monitor("http", { url: `${base}/health`, ...fields }), env as unknown as ConfigEnv);
 
 describe("http probe: status", () => {
   it("is up on a 2xx by default and reports the status code and latency", async () => {
@@ -38,15 +39,29 @@ describe("http probe: status", () => {
 
   it("sends the configured method, headers and body", async () => {
     const r = await runProbe(
-      monitor("http", { url: `${base}/echo`, method: "POST", headers: { "content-type": "application/json", "x-probe": "vigil" }, body: '{"ping":1}', contains: '"body":"{\\"ping\\":1}"' }),
+      monitor("http", {
+        url: `${base}/echo`,
+        method: "POST",
+        headers: { "content-type": "application/json", "x-probe": "vigil" },
+        body: '{"ping":1}',
+        contains: '"body":"{\\"ping\\":1}"',
+      }),
       {},
     );
     expect(r).toMatchObject({ status: "up" });
-    const echoed = await runProbe(monitor("http", { url: `${base}/echo`, method: "PUT", body: "exact body", json: [
-      { path: "$.method", op: "==", value: "PUT" },
-      { path: "$.body", op: "==", value: "exact body" },
-      { path: "$.headers.user-agent", op: "matches", value: "^Vigil/" },
-    ] }), {});
+    const echoed = await runProbe(
+      monitor("http", {
+        url: `${base}/echo`,
+        method: "PUT",
+        body: "exact body",
+        json: [
+          { path: "$.method", op: "==", value: "PUT" },
+          { path: "$.body", op: "==", value: "exact body" },
+          { path: "$.headers.user-agent", op: "matches", value: "^Vigil/" },
+        ],
+      }),
+      {},
+    );
     expect(echoed).toMatchObject({ status: "up" });
   });
 });
@@ -64,7 +79,9 @@ describe("http probe: body assertions", () => {
 
   it("checks must-not-contain and regex", async () => {
     expect((await probe({ notContains: ["down", "error"] })).status).toBe("up");
-    expect((await probe({ url: `${base}/health/db-down`, notContains: ["down", "error"] })).reason).toBe("body contains 'down', which it must not");
+    expect((await probe({ url: `${base}/health/db-down`, notContains: ["down", "error"] })).reason).toBe(
+      "body contains 'down', which it must not",
+    );
     expect((await probe({ matches: '"version":"1\\.\\d+\\.\\d+"' })).status).toBe("up");
     expect((await probe({ matches: '"version":"2\\.' })).reason).toBe('body does not match /"version":"2\\./');
   });
@@ -93,10 +110,18 @@ describe("http probe: JSON health endpoint", () => {
   });
 
   it("names the failed assertion and what it got", async () => {
-    const r = await probe({ url: `${base}/health/db-down`, json: [{ path: "$.status", op: "==", value: "UP" }, { path: "$.db.status", op: "==", value: "up" }] });
+    const r = await probe({
+      url: `${base}/health/db-down`,
+      json: [
+        { path: "$.status", op: "==", value: "UP" },
+        { path: "$.db.status", op: "==", value: "up" },
+      ],
+    });
     expect(r).toMatchObject({ status: "down", statusCode: 200, reason: "$.db.status == 'up' failed: got 'down'" });
     expect((await probe({ json: [{ path: "$.queue.depth", op: "<", value: 5 }] })).reason).toBe("$.queue.depth < 5 failed: got 7");
-    expect((await probe({ json: [{ path: "$.cache.status", op: "==", value: "up" }] })).reason).toBe("$.cache.status == 'up' failed: $.cache.status is missing");
+    expect((await probe({ json: [{ path: "$.cache.status", op: "==", value: "up" }] })).reason).toBe(
+      "$.cache.status == 'up' failed: $.cache.status is missing",
+    );
   });
 
   it("says when the body is not JSON", async () => {
@@ -105,12 +130,14 @@ describe("http probe: JSON health endpoint", () => {
   });
 
   it("checks response headers", async () => {
-    const ok = await probe({ responseHeaders: [
-      { name: "Content-Type", op: "contains", value: "application/json" },
-      { name: "cache-control", op: "==", value: "no-store" },
-      { name: "x-service-version", op: "matches", value: "^1\\." },
-      { name: "x-powered-by", op: "exists", value: false },
-    ] });
+    const ok = await probe({
+      responseHeaders: [
+        { name: "Content-Type", op: "contains", value: "application/json" },
+        { name: "cache-control", op: "==", value: "no-store" },
+        { name: "x-service-version", op: "matches", value: "^1\\." },
+        { name: "x-powered-by", op: "exists", value: false },
+      ],
+    });
     expect(ok.status).toBe("up");
     const r = await probe({ url: `${base}/not-json`, responseHeaders: [{ name: "content-type", op: "contains", value: "json" }] });
     expect(r.reason).toBe("header content-type contains 'json' failed: got 'text/html'");
@@ -178,14 +205,35 @@ describe("http probe: redirects", () => {
   });
 
   it("does not follow with maxRedirects 0: the 3xx is the answer", async () => {
-    expect(await probe({ url: `${base}/chain/1`, maxRedirects: 0, expectedStatus: [302] })).toMatchObject({ status: "up", statusCode: 302 });
+    expect(await probe({ url: `${base}/chain/1`, maxRedirects: 0, expectedStatus: [302] })).toMatchObject({
+      status: "up",
+      statusCode: 302,
+    });
     expect((await probe({ url: `${base}/chain/1`, maxRedirects: 0 })).reason).toBe("expected status 2xx, got 302");
   });
 
   it("turns POST into GET on 303 and keeps it on 307", async () => {
     const post = { method: "POST", body: "payload" };
-    expect(await probe({ ...post, url: `${base}/redirect/303`, json: [{ path: "$.method", op: "==", value: "GET" }, { path: "$.body", op: "==", value: "" }] })).toMatchObject({ status: "up" });
-    expect(await probe({ ...post, url: `${base}/redirect/307`, json: [{ path: "$.method", op: "==", value: "POST" }, { path: "$.body", op: "==", value: "payload" }] })).toMatchObject({ status: "up" });
+    expect(
+      await probe({
+        ...post,
+        url: `${base}/redirect/303`,
+        json: [
+          { path: "$.method", op: "==", value: "GET" },
+          { path: "$.body", op: "==", value: "" },
+        ],
+      }),
+    ).toMatchObject({ status: "up" });
+    expect(
+      await probe({
+        ...post,
+        url: `${base}/redirect/307`,
+        json: [
+          { path: "$.method", op: "==", value: "POST" },
+          { path: "$.body", op: "==", value: "payload" },
+        ],
+      }),
+    ).toMatchObject({ status: "up" });
   });
 
   it("drops credentials and secret headers on a cross-origin redirect", async () => {
@@ -193,14 +241,22 @@ describe("http probe: redirects", () => {
     const spec = monitor("http", {
       url: `${base}/to-other-origin`,
       headers: { authorization: "Bearer plain", "x-api-key": { env: "PROBE_TOKEN" }, "x-trace": "kept" },
-      json: [{ path: "$.headers.authorization", op: "exists", value: false }, { path: "$.headers.x-api-key", op: "exists", value: false }, { path: "$.headers.x-trace", op: "==", value: "kept" }],
+      json: [
+        { path: "$.headers.authorization", op: "exists", value: false },
+        { path: "$.headers.x-api-key", op: "exists", value: false },
+        { path: "$.headers.x-trace", op: "==", value: "kept" },
+      ],
     });
     expect(await runProbe(spec, secrets)).toMatchObject({ status: "up" });
   });
 
   it("never puts a secret header value in the reason", async () => {
     const secrets = { PROBE_TOKEN: "s3cr3t-token-value" };
-    const spec = monitor("http", { url: `${base}/echo`, headers: { "x-api-key": { env: "PROBE_TOKEN" } }, json: [{ path: "$.headers.x-api-key", op: "==", value: "something else" }] });
+    const spec = monitor("http", {
+      url: `${base}/echo`,
+      headers: { "x-api-key": { env: "PROBE_TOKEN" } },
+      json: [{ path: "$.headers.x-api-key", op: "==", value: "something else" }],
+    });
     const r = await runProbe(spec, secrets);
     expect(r.status).toBe("down");
     expect(r.reason).toBe("$.headers.x-api-key == 'something else' failed: got '[redacted]'");

@@ -29,7 +29,11 @@ describe("https:// probe against a server the runtime trusts", () => {
     needsTrustedCa(ctx);
     for (const host of ["localhost", "127.0.0.1"]) {
       const r = await runProbe(
-        monitor("http", { url: `https://${host}:${port}/health`, contains: '"status":"UP"', json: [{ path: "$.db.status", op: "==", value: "up" }] }),
+        monitor("http", {
+          url: `https://${host}:${port}/health`,
+          contains: '"status":"UP"',
+          json: [{ path: "$.db.status", op: "==", value: "up" }],
+        }),
         {},
       );
       expect(r).toMatchObject({ status: "up", statusCode: 200 });
@@ -41,7 +45,10 @@ describe("https:// probe against a server the runtime trusts", () => {
 
   it("still judges the answer: a failed body assertion over https is down in words", async (ctx) => {
     needsTrustedCa(ctx);
-    const r = await runProbe(monitor("http", { url: `https://localhost:${port}/health/db-down`, json: [{ path: "$.db.status", op: "==", value: "up" }] }), {});
+    const r = await runProbe(
+      monitor("http", { url: `https://localhost:${port}/health/db-down`, json: [{ path: "$.db.status", op: "==", value: "up" }] }),
+      {},
+    );
     expect(r).toMatchObject({ status: "down", statusCode: 200, reason: "$.db.status == 'up' failed: got 'down'" });
   });
 
@@ -57,21 +64,29 @@ describe("https:// probe against a certificate the runtime refuses", () => {
     const { port } = await spawn("http-lab", { tls: { trust: "self-signed", days: 60 } });
     const r = await runProbe(monitor("http", { url: `https://localhost:${port}/health` }), {});
     expect(r.status).toBe("down");
-    expect(r.reason).toMatch(new RegExp(`^TLS handshake with localhost:${port} failed: certificate is self-signed \\(CN=localhost, O=Vigil Test, C=KR\\)$`));
+    expect(r.reason).toMatch(
+      new RegExp(`^TLS handshake with localhost:${port} failed: certificate is self-signed \\(CN=localhost, O=Vigil Test, C=KR\\)$`),
+    );
   });
 
   it("says an expired certificate expired, even when the CA is trusted", async (ctx) => {
     needsTrustedCa(ctx);
     const s = (await spawn("http-lab", { tls: { trust: "test-ca", days: -2 } })) as { port: number; notAfter: string };
     const r = await runProbe(monitor("http", { url: `https://localhost:${s.port}/health` }), {});
-    expect(r).toMatchObject({ status: "down", reason: `TLS handshake with localhost:${s.port} failed: certificate expired 2 days ago (${date(s.notAfter)})` });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `TLS handshake with localhost:${s.port} failed: certificate expired 2 days ago (${date(s.notAfter)})`,
+    });
   });
 
   it("says a trusted certificate for another name does not cover the host", async (ctx) => {
     needsTrustedCa(ctx);
     const { port } = await spawn("http-lab", { tls: { trust: "test-ca", names: ["other.test"] } });
     const r = await runProbe(monitor("http", { url: `https://localhost:${port}/health` }), {});
-    expect(r).toMatchObject({ status: "down", reason: `TLS handshake with localhost:${port} failed: certificate does not cover 'localhost' (it covers other.test)` });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `TLS handshake with localhost:${port} failed: certificate does not cover 'localhost' (it covers other.test)`,
+    });
   });
 });
 
@@ -88,7 +103,10 @@ describe("wss:// probe against a server the runtime trusts", () => {
   it("opens, sends the heartbeat and checks the reply", async (ctx) => {
     needsTrustedCa(ctx);
     expect(await runProbe(monitor("websocket", { url: `${base}/echo` }), {})).toMatchObject({ status: "up", statusCode: 101 });
-    const r = await runProbe(monitor("websocket", { url: `${base}/heartbeat`, send: "ping", expectReplyMatches: '^\\{"type":"pong","seq":1\\}$' }), {});
+    const r = await runProbe(
+      monitor("websocket", { url: `${base}/heartbeat`, send: "ping", expectReplyMatches: '^\\{"type":"pong","seq":1\\}$' }),
+      {},
+    );
     expect(r).toMatchObject({ status: "up", statusCode: 101 });
     expect(r.reason).toBeUndefined();
     const seen = (await (await fetch(stats)).json()) as { received: { path: string; message: string }[] };

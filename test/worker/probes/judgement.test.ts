@@ -13,7 +13,16 @@ import { judgeCertificate } from "../../../src/probes/tls";
 import { fromHex, toHex } from "../../../src/probes/tls/bytes";
 
 describe("JSON assertions", () => {
-  const doc = { status: "UP", db: { status: "down", pool: 12 }, items: [{ name: "a" }, { name: "b" }], tags: ["x", "y"], n: "42", "odd key": true, off: false, none: null };
+  const doc = {
+    status: "UP",
+    db: { status: "down", pool: 12 },
+    items: [{ name: "a" }, { name: "b" }],
+    tags: ["x", "y"],
+    n: "42",
+    "odd key": true,
+    off: false,
+    none: null,
+  };
   const cases: [string, Parameters<typeof checkJson>[0], string | null][] = [
     ["== string", { path: "$.status", op: "==", value: "UP" }, null],
     ["== fails with the issue's wording", { path: "$.db.status", op: "==", value: "up" }, "$.db.status == 'up' failed: got 'down'"],
@@ -25,7 +34,11 @@ describe("JSON assertions", () => {
     [">=", { path: "$.items[1].name", op: ">=", value: 1 }, "$.items[1].name >= 1 failed: got 'b', which is not a number"],
     ["contains text", { path: "$.status", op: "contains", value: "U" }, null],
     ["contains list", { path: "$.tags", op: "contains", value: "z" }, `$.tags contains 'z' failed: got ["x","y"]`],
-    ["contains on an object", { path: "$.db", op: "contains", value: "x" }, `$.db contains 'x' failed: got {"status":"down","pool":12}, which is neither text nor a list`],
+    [
+      "contains on an object",
+      { path: "$.db", op: "contains", value: "x" },
+      `$.db contains 'x' failed: got {"status":"down","pool":12}, which is neither text nor a list`,
+    ],
     ["matches", { path: "$.items[0].name", op: "matches", value: "^[a-z]$" }, null],
     ["matches fails", { path: "$.status", op: "matches", value: "^down$" }, "$.status matches /^down$/ failed: got 'UP'"],
     ["exists", { path: "$.db.pool", op: "exists" }, null],
@@ -57,7 +70,17 @@ describe("assertion validation runs the evaluator on an empty response", () => {
     return r.success ? [] : formatIssues(r.error.issues);
   };
   it("accepts every valid operator/value pair", () => {
-    expect(issues({ json: [{ path: "$.a", op: "exists" }, { path: "$.b", op: "exists", value: false }, { path: "$.c", op: "<", value: 3 }, { path: "$.d", op: "matches", value: "^ok$" }, { path: "$.e", op: "==", value: null }] })).toEqual([]);
+    expect(
+      issues({
+        json: [
+          { path: "$.a", op: "exists" },
+          { path: "$.b", op: "exists", value: false },
+          { path: "$.c", op: "<", value: 3 },
+          { path: "$.d", op: "matches", value: "^ok$" },
+          { path: "$.e", op: "==", value: null },
+        ],
+      }),
+    ).toEqual([]);
   });
   it("names each broken assertion by path", () => {
     expect(
@@ -74,7 +97,7 @@ describe("assertion validation runs the evaluator on an empty response", () => {
         matches: "[",
       }),
     ).toEqual([
-      'matches: not a valid regular expression: Invalid regular expression: /[/: Unterminated character class',
+      "matches: not a valid regular expression: Invalid regular expression: /[/: Unterminated character class",
       'json[0].path: path must start with "$" (like "$.status"), got "status"',
       'json[1].value: operator "==" needs a value',
       "json[2].value: operator \">\" needs a number, got '10'",
@@ -91,12 +114,20 @@ describe("cross-field rules", () => {
     const http = monitorSpec.safeParse({ id: "m", service: "s", type: "http", url: "https://example.com/", body: "x" });
     expect(http.success ? [] : formatIssues(http.error.issues)).toEqual(["body: a GET request cannot have a body; use POST, PUT or PATCH"]);
     const tls = monitorSpec.safeParse({ id: "m", service: "s", type: "tls", host: "example.com", servername: "*.example.com", port: 0 });
-    expect(tls.success ? [] : formatIssues(tls.error.issues)).toEqual(["port: Too small: expected number to be >=1", "servername: expected a DNS name such as api.example.com"]);
+    expect(tls.success ? [] : formatIssues(tls.error.issues)).toEqual([
+      "port: Too small: expected number to be >=1",
+      "servername: expected a DNS name such as api.example.com",
+    ]);
   });
 });
 
 describe("latency over samples", () => {
-  const sample = (latencyMs: number, status: ProbeResult["status"] = "up", reason?: string): ProbeResult => ({ status, latencyMs, checkedAt: "2026-11-22T14:00:00.000Z", ...(reason && { reason }) });
+  const sample = (latencyMs: number, status: ProbeResult["status"] = "up", reason?: string): ProbeResult => ({
+    status,
+    latencyMs,
+    checkedAt: "2026-11-22T14:00:00.000Z",
+    ...(reason && { reason }),
+  });
 
   it("uses the nearest-rank p50", () => {
     expect(percentile([5], 50)).toBe(5);
@@ -106,8 +137,18 @@ describe("latency over samples", () => {
 
   const cases: [string, ProbeResult[], { samples: number; degradedMs?: number; downMs?: number }, Partial<ProbeResult>][] = [
     ["one fast sample", [sample(120)], { samples: 1, degradedMs: 1000 }, { status: "up", latencyMs: 120 }],
-    ["one slow sample: degraded", [sample(1500)], { samples: 1, degradedMs: 1000, downMs: 5000 }, { status: "degraded", reason: "took 1.5 s, over the 1 s degraded threshold (degradedMs)" }],
-    ["the runbook's level 3: over 5 s is down", [sample(5200)], { samples: 1, degradedMs: 1000, downMs: 5000 }, { status: "down", reason: "took 5.2 s, over the 5 s limit (downMs)" }],
+    [
+      "one slow sample: degraded",
+      [sample(1500)],
+      { samples: 1, degradedMs: 1000, downMs: 5000 },
+      { status: "degraded", reason: "took 1.5 s, over the 1 s degraded threshold (degradedMs)" },
+    ],
+    [
+      "the runbook's level 3: over 5 s is down",
+      [sample(5200)],
+      { samples: 1, degradedMs: 1000, downMs: 5000 },
+      { status: "down", reason: "took 5.2 s, over the 5 s limit (downMs)" },
+    ],
     [
       "p50 decides, max is reported",
       [sample(100), sample(3000), sample(120)],
@@ -124,13 +165,22 @@ describe("latency over samples", () => {
       "a down sample decides",
       [sample(100), sample(50, "down", "expected status 2xx, got 503")],
       { samples: 3 },
-      { status: "down", latencyMs: 50, reason: "sample 2 of 3: expected status 2xx, got 503", latency: { samples: 2, p50Ms: 50, maxMs: 100 } },
+      {
+        status: "down",
+        latencyMs: 50,
+        reason: "sample 2 of 3: expected status 2xx, got 503",
+        latency: { samples: 2, p50Ms: 50, maxMs: 100 },
+      },
     ],
     [
       "a degraded result keeps its reason and gains the slowness",
       [sample(1500, "degraded", "certificate expires in 10 days (2026-12-02), under the 21 days warning threshold")],
       { samples: 1, degradedMs: 1000 },
-      { status: "degraded", reason: "took 1.5 s, over the 1 s degraded threshold (degradedMs); certificate expires in 10 days (2026-12-02), under the 21 days warning threshold" },
+      {
+        status: "degraded",
+        reason:
+          "took 1.5 s, over the 1 s degraded threshold (degradedMs); certificate expires in 10 days (2026-12-02), under the 21 days warning threshold",
+      },
     ],
   ];
   for (const [name, samples, policy, want] of cases) it(name, () => expect(judgeLatency(samples, policy)).toMatchObject(want));
@@ -152,7 +202,8 @@ describe("certificate thresholds", () => {
     ...extra,
   });
   const policy = { warnDays: 21, criticalDays: 7, allowSelfSigned: false };
-  const judge = (i: ReturnType<typeof info>, notBefore = new Date(now - 30 * DAY)) => judgeCertificate(i, notBefore, "api.example.com", policy, now);
+  const judge = (i: ReturnType<typeof info>, notBefore = new Date(now - 30 * DAY)) =>
+    judgeCertificate(i, notBefore, "api.example.com", policy, now);
 
   it.each([
     [40, { status: "up" }],
@@ -164,15 +215,29 @@ describe("certificate thresholds", () => {
   ])("%i days left", (days, want) => expect(judge(info(days))).toEqual(want));
 
   it("puts expiry before everything else", () => {
-    expect(judge({ ...info(0), notAfter: new Date(now - 2 * DAY).toISOString(), daysLeft: -2, hostnameMatches: false })).toEqual({ status: "down", reason: "certificate expired 2 days ago (2026-11-20)" });
-    expect(judge({ ...info(0), notAfter: new Date(now - 3_600_000).toISOString(), daysLeft: -1 })).toEqual({ status: "down", reason: "certificate expired today (2026-11-22)" });
-    expect(judge(info(40), new Date(now + DAY))).toEqual({ status: "down", reason: "certificate is not valid until 2026-11-23T12:00:00.000Z" });
+    expect(judge({ ...info(0), notAfter: new Date(now - 2 * DAY).toISOString(), daysLeft: -2, hostnameMatches: false })).toEqual({
+      status: "down",
+      reason: "certificate expired 2 days ago (2026-11-20)",
+    });
+    expect(judge({ ...info(0), notAfter: new Date(now - 3_600_000).toISOString(), daysLeft: -1 })).toEqual({
+      status: "down",
+      reason: "certificate expired today (2026-11-22)",
+    });
+    expect(judge(info(40), new Date(now + DAY))).toEqual({
+      status: "down",
+      reason: "certificate is not valid until 2026-11-23T12:00:00.000Z",
+    });
   });
 
   it("then the name, then self-signature", () => {
-    expect(judge(info(40, { hostnameMatches: false, sans: [] }))).toEqual({ status: "down", reason: "certificate does not cover 'api.example.com' (it covers no subjectAltName; subject CN=api.example.com)" });
+    expect(judge(info(40, { hostnameMatches: false, sans: [] }))).toEqual({
+      status: "down",
+      reason: "certificate does not cover 'api.example.com' (it covers no subjectAltName; subject CN=api.example.com)",
+    });
     expect(judge(info(3, { selfSigned: true }))).toEqual({ status: "down", reason: "certificate is self-signed (CN=api.example.com)" });
-    expect(judgeCertificate(info(40, { selfSigned: true }), new Date(now - DAY), "api.example.com", { ...policy, allowSelfSigned: true }, now)).toEqual({ status: "up" });
+    expect(
+      judgeCertificate(info(40, { selfSigned: true }), new Date(now - DAY), "api.example.com", { ...policy, allowSelfSigned: true }, now),
+    ).toEqual({ status: "up" });
   });
 });
 
@@ -225,7 +290,20 @@ function buildResponse(): Uint8Array {
   const b: number[] = [0, 0, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0];
   b.push(1, 0x61, 4, ...new TextEncoder().encode("test"), 0, 0, 1, 0, 1); // a.test A IN at 12
   const rr = (namePtr: number[], type: number, ttl: number, rdata: number[]) => {
-    b.push(...namePtr, 0, type, 0, 1, (ttl >>> 24) & 255, (ttl >>> 16) & 255, (ttl >>> 8) & 255, ttl & 255, rdata.length >> 8, rdata.length & 255, ...rdata);
+    b.push(
+      ...namePtr,
+      0,
+      type,
+      0,
+      1,
+      (ttl >>> 24) & 255,
+      (ttl >>> 16) & 255,
+      (ttl >>> 8) & 255,
+      ttl & 255,
+      rdata.length >> 8,
+      rdata.length & 255,
+      ...rdata,
+    );
   };
   const cnameAt = b.length + 12; // rdata offset of the first record
   rr([0xc0, 12], 5, 300, [1, 0x62, 0xc0, 14]); // b + pointer to "test" (offset 14)

@@ -41,16 +41,34 @@ describe("adding a probe kind", () => {
   });
 
   it("reports its own and the shared problems by path", () => {
-    const parsed = registry.monitorSpec.safeParse({ id: "up", service: "api", type: "always-up", latencyMs: -1, degradedMs: 20_000, timeout: "5s", extra: 1 });
+    const parsed = registry.monitorSpec.safeParse({
+      id: "up",
+      service: "api",
+      type: "always-up",
+      latencyMs: -1,
+      degradedMs: 20_000,
+      timeout: "5s",
+      extra: 1,
+    });
     expect(parsed.success).toBe(false);
     const lines = formatIssues(parsed.error!.issues);
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^latencyMs: /), expect.stringMatching(/^\(root\): Unrecognized key: "extra"/)]));
+    expect(lines).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^latencyMs: /), expect.stringMatching(/^\(root\): Unrecognized key: "extra"/)]),
+    );
     const timing = registry.monitorSpec.safeParse({ id: "up", service: "api", type: "always-up", degradedMs: 20_000, timeout: "5s" });
     expect(formatIssues(timing.error!.issues)).toEqual(["degradedMs: must be below the timeout (5000 ms), got 20000"]);
   });
 
   it("runs its samples and is judged like every kind: latency, then the evaluator", async () => {
-    const spec = registry.monitorSpec.parse({ id: "up", service: "api", type: "always-up", latencyMs: 30, samples: 3, degradedMs: 20, failureThreshold: 1 });
+    const spec = registry.monitorSpec.parse({
+      id: "up",
+      service: "api",
+      type: "always-up",
+      latencyMs: 30,
+      samples: 3,
+      degradedMs: 20,
+      failureThreshold: 1,
+    });
     const result = await registry.runProbe(spec, {});
     expect(result).toMatchObject({ status: "degraded", latencyMs: 30, latency: { samples: 3, p50Ms: 30, maxMs: 30 } });
     expect(result.reason).toMatch(/20 ms/);

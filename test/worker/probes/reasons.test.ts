@@ -52,7 +52,12 @@ describe("connection refused", () => {
     ["tcp", "tcp", { host: "127.0.0.1", port: closed }, `connection refused by 127.0.0.1:${closed}`],
     ["tcp by name", "tcp", { host: "localhost", port: closed }, `connection refused by localhost:${closed}`],
     ["tls", "tls", { host: "127.0.0.1", port: closed }, `connection refused by 127.0.0.1:${closed}`],
-    ["dns resolver", "dns", { resolver: `http://127.0.0.1:${closed}/dns-query`, name: "app.example.test" }, `resolver: connection refused by 127.0.0.1:${closed}`],
+    [
+      "dns resolver",
+      "dns",
+      { resolver: `http://127.0.0.1:${closed}/dns-query`, name: "app.example.test" },
+      `resolver: connection refused by 127.0.0.1:${closed}`,
+    ],
   ];
   it("reads 'connection refused by host:port' for every probe kind", async () => {
     for (const c of cases()) await check(c);
@@ -68,7 +73,12 @@ describe("no such host (DNS)", () => {
     ["wss", "websocket", { url: `wss://${host}/sync` }, `no such host: ${host} (DNS lookup failed)`],
     ["tcp", "tcp", { host, port: 5432 }, `no such host: ${host} (DNS lookup failed)`],
     ["tls", "tls", { host, port: 443 }, `no such host: ${host} (DNS lookup failed)`],
-    ["dns resolver", "dns", { resolver: `https://${host}/dns-query`, name: "app.example.test" }, `resolver: no such host: ${host} (DNS lookup failed)`],
+    [
+      "dns resolver",
+      "dns",
+      { resolver: `https://${host}/dns-query`, name: "app.example.test" },
+      `resolver: no such host: ${host} (DNS lookup failed)`,
+    ],
   ];
   it("reads 'no such host' for every probe kind, quickly", async () => {
     for (const c of cases) {
@@ -81,7 +91,12 @@ describe("no such host (DNS)", () => {
 
 describe("a server that accepts and hangs up", () => {
   it("reads 'closed the connection before answering'", async () => {
-    await check(["http", "http", { url: `http://127.0.0.1:${hangsUp}/health` }, `127.0.0.1:${hangsUp} closed the connection before answering`]);
+    await check([
+      "http",
+      "http",
+      { url: `http://127.0.0.1:${hangsUp}/health` },
+      `127.0.0.1:${hangsUp} closed the connection before answering`,
+    ]);
     await check(["ws", "websocket", { url: `ws://127.0.0.1:${hangsUp}/` }, `127.0.0.1:${hangsUp} closed the connection before answering`]);
   });
 });
@@ -89,11 +104,36 @@ describe("a server that accepts and hangs up", () => {
 describe("connect timeout", () => {
   // A listener whose accept queue is full: the kernel drops further SYNs, as a firewall does.
   const cases = (): Case[] => [
-    ["http", "http", { url: `http://127.0.0.1:${unresponsive}/health`, timeout: "1s" }, `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`],
-    ["ws", "websocket", { url: `ws://127.0.0.1:${unresponsive}/`, timeout: "1s" }, `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`],
-    ["tcp", "tcp", { host: "127.0.0.1", port: unresponsive, timeout: "1s" }, `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`],
-    ["tls", "tls", { host: "127.0.0.1", port: unresponsive, timeout: "1s" }, `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`],
-    ["dns resolver", "dns", { resolver: `http://127.0.0.1:${unresponsive}/dns-query`, name: "app.example.test", timeout: "1s" }, `resolver: timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`],
+    [
+      "http",
+      "http",
+      { url: `http://127.0.0.1:${unresponsive}/health`, timeout: "1s" },
+      `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`,
+    ],
+    [
+      "ws",
+      "websocket",
+      { url: `ws://127.0.0.1:${unresponsive}/`, timeout: "1s" },
+      `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`,
+    ],
+    [
+      "tcp",
+      "tcp",
+      { host: "127.0.0.1", port: unresponsive, timeout: "1s" },
+      `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`,
+    ],
+    [
+      "tls",
+      "tls",
+      { host: "127.0.0.1", port: unresponsive, timeout: "1s" },
+      `timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`,
+    ],
+    [
+      "dns resolver",
+      "dns",
+      { resolver: `http://127.0.0.1:${unresponsive}/dns-query`, name: "app.example.test", timeout: "1s" },
+      `resolver: timed out after 1 s while connecting to 127.0.0.1:${unresponsive}`,
+    ],
   ];
   it("reads 'while connecting' for every probe kind, within the timeout", async () => {
     for (const c of cases()) {
@@ -109,10 +149,20 @@ describe("read timeout", () => {
     const silent = (await spawn("tcp-script", { behaviour: "silent" })).port;
     const ws = (await spawn("websocket")).port;
     const cases: Case[] = [
-      ["http headers", "http", { url: `http://127.0.0.1:${lab}/slow-headers?ms=5000`, timeout: "1s" }, "timed out after 1 s waiting for the response headers"],
+      [
+        "http headers",
+        "http",
+        { url: `http://127.0.0.1:${lab}/slow-headers?ms=5000`, timeout: "1s" },
+        "timed out after 1 s waiting for the response headers",
+      ],
       ["http body", "http", { url: `http://127.0.0.1:${lab}/hanging-body`, timeout: "1s" }, "timed out after 1 s while reading the body"],
       ["tls", "tls", { host: "127.0.0.1", port: silent, timeout: "1s" }, "timed out after 1 s waiting for the server's certificate"],
-      ["ws reply", "websocket", { url: `ws://127.0.0.1:${ws}/silent`, send: "ping", expectReply: "pong", timeout: "1s" }, "timed out after 1 s waiting for a reply to the message"],
+      [
+        "ws reply",
+        "websocket",
+        { url: `ws://127.0.0.1:${ws}/silent`, send: "ping", expectReply: "pong", timeout: "1s" },
+        "timed out after 1 s waiting for a reply to the message",
+      ],
     ];
     for (const c of cases) await check(c);
   });
@@ -166,8 +216,18 @@ describe("HTTP status and assertions", () => {
   it("say what was expected and what came", async () => {
     const r = await check(["status", "http", { url: `http://127.0.0.1:${lab}/status/503` }, "expected status 2xx, got 503"]);
     expect(r.statusCode).toBe(503);
-    await check(["json", "http", { url: `http://127.0.0.1:${lab}/health/db-down`, json: [{ path: "$.db.status", op: "==", value: "up" }] }, "$.db.status == 'up' failed: got 'down'"]);
-    await check(["header", "http", { url: `http://127.0.0.1:${lab}/not-json`, responseHeaders: [{ name: "content-type", op: "contains", value: "json" }] }, "header content-type contains 'json' failed: got 'text/html'"]);
+    await check([
+      "json",
+      "http",
+      { url: `http://127.0.0.1:${lab}/health/db-down`, json: [{ path: "$.db.status", op: "==", value: "up" }] },
+      "$.db.status == 'up' failed: got 'down'",
+    ]);
+    await check([
+      "header",
+      "http",
+      { url: `http://127.0.0.1:${lab}/not-json`, responseHeaders: [{ name: "content-type", op: "contains", value: "json" }] },
+      "header content-type contains 'json' failed: got 'text/html'",
+    ]);
     await check(["keyword", "http", { url: `http://127.0.0.1:${lab}/status/200`, keyword: "healthy" }, "body lacks 'healthy'"]);
   });
 });

@@ -32,7 +32,13 @@ describe("POST /v1/probe", () => {
   });
 
   it("runs an http spec now and answers the probe result", async () => {
-    const res = await post({ id: "api-health", service: "app", type: "http", url: `${lab}/health/db-down`, json: [{ path: "$.db.status", op: "==", value: "up" }] });
+    const res = await post({
+      id: "api-health",
+      service: "app",
+      type: "http",
+      url: `${lab}/health/db-down`,
+      json: [{ path: "$.db.status", op: "==", value: "up" }],
+    });
     expect(res.status).toBe(200);
     const result = await res.json<Record<string, unknown>>();
     expect(result).toMatchObject({ status: "down", statusCode: 200, reason: "$.db.status == 'up' failed: got 'down'" });
@@ -40,11 +46,30 @@ describe("POST /v1/probe", () => {
   });
 
   it("answers a TLS result with the fields outside tools rely on", async () => {
-    const res = await post({ id: "cert", service: "app", type: "tls", host: "127.0.0.1", port: tlsPort, servername: "good.test", warnDays: 30, criticalDays: 2 });
+    const res = await post({
+      id: "cert",
+      service: "app",
+      type: "tls",
+      host: "127.0.0.1",
+      port: tlsPort,
+      servername: "good.test",
+      warnDays: 30,
+      criticalDays: 2,
+    });
     const result = await res.json<{ status: string; reason: string; tls: Record<string, unknown> }>();
     expect(result.status).toBe("degraded");
     expect(result.reason).toMatch(/^certificate expires in 3 days \(\d{4}-\d\d-\d\d\), under the 30 days warning threshold$/);
-    expect(Object.keys(result.tls).sort()).toEqual(["chainLength", "daysLeft", "hostnameMatches", "issuer", "notAfter", "protocol", "sans", "selfSigned", "subject"]);
+    expect(Object.keys(result.tls).sort()).toEqual([
+      "chainLength",
+      "daysLeft",
+      "hostnameMatches",
+      "issuer",
+      "notAfter",
+      "protocol",
+      "sans",
+      "selfSigned",
+      "subject",
+    ]);
   });
 
   it("answers 400 with every zod issue path for an invalid spec", async () => {
@@ -69,7 +94,16 @@ describe("POST /v1/probe", () => {
     expect(body.error.code).toBe("invalid_monitor");
     const paths = body.error.issues.map((i) => i.split(":")[0]);
     expect(paths).toEqual(
-      expect.arrayContaining(["id", "url", "timeout", "json[0].path", "json[1].value", "json[2].value", "json[3].op", "responseHeaders[0].name"]),
+      expect.arrayContaining([
+        "id",
+        "url",
+        "timeout",
+        "json[0].path",
+        "json[1].value",
+        "json[2].value",
+        "json[3].op",
+        "responseHeaders[0].name",
+      ]),
     );
     expect(body.error.issues).toContain('json[0].path: path must start with "$" (like "$.status"), got "db.status"');
     expect(body.error.issues).toContain("json[1].value: operator \"<\" needs a number, got 'ten'");
@@ -77,7 +111,16 @@ describe("POST /v1/probe", () => {
   });
 
   it("checks cross-field rules once the fields themselves are valid", async () => {
-    const res = await post({ id: "t", service: "app", type: "tls", host: "example.com", warnDays: 7, criticalDays: 14, degradedMs: 5000, downMs: 1000 });
+    const res = await post({
+      id: "t",
+      service: "app",
+      type: "tls",
+      host: "example.com",
+      warnDays: 7,
+      criticalDays: 14,
+      degradedMs: 5000,
+      downMs: 1000,
+    });
     const body = await res.json<{ error: { issues: string[] } }>();
     expect(body.error.issues).toEqual([
       "degradedMs: must be below downMs (1000), got 5000",
@@ -88,7 +131,13 @@ describe("POST /v1/probe", () => {
   it("names an unknown type and a missing secret", async () => {
     const unknown = await (await post({ id: "x", service: "s", type: "ftp" })).json<{ error: { issues: string[] } }>();
     expect(unknown.error.issues).toEqual(["type: Invalid discriminator value. Expected 'http' | 'tls' | 'tcp' | 'websocket' | 'dns'"]);
-    const secret = await post({ id: "x", service: "s", type: "http", url: `${lab}/health`, headers: { authorization: { env: "NOT_SET_ANYWHERE" } } });
+    const secret = await post({
+      id: "x",
+      service: "s",
+      type: "http",
+      url: `${lab}/health`,
+      headers: { authorization: { env: "NOT_SET_ANYWHERE" } },
+    });
     expect(secret.status).toBe(400);
     expect((await secret.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
       'headers.authorization: the config\'s monitor "x" sends no secret NOT_SET_ANYWHERE; a spec tested here may send only the secrets its configured monitor already sends',
@@ -97,7 +146,13 @@ describe("POST /v1/probe", () => {
 
   it("sends no worker secret the config does not already send for that monitor", async () => {
     // A secret the worker holds (here the agents' signing key) must not go to an arbitrary host.
-    const res = await post({ id: "e2e-health", service: "e2e", type: "http", url: `${lab}/echo`, headers: { "x-steal": { env: "TEST_AGENT_SECRET" } } });
+    const res = await post({
+      id: "e2e-health",
+      service: "e2e",
+      type: "http",
+      url: `${lab}/echo`,
+      headers: { "x-steal": { env: "TEST_AGENT_SECRET" } },
+    });
     expect(res.status).toBe(400);
     expect((await res.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
       'headers.x-steal: the config\'s monitor "e2e-health" sends no secret TEST_AGENT_SECRET; a spec tested here may send only the secrets its configured monitor already sends',
@@ -123,10 +178,27 @@ describe("POST /v1/probe", () => {
   });
 
   it.each([
-    ["169.254.169.254", true], ["10.1.2.3", true], ["172.16.0.1", true], ["172.31.255.255", true], ["172.32.0.1", false],
-    ["192.168.1.1", true], ["100.64.0.1", true], ["0.0.0.0", true], ["127.0.0.1", true], ["localhost", true], ["db.localhost", true],
-    ["[::1]", true], ["[::]", true], ["[fe80::1]", true], ["[fd00::1]", true], ["[::ffff:7f00:1]", true], ["[::ffff:a01:203]", true],
-    ["example.com", false], ["1.1.1.1", false], ["[2606:4700::1111]", false], ["8.8.8.8", false],
+    ["169.254.169.254", true],
+    ["10.1.2.3", true],
+    ["172.16.0.1", true],
+    ["172.31.255.255", true],
+    ["172.32.0.1", false],
+    ["192.168.1.1", true],
+    ["100.64.0.1", true],
+    ["0.0.0.0", true],
+    ["127.0.0.1", true],
+    ["localhost", true],
+    ["db.localhost", true],
+    ["[::1]", true],
+    ["[::]", true],
+    ["[fe80::1]", true],
+    ["[fd00::1]", true],
+    ["[::ffff:7f00:1]", true],
+    ["[::ffff:a01:203]", true],
+    ["example.com", false],
+    ["1.1.1.1", false],
+    ["[2606:4700::1111]", false],
+    ["8.8.8.8", false],
   ] as const)("%s is private: %s", (host, expected) => {
     expect(isPrivateHost(host)).toBe(expected);
   });
@@ -142,7 +214,16 @@ describe("POST /v1/probe", () => {
         issues: ["timeout: samples × timeout (7 × 10 s = 70 s) must be at most 60 s when testing a spec here; lower samples or timeout"],
       },
     });
-    const worst = await post({ id: "slow", service: "app", type: "tcp", host: "127.0.0.1", port: 1, interval: "24h", samples: 10, timeout: "60s" });
+    const worst = await post({
+      id: "slow",
+      service: "app",
+      type: "tcp",
+      host: "127.0.0.1",
+      port: 1,
+      interval: "24h",
+      samples: 10,
+      timeout: "60s",
+    });
     expect((await worst.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
       "timeout: samples × timeout (10 × 60 s = 600 s) must be at most 60 s when testing a spec here; lower samples or timeout",
     ]);
@@ -154,7 +235,15 @@ describe("POST /v1/probe", () => {
 
   it("runs retries as the runner does: after a refused connection, never after a 500, saying how many attempts", async () => {
     const { port } = await spawn("flaky-http", { mode: "refuse" });
-    const spec = { id: "rt", service: "app", type: "http", url: `http://127.0.0.1:${port}/health`, interval: "1m", timeout: "2s", retries: { count: 2, delay: "0s" } };
+    const spec = {
+      id: "rt",
+      service: "app",
+      type: "http",
+      url: `http://127.0.0.1:${port}/health`,
+      interval: "1m",
+      timeout: "2s",
+      retries: { count: 2, delay: "0s" },
+    };
     const refused = await post(spec);
     expect(refused.status).toBe(200);
     expect(await refused.json()).toMatchObject({ status: "down", reason: `connection refused by 127.0.0.1:${port}`, attempts: 3 });

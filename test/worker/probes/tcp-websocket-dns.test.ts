@@ -47,7 +47,8 @@ describe("websocket probe", () => {
     const { port } = await spawn("websocket");
     base = `ws://127.0.0.1:${port}`;
   });
-  const probe = (path: string, fields: Record<string, unknown> = {}) => runProbe(monitor("websocket", { url: `${base}${path}`, ...fields }), {});
+  const probe = (path: string, fields: Record<string, unknown> = {}) =>
+    runProbe(monitor("websocket", { url: `${base}${path}`, ...fields }), {});
 
   it("is up when the socket opens", async () => {
     expect(await probe("/echo")).toMatchObject({ status: "up", statusCode: 101 });
@@ -55,21 +56,32 @@ describe("websocket probe", () => {
 
   it("sends the heartbeat and checks the reply as text and as a regex", async () => {
     expect(await probe("/heartbeat", { send: "ping", expectReply: '"type":"pong"' })).toMatchObject({ status: "up" });
-    expect(await probe("/heartbeat", { send: "ping", expectReplyMatches: '^\\{"type":"pong","seq":\\d+\\}$' })).toMatchObject({ status: "up" });
+    expect(await probe("/heartbeat", { send: "ping", expectReplyMatches: '^\\{"type":"pong","seq":\\d+\\}$' })).toMatchObject({
+      status: "up",
+    });
     expect(await probe("/heartbeat", { send: "ping", expectReply: "PONG" })).toMatchObject({
       status: "down",
       reason: `reply lacks 'PONG': got '{"type":"pong","seq":1}'`,
     });
-    expect(await probe("/heartbeat", { send: "ping", expectReplyMatches: "^pong$" })).toMatchObject({ reason: `reply does not match /^pong$/: got '{"type":"pong","seq":1}'` });
+    expect(await probe("/heartbeat", { send: "ping", expectReplyMatches: "^pong$" })).toMatchObject({
+      reason: `reply does not match /^pong$/: got '{"type":"pong","seq":1}'`,
+    });
     const seen = (await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as { received: { path: string; message: string }[] };
     expect(seen.received.filter((m) => m.path === "/heartbeat").map((m) => m.message)).toEqual(["ping", "ping", "ping", "ping"]);
   });
 
   it("sends the configured headers, secrets included, on the upgrade", async () => {
-    const spec = monitor("websocket", { url: `${base}/echo`, headers: { "x-client": "vigil", authorization: { env: "WS_TOKEN" } }, send: "hello", expectReply: "nope" });
+    const spec = monitor("websocket", {
+      url: `${base}/echo`,
+      headers: { "x-client": "vigil", authorization: { env: "WS_TOKEN" } },
+      send: "hello",
+      expectReply: "nope",
+    });
     const r = await runProbe(spec, { WS_TOKEN: "ws-s3cret" });
     expect(r).toMatchObject({ status: "down", reason: "reply lacks 'nope': got 'hello'" });
-    const seen = (await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as { received: { message: string; headers: Record<string, string> }[] };
+    const seen = (await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as {
+      received: { message: string; headers: Record<string, string> }[];
+    };
     expect(seen.received.at(-1)).toMatchObject({ message: "hello", headers: { "x-client": "vigil", authorization: "ws-s3cret" } });
   });
 
@@ -83,7 +95,8 @@ describe("websocket probe", () => {
     const deadline = Date.now() + 3_000;
     let seen: { path: string; message: string }[] = [];
     while (Date.now() < deadline) {
-      seen = ((await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as { received: { path: string; message: string }[] }).received;
+      seen = ((await (await fetch(`${base.replace("ws:", "http:")}/stats`)).json()) as { received: { path: string; message: string }[] })
+        .received;
       if (seen.some((m) => m.message === message)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -105,7 +118,12 @@ describe("websocket probe", () => {
     // Aborting the upgrade's signal once the socket is open drops it (1006) and makes the
     // runtime log the TimeoutError as an internal error.
     const { port } = await spawn("websocket");
-    expect(await runProbe(monitor("websocket", { url: `ws://127.0.0.1:${port}/silent`, send: "ping", expectReply: "pong", timeout: "500ms" }), {})).toMatchObject({
+    expect(
+      await runProbe(
+        monitor("websocket", { url: `ws://127.0.0.1:${port}/silent`, send: "ping", expectReply: "pong", timeout: "500ms" }),
+        {},
+      ),
+    ).toMatchObject({
       status: "down",
       reason: "timed out after 500 ms waiting for a reply to the message",
     });
@@ -119,11 +137,18 @@ describe("websocket probe", () => {
   });
 
   it("reports a close before the reply", async () => {
-    expect(await probe("/close", { send: "ping", expectReply: "pong" })).toMatchObject({ status: "down", reason: "server closed the WebSocket (1011 overloaded) before replying" });
+    expect(await probe("/close", { send: "ping", expectReply: "pong" })).toMatchObject({
+      status: "down",
+      reason: "server closed the WebSocket (1011 overloaded) before replying",
+    });
   });
 
   it("reports a refused upgrade", async () => {
-    expect(await probe("/forbidden")).toMatchObject({ status: "down", statusCode: 403, reason: "expected a WebSocket upgrade (101), got 403" });
+    expect(await probe("/forbidden")).toMatchObject({
+      status: "down",
+      statusCode: 403,
+      reason: "expected a WebSocket upgrade (101), got 403",
+    });
   });
 
   it("reports a closed port", async () => {
@@ -139,7 +164,15 @@ describe("dns probe (DNS over HTTPS, RFC 8484)", () => {
   beforeAll(async () => {
     ({ port } = await spawn("doh", {
       zone: {
-        "app.example.test": { A: ["192.0.2.10", "192.0.2.11"], AAAA: ["2001:db8::10"], MX: [[10, "mx1.example.test"], [20, "mx2.example.test"]], TXT: [["v=spf1 ", "-all"], ["hello"]] },
+        "app.example.test": {
+          A: ["192.0.2.10", "192.0.2.11"],
+          AAAA: ["2001:db8::10"],
+          MX: [
+            [10, "mx1.example.test"],
+            [20, "mx2.example.test"],
+          ],
+          TXT: [["v=spf1 ", "-all"], ["hello"]],
+        },
         "www.example.test": { CNAME: "app.example.test", A: ["192.0.2.10"] },
       },
     }));
@@ -156,13 +189,22 @@ describe("dns probe (DNS over HTTPS, RFC 8484)", () => {
   });
 
   it("checks AAAA, CNAME, MX and TXT, normalising how values are written", async () => {
-    expect(await probe({ recordType: "AAAA", expected: ["2001:DB8:0:0::10"] })).toMatchObject({ status: "up", dns: { answers: ["2001:db8::10"] } });
-    expect(await probe({ name: "www.example.test", recordType: "CNAME", expected: ["App.Example.Test."] })).toMatchObject({ status: "up", dns: { answers: ["app.example.test"] } });
+    expect(await probe({ recordType: "AAAA", expected: ["2001:DB8:0:0::10"] })).toMatchObject({
+      status: "up",
+      dns: { answers: ["2001:db8::10"] },
+    });
+    expect(await probe({ name: "www.example.test", recordType: "CNAME", expected: ["App.Example.Test."] })).toMatchObject({
+      status: "up",
+      dns: { answers: ["app.example.test"] },
+    });
     expect(await probe({ recordType: "MX", expected: ["10 mx1.example.test", "mx2.example.test"], match: "exact" })).toMatchObject({
       status: "up",
       dns: { answers: ["10 mx1.example.test", "20 mx2.example.test"] },
     });
-    expect(await probe({ recordType: "TXT", expected: ["v=spf1 -all"] })).toMatchObject({ status: "up", dns: { answers: ["v=spf1 -all", "hello"] } });
+    expect(await probe({ recordType: "TXT", expected: ["v=spf1 -all"] })).toMatchObject({
+      status: "up",
+      dns: { answers: ["v=spf1 -all", "hello"] },
+    });
   });
 
   it("names what is missing or unexpected", async () => {
@@ -174,11 +216,18 @@ describe("dns probe (DNS over HTTPS, RFC 8484)", () => {
       status: "down",
       reason: "A app.example.test has unexpected 192.0.2.11 (expected only 192.0.2.10)",
     });
-    expect(await probe({ name: "www.example.test", recordType: "MX" })).toMatchObject({ status: "down", reason: "no MX records for www.example.test" });
+    expect(await probe({ name: "www.example.test", recordType: "MX" })).toMatchObject({
+      status: "down",
+      reason: "no MX records for www.example.test",
+    });
   });
 
   it("reports NXDOMAIN and a resolver that does not speak DoH", async () => {
-    expect(await probe({ name: "missing.example.test" })).toMatchObject({ status: "down", reason: "resolver answered NXDOMAIN for A missing.example.test", dns: { rcode: "NXDOMAIN", answers: [] } });
+    expect(await probe({ name: "missing.example.test" })).toMatchObject({
+      status: "down",
+      reason: "resolver answered NXDOMAIN for A missing.example.test",
+      dns: { rcode: "NXDOMAIN", answers: [] },
+    });
     expect(await probe({ resolver: `http://127.0.0.1:${port}/not-doh` })).toMatchObject({
       status: "down",
       reason: `resolver 127.0.0.1:${port} answered text/html, not application/dns-message`,

@@ -1,7 +1,16 @@
 /** Byte-level unit tests of the TLS certificate reader: no network, exact bytes. */
 import { describe, expect, it } from "vitest";
 import { ByteReader, ByteWriter, TlsDecodeError, fromHex, toHex } from "../../../src/probes/tls/bytes";
-import { CIPHER_SUITES, RecordOpener, RecordSealer, hkdfExpand, hkdfExpandLabel, hkdfExtract, recordNonce, trafficKeys } from "../../../src/probes/tls/keyschedule";
+import {
+  CIPHER_SUITES,
+  RecordOpener,
+  RecordSealer,
+  hkdfExpand,
+  hkdfExpandLabel,
+  hkdfExtract,
+  recordNonce,
+  trafficKeys,
+} from "../../../src/probes/tls/keyschedule";
 import { generateKeyShare } from "../../../src/probes/tls/keyshare";
 import { Group, HELLO_RETRY_RANDOM, encodeClientHello, parseCertificateMessage, parseServerHello } from "../../../src/probes/tls/messages";
 import { HandshakeReassembler, NotTlsError, RecordFramer, alertError, describeBytes, encodeRecord } from "../../../src/probes/tls/records";
@@ -16,7 +25,9 @@ describe("bytes", () => {
     expect(toHex(r.vec(1))).toBe("aabb");
     expect(toHex(r.vec(2))).toBe("ccddee");
     r.end();
-    expect(() => new ByteReader(bytes(0, 5, 1), "ServerHello").vec(2)).toThrow(new TlsDecodeError("ServerHello is truncated (needed 5 more bytes, had 1)"));
+    expect(() => new ByteReader(bytes(0, 5, 1), "ServerHello").vec(2)).toThrow(
+      new TlsDecodeError("ServerHello is truncated (needed 5 more bytes, had 1)"),
+    );
     expect(() => new ByteReader(bytes(1, 2), "alert").end()).toThrow("alert has 2 unexpected trailing bytes");
   });
 
@@ -43,7 +54,9 @@ describe("records", () => {
     const f = new RecordFramer();
     f.push(new TextEncoder().encode("SSH-2.0-OpenSSH_9.6\r\n"));
     expect(() => f.next()).toThrow(new NotTlsError(new TextEncoder().encode("SSH-2.0-OpenSSH_9.6\r\n")));
-    expect(new NotTlsError(new TextEncoder().encode("SSH-2.0-OpenSSH_9.6\r\n")).message).toBe('server did not answer with TLS; it sent "SSH-2.0-OpenSSH_9.6…"');
+    expect(new NotTlsError(new TextEncoder().encode("SSH-2.0-OpenSSH_9.6\r\n")).message).toBe(
+      'server did not answer with TLS; it sent "SSH-2.0-OpenSSH_9.6…"',
+    );
     const g = new RecordFramer();
     g.push(fromHex("16 05 00 00 10")); // handshake type, but version 5.0
     expect(() => g.next()).toThrow(NotTlsError);
@@ -99,7 +112,9 @@ describe("ClientHello", () => {
   const key = new Uint8Array(32).fill(1);
 
   it("offers TLS 1.3 and 1.2, SNI, and the key share", () => {
-    const ch = readClientHello(encodeClientHello({ random, sessionId, serverName: "api.example.com", keyShares: [{ group: Group.x25519, key }] }));
+    const ch = readClientHello(
+      encodeClientHello({ random, sessionId, serverName: "api.example.com", keyShares: [{ group: Group.x25519, key }] }),
+    );
     expect(ch.version).toBe(0x0303);
     expect(ch.random).toEqual(random);
     expect(ch.sessionId).toEqual(sessionId);
@@ -117,7 +132,9 @@ describe("ClientHello", () => {
   });
 
   it("leaves SNI out for an IP address and echoes a cookie", () => {
-    const ch = readClientHello(encodeClientHello({ random, sessionId, keyShares: [{ group: Group.secp256r1, key: new Uint8Array(65) }], cookie: bytes(1, 2, 3) }));
+    const ch = readClientHello(
+      encodeClientHello({ random, sessionId, keyShares: [{ group: Group.secp256r1, key: new Uint8Array(65) }], cookie: bytes(1, 2, 3) }),
+    );
     expect(ch.extensions.has(0)).toBe(false);
     expect(toHex(ch.extensions.get(44)!)).toBe("0003010203");
     expect(toHex(ch.extensions.get(51)!.subarray(0, 6))).toBe("004500170041");
@@ -133,12 +150,23 @@ describe("ServerHello", () => {
   it("reads a TLS 1.3 ServerHello with its key share", () => {
     const key = "11".repeat(32);
     const sh = parseServerHello(hello(new Uint8Array(32).fill(5), 0x1301, exts(ext("002b", "0304"), ext("0033", `001d0020${key}`))));
-    expect(sh).toEqual({ version: "TLSv1.3", isHelloRetryRequest: false, cipherSuite: 0x1301, keyShare: { group: 0x1d, key: fromHex(key) } });
+    expect(sh).toEqual({
+      version: "TLSv1.3",
+      isHelloRetryRequest: false,
+      cipherSuite: 0x1301,
+      keyShare: { group: 0x1d, key: fromHex(key) },
+    });
   });
 
   it("recognises a HelloRetryRequest by its random, with the group and cookie", () => {
     const sh = parseServerHello(hello(HELLO_RETRY_RANDOM, 0x1302, exts(ext("002b", "0304"), ext("0033", "0017"), ext("002c", "0002beef"))));
-    expect(sh).toEqual({ version: "TLSv1.3", isHelloRetryRequest: true, cipherSuite: 0x1302, selectedGroup: 0x17, cookie: fromHex("beef") });
+    expect(sh).toEqual({
+      version: "TLSv1.3",
+      isHelloRetryRequest: true,
+      cipherSuite: 0x1302,
+      selectedGroup: 0x17,
+      cookie: fromHex("beef"),
+    });
   });
 
   it("reads a TLS 1.2 ServerHello, with or without extensions", () => {
@@ -147,14 +175,22 @@ describe("ServerHello", () => {
   });
 
   it("refuses obsolete versions in words", () => {
-    expect(() => parseServerHello(hello(new Uint8Array(32), 0x002f, "", "0301"))).toThrow("server chose TLS 1.0, which is obsolete; Vigil reads TLS 1.2 and 1.3 only");
+    expect(() => parseServerHello(hello(new Uint8Array(32), 0x002f, "", "0301"))).toThrow(
+      "server chose TLS 1.0, which is obsolete; Vigil reads TLS 1.2 and 1.3 only",
+    );
   });
 });
 
 describe("Certificate message", () => {
   it("reads TLS 1.3 entries (context, per-entry extensions) and TLS 1.2 lists", () => {
-    expect(parseCertificateMessage(fromHex("00" + "00000e" + "000003aabbcc" + "0000" + "000001dd" + "0000"), "TLSv1.3")).toEqual([fromHex("aabbcc"), fromHex("dd")]);
-    expect(parseCertificateMessage(fromHex("000009" + "000003aabbcc" + "000000"), "TLSv1.2")).toEqual([fromHex("aabbcc"), new Uint8Array(0)]);
+    expect(parseCertificateMessage(fromHex("00" + "00000e" + "000003aabbcc" + "0000" + "000001dd" + "0000"), "TLSv1.3")).toEqual([
+      fromHex("aabbcc"),
+      fromHex("dd"),
+    ]);
+    expect(parseCertificateMessage(fromHex("000009" + "000003aabbcc" + "000000"), "TLSv1.2")).toEqual([
+      fromHex("aabbcc"),
+      new Uint8Array(0),
+    ]);
     expect(() => parseCertificateMessage(fromHex("000009000003aabb"), "TLSv1.2")).toThrow(TlsDecodeError);
   });
 });
@@ -166,7 +202,9 @@ describe("key schedule", () => {
     const info = fromHex("f0f1f2f3f4f5f6f7f8f9");
     const prk = await hkdfExtract("SHA-256", salt, ikm);
     expect(toHex(prk)).toBe("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
-    expect(toHex(await hkdfExpand("SHA-256", prk, info, 42))).toBe("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+    expect(toHex(await hkdfExpand("SHA-256", prk, info, 42))).toBe(
+      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+    );
   });
 
   it("Extract + Expand equals WebCrypto's one-shot HKDF for SHA-384", async () => {
@@ -184,7 +222,9 @@ describe("key schedule", () => {
     const early = await hkdfExtract("SHA-256", zeros, zeros);
     expect(toHex(early)).toBe("33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a");
     const emptyHash = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(0)));
-    expect(toHex(await hkdfExpandLabel("SHA-256", early, "derived", emptyHash, 32))).toBe("6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba");
+    expect(toHex(await hkdfExpandLabel("SHA-256", early, "derived", emptyHash, 32))).toBe(
+      "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba",
+    );
   });
 
   it("XORs the sequence number into the IV", () => {
@@ -206,7 +246,9 @@ describe("key schedule", () => {
     expect(await opener.open(framer.next()!)).toEqual({ type: 21, content: fromHex("015a") });
     const other = new RecordOpener(await trafficKeys(suite, new Uint8Array(32).fill(4)));
     framer.push(await new RecordSealer(keys).seal(22, fromHex("00")));
-    await expect(other.open(framer.next()!)).rejects.toThrow("could not decrypt the server's handshake (bad record MAC): the key exchange went wrong");
+    await expect(other.open(framer.next()!)).rejects.toThrow(
+      "could not decrypt the server's handshake (bad record MAC): the key exchange went wrong",
+    );
   });
 
   it("agrees on a shared secret for every supported group", async () => {

@@ -84,12 +84,19 @@ describe("tls probe: a healthy certificate", () => {
   });
 
   it("uses X25519 without a retry, with both the SHA-384 and the SHA-256 key schedule", async () => {
-    for (const [ciphers, suite] of [[undefined, 0x1302], ["TLS_AES_128_GCM_SHA256", 0x1301]] as const) {
+    for (const [ciphers, suite] of [
+      [undefined, 0x1302],
+      ["TLS_AES_128_GCM_SHA256", 0x1301],
+    ] as const) {
       const s = await server({ days: 40, minVersion: "TLSv1.3", ...(ciphers && { ciphers }) });
       const deadline = new Deadline(3_000);
       const socket = await openTcp("127.0.0.1", s.port, deadline);
       try {
-        expect(await readCertificateChain(socket.transport, { serverName: "good.test" })).toMatchObject({ helloRetry: false, group: "x25519", cipherSuite: suite });
+        expect(await readCertificateChain(socket.transport, { serverName: "good.test" })).toMatchObject({
+          helloRetry: false,
+          group: "x25519",
+          cipherSuite: suite,
+        });
       } finally {
         socket.close();
         deadline.clear();
@@ -103,7 +110,10 @@ describe("tls probe: a healthy certificate", () => {
     await probe(s.port, { servername: "localhost" });
     const tls12 = await server({ days: 40, maxVersion: "TLSv1.2" });
     await probe(tls12.port);
-    for (const [srv, names] of [[s, ["good.test", "localhost"]], [tls12, ["good.test"]]] as const) {
+    for (const [srv, names] of [
+      [s, ["good.test", "localhost"]],
+      [tls12, ["good.test"]],
+    ] as const) {
       const seen = await stats(srv);
       expect(seen.serverNames).toEqual(names);
       expect(seen.connections).toBe(names.length);
@@ -124,18 +134,29 @@ describe("tls probe: expiry thresholds", () => {
   it("is down for an expired certificate", async () => {
     const s = await server({ days: -3 });
     const r = await probe(s.port);
-    expect(r).toMatchObject({ status: "down", reason: `certificate expired 3 days ago (${date(s.notAfter)})`, tls: { daysLeft: -4, notAfter: s.notAfter } });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `certificate expired 3 days ago (${date(s.notAfter)})`,
+      tls: { daysLeft: -4, notAfter: s.notAfter },
+    });
   });
 
   it("is down 3 days before expiry (critical: 7 days by default)", async () => {
     const s = await server({ days: 3 });
     const r = await probe(s.port);
-    expect(r).toMatchObject({ status: "down", reason: `certificate expires in 3 days (${date(s.notAfter)}), under the 7 days critical threshold`, tls: { daysLeft: 3 } });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `certificate expires in 3 days (${date(s.notAfter)}), under the 7 days critical threshold`,
+      tls: { daysLeft: 3 },
+    });
   });
 
   it("is degraded inside the warning window (21 days by default) and up outside it", async () => {
     const s = await server({ days: 15 });
-    expect(await probe(s.port)).toMatchObject({ status: "degraded", reason: `certificate expires in 15 days (${date(s.notAfter)}), under the 21 days warning threshold` });
+    expect(await probe(s.port)).toMatchObject({
+      status: "degraded",
+      reason: `certificate expires in 15 days (${date(s.notAfter)}), under the 21 days warning threshold`,
+    });
     const forty = await server({ days: 40 });
     expect((await probe(forty.port)).status).toBe("up");
     expect(await probe(forty.port, { warnDays: 45, criticalDays: 10 })).toMatchObject({ status: "degraded" });
@@ -147,14 +168,22 @@ describe("tls probe: wrong certificates", () => {
   it("reports a hostname mismatch and what the certificate covers", async () => {
     const s = await server({ days: 40, names: ["other.test", "*.other.test"] });
     const r = await probe(s.port);
-    expect(r).toMatchObject({ status: "down", reason: "certificate does not cover 'good.test' (it covers other.test, *.other.test)", tls: { hostnameMatches: false } });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: "certificate does not cover 'good.test' (it covers other.test, *.other.test)",
+      tls: { hostnameMatches: false },
+    });
     expect(await probe(s.port, { servername: "api.other.test" })).toMatchObject({ status: "up", tls: { hostnameMatches: true } });
   });
 
   it("reports a self-signed certificate unless it is allowed", async () => {
     const s = await server({ days: 40, selfSigned: true, keyType: "rsa" });
     const r = await probe(s.port);
-    expect(r).toMatchObject({ status: "down", reason: `certificate is self-signed (${rfc4514(s.subject)})`, tls: { selfSigned: true, chainLength: 1 } });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `certificate is self-signed (${rfc4514(s.subject)})`,
+      tls: { selfSigned: true, chainLength: 1 },
+    });
     expect(r.tls!.issuer).toBe(r.tls!.subject);
     expect(await probe(s.port, { allowSelfSigned: true })).toMatchObject({ status: "up", tls: { selfSigned: true } });
   });
@@ -168,20 +197,33 @@ describe("tls probe: servers that fail", () => {
 
   it("says when a server answers with something that is not TLS", async () => {
     const { port } = await spawn("tcp-script", { behaviour: "garbage" });
-    expect(await probe(port)).toMatchObject({ status: "down", reason: 'TLS handshake failed: server did not answer with TLS; it sent "HTTP/1.1 400 Bad Request…"' });
+    expect(await probe(port)).toMatchObject({
+      status: "down",
+      reason: 'TLS handshake failed: server did not answer with TLS; it sent "HTTP/1.1 400 Bad Request…"',
+    });
   });
 
   it("says when a server closes mid-handshake", async () => {
     const afterHello = await server({ cutAfterBytes: 200 });
-    expect(await probe(afterHello.port)).toMatchObject({ status: "down", reason: "TLS handshake failed: server closed the connection in the middle of a TLS record after the ServerHello, before sending its certificate" });
+    expect(await probe(afterHello.port)).toMatchObject({
+      status: "down",
+      reason:
+        "TLS handshake failed: server closed the connection in the middle of a TLS record after the ServerHello, before sending its certificate",
+    });
     const early = await server({ cutAfterBytes: 3 });
-    expect(await probe(early.port)).toMatchObject({ status: "down", reason: "TLS handshake failed: server closed the connection in the middle of a TLS record before answering the ClientHello" });
+    expect(await probe(early.port)).toMatchObject({
+      status: "down",
+      reason: "TLS handshake failed: server closed the connection in the middle of a TLS record before answering the ClientHello",
+    });
   });
 
   it("times out on a server that never answers", async () => {
     const { port } = await spawn("tcp-script", { behaviour: "silent" });
     const started = Date.now();
-    expect(await probe(port, { timeout: "800ms" })).toMatchObject({ status: "down", reason: "timed out after 800 ms waiting for the server's certificate" });
+    expect(await probe(port, { timeout: "800ms" })).toMatchObject({
+      status: "down",
+      reason: "timed out after 800 ms waiting for the server's certificate",
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
@@ -206,11 +248,22 @@ describe("failed connections leave no unhandled rejection behind", () => {
       const silent = await spawn("tcp-script", { behaviour: "silent" });
       const closed = await spawn("closed-port");
       const expired = await server({ days: -3 });
-      for (const [port, fields] of [[alert.port], [garbage.port], [afterHello.port], [early.port], [silent.port, { timeout: "300ms" }], [closed.port]] as const) {
+      for (const [port, fields] of [
+        [alert.port],
+        [garbage.port],
+        [afterHello.port],
+        [early.port],
+        [silent.port, { timeout: "300ms" }],
+        [closed.port],
+      ] as const) {
         expect(await probe(port as number, fields)).toMatchObject({ status: "down" });
       }
-      expect(await runProbe(monitor("http", { url: `https://localhost:${expired.port}/`, timeout: "2s" }), {})).toMatchObject({ status: "down" });
-      expect(await runProbe(monitor("websocket", { url: `wss://localhost:${expired.port}/`, timeout: "2s" }), {})).toMatchObject({ status: "down" });
+      expect(await runProbe(monitor("http", { url: `https://localhost:${expired.port}/`, timeout: "2s" }), {})).toMatchObject({
+        status: "down",
+      });
+      expect(await runProbe(monitor("websocket", { url: `wss://localhost:${expired.port}/`, timeout: "2s" }), {})).toMatchObject({
+        status: "down",
+      });
       // Late rejections (a pending read cancelled by the socket's close) arrive after the probe returns.
       await new Promise((resolve) => setTimeout(resolve, 250));
       expect(rejections.map(String)).toEqual([]);
@@ -225,25 +278,36 @@ describe("https:// and wss:// failures are explained with the TLS reader", () =>
   it("says an HTTPS endpoint's certificate expired", async () => {
     const s = await server({ days: -3 });
     const r = await runProbe(monitor("http", { url: `https://localhost:${s.port}/health` }), {});
-    expect(r).toMatchObject({ status: "down", reason: `TLS handshake with localhost:${s.port} failed: certificate expired 3 days ago (${date(s.notAfter)})` });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `TLS handshake with localhost:${s.port} failed: certificate expired 3 days ago (${date(s.notAfter)})`,
+    });
   });
 
   it("says a WSS endpoint's certificate is for another name", async () => {
     const s = await server({ days: 40, names: ["other.test"] });
     const r = await runProbe(monitor("websocket", { url: `wss://localhost:${s.port}/sync` }), {});
-    expect(r).toMatchObject({ status: "down", reason: `TLS handshake with localhost:${s.port} failed: certificate does not cover 'localhost' (it covers other.test)` });
+    expect(r).toMatchObject({
+      status: "down",
+      reason: `TLS handshake with localhost:${s.port} failed: certificate does not cover 'localhost' (it covers other.test)`,
+    });
   });
 
   it("points at the chain when the certificate itself looks fine", async () => {
     const s = await server({ days: 40 });
     const r = await runProbe(monitor("http", { url: `https://localhost:${s.port}/` }), {});
-    expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: certificate is not trusted (issuer ${rfc4514(s.issuer)}; it is in date and covers localhost, so its chain does not lead to a trusted authority)`);
+    expect(r.reason).toBe(
+      `TLS handshake with localhost:${s.port} failed: certificate is not trusted (issuer ${rfc4514(s.issuer)}; it is in date and covers localhost, so its chain does not lead to a trusted authority)`,
+    );
   });
 
   it("follows an http → https redirect to explain the failure where it happened", async () => {
     const s = await server({ days: -1, selfSigned: true });
     const { port } = await spawn("http-lab");
-    const r = await runProbe(monitor("http", { url: `http://127.0.0.1:${port}/redirect-to?url=${encodeURIComponent(`https://localhost:${s.port}/`)}` }), {});
+    const r = await runProbe(
+      monitor("http", { url: `http://127.0.0.1:${port}/redirect-to?url=${encodeURIComponent(`https://localhost:${s.port}/`)}` }),
+      {},
+    );
     expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: certificate expired 1 day ago (${date(s.notAfter)})`);
   });
 });

@@ -6,14 +6,24 @@ import { tokensEqual } from "../../../src/routes/auth";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
 const get = (path: string, token?: string) =>
-  worker.fetch(new Request(`http://vigil.test${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }), env, createExecutionContext());
+  worker.fetch(
+    new Request(`http://vigil.test${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    env,
+    createExecutionContext(),
+  );
 
 describe("GET /health", () => {
   it("answers 200 with version and counts, and no secrets", async () => {
     const res = await get("/health");
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(JSON.parse(body)).toMatchObject({ status: "ok", version: "0.1.0", monitors: expect.any(Number), services: expect.any(Number), agents: expect.any(Number) });
+    expect(JSON.parse(body)).toMatchObject({
+      status: "ok",
+      version: "0.1.0",
+      monitors: expect.any(Number),
+      services: expect.any(Number),
+      agents: expect.any(Number),
+    });
     expect(body).not.toContain(TOKEN);
     expect(body).not.toContain(env.TEST_WEBHOOK_SECRET);
   });
@@ -35,7 +45,8 @@ describe("admin API authentication", () => {
   });
 
   it("refuses another scheme as missing, and a Bearer value no token can be as invalid, both JSON 401", async () => {
-    const ask = (authorization: string) => worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization } }), env, createExecutionContext());
+    const ask = (authorization: string) =>
+      worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization } }), env, createExecutionContext());
     const basic = await ask(`Basic ${btoa(`admin:${TOKEN}`)}`);
     expect(basic.status).toBe(401);
     expect(await basic.json()).toEqual({ error: { code: "unauthorized", message: "missing Authorization: Bearer <token> header" } });
@@ -47,9 +58,15 @@ describe("admin API authentication", () => {
 
   it("names a configured token that no Bearer header can carry", async () => {
     const spaced = { ...env, VIGIL_ADMIN_TOKEN: "a passphrase of several words, not a token" };
-    const res = await worker.fetch(new Request("http://vigil.test/v1/monitors", { headers: { authorization: "Bearer two" } }), spaced, createExecutionContext());
+    const res = await worker.fetch(
+      new Request("http://vigil.test/v1/monitors", { headers: { authorization: "Bearer two" } }),
+      spaced,
+      createExecutionContext(),
+    );
     expect(res.status).toBe(401);
-    expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(/^VIGIL_ADMIN_TOKEN holds characters a Bearer token cannot carry/);
+    expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(
+      /^VIGIL_ADMIN_TOKEN holds characters a Bearer token cannot carry/,
+    );
   });
 
   it("compares tokens through fixed-length digests", async () => {
@@ -64,19 +81,29 @@ describe("GET /v1/monitors", () => {
     const res = await get("/v1/monitors", TOKEN);
     expect(res.status).toBe(200);
     const { monitors } = await res.json<{ monitors: Record<string, unknown>[] }>();
-    expect(monitors.find((m) => m.id === "e2e-health")).toMatchObject({ id: "e2e-health", type: "http", service: "e2e", interval: 60_000, state: { status: expect.any(String) } });
+    expect(monitors.find((m) => m.id === "e2e-health")).toMatchObject({
+      id: "e2e-health",
+      type: "http",
+      service: "e2e",
+      interval: 60_000,
+      state: { status: expect.any(String) },
+    });
   });
 });
 
 describe("GET /v1/incidents", () => {
   it("filters by status", async () => {
-    await env.DB.prepare("INSERT INTO incidents (id, service_id, status, title, level, opened_at, resolved_at) VALUES ('inc_api_1', 'e2e', 'resolved', 'old', 1, 1000, 2000), ('inc_api_2', 'e2e', 'open', 'now', 1, 3000, NULL)").run();
+    await env.DB.prepare(
+      "INSERT INTO incidents (id, service_id, status, title, level, opened_at, resolved_at) VALUES ('inc_api_1', 'e2e', 'resolved', 'old', 1, 1000, 2000), ('inc_api_2', 'e2e', 'open', 'now', 1, 3000, NULL)",
+    ).run();
     const open = await (await get("/v1/incidents?status=open", TOKEN)).json<{ incidents: { id: string }[] }>();
     expect(open.incidents.map((i) => i.id)).toContain("inc_api_2");
     expect(open.incidents.map((i) => i.id)).not.toContain("inc_api_1");
     const resolved = await (await get("/v1/incidents?status=resolved", TOKEN)).json<{ incidents: { id: string; resolvedAt: string }[] }>();
     expect(resolved.incidents.find((i) => i.id === "inc_api_1")).toMatchObject({ resolvedAt: new Date(2000).toISOString() });
-    const one = await (await get("/v1/incidents/inc_api_2", TOKEN)).json<{ incident: { id: string; members: unknown[]; timeline: unknown[] } }>();
+    const one = await (await get("/v1/incidents/inc_api_2", TOKEN)).json<{
+      incident: { id: string; members: unknown[]; timeline: unknown[] };
+    }>();
     expect(one.incident).toMatchObject({ id: "inc_api_2", members: [], timeline: [] });
   });
 
@@ -103,7 +130,11 @@ describe("GET /v1/incidents", () => {
 
 describe("incident actions", () => {
   const post = (path: string, body: BodyInit) =>
-    worker.fetch(new Request(`http://vigil.test${path}`, { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}` } }), env, createExecutionContext());
+    worker.fetch(
+      new Request(`http://vigil.test${path}`, { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}` } }),
+      env,
+      createExecutionContext(),
+    );
 
   it("refuse a body over 64 KiB before parsing it, streamed or not", async () => {
     const big = JSON.stringify({ text: "x".repeat(70 * 1024) });
@@ -140,15 +171,20 @@ describe("an invalid deployed config", () => {
     const { error } = await res.json<{ error: { code: string; message: string; issues: string[] } }>();
     expect(error).toMatchObject({ code: "invalid_config", message: "the deployed Vigil config is invalid" });
     // Every URL built from FIXTURES_URL is named, each with its path.
-    expect(error.issues).toEqual(expect.arrayContaining(["monitors[0].url: Invalid url: expected an http:// or https:// URL", "channels[0].url: Invalid url: expected an http:// or https:// URL"]));
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        "monitors[0].url: Invalid url: expected an http:// or https:// URL",
+        "channels[0].url: Invalid url: expected an http:// or https:// URL",
+      ]),
+    );
     for (const issue of error.issues) expect(issue).toMatch(/^(monitors|channels)\[\d+\]\.url: Invalid url/);
     const missingSecret = { ...env, TEST_WEBHOOK_SECRET: "" };
     const res2 = await worker.fetch(new Request("http://vigil.test/health"), missingSecret, {} as ExecutionContext);
     expect((await res2.json<{ error: { issues: string[] } }>()).error.issues).toContain(
       "channels[0].secret: environment variable TEST_WEBHOOK_SECRET is not set (add it to .dev.vars locally, or `wrangler secret put TEST_WEBHOOK_SECRET`)",
     );
-    await expect(worker.scheduled({ scheduledTime: Date.now(), cron: "* * * * *", noRetry() {} }, broken, {} as ExecutionContext)).rejects.toThrow(
-      /invalid Vigil config \(\d+ problems\):\n {2}monitors\[0\]\.url: Invalid url/,
-    );
+    await expect(
+      worker.scheduled({ scheduledTime: Date.now(), cron: "* * * * *", noRetry() {} }, broken, {} as ExecutionContext),
+    ).rejects.toThrow(/invalid Vigil config \(\d+ problems\):\n {2}monitors\[0\]\.url: Invalid url/);
   });
 });

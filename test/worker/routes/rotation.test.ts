@@ -54,7 +54,11 @@ describe("rotating an agent's signing key", () => {
   const send = async (seq: number, secret: string, bindings: Record<string, unknown>) => {
     const body = JSON.stringify(makeReport("t-rotate", seq));
     const signature = await signReport(secret, body, Math.floor(Date.now() / 1000));
-    return call("/v1/agents/t-rotate/reports", bindings, { method: "POST", headers: { "content-type": "application/json", "vigil-signature": signature }, body });
+    return call("/v1/agents/t-rotate/reports", bindings, {
+      method: "POST",
+      headers: { "content-type": "application/json", "vigil-signature": signature },
+      body,
+    });
   };
 
   it("accepts reports signed with the current or the next key while <NAME>_NEXT is set", async () => {
@@ -72,7 +76,13 @@ describe("rotating an agent's signing key", () => {
 });
 
 describe("rotating a webhook signing secret", () => {
-  const channel = { id: "hook", type: "webhook" as const, url: "https://hooks.vigil.test/in", secret: { env: "HOOK_SECRET" }, timeout: 10_000 };
+  const channel = {
+    id: "hook",
+    type: "webhook" as const,
+    url: "https://hooks.vigil.test/in",
+    secret: { env: "HOOK_SECRET" },
+    timeout: 10_000,
+  };
   const event = { type: "incident.opened", timestamp: "2026-12-06T08:00:00.000Z", data: { id: "inc_1" } };
   const OLD = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   const NEW = "whsec_QWxsIHRoZSBuZXcga2V5IGJ5dGVzIGhlcmUh";
@@ -80,7 +90,9 @@ describe("rotating a webhook signing secret", () => {
   it("signs with the current and the next secret while HOOK_SECRET_NEXT is set, so a receiver knowing either verifies", async () => {
     const req = await buildWebhookRequest(channel as any, { HOOK_SECRET: OLD, HOOK_SECRET_NEXT: NEW }, "msg_1", event, 1_765_000_000);
     const body = JSON.stringify(event);
-    expect(req.headers["webhook-signature"]).toBe(`${await signStandardWebhook(OLD, "msg_1", 1_765_000_000, body)} ${await signStandardWebhook(NEW, "msg_1", 1_765_000_000, body)}`);
+    expect(req.headers["webhook-signature"]).toBe(
+      `${await signStandardWebhook(OLD, "msg_1", 1_765_000_000, body)} ${await signStandardWebhook(NEW, "msg_1", 1_765_000_000, body)}`,
+    );
   });
 
   it("is verified by the standardwebhooks package in workerd, with either secret, and by no other", async () => {

@@ -15,8 +15,11 @@ const HOUR = 3_600_000;
 const MIN = 60_000;
 
 const row = (checkId: string, hour: number) =>
-  env.DB.prepare("SELECT count, failures, degraded, planned, unknown, retried FROM rollups_hourly WHERE check_id = ? AND hour = ?").bind(checkId, hour).first();
-const seen = (id: string, at: number) => env.DB.prepare("INSERT OR REPLACE INTO monitors_seen (check_id, first_seen) VALUES (?, ?)").bind(id, at);
+  env.DB.prepare("SELECT count, failures, degraded, planned, unknown, retried FROM rollups_hourly WHERE check_id = ? AND hour = ?")
+    .bind(checkId, hour)
+    .first();
+const seen = (id: string, at: number) =>
+  env.DB.prepare("INSERT OR REPLACE INTO monitors_seen (check_id, first_seen) VALUES (?, ?)").bind(id, at);
 
 describe("hourly rollup with planned runs", () => {
   it("keeps planned next to executed; unknown and retried runs apart; a monitor without results gets a row", async () => {
@@ -35,7 +38,10 @@ describe("hourly rollup with planned runs", () => {
       seen("cad-a", hour - 10 * HOUR),
       seen("cad-b", hour - 10 * HOUR),
       env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour, JSON.stringify(results)),
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour + 30 * MIN, JSON.stringify(results.slice(0, 4).map((r) => [...r.slice(0, 4)]))),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        hour + 30 * MIN,
+        JSON.stringify(results.slice(0, 4).map((r) => [...r.slice(0, 4)])),
+      ),
     ]);
     expect(await housekeeping(env.DB, hour + HOUR + 6 * MIN, [a, b])).toMatchObject({ rolledUp: 2, pruned: true });
     expect(await row("cad-a", hour)).toEqual({ count: 7, failures: 2, degraded: 1, planned: 12, unknown: 2, retried: 1 });
@@ -58,20 +64,27 @@ describe("hourly rollup with planned runs", () => {
       seen("cad-gap", base - 10 * HOUR),
       env.DB.prepare("INSERT OR REPLACE INTO rollup_runs (hour, at, checks) VALUES (?, ?, 0)").bind(base, base + HOUR + 5 * MIN),
       // The cron came back during base + 3 h: one run then.
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(base + 3 * HOUR + 50 * MIN, JSON.stringify([["cad-gap", 0, 0, 80]])),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        base + 3 * HOUR + 50 * MIN,
+        JSON.stringify([["cad-gap", 0, 0, 80]]),
+      ),
     ]);
     // The first tick after the gap: it rolls up base + 3 h and catches up base + 1 h and base + 2 h.
     await housekeeping(env.DB, base + 4 * HOUR + 6 * MIN, [m]);
     expect(await row("cad-gap", base + HOUR)).toMatchObject({ count: 0, planned: 4 });
     expect(await row("cad-gap", base + 2 * HOUR)).toMatchObject({ count: 0, planned: 4 });
     expect(await row("cad-gap", base + 3 * HOUR)).toMatchObject({ count: 1, planned: 4 });
-    const runs = await env.DB.prepare("SELECT hour FROM rollup_runs WHERE hour > ? AND hour <= ? ORDER BY hour").bind(base, base + 3 * HOUR).all<{ hour: number }>();
+    const runs = await env.DB.prepare("SELECT hour FROM rollup_runs WHERE hour > ? AND hour <= ? ORDER BY hour")
+      .bind(base, base + 3 * HOUR)
+      .all<{ hour: number }>();
     expect(runs.results.map((r) => r.hour)).toEqual([base + HOUR, base + 2 * HOUR, base + 3 * HOUR]);
   });
 
   it("without monitors (as before): rows carry no planned count", async () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 40 * HOUR;
-    await env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour, JSON.stringify([["cad-old", 0, 0, 10]])).run();
+    await env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)")
+      .bind(hour, JSON.stringify([["cad-old", 0, 0, 10]]))
+      .run();
     await housekeeping(env.DB, hour + HOUR + 6 * MIN);
     expect(await row("cad-old", hour)).toMatchObject({ count: 1, planned: null });
   });
@@ -83,14 +96,9 @@ describe("status history reads planned, unknown and retried per day", () => {
     const today = Math.floor(now / HOUR) * HOUR - 2 * HOUR;
     const old = today - 5 * 24 * HOUR;
     const ins = (id: string, hour: number, count: number, planned: number | null, unknown: number, retried: number) =>
-      env.DB.prepare("INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, planned, unknown, retried) VALUES (?, ?, ?, 0, 0, ?, ?, ?)").bind(
-        id,
-        hour,
-        count,
-        planned,
-        unknown,
-        retried,
-      );
+      env.DB.prepare(
+        "INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, planned, unknown, retried) VALUES (?, ?, ?, 0, 0, ?, ?, ?)",
+      ).bind(id, hour, count, planned, unknown, retried);
     await env.DB.batch([ins("cad-h", today, 48, 60, 2, 3), ins("cad-h", old, 60, null, 0, 0), ins("cad-h", old + HOUR, 10, 60, 0, 1)]);
     const h = await loadHistory(env.DB, now, { timeZone: "UTC", days: 10, recentTtlMs: 0, historyTtlMs: 0 });
     const cad = h.cadence!.get("cad-h")!;
@@ -107,15 +115,19 @@ describe("loadRunTotals", () => {
   it("sums planned, executed, missed (per hour, never negative), unknown and retried over a window", async () => {
     const base = Math.floor(Date.now() / HOUR) * HOUR - 60 * HOUR;
     const ins = (hour: number, count: number, planned: number | null, unknown = 0, retried = 0) =>
-      env.DB.prepare("INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, planned, unknown, retried) VALUES ('tot-a', ?, ?, 0, 0, ?, ?, ?)").bind(
-        hour,
-        count,
-        planned,
-        unknown,
-        retried,
-      );
-    await env.DB.batch([ins(base, 60, 60), ins(base + HOUR, 38, 60, 2, 1), ins(base + 2 * HOUR, 61, 60), ins(base + 3 * HOUR, 12, null), ins(base + 4 * HOUR, 0, 60)]);
-    expect(await loadRunTotals(env.DB, base, base + 4 * HOUR)).toEqual([{ check_id: "tot-a", planned: 192, executed: 173, missed: 20, unknown: 2, retried: 1 }]);
+      env.DB.prepare(
+        "INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, planned, unknown, retried) VALUES ('tot-a', ?, ?, 0, 0, ?, ?, ?)",
+      ).bind(hour, count, planned, unknown, retried);
+    await env.DB.batch([
+      ins(base, 60, 60),
+      ins(base + HOUR, 38, 60, 2, 1),
+      ins(base + 2 * HOUR, 61, 60),
+      ins(base + 3 * HOUR, 12, null),
+      ins(base + 4 * HOUR, 0, 60),
+    ]);
+    expect(await loadRunTotals(env.DB, base, base + 4 * HOUR)).toEqual([
+      { check_id: "tot-a", planned: 192, executed: 173, missed: 20, unknown: 2, retried: 1 },
+    ]);
     expect(await loadRunTotals(env.DB, base, base + 5 * HOUR, "tot-a")).toMatchObject([{ planned: 252, missed: 80 }]);
     expect(await loadRunTotals(env.DB, base, base + 5 * HOUR, "nope")).toEqual([]);
   });

@@ -36,7 +36,12 @@ describe("retries", () => {
   it("an HTTP 500 is never retried: down, 1 attempt", async () => {
     const server = await flaky(500);
     const { spec } = monitor("rt-500", server.url, { count: 3, delay: "0s" });
-    expect(await probeWithRetries(env, spec)).toMatchObject({ status: "down", statusCode: 500, reason: "expected status 2xx, got 500", attempts: 1 });
+    expect(await probeWithRetries(env, spec)).toMatchObject({
+      status: "down",
+      statusCode: 500,
+      reason: "expected status 2xx, got 500",
+      attempts: 1,
+    });
     expect(await server.set({})).toMatchObject({ hits: 1 });
   });
 
@@ -80,13 +85,27 @@ describe("retries", () => {
 
 describe("retries config", () => {
   it("refuses retries whose worst case would not end before the next run, naming the field", () => {
-    expect(() => withMonitors([{ id: "rt-bad", type: "http", service: "sched", url: "http://127.0.0.1:9/", interval: "30s", timeout: "10s", retries: { count: 2, delay: "1s" } }])).toThrow(
-      /monitors\[\d+\]\.retries: with 2 retries a run can take 32000 ms .* shorter than the interval \(30000 ms\)/,
-    );
-    expect(() => withMonitors([{ id: "rt-bad2", type: "http", service: "sched", url: "http://127.0.0.1:9/", retries: { count: 9 } }])).toThrow(/monitors\[\d+\]\.retries\.count/);
+    expect(() =>
+      withMonitors([
+        {
+          id: "rt-bad",
+          type: "http",
+          service: "sched",
+          url: "http://127.0.0.1:9/",
+          interval: "30s",
+          timeout: "10s",
+          retries: { count: 2, delay: "1s" },
+        },
+      ]),
+    ).toThrow(/monitors\[\d+\]\.retries: with 2 retries a run can take 32000 ms .* shorter than the interval \(30000 ms\)/);
+    expect(() =>
+      withMonitors([{ id: "rt-bad2", type: "http", service: "sched", url: "http://127.0.0.1:9/", retries: { count: 9 } }]),
+    ).toThrow(/monitors\[\d+\]\.retries\.count/);
   });
   it("the default timeout leaves room for the retries", () => {
-    const config = withMonitors([{ id: "rt-ok", type: "http", service: "sched", url: "http://127.0.0.1:9/", interval: "10s", retries: { count: 1 } }]);
+    const config = withMonitors([
+      { id: "rt-ok", type: "http", service: "sched", url: "http://127.0.0.1:9/", interval: "10s", retries: { count: 1 } },
+    ]);
     expect(config.monitors.find((m) => m.id === "rt-ok")).toMatchObject({ timeout: 2_500, retries: { count: 1, delay: 1_000 } });
   });
 });

@@ -57,11 +57,18 @@ describe("runBatch", () => {
 
   it("never runs the same monitor twice at once", async () => {
     await setTarget("sched-busy", { status: 200, body: "ok", delayMs: 600 });
-    const config = withMonitors([{ id: "sched-busy", type: "http", service: "sched", url: target("sched-busy"), interval: "10s", timeout: "2s" }]);
+    const config = withMonitors([
+      { id: "sched-busy", type: "http", service: "sched", url: target("sched-busy"), interval: "10s", timeout: "2s" },
+    ]);
     const g = gridPointAfter(300);
     // The second and third runs start with the first, which is still running; the fourth after it ended.
     const planned = [g, g + 100, g + 200, g + 3 * LIMITS.launchGridMs];
-    const summary = await runBatch(env, config, { minute: Math.floor(g / 60_000) * 60_000, batch: 901, monitors: ["sched-busy"] }, planned.map((at) => ({ monitorId: "sched-busy", at })));
+    const summary = await runBatch(
+      env,
+      config,
+      { minute: Math.floor(g / 60_000) * 60_000, batch: 901, monitors: ["sched-busy"] },
+      planned.map((at) => ({ monitorId: "sched-busy", at })),
+    );
     expect(summary).toMatchObject({ executed: 2, skippedBusy: 2 });
     expect((await targetInfo("sched-busy")).hits).toBe(2);
   });
@@ -69,7 +76,19 @@ describe("runBatch", () => {
   it("probes a regional monitor from each region's object and judges by quorum", async () => {
     await setTarget("sched-region", { status: 503, body: "maintenance" });
     const regions = ["weur", "enam", "apac"];
-    const config = withMonitors([{ id: "sched-region", type: "http", service: "sched", url: target("sched-region"), interval: "1m", timeout: "2s", regions, quorum: 2, failureThreshold: 1 }]);
+    const config = withMonitors([
+      {
+        id: "sched-region",
+        type: "http",
+        service: "sched",
+        url: target("sched-region"),
+        interval: "1m",
+        timeout: "2s",
+        regions,
+        quorum: 2,
+        failureThreshold: 1,
+      },
+    ]);
     await runBatch(env, config, { minute: 0, batch: 902, monitors: ["sched-region"] }, [{ monitorId: "sched-region", at: Date.now() }]);
     expect((await targetInfo("sched-region")).hits).toBe(3);
     expect((await listDurableObjectIds(env.REGION)).length).toBeGreaterThanOrEqual(3);
@@ -114,18 +133,45 @@ describe("housekeeping", () => {
   it("rolls the previous hour up once, and prunes past retention", async () => {
     const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000;
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour, JSON.stringify([["hk-a", 0, 0, 100], ["hk-a", 10, 2, 300]])),
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour + 30 * 60_000, JSON.stringify([["hk-a", 0, 1, 200]])),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        hour,
+        JSON.stringify([
+          ["hk-a", 0, 0, 100],
+          ["hk-a", 10, 2, 300],
+        ]),
+      ),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        hour + 30 * 60_000,
+        JSON.stringify([["hk-a", 0, 1, 200]]),
+      ),
       env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, '[]')").bind(hour - 49 * 3_600_000),
-      env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded) VALUES ('hk-old', ?, 1, 0, 0)").bind(hour - 401 * 86_400_000),
+      env.DB.prepare("INSERT INTO rollups_hourly (check_id, hour, count, failures, degraded) VALUES ('hk-old', ?, 1, 0, 0)").bind(
+        hour - 401 * 86_400_000,
+      ),
     ]);
     const tick = hour + 3_600_000 + 6 * 60_000;
     expect(await housekeeping(env.DB, tick)).toMatchObject({ pruned: true });
-    expect(await env.DB.prepare("SELECT count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max FROM rollups_hourly WHERE check_id = 'hk-a' AND hour = ?").bind(hour).first()).toEqual({
-      count: 3, failures: 1, degraded: 1, latency_min: 100, latency_avg: 200, latency_p95: 300, latency_max: 300,
+    expect(
+      await env.DB.prepare(
+        "SELECT count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max FROM rollups_hourly WHERE check_id = 'hk-a' AND hour = ?",
+      )
+        .bind(hour)
+        .first(),
+    ).toEqual({
+      count: 3,
+      failures: 1,
+      degraded: 1,
+      latency_min: 100,
+      latency_avg: 200,
+      latency_p95: 300,
+      latency_max: 300,
     });
     expect(await housekeeping(env.DB, tick + 60_000)).toEqual({ rolledUp: null, pruned: false });
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM raw_results WHERE minute = ?").bind(hour - 49 * 3_600_000).first()).toEqual({ n: 0 });
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM raw_results WHERE minute = ?")
+        .bind(hour - 49 * 3_600_000)
+        .first(),
+    ).toEqual({ n: 0 });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM rollups_hourly WHERE check_id = 'hk-old'").first()).toEqual({ n: 0 });
   });
 });

@@ -25,7 +25,15 @@ const REASONS = {
   db: "connection refused by 10.0.0.5:5432",
   header: "header x-served-by == 'edge' failed: got 'origin-7f3a.internal'",
 };
-const SECRETS_OF_THE_HOUSE = ["10.0.0.5", "5432", "db-primary.internal", "origin-7f3a", "upstream", "connection refused", "expected status"];
+const SECRETS_OF_THE_HOUSE = [
+  "10.0.0.5",
+  "5432",
+  "db-primary.internal",
+  "origin-7f3a",
+  "upstream",
+  "connection refused",
+  "expected status",
+];
 
 function config(options: { private?: boolean; publicDetails?: string[] } = {}): VigilConfig {
   const c = statusConfig(now, options) as VigilConfigInput & { services: { id: string; publicDetails?: boolean }[] };
@@ -45,7 +53,8 @@ function appFor(cfg: VigilConfig) {
 const publicApp = appFor(config());
 const openDbApp = appFor(config({ publicDetails: ["db"] }));
 const privateApp = appFor(config({ private: true }));
-const get = (app: Hono<any>, path: string, headers: Record<string, string> = {}) => app.request(path, { headers }, bindings, createExecutionContext());
+const get = (app: Hono<any>, path: string, headers: Record<string, string> = {}) =>
+  app.request(path, { headers }, bindings, createExecutionContext());
 const text = async (app: Hono<any>, path: string, headers: Record<string, string> = {}) => {
   const res = await get(app, path, headers);
   expect(res.status, path).toBe(200);
@@ -97,7 +106,9 @@ describe("who sees what (pure)", () => {
 
   it("an incident title loses the check id and the reason", () => {
     const checks = [{ id: DB_CHECK, name: "PostgreSQL on app-01" }];
-    expect(publicIncidentTitle(`Database: ${DB_CHECK} down — ${REASONS.db}`, "Database", checks)).toBe("Database: PostgreSQL on app-01 down");
+    expect(publicIncidentTitle(`Database: ${DB_CHECK} down — ${REASONS.db}`, "Database", checks)).toBe(
+      "Database: PostgreSQL on app-01 down",
+    );
     expect(publicIncidentTitle("Public API is down", "Public API", checks)).toBe("Public API is down");
     expect(publicIncidentTitle("Something — with 10.0.0.5", "X", checks)).toBe("Something");
   });
@@ -107,7 +118,16 @@ describe("the public sees names, states, times and uptime", () => {
   it("on the status page", async () => {
     const html = await text(publicApp, "/");
     for (const secret of SECRETS_OF_THE_HOUSE) expect(html, secret).not.toContain(secret);
-    for (const shown of ["Public API", "Database", "api-health", "PostgreSQL on app-01", "docker:postgres on app-01", "Database: PostgreSQL on app-01 down", "Major outage", "% uptime"]) {
+    for (const shown of [
+      "Public API",
+      "Database",
+      "api-health",
+      "PostgreSQL on app-01",
+      "docker:postgres on app-01",
+      "Database: PostgreSQL on app-01 down",
+      "Major outage",
+      "% uptime",
+    ]) {
       expect(html, shown).toContain(shown);
     }
     expect(html).toContain('<a href="check/agent%3Aapp-01%3Apostgres">PostgreSQL on app-01</a>');
@@ -128,9 +148,14 @@ describe("the public sees names, states, times and uptime", () => {
     for (const secret of SECRETS_OF_THE_HOUSE) expect(body, secret).not.toContain(secret);
     const json = JSON.parse(body);
     const db = json.services.find((s: { id: string }) => s.id === "db");
-    expect(db.components.map((c: { id: string; name: string; status: string; reason: null }) => [c.id, c.name, c.status, c.reason])).toContainEqual(["agent:app-01:postgres", "PostgreSQL on app-01", "down", null]);
+    expect(
+      db.components.map((c: { id: string; name: string; status: string; reason: null }) => [c.id, c.name, c.status, c.reason]),
+    ).toContainEqual(["agent:app-01:postgres", "PostgreSQL on app-01", "down", null]);
     const incident = json.incidents.open.find((i: { id: string }) => i.id === "inc_db");
-    expect(incident).toMatchObject({ title: "Database: PostgreSQL on app-01 down", affected: [{ id: "agent:app-01:postgres", name: "PostgreSQL on app-01", status: "down", reason: null }] });
+    expect(incident).toMatchObject({
+      title: "Database: PostgreSQL on app-01 down",
+      affected: [{ id: "agent:app-01:postgres", name: "PostgreSQL on app-01", status: "down", reason: null }],
+    });
     expect(incident.timeline.map((e: { text: string }) => e.text)).toEqual(["Investigating — PostgreSQL on app-01 is failing"]);
     expect(json.services[0].components[0]).toMatchObject({ id: "api-health", status: "down", reason: null });
     expect(json.services[0].components[0].uptime["90d"]).toBeGreaterThan(90);
@@ -157,12 +182,15 @@ describe("an operator sees the details", () => {
     expect(res.headers.get("cache-control")).toBe("private, no-store");
     const json = await res.json<any>();
     const db = json.services.find((s: { id: string }) => s.id === "db");
-    expect(db.components).toContainEqual(expect.objectContaining({ id: DB_CHECK, name: "postgres:10.0.0.5:5432 on app-01", reason: REASONS.db }));
+    expect(db.components).toContainEqual(
+      expect.objectContaining({ id: DB_CHECK, name: "postgres:10.0.0.5:5432 on app-01", reason: REASONS.db }),
+    );
     expect(json.incidents.open.find((i: { id: string }) => i.id === "inc_db").title).toBe(`Database: ${DB_CHECK} down — ${REASONS.db}`);
     const page = await get(publicApp, "/", operator);
     expect(page.headers.get("cache-control")).toBe("private, no-store");
     const html = await page.text();
-    for (const reason of Object.values(REASONS)) expect(html).toContain(reason.replace(/'/g, "&#39;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+    for (const reason of Object.values(REASONS))
+      expect(html).toContain(reason.replace(/'/g, "&#39;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
     expect(await text(publicApp, "/feed.atom", operator)).toContain("Investigating — api-health is failing: expected status 2xx, got 503");
   });
 

@@ -72,12 +72,21 @@ describe("public status page from the edge cache", () => {
     const cached = await get(publicApp, "/");
     expect(cached.cache).toBe("hit");
     // The probe path's own write: api-health recovers.
-    await saveState(env.DB, "api-health", { status: "up", since: Date.now(), consecutiveFailures: 0, consecutiveSuccesses: 2, reason: null }, Date.now()).run();
+    await saveState(
+      env.DB,
+      "api-health",
+      { status: "up", since: Date.now(), consecutiveFailures: 0, consecutiveSuccesses: 2, reason: null },
+      Date.now(),
+    ).run();
     const after = await get(publicApp, "/");
     expect(after.cache).toBe("miss");
     expect(after.body).not.toBe(cached.body);
-    expect(after.body).toMatch(/id="check-api-health"><div class="ch"><h3><a href="check\/api-health">api-health<\/a><\/h3><span class="pill s-up">Operational/);
-    expect(cached.body).toMatch(/id="check-api-health"><div class="ch"><h3><a href="check\/api-health">api-health<\/a><\/h3><span class="pill s-down">/);
+    expect(after.body).toMatch(
+      /id="check-api-health"><div class="ch"><h3><a href="check\/api-health">api-health<\/a><\/h3><span class="pill s-up">Operational/,
+    );
+    expect(cached.body).toMatch(
+      /id="check-api-health"><div class="ch"><h3><a href="check\/api-health">api-health<\/a><\/h3><span class="pill s-down">/,
+    );
     const json = JSON.parse((await get(publicApp, "/status.json")).body);
     const api = json.services.find((s: any) => s.id === "api").components.find((c: any) => c.id === "api-health");
     expect(api).toMatchObject({ status: "up", reason: null });
@@ -127,7 +136,11 @@ describe("public status page from the edge cache", () => {
 
   it("counters that every probe rewrites do not empty the cache", async () => {
     await get(publicApp, "/status.json");
-    await env.DB.prepare("UPDATE check_state SET consecutive_successes = consecutive_successes + 1, updated_at = ? WHERE check_id = 'web-home'").bind(Date.now()).run();
+    await env.DB.prepare(
+      "UPDATE check_state SET consecutive_successes = consecutive_successes + 1, updated_at = ? WHERE check_id = 'web-home'",
+    )
+      .bind(Date.now())
+      .run();
     expect((await get(publicApp, "/status.json")).cache).toBe("hit");
   });
 });

@@ -82,7 +82,11 @@ describe("/metrics", () => {
     const res = await get("/metrics", { authorization: `Bearer ${METRICS_TOKEN}` });
     expect(res.status).toBe(200);
     const lines = (await res.text()).split("\n");
-    const value = (name: string, check: string) => lines.find((l) => l.startsWith(`${name}{check="${check}",service="cad"}`))?.split(" ").at(-1);
+    const value = (name: string, check: string) =>
+      lines
+        .find((l) => l.startsWith(`${name}{check="${check}",service="cad"}`))
+        ?.split(" ")
+        .at(-1);
     expect(lines).toContain("# TYPE vigil_probe_runs_planned_total counter");
     expect(value("vigil_probe_runs_planned_total", "cad-web")).toBe("24");
     expect(value("vigil_probe_runs_executed_total", "cad-web")).toBe("18");
@@ -98,7 +102,9 @@ describe("the check page", () => {
     const res = await get("/check/cad-web", { authorization: `Bearer ${bindings.VIGIL_ADMIN_TOKEN}` });
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toMatch(/Measured \d+(\.\d+)?% of the last 90 days \(66\.66% of the last 24 hours\); uptime is over the measured runs only\./);
+    expect(html).toMatch(
+      /Measured \d+(\.\d+)?% of the last 90 days \(66\.66% of the last 24 hours\); uptime is over the measured runs only\./,
+    );
     expect(html).toContain("Last 24 hours: 18 of 24 planned runs executed (6 missed, 2 could not measure, 1 needed a retry).");
     expect(html).toContain("Of the measured runs: 87.5% up, 6.25% degraded, 6.25% down.");
     expect(html).toContain('<path class="k"');

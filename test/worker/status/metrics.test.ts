@@ -38,7 +38,8 @@ async function scrape(): Promise<string[]> {
   expect(res.status).toBe(200);
   return (await res.text()).split("\n");
 }
-const sample = (lines: string[], prefix: string) => lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(l.lastIndexOf(" ") + 1)));
+const sample = (lines: string[], prefix: string) =>
+  lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(l.lastIndexOf(" ") + 1)));
 
 describe("vigil_probe_latency_seconds", () => {
   it("counts every raw result of the window into fixed cumulative buckets, consistent with _count and _sum", async () => {
@@ -47,15 +48,36 @@ describe("vigil_probe_latency_seconds", () => {
     // hour rolled up before the histogram columns existed (no buckets: left out, not estimated).
     const a = [10, 50, 51, 100, 249, 250, 900, 4000, 12000];
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour, JSON.stringify(a.slice(0, 4).map((l, i) => ["lat-a", i, 0, l]))),
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 1, ?)").bind(hour, JSON.stringify([["lat-a", 5, 2, a[4]], ["lat-a", 6, 1, a[5]]])),
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour + 40 * 60_000, JSON.stringify(a.slice(6).map((l, i) => ["lat-a", i, 0, l]))),
-      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(hour + HOUR, JSON.stringify([["lat-a", 0, 0, 7]])),
-      env.DB.prepare("INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max) VALUES ('lat-a', ?, 60, 0, 0, 20, 30, 40, 50)").bind(hour - HOUR),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        hour,
+        JSON.stringify(a.slice(0, 4).map((l, i) => ["lat-a", i, 0, l])),
+      ),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 1, ?)").bind(
+        hour,
+        JSON.stringify([
+          ["lat-a", 5, 2, a[4]],
+          ["lat-a", 6, 1, a[5]],
+        ]),
+      ),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        hour + 40 * 60_000,
+        JSON.stringify(a.slice(6).map((l, i) => ["lat-a", i, 0, l])),
+      ),
+      env.DB.prepare("INSERT INTO raw_results (minute, batch, data) VALUES (?, 0, ?)").bind(
+        hour + HOUR,
+        JSON.stringify([["lat-a", 0, 0, 7]]),
+      ),
+      env.DB.prepare(
+        "INSERT OR REPLACE INTO rollups_hourly (check_id, hour, count, failures, degraded, latency_min, latency_avg, latency_p95, latency_max) VALUES ('lat-a', ?, 60, 0, 0, 20, 30, 40, 50)",
+      ).bind(hour - HOUR),
     ]);
     expect(await housekeeping(env.DB, hour + HOUR + 6 * 60_000)).toMatchObject({ rolledUp: 1 });
     expect(
-      await env.DB.prepare("SELECT count, latency_sum, latency_le_50, latency_le_250, latency_le_10000 FROM rollups_hourly WHERE check_id = 'lat-a' AND hour = ?").bind(hour).first(),
+      await env.DB.prepare(
+        "SELECT count, latency_sum, latency_le_50, latency_le_250, latency_le_10000 FROM rollups_hourly WHERE check_id = 'lat-a' AND hour = ?",
+      )
+        .bind(hour)
+        .first(),
     ).toEqual({ count: 9, latency_sum: a.reduce((x, y) => x + y, 0), latency_le_50: 2, latency_le_250: 6, latency_le_10000: 8 });
 
     const lines = await scrape();

@@ -70,7 +70,9 @@ describe("/openapi.json", () => {
       ["query", "status"],
       ["query", "limit"],
     ]);
-    expect(doc.paths["/v1/incidents/{id}/ack"].post.requestBody.content["application/json"].schema.properties).toHaveProperty("reescalateAfter");
+    expect(doc.paths["/v1/incidents/{id}/ack"].post.requestBody.content["application/json"].schema.properties).toHaveProperty(
+      "reescalateAfter",
+    );
     expect(doc.paths["/metrics"].get.security).toEqual([{ metricsToken: [] }]);
     expect(doc.components.securitySchemes.adminToken).toEqual({ type: "http", scheme: "bearer", description: "VIGIL_ADMIN_TOKEN" });
   });
@@ -80,6 +82,8 @@ describe("/openapi.json", () => {
     expect(res.status).toBe(200);
     const served = await res.json<any>();
     expect(served.servers).toEqual([{ url: "https://vigil.test" }]);
-    expect(Object.keys(served.paths)).toEqual(expect.arrayContaining(["/status.json", "/badge/{id}", "/feed.atom", "/v1/monitors", "/ping/{key}/{code}", "/openapi.json"]));
+    expect(Object.keys(served.paths)).toEqual(
+      expect.arrayContaining(["/status.json", "/badge/{id}", "/feed.atom", "/v1/monitors", "/ping/{key}/{code}", "/openapi.json"]),
+    );
   });
 });

@@ -45,7 +45,12 @@ describe("page layout by size", () => {
     const config = parseConfig(
       {
         services: [{ id: "big", name: "Big", policy: "ops" }],
-        monitors: Array.from({ length: monitors }, (_, i) => ({ id: `m-${i}`, type: "http", service: "big", url: `http://127.0.0.1:9/${i}` })),
+        monitors: Array.from({ length: monitors }, (_, i) => ({
+          id: `m-${i}`,
+          type: "http",
+          service: "big",
+          url: `http://127.0.0.1:9/${i}`,
+        })),
         channels: [{ id: "ops-hook", type: "webhook", url: "http://127.0.0.1:9/hook", secret: { env: "HOOK_SECRET" } }],
         policies: [{ id: "ops", levels: [{ channels: ["ops-hook"] }] }],
       },
@@ -77,9 +82,15 @@ describe("page layout by size", () => {
     expect(rowBars(m)).toBe(false);
     const html = serviceHtml(m.services[0]!, m, false);
     expect(html.match(/<svg class="bar"/g)).toHaveLength(1);
-    expect(html).toMatch(new RegExp(`<title>Big \\(${ROW_BARS_MAX + 1} checks\\): 99\\.\\d+% uptime over 6 days\\. Failures: 19 Nov\\.</title>`));
-    expect(html).toContain('<table class="checks" aria-labelledby="service-big-h"><thead><tr><th scope="col">Check<th scope="col">Status<th scope="col">Uptime, 6 d<th scope="col">Avg, 24 h<tbody>');
-    expect(html.match(/<tr id="check-m-\d+"><th><a href="check\/m-\d+">m-\d+<\/a><td class="pill s-unknown">No data yet<td>[\d.]+%<td>–/g)).toHaveLength(ROW_BARS_MAX + 1);
+    expect(html).toMatch(
+      new RegExp(`<title>Big \\(${ROW_BARS_MAX + 1} checks\\): 99\\.\\d+% uptime over 6 days\\. Failures: 19 Nov\\.</title>`),
+    );
+    expect(html).toContain(
+      '<table class="checks" aria-labelledby="service-big-h"><thead><tr><th scope="col">Check<th scope="col">Status<th scope="col">Uptime, 6 d<th scope="col">Avg, 24 h<tbody>',
+    );
+    expect(
+      html.match(/<tr id="check-m-\d+"><th><a href="check\/m-\d+">m-\d+<\/a><td class="pill s-unknown">No data yet<td>[\d.]+%<td>–/g),
+    ).toHaveLength(ROW_BARS_MAX + 1);
     expect(html).toContain('<tr id="check-m-0"><th><a href="check/m-0">m-0</a><td class="pill s-unknown">No data yet<td>94.44%<td>–');
     expect(html).not.toContain("<h3>");
   });

@@ -25,7 +25,8 @@ function appFor(config: VigilConfig) {
 }
 const publicApp = appFor(parseConfig(statusConfig(now), statusSecrets));
 const privateApp = appFor(parseConfig(statusConfig(now, { private: true }), statusSecrets));
-const get = (app: Hono<any>, path: string, headers: Record<string, string> = {}) => app.request(path, { headers }, bindings, createExecutionContext());
+const get = (app: Hono<any>, path: string, headers: Record<string, string> = {}) =>
+  app.request(path, { headers }, bindings, createExecutionContext());
 /** The admin token: an operator, who sees the probe reasons the public does not (audience.test.ts). */
 const operator = { authorization: `Bearer ${bindings.VIGIL_ADMIN_TOKEN}` };
 
@@ -39,9 +40,18 @@ describe("GET / (status page)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await res.text();
-    expect(html.startsWith("<!DOCTYPE html><html lang=\"en\">")).toBe(true);
+    expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true);
     expect(html).toContain("Partial outage");
-    for (const text of ["Public API", "Website", "Database", "api-health", "Outage", "HTTP 503 Service Unavailable", "Public API is down", "Public API answered slowly"]) {
+    for (const text of [
+      "Public API",
+      "Website",
+      "Database",
+      "api-health",
+      "Outage",
+      "HTTP 503 Service Unavailable",
+      "Public API is down",
+      "Public API answered slowly",
+    ]) {
       expect(html).toContain(text);
     }
     expect(html).toContain("Identified — Database connection pool exhausted");
@@ -52,7 +62,14 @@ describe("GET / (status page)", () => {
     expect(html).not.toContain("notification");
     expect(html).not.toContain("ops-hook");
     // Landmarks, labelled bars, and a link from each check to its own page.
-    for (const tag of ["<header", "<main id=\"main\"", "<footer", 'class="skip" href="#main"', 'role="img"><title>api-health: ', '<a href="check/api-health">api-health</a>']) {
+    for (const tag of [
+      "<header",
+      '<main id="main"',
+      "<footer",
+      'class="skip" href="#main"',
+      'role="img"><title>api-health: ',
+      '<a href="check/api-health">api-health</a>',
+    ]) {
       expect(html).toContain(tag);
     }
     expect(html).toContain('<a href="check/agent%3Aapp-01%3Adocker%3Apostgres">docker:postgres on app-01</a>');
@@ -76,7 +93,8 @@ describe("GET / (status page)", () => {
     // The outage five days ago (90 of 1440 failed: over 5 %) is red; today's is red or orange
     // depending on how much of the day has passed. Web-home never failed.
     const apiRow = html.slice(html.indexOf('id="check-api-health"'), html.indexOf('id="check-web-home"'));
-    const segments = (row: string, level: string) => (new RegExp(`<path class="${level}" d="([^"]+)"/>`).exec(row)?.[1] ?? "").split(/[Mm]/).filter(Boolean).length;
+    const segments = (row: string, level: string) =>
+      (new RegExp(`<path class="${level}" d="([^"]+)"/>`).exec(row)?.[1] ?? "").split(/[Mm]/).filter(Boolean).length;
     expect(segments(apiRow, "d")).toBeGreaterThanOrEqual(1);
     expect(segments(apiRow, "d") + segments(apiRow, "p")).toBeGreaterThanOrEqual(2);
     // Every segment starts on a day boundary and covers whole days (4 units each).
@@ -87,7 +105,9 @@ describe("GET / (status page)", () => {
     }
     const webRow = html.slice(html.indexOf('id="check-web-home"'));
     expect(webRow.slice(0, webRow.indexOf("</li>"))).not.toMatch(/class="[dp]"/);
-    expect(webRow.slice(0, webRow.indexOf("</li>"))).toMatch(/<title>web-home: 100% uptime over 90 days(, no problems|\. Degraded: [^<]+)\.<\/title>/);
+    expect(webRow.slice(0, webRow.indexOf("</li>"))).toMatch(
+      /<title>web-home: 100% uptime over 90 days(, no problems|\. Degraded: [^<]+)\.<\/title>/,
+    );
   });
 });
 
@@ -101,7 +121,9 @@ describe("GET /check/:id", () => {
     expect(html).toContain('<h1 id="check-h">api-health</h1>');
     expect(html).toContain("HTTP 503 Service Unavailable (expected 2xx)");
     for (const period of ["Uptime, 24 hours", "Uptime, 7 days", "Uptime, 30 days", "Uptime, 90 days"]) expect(html).toContain(period);
-    expect(html).toMatch(/<path class="d" d="M\d+ 1h4"><title>\d+ \w+ \d{4}: \d+(\.\d+)?% uptime, 90 of \d+ checks failed<\/title><\/path>/);
+    expect(html).toMatch(
+      /<path class="d" d="M\d+ 1h4"><title>\d+ \w+ \d{4}: \d+(\.\d+)?% uptime, 90 of \d+ checks failed<\/title><\/path>/,
+    );
     expect(html).toMatch(/<summary>\d+ days? with problems<\/summary>/);
     expect(html).toContain('aria-label="Response time of api-health over the last 24 hours: average ');
     expect(html).toMatch(/<polyline class="lat-avg" points="[\d, ]+"\/>/);
@@ -129,7 +151,9 @@ describe("GET /check/:id", () => {
 
   it("shows the phases measured for an http check: first byte and the whole response, on a warm connection", async () => {
     // Hours rolled up with first-byte times (http probes since migration 0010); the seed has none.
-    await env.DB.prepare("UPDATE rollups_hourly SET first_byte_avg = 40 WHERE check_id = 'api-health' AND hour >= ?").bind(now - 30 * 3_600_000).run();
+    await env.DB.prepare("UPDATE rollups_hourly SET first_byte_avg = 40 WHERE check_id = 'api-health' AND hour >= ?")
+      .bind(now - 30 * 3_600_000)
+      .run();
     const html = await (await get(publicApp, "/check/api-health")).text();
     expect(html).toContain("<dt>First byte, 24 hours</dt><dd>avg 40 ms</dd>");
     expect(html).toContain("first byte, avg 40 ms");
@@ -156,7 +180,13 @@ describe("GET /status.json", () => {
       ["db", "degraded"],
     ]);
     const api = body.services[0].components[0];
-    expect(api).toMatchObject({ id: "api-health", kind: "monitor", status: "down", reason: "HTTP 503 Service Unavailable (expected 2xx)", stale: false });
+    expect(api).toMatchObject({
+      id: "api-health",
+      kind: "monitor",
+      status: "down",
+      reason: "HTTP 503 Service Unavailable (expected 2xx)",
+      stale: false,
+    });
     expect(api.uptime["90d"]).toBeGreaterThan(98);
     expect(api.uptime["90d"]).toBeLessThan(100);
     expect(api.latency.avgMs).toBeGreaterThan(0);
@@ -195,7 +225,9 @@ describe("GET /badge/:id", () => {
     expect(await (await get(publicApp, "/badge/web-home.svg")).text()).toContain('aria-label="web-home: up"');
     expect(await (await get(publicApp, "/badge/web")).text()).toContain('aria-label="Website: maintenance"');
     expect(await (await get(publicApp, "/badge/api-health?type=uptime&period=7d")).text()).toMatch(/aria-label="uptime 7d: \d+(\.\d+)?%"/);
-    expect(await (await get(publicApp, "/badge/api-health?type=latency&label=API&style=flat-square")).text()).toMatch(/aria-label="API: \d+ ms"/);
+    expect(await (await get(publicApp, "/badge/api-health?type=latency&label=API&style=flat-square")).text()).toMatch(
+      /aria-label="API: \d+ ms"/,
+    );
   });
 
   it("answers bad requests with a badge that says why", async () => {
@@ -273,12 +305,15 @@ describe("private status page", () => {
 
   it("10 wrong tokens from one client, then 429 with Retry-After for that client, the right token too", async () => {
     const ip = { "cf-connecting-ip": "203.0.113.5" };
-    for (let i = 0; i < 10; i++) expect((await get(privateApp, "/status.json", { ...ip, authorization: `Bearer wrong-${i}` })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await get(privateApp, "/status.json", { ...ip, authorization: `Bearer wrong-${i}` })).status).toBe(401);
     const blocked = await get(privateApp, "/status.json", { ...ip, authorization: `Bearer ${STATUS_TOKEN}` });
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
     expect((await get(privateApp, `/?token=${STATUS_TOKEN}`, ip)).status).toBe(429);
-    expect((await get(privateApp, "/status.json", { "cf-connecting-ip": "203.0.113.6", authorization: `Bearer ${STATUS_TOKEN}` })).status).toBe(200);
+    expect(
+      (await get(privateApp, "/status.json", { "cf-connecting-ip": "203.0.113.6", authorization: `Bearer ${STATUS_TOKEN}` })).status,
+    ).toBe(200);
     // A visitor who gives no credentials at all is not counted: the sign-in form.
     expect((await get(privateApp, "/", { "cf-connecting-ip": "203.0.113.7" })).status).toBe(401);
   });

@@ -31,8 +31,20 @@ export function statusConfig(now: number, options: { private?: boolean; url?: st
     channels: [{ id: "ops-hook", type: "webhook", url: "http://127.0.0.1:9/hook", secret: { env: "HOOK_SECRET" } }],
     policies: [{ id: "ops", levels: [{ channels: ["ops-hook"] }] }],
     maintenance: [
-      { id: "web-deploy", services: ["web"], title: "Website migration to the new CDN", start: new Date(now - HOUR).toISOString(), end: new Date(now + HOUR).toISOString() },
-      { id: "db-upgrade", services: ["db"], title: "PostgreSQL 17 upgrade", start: new Date(now + 2 * DAY).toISOString(), end: new Date(now + 2 * DAY + 2 * HOUR).toISOString() },
+      {
+        id: "web-deploy",
+        services: ["web"],
+        title: "Website migration to the new CDN",
+        start: new Date(now - HOUR).toISOString(),
+        end: new Date(now + HOUR).toISOString(),
+      },
+      {
+        id: "db-upgrade",
+        services: ["db"],
+        title: "PostgreSQL 17 upgrade",
+        start: new Date(now + 2 * DAY).toISOString(),
+        end: new Date(now + 2 * DAY + 2 * HOUR).toISOString(),
+      },
     ],
     statusPage: { title: "Example Status", ...(options.private && { token: { env: "STATUS_PAGE_TOKEN" } }) },
   } as VigilConfigInput;
@@ -69,7 +81,9 @@ export function rollupSql(checks: string[], now: number, days: number, bad: (che
       // Now and then a degraded hour, at fixed ages (10.6 days, 31.8 days, …): never on a day
       // the tests seed failures into (five days ago, today), whatever the clock says.
       const degraded = failures > 0 ? 0 : ((end - h) / HOUR) % 509 === 254 ? 5 : 0;
-      values.push(`(${[q(check), h, 60, failures, degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe].join(",")})`);
+      values.push(
+        `(${[q(check), h, 60, failures, degraded, r.latencyMin, r.latencyAvg, r.latencyP95, r.latencyMax, r.latencySum, ...r.latencyLe].join(",")})`,
+      );
       if (values.length === 500) {
         out.push(`INSERT OR REPLACE INTO rollups_hourly (${ROLLUP_COLUMNS}) VALUES ${values.join(",")};`);
         values = [];

@@ -29,7 +29,15 @@ function memoised(key: string, make: () => string): string {
 /** "23 Nov 2026, 14:05 GMT+9" */
 export function formatDateTime(ms: number, timeZone: string): string {
   return memoised(`dt|${timeZone}|${ms}`, () =>
-    fmt("dt", timeZone, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(ms),
+    fmt("dt", timeZone, {
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    }).format(ms),
   );
 }
 

@@ -11,7 +11,15 @@
  * Service sections are strings, rendered once and reused while their data is unchanged.
  */
 import type { Child } from "hono/jsx";
-import { dayCell, serviceDays, type ComponentView, type IncidentView, type MaintenanceView, type ServiceView, type StatusModel } from "../model";
+import {
+  dayCell,
+  serviceDays,
+  type ComponentView,
+  type IncidentView,
+  type MaintenanceView,
+  type ServiceView,
+  type StatusModel,
+} from "../model";
 import { raw } from "hono/html";
 import { dayLabel, esc, problemDays, responseChartSvg, uptimeBarSvg } from "./charts";
 import { formatDateTime, formatDay, formatDuration, formatMs, formatPercent } from "./format";
@@ -100,13 +108,11 @@ function Incident(props: { incident: IncidentView; model: StatusModel; level: "h
         <span>
           Started <time datetime={new Date(i.openedAt).toISOString()}>{formatDateTime(i.openedAt, tz)}</time>
         </span>
-        <span>{i.status === "open" ? `Ongoing for ${formatDuration(end - i.openedAt)}` : `Lasted ${formatDuration(end - i.openedAt)}`}</span>
+        <span>
+          {i.status === "open" ? `Ongoing for ${formatDuration(end - i.openedAt)}` : `Lasted ${formatDuration(end - i.openedAt)}`}
+        </span>
       </p>
-      {i.affected.length > 0 && (
-        <p class="small">
-          Affected: {i.affected.map((a) => a.name).join(", ")}
-        </p>
-      )}
+      {i.affected.length > 0 && <p class="small">Affected: {i.affected.map((a) => a.name).join(", ")}</p>}
       {i.timeline.length > 0 && (
         <ol class="timeline" aria-label={`Timeline of ${i.title}`}>
           {i.timeline.map((e) => (
@@ -199,11 +205,18 @@ export function serviceHtml(s: ServiceView, model: StatusModel, bars = true): st
  * layout and everything the section shows of its service and checks stay the same: on a warm
  * page only the sections whose checks changed state are rendered again.
  */
-let sectionMemo: { version: number; tz: string; days: number; bars: boolean; sections: Map<string, { key: string; html: string }> } | null = null;
+let sectionMemo: { version: number; tz: string; days: number; bars: boolean; sections: Map<string, { key: string; html: string }> } | null =
+  null;
 
 export function serviceSection(s: ServiceView, model: StatusModel, bars: boolean): string {
   const days = model.dayStarts[0] ?? 0;
-  if (!sectionMemo || sectionMemo.version !== model.historyVersion || sectionMemo.tz !== model.timeZone || sectionMemo.days !== days || sectionMemo.bars !== bars) {
+  if (
+    !sectionMemo ||
+    sectionMemo.version !== model.historyVersion ||
+    sectionMemo.tz !== model.timeZone ||
+    sectionMemo.days !== days ||
+    sectionMemo.bars !== bars
+  ) {
     sectionMemo = { version: model.historyVersion, tz: model.timeZone, days, bars, sections: new Map() };
   }
   let key = `${s.name}\u0001${s.description}\u0001${s.status}`;
@@ -220,7 +233,11 @@ function Updated(props: { model: StatusModel }) {
   return (
     <p class="small muted" id="updated">
       Updated{" "}
-      <time datetime={new Date(m.generatedAt).toISOString()} data-ts={String(m.generatedAt)} title={formatDateTime(m.generatedAt, m.timeZone)}>
+      <time
+        datetime={new Date(m.generatedAt).toISOString()}
+        data-ts={String(m.generatedAt)}
+        title={formatDateTime(m.generatedAt, m.timeZone)}
+      >
         at {formatDateTime(m.generatedAt, m.timeZone)}
       </time>
     </p>
@@ -271,8 +288,8 @@ export function StatusPage(props: { model: StatusModel; private?: boolean }) {
             <h2 id="services-h">Services</h2>
             <p class="small muted">
               {bars ? "Each check" : "Each service and check"} shows its uptime over the last {m.dayStarts.length} days
-              {bars ? "" : " (the bar: all of the service's checks)"}, one stripe per day, oldest first ({tz}), and its average response time over the last
-              24 hours. Open a check for its response-time chart and day-by-day history.
+              {bars ? "" : " (the bar: all of the service's checks)"}, one stripe per day, oldest first ({tz}), and its average response
+              time over the last 24 hours. Open a check for its response-time chart and day-by-day history.
             </p>
             {raw(m.services.map((s) => serviceSection(s, m, bars)).join(""))}
           </section>
@@ -311,14 +328,22 @@ function CheckNumbers(props: { check: ComponentView; days: number }) {
   const lines: string[] = [];
   if (c.measured["90d"] !== null) {
     const m24 = c.measured["24h"];
-    lines.push(`Measured ${formatPercent(c.measured["90d"])} of the last ${props.days} days${m24 !== null ? ` (${formatPercent(m24)} of the last 24 hours)` : ""}; uptime is over the measured runs only.`);
+    lines.push(
+      `Measured ${formatPercent(c.measured["90d"])} of the last ${props.days} days${m24 !== null ? ` (${formatPercent(m24)} of the last 24 hours)` : ""}; uptime is over the measured runs only.`,
+    );
   }
   if (r && r.planned > 0) {
-    const extra = [r.missed > 0 && `${r.missed} missed`, r.unknown > 0 && `${r.unknown} could not measure`, r.retried > 0 && `${r.retried} needed a retry`].filter(Boolean);
+    const extra = [
+      r.missed > 0 && `${r.missed} missed`,
+      r.unknown > 0 && `${r.unknown} could not measure`,
+      r.retried > 0 && `${r.retried} needed a retry`,
+    ].filter(Boolean);
     lines.push(`Last 24 hours: ${r.executed} of ${r.planned} planned runs executed${extra.length ? ` (${extra.join(", ")})` : ""}.`);
   }
   if (c.shares && (c.shares.degraded > 0 || c.shares.down > 0)) {
-    lines.push(`Of the measured runs: ${formatPercent(c.shares.up)} up, ${formatPercent(c.shares.degraded)} degraded, ${formatPercent(c.shares.down)} down.`);
+    lines.push(
+      `Of the measured runs: ${formatPercent(c.shares.up)} up, ${formatPercent(c.shares.degraded)} degraded, ${formatPercent(c.shares.down)} down.`,
+    );
   }
   if (lines.length === 0) return null;
   return (
@@ -333,7 +358,13 @@ function CheckNumbers(props: { check: ComponentView; days: number }) {
  * hover text per problem day and the list of those days, the 24-hour response-time chart, and
  * the incidents the check was part of.
  */
-export function CheckPage(props: { model: StatusModel; check: ComponentView; service: ServiceView; private?: boolean; firstByteAvgMs?: number | null }) {
+export function CheckPage(props: {
+  model: StatusModel;
+  check: ComponentView;
+  service: ServiceView;
+  private?: boolean;
+  firstByteAvgMs?: number | null;
+}) {
   const m = props.model;
   const c = props.check;
   const s = props.service;
@@ -433,9 +464,9 @@ export function CheckPage(props: { model: StatusModel; check: ComponentView; ser
                 </div>
                 {props.firstByteAvgMs != null && (
                   <p class="small muted" id="rt-phases">
-                    Measured: time to the response headers (first byte, avg {formatMs(props.firstByteAvgMs)}) and to the whole
-                    response. Each check reuses a warm connection when there is one, as a browser does for its next request, so
-                    DNS, connection and TLS set-up are in these times only when there was none.
+                    Measured: time to the response headers (first byte, avg {formatMs(props.firstByteAvgMs)}) and to the whole response.
+                    Each check reuses a warm connection when there is one, as a browser does for its next request, so DNS, connection and
+                    TLS set-up are in these times only when there was none.
                   </p>
                 )}
               </div>
