@@ -407,7 +407,9 @@ export async function renderReference() {
         { section: "monitors", ownConst: "monitorBase" },
       ),
     ),
-    "`timeout × samples` must be shorter than `interval`; `degradedMs` < `downMs` < `timeout`.",
+    "`timeout × samples` must be shorter than `interval` (with `retries`: `samples × ((count + 1) × timeout + count × delay)`); `degradedMs` < `downMs` < `timeout`. " +
+      "Retries follow network failures only (refused, no such host, TLS handshake, closed before answering, timeout), never an HTTP status or a failed assertion; " +
+      "the result's `attempts` says how many probes the run took.",
   );
   for (const t of monitorTypes) {
     const name = typeName(t);

@@ -7,8 +7,9 @@
 import { z } from "zod";
 import { OPERATORS, assertionProblem, checkHeader, checkJson, compileRegex } from "../probes/assertions";
 import { id, secretRef } from "./common";
-
 import { duration } from "./duration";
+import { retriesSpec } from "./retries";
+import { worstCaseRunMs } from "../engine/retry";
 
 export const monitorBase = {
   id,
@@ -41,6 +42,8 @@ export const monitorBase = {
   degradedMs: z.number().int().min(1).max(59_999).optional(),
   /** p50 latency above this many ms makes the result down (the runbook's "5 s is level 3"). Below the timeout. */
   downMs: z.number().int().min(1).max(59_999).optional(),
+  /** Re-probe within the run after a network failure only (never after an HTTP status or assertion). Default: none. */
+  retries: retriesSpec.optional(),
 };
 
 const DEFAULT_INTERVAL_MS = 60_000;
@@ -50,31 +53,44 @@ const MAX_TIMEOUT_MS = 60_000;
 /**
  * Fills `interval` and `timeout` so that every documented range is valid with the other fields
  * left at their defaults:
- * - `timeout`: the smaller of 10 s and half the interval per sample (`interval / (2 × samples)`:
- *   `interval: "10s"` alone gets 5 s), raised to 1 s above `downMs` / `degradedMs` when they
+ * - `timeout`: the smaller of 10 s and half the interval per sample and attempt
+ *   (`interval / (2 × samples × (1 + retries.count))`: `interval: "10s"` alone gets 5 s), raised to 1 s above `downMs` / `degradedMs` when they
  *   are set higher (at most 60 s);
- * - `interval`: 1 minute, or the first whole minute longer than `timeout × samples` when that
- *   is a minute or more (`timeout: "60s"` alone gets 2 minutes).
+ * - `interval`: 1 minute, or the first whole minute longer than the longest run (`timeout ×
+ *   samples`, with retries and their delays) when that is a minute or more (`timeout: "60s"` alone gets 2 minutes).
  * Values given are kept as they are; `checkLatency` then judges them.
  */
-export function withTiming<T extends { interval?: number; timeout?: number; samples: number; degradedMs?: number; downMs?: number }>(
-  m: T,
-): Omit<T, "interval" | "timeout"> & { interval: number; timeout: number } {
+export function withTiming<
+  T extends {
+    interval?: number;
+    timeout?: number;
+    samples: number;
+    degradedMs?: number;
+    downMs?: number;
+    retries?: { count: number; delay: number };
+  },
+>(m: T): Omit<T, "interval" | "timeout"> & { interval: number; timeout: number } {
   let timeout = m.timeout;
+  // With retries, each sample may take 1 + count attempts.
+  const attempts = 1 + (m.retries?.count ?? 0);
   if (timeout === undefined) {
-    timeout = Math.min(DEFAULT_TIMEOUT_MS, m.interval === undefined ? Infinity : Math.floor(m.interval / (2 * m.samples)));
+    timeout = Math.min(DEFAULT_TIMEOUT_MS, m.interval === undefined ? Infinity : Math.floor(m.interval / (2 * m.samples * attempts)));
     const slowest = Math.max(m.downMs ?? 0, m.degradedMs ?? 0);
     if (slowest >= timeout) timeout = Math.min(MAX_TIMEOUT_MS, slowest + 1_000);
   }
-  const interval = m.interval ?? Math.max(DEFAULT_INTERVAL_MS, (Math.floor((timeout * m.samples) / 60_000) + 1) * 60_000);
+  const interval =
+    m.interval ?? Math.max(DEFAULT_INTERVAL_MS, (Math.floor(worstCaseRunMs(timeout, m.samples, m.retries) / 60_000) + 1) * 60_000);
   return { ...m, interval, timeout };
 }
 
 /** `withTiming`, then the cross-field checks: a refinement that fills the defaults. */
-export function timing<T extends Parameters<typeof withTiming>[0] & { regions?: readonly string[]; quorum?: number }>(
-  m: T,
-  ctx: z.RefinementCtx,
-) {
+type Timed = Parameters<typeof withTiming>[0] & {
+  regions?: readonly string[];
+  quorum?: number;
+  retries?: { count: number; delay: number };
+};
+
+export function timing<T extends Timed>(m: T, ctx: z.RefinementCtx) {
   const filled = withTiming(m);
   checkLatency(filled, ctx);
   return filled;
@@ -90,6 +106,7 @@ function checkLatency(
     downMs?: number;
     regions?: readonly string[];
     quorum?: number;
+    retries?: { count: number; delay: number };
   },
   ctx: z.RefinementCtx,
 ) {
@@ -99,6 +116,14 @@ function checkLatency(
       code: "custom",
       path: ["timeout"],
       message: `timeout × samples (${m.timeout * m.samples} ms) must be shorter than the interval (${m.interval} ms)`,
+    });
+  } else if (m.retries && worstCaseRunMs(m.timeout, m.samples, m.retries) >= m.interval) {
+    const worst = worstCaseRunMs(m.timeout, m.samples, m.retries);
+    const retries = `${m.retries.count} ${m.retries.count === 1 ? "retry" : "retries"}`;
+    ctx.addIssue({
+      code: "custom",
+      path: ["retries"],
+      message: `with ${retries} a run can take ${worst} ms (every attempt timing out, and the delays), which must be shorter than the interval (${m.interval} ms)`,
     });
   }
   if (m.quorum !== undefined && (m.regions === undefined || m.quorum > m.regions.length)) {

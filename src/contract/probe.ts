@@ -27,6 +27,11 @@ export interface ProbeResult {
   tls?: TlsInfo;
   /** DNS probes that got an answer. */
   dns?: DnsInfo;
+  /**
+   * Probes made in this run, present when the monitor has `retries`: more than 1 means the
+   * first attempts failed on the network (a flaky network shows up as such).
+   */
+  attempts?: number;
   /** Monitors probed from several regions: each region's own result. */
   regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string }>;
 }

@@ -2,7 +2,7 @@
  * Dead-man deadlines: when silence becomes an alert. Pure; `now`/times are passed in.
  */
 import type { CheckStatus } from "../contract/report";
-import type { ProbeStatus } from "../contract/probe";
+import type { MonitorStatus } from "./evaluate";
 import { nextCronRun } from "./cron";
 
 /** Default grace for an agent: this many report intervals without a report. */
@@ -16,12 +16,12 @@ export function agentGraceMs(configuredGraceMs: number | undefined, intervalSeco
 /**
  * How an agent's check status is evaluated by the engine.
  * - ok → up, warn → degraded, critical → down.
- * - unknown → null: not evaluated at all. The agent could not tell (socket unreachable,
- *   timeout), which is neither a failure nor a recovery: counting it as "up" would let a down
+ * - unknown → unknown. The agent could not tell (socket unreachable, timeout), which is
+ *   neither a failure nor a recovery (`evaluate`): counting it as "up" would let a down
  *   database recover because its check went blind, counting it as "down" would page for a
- *   monitoring fault. The last evaluated state is held and the check shows as unknown.
+ *   monitoring fault. A down check stays down; any other becomes unknown, its counters kept.
  */
-export function observationFor(status: CheckStatus): ProbeStatus | null {
+export function observationFor(status: CheckStatus): MonitorStatus {
   switch (status) {
     case "ok":
       return "up";
@@ -30,7 +30,7 @@ export function observationFor(status: CheckStatus): ProbeStatus | null {
     case "critical":
       return "down";
     case "unknown":
-      return null;
+      return "unknown";
   }
 }
 

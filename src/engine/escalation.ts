@@ -56,6 +56,13 @@ export interface Incident {
   sent: Record<string, number>;
   /** Times reopened: a reopened incident pages again. */
   reopened: number;
+  /**
+   * Channels paged in this episode (opened, escalated, repeated, flapping), in the order first
+   * paged. The acknowledgement and the resolve go to exactly these, whatever the config says by
+   * then: every page gets its resolve on the channel it went to, and no channel gets a resolve
+   * for a page it never saw. Absent in states stored before it existed (then: every level paged).
+   */
+  paged?: string[];
 }
 
 export interface EscalationState {
@@ -98,6 +105,8 @@ export type Effect =
       reason: string | null;
       /** While a provider the service depends on reports an incident: `upstream incident: <title> (<provider>)`. */
       upstream?: string;
+      /** Exactly these channels instead of the levels' (acknowledged, resolved: the channels paged). */
+      channels?: string[];
     }
   | { type: "timeline"; event: string; detail: Record<string, unknown> };
 
@@ -139,6 +148,8 @@ export function step(
       const member: Member = { kind: input.kind, status: input.status, reason: input.reason, since: input.at };
       if (input.coveredBy !== undefined) member.coveredBy = input.coveredBy;
       const incident = inc();
+      /** False for a down member's new error text: no status change, nothing for flap detection. */
+      let statusChange = true;
       if (input.status === "down") {
         if (!incident || incident.status === "resolved") {
           if (incident && input.at - (incident.resolvedAt ?? 0) <= ctx.policy.reopenWithin) {
@@ -152,6 +163,9 @@ export function step(
             incident.reopened++;
             incident.openedAt = input.at;
             incident.members[input.checkId] = member;
+            // The title tells this episode's cause, not the first one's; the pages start afresh.
+            incident.title = incidentTitle(ctx.serviceName, input.checkId, input.reason);
+            incident.paged = [];
             timeline("incident.reopened", { check: input.checkId, reason: input.reason });
           } else {
             s.incident = newIncident(ctx, input.checkId, member);
@@ -161,13 +175,19 @@ export function step(
           const known = incident.members[input.checkId] !== undefined;
           incident.members[input.checkId] = member;
           timeline(known ? "member.down" : "member.added", { check: input.checkId, reason: input.reason });
+        } else if (incident.members[input.checkId]!.reason !== input.reason) {
+          // Still down, failing differently: the member says so, the timeline records it, nobody is paged.
+          const was = incident.members[input.checkId]!;
+          timeline("member.reason_changed", { check: input.checkId, from: was.reason, to: input.reason });
+          incident.members[input.checkId] = { ...was, reason: input.reason };
+          statusChange = false;
         }
       } else if (incident?.status === "open" && incident.members[input.checkId]) {
         const wasDown = isDown(incident.members[input.checkId]!);
         incident.members[input.checkId] = member;
         if (wasDown) timeline(input.status === "stale" ? "member.stale" : "member.recovered", { check: input.checkId });
       }
-      recordChange(s, input.checkId, input.at, ctx.policy, timeline, effects, ctx);
+      if (statusChange) recordChange(s, input.checkId, input.at, ctx.policy, timeline, effects, ctx);
       break;
     }
     case "remediation": {
@@ -186,7 +206,7 @@ export function step(
           by: input.by,
           ...(incident.ack.until !== null && { until: new Date(incident.ack.until).toISOString() }),
         });
-        if (incident.level > 0) effects.push(notify(incident, "incident.acknowledged", range(incident.level), null));
+        if (incident.level > 0) effects.push(toPaged(incident, "incident.acknowledged", null));
       }
       break;
     }
@@ -220,7 +240,7 @@ function newIncident(ctx: EscalationContext, checkId: string, member: Member): I
   return {
     id: incidentId(ctx.serviceId, member.since),
     status: "open",
-    title: `${ctx.serviceName}: ${checkId} down${member.reason ? ` — ${member.reason}` : ""}`,
+    title: incidentTitle(ctx.serviceName, checkId, member.reason),
     openedAt: member.since,
     resolvedAt: null,
     level: 0,
@@ -233,12 +253,20 @@ function newIncident(ctx: EscalationContext, checkId: string, member: Member): I
     held: null,
     sent: {},
     reopened: 0,
+    paged: [],
   };
+}
+
+/** An incident's title: the service, the check that opened (or reopened) it, and why. */
+export function incidentTitle(serviceName: string, checkId: string, reason: string | null): string {
+  return `${serviceName}: ${checkId} down${reason ? ` — ${reason}` : ""}`;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-function notify(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null): Effect {
+type NotifyEffect = Extract<Effect, { type: "notify" }>;
+
+function notify(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null): NotifyEffect {
   const slot = `${event}:L${incident.level}`;
   const n = (incident.sent[slot] = (incident.sent[slot] ?? 0) + 1);
   return {
@@ -249,6 +277,20 @@ function notify(incident: Incident, event: NotifyEventType, levels: number[], re
     key: `${incident.id}:${event}:L${incident.level}:${incident.reopened}.${n}`,
     reason,
   };
+}
+
+/** A page (opened, escalated, repeated, flapping) to the channels of `levels`, remembered in `incident.paged`. */
+function page(incident: Incident, event: NotifyEventType, levels: number[], reason: string | null, policy: PolicySpec): Effect {
+  const paged = (incident.paged ??= []);
+  for (const l of levels)
+    for (const c of policy.levels[Math.min(l, policy.levels.length) - 1]?.channels ?? []) if (!paged.includes(c)) paged.push(c);
+  return notify(incident, event, levels, reason);
+}
+
+/** The follow-up of the pages (acknowledged, resolved): to every channel paged, and only those. */
+function toPaged(incident: Incident, event: NotifyEventType, reason: string | null): Effect {
+  const effect = notify(incident, event, range(incident.level), reason);
+  return incident.paged === undefined ? effect : { ...effect, channels: [...incident.paged] };
 }
 
 function resolve(
@@ -262,7 +304,7 @@ function resolve(
   incident.resolvedAt = at;
   incident.held = null;
   timeline("incident.resolved", { reason: why });
-  if (incident.level > 0) effects.push(notify(incident, "incident.resolved", range(incident.level), why));
+  if (incident.level > 0) effects.push(toPaged(incident, "incident.resolved", why));
 }
 
 /** Records a status change for flap detection; starts flapping when over the limit. */
@@ -288,14 +330,8 @@ function recordChange(
         incident.level = 1;
         incident.levelAt = incident.pagedAt = at;
       }
-      effects.push(
-        notify(
-          incident,
-          "check.flapping",
-          [1],
-          `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`,
-        ),
-      );
+      const why = `${checkId} changed state ${recent.length} times in ${formatDuration(policy.flapping.window)}`;
+      effects.push(page(incident, "check.flapping", [1], why, policy));
     }
   }
 }
@@ -343,7 +379,7 @@ function advance(
     incident.ack = null;
     if (incident.level > 0) {
       incident.pagedAt = incident.levelAt = now;
-      effects.push(notify(incident, "incident.escalated", [incident.level], "acknowledged but not resolved in time"));
+      effects.push(page(incident, "incident.escalated", [incident.level], "acknowledged but not resolved in time", policy));
     }
   }
   const allInhibited = down.length > 0 && down.every(([id]) => ctx.inhibited[id] !== undefined);
@@ -376,7 +412,7 @@ function advance(
     incident.level = 1;
     incident.pagedAt = incident.levelAt = now;
     timeline("incident.paged", { level: 1 });
-    effects.push(notify(incident, "incident.opened", [1], null));
+    effects.push(page(incident, "incident.opened", [1], null, policy));
   }
   // While an upstream incident holds, no level above its maxLevel is paged.
   const top = upstream ? Math.min(upstream.maxLevel, policy.levels.length) : policy.levels.length;
@@ -386,21 +422,15 @@ function advance(
     incident.level = next;
     incident.pagedAt = incident.levelAt = now;
     timeline("incident.escalated", { level: next, reason });
-    effects.push(notify(incident, "incident.escalated", [next], reason));
+    effects.push(page(incident, "incident.escalated", [next], reason, policy));
   }
 
   // 5. Repeat until acknowledged.
   if (policy.repeat !== undefined && incident.pagedAt !== null && now - incident.pagedAt >= policy.repeat) {
     incident.pagedAt = now;
     timeline("incident.repeated", { level: incident.level });
-    effects.push(
-      notify(
-        incident,
-        "incident.repeated",
-        [incident.level],
-        `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`,
-      ),
-    );
+    const why = `still down after ${formatDuration(now - incident.openedAt)}, not acknowledged`;
+    effects.push(page(incident, "incident.repeated", [incident.level], why, policy));
   }
 }
 

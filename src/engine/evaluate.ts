@@ -4,6 +4,11 @@
  *
  * Counters saturate at their threshold, so a monitor that stays up (or down) produces the
  * exact same state every probe and the caller has nothing to write.
+ *
+ * An `unknown` observation (the probe could not run: Vigil's fault, not the target's) is
+ * neither a failure nor a success: it counts toward no threshold, never makes a monitor down
+ * (so it never opens an incident), and never recovers a down one (nothing says it is back).
+ * A monitor that is not down becomes unknown until the next real observation.
  */
 import type { ProbeResult, ProbeStatus } from "../contract/probe";
 
@@ -38,12 +43,18 @@ export function initialState(now: number): MonitorState {
   return { status: "unknown", since: now, consecutiveFailures: 0, consecutiveSuccesses: 0, reason: null };
 }
 
+/** What one run observed: a probe result's status, or unknown when it could not measure. */
+export interface ObservedStatus extends Pick<ProbeResult, "reason"> {
+  status: MonitorStatus;
+}
+
 export function evaluate(
   state: MonitorState,
-  observation: Pick<ProbeResult, "status" | "reason">,
+  observation: ObservedStatus,
   policy: EvaluationPolicy,
   now: number,
 ): { state: MonitorState; events: StateChanged[] } {
+  if (observation.status === "unknown") return observeUnknown(state, observation.reason ?? null, now);
   const failed = observation.status === "down";
   const consecutiveFailures = failed ? Math.min(state.consecutiveFailures + 1, policy.failureThreshold) : 0;
   const consecutiveSuccesses = failed ? 0 : Math.min(state.consecutiveSuccesses + 1, policy.recoveryThreshold);
@@ -59,7 +70,10 @@ export function evaluate(
   }
 
   const changed = to !== state.status;
-  const reason = to === "up" ? null : changed ? (observation.reason ?? null) : state.reason;
+  // A down monitor's reason follows what fails now ("refused" after "500"): a change of error
+  // text is written (and put on the incident's timeline), but it is no status change.
+  const failingAnew = to === "down" && failed && observation.reason !== undefined;
+  const reason = to === "up" ? null : changed ? (observation.reason ?? null) : failingAnew ? observation.reason! : state.reason;
   const next: MonitorState = {
     status: to,
     since: changed ? now : state.since,
@@ -69,6 +83,13 @@ export function evaluate(
   };
   const events: StateChanged[] = changed ? [{ type: "monitor.state_changed", from: state.status, to, at: now, reason }] : [];
   return { state: next, events };
+}
+
+function observeUnknown(state: MonitorState, reason: string | null, now: number): { state: MonitorState; events: StateChanged[] } {
+  if (state.status === "down") return { state, events: [] };
+  if (state.status === "unknown") return { state: state.reason === reason ? state : { ...state, reason }, events: [] };
+  const next: MonitorState = { ...state, status: "unknown", since: now, reason };
+  return { state: next, events: [{ type: "monitor.state_changed", from: state.status, to: "unknown", at: now, reason }] };
 }
 
 /** True when two states are the same, i.e. there is nothing to store. */

@@ -1,15 +1,46 @@
 /**
  * Multi-region results: a monitor probed from several regions is down only when at least
  * `quorum` regions agree; fewer failing regions make it "degraded, unconfirmed". Pure.
+ *
+ * A region that stayed silent (its object did not answer in time) or whose probe itself failed
+ * measured nothing: it is left out of the vote and named in the reason. When no region
+ * measured, the run is unknown (an "internal error" result: `failureClass` "internal").
  */
 import type { ProbeResult } from "../contract/probe";
+import { failureClass } from "./retry";
+
+/** A region that gave no measurement, and why. */
+export interface SilentRegion {
+  region: string;
+  why: string;
+}
 
 export interface RegionResult {
   region: string;
   result: ProbeResult;
 }
 
-export function combineRegions(results: readonly RegionResult[], quorum: number): ProbeResult {
+export function combineRegions(
+  all: readonly RegionResult[],
+  quorum: number,
+  silent: readonly SilentRegion[] = [],
+  startedAt?: string,
+): ProbeResult {
+  const results = all.filter((r) => failureClass(r.result) !== "internal");
+  const missing = [
+    ...silent,
+    ...all.filter((r) => failureClass(r.result) === "internal").map((r) => ({ region: r.region, why: r.result.reason ?? "no result" })),
+  ];
+  const unheard = missing.length > 0 ? `; no measurement from ${missing.map((m) => `${m.region} (${m.why})`).join(", ")}` : "";
+  if (results.length === 0) {
+    const checkedAt = startedAt ?? all.map((r) => r.result.checkedAt).sort()[0] ?? new Date(0).toISOString();
+    return {
+      status: "down",
+      latencyMs: 0,
+      checkedAt,
+      reason: `internal error in the regions probe: no region measured (${missing.map((m) => `${m.region}: ${m.why}`).join(", ")})`,
+    };
+  }
   const down = results.filter((r) => r.result.status === "down");
   const degraded = results.filter((r) => r.result.status === "degraded");
   const latencies = results.map((r) => r.result.latencyMs).sort((a, b) => a - b);
@@ -29,7 +60,7 @@ export function combineRegions(results: readonly RegionResult[], quorum: number)
       status: "down",
       latencyMs: median,
       checkedAt,
-      reason: `down from ${down.length} of ${results.length} regions (${first(down)})`,
+      reason: `down from ${down.length} of ${results.length} regions (${first(down)})${unheard}`,
       regions,
       ...(tls && { tls }),
     };
@@ -39,19 +70,20 @@ export function combineRegions(results: readonly RegionResult[], quorum: number)
       status: "degraded",
       latencyMs: median,
       checkedAt,
-      reason: `down from ${down.length} of ${results.length} regions, unconfirmed (${first(down)})`,
+      reason: `down from ${down.length} of ${results.length} regions, unconfirmed (${first(down)})${unheard}`,
       regions,
       ...(tls && { tls }),
     };
   }
-  if (degraded.length > 0)
+  if (degraded.length > 0) {
     return {
       status: "degraded",
       latencyMs: median,
       checkedAt,
-      reason: `degraded from ${degraded.length} of ${results.length} regions (${first(degraded)})`,
+      reason: `degraded from ${degraded.length} of ${results.length} regions (${first(degraded)})${unheard}`,
       regions,
       ...(tls && { tls }),
     };
-  return { status: "up", latencyMs: median, checkedAt, regions, ...(tls && { tls }) };
+  }
+  return { status: "up", latencyMs: median, checkedAt, regions, ...(tls && { tls }), ...(unheard && { reason: unheard.slice(2) }) };
 }

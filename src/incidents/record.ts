@@ -26,7 +26,8 @@ export interface CheckRef extends EvaluationPolicy {
 }
 
 export interface Observation {
-  status: ProbeStatus;
+  /** `unknown`: the run could not measure (never a failure, see `evaluate`). */
+  status: ProbeStatus | "unknown";
   reason?: string;
 }
 
@@ -90,6 +91,17 @@ export async function recordObservation(
       reason: change.reason,
       at: change.at,
       ...(check.coveredBy !== undefined && { coveredBy: check.coveredBy }),
+    });
+  }
+  // Still down, failing differently: a timeline entry on the incident, never a page.
+  if (events.length === 0 && before.status === "down" && state.status === "down" && state.reason !== before.reason) {
+    await sink.SERVICE.getByName(check.service).apply(check.service, {
+      type: "check",
+      checkId: check.id,
+      kind: check.kind ?? "check",
+      status: "down",
+      reason: state.reason,
+      at: now,
     });
   }
   states.set(check.id, state);

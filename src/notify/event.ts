@@ -10,6 +10,7 @@
  *   channels (and webhooks with `stateChanges: true`) whenever a check's status changes.
  */
 import type { VigilConfig } from "../config";
+import { incidentHeadline, incidentView } from "./content";
 import { channels } from "./kinds";
 import { idempotencyKey, stateChangeKey, type IncidentEventType, type NotifyMessage, type WebhookEvent } from "./message";
 
@@ -112,6 +113,8 @@ export interface PageEffect {
   reason: string | null;
   /** "upstream incident: …" while a provider the service depends on reports one. */
   upstream?: string | undefined;
+  /** Exactly these channels instead of the levels' (the acknowledgement and the resolve go to the channels paged). */
+  channels?: readonly string[];
 }
 
 /** The escalation state's incident (structurally), or any snapshot with these facts. */
@@ -145,19 +148,25 @@ export function pageMessages(
     ...(effect.reason && { reason: effect.reason }),
     ...(effect.upstream && { upstream: effect.upstream }),
   };
-  const event = incidentEvent(effect.event, { ...incident, level: effect.level }, config, now, { facts, links });
+  const event = withHeadline(incidentEvent(effect.event, { ...incident, level: effect.level }, config, now, { facts, links }));
+  const channels =
+    effect.channels ??
+    [...effect.levels].sort((a, b) => a - b).flatMap((level) => policy.levels[Math.min(level, policy.levels.length) - 1]?.channels ?? []);
   const out: NotifyMessage[] = [];
-  const seen = new Set<string>();
-  for (const level of [...effect.levels].sort((a, b) => a - b)) {
-    const spec = policy.levels[Math.min(level, policy.levels.length) - 1];
-    for (const channelId of spec?.channels ?? []) {
-      if (seen.has(channelId)) continue;
-      seen.add(channelId);
-      const key = effect.key ? `${effect.key}:${channelId}` : idempotencyKey(incident.id, effect.level, channelId, effect.event);
-      out.push({ key, channelId, incidentId: incident.id, level: effect.level, event });
-    }
+  for (const channelId of new Set(channels)) {
+    const key = effect.key ? `${effect.key}:${channelId}` : idempotencyKey(incident.id, effect.level, channelId, effect.event);
+    out.push({ key, channelId, incidentId: incident.id, level: effect.level, event });
   }
   return out;
+}
+
+/**
+ * The event with `data.title`: the line every channel leads with (`[L2] …`, `[L2 ACK] …`,
+ * `[RESOLVED] …`, `incidentHeadline`), so a webhook receiver shows what Slack, e-mail and
+ * PagerDuty show. `data.incident.title` stays the incident's own title.
+ */
+export function withHeadline(event: WebhookEvent): WebhookEvent {
+  return { ...event, data: { title: incidentHeadline(incidentView(event)), ...event.data } };
 }
 
 /** A check's status change, as the evaluator reports it. */

@@ -195,8 +195,7 @@ export class AgentObject extends VigilObject {
     // 3. Evaluate each check, then the heartbeat (recovers if the dead-man had fired).
     const states = await this.states(agentId);
     for (const check of report.checks) {
-      const status = observationFor(check.status);
-      if (status === null) continue; // unknown: hold the last evaluated state (see observationFor)
+      const status = observationFor(check.status); // unknown: neither failure nor recovery (see observationFor)
       await observe(
         this.env,
         config,

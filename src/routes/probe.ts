@@ -9,6 +9,7 @@
 import { formatPath, visitSecrets, type ConfigEnv, type MonitorSpec, type VigilConfig } from "../config";
 import { LIMITS } from "../limits";
 import { probes } from "../probes/kinds";
+import { worstCaseRunMs } from "../engine/retry";
 
 /** Secrets (`{ env: "NAME" }`) anywhere in the spec, whatever its kind, with their paths (`headers.authorization`). */
 function secretsOf(spec: MonitorSpec): { path: string; env: string }[] {
@@ -104,9 +105,14 @@ export function unconfiguredPrivateTarget(spec: MonitorSpec, config: VigilConfig
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
 
 /** The caller waits for the run: its worst case (every sample timing out) must fit the budget. */
-export function tooSlowToWaitFor(spec: Pick<MonitorSpec, "samples" | "timeout">): string[] {
-  const worst = spec.samples * spec.timeout;
+export function tooSlowToWaitFor(spec: Pick<MonitorSpec, "samples" | "timeout" | "retries">): string[] {
+  const worst = worstCaseRunMs(spec.timeout, spec.samples, spec.retries);
   if (worst <= LIMITS.probeRequestMs) return [];
+  if (spec.retries) {
+    return [
+      `retries: with ${spec.retries.count} ${spec.retries.count === 1 ? "retry" : "retries"} a run can take ${seconds(worst)}, which must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower them`,
+    ];
+  }
   return [
     `timeout: samples × timeout (${spec.samples} × ${seconds(spec.timeout)} = ${seconds(worst)}) must be at most ${seconds(LIMITS.probeRequestMs)} when testing a spec here; lower samples or timeout`,
   ];

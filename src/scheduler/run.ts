@@ -5,15 +5,20 @@
  *    grid (`LIMITS.launchGridMs`): runs due close together start in one wake-up.
  * 2. Skip a run whose monitor is still running (the same monitor never runs twice at once).
  * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
- *    probed by each region's RegionObject and judged by quorum.
- * 4. Record each result as it arrives (evaluate, store changes, tell the service object).
+ *    probed by each region's RegionObject and judged by quorum. With `retries`, a run that
+ *    failed on the network (only: `failureClass`) is probed again after `delay`, holding its
+ *    slot; the result says how many attempts it took.
+ * 4. Record each result as it arrives (evaluate, store changes, tell the service object). A run
+ *    whose probe itself failed (`failureClass` "internal": Vigil's fault, not the target's) is
+ *    recorded as unknown: it never counts as down.
  * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them the
  *    certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
  */
 import pLimit from "p-limit";
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
 import type { ProbeResult } from "../contract/probe";
-import { combineRegions } from "../engine/quorum";
+import { combineRegions, type RegionResult, type SilentRegion } from "../engine/quorum";
+import { failureClass, retryNetworkFailures } from "../engine/retry";
 import { runsDue } from "../engine/plan";
 import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
@@ -47,18 +52,56 @@ export interface BatchSummary {
   startDelays: number[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** When a run planned at `at` starts: the nearest point of the launch grid. */
 export const launchTime = (at: number) => Math.round(at / LIMITS.launchGridMs) * LIMITS.launchGridMs;
 
-/** One run of a monitor: directly, or from each of its regions with a quorum. */
+/**
+ * One run of a monitor, with its retries after network failures: `attempts` is set when the
+ * monitor has `retries`.
+ */
+export async function probeWithRetries(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
+  if (!spec.retries) return probeMonitor(env, spec);
+  const { result, attempts } = await retryNetworkFailures(() => probeMonitor(env, spec), spec.retries, sleep);
+  return { ...result, attempts };
+}
+
+/** How long past the probe's own worst case a region may take to answer before it counts as silent. */
+const REGION_GRACE_MS = 5_000;
+
+/**
+ * One attempt of a monitor: directly, or from each of its regions with a quorum. A region that
+ * does not answer (its object failed, or took longer than the probe's worst case plus
+ * `REGION_GRACE_MS`) measured nothing and is left out of the vote (`combineRegions`).
+ */
 async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   if (!spec.regions || spec.regions.length === 0) return runProbe(spec, env as ConfigEnv);
-  const results = await Promise.all(
-    spec.regions.map(async (region) => ({ region, result: (await regionStub(env, region).probe([spec]))[0]! })),
+  const startedAt = new Date().toISOString();
+  const limit = spec.timeout * spec.samples + REGION_GRACE_MS;
+  const settled = await Promise.all(
+    spec.regions.map(async (region): Promise<{ region: string; result: ProbeResult } | { region: string; why: string }> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silent = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`did not answer within ${limit / 1000} s`)), limit)),
+      );
+      try {
+        const [result] = (await Promise.race([regionStub(env, region).probe([spec]), silent])) as ProbeResult[];
+        return result ? { region, result } : { region, why: "answered nothing" };
+      } catch (err) {
+        return { region, why: (err as Error).message || "failed" };
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    }),
   );
-  return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1);
+  const results: RegionResult[] = [];
+  const silent: SilentRegion[] = [];
+  for (const r of settled) {
+    if ("why" in r) silent.push({ region: r.region, why: r.why });
+    else results.push(r);
+  }
+  return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1, silent, startedAt);
 }
 
 /**
@@ -97,28 +140,30 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
         let result: ProbeResult;
         let startedAt = 0;
         try {
-          // 3. Probe, with a socket slot.
+          // 3. Probe (with its retries), with a socket slot.
           result = await sockets(() => {
             startedAt = Date.now();
             summary.startDelays.push(Math.max(0, startedAt - job.at));
-            return probeMonitor(env, spec);
+            return probeWithRetries(env, spec);
           });
         } finally {
           busy.delete(spec.id);
         }
         summary.executed++;
-        const row: RawResult = [
-          spec.id,
-          startedAt - message.minute,
-          result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2,
-          Math.round(result.latencyMs),
-        ];
-        raw.push(result.firstByteMs === undefined ? row : [...row, Math.round(result.firstByteMs)]);
+        const unknown = failureClass(result) === "internal";
+        const status = unknown ? 3 : result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2;
+        const row: RawResult = [spec.id, startedAt - message.minute, status, Math.round(result.latencyMs)];
+        const firstByte = result.firstByteMs === undefined ? null : Math.round(result.firstByteMs);
+        if (result.attempts !== undefined && result.attempts > 1) raw.push([...row, firstByte, result.attempts]);
+        else raw.push(firstByte === null ? row : [...row, firstByte]);
         if (spec.type === "tls" && result.tls)
           certificates.set(spec.id, upsertCertificate(env.DB, spec.id, spec.servername ?? spec.host, result.tls, startedAt));
         // 4. Record, one at a time, in completion order.
         recording = recording.then(async () => {
-          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, result, Date.parse(result.checkedAt)))
+          const observation = unknown
+            ? { status: "unknown" as const, ...(result.reason !== undefined && { reason: result.reason }) }
+            : result;
+          if (await recordObservation(env, config, states, { ...spec, kind: spec.type }, observation, Date.parse(result.checkedAt)))
             summary.changes++;
         });
         await recording;

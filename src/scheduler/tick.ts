@@ -6,8 +6,9 @@
  *    runs the tick is already too late for, and split them into batches within budgets.
  * 3. A small minute runs here, each run at its planned time; a larger one goes to the PROBE
  *    queue, one message per batch, each consumed by its own invocation.
- * 4. Roll up the previous hour and prune (cheap no-op most minutes); queue the daily digest
- *    once its local time has come; read the upstream status pages that are due (src/upstreams/poll.ts).
+ * 4. Roll up the previous hour, with each monitor's planned runs, and prune (cheap no-op most
+ *    minutes); queue the daily digest once its local time has come; read the upstream status
+ *    pages that are due (src/upstreams/poll.ts).
  * 5. Hand the outbox (status-page state changes, the digest) to the notification queue.
  */
 import type { VigilConfig } from "../config";
@@ -64,7 +65,11 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   }
 
   // 4.–5.
-  await housekeeping(env.DB, tickTime);
+  await housekeeping(
+    env.DB,
+    tickTime,
+    config.monitors.filter((m) => m.enabled),
+  );
   await queueDailyDigest(env, config, tickTime);
   // A failure here (D1) must not keep the outbox below from being handed over; the next tick reads again.
   await pollUpstreams(env, config, tickTime).catch((err: unknown) =>

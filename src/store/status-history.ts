@@ -22,6 +22,12 @@ export interface Tally {
 export interface HourPoint extends Tally {
   /** ms epoch of the hour's start */
   hour: number;
+  /** Runs planned in the hour (the executed count for hours rolled up before planned runs were kept). */
+  planned: number;
+  /** Runs that executed but could not measure. */
+  unknown: number;
+  /** Runs that took more than one attempt. */
+  retried: number;
   latencyAvg: number | null;
   latencyP95: number | null;
 }
@@ -31,6 +37,12 @@ export interface History {
   dayStarts: number[];
   /** Per check: `[count, failures, degraded]` for each day in `dayStarts`, flattened. */
   days: Map<string, Int32Array>;
+  /**
+   * Per check: `[planned, unknown, retried]` for each day in `dayStarts`, flattened (`CADENCE`
+   * columns; planned counts the executed runs for hours rolled up before planned runs were kept).
+   * Absent in histories built by hand (tests): then every day counts as fully measured.
+   */
+  cadence?: Map<string, Int32Array>;
   /** Per check: the hourly points of the last 24 hours, oldest first. */
   hours: Map<string, HourPoint[]>;
   /** ms epoch when the cached past days were read. */
@@ -69,14 +81,16 @@ interface PastCache {
   key: string;
   readAt: number;
   days: Map<string, Int32Array>;
+  cadence: Map<string, Int32Array>;
 }
 interface RecentCache {
   key: string;
   readAt: number;
   live: Map<string, Int32Array>;
+  liveCadence: Map<string, Int32Array>;
   hours: Map<string, HourPoint[]>;
   /** Settled and live days joined, for the past cache entry it was joined with. */
-  joined?: { past: PastCache; days: Map<string, Int32Array>; version: number };
+  joined?: { past: PastCache; days: Map<string, Int32Array>; cadence: Map<string, Int32Array>; version: number };
 }
 let versions = 0;
 const pastCaches = new WeakMap<D1Database, PastCache>();
@@ -101,7 +115,12 @@ export const SETTLE_MS = 2 * HOUR;
  * Materialises the settled days that are not yet in `rollups_daily` (one batch: a transaction),
  * then reads the sums of all settled days: one row per check, "dayStart:count:failures:degraded,…".
  */
-async function readSettledDays(db: D1Database, dayStarts: number[], settled: number, now: number): Promise<Map<string, Int32Array>> {
+async function readSettledDays(
+  db: D1Database,
+  dayStarts: number[],
+  settled: number,
+  now: number,
+): Promise<{ days: Map<string, Int32Array>; cadence: Map<string, Int32Array> }> {
   const n = dayStarts.length;
   const first = dayStarts[0]!;
   const { results: done } = await db
@@ -116,8 +135,9 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
     missing.push(
       db
         .prepare(
-          `INSERT OR REPLACE INTO rollups_daily (check_id, day_start, count, failures, degraded)
-           SELECT check_id, ?1, SUM(count), SUM(failures), SUM(degraded) FROM rollups_hourly INDEXED BY rollups_by_hour_covering
+          `INSERT OR REPLACE INTO rollups_daily (check_id, day_start, count, failures, degraded, planned, unknown, retried)
+           SELECT check_id, ?1, SUM(count), SUM(failures), SUM(degraded), SUM(COALESCE(planned, count + unknown)), SUM(unknown), SUM(retried)
+           FROM rollups_hourly INDEXED BY rollups_by_hour_covering
            WHERE hour >= ?1 AND hour < ?2 GROUP BY check_id`,
         )
         .bind(s, dayStarts[i + 1]!),
@@ -136,25 +156,32 @@ async function readSettledDays(db: D1Database, dayStarts: number[], settled: num
   const index = new Map(dayStarts.map((s, i) => [s, i]));
   const { results } = await db
     .prepare(
-      `SELECT check_id, group_concat(day_start || ':' || count || ':' || failures || ':' || degraded) AS t
+      `SELECT check_id, group_concat(day_start || ':' || count || ':' || failures || ':' || degraded || ':' ||
+         COALESCE(planned, count + unknown) || ':' || unknown || ':' || retried) AS t
        FROM rollups_daily WHERE day_start >= ?1 AND day_start < ?2 GROUP BY check_id`,
     )
     .bind(first, dayStarts[settled] ?? first)
     .all<{ check_id: string; t: string }>();
   const days = new Map<string, Int32Array>();
+  const cadence = new Map<string, Int32Array>();
   for (const r of results) {
     const arr = new Int32Array(n * 3);
+    const cad = new Int32Array(n * 3);
     for (const cell of r.t.split(",")) {
-      const [d, c, f, g] = cell.split(":").map(Number) as [number, number, number, number];
+      const [d, c, f, g, p, u, t] = cell.split(":").map(Number) as [number, number, number, number, number, number, number];
       const i = index.get(d);
       if (i === undefined) continue;
       arr[i * 3] = c;
       arr[i * 3 + 1] = f;
       arr[i * 3 + 2] = g;
+      cad[i * 3] = p;
+      cad[i * 3 + 1] = u;
+      cad[i * 3 + 2] = t;
     }
     days.set(r.check_id, arr);
+    cadence.set(r.check_id, cad);
   }
-  return days;
+  return { days, cadence };
 }
 
 /** Hourly rows since `since`, one row per check: "hour:count:failures:degraded:avg:p95;…". */
@@ -162,7 +189,8 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
   const { results } = await db
     .prepare(
       `SELECT check_id, group_concat(hour || ':' || count || ':' || failures || ':' || degraded || ':' ||
-         COALESCE(CAST(ROUND(latency_avg) AS INTEGER), '') || ':' || COALESCE(latency_p95, ''), ';') AS t
+         COALESCE(CAST(ROUND(latency_avg) AS INTEGER), '') || ':' || COALESCE(latency_p95, '') || ':' ||
+         COALESCE(planned, count + unknown) || ':' || unknown || ':' || retried, ';') AS t
        FROM rollups_hourly INDEXED BY rollups_by_hour_covering WHERE hour >= ?1 GROUP BY check_id`,
     )
     .bind(since)
@@ -170,16 +198,22 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
   const n = dayStarts.length;
   /** Per check: tallies of the live days (from `firstLive` on), `[count, failures, degraded]` each. */
   const live = new Map<string, Int32Array>();
+  /** Per check: `[planned, unknown, retried]` of the live days. */
+  const liveCadence = new Map<string, Int32Array>();
   const hours = new Map<string, HourPoint[]>();
   for (const r of results) {
     const tally = new Int32Array((n - firstLive) * 3);
+    const cad = new Int32Array((n - firstLive) * 3);
     const points: HourPoint[] = [];
     for (const cell of r.t.split(";")) {
-      const [h, c, f, g, avg, p95] = cell.split(":") as [string, string, string, string, string, string];
+      const [h, c, f, g, avg, p95, p, u, t] = cell.split(":") as [string, string, string, string, string, string, string, string, string];
       const hour = Number(h);
       const count = Number(c);
       const failures = Number(f);
       const degraded = Number(g);
+      const planned = Number(p);
+      const unknown = Number(u);
+      const retried = Number(t);
       // The live days are at most two (yesterday while it settles, today): walk back from today.
       for (let i = n - 1; i >= firstLive; i--) {
         if (hour >= dayStarts[i]!) {
@@ -187,6 +221,9 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
           tally[k] = tally[k]! + count;
           tally[k + 1] = tally[k + 1]! + failures;
           tally[k + 2] = tally[k + 2]! + degraded;
+          cad[k] = cad[k]! + planned;
+          cad[k + 1] = cad[k + 1]! + unknown;
+          cad[k + 2] = cad[k + 2]! + retried;
           break;
         }
       }
@@ -196,6 +233,9 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
           count,
           failures,
           degraded,
+          planned,
+          unknown,
+          retried,
           latencyAvg: avg === "" ? null : Number(avg),
           latencyP95: p95 === "" ? null : Number(p95),
         });
@@ -203,9 +243,10 @@ async function readRecent(db: D1Database, since: number, dayStarts: number[], fi
     }
     points.sort((a, b) => a.hour - b.hour);
     live.set(r.check_id, tally);
+    liveCadence.set(r.check_id, cad);
     hours.set(r.check_id, points);
   }
-  return { live, hours };
+  return { live, liveCadence, hours };
 }
 
 /** The history for every check that has rollups (callers pick the checks they show). */
@@ -223,8 +264,8 @@ export async function loadHistory(db: D1Database, now: number, options: HistoryO
   const pastKey = `${options.timeZone}|${dayStarts[0]}|${n}|${firstLive}`;
   let past = pastCaches.get(db);
   if (!past || past.key !== pastKey || now - past.readAt > historyTtl || now < past.readAt) {
-    const days = await shared(db, `past|${pastKey}`, () => readSettledDays(db, dayStarts, firstLive, now));
-    past = { key: pastKey, readAt: now, days };
+    const settled = await shared(db, `past|${pastKey}`, () => readSettledDays(db, dayStarts, firstLive, now));
+    past = { key: pastKey, readAt: now, ...settled };
     pastCaches.set(db, past);
   }
 
@@ -241,19 +282,29 @@ export async function loadHistory(db: D1Database, now: number, options: HistoryO
   // 3. Join once per (past, recent) pair: live tallies go into the last day slots of copies, so
   //    requests in between share the same arrays (and what the page derives from them).
   if (recent.joined?.past !== past) {
-    const days = new Map<string, Int32Array>();
-    for (const id of new Set([...past.days.keys(), ...recent.live.keys()])) {
-      const base = past.days.get(id);
-      const live = recent.live.get(id);
-      if (!live) {
-        days.set(id, base ?? new Int32Array(n * 3));
-        continue;
+    const join = (settled: Map<string, Int32Array>, liveDays: Map<string, Int32Array>) => {
+      const out = new Map<string, Int32Array>();
+      for (const id of new Set([...settled.keys(), ...liveDays.keys()])) {
+        const base = settled.get(id);
+        const live = liveDays.get(id);
+        if (!live) {
+          out.set(id, base ?? new Int32Array(n * 3));
+          continue;
+        }
+        const arr = base ? base.slice() : new Int32Array(n * 3);
+        arr.set(live, firstLive * 3);
+        out.set(id, arr);
       }
-      const arr = base ? base.slice() : new Int32Array(n * 3);
-      arr.set(live, firstLive * 3);
-      days.set(id, arr);
-    }
-    recent.joined = { past, days, version: ++versions };
+      return out;
+    };
+    recent.joined = { past, days: join(past.days, recent.live), cadence: join(past.cadence, recent.liveCadence), version: ++versions };
   }
-  return { dayStarts, days: recent.joined.days, hours: recent.hours, historyReadAt: past.readAt, version: recent.joined.version };
+  return {
+    dayStarts,
+    days: recent.joined.days,
+    cadence: recent.joined.cadence,
+    hours: recent.hours,
+    historyReadAt: past.readAt,
+    version: recent.joined.version,
+  };
 }

@@ -194,3 +194,35 @@ export async function loadHourP95(db: D1Database, hour: number): Promise<Map<str
     .all<{ check_id: string; latency_p95: number }>();
   return new Map(results.map((r) => [r.check_id, r.latency_p95]));
 }
+
+export interface RunTotalsRow {
+  check_id: string;
+  /** Runs planned (hours rolled up before planned runs were kept: the executed ones). */
+  planned: number;
+  /** Runs executed (measured or unknown). */
+  executed: number;
+  /** Planned runs that did not execute, summed per hour (an hour never gives back another's). */
+  missed: number;
+  /** Executed runs that could not measure. */
+  unknown: number;
+  /** Runs that took more than one attempt. */
+  retried: number;
+}
+
+/**
+ * Per check, the runs planned, executed, missed, unknown and retried over the hourly rollups in
+ * `[from, to)`: behind `/metrics` (`vigil_probe_runs_planned_total`, `…_missed_total`) and the
+ * check page. One range read on the hour index.
+ */
+export async function loadRunTotals(db: D1Database, from: number, to: number, checkId?: string): Promise<RunTotalsRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT check_id, SUM(COALESCE(planned, count + unknown)) AS planned, SUM(count + unknown) AS executed,
+         SUM(MAX(0, COALESCE(planned, count + unknown) - count - unknown)) AS missed,
+         SUM(unknown) AS unknown, SUM(retried) AS retried
+       FROM rollups_hourly WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR check_id = ?3) GROUP BY check_id ORDER BY check_id`,
+    )
+    .bind(from, to, checkId ?? null)
+    .all<RunTotalsRow>();
+  return results;
+}

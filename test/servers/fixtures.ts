@@ -10,6 +10,7 @@
  *   `GET /control/sink/:name` lists what arrived; `DELETE` forgets it.
  * - `POST /control/spawn` `{ kind, options }`: starts another server of a registered kind
  *   (see `./index.ts`) and answers what it returns (its port and anything else).
+ *   `POST /control/spawned/:port` changes a spawned server's behaviour, for kinds that allow it.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { text } from "node:stream/consumers";
@@ -119,6 +120,10 @@ export async function startFixtureServer(): Promise<FixtureServer> {
         if (req.method === "POST") Object.assign(s, JSON.parse(body || "{}"));
         if (req.method === "DELETE") s.records = [];
         json(res, 200, { records: s.records });
+      } else if (area === "control" && a === "spawned" && b && req.method === "POST") {
+        const s = spawned.find((x) => String(x.info.port) === b);
+        if (!s?.control) return json(res, 404, { error: `no controllable spawned server on port ${b}` });
+        json(res, 200, await s.control(JSON.parse(body || "{}")));
       } else if (area === "control" && a === "spawn" && req.method === "POST") {
         const { kind, options } = JSON.parse(body) as { kind: string; options?: unknown };
         const factory = spawnKinds[kind];

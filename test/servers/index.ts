@@ -6,6 +6,8 @@ export interface Spawned {
   /** Returned to the test as JSON: at least the port. */
   info: { port: number } & Record<string, unknown>;
   close(): Promise<void>;
+  /** Changes the server's behaviour (`POST /control/spawned/<port>`); answers its state. */
+  control?(body: any): Promise<unknown>;
 }
 
 export type SpawnFactory = (options: any) => Promise<Spawned>;
@@ -26,4 +28,5 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   "statuspage-document": (o) => import("./statuspage-document").then((m) => m.spawnStatuspageDocument(o)),
   discord: (o) => import("./discord").then((m) => m.spawnDiscord(o)),
   teams: (o) => import("./teams").then((m) => m.spawnTeams(o)),
+  "flaky-http": (o) => import("./flaky").then((m) => m.spawnFlakyHttp(o)),
 };

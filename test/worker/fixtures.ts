@@ -49,3 +49,6 @@ export async function waitForSink(name: string, count: number, timeoutMs = 15_00
 
 export const spawn = (kind: string, options: unknown = {}): Promise<{ port: number } & Record<string, unknown>> =>
   control("spawn", "POST", { kind, options });
+
+/** Changes a spawned server's behaviour (kinds with a `control`, e.g. "flaky-http"). */
+export const controlSpawned = (port: number, body: unknown): Promise<Record<string, unknown>> => control(`spawned/${port}`, "POST", body);

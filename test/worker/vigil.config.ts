@@ -43,6 +43,13 @@ export default defineConfig((env) => {
       { id: "ups-app", name: "Upstream app", policy: "ups", upstreams: ["cloud"] },
       { id: "ups-app1", name: "Upstream app (L1)", policy: "ups-l1", upstreams: ["cloud"] },
       { id: "ups-unk", name: "Upstream app (page unreadable)", policy: "ups", upstreams: ["cloud"] },
+      // Every page gets its resolve (test/worker/escalation/resolves.test.ts): one service per path.
+      ...["res-silence", "res-maint", "res-inhib-db", "res-restart", "res-redeploy", "res-flaky", "res-blips"].map((id) => ({
+        id,
+        name: id,
+        policy: "res-fast",
+      })),
+      { id: "res-inhib", name: "res-inhib", policy: "res-fast", dependsOn: ["res-inhib-db"] },
     ],
     // The tests read the status document from a spawned server (test/servers/statuspage-document.ts)
     // by passing pollUpstreams a config with its URL; this one only answers the cron's ticks.
@@ -54,6 +61,14 @@ export default defineConfig((env) => {
         title: "Planned database upgrade",
         start: new Date(Date.now() - 3_600_000).toISOString(),
         end: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+      // Reached by inputs dated into it (test/worker/escalation/resolves.test.ts), never by the clock.
+      {
+        id: "res-maint-window",
+        services: ["res-maint"],
+        title: "Planned failover",
+        start: "2099-01-01T00:00:00Z",
+        end: "2099-01-01T01:00:00Z",
       },
     ],
     agents: [
@@ -170,6 +185,12 @@ export default defineConfig((env) => {
         url: `${fixtures}/sink/ups-${l}`,
         secret: { env: "TEST_WEBHOOK_SECRET" },
       })),
+      ...["l1", "l2", "new"].map((l) => ({
+        id: `res-${l}`,
+        type: "webhook" as const,
+        url: `${fixtures}/sink/res-${l}`,
+        secret: { env: "TEST_WEBHOOK_SECRET" },
+      })),
     ],
     policies: [
       { id: "ops", groupWait: "0s", levels: [{ channels: ["ops-hook"] }] },
@@ -191,6 +212,13 @@ export default defineConfig((env) => {
       // Upstream incidents: pages nobody (default upstreamLevel 0) / only level 1.
       { id: "ups", groupWait: "0s", levels: [{ channels: ["ups-l1"] }, { channels: ["ups-l2"], after: "1s" }] },
       { id: "ups-l1", groupWait: "0s", upstreamLevel: 1, levels: [{ channels: ["ups-l1"] }, { channels: ["ups-l2"], after: "1s" }] },
+      {
+        // Pages at once; TEST_REDEPLOY=2 stands for a redeploy that moved level 1 to another channel.
+        id: "res-fast",
+        groupWait: "0s",
+        reopenWithin: "0s",
+        levels: [{ channels: [env.TEST_REDEPLOY === "2" ? "res-new" : "res-l1"] }, { channels: ["res-l2"], when: [{ flag: "security" }] }],
+      },
     ],
   };
 });

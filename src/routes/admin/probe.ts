@@ -5,6 +5,7 @@
  * config does is refused (../probe.ts).
  */
 import { monitorSpec, type ConfigEnv } from "../../config";
+import { retryNetworkFailures } from "../../engine/retry";
 import { runProbe } from "../../probes";
 import { jsonError, readJson } from "../errors";
 import { answer, bodySchema, declarer, on, refusal, routes } from "../openapi";
@@ -42,7 +43,11 @@ export function probeRoutes() {
     if (missing.length > 0) return jsonError(c, 400, "invalid_monitor", "the monitor spec names secrets that are not set", missing);
     const slow = tooSlowToWaitFor(spec);
     if (slow.length > 0) return jsonError(c, 400, "invalid_monitor", `invalid monitor spec (${slow.length} problem)`, slow);
-    return c.json(await runProbe(spec, c.env as ConfigEnv));
+    // With `retries`, as the runner does: again after a network failure only, saying how many attempts it took.
+    if (!spec.retries) return c.json(await runProbe(spec, c.env as ConfigEnv));
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const { result, attempts } = await retryNetworkFailures(() => runProbe(spec, c.env as ConfigEnv), spec.retries, sleep);
+    return c.json({ ...result, attempts });
   });
   return app;
 }

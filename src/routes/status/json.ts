@@ -59,11 +59,34 @@ export const statusJsonResponse = z.object({
           since: z.string().nullable(),
           reason: z.string().nullable(),
           stale: z.boolean(),
-          uptime: uptimeJson,
+          uptime: uptimeJson.describe("Share (%) of the measured runs that were not down; unknown and missed runs are not in it."),
+          measured: uptimeJson.describe(
+            "Share (%) of the planned runs that measured something, per period; null where runs are not planned.",
+          ),
+          shares: z
+            .object({ up: z.number(), degraded: z.number(), down: z.number() })
+            .nullable()
+            .describe("Shares (%) of the measured runs over the whole history: up, degraded (its own share) and down."),
+          runs24h: z
+            .object({ planned: z.number(), executed: z.number(), missed: z.number(), unknown: z.number(), retried: z.number() })
+            .nullable()
+            .describe(
+              "Runs of the last 24 hours: planned by the schedule, executed, missed, measured nothing, and retried after a network failure.",
+            ),
           latency: z.object({ avgMs: z.number().nullable(), p95Ms: z.number().nullable() }),
           days: z
             .array(
-              z.object({ date: z.string(), uptime: z.number().nullable(), count: z.number(), failures: z.number(), degraded: z.number() }),
+              z.object({
+                date: z.string(),
+                level: z.enum(["none", "unknown", "up", "degraded", "partial", "down"]),
+                uptime: z.number().nullable(),
+                count: z.number(),
+                failures: z.number(),
+                degraded: z.number(),
+                planned: z.number().optional(),
+                unknown: z.number().optional(),
+                measured: z.number().nullable().optional(),
+              }),
             )
             .optional(),
         }),
@@ -102,16 +125,25 @@ function component(c: ComponentView, tz: string, dayStarts: number[], withDays: 
     reason: c.reason,
     stale: c.stale,
     uptime: { "24h": pct(c.uptime["24h"]), "7d": pct(c.uptime["7d"]), "30d": pct(c.uptime["30d"]), "90d": pct(c.uptime["90d"]) },
+    measured: { "24h": pct(c.measured["24h"]), "7d": pct(c.measured["7d"]), "30d": pct(c.measured["30d"]), "90d": pct(c.measured["90d"]) },
+    shares: c.shares && { up: pct(c.shares.up)!, degraded: pct(c.shares.degraded)!, down: pct(c.shares.down)! },
+    runs24h: c.runs24h,
     latency: { avgMs: c.latencyAvgMs, p95Ms: c.latencyP95Ms },
     ...(withDays && {
       days: dayStarts.map((_, i) => {
         const d = dayCell(c, dayStarts, i);
         return {
           date: isoDay(d.start, tz),
+          level: d.level,
           uptime: d.uptime === null ? null : pct(d.uptime * 100),
           count: d.count,
           failures: d.failures,
           degraded: d.degraded,
+          ...(d.planned !== undefined && {
+            planned: d.planned,
+            unknown: d.unknown!,
+            measured: d.measured == null ? null : pct(d.measured * 100),
+          }),
         };
       }),
     }),

@@ -11,6 +11,11 @@
  *   is the sum of the same observations. The window slides (hours leave it), so query it with
  *   `histogram_quantile(...)` directly, not over `rate()`. `vigil_probe_latency_p95_seconds` is
  *   the exact p95 of the last complete hour.
+ * - `vigil_probe_runs_planned_total`, `vigil_probe_runs_executed_total`,
+ *   `vigil_probe_runs_missed_total`, `vigil_probe_runs_unknown_total`,
+ *   `vigil_probe_runs_retried_total`: per monitor over the same 24 complete hours, whether Vigil
+ *   kept its own schedule (planned from the monitors' offsets, missed = planned − executed per
+ *   hour), how many runs measured nothing and how many needed a retry. A sliding window too.
  * - `vigil_incidents_open` by service; `vigil_agent_last_seen_timestamp_seconds`,
  *   `vigil_agent_silent` by agent; `vigil_notification_attempts_total` by channel and outcome,
  *   `vigil_notification_failures_total` (failed + dead-lettered) by channel.
@@ -21,10 +26,12 @@ import {
   loadHourP95,
   loadLatencyHistograms,
   loadMetricCounts,
+  loadRunTotals,
   type AgentSeenRow,
   type CheckStateRow,
   type DeliveryCountRow,
   type LatencyHistogramRow,
+  type RunTotalsRow,
 } from "../../store/status-read";
 import { bearerAuth } from "../auth";
 import { answer, declarer, on, refusal, routes } from "../openapi";
@@ -62,6 +69,8 @@ export interface MetricsInput {
   latency: LatencyHistogramRow[];
   /** p95 latency (ms) of the last complete hour, per check. */
   lastHourP95: Map<string, number>;
+  /** Planned, executed, missed, unknown and retried runs of the last 24 hours, per check. */
+  runs: RunTotalsRow[];
   services: string[];
   openIncidents: Map<string, number>;
   agents: { id: string; service: string; row: AgentSeenRow | undefined }[];
@@ -119,6 +128,25 @@ export function renderMetrics(m: MetricsInput): string {
     out.push(`vigil_probe_latency_seconds_sum${labels({ check: c.id, service: c.service })} ${num((h?.sum ?? 0) / 1000)}`);
     out.push(`vigil_probe_latency_seconds_count${labels({ check: c.id, service: c.service })} ${h?.count ?? 0}`);
   }
+  const runs = new Map(m.runs.map((r) => [r.check_id, r]));
+  const runFamilies = [
+    [
+      "planned",
+      "Probe runs the schedule planned over the last 24 complete hours (from each monitor's offsets, whether or not the cron fired).",
+    ],
+    ["executed", "Probe runs that executed over the last 24 complete hours."],
+    [
+      "missed",
+      "Planned probe runs that did not execute over the last 24 complete hours (a sliding window: use it directly, not with rate()).",
+    ],
+    ["unknown", "Probe runs that executed but could not measure (the probe itself failed) over the last 24 complete hours."],
+    ["retried", "Probe runs that took more than one attempt (retries after network failures) over the last 24 complete hours."],
+  ] as const;
+  for (const [what, help] of runFamilies) {
+    family(`vigil_probe_runs_${what}_total`, "counter", help);
+    for (const c of monitors)
+      out.push(`vigil_probe_runs_${what}_total${labels({ check: c.id, service: c.service })} ${runs.get(c.id)?.[what] ?? 0}`);
+  }
   family("vigil_probe_latency_p95_seconds", "gauge", "95th percentile probe latency of the last complete hour.");
   for (const c of monitors) {
     const p95 = m.lastHourP95.get(c.id);
@@ -166,11 +194,12 @@ export function metricsRoutes() {
     const config = c.get("config");
     const now = Date.now();
     const hour = Math.floor(now / HOUR) * HOUR;
-    const [current, counts, latency, lastHourP95] = await Promise.all([
+    const [current, counts, latency, lastHourP95, runs] = await Promise.all([
       loadCurrent(c.env.DB, { historySince: now, recentIncidents: 0 }),
       loadMetricCounts(c.env.DB),
       loadLatencyHistograms(c.env.DB, hour - 24 * HOUR, hour),
       loadHourP95(c.env.DB, hour - HOUR),
+      loadRunTotals(c.env.DB, hour - 24 * HOUR, hour),
     ]);
     const checks = listComponents(config, current.states.keys()).map((r) => ({ id: r.id, service: r.serviceId, kind: r.kind }));
     const body = renderMetrics({
@@ -180,6 +209,7 @@ export function metricsRoutes() {
       states: current.states,
       latency,
       lastHourP95,
+      runs,
       services: config.services.map((s) => s.id),
       openIncidents: new Map(counts.openIncidents.map((r) => [r.service_id, r.n])),
       agents: config.agents.map((a) => ({ id: a.id, service: a.service, row: current.agents.get(a.id) })),

@@ -7,6 +7,7 @@
 import type { MaintenanceSpec, VigilConfig } from "../../config";
 import { nextCronRun } from "../../engine/cron";
 import type { IncidentRow } from "../../store/incidents";
+import { availability, periodLevel, tallyOfDays } from "../../engine/availability";
 import type { History, HourPoint } from "../../store/status-history";
 import type { CheckStatus, CurrentSnapshot, IncidentEventRow, IncidentMemberRow } from "../../store/status-read";
 import { UNLISTED_CHECK, publicAgentCheck, publicIncidentTitle, showsDetails, type Audience } from "./audience";
@@ -18,11 +19,11 @@ export type ComponentKind = "monitor" | "job" | "agent" | "agent-check";
 /** Severity order: a service shows the worst of its components. */
 const RANK: Record<CheckStatus, number> = { up: 0, unknown: 1, degraded: 2, down: 3 };
 
-export type DayLevel = "none" | "up" | "degraded" | "partial" | "down";
+export type DayLevel = "none" | "unknown" | "up" | "degraded" | "partial" | "down";
 
 /** One character per day level in `ComponentView.levels`. */
-export const LEVEL_CODE: Record<DayLevel, string> = { none: "n", up: "u", degraded: "g", partial: "p", down: "d" };
-export const LEVEL_OF: Record<string, DayLevel> = { n: "none", u: "up", g: "degraded", p: "partial", d: "down" };
+export const LEVEL_CODE: Record<DayLevel, string> = { none: "n", unknown: "k", up: "u", degraded: "g", partial: "p", down: "d" };
+export const LEVEL_OF: Record<string, DayLevel> = { n: "none", k: "unknown", u: "up", g: "degraded", p: "partial", d: "down" };
 
 /** One day of a check, for labels and `/status.json?days=true`. */
 export interface DayCell {
@@ -34,6 +35,12 @@ export interface DayCell {
   /** Share of observations that were not down, 0–1; null without observations. */
   uptime: number | null;
   level: DayLevel;
+  /** Runs planned that day (probe monitors; absent where runs are not planned). */
+  planned?: number;
+  /** Runs that executed but measured nothing. */
+  unknown?: number;
+  /** Share of the planned runs that measured, 0–1 (probe monitors). */
+  measured?: number | null;
 }
 
 export interface Uptime {
@@ -59,6 +66,17 @@ export interface ComponentView {
   /** Per day, one `LEVEL_CODE` character: "uuuudu…". */
   levels: string;
   uptime: Uptime;
+  /** Per day `[planned, unknown, retried]` runs (probe monitors; null where runs are not planned). */
+  cadence: Int32Array | null;
+  /**
+   * Share of the planned runs that measured something, 0–100, per period: uptime is over
+   * these only ("99.9 %, measured 87 % of the period"). Null where runs are not planned.
+   */
+  measured: Uptime;
+  /** Shares of the measured runs over the whole history, 0–100: up, degraded, down (degraded is its own share). */
+  shares: { up: number; degraded: number; down: number } | null;
+  /** Runs of the last 24 hours: planned, executed, missed, unknown, retried (probe monitors). */
+  runs24h: { planned: number; executed: number; missed: number; unknown: number; retried: number } | null;
   /** Hourly latency of the last 24 hours (probe monitors only). */
   latency: HourPoint[];
   latencyAvgMs: number | null;
@@ -145,11 +163,15 @@ const EMPTY = (n: number) => {
 };
 
 /** Day `i` of a component (or of a service's summed tallies) as an object. */
-export function dayCell(c: Pick<ComponentView, "tallies" | "levels">, dayStarts: number[], i: number): DayCell {
+export function dayCell(
+  c: Pick<ComponentView, "tallies" | "levels"> & { cadence?: Int32Array | null },
+  dayStarts: number[],
+  i: number,
+): DayCell {
   const count = c.tallies[i * 3]!;
   const failures = c.tallies[i * 3 + 1]!;
   const degraded = c.tallies[i * 3 + 2]!;
-  return {
+  const cell: DayCell = {
     start: dayStarts[i]!,
     count,
     failures,
@@ -157,21 +179,45 @@ export function dayCell(c: Pick<ComponentView, "tallies" | "levels">, dayStarts:
     uptime: count === 0 ? null : (count - failures) / count,
     level: LEVEL_OF[c.levels[i]!]!,
   };
+  if (!c.cadence) return cell;
+  const t = tallyOfDays(c.tallies, c.cadence, i, i + 1);
+  return { ...cell, planned: t.planned!, unknown: t.unknown!, measured: availability(t).measuredShare };
 }
 
-/** What a check's day tallies say, computed once per tally array (they are shared while the history is unchanged). */
-const derivedCache = new WeakMap<Int32Array, { levels: string; uptime: Omit<Uptime, "24h">; count: number; failures: number }>();
-function derive(tallies: Int32Array, n: number) {
-  let d = derivedCache.get(tallies);
+interface Derived {
+  levels: string;
+  uptime: Omit<Uptime, "24h">;
+  count: number;
+  failures: number;
+  measured: Omit<Uptime, "24h">;
+  shares: ComponentView["shares"];
+}
+
+/**
+ * What a check's day tallies say, computed once per tally array (they are shared while the
+ * history is unchanged), or once per cadence array for probe monitors: then a day that planned
+ * runs and measured under half of them is `unknown` in the bars (`periodLevel`).
+ */
+const derivedCache = new WeakMap<Int32Array, Derived>();
+const derivedWithCadence = new WeakMap<Int32Array, Derived>();
+function derive(tallies: Int32Array, n: number, cadence?: Int32Array | null): Derived {
+  let d = cadence ? derivedWithCadence.get(cadence) : derivedCache.get(tallies);
   if (!d) {
     let levels = "";
     let count = 0;
     let failures = 0;
     for (let i = 0; i < n; i++) {
-      levels += LEVEL_CODE[dayLevel(tallies[i * 3]!, tallies[i * 3 + 1]!, tallies[i * 3 + 2]!)];
+      levels +=
+        LEVEL_CODE[
+          cadence
+            ? periodLevel(tallyOfDays(tallies, cadence, i, i + 1))
+            : dayLevel(tallies[i * 3]!, tallies[i * 3 + 1]!, tallies[i * 3 + 2]!)
+        ];
       count += tallies[i * 3]!;
       failures += tallies[i * 3 + 1]!;
     }
+    const measured = (from: number) => (cadence ? percentOrNull(availability(tallyOfDays(tallies, cadence, from, n)).measuredShare) : null);
+    const all = availability(tallyOfDays(tallies, cadence ?? undefined, 0, n)).shares;
     d = {
       count,
       failures,
@@ -181,10 +227,32 @@ function derive(tallies: Int32Array, n: number) {
         "30d": sumUptime(tallies, Math.max(0, n - 30), n),
         "90d": sumUptime(tallies, 0, n),
       },
+      measured: { "7d": measured(Math.max(0, n - 7)), "30d": measured(Math.max(0, n - 30)), "90d": measured(0) },
+      shares: all && { up: 100 * all.up, degraded: 100 * all.degraded, down: 100 * all.down },
     };
-    derivedCache.set(tallies, d);
+    cadence ? derivedWithCadence.set(cadence, d) : derivedCache.set(tallies, d);
   }
   return d;
+}
+
+const percentOrNull = (share: number | null) => (share === null ? null : 100 * share);
+
+/** Runs of the last 24 hours' points, and the share of them that measured. */
+function hoursRuns(points: HourPoint[]): { runs: NonNullable<ComponentView["runs24h"]>; measured: number | null } {
+  let planned = 0;
+  let count = 0;
+  let unknown = 0;
+  let retried = 0;
+  let missed = 0;
+  for (const p of points) {
+    planned += p.planned;
+    count += p.count;
+    unknown += p.unknown;
+    retried += p.retried;
+    missed += Math.max(0, p.planned - p.count - p.unknown);
+  }
+  const a = availability({ planned, count, failures: 0, degraded: 0, unknown });
+  return { runs: { planned, executed: count + unknown, missed, unknown, retried }, measured: percentOrNull(a.measuredShare) };
 }
 
 /**
@@ -194,7 +262,16 @@ function derive(tallies: Int32Array, n: number) {
 export function serviceDays(s: ServiceView, n: number): { tallies: Int32Array; levels: string; uptime90d: number | null } {
   const tallies = new Int32Array(n * 3);
   for (const c of s.components) for (let i = 0; i < n * 3; i++) tallies[i] = tallies[i]! + (c.tallies[i] ?? 0);
-  const d = derive(tallies, n);
+  // Summed planned runs too, when some check plans them (the others count as fully measured).
+  let cadence: Int32Array | null = null;
+  for (const c of s.components) {
+    if (!c.cadence) continue;
+    cadence ??= new Int32Array(n * 3);
+    for (let i = 0; i < n * 3; i++) cadence[i] = cadence[i]! + (c.cadence[i] ?? 0);
+  }
+  if (cadence)
+    for (const c of s.components) if (!c.cadence) for (let i = 0; i < n; i++) cadence[i * 3] = cadence[i * 3]! + (c.tallies[i * 3] ?? 0);
+  const d = derive(tallies, n, cadence);
   return { tallies, levels: d.levels, uptime90d: d.uptime["90d"] };
 }
 
@@ -421,7 +498,10 @@ export function buildStatusModel(
     const state = current.states.get(ref.id);
     const arr = history.days.get(ref.id);
     const tallies = arr ?? EMPTY(n);
-    const derived = derive(tallies, n);
+    // Probe monitors plan their runs: their days say how much was measured.
+    const cadence = ref.kind === "monitor" ? (history.cadence?.get(ref.id) ?? null) : null;
+    const derived = derive(tallies, n, cadence);
+    const hourly = ref.kind === "monitor" && history.cadence ? hoursRuns(history.hours.get(ref.id) ?? []) : null;
     const latency = ref.kind === "monitor" ? (history.hours.get(ref.id) ?? []).filter((p) => p.latencyAvg !== null) : [];
     let weighted = 0;
     let weight = 0;
@@ -443,6 +523,10 @@ export function buildStatusModel(
       tallies,
       levels: derived.levels,
       uptime: { "24h": hoursUptime(history.hours.get(ref.id) ?? []), ...derived.uptime },
+      cadence,
+      measured: { "24h": hourly?.measured ?? null, ...derived.measured },
+      shares: derived.shares,
+      runs24h: hourly?.runs ?? null,
       latency,
       latencyAvgMs: weight === 0 ? null : Math.round(weighted / weight),
       latencyP95Ms: p95,

@@ -101,7 +101,7 @@ describe("deadlines", () => {
   });
 
   it("agent statuses map onto the engine, unknown holds", () => {
-    expect(["ok", "warn", "critical", "unknown"].map((s) => observationFor(s as never))).toEqual(["up", "degraded", "down", null]);
+    expect(["ok", "warn", "critical", "unknown"].map((s) => observationFor(s as never))).toEqual(["up", "degraded", "down", "unknown"]);
   });
 });
 

@@ -23,7 +23,7 @@ const openIncident = () =>
   env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{ id: string; title: string }>();
 
 describe("evaluation with the engine", () => {
-  it("maps ok/warn/critical to up/degraded/down with the agent's thresholds, and holds state on unknown", async () => {
+  it("maps ok/warn/critical/unknown to up/degraded/down/unknown with the agent's thresholds; unknown neither fails nor recovers", async () => {
     const agent = "t-thresh"; // failureThreshold 1, recoveryThreshold 1; docker:db overrides failureThreshold 3
     let seq = 0;
     const send = async (c: Record<string, Status>) =>
@@ -46,11 +46,12 @@ describe("evaluation with the engine", () => {
     const incident = await openIncident();
     expect(incident?.title).toBe("Hosts: agent:t-thresh:redis:cache down — redis:cache is critical");
 
-    // unknown is neither failure nor recovery: the down check stays down, the counter stays.
+    // unknown is neither failure nor recovery: the down check stays down; the up one is
+    // unknown now (it was not measured), its failure counter kept.
     await send({ "docker:db": "unknown", "redis:cache": "unknown" });
     s = await statesOf(agent);
     expect(s.get("redis:cache")?.status).toBe("down");
-    expect(s.get("docker:db")).toMatchObject({ status: "up", consecutive_failures: 1 });
+    expect(s.get("docker:db")).toMatchObject({ status: "unknown", consecutive_failures: 1 });
     expect((await agentView(agent)).checks.find((c: any) => c.id === "redis:cache").status).toBe("unknown");
 
     await send({ "docker:db": "critical" });

@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../../src/index";
-import { spawn } from "../fixtures";
+import { controlSpawned, spawn } from "../fixtures";
 import { isPrivateHost } from "../../../src/routes/probe";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
@@ -231,6 +231,29 @@ describe("POST /v1/probe", () => {
     const atCap = await post({ id: "ok", service: "app", type: "http", url: `${lab}/health`, interval: "1h", samples: 6, timeout: "10s" });
     expect(atCap.status).toBe(200);
     expect(await atCap.json()).toMatchObject({ status: "up", statusCode: 200 });
+  });
+
+  it("runs retries as the runner does: after a refused connection, never after a 500, saying how many attempts", async () => {
+    const { port } = await spawn("flaky-http", { mode: "refuse" });
+    const spec = {
+      id: "rt",
+      service: "app",
+      type: "http",
+      url: `http://127.0.0.1:${port}/health`,
+      interval: "1m",
+      timeout: "2s",
+      retries: { count: 2, delay: "0s" },
+    };
+    const refused = await post(spec);
+    expect(refused.status).toBe(200);
+    expect(await refused.json()).toMatchObject({ status: "down", reason: `connection refused by 127.0.0.1:${port}`, attempts: 3 });
+    await controlSpawned(port, { mode: 500 });
+    expect(await (await post(spec)).json()).toMatchObject({ status: "down", statusCode: 500, attempts: 1 });
+    const slow = await post({ ...spec, interval: "10m", timeout: "30s", retries: { count: 1, delay: "1s" } });
+    expect(slow.status).toBe(400);
+    expect((await slow.json<{ error: { issues: string[] } }>()).error.issues).toEqual([
+      "retries: with 1 retry a run can take 61 s, which must be at most 60 s when testing a spec here; lower them",
+    ]);
   });
 
   it("refuses a body that is not JSON", async () => {

@@ -2,7 +2,8 @@
  * Inline SVG charts, built as strings (the page has one bar per check: 500 in the benchmark).
  *
  * The 90-day uptime bar is one stroked `<path>` per day level present (its class is the level's
- * `LEVEL_CODE`: u up, n no data, g degraded, p partial, d down): each run of equal days
+ * `LEVEL_CODE`: u up, n no data, k unknown (planned runs, under half measured), g degraded,
+ * p partial, d down): each run of equal days
  * is a horizontal segment, and CSS (`.bar path`: a stroke as tall as the bar, dashed 3 on,
  * 1 off) cuts it into one bar per day. Every segment starts at a multiple of the 4-unit dash
  * period and is a whole number of days long, so the dashes line up with the days wherever a
@@ -21,16 +22,17 @@ import { formatDay, formatMs, formatPercent, formatShortDay } from "./format";
 const STEP = 4;
 
 /** What a bar is drawn from: a check, or a service's summed checks. */
-export type BarSource = Pick<ComponentView, "name" | "levels" | "tallies"> & { uptime: Pick<Uptime, "90d"> };
+export type BarSource = Pick<ComponentView, "name" | "levels" | "tallies"> & { uptime: Pick<Uptime, "90d">; cadence?: Int32Array | null };
 
 export const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 export function dayLabel(d: DayCell, timeZone: string): string {
   const day = formatDay(d.start, timeZone);
-  if (d.count === 0) return `${day}: no data`;
+  if (d.count === 0) return d.planned ? `${day}: not measured (${d.planned} runs planned, none measured)` : `${day}: no data`;
   const parts = [`${day}: ${formatPercent(d.uptime === null ? null : d.uptime * 100)} uptime`];
   if (d.failures > 0) parts.push(`${d.failures} of ${d.count} checks failed`);
   if (d.degraded > 0) parts.push(`${d.degraded} degraded`);
+  if (d.measured != null && d.measured < 1) parts.push(`measured ${formatPercent(d.measured * 100)} of the day`);
   return parts.join(", ");
 }
 
@@ -54,16 +56,19 @@ function dayList(days: number[], dayStarts: number[], timeZone: string, max = 8)
 export function barTitle(c: BarSource, dayStarts: number[], timeZone: string): string {
   const failed: number[] = [];
   const degraded: number[] = [];
+  const unknown: number[] = [];
   for (let i = 0; i < c.levels.length; i++) {
     const l = c.levels[i];
     if (l === "d" || l === "p") failed.push(i);
     else if (l === "g") degraded.push(i);
+    else if (l === "k") unknown.push(i);
   }
   let out = `${c.name}: ${formatPercent(c.uptime["90d"])} uptime over ${c.levels.length} days`;
-  if (failed.length === 0 && degraded.length === 0) return `${out}, no problems.`;
+  if (failed.length === 0 && degraded.length === 0 && unknown.length === 0) return `${out}, no problems.`;
   out += ".";
   if (failed.length) out += ` Failures: ${dayList(failed, dayStarts, timeZone)}.`;
   if (degraded.length) out += ` Degraded: ${dayList(degraded, dayStarts, timeZone)}.`;
+  if (unknown.length) out += ` Not measured: ${dayList(unknown, dayStarts, timeZone)}.`;
   return out;
 }
 

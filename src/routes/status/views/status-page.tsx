@@ -154,9 +154,16 @@ export function componentHtml(c: ComponentView, model: StatusModel): string {
   const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
   let out =
     `<li class="c bx" id="check-${esc(c.id)}"><div class="ch"><h3><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a></h3>` +
-    `<span class="pill s-${c.status}">${esc(stateText)}</span><span class="m">${formatPercent(c.uptime["90d"])}${c.latencyAvgMs !== null ? ` · avg ${formatMs(c.latencyAvgMs)}` : ""}</span></div>`;
+    `<span class="pill s-${c.status}">${esc(stateText)}</span><span class="m">${formatPercent(c.uptime["90d"])}${measuredNote(c)}` +
+    `${c.latencyAvgMs !== null ? ` · avg ${formatMs(c.latencyAvgMs)}` : ""}</span></div>`;
   if (c.status !== "up" && (c.reason || c.since !== null)) out += reasonHtml(c, model);
   return `${out}${uptimeBarSvg(c, model.dayStarts, model.timeZone)}</li>`;
+}
+
+/** " (measured 87%)" after an uptime that was measured over less than the whole period. */
+function measuredNote(c: ComponentView): string {
+  const m = c.measured["90d"];
+  return m !== null && m < 99.5 ? ` (measured ${formatPercent(m)})` : "";
 }
 
 /** "Since <time> — <reason>"; the public sees the time alone (`../status-audience.ts`). */
@@ -174,7 +181,7 @@ export function componentLine(c: ComponentView, model: StatusModel): string {
   const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
   let out =
     `<tr id="check-${esc(c.id)}"><th><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a><td class="pill s-${c.status}">${esc(stateText)}` +
-    `<td>${formatPercent(c.uptime["90d"])}<td>${c.latencyAvgMs !== null ? formatMs(c.latencyAvgMs) : "–"}`;
+    `<td>${formatPercent(c.uptime["90d"])}${measuredNote(c)}<td>${c.latencyAvgMs !== null ? formatMs(c.latencyAvgMs) : "–"}`;
   if (c.status !== "up" && (c.reason || c.since !== null)) out += `<tr class="why"><td colspan="4">${reasonHtml(c, model)}`;
   return out;
 }
@@ -314,6 +321,41 @@ export function findCheck(model: StatusModel, id: string): { check: ComponentVie
 }
 
 /**
+ * How much of the schedule was kept and measured (probe monitors), and the shares of the
+ * measured runs: uptime is over the measured runs only, so the page says how many that were.
+ */
+function CheckNumbers(props: { check: ComponentView; days: number }) {
+  const c = props.check;
+  const r = c.runs24h;
+  const lines: string[] = [];
+  if (c.measured["90d"] !== null) {
+    const m24 = c.measured["24h"];
+    lines.push(
+      `Measured ${formatPercent(c.measured["90d"])} of the last ${props.days} days${m24 !== null ? ` (${formatPercent(m24)} of the last 24 hours)` : ""}; uptime is over the measured runs only.`,
+    );
+  }
+  if (r && r.planned > 0) {
+    const extra = [
+      r.missed > 0 && `${r.missed} missed`,
+      r.unknown > 0 && `${r.unknown} could not measure`,
+      r.retried > 0 && `${r.retried} needed a retry`,
+    ].filter(Boolean);
+    lines.push(`Last 24 hours: ${r.executed} of ${r.planned} planned runs executed${extra.length ? ` (${extra.join(", ")})` : ""}.`);
+  }
+  if (c.shares && (c.shares.degraded > 0 || c.shares.down > 0)) {
+    lines.push(
+      `Of the measured runs: ${formatPercent(c.shares.up)} up, ${formatPercent(c.shares.degraded)} degraded, ${formatPercent(c.shares.down)} down.`,
+    );
+  }
+  if (lines.length === 0) return null;
+  return (
+    <p class="small muted" id="check-cadence">
+      {lines.join(" ")}
+    </p>
+  );
+}
+
+/**
  * A check's own page (`/check/:id`): status, uptime over four periods, the 90-day bar with a
  * hover text per problem day and the list of those days, the 24-hour response-time chart, and
  * the incidents the check was part of.
@@ -385,6 +427,7 @@ export function CheckPage(props: {
                 </div>
               )}
             </dl>
+            <CheckNumbers check={c} days={c.levels.length} />
           </section>
           {maintenance.length > 0 && <Maintenance items={maintenance} model={m} />}
           <section aria-labelledby="history-h">

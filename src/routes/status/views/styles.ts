@@ -74,7 +74,7 @@ table.checks{width:100%;border-collapse:collapse;margin-top:.5rem;font-size:.875
 .reason{font-size:.875rem;color:var(--muted);margin:0 0 .35rem;overflow-wrap:anywhere}
 svg.bar{display:block;width:100%;height:2rem}
 .bar path{fill:none;stroke-width:2;stroke-dasharray:3 1}
-.bar .u{stroke:var(--up)}.bar .n{stroke:var(--none)}.bar .g{stroke:var(--degraded)}.bar .p{stroke:var(--partial)}.bar .d{stroke:var(--down)}
+.bar .u{stroke:var(--up)}.bar .n{stroke:var(--none)}.bar .k{stroke:var(--unknown)}.bar .g{stroke:var(--degraded)}.bar .p{stroke:var(--partial)}.bar .d{stroke:var(--down)}
 .barbox svg.bar{height:3rem}
 .barbox .bar path:hover{opacity:.75}
 .bar-axis{display:flex;justify-content:space-between;gap:.5rem;flex-wrap:wrap;font-size:.75rem;color:var(--muted)}
