@@ -44,6 +44,19 @@ export function freePort() {
 }
 
 /**
+ * The `wrangler dev` CLI arguments (after "dev") shared by the test dev server and `npm start -- --inspect`:
+ * loopback `port`, a free inspector port, local state in `persist`, `vars` as `--var`s.
+ * @param {{ port: number, persist: string, logLevel: string, vars?: Record<string, string | number> }} o
+ */
+export async function wranglerDevArgs({ port, persist, logLevel, vars = {} }) {
+  return [
+    ...["--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", persist],
+    ...["--test-scheduled", "--show-interactive-dev-session=false", "--log-level", logLevel],
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+}
+
+/**
  * @param {{ configPath: string, vars?: Record<string, string | number>, seedSql?: string,
  *   snapshot?: boolean, logLevel?: "warn" | "info" | "log", readyTimeoutMs?: number, stateRoot?: string,
  *   inspector?: false,
@@ -87,7 +100,6 @@ export async function startDevServer(options) {
   // 4.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child =
     options.inspector === false
       ? // The same dev server through wrangler's API, which can switch the inspector off.
@@ -110,23 +122,7 @@ export async function startDevServer(options) {
         )
       : spawn(
           wrangler,
-          [
-            "dev",
-            ...cfg,
-            "--port",
-            String(port),
-            "--ip",
-            "127.0.0.1",
-            "--inspector-port",
-            String(await freePort()),
-            "--persist-to",
-            persist,
-            "--test-scheduled",
-            "--show-interactive-dev-session=false",
-            "--log-level",
-            options.logLevel ?? "warn",
-            ...vars,
-          ],
+          ["dev", ...cfg, ...(await wranglerDevArgs({ port, persist, logLevel: options.logLevel ?? "warn", vars: options.vars }))],
           { cwd: cfgDir, env: quietEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
         );
   // The output is kept to its last MAX_LOG characters; `onLine` sees every line.

@@ -1,7 +1,8 @@
 // Helpers for the project's scripts. Node built-ins only: these run before `npm install`.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -86,4 +87,41 @@ export function listenLocal(server, port) {
     server.once("error", fail);
     server.listen(port, "127.0.0.1", () => ok(/** @type {import("node:net").AddressInfo} */ (server.address()).port));
   });
+}
+
+let bundles = 0;
+
+/**
+ * Bundles `entry` (TypeScript module source, its imports resolved from the project root) with
+ * esbuild, as the worker's own code, for import into Node; resolves to the bundle's path under
+ * .vigil (import it with `importOnce`). A new name per call: a module loader that caches by path
+ * (vitest's does, whatever the query) would otherwise hand back the first bundle. esbuild's
+ * failure (with its `errors`) is thrown as is.
+ */
+export async function bundleForNode(entry, name) {
+  const { build } = await import("esbuild");
+  const outdir = resolve(root, ".vigil");
+  mkdirSync(outdir, { recursive: true });
+  const outfile = resolve(outdir, `${name}-${process.pid}-${++bundles}.mjs`);
+  await build({
+    stdin: { contents: entry, resolveDir: root, loader: "ts" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    // cloudflare:* stays external: the probe kinds import it on use, in the worker only.
+    external: ["cloudflare:*"],
+    mainFields: ["module", "main"],
+    outfile,
+    logLevel: "silent",
+  });
+  return outfile;
+}
+
+/** Imports a bundle written by `bundleForNode`, then deletes the file. */
+export async function importOnce(file) {
+  try {
+    return await import(pathToFileURL(file).href);
+  } finally {
+    rmSync(file, { force: true });
+  }
 }

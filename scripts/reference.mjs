@@ -4,39 +4,20 @@
 // field's words from the JSDoc above it in src/config/*.ts and in the kinds' files beside their
 // code (src/probes, src/notify). `--check` exits 1 when the file is stale instead
 // (test/node/reference.test.ts does the same), so the reference cannot drift.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { root } from "./lib.mjs";
+import { bundleForNode, importOnce, root } from "./lib.mjs";
 
 export const REFERENCE_PATH = join(root, "docs/reference.md");
 
 /** The schemas and zod itself, bundled from src/config (the same code the worker runs). */
 async function loadSchemas() {
-  const { build } = await import("esbuild");
-  const outdir = resolve(root, ".vigil");
-  mkdirSync(outdir, { recursive: true });
-  const outfile = resolve(outdir, `reference-${process.pid}-${Date.now()}.mjs`);
   const entry = `
     export * from ${JSON.stringify(resolve(root, "src/config/index.ts"))};
     export { z } from "zod";
   `;
-  // cloudflare:* stays external: the probe kinds import it on use, in the worker only.
-  const options = {
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    external: ["cloudflare:*"],
-    mainFields: ["module", "main"],
-    outfile,
-    logLevel: "silent",
-  };
-  await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, ...options });
-  try {
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    rmSync(outfile, { force: true });
-  }
+  return importOnce(await bundleForNode(entry, "reference"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 //   repeats is printed once a minute with its count.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { freePort } from "./dev-server.mjs";
+import { wranglerDevArgs } from "./dev-server.mjs";
 import { createLogLimiter, lineSplitter } from "./log-limit.mjs";
 import { root } from "./lib.mjs";
 
@@ -29,26 +29,7 @@ export async function spawnWorker(options) {
   const child = inspect
     ? spawn(
         join(root, "node_modules/.bin/wrangler"),
-        [
-          "dev",
-          "--config",
-          toml,
-          "--persist-to",
-          persist,
-          "--env-file",
-          envFile,
-          "--port",
-          String(port),
-          "--ip",
-          "127.0.0.1",
-          "--inspector-port",
-          String(await freePort()),
-          "--test-scheduled",
-          "--show-interactive-dev-session=false",
-          "--log-level",
-          logLevel,
-          ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-        ],
+        ["dev", "--config", toml, "--env-file", envFile, ...(await wranglerDevArgs({ port, persist, logLevel, vars }))],
         { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] },
       )
     : spawn(

@@ -15,25 +15,13 @@ import { jobSpec } from "./heartbeats";
 import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
 import { upstreamSpec } from "./upstreams";
 
+// A kind's own type (HttpMonitor, SlackChannel, …) is imported from its file in src/probes or src/notify.
 export * from "./channels";
 export { channelSpec, INCIDENT_CHANNEL_TYPES, DIGEST_CHANNEL_TYPES, type ChannelSpec, type ChannelType } from "../notify/kinds";
-export type { WebhookChannel } from "../notify/webhook";
-export type { SlackChannel } from "../notify/slack";
-export type { DiscordChannel } from "../notify/discord";
-export type { TeamsChannel } from "../notify/teams";
-export type { PagerdutyChannel } from "../notify/pagerduty";
-export type { EmailChannel } from "../notify/email";
-export type { SmsChannel } from "../notify/sms";
-export { COMPONENT_STATUSES, type StatuspageChannel } from "../notify/statuspage";
 export * from "./digest";
 export * from "./common";
 export * from "./monitors";
 export { monitorSpec, type MonitorSpec } from "../probes/kinds";
-export type { HttpMonitor } from "../probes/http";
-export type { TlsMonitor } from "../probes/tls";
-export type { TcpMonitor } from "../probes/tcp";
-export type { WebsocketMonitor } from "../probes/websocket";
-export { DNS_RECORD_TYPES, type DnsMonitor } from "../probes/dns";
 export * from "./agents";
 export * from "./heartbeats";
 export * from "./envelope";

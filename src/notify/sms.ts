@@ -43,31 +43,6 @@ export const smsChannel = z
     }
   });
 
-/** Atlassian Statuspage component statuses. */
-export const COMPONENT_STATUSES = ["operational", "degraded_performance", "partial_outage", "major_outage"] as const;
-
-/**
- * Atlassian-Statuspage-compatible component updates, driven by monitor state (not by incidents):
- * `PATCH {url}/pages/{pageId}/components/{component}` with `Authorization: OAuth <apiKey>`.
- */
-export const statuspageChannel = z.strictObject({
-  id,
-  type: z.literal("statuspage"),
-  pageId: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage page id such as 'kctbh9vrtdwd'"),
-  apiKey: secretRef,
-  /** API base. Default `https://api.statuspage.io/v1`. */
-  url: httpUrl.default("https://api.statuspage.io/v1"),
-  /** Each component's status follows the checks listed (monitor ids or agent check ids). */
-  components: z
-    .array(
-      z.strictObject({
-        component: z.string().regex(/^[a-z0-9]{6,32}$/, "expected a Statuspage component id"),
-        checks: z.array(z.string().min(1)).min(1),
-      }),
-    )
-    .min(1),
-  timeout: timeout(),
-});
 export type SmsChannel = z.infer<typeof smsChannel>;
 
 /** Two GSM-7 segments: long enough for a title and a link, short enough to stay cheap. */

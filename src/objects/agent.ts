@@ -28,7 +28,7 @@ import { localDate } from "../../lib/time-zone";
 import { upsertDiskDay } from "../store/agent-disk";
 import { setStale, upsertAgent, type AgentRecord } from "../store/agents";
 import { insertRemediation } from "../store/remediations";
-import { AgentStorage } from "./agent-storage";
+import { AgentStorage, type StoredCheck, type StoredReport } from "./agent-storage";
 import { observe } from "./observe";
 import { VigilObject } from "./vigil-object";
 
@@ -45,27 +45,11 @@ export type ReportOutcome =
   | { kind: "duplicate"; seq: number; lastSeq: number }
   | { kind: "refused"; reason: string };
 
-export interface AgentView {
-  agentId: string | null;
-  lastSeq: number | null;
-  lastSeen: number | null;
+/** The ledger as the admin API shows it, with the latest checks and reports. */
+export interface AgentView extends Omit<AgentLedger, "intervalS" | "syncedAt"> {
   intervalSeconds: number | null;
-  graceMs: number | null;
-  deadline: number | null;
-  silentSince: number | null;
-  /** When the dead-man's change was written (lateness = this − deadline). */
-  markedDownAt: number | null;
-  hostname: string | null;
-  version: string | null;
-  checks: { id: string; kind: string; status: string; summary: string; observedAt: number; seq: number; stale: boolean }[];
-  history: {
-    seq: number;
-    receivedAt: number;
-    sentAt: number;
-    late: boolean;
-    checks: { id: string; status: string }[];
-    remediations: number;
-  }[];
+  checks: (StoredCheck & { stale: boolean })[];
+  history: StoredReport[];
 }
 
 export class AgentObject extends VigilObject {

@@ -4,26 +4,17 @@
  * together all open "the" incident); the loser's D1 batch fails on the one-open-incident
  * index and is retried, and then joins the incident the winner opened.
  */
-import type { VigilConfig } from "../config";
-import type { MonitorState } from "../engine/evaluate";
-import { recordObservation, type CheckRef, type Observation, type RecordOptions, type RecordSink } from "../incidents/record";
+import { recordObservation } from "../incidents/record";
 
 const ATTEMPTS = 4;
 
 /** `recordObservation` with retries; `states` is left as it was when a write fails. */
-export async function observe(
-  sink: RecordSink,
-  config: VigilConfig,
-  states: Map<string, MonitorState>,
-  check: CheckRef,
-  observation: Observation,
-  now: number,
-  options?: RecordOptions,
-): Promise<boolean> {
+export async function observe(...args: Parameters<typeof recordObservation>): Promise<boolean> {
+  const [, , states, check] = args;
   for (let attempt = 1; ; attempt++) {
     const before = states.get(check.id);
     try {
-      return await recordObservation(sink, config, states, check, observation, now, options);
+      return await recordObservation(...args);
     } catch (err) {
       // The batch is atomic: nothing was written, so the state before it is still the truth.
       if (before) states.set(check.id, before);

@@ -40,6 +40,15 @@ describe("vigil-agent CLI (bundled, plain node)", () => {
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   });
+  /** Writes a JSON config that reports to the test ingest server with these checks; returns its path. */
+  async function writeConfig(name: string, checks: object[]): Promise<string> {
+    const file = join(dir, name);
+    await writeFile(
+      file,
+      JSON.stringify({ agent: { id: "cli-test" }, worker: { url: server.url, secret: { env: "CLI_SECRET" } }, checks }),
+    );
+    return file;
+  }
 
   it("validate lists every error with its path and exits 78", async () => {
     const file = join(dir, "bad.json");
@@ -55,19 +64,11 @@ describe("vigil-agent CLI (bundled, plain node)", () => {
   });
 
   it("validate --json and once mask credentials in URLs, as run's logs do", async () => {
-    const file = join(dir, "creds.json");
-    await writeFile(
-      file,
-      JSON.stringify({
-        agent: { id: "cli-test" },
-        worker: { url: server.url, secret: { env: "CLI_SECRET" } },
-        checks: [
-          { kind: "http", url: "http://bob:hunter2pw@127.0.0.1:1/health" },
-          { kind: "redis", url: "redis://u:redispw99@127.0.0.1:1" },
-          { kind: "postgres", url: "postgres://carol:pgpass77@127.0.0.1:1/app" },
-        ],
-      }),
-    );
+    const file = await writeConfig("creds.json", [
+      { kind: "http", url: "http://bob:hunter2pw@127.0.0.1:1/health" },
+      { kind: "redis", url: "redis://u:redispw99@127.0.0.1:1" },
+      { kind: "postgres", url: "postgres://carol:pgpass77@127.0.0.1:1/app" },
+    ]);
     const validate = await agent(["validate", "--json", "--config", file], { CLI_SECRET: SECRET }).done;
     expect(validate.code).toBe(0);
     for (const secret of ["hunter2pw", "redispw99", "pgpass77"]) expect(validate.stdout + validate.stderr).not.toContain(secret);
@@ -81,18 +82,10 @@ describe("vigil-agent CLI (bundled, plain node)", () => {
   });
 
   it("once --json prints one valid report and sends nothing; the exit code is the worst status", async () => {
-    const file = join(dir, "once.json");
-    await writeFile(
-      file,
-      JSON.stringify({
-        agent: { id: "cli-test" },
-        worker: { url: server.url, secret: { env: "CLI_SECRET" } },
-        checks: [
-          { kind: "host", mounts: ["/"] },
-          { kind: "tcp", host: "127.0.0.1", port: 1 },
-        ],
-      }),
-    );
+    const file = await writeConfig("once.json", [
+      { kind: "host", mounts: ["/"] },
+      { kind: "tcp", host: "127.0.0.1", port: 1 },
+    ]);
     const before = server.reports.length;
     const { code, stdout, stderr } = await agent(["once", "--json", "--config", file], { CLI_SECRET: SECRET }).done;
     expect(code).toBe(2);

@@ -46,42 +46,30 @@ describe("config", () => {
   });
 
   it("cross-field rules name their path too", () => {
+    // Five checks that break cross-field rules; a sixth with a field error shows that fields are checked first.
+    const five = [
+      { kind: "docker" },
+      { kind: "docker", container: "web" },
+      { kind: "docker", container: "web" },
+      { kind: "postgres", url: "postgres://db/app", remediate: {} },
+      { kind: "logs", file: "/var/log/app.log", timeout: "1m" },
+    ];
     expect(
       issues({
         ...base,
-        checks: [
-          { kind: "docker" },
-          { kind: "docker", container: "web" },
-          { kind: "docker", container: "web" },
-          { kind: "postgres", url: "postgres://db/app", remediate: {} },
-          { kind: "logs", file: "/var/log/app.log", timeout: "1m" },
-          { kind: "host", cooldown: "5m" },
-        ],
+        checks: [...five, { kind: "host", cooldown: "5m" }],
       }),
     ).toEqual(['checks[5]: Unrecognized key: "cooldown"']);
     expect(
       issues({
         ...base,
-        checks: [
-          { kind: "docker" },
-          { kind: "docker", container: "web" },
-          { kind: "docker", container: "web" },
-          { kind: "postgres", url: "postgres://db/app", remediate: {} },
-          { kind: "logs", file: "/var/log/app.log", timeout: "1m" },
-          { kind: "tcp", host: "db", port: 5432, timeout: "soon" },
-        ],
+        checks: [...five, { kind: "tcp", host: "db", port: 5432, timeout: "soon" }],
       }),
     ).toEqual(['checks[5].timeout: expected a duration such as "30s" or "5m", got "soon"']);
     expect(
       issues({
         ...base,
-        checks: [
-          { kind: "docker" },
-          { kind: "docker", container: "web" },
-          { kind: "docker", container: "web" },
-          { kind: "postgres", url: "postgres://db/app", remediate: {} },
-          { kind: "logs", file: "/var/log/app.log", timeout: "1m" },
-        ],
+        checks: five,
       }),
     ).toEqual([
       "checks[0]: needs exactly one of container and label",

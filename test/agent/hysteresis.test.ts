@@ -10,6 +10,7 @@ import { judgeHost } from "../../agent/checks/host";
 import { type Grades, type Line, defaultClear, gradeHeld } from "../../agent/checks/hysteresis";
 import { judgeLogs } from "../../agent/checks/logs";
 import { judgePostgres } from "../../agent/checks/postgres";
+import { quietPrimary } from "./postgres-observation";
 import { judgeRedis } from "../../agent/checks/redis";
 import { ConfigError, parseConfig } from "../../agent/config";
 
@@ -123,23 +124,10 @@ describe("every graded value of the judges holds until its clear value", () => {
       checks: [{ kind, ...(kind === "postgres" ? { url: "postgres://db/app" } : kind === "logs" ? { file: "/x" } : {}), ...extra }],
     }).checks[0]!;
 
-  const pgBase = {
-    latencyMs: 2,
-    maxConnections: 100,
-    connections: 5,
-    activeConnections: 1,
-    longestQuerySeconds: 0,
-    longestQueryPid: null,
-    oldestTransactionSeconds: 0,
-    oldestTransactionPid: 7,
-    replica: false,
-    replicationLagSeconds: null,
-    slowest: null,
-  };
   const pg = spec("postgres") as Parameters<typeof judgePostgres>[0];
 
   it("postgres connections: 80 % warn clears below 70 %, 95 % critical below 85 %", () => {
-    const out = walk([50, 80, 72, 69, 75, 95, 86, 84, 71, 60], (n, p) => judgePostgres(pg, { ...pgBase, connections: n }, p));
+    const out = walk([50, 80, 72, 69, 75, 95, 86, 84, 71, 60], (n, p) => judgePostgres(pg, { ...quietPrimary, connections: n }, p));
     expect(out.map((r) => r.status)).toEqual(["ok", "warn", "warn", "ok", "ok", "critical", "critical", "warn", "warn", "ok"]);
     expect(out[2]!.summary).toMatch(/^conn warn \(held, clears below 70 %\): /);
     expect(out[6]!.summary).toMatch(/^conn critical \(held, clears below 85 %\): /);
@@ -147,7 +135,7 @@ describe("every graded value of the judges holds until its clear value", () => {
 
   it("postgres long query: 30 s warn clears below 24 s, 5 min critical below 4 min", () => {
     const out = walk([10, 30, 25, 23, 300, 250, 239, 20], (s, p) =>
-      judgePostgres(pg, { ...pgBase, longestQuerySeconds: s, longestQueryPid: 9 }, p),
+      judgePostgres(pg, { ...quietPrimary, longestQuerySeconds: s, longestQueryPid: 9 }, p),
     );
     expect(out.map((r) => r.status)).toEqual(["ok", "warn", "warn", "ok", "critical", "critical", "warn", "ok"]);
     expect(out[2]!.summary).toMatch(/^query warn \(held, clears below 24s\)/);
@@ -155,31 +143,31 @@ describe("every graded value of the judges holds until its clear value", () => {
   });
 
   it("postgres old transaction: 5 min warn clears below 4 min", () => {
-    const out = walk([300, 250, 239], (s, p) => judgePostgres(pg, { ...pgBase, oldestTransactionSeconds: s }, p));
+    const out = walk([300, 250, 239], (s, p) => judgePostgres(pg, { ...quietPrimary, oldestTransactionSeconds: s }, p));
     expect(out.map((r) => r.status)).toEqual(["warn", "warn", "ok"]);
   });
 
   it("postgres replication lag: 30 s warn clears below 24 s; an unknown lag keeps no grade", () => {
     const out = walk([30, 25, null, 25, 23], (s, p) =>
-      judgePostgres(pg, { ...pgBase, replica: true, replicationLagSeconds: s, walReceiver: "streaming" }, p),
+      judgePostgres(pg, { ...quietPrimary, replica: true, replicationLagSeconds: s, walReceiver: "streaming" }, p),
     );
     expect(out.map((r) => r.status)).toEqual(["warn", "warn", "unknown", "ok", "ok"]);
   });
 
   it("postgres latency: 1 s warn clears below 800 ms; explicit clear values and hysteresis: false", () => {
-    expect(walk([1000, 900, 799], (ms, p) => judgePostgres(pg, { ...pgBase, latencyMs: ms }, p)).map((r) => r.status)).toEqual([
+    expect(walk([1000, 900, 799], (ms, p) => judgePostgres(pg, { ...quietPrimary, latencyMs: ms }, p)).map((r) => r.status)).toEqual([
       "warn",
       "warn",
       "ok",
     ]);
     const tight = spec("postgres", { clear: { latencyWarn: "950ms" } }) as typeof pg;
-    expect(walk([1000, 960, 940], (ms, p) => judgePostgres(tight, { ...pgBase, latencyMs: ms }, p)).map((r) => r.status)).toEqual([
+    expect(walk([1000, 960, 940], (ms, p) => judgePostgres(tight, { ...quietPrimary, latencyMs: ms }, p)).map((r) => r.status)).toEqual([
       "warn",
       "warn",
       "ok",
     ]);
     const off = spec("postgres", { hysteresis: false }) as typeof pg;
-    expect(walk([80, 79, 80, 79], (n, p) => judgePostgres(off, { ...pgBase, connections: n }, p)).map((r) => r.status)).toEqual([
+    expect(walk([80, 79, 80, 79], (n, p) => judgePostgres(off, { ...quietPrimary, connections: n }, p)).map((r) => r.status)).toEqual([
       "warn",
       "ok",
       "warn",

@@ -9,6 +9,7 @@ import { parseConfig } from "../../agent/config";
 import { judgePostgres } from "../../agent/checks/postgres";
 import { closeMemory, runChecks } from "../../agent/cycle";
 import { DockerClient } from "../../agent/docker-api";
+import { quietPrimary } from "./postgres-observation";
 import { PG_URL, describeWith, tcpReachable } from "./services";
 
 const u = new URL(PG_URL);
@@ -160,27 +161,16 @@ it("judges replication lag on a replica (pure judgement)", () => {
   const spec = parseConfig({ agent: { id: "x" }, checks: [{ kind: "postgres", url: PG_URL }] }).checks[0] as Parameters<
     typeof judgePostgres
   >[0];
-  const base = {
-    latencyMs: 2,
-    maxConnections: 100,
-    connections: 5,
-    activeConnections: 1,
-    longestQuerySeconds: 0,
-    longestQueryPid: null,
-    oldestTransactionSeconds: 0,
-    oldestTransactionPid: null,
-    slowest: null,
-  };
-  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 5 }).status).toBe("ok");
-  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 45 }).status).toBe("warn");
-  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 400 }).status).toBe("critical");
-  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: null }).status).toBe("unknown");
+  expect(judgePostgres(spec, { ...quietPrimary, replica: true, replicationLagSeconds: 5 }).status).toBe("ok");
+  expect(judgePostgres(spec, { ...quietPrimary, replica: true, replicationLagSeconds: 45 }).status).toBe("warn");
+  expect(judgePostgres(spec, { ...quietPrimary, replica: true, replicationLagSeconds: 400 }).status).toBe("critical");
+  expect(judgePostgres(spec, { ...quietPrimary, replica: true, replicationLagSeconds: null }).status).toBe("unknown");
   // Cut off from the primary: nothing new to replay reads as no lag, so the stream itself is judged.
-  const cut = judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 0, walReceiver: null });
+  const cut = judgePostgres(spec, { ...quietPrimary, replica: true, replicationLagSeconds: 0, walReceiver: null });
   expect(cut.status).toBe("warn");
   expect(cut.summary).toMatch(/^stream warn: .*not streaming from the primary \(WAL receiver not running\)/);
   // A role that may not see the WAL receiver's status is not told it is cut off.
-  expect(judgePostgres(spec, { ...base, replica: true, replicationLagSeconds: 0, walReceiver: undefined }).status).toBe("ok");
+  expect(judgePostgres(spec, { ...quietPrimary, replica: true, replicationLagSeconds: 0, walReceiver: undefined }).status).toBe("ok");
   // On a primary the receiver is irrelevant.
-  expect(judgePostgres(spec, { ...base, replica: false, replicationLagSeconds: null, walReceiver: null }).status).toBe("ok");
+  expect(judgePostgres(spec, { ...quietPrimary, replica: false, replicationLagSeconds: null, walReceiver: null }).status).toBe("ok");
 });

@@ -7,6 +7,9 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as x from "@peculiar/asn1-x509";
 import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type RequestListener } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 
 export type KeyType = "rsa" | "ec";
@@ -217,4 +220,21 @@ export function serverCredentials(o: ServerTlsOptions): { key: string; cert: str
     ...(issuer && { issuer }),
   });
   return { key: leaf.keyPem, cert: leaf.certPem + (issuer?.certPem ?? ""), leaf };
+}
+
+/**
+ * An HTTPS server per `tls`, or plain HTTP without it. `listen()` takes a loopback port and
+ * answers what a spawned fixture reports: the port and, over TLS, when the certificate expires.
+ */
+export function httpOrHttpsServer(tls: ServerTlsOptions | undefined, handler: RequestListener) {
+  const credentials = tls && serverCredentials(tls);
+  const server = credentials ? createHttpsServer(credentials, handler) : createServer(handler);
+  async function listen(): Promise<{ port: number; notAfter?: string }> {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }),
+    };
+  }
+  return { server, listen };
 }

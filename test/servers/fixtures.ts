@@ -17,6 +17,7 @@ import { text } from "node:stream/consumers";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { spawnKinds, type Spawned } from "./index";
+import type { SinkRecord } from "./sink-record";
 
 interface TargetBehaviour {
   status: number;
@@ -28,15 +29,7 @@ interface TargetBehaviour {
   times: number[];
 }
 
-export interface SinkRecord {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  /** Standard Webhooks signature check: null when no secret was configured. */
-  verified: boolean | null;
-  receivedAt: number;
-}
+export type { SinkRecord };
 
 interface Sink {
   status: number;

@@ -16,11 +16,10 @@
  * Option `tls` (see `ServerTlsOptions`): serve HTTPS instead, with a certificate signed by the
  * test CA that workerd trusts (default) or a self-signed one, valid for `days`.
  */
-import { createServer, type RequestListener, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import type { RequestListener, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
-import { serverCredentials, type ServerTlsOptions } from "./certs";
+import { httpOrHttpsServer, type ServerTlsOptions } from "./certs";
 import type { Spawned } from "./index";
 
 const health = (db: string) => ({
@@ -130,8 +129,7 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
       }
     });
   };
-  const credentials = options.tls && serverCredentials(options.tls);
-  const server = credentials ? createHttpsServer(credentials, handler) : createServer(handler);
+  const { server, listen } = httpOrHttpsServer(options.tls, handler);
   // Idle connections kept as nginx keeps them (keepalive_timeout 75 s).
   server.keepAliveTimeout = 75_000;
   server.on("connection", (s: Socket) => {
@@ -139,12 +137,8 @@ export async function spawnHttpLab(options: { tls?: ServerTlsOptions } = {}): Pr
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    info: {
-      port: (server.address() as AddressInfo).port,
-      ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }),
-    },
+    info: await listen(),
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

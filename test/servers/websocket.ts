@@ -11,11 +11,10 @@
  * Option `tls` (see `ServerTlsOptions`): serve `wss://` (and `https://` stats) instead, with a
  * certificate signed by the test CA that workerd trusts (default) or a self-signed one.
  */
-import { createServer, type RequestListener } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { RequestListener } from "node:http";
+import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import { serverCredentials, type ServerTlsOptions } from "./certs";
+import { httpOrHttpsServer, type ServerTlsOptions } from "./certs";
 import type { Spawned } from "./index";
 
 export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): Promise<Spawned> {
@@ -26,8 +25,7 @@ export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): 
     res.writeHead(req.url === "/stats" ? 200 : 426, { "content-type": "application/json" });
     res.end(JSON.stringify(req.url === "/stats" ? { received, closed } : { error: "upgrade required" }));
   };
-  const credentials = options.tls && serverCredentials(options.tls);
-  const server = credentials ? createHttpsServer(credentials, stats) : createServer(stats);
+  const { server, listen } = httpOrHttpsServer(options.tls, stats);
   const wss = new WebSocketServer({ noServer: true });
   server.on("connection", (s: Socket) => {
     sockets.add(s);
@@ -53,12 +51,8 @@ export async function spawnWebsocket(options: { tls?: ServerTlsOptions } = {}): 
       ws.on("error", () => {});
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    info: {
-      port: (server.address() as AddressInfo).port,
-      ...(credentials && { notAfter: new Date(credentials.leaf.openssl.validTo).toISOString() }),
-    },
+    info: await listen(),
     async close() {
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();

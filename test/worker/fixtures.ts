@@ -1,14 +1,8 @@
 /** Helpers for talking to the Node-side fixture server from inside workerd. */
 import { env } from "cloudflare:workers";
+import type { SinkRecord } from "../servers/sink-record";
 
-export interface SinkRecord {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  verified: boolean | null;
-  receivedAt: number;
-}
+export type { SinkRecord };
 
 async function control(path: string, method = "GET", body?: unknown): Promise<any> {
   const res = await fetch(`${env.FIXTURES_URL}/control/${path}`, {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { checkGlob } from "../../config";
 import { duration } from "../../config/duration";
+import type { Silence } from "../../engine/mute";
 import { activeSilences, expireSilence, insertSilence } from "../../store/silences";
 import { jsonError } from "../errors";
 import { answer, bodySchema, declarer, on, refusal, routes } from "../openapi";
@@ -56,15 +57,7 @@ export const endSilence = route({
   responses: { 204: answer("Ended"), 404: refusal("No active silence with this id") },
 });
 
-function silenceJson(s: {
-  id: string;
-  serviceId: string | null;
-  checkGlob: string | null;
-  comment: string;
-  createdBy: string;
-  createdAt: number;
-  endsAt: number;
-}) {
+function silenceJson(s: Silence) {
   return {
     id: s.id,
     service: s.serviceId,

@@ -13,7 +13,8 @@
  * ignored: the reader is the public.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { App } from "../openapi";
+import { refusal, type App } from "../openapi";
+import { jsonError } from "../errors";
 import { getCookie, setCookie } from "hono/cookie";
 import { reveal } from "../../config";
 import { tokensEqual } from "../auth";
@@ -143,3 +144,9 @@ export function statusAccess(refuse: (c: Context<App>, reason: string) => Respon
     }
   };
 }
+
+/** `statusAccess` for the JSON-answering routes (`/status.json`, the feed): refuses with a 401 JSON error. */
+export const statusAccessJson = statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason));
+
+/** The refusals of a token-guarded route with a query, for its OpenAPI `responses`. */
+export const statusRefusals = { 400: refusal("Invalid query"), 401: refusal("Private page without a valid token") } as const;

@@ -6,9 +6,8 @@
 import { z } from "zod";
 import type { IncidentRow } from "../../store/incidents";
 import { loadFeedIncidents, type IncidentEventRow } from "../../store/status-read";
-import { jsonError } from "../errors";
-import { answer, declarer, on, refusal, routes } from "../openapi";
-import { statusAccess } from "./access";
+import { answer, declarer, on, routes } from "../openapi";
+import { statusAccessJson, statusRefusals } from "./access";
 import { UNLISTED_CHECK, publicIncidentTitle, showsDetails } from "./audience";
 import { listComponents, publicEvent } from "./model";
 import { formatDateTime } from "./views/format";
@@ -27,12 +26,11 @@ export const feedRoute = declarer(
   method: "get",
   path: "/feed.atom",
   summary: "Atom feed of incidents",
-  middleware: [statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason))],
+  middleware: [statusAccessJson],
   request: { query: feedQuery },
   responses: {
     200: answer("Atom 1.0 feed", "application/atom+xml"),
-    400: refusal("Invalid query"),
-    401: refusal("Private page without a valid token"),
+    ...statusRefusals,
   },
 });
 

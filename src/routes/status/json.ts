@@ -4,9 +4,8 @@
  * checks it is most of the bytes.
  */
 import { z } from "zod";
-import { jsonError } from "../errors";
-import { answer, declarer, on, refusal, routes } from "../openapi";
-import { statusAccess } from "./access";
+import { answer, declarer, on, routes } from "../openapi";
+import { statusAccessJson, statusRefusals } from "./access";
 import { loadStatusModel } from "./data";
 import { dayCell, type ComponentView, type IncidentView, type StatusModel } from "./model";
 import { isoDay } from "./views/format";
@@ -106,12 +105,11 @@ export const statusJsonRoute = declarer(
   method: "get",
   path: "/status.json",
   summary: "Current status, uptime, incidents and maintenance",
-  middleware: [statusAccess((c, reason) => jsonError(c, 401, "unauthorized", reason))],
+  middleware: [statusAccessJson],
   request: { query: statusJsonQuery },
   responses: {
     200: answer("Status", "application/json", statusJsonResponse),
-    400: refusal("Invalid query"),
-    401: refusal("Private page without a valid token"),
+    ...statusRefusals,
   },
 });
 

@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { policySpec, type PolicySpec } from "../../../src/config/policies";
-import {
-  emptyState,
-  nextWake,
-  step,
-  type Effect,
-  type EscalationContext,
-  type EscalationInput,
-  type EscalationState,
-} from "../../../src/engine/escalation";
+import { emptyState, nextWake, step } from "../../../src/engine/escalation";
+import type { Effect, EscalationContext, EscalationInput, EscalationState } from "../../../src/engine/escalation";
 
 const MIN = 60_000;
 
@@ -134,24 +127,20 @@ describe("escalation: the runbook's level rules", () => {
       },
       pages: ["incident.opened@L1", "incident.escalated@L2"],
     },
-    {
-      name: "L1 → L2 at once when someone flags a data-loss risk",
-      run: (sim) => {
+    ...(
+      [
+        ["L1 → L2 at once when someone flags a data-loss risk", "data-loss-risk"],
+        ["L1 → L2 at once on a suspected breach", "security"],
+      ] as const
+    ).map(([name, flag]) => ({
+      name,
+      run: (sim: Sim) => {
         sim.down("app-health", 0);
         sim.until(MIN);
-        sim.send({ type: "flag", flag: "data-loss-risk", by: "kim", at: 2 * MIN });
+        sim.send({ type: "flag", flag, by: "kim", at: 2 * MIN });
       },
       pages: ["incident.opened@L1", "incident.escalated@L2"],
-    },
-    {
-      name: "L1 → L2 at once on a suspected breach",
-      run: (sim) => {
-        sim.down("app-health", 0);
-        sim.until(MIN);
-        sim.send({ type: "flag", flag: "security", by: "kim", at: 2 * MIN });
-      },
-      pages: ["incident.opened@L1", "incident.escalated@L2"],
-    },
+    })),
     {
       name: "L1 → L2 when nobody acknowledges within 15 minutes",
       run: (sim) => {
