@@ -30,7 +30,7 @@ import { pathToFileURL } from "node:url";
 import { freePort } from "../scripts/dev-server.mjs";
 import { lineSplitter } from "../scripts/log-limit.mjs";
 import { startPerf } from "./perf-split.mjs";
-import { root } from "../scripts/lib.mjs";
+import { root, writeDevWranglerConfig } from "../scripts/lib.mjs";
 
 // ── arguments ────────────────────────────────────────────────────────────────────────────
 const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])));
@@ -264,7 +264,9 @@ const acceptedMeasured = fleet.accepted - acceptedBefore;
 await stopDev();
 // What the probes themselves measured in the last measured minute (raw_results, read from the
 // stopped instance's local D1): time to first byte and to the whole response.
+// npm start removes its .vigil/start-<PORT> folder when it stops: the read gets a config of its own.
 const probeSide = (() => {
+  const wranglerToml = writeDevWranglerConfig(join(root, "bench/scale.config.ts"), join(stateDir, "read"));
   const out = spawnSync(
     join(root, "node_modules/.bin/wrangler"),
     [
@@ -275,7 +277,7 @@ const probeSide = (() => {
       "--persist-to",
       join(stateDir, "state"),
       "--config",
-      join(root, ".vigil", `start-${port}`, "wrangler.toml"),
+      wranglerToml,
       "--json",
       "--command",
       `SELECT data FROM raw_results WHERE minute = ${end - 60_000}`,
