@@ -93,6 +93,20 @@ export async function recordObservation(
       ...(check.coveredBy !== undefined && { coveredBy: check.coveredBy }),
     });
   }
+  // Into or out of unknown or degraded, not down: only a policy's state pages (monitoringBroken,
+  // degraded) care, so the service object hears of it only when its policy asks.
+  const policy = config.policies.find((p) => p.id === config.services.find((s) => s.id === check.service)?.policy);
+  const stateFor = (s: string) => (s === "unknown" && policy?.monitoringBroken) || (s === "degraded" && policy?.degraded);
+  for (const change of events.filter((e) => e.to !== "down" && e.from !== "down" && (stateFor(e.to) || stateFor(e.from)))) {
+    await sink.SERVICE.getByName(check.service).observe(check.service, {
+      type: "check",
+      checkId: check.id,
+      kind: check.kind ?? "check",
+      status: change.to,
+      reason: change.reason,
+      at: change.at,
+    });
+  }
   // Still down, failing differently: a timeline entry on the incident, never a page.
   if (events.length === 0 && before.status === "down" && state.status === "down" && state.reason !== before.reason) {
     await sink.SERVICE.getByName(check.service).apply(check.service, {
