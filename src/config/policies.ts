@@ -88,8 +88,8 @@ export const policySpec = z.strictObject({
   upstreamLevel: z.number().int().min(0).max(10).default(0),
   /**
    * Page the operator "monitoring broken: <check> unknown for 10m (<reason>)" when a check has
-   * been unknown (Vigil could not measure it) this long. Unknown never opens an incident and never
-   * shows on the status page; without this nobody is paged for it.
+   * been unknown (Vigil could not measure it) this long. Unknown never opens an incident, and this
+   * page is none either (not among the status page's incidents); without it nobody is paged.
    */
   monitoringBroken: statePage.optional(),
   /** Page "<check> degraded for 15m (<reason>)" when a check has been degraded (latency over `degradedMs`) this long. */

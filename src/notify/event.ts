@@ -34,6 +34,8 @@ export interface IncidentFacts {
   reason?: string;
   /** A provider the service depends on reports an incident: "upstream incident: <title> (<provider>)". */
   upstream?: string;
+  /** The whole headline after `[L1]` / `[RESOLVED]`, for pages that are no incident's ("monitoring broken: …"). */
+  headline?: string;
 }
 
 export interface IncidentLinks {
@@ -237,7 +239,7 @@ export function statePageMessages(notice: StatePageNotice, serviceId: string, co
     resolvedAt: notice.event === "incident.resolved" ? now : null,
     members: [{ checkId: notice.checkId, status: notice.kind, reason: null, since: notice.since }],
   };
-  const facts: IncidentFacts = notice.reason ? { reason: notice.reason } : {};
+  const facts: IncidentFacts = { headline: notice.title, ...(notice.reason && { reason: notice.reason }) };
   const event = withHeadline(incidentEvent(notice.event, snapshot, { ...config, publicUrl: undefined }, now, { facts }));
   return [...new Set(notice.channels)].map((channelId) => ({
     key: `${notice.key}:${channelId}`,
