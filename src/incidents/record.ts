@@ -29,6 +29,8 @@ export interface Observation {
   /** `unknown`: the run could not measure (never a failure, see `evaluate`). */
   status: ProbeStatus | "unknown";
   reason?: string;
+  /** With `unknown`: the check's agent went silent; a down check becomes unknown too (see `evaluate`). */
+  stale?: boolean;
 }
 
 /** The bindings recording needs. */
@@ -97,7 +99,9 @@ export async function recordObservation(
   // degraded) care, so the service object hears of it only when its policy asks.
   const policy = config.policies.find((p) => p.id === config.services.find((s) => s.id === check.service)?.policy);
   const stateFor = (s: string) => (s === "unknown" && policy?.monitoringBroken) || (s === "degraded" && policy?.degraded);
-  for (const change of events.filter((e) => e.to !== "down" && e.from !== "down" && (stateFor(e.to) || stateFor(e.from)))) {
+  // A silent agent's checks (stale) page nobody for being unknown: its heartbeat's incident is the page.
+  const statePaged = (e: (typeof events)[number]) => e.to !== "down" && e.from !== "down" && (stateFor(e.to) || stateFor(e.from));
+  for (const change of observation.stale ? [] : events.filter(statePaged)) {
     await sink.SERVICE.getByName(check.service).observe(check.service, {
       type: "check",
       checkId: check.id,
