@@ -9,7 +9,7 @@
  * - `delivery`: one delivery attempt's outcome (`outcome`: delivered | retry | failed | dead,
  *   `channel`, `event`, `incident`, `level`, `attempt`, `httpStatus`, `latencyMs`, `error`, redacted).
  */
-export type LogEvent = "check.state" | "incident.event" | "incident.page" | "delivery";
+export type LogEvent = "check.state" | "incident.event" | "incident.page" | "state.page" | "delivery";
 
 export function logEvent(msg: LogEvent, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ msg, ...fields }));

@@ -35,8 +35,21 @@ export function channelUseIssues(
   const out: { path: (string | number)[]; message: string }[] = [];
   const channels = Array.isArray(raw.channels) ? (raw.channels as { id?: unknown; type?: unknown }[]) : [];
   const typeOf = new Map(channels.filter((c) => c && typeof c.id === "string").map((c) => [c.id as string, c.type]));
-  const policies = Array.isArray(raw.policies) ? (raw.policies as { levels?: unknown }[]) : [];
+  const policies = Array.isArray(raw.policies) ? (raw.policies as Record<string, unknown>[]) : [];
   policies.forEach((p, i) => {
+    // State pages (monitoringBroken, degraded) are pages too.
+    for (const field of ["monitoringBroken", "degraded"]) {
+      const rule = p?.[field] as { channels?: unknown } | undefined;
+      if (!rule || !Array.isArray(rule.channels)) continue;
+      rule.channels.forEach((c, k) => {
+        const type = typeOf.get(c as string);
+        if (typeof type === "string" && !INCIDENT_CHANNEL_TYPES.includes(type))
+          out.push({
+            path: ["policies", i, field, "channels", k],
+            message: `channel "${c}" is a ${type} channel, which follows monitor state and cannot take pages (expected one of ${INCIDENT_CHANNEL_TYPES.join(", ")})`,
+          });
+      });
+    }
     if (!p || !Array.isArray(p.levels)) return;
     p.levels.forEach((l: { channels?: unknown }, j) => {
       if (!l || !Array.isArray(l.channels)) return;

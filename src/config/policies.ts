@@ -61,6 +61,15 @@ export const policyLevel = z.strictObject({
 });
 export type PolicyLevel = z.infer<typeof policyLevel>;
 
+/** A page for a check held in one state (unknown, degraded) this long: to `channels`, never an incident. */
+export const statePage = z.strictObject({
+  /** Page once the check has been in the state this long. */
+  after: duration({ min: "0s", max: "7d" }),
+  /** Channel ids paged; the resolve goes to the same ones when the check leaves the state. */
+  channels: z.array(id).min(1),
+});
+export type StatePage = z.infer<typeof statePage>;
+
 export const policySpec = z.strictObject({
   id,
   levels: z.array(policyLevel).min(1).max(10),
@@ -77,6 +86,14 @@ export const policySpec = z.strictObject({
    * incident's timeline says why.
    */
   upstreamLevel: z.number().int().min(0).max(10).default(0),
+  /**
+   * Page the operator "monitoring broken: <check> unknown for 10m (<reason>)" when a check has
+   * been unknown (Vigil could not measure it) this long. Unknown never opens an incident, and this
+   * page is none either (not among the status page's incidents); without it nobody is paged.
+   */
+  monitoringBroken: statePage.optional(),
+  /** Page "<check> degraded for 15m (<reason>)" when a check has been degraded (latency over `degradedMs`) this long. */
+  degraded: statePage.optional(),
   /** More than `changes` state changes of one check within `window` mark it flapping. */
   flapping: z
     .strictObject({

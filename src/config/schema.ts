@@ -105,6 +105,11 @@ export const configSchema = z
         if (Array.isArray(m.services)) m.services.forEach((d, k) => known(services, "service", d, ["maintenance", i, "services", k]));
       });
       list("policies").forEach((p, i) => {
+        for (const field of ["monitoringBroken", "degraded"]) {
+          const rule = p[field] as { channels?: unknown } | undefined;
+          if (rule && Array.isArray(rule.channels))
+            rule.channels.forEach((c, k) => known(channels, "channel", c, ["policies", i, field, "channels", k]));
+        }
         if (!Array.isArray(p.levels)) return;
         p.levels.forEach((l: { channels?: unknown }, j) => {
           if (Array.isArray(l?.channels))

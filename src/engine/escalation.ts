@@ -185,7 +185,11 @@ export function step(
       } else if (incident?.status === "open" && incident.members[input.checkId]) {
         const wasDown = isDown(incident.members[input.checkId]!);
         incident.members[input.checkId] = member;
-        if (wasDown) timeline(input.status === "stale" ? "member.stale" : "member.recovered", { check: input.checkId });
+        if (wasDown)
+          timeline(input.status === "stale" ? "member.stale" : input.status === "unknown" ? "member.unknown" : "member.recovered", {
+            check: input.checkId,
+            ...(input.status === "unknown" && { reason: input.reason }),
+          });
       }
       if (statusChange) recordChange(s, input.checkId, input.at, ctx.policy, timeline, effects, ctx);
       break;

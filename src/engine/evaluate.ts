@@ -46,6 +46,11 @@ export function initialState(now: number): MonitorState {
 /** What one run observed: a probe result's status, or unknown when it could not measure. */
 export interface ObservedStatus extends Pick<ProbeResult, "reason"> {
   status: MonitorStatus;
+  /**
+   * With `unknown`: whoever reports the check went silent (an agent's dead-man), so nobody knows
+   * its state any more: unknown even when it was down. A plain unknown run leaves a down check down.
+   */
+  stale?: boolean;
 }
 
 export function evaluate(
@@ -54,7 +59,7 @@ export function evaluate(
   policy: EvaluationPolicy,
   now: number,
 ): { state: MonitorState; events: StateChanged[] } {
-  if (observation.status === "unknown") return observeUnknown(state, observation.reason ?? null, now);
+  if (observation.status === "unknown") return observeUnknown(state, observation.reason ?? null, now, observation.stale === true);
   const failed = observation.status === "down";
   const consecutiveFailures = failed ? Math.min(state.consecutiveFailures + 1, policy.failureThreshold) : 0;
   const consecutiveSuccesses = failed ? 0 : Math.min(state.consecutiveSuccesses + 1, policy.recoveryThreshold);
@@ -85,8 +90,13 @@ export function evaluate(
   return { state: next, events };
 }
 
-function observeUnknown(state: MonitorState, reason: string | null, now: number): { state: MonitorState; events: StateChanged[] } {
-  if (state.status === "down") return { state, events: [] };
+function observeUnknown(
+  state: MonitorState,
+  reason: string | null,
+  now: number,
+  stale: boolean,
+): { state: MonitorState; events: StateChanged[] } {
+  if (state.status === "down" && !stale) return { state, events: [] };
   if (state.status === "unknown") return { state: state.reason === reason ? state : { ...state, reason }, events: [] };
   const next: MonitorState = { ...state, status: "unknown", since: now, reason };
   return { state: next, events: [{ type: "monitor.state_changed", from: state.status, to: "unknown", at: now, reason }] };

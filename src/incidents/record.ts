@@ -29,6 +29,8 @@ export interface Observation {
   /** `unknown`: the run could not measure (never a failure, see `evaluate`). */
   status: ProbeStatus | "unknown";
   reason?: string;
+  /** With `unknown`: the check's agent went silent; a down check becomes unknown too (see `evaluate`). */
+  stale?: boolean;
 }
 
 /** The bindings recording needs. */
@@ -91,6 +93,22 @@ export async function recordObservation(
       reason: change.reason,
       at: change.at,
       ...(check.coveredBy !== undefined && { coveredBy: check.coveredBy }),
+    });
+  }
+  // Into or out of unknown or degraded, not down: only a policy's state pages (monitoringBroken,
+  // degraded) care, so the service object hears of it only when its policy asks.
+  const policy = config.policies.find((p) => p.id === config.services.find((s) => s.id === check.service)?.policy);
+  const stateFor = (s: string) => (s === "unknown" && policy?.monitoringBroken) || (s === "degraded" && policy?.degraded);
+  // A silent agent's checks (stale) page nobody for being unknown: its heartbeat's incident is the page.
+  const statePaged = (e: (typeof events)[number]) => e.to !== "down" && e.from !== "down" && (stateFor(e.to) || stateFor(e.from));
+  for (const change of observation.stale ? [] : events.filter(statePaged)) {
+    await sink.SERVICE.getByName(check.service).observe(check.service, {
+      type: "check",
+      checkId: check.id,
+      kind: check.kind ?? "check",
+      status: change.to,
+      reason: change.reason,
+      at: change.at,
     });
   }
   // Still down, failing differently: a timeline entry on the incident, never a page.

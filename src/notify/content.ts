@@ -93,6 +93,11 @@ function subjectOf(v: IncidentView): { subject: string; verb: string } {
  * - while a provider reports an incident: `[L1] CI: ci-health down — upstream incident: Git operations failing (GitHub)`
  */
 export function incidentHeadline(v: IncidentView): string {
+  // A state page ("monitoring broken: api unknown for 10m (…)", src/engine/state-pages.ts) says it all itself.
+  if (v.facts.headline) {
+    if (v.type === "incident.resolved") return `[RESOLVED] ${v.facts.headline}${v.facts.reason ? ` — ${v.facts.reason}` : ""}`;
+    return `[L${v.level}] ${v.facts.headline}`;
+  }
   const { subject, verb } = subjectOf(v);
   const service = v.serviceName ? `${v.serviceName}: ` : "";
   if (v.type === "incident.resolved")

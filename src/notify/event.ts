@@ -34,6 +34,8 @@ export interface IncidentFacts {
   reason?: string;
   /** A provider the service depends on reports an incident: "upstream incident: <title> (<provider>)". */
   upstream?: string;
+  /** The whole headline after `[L1]` / `[RESOLVED]`, for pages that are no incident's ("monitoring broken: …"). */
+  headline?: string;
 }
 
 export interface IncidentLinks {
@@ -208,4 +210,42 @@ export function stateChangeMessages(config: VigilConfig, change: StateChange, no
   if (targets.length === 0) return [];
   const event = stateChangeEvent(change, config, now);
   return targets.map((c) => ({ key: stateChangeKey(change.checkId, change.at, c.id), channelId: c.id, incidentId: null, level: 0, event }));
+}
+
+/** A state page of the engine (structurally; see `src/engine/state-pages.ts`). */
+export interface StatePageNotice {
+  event: "incident.opened" | "incident.resolved";
+  kind: "unknown" | "degraded";
+  checkId: string;
+  channels: readonly string[];
+  title: string;
+  key: string;
+  since: number;
+  reason: string | null;
+}
+
+/**
+ * Messages for a state page ("monitoring broken: …", "… degraded for 15 min"): shaped as an
+ * incident's page and resolve so every channel renders them, but tied to no incident (no
+ * incident row, no status page, no view link: `incidentId` null, no `url`).
+ */
+export function statePageMessages(notice: StatePageNotice, serviceId: string, config: VigilConfig, now: number): NotifyMessage[] {
+  const snapshot: IncidentSnapshot = {
+    id: `state_${serviceId}_${notice.checkId}_${notice.kind}_${notice.since.toString(36)}`,
+    serviceId,
+    title: notice.title,
+    level: 1,
+    openedAt: notice.since,
+    resolvedAt: notice.event === "incident.resolved" ? now : null,
+    members: [{ checkId: notice.checkId, status: notice.kind, reason: null, since: notice.since }],
+  };
+  const facts: IncidentFacts = { headline: notice.title, ...(notice.reason && { reason: notice.reason }) };
+  const event = withHeadline(incidentEvent(notice.event, snapshot, { ...config, publicUrl: undefined }, now, { facts }));
+  return [...new Set(notice.channels)].map((channelId) => ({
+    key: `${notice.key}:${channelId}`,
+    channelId,
+    incidentId: null,
+    level: 1,
+    event,
+  }));
 }

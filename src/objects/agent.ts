@@ -7,8 +7,9 @@
  *   it is not evaluated, does not move `lastSeen` or the deadline, so it cannot regress state.
  * - Evaluates each reported check with the probes' engine through `recordObservation`.
  * - Keeps the dead-man alarm at `lastSeen + grace`. When it fires, the heartbeat check
- *   `agent:<id>:heartbeat` goes down and every check of the agent is marked stale (its last
- *   status is kept, not turned into "down"); the next valid report recovers both.
+ *   `agent:<id>:heartbeat` goes down and every other check of the agent becomes unknown
+ *   ("stale: agent silent since …", flagged stale: nobody knows its state, up or down, any
+ *   more); the next valid report measures them again.
  * - Keeps the day's disk use per mount from the host check's `disk:<mount>:usedPct` metrics
  *   (highest and latest, by the local day the check observed it) and writes that daily series
  *   to D1 at most every 15 minutes (`src/engine/disk-days.ts`) for the daily digest.
@@ -248,14 +249,20 @@ export class AgentObject extends VigilObject {
     const states = await this.states(m.agentId!);
     const reason = deadManReason(m, spec.grace !== undefined, now);
     const next = silenced(m, now);
-    // 2. Write, in one D1 batch: the heartbeat goes down; every check of the agent is stale, not
-    //    down (nobody knows their state any more); the agents row says since when. That is the
+    // 2. Write, in one D1 batch: the heartbeat goes down; every check of the agent is flagged
+    //    stale; the agents row says since when. That is the
     //    moment it is "marked down"; the service object (incident, escalation) is told after.
     const db = this.env.DB;
     await observe(this.env, config, states, this.heartbeatRef(spec), { status: "down", reason }, now, {
       also: [setStale(db, this.knownCheckIds(m.agentId!), now), upsertAgent(db, agentRecord(next), now)],
       stored: () => (next.markedDownAt ??= Date.now()),
     });
+    // 3. Every other check: unknown, whatever it was (down included); its page is the heartbeat's incident.
+    const stale = `stale: agent silent since ${new Date(m.lastSeen ?? now).toISOString()}`;
+    for (const c of this.store.checks()) {
+      const ref = { ...this.checkRef(spec, c.id), kind: c.kind };
+      await observe(this.env, config, states, ref, { status: "unknown", reason: stale, stale: true }, now);
+    }
     this.store.saveLedger(next);
     this.ledger = next;
     console.log(JSON.stringify({ msg: "dead-man", agent: m.agentId, deadline: m.deadline, lateMs: next.markedDownAt! - m.deadline! }));

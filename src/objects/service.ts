@@ -25,11 +25,12 @@ import {
   type EscalationState,
   type Incident,
 } from "../engine/escalation";
+import { statePagesWake, stepStatePages, type StatePages } from "../engine/state-pages";
 import { upstreamFact, type UpstreamFact } from "../engine/upstream";
 import { inhibitions, maintenanceQuiet, monitorDependencies, silenceQuiet, type DownMember, type Silence } from "../engine/mute";
 import { logEvent } from "../log";
 import { LINK_TTL_MS, linkSecret, signLink } from "../incidents/links";
-import { pageMessages } from "../notify/event";
+import { pageMessages, statePageMessages } from "../notify/event";
 import { loadStates } from "../store/check-state";
 import { addEvent, upsertIncident, upsertMembers } from "../store/incidents";
 import type { NotifyMessage } from "../notify/message";
@@ -40,6 +41,8 @@ import { VigilObject } from "./vigil-object";
 
 const STATE_KEY = "state";
 const SERVICE_KEY = "service";
+/** Checks held unknown or degraded, for the policy's state pages (src/engine/state-pages.ts). */
+const STATE_PAGES_KEY = "statePages";
 /** How long a read of the active silences serves later inputs (a new silence ticks anyway). */
 const SILENCES_TTL_MS = 10_000;
 
@@ -69,12 +72,22 @@ export class ServiceObject extends VigilObject {
     return (await this.ctx.storage.get<EscalationState>(STATE_KEY))?.incident ?? null;
   }
 
+  /**
+   * A check's change that neither enters nor leaves "down" (into or out of unknown, degraded):
+   * only the policy's state pages (`monitoringBroken`, `degraded`) look at it; for the incident
+   * it is a tick.
+   */
+  observe(serviceId: string, input: Extract<EscalationInput, { type: "check" }>): Promise<Incident | null> {
+    return this.queue.run(() => this.run(serviceId, input, true));
+  }
+
   override async alarm(): Promise<void> {
     const serviceId = await this.ctx.storage.get<string>(SERVICE_KEY);
     if (serviceId) await this.queue.run(() => this.run(serviceId, { type: "tick", at: Date.now() }));
   }
 
-  private async run(serviceId: string, input: EscalationInput): Promise<Incident | null> {
+  private async run(serviceId: string, original: EscalationInput, statePageOnly = false): Promise<Incident | null> {
+    const input: EscalationInput = statePageOnly ? { type: "tick", at: original.at } : original;
     // 1. Load.
     const config = this.config();
     const service = config.services.find((s) => s.id === serviceId);
@@ -120,10 +133,32 @@ export class ServiceObject extends VigilObject {
     }
     await this.ctx.storage.put(STATE_KEY, next);
     if (next.incident) logEffects(serviceId, next.incident, effects, policy);
+
+    // State pages: a check unknown or degraded longer than the policy asks pages its channels.
+    const held = (await this.ctx.storage.get<StatePages>(STATE_PAGES_KEY)) ?? {};
+    const change =
+      original.type === "check" ? { checkId: original.checkId, status: original.status, reason: original.reason, at: original.at } : null;
+    const stepped = stepStatePages(held, change, { now, serviceId, policy });
+    if (stepped.effects.length > 0) {
+      const messages = stepped.effects.flatMap((e) => statePageMessages(e, serviceId, config, now));
+      await this.env.DB.batch(messages.map((m) => enqueueInOutbox(this.env.DB, m, now)));
+      pages.push(...messages);
+      for (const e of stepped.effects)
+        logEvent("state.page", {
+          service: serviceId,
+          check: e.checkId,
+          event: e.event,
+          kind: e.kind,
+          channels: e.channels,
+          title: e.title,
+        });
+    }
+    if (JSON.stringify(stepped.pages) !== JSON.stringify(held)) await this.ctx.storage.put(STATE_PAGES_KEY, stepped.pages);
     await handOver(this.env.DB, this.env.NOTIFY, pages, now);
 
     // 5. Arm.
-    await this.alarmClock.arm(nextWake(next, ctx));
+    const wakes = [nextWake(next, ctx), statePagesWake(stepped.pages, policy, now)].filter((t): t is number => t !== null);
+    await this.alarmClock.arm(wakes.length ? Math.min(...wakes) : null);
     return next.incident;
   }
 

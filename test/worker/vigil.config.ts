@@ -50,6 +50,10 @@ export default defineConfig((env) => {
         policy: "res-fast",
       })),
       { id: "res-inhib", name: "res-inhib", policy: "res-fast", dependsOn: ["res-inhib-db"] },
+      // State pages (test/worker/escalation/state-pages.test.ts): unknown and degraded page res-l2 when held.
+      { id: "sp-unknown", name: "sp-unknown", policy: "res-states" },
+      { id: "sp-degraded", name: "sp-degraded", policy: "res-states" },
+      { id: "sp-plain", name: "sp-plain", policy: "res-fast" },
     ],
     // The tests read the status document from a spawned server (test/servers/statuspage-document.ts)
     // by passing pollUpstreams a config with its URL; this one only answers the cron's ticks.
@@ -218,6 +222,14 @@ export default defineConfig((env) => {
         groupWait: "0s",
         reopenWithin: "0s",
         levels: [{ channels: [env.TEST_REDEPLOY === "2" ? "res-new" : "res-l1"] }, { channels: ["res-l2"], when: [{ flag: "security" }] }],
+      },
+      {
+        // Incidents page res-l1; a check unknown 10 min or degraded 15 min pages res-l2.
+        id: "res-states",
+        groupWait: "0s",
+        levels: [{ channels: ["res-l1"] }],
+        monitoringBroken: { after: "10m", channels: ["res-l2"] },
+        degraded: { after: "15m", channels: ["res-l2"] },
       },
     ],
   };

@@ -105,7 +105,7 @@ export function renderMetrics(m: MetricsInput): string {
         `vigil_check_status_since_timestamp_seconds${labels({ check: c.id, service: c.service, kind: c.kind })} ${num(s.since / 1000)}`,
       );
   }
-  family("vigil_check_stale", "gauge", "1 when the check's agent went silent and its status is the last one known.");
+  family("vigil_check_stale", "gauge", "1 when the check's agent went silent (its status is unknown until it reports again).");
   for (const c of m.checks) {
     if (c.kind === "agent-check")
       out.push(`vigil_check_stale${labels({ check: c.id, service: c.service })} ${m.states.get(c.id)?.stale_since != null ? 1 : 0}`);

@@ -82,6 +82,33 @@ describe("parseConfig", () => {
     }
   });
 
+  it("checks the channels of a policy's state pages (monitoringBroken, degraded)", () => {
+    const bad = {
+      ...base,
+      policies: [
+        {
+          id: "p",
+          levels: [{ channels: ["hook"] }],
+          monitoringBroken: { after: "10m", channels: ["ops"] },
+          degraded: { after: "1x", channels: ["hook"] },
+        },
+      ],
+    };
+    try {
+      parseConfig(bad, { HOOK_SECRET: "x" });
+      expect.unreachable();
+    } catch (err) {
+      const issues = (err as ConfigError).issues;
+      expect(issues).toContain('policies[0].monitoringBroken.channels[0]: unknown channel "ops" (known: "hook")');
+      expect(issues.some((i) => i.startsWith("policies[0].degraded.after: "))).toBe(true);
+    }
+    const good = {
+      ...base,
+      policies: [{ id: "p", levels: [{ channels: ["hook"] }], monitoringBroken: { after: "10m", channels: ["hook"] } }],
+    };
+    expect(parseConfig(good, { HOOK_SECRET: "x" }).policies[0]!.monitoringBroken).toEqual({ after: 600_000, channels: ["hook"] });
+  });
+
   it("bounds intervals and timeouts", () => {
     const bad = { ...base, monitors: [{ ...base.monitors[0]!, interval: "5s", timeout: "2m" }] };
     expect(() => parseConfig(bad, { HOOK_SECRET: "x" })).toThrow(

@@ -52,6 +52,18 @@ describe("unknown observations", () => {
     expect(r.statuses.at(-1)).toBe("up");
     expect(r.events).toEqual(["unknown→down", "down→up"]);
   });
+  it("an agent check that went stale is unknown, down included, with the silence as its reason", () => {
+    const stale: ObservedStatus = { status: "unknown", reason: "stale: agent silent since 2026-12-06T11:00:00.000Z", stale: true };
+    const wasDown = run([down, down, stale]);
+    expect(wasDown.statuses).toEqual(["unknown", "down", "unknown"]);
+    expect(wasDown.events).toEqual(["unknown→down", "down→unknown"]);
+    expect(wasDown.state.reason).toBe(stale.reason);
+    expect(run([up, stale]).statuses).toEqual(["up", "unknown"]);
+    expect(run([{ status: "degraded" }, stale]).events).toEqual(["unknown→degraded", "degraded→unknown"]);
+    // Measured again: the next reports decide, the failures counted before the silence still count.
+    expect(run([down, down, stale, down]).statuses.at(-1)).toBe("down");
+    expect(run([down, down, stale, up]).statuses.at(-1)).toBe("up");
+  });
   it("a repeated unknown writes nothing new (same state)", () => {
     const once = run([up, crashed]).state;
     const again = evaluate(once, crashed, policy, 10 * 60_000);

@@ -1,7 +1,7 @@
 /**
  * The dead-man: the AgentObject's alarm with short graces (1.5 s). The alarm sits at the
- * deadline; when it fires there, a silent agent's heartbeat is down, its checks are stale (not
- * down), and the next report recovers both.
+ * deadline; when it fires there, a silent agent's heartbeat is down, its other checks are
+ * unknown (flagged stale: nobody knows their state, up or down), and the next report measures both.
  *
  * Time is the test clock (./helpers.ts) for the whole file: the alarm runs at the time it is set
  * for (`runAlarm`), or early on purpose. How late workerd fires a real alarm is measured by the
@@ -10,7 +10,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { advanceClock, agentView, alarmOf, makeReport, runAlarm, sendReport, statesOf, useTestClock } from "./helpers";
+import { advanceClock, agentView, alarmOf, fetchWorker, makeReport, runAlarm, sendReport, statesOf, useTestClock } from "./helpers";
 
 const agentObject = (agent: string) => env.AGENT.getByName(agent);
 
@@ -23,7 +23,7 @@ beforeAll(() => useTestClock());
 afterAll(() => void vi.useRealTimers());
 
 describe("dead-man alarm", () => {
-  it("fires within 1 s of lastSeen + grace, marks checks stale, and recovers on the next report", async () => {
+  it("fires within 1 s of lastSeen + grace, makes the checks unknown (stale), and recovers on the next report", async () => {
     const agents = ["t-fast", "t-fast2"];
     const now = new Date().toISOString();
     const responses = await Promise.all(
@@ -65,14 +65,25 @@ describe("dead-man alarm", () => {
       expect(seen[i]!.seenAt - deadlines[i]!).toBeLessThanOrEqual(1_000);
     }
 
-    // Heartbeat down with a reason; checks keep their last status but are stale.
+    // Heartbeat down with a reason; the other checks are unknown, not their last status, and flagged stale.
     const states = await statesOf("t-fast");
     expect(states.get("heartbeat")!.reason).toMatch(/^no report for 1\.\d s \(grace 1\.5 s\); last seq 1$/);
-    expect(states.get("docker:db")).toMatchObject({ status: "up" });
-    expect(states.get("host:disk")).toMatchObject({ status: "degraded" });
+    const silentSince = `stale: agent silent since ${new Date(deadlines[0]! - 1_500).toISOString()}`;
+    expect(states.get("docker:db")).toMatchObject({ status: "unknown", reason: silentSince });
+    expect(states.get("host:disk")).toMatchObject({ status: "unknown", reason: silentSince });
     expect(states.get("docker:db")!.stale_since).toEqual(expect.any(Number));
     expect(states.get("host:disk")!.stale_since).toEqual(expect.any(Number));
     expect(states.get("heartbeat")!.stale_since).toBeNull();
+    // status.json (operator view) says the same: unknown, stale, the heartbeat down.
+    const doc = await (
+      await fetchWorker(
+        new Request("http://vigil.test/status.json", { headers: { authorization: "Bearer test-admin-token-0123456789abcdef" } }),
+      )
+    ).json<{ services: { id: string; components: { id: string; status: string; stale: boolean; reason: string | null }[] }[] }>();
+    const components = doc.services.find((s) => s.id === "hosts")!.components;
+    const component = (id: string) => components.find((c) => c.id === id);
+    expect(component("agent:t-fast:docker:db")).toMatchObject({ status: "unknown", stale: true, reason: silentSince });
+    expect(component("agent:t-fast:heartbeat")).toMatchObject({ status: "down", stale: false });
     const incident = await env.DB.prepare("SELECT id, title FROM incidents WHERE service_id = 'hosts' AND status = 'open'").first<{
       id: string;
       title: string;
@@ -135,7 +146,7 @@ describe("dead-man alarm", () => {
     expect(alarm.deadline).toBe(Date.parse(view.deadline));
   });
 
-  it("a silent agent's heartbeat inhibits its checks that were already down: the heartbeat is the root cause", async () => {
+  it("a silent agent's check that was down becomes unknown in the incident: the heartbeat is what is down", async () => {
     const agent = "t-thresh"; // failure threshold 1; default grace: 3 × 30 s
     const observedAt = new Date().toISOString();
     const critical = {
@@ -152,7 +163,17 @@ describe("dead-man alarm", () => {
     expect((await statesOf(agent)).get("heartbeat")?.status).toBe("down");
     const member = (id: string) =>
       env.DB.prepare("SELECT status, suppressed_by FROM incident_members WHERE check_id = ?").bind(`agent:${agent}:${id}`).first();
-    expect(await member("redis:cache")).toEqual({ status: "down", suppressed_by: `agent:${agent}:heartbeat` });
+    expect(await member("redis:cache")).toMatchObject({ status: "unknown" });
     expect(await member("heartbeat")).toEqual({ status: "down", suppressed_by: null });
+    const incident = await env.DB.prepare(
+      "SELECT incidents.id AS id, incidents.status AS status FROM incident_members JOIN incidents ON incidents.id = incident_id WHERE check_id = ?",
+    )
+      .bind(`agent:${agent}:heartbeat`)
+      .first<{ id: string; status: string }>();
+    expect(incident?.status).toBe("open");
+    const events = await env.DB.prepare("SELECT type, detail FROM incident_events WHERE incident_id = ? ORDER BY id")
+      .bind(incident!.id)
+      .all();
+    expect(events.results.map((e) => e.type)).toContain("member.unknown");
   });
 });

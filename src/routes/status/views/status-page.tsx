@@ -151,7 +151,7 @@ export function rowBars(model: StatusModel): boolean {
  * not JSX. The bar's `<title>` names the problem days.
  */
 export function componentHtml(c: ComponentView, model: StatusModel): string {
-  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
+  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent)" : "");
   let out =
     `<li class="c bx" id="check-${esc(c.id)}"><div class="ch"><h3><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a></h3>` +
     `<span class="pill s-${c.status}">${esc(stateText)}</span><span class="m">${formatPercent(c.uptime["90d"])}${measuredNote(c)}` +
@@ -178,7 +178,7 @@ function reasonHtml(c: ComponentView, model: StatusModel): string {
  * are left to the parser (valid HTML: ~100 bytes a check).
  */
 export function componentLine(c: ComponentView, model: StatusModel): string {
-  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "");
+  const stateText = STATUS_TEXT[c.status] + (c.stale ? " (agent silent)" : "");
   let out =
     `<tr id="check-${esc(c.id)}"><th><a href="${esc(checkHref(c.id))}">${esc(c.name)}</a><td class="pill s-${c.status}">${esc(stateText)}` +
     `<td>${formatPercent(c.uptime["90d"])}${measuredNote(c)}<td>${c.latencyAvgMs !== null ? formatMs(c.latencyAvgMs) : "–"}`;
@@ -399,7 +399,7 @@ export function CheckPage(props: {
           <section class="card" aria-labelledby="check-h" id={`check-${c.id}`}>
             <div class="svc-head">
               <h1 id="check-h">{c.name}</h1>
-              <span class={`pill s-${c.status}`}>{STATUS_TEXT[c.status] + (c.stale ? " (agent silent; last known)" : "")}</span>
+              <span class={`pill s-${c.status}`}>{STATUS_TEXT[c.status] + (c.stale ? " (agent silent)" : "")}</span>
             </div>
             {c.status !== "up" && (c.reason || c.since !== null) && (
               <p class="reason">
