@@ -45,7 +45,7 @@ export interface RecordOptions {
 }
 
 /** Evaluates one observation and writes what changed; true when the status changed. */
-export async function recordObservation(
+export function recordObservation(
   sink: RecordSink,
   config: VigilConfig,
   states: Map<string, MonitorState>,
@@ -54,34 +54,75 @@ export async function recordObservation(
   now: number,
   options: RecordOptions = {},
 ): Promise<boolean> {
-  const also = options.also ?? [];
-  const before = states.get(check.id) ?? initialState(now);
-  const { state, events } = evaluate(before, observation, check, now);
-  if (sameState(before, state) && states.has(check.id)) {
-    if (also.length > 0) await sink.DB.batch(also);
-    options.stored?.();
-    return false;
-  }
-  const stmts: D1PreparedStatement[] = [saveState(sink.DB, check.id, state, now), ...also];
+  return recordObservations(sink, config, states, [{ check, observation }], now, options);
+}
+
+/**
+ * Evaluates observations of several checks taken at one moment (a silent agent: its heartbeat
+ * down, its other checks unknown) and writes every change in one D1 batch; the service object
+ * is told after, in the order given. True when any status changed.
+ */
+export async function recordObservations(
+  sink: RecordSink,
+  config: VigilConfig,
+  states: Map<string, MonitorState>,
+  items: readonly { check: CheckRef; observation: Observation }[],
+  now: number,
+  options: RecordOptions = {},
+): Promise<boolean> {
+  const stmts: D1PreparedStatement[] = [];
   const messages: NotifyMessage[] = [];
-  for (const change of events) {
-    messages.push(
-      ...stateChangeMessages(
-        config,
-        { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at },
-        now,
-      ),
-    );
-  }
+  const judged = items.map(({ check, observation }) => {
+    const before = states.get(check.id) ?? initialState(now);
+    const { state, events } = evaluate(before, observation, check, now);
+    const changed = !sameState(before, state) || !states.has(check.id);
+    if (changed) stmts.push(saveState(sink.DB, check.id, state, now));
+    for (const change of events) {
+      messages.push(
+        ...stateChangeMessages(
+          config,
+          { checkId: check.id, serviceId: check.service, from: change.from, to: change.to, reason: change.reason, at: change.at },
+          now,
+        ),
+      );
+    }
+    return { check, observation, before, state, events, changed };
+  });
+  stmts.push(...(options.also ?? []));
   for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
-  await sink.DB.batch(stmts);
+  if (stmts.length > 0) await sink.DB.batch(stmts);
   options.stored?.();
-  for (const e of events)
-    logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
+  for (const { check, events } of judged)
+    for (const e of events)
+      logEvent("check.state", { check: check.id, service: check.service, from: e.from, to: e.to, reason: e.reason, at: e.at });
   // Status pages follow the change now, not at the next sweep (up to a minute later).
-  await handOver(sink.DB, sink.NOTIFY, messages, now);
-  // The state is stored; the service object is told after. If telling fails, the caller's
-  // retry (with `states` restored) re-evaluates and tells again: every write here is an upsert.
+  if (messages.length > 0) await handOver(sink.DB, sink.NOTIFY, messages, now);
+  for (const j of judged) {
+    if (!j.changed) continue;
+    await tellService(sink, config, j, now);
+    states.set(j.check.id, j.state);
+  }
+  return judged.some((j) => j.events.length > 0);
+}
+
+/**
+ * The state is stored; the service object is told after, and only then is the new state kept
+ * in `states`. If telling fails, the caller's retry (with `states` restored) re-evaluates and
+ * tells again: every write here is an upsert.
+ */
+async function tellService(
+  sink: RecordSink,
+  config: VigilConfig,
+  j: {
+    check: CheckRef;
+    observation: Observation;
+    before: MonitorState;
+    state: MonitorState;
+    events: ReturnType<typeof evaluate>["events"];
+  },
+  now: number,
+): Promise<void> {
+  const { check, observation, before, state, events } = j;
   // Only changes into or out of "down" can open, join or resolve an incident; the rest
   // (a new check's first "up", up ↔ degraded) stay out of the service object's way.
   for (const change of events.filter((e) => e.to === "down" || e.from === "down")) {
@@ -122,6 +163,4 @@ export async function recordObservation(
       at: now,
     });
   }
-  states.set(check.id, state);
-  return events.length > 0;
 }

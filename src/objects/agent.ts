@@ -30,7 +30,7 @@ import { upsertDiskDay } from "../store/agent-disk";
 import { setStale, upsertAgent, type AgentRecord } from "../store/agents";
 import { insertRemediation } from "../store/remediations";
 import { AgentStorage, type StoredCheck, type StoredReport } from "./agent-storage";
-import { observe } from "./observe";
+import { observe, observeAll } from "./observe";
 import { VigilObject } from "./vigil-object";
 
 /** Check id of an agent's check in `check_state` and incidents. */
@@ -249,20 +249,27 @@ export class AgentObject extends VigilObject {
     const states = await this.states(m.agentId!);
     const reason = deadManReason(m, spec.grace !== undefined, now);
     const next = silenced(m, now);
-    // 2. Write, in one D1 batch: the heartbeat goes down; every check of the agent is flagged
-    //    stale; the agents row says since when. That is the
-    //    moment it is "marked down"; the service object (incident, escalation) is told after.
+    // 2. Write, in one D1 batch: the heartbeat goes down; every other check of the agent becomes
+    //    unknown, whatever it was (down included: its page is the heartbeat's incident) and is
+    //    flagged stale; the agents row says since when. That is the moment it is "marked down";
+    //    the service object (incident, escalation) is told after.
     const db = this.env.DB;
-    await observe(this.env, config, states, this.heartbeatRef(spec), { status: "down", reason }, now, {
-      also: [setStale(db, this.knownCheckIds(m.agentId!), now), upsertAgent(db, agentRecord(next), now)],
-      stored: () => (next.markedDownAt ??= Date.now()),
-    });
-    // 3. Every other check: unknown, whatever it was (down included); its page is the heartbeat's incident.
     const stale = `stale: agent silent since ${new Date(m.lastSeen ?? now).toISOString()}`;
-    for (const c of this.store.checks()) {
-      const ref = { ...this.checkRef(spec, c.id), kind: c.kind };
-      await observe(this.env, config, states, ref, { status: "unknown", reason: stale, stale: true }, now);
-    }
+    const checks = this.store.checks().map((c) => ({
+      check: { ...this.checkRef(spec, c.id), kind: c.kind },
+      observation: { status: "unknown" as const, reason: stale, stale: true },
+    }));
+    await observeAll(
+      this.env,
+      config,
+      states,
+      [{ check: this.heartbeatRef(spec), observation: { status: "down", reason } }, ...checks],
+      now,
+      {
+        also: [setStale(db, this.knownCheckIds(m.agentId!), now), upsertAgent(db, agentRecord(next), now)],
+        stored: () => (next.markedDownAt ??= Date.now()),
+      },
+    );
     this.store.saveLedger(next);
     this.ledger = next;
     console.log(JSON.stringify({ msg: "dead-man", agent: m.agentId, deadline: m.deadline, lateMs: next.markedDownAt! - m.deadline! }));
