@@ -125,14 +125,17 @@ async function tellService(
   const { check, observation, before, state, events } = j;
   // Only changes into or out of "down" can open, join or resolve an incident; the rest
   // (a new check's first "up", up ↔ degraded) stay out of the service object's way.
+  const input = (status: MonitorState["status"], reason: string | null, at: number) => ({
+    type: "check" as const,
+    checkId: check.id,
+    kind: check.kind ?? "check",
+    status,
+    reason,
+    at,
+  });
   for (const change of events.filter((e) => e.to === "down" || e.from === "down")) {
     await sink.SERVICE.getByName(check.service).apply(check.service, {
-      type: "check",
-      checkId: check.id,
-      kind: check.kind ?? "check",
-      status: change.to,
-      reason: change.reason,
-      at: change.at,
+      ...input(change.to, change.reason, change.at),
       ...(check.coveredBy !== undefined && { coveredBy: check.coveredBy }),
     });
   }
@@ -143,24 +146,10 @@ async function tellService(
   // A silent agent's checks (stale) page nobody for being unknown: its heartbeat's incident is the page.
   const statePaged = (e: (typeof events)[number]) => e.to !== "down" && e.from !== "down" && (stateFor(e.to) || stateFor(e.from));
   for (const change of observation.stale ? [] : events.filter(statePaged)) {
-    await sink.SERVICE.getByName(check.service).observe(check.service, {
-      type: "check",
-      checkId: check.id,
-      kind: check.kind ?? "check",
-      status: change.to,
-      reason: change.reason,
-      at: change.at,
-    });
+    await sink.SERVICE.getByName(check.service).observe(check.service, input(change.to, change.reason, change.at));
   }
   // Still down, failing differently: a timeline entry on the incident, never a page.
   if (events.length === 0 && before.status === "down" && state.status === "down" && state.reason !== before.reason) {
-    await sink.SERVICE.getByName(check.service).apply(check.service, {
-      type: "check",
-      checkId: check.id,
-      kind: check.kind ?? "check",
-      status: "down",
-      reason: state.reason,
-      at: now,
-    });
+    await sink.SERVICE.getByName(check.service).apply(check.service, input("down", state.reason, now));
   }
 }

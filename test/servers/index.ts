@@ -2,6 +2,9 @@
  * Registry of loopback servers that workerd tests can ask the fixture server to start
  * (`POST /control/spawn { kind, options }`). One file per kind; one line here per kind.
  */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
 export interface Spawned {
   /** Returned to the test as JSON: at least the port. */
   info: { port: number } & Record<string, unknown>;
@@ -11,6 +14,19 @@ export interface Spawned {
 }
 
 export type SpawnFactory = (options: any) => Promise<Spawned>;
+
+/** Listens on a free loopback port; `close()` ends every open connection first. */
+export async function listenOnLoopback(server: Server): Promise<Spawned> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    info: { port, url: `http://127.0.0.1:${port}` },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 export const spawnKinds: Record<string, SpawnFactory> = {
   tls: (o) => import("./tls").then((m) => m.spawnTls(o)),

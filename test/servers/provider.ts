@@ -15,8 +15,7 @@
  */
 import { createServer } from "node:http";
 import { text } from "node:stream/consumers";
-import type { AddressInfo, Socket } from "node:net";
-import type { Spawned } from "./index";
+import { listenOnLoopback, type Spawned } from "./index";
 
 export interface ProviderRequest {
   method: string;
@@ -58,7 +57,6 @@ export async function startProvider(provider: Provider): Promise<Spawned> {
   let requests: Recorded[] = [];
   let script: Answer[] = [];
   let outage: Answer | null = null;
-  const sockets = new Set<Socket>();
   const server = createServer(async (req, res) => {
     const body = await text(req);
     const url = new URL(req.url ?? "/", "http://provider");
@@ -101,19 +99,7 @@ export async function startProvider(provider: Provider): Promise<Spawned> {
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     if (!res.destroyed) reply(answer);
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    info: { port, url: `http://127.0.0.1:${port}` },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server);
 }
 
 /** Helpers for provider files: collect shape problems with their field paths. */

@@ -13,8 +13,7 @@
  * - `GET /_control`: `{ requests }` (method and path of each request so far).
  */
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import type { Spawned } from "./index";
+import { listenOnLoopback, type Spawned } from "./index";
 
 interface Incident {
   name: string;
@@ -61,7 +60,6 @@ export async function spawnStatuspageDocument(options: { pageName?: string } = {
   let indicator: string | null = null;
   let raw: Raw | null = null;
   const requests: { method: string; path: string; at: number }[] = [];
-  const sockets = new Set<Socket>();
 
   const currentIndicator = () => indicator ?? SEVERITY[Math.max(0, ...incidents.map((i) => SEVERITY.indexOf(i.impact ?? "minor")))]!;
   const incidentDocs = () =>
@@ -110,17 +108,5 @@ export async function spawnStatuspageDocument(options: { pageName?: string } = {
     }
     send(404, JSON.stringify({ error: "not found" }));
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    info: { port, url: `http://127.0.0.1:${port}` },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server);
 }

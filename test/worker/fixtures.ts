@@ -46,3 +46,17 @@ export const spawn = (kind: string, options: unknown = {}): Promise<{ port: numb
 
 /** Changes a spawned server's behaviour (kinds with a `control`, e.g. "flaky-http"). */
 export const controlSpawned = (port: number, body: unknown): Promise<Record<string, unknown>> => control(`spawned/${port}`, "POST", body);
+
+/**
+ * Waits until `done(read())` holds, reading every 50 ms; fails naming `what` and the last value.
+ * Real time (performance.now()), so it works while a test has faked `Date`.
+ */
+export async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import source from "vigil-config";
 import { runBatch } from "../../../src/scheduler/run";
-import { configureSink, controlSpawned, sinkRecords, spawn } from "../fixtures";
+import { configureSink, controlSpawned, sinkRecords, spawn, waitFor } from "../fixtures";
 
 function withMonitors(monitors: unknown[]): VigilConfig {
   const raw = typeof source === "function" ? source(env as never) : source;
@@ -19,15 +19,6 @@ function withMonitors(monitors: unknown[]): VigilConfig {
 async function received(service: string) {
   const records = await sinkRecords("res-l1");
   return records.map((r) => JSON.parse(r.body)).filter((b) => b.data?.incident?.service?.id === service);
-}
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("a flaky target against a loopback receiver", () => {

@@ -15,7 +15,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EscalationInput, Incident } from "../../../src/engine/escalation";
 import { ServiceObject } from "../../../src/objects/service";
-import { configureSink, sinkRecords } from "../fixtures";
+import { configureSink, sinkRecords, waitFor } from "../fixtures";
 import { fetchWorker } from "../ingest/helpers";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
@@ -43,15 +43,6 @@ async function received(service: string): Promise<{ pages: string[]; titles: str
   return { pages: mine.map(({ sink, body }) => `${body.type}@${sink}`), titles: mine.map(({ body }) => body.data.title) };
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const pagesOf = async (service: string) => (await received(service)).pages;
 const post = (path: string, body: unknown) =>
   fetchWorker(

@@ -13,7 +13,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EscalationInput } from "../../../src/engine/escalation";
-import { configureSink, sinkRecords } from "../fixtures";
+import { configureSink, sinkRecords, waitFor } from "../fixtures";
 import { admin, advanceClock, alarmOf, fetchWorker, makeReport, runAlarm, sendReport, useTestClock } from "../ingest/helpers";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
@@ -52,16 +52,6 @@ async function queued(service: string): Promise<string[]> {
   return results.map((r) => JSON.parse(r.detail)).map((d: { event: string; channel: string }) => `${d.event}@${d.channel}`);
 }
 
-/** Waits for pages in delivery to reach the receivers (real time, counted with performance.now()). */
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 /** Why the L3 page went out, as its payload says. */
 async function l3Reason(service: string): Promise<string> {
   const r = (await sinkRecords("esc-l3")).find((x) => JSON.parse(x.body).data?.incident?.service?.id === service)!;

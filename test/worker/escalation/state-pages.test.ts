@@ -11,7 +11,7 @@ import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { MonitorState } from "../../../src/engine/evaluate";
 import { recordObservation, type Observation } from "../../../src/incidents/record";
 import source from "vigil-config";
-import { configureSink, sinkRecords } from "../fixtures";
+import { configureSink, sinkRecords, waitFor } from "../fixtures";
 
 const MIN = 60_000;
 const config: VigilConfig = parseConfig((typeof source === "function" ? source(env as never) : source) as never, env as never);
@@ -28,15 +28,6 @@ async function received(service: string) {
       expect(r.verified).toBe(true);
       return { at: `${body.type}@${sink}`, title: body.data.title as string, incident: body.data.incident };
     });
-}
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function checkOf(service: string) {
