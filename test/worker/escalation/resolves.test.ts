@@ -16,9 +16,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { EscalationInput, Incident } from "../../../src/engine/escalation";
 import { ServiceObject } from "../../../src/objects/service";
 import { configureSink, sinkRecords, waitFor } from "../fixtures";
-import { fetchWorker } from "../ingest/helpers";
+import { adminPost } from "../ingest/helpers";
 
-const TOKEN = "test-admin-token-0123456789abcdef";
 const SINKS = ["res-l1", "res-l2", "res-new"] as const;
 
 const apply = (service: string, input: EscalationInput) => env.SERVICE.getByName(service).apply(service, input);
@@ -44,14 +43,6 @@ async function received(service: string): Promise<{ pages: string[]; titles: str
 }
 
 const pagesOf = async (service: string) => (await received(service)).pages;
-const post = (path: string, body: unknown) =>
-  fetchWorker(
-    new Request(`http://vigil.test${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
 
 /** Runs `task` on a new ServiceObject over the same storage: what a restart (or, with another env, a redeploy) leaves. */
 function freshInstance<T>(
@@ -76,7 +67,9 @@ describe("every page gets its resolve on the same channel", () => {
       () => pagesOf("res-silence"),
       (p) => p.length === 1,
     );
-    expect((await post("/v1/silences", { service: "res-silence", duration: "10m", comment: "deploying", by: "kim" })).status).toBe(201);
+    expect((await adminPost("/v1/silences", { service: "res-silence", duration: "10m", comment: "deploying", by: "kim" })).status).toBe(
+      201,
+    );
     const held = await apply("res-silence", { type: "tick", at: Date.now() });
     expect(held?.held).toBe("silence");
     await check("res-silence", "api", "up");

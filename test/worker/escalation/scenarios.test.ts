@@ -14,9 +14,8 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EscalationInput } from "../../../src/engine/escalation";
 import { configureSink, sinkRecords, waitFor } from "../fixtures";
-import { admin, advanceClock, alarmOf, fetchWorker, makeReport, runAlarm, sendReport, useTestClock } from "../ingest/helpers";
+import { admin, adminPost, advanceClock, alarmOf, fetchWorker, makeReport, runAlarm, sendReport, useTestClock } from "../ingest/helpers";
 
-const TOKEN = "test-admin-token-0123456789abcdef";
 const SINKS = ["esc-l1", "esc-l2", "esc-l3"] as const;
 
 const stub = (service: string) => env.SERVICE.getByName(service);
@@ -57,14 +56,6 @@ async function l3Reason(service: string): Promise<string> {
   const r = (await sinkRecords("esc-l3")).find((x) => JSON.parse(x.body).data?.incident?.service?.id === service)!;
   return JSON.parse(r.body).data.incident.facts.reason;
 }
-const post = (path: string, body: unknown) =>
-  fetchWorker(
-    new Request(`http://vigil.test${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
 
 describe("escalation scenarios (30 minutes as 3 seconds)", () => {
   beforeAll(async () => {
@@ -124,7 +115,7 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
       () => pages("esc-flag"),
       (p) => p.length >= 1,
     );
-    const res = await post(`/v1/incidents/${incident!.id}/flags`, { flag: "data-loss-risk", by: "kim" });
+    const res = await adminPost(`/v1/incidents/${incident!.id}/flags`, { flag: "data-loss-risk", by: "kim" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ incident: { id: incident!.id, level: 2, flags: ["data-loss-risk"] } });
     expect(
@@ -136,7 +127,7 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
         )
       ).slice(0, 2),
     ).toEqual(["incident.opened@esc-l1", "incident.escalated@esc-l2"]);
-    const bad = await post(`/v1/incidents/${incident!.id}/flags`, { flag: "panic" });
+    const bad = await adminPost(`/v1/incidents/${incident!.id}/flags`, { flag: "panic" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_body", issues: [expect.stringMatching(/^flag: /)] } });
   });
@@ -209,7 +200,7 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
       (p) => p.length >= 1,
     );
     const [ack, flag] = await Promise.all([
-      post(`/v1/incidents/${incident!.id}/ack`, { by: "kim" }),
+      adminPost(`/v1/incidents/${incident!.id}/ack`, { by: "kim" }),
       apply("esc-ack", { type: "flag", flag: "security", by: "lee", at: Date.now() }),
     ]);
     expect(ack.status).toBe(200);
@@ -234,7 +225,7 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
   });
 
   it("a silence expiring mid-incident releases the page", async () => {
-    const res = await post("/v1/silences", { service: "esc-silence", duration: "2500ms", comment: "deploying", by: "kim" });
+    const res = await adminPost("/v1/silences", { service: "esc-silence", duration: "2500ms", comment: "deploying", by: "kim" });
     expect(res.status).toBe(201);
     const silencedAt = Date.now();
     const incident = await down("esc-silence", "app-health");
@@ -262,7 +253,7 @@ describe("escalation scenarios (30 minutes as 3 seconds)", () => {
   it("a silence created after the service last read its silences holds the next page", async () => {
     // An input that reads (and keeps, for a while) the service's silences: none yet.
     await up("esc-silence2", "app-health");
-    const res = await post("/v1/silences", { service: "esc-silence2", duration: "1m", comment: "deploying", by: "kim" });
+    const res = await adminPost("/v1/silences", { service: "esc-silence2", duration: "1m", comment: "deploying", by: "kim" });
     expect(res.status).toBe(201);
     const incident = await down("esc-silence2", "app-health");
     expect(incident?.held).toBe("silence");

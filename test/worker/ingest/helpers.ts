@@ -52,6 +52,16 @@ export async function sendReport(agentId: string, body: AgentReportInput | strin
 export const admin = (path: string) =>
   fetchWorker(new Request(`http://vigil.test/v1${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
 
+/** POSTs JSON to the admin API (`path` from the root: `/v1/...`). */
+export const adminPost = (path: string, body: unknown) =>
+  fetchWorker(
+    new Request(`http://vigil.test${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+
 export async function agentView(agentId: string): Promise<any> {
   const res = await admin(`/agents/${agentId}`);
   if (res.status !== 200) throw new Error(`GET /v1/agents/${agentId}: ${res.status} ${await res.text()}`);

@@ -6,13 +6,13 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig, type VigilConfigInput } from "../../../src/config";
 import type { Env } from "../../../src/env";
-import { statusRoutes } from "../../../src/routes/status/index";
 import { publicAgentCheck, publicIncidentTitle, showsDetails } from "../../../src/routes/status/audience";
 import { STATUS_TOKEN, statusConfig, statusSecrets, statusSeedSql } from "./seed";
+import { statusApp } from "./app";
 
 const now = Date.now();
 const bindings = { ...env, ...statusSecrets } as unknown as Env;
@@ -41,15 +41,7 @@ function config(options: { private?: boolean; publicDetails?: string[] } = {}): 
   return parseConfig(c, statusSecrets);
 }
 
-function appFor(cfg: VigilConfig) {
-  const app = new Hono<{ Bindings: Env; Variables: { config: VigilConfig } }>();
-  app.use("*", async (c, next) => {
-    c.set("config", cfg);
-    await next();
-  });
-  app.route("/", statusRoutes());
-  return app;
-}
+const appFor = statusApp;
 const publicApp = appFor(config());
 const openDbApp = appFor(config({ publicDetails: ["db"] }));
 const privateApp = appFor(config({ private: true }));

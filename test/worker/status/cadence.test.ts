@@ -6,12 +6,11 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
-import { statusRoutes } from "../../../src/routes/status/index";
 import { METRICS_TOKEN, statusSecrets } from "./seed";
+import { statusApp } from "./app";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -30,12 +29,7 @@ const config = parseConfig(
   },
   statusSecrets,
 ) as VigilConfig;
-const app = new Hono<{ Bindings: Env; Variables: { config: VigilConfig } }>();
-app.use("*", async (c, next) => {
-  c.set("config", config);
-  await next();
-});
-app.route("/", statusRoutes());
+const app = statusApp(config);
 const get = (path: string, headers: Record<string, string> = {}) => app.request(path, { headers }, bindings, createExecutionContext());
 
 const now = Date.now();

@@ -4,13 +4,12 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
-import { statusRoutes } from "../../../src/routes/status/index";
 import { housekeeping } from "../../../src/scheduler/housekeeping";
 import { METRICS_TOKEN, statusSecrets } from "./seed";
+import { statusApp } from "./app";
 
 const HOUR = 3_600_000;
 const bindings = { ...env, ...statusSecrets } as unknown as Env;
@@ -26,12 +25,7 @@ const config = parseConfig(
   },
   statusSecrets,
 ) as VigilConfig;
-const app = new Hono<{ Bindings: Env; Variables: { config: VigilConfig } }>();
-app.use("*", async (c, next) => {
-  c.set("config", config);
-  await next();
-});
-app.route("/", statusRoutes());
+const app = statusApp(config);
 
 async function scrape(): Promise<string[]> {
   const res = await app.request("/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }, bindings, createExecutionContext());

@@ -1,28 +1,18 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseConfig, type VigilConfig } from "../../../src/config";
+import { parseConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
 import worker from "../../../src/index";
-import { statusRoutes } from "../../../src/routes/status/index";
-import { healthRoutes } from "../../../src/routes/status/health";
 import { statusCookie } from "../../../src/routes/status/access";
 import { METRICS_TOKEN, STATUS_TOKEN, statusConfig, statusSecrets, statusSeedSql } from "./seed";
+import { statusApp } from "./app";
 
 const now = Date.now();
 const bindings = { ...env, ...statusSecrets } as unknown as Env;
 
-function appFor(config: VigilConfig) {
-  const app = new Hono<{ Bindings: Env; Variables: { config: VigilConfig } }>();
-  app.use("*", async (c, next) => {
-    c.set("config", config);
-    await next();
-  });
-  app.route("/", healthRoutes());
-  app.route("/", statusRoutes());
-  return app;
-}
+const appFor = statusApp;
 const publicApp = appFor(parseConfig(statusConfig(now), statusSecrets));
 const privateApp = appFor(parseConfig(statusConfig(now, { private: true }), statusSecrets));
 const get = (app: Hono<any>, path: string, headers: Record<string, string> = {}) =>
