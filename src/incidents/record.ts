@@ -57,6 +57,16 @@ export function recordObservation(
   return recordObservations(sink, config, states, [{ check, observation }], now, options);
 }
 
+/** One observation as evaluated: the check's state before and after, and its status changes. */
+interface Judged {
+  check: CheckRef;
+  observation: Observation;
+  before: MonitorState;
+  state: MonitorState;
+  events: ReturnType<typeof evaluate>["events"];
+  changed: boolean;
+}
+
 /**
  * Evaluates observations of several checks taken at one moment (a silent agent: its heartbeat
  * down, its other checks unknown) and writes every change in one D1 batch; the service object
@@ -72,7 +82,7 @@ export async function recordObservations(
 ): Promise<boolean> {
   const stmts: D1PreparedStatement[] = [];
   const messages: NotifyMessage[] = [];
-  const judged = items.map(({ check, observation }) => {
+  const judged = items.map(({ check, observation }): Judged => {
     const before = states.get(check.id) ?? initialState(now);
     const { state, events } = evaluate(before, observation, check, now);
     const changed = !sameState(before, state) || !states.has(check.id);
@@ -113,18 +123,9 @@ export async function recordObservations(
 async function tellService(
   sink: RecordSink,
   config: VigilConfig,
-  j: {
-    check: CheckRef;
-    observation: Observation;
-    before: MonitorState;
-    state: MonitorState;
-    events: ReturnType<typeof evaluate>["events"];
-  },
+  { check, observation, before, state, events }: Judged,
   now: number,
 ): Promise<void> {
-  const { check, observation, before, state, events } = j;
-  // Only changes into or out of "down" can open, join or resolve an incident; the rest
-  // (a new check's first "up", up ↔ degraded) stay out of the service object's way.
   const input = (status: MonitorState["status"], reason: string | null, at: number) => ({
     type: "check" as const,
     checkId: check.id,
@@ -133,6 +134,8 @@ async function tellService(
     reason,
     at,
   });
+  // Only changes into or out of "down" can open, join or resolve an incident; the rest
+  // (a new check's first "up", up ↔ degraded) stay out of the service object's way.
   for (const change of events.filter((e) => e.to === "down" || e.from === "down")) {
     await sink.SERVICE.getByName(check.service).apply(check.service, {
       ...input(change.to, change.reason, change.at),
