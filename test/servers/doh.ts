@@ -112,7 +112,12 @@ export async function spawnDoh(options: { zone?: Record<string, ZoneEntry> }): P
         return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
       if (url.pathname === "/not-doh") return void res.writeHead(200, { "content-type": "text/html" }).end("<html>captive portal</html>");
       const dns = url.searchParams.get("dns");
-      requests.push({ method: req.method ?? "GET", accept: req.headers.accept, dns, traceparent: req.headers.traceparent });
+      requests.push({
+        method: req.method ?? "GET",
+        accept: req.headers.accept,
+        dns,
+        traceparent: req.headers.traceparent as string | undefined,
+      });
       const query = req.method === "POST" ? Buffer.concat(chunks) : dns ? Buffer.from(dns, "base64url") : null;
       if (!query || query.byteLength < 12) return void res.writeHead(400).end("bad query");
       res.writeHead(200, { "content-type": "application/dns-message" }).end(answer(query, zone));
