@@ -7,7 +7,7 @@ import { httpUrl, secretRef } from "./common";
 import { duration } from "./duration";
 
 /** An HTTP header name (RFC 9110 §5.6.2 token). */
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name");
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * An OTLP/HTTP collector (JSON encoding). Each tick's (or probe batch's) runs are sent as one
@@ -22,7 +22,13 @@ export const otlpSpec = z.strictObject({
    */
   endpoint: httpUrl.refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not hold credentials; put them in headers as { env: "NAME" }'),
   /** Request headers, e.g. an API key; a value may name a secret (`{ env: "OTLP_TOKEN" }`). */
-  headers: z.record(headerName, z.union([z.string(), secretRef])).default({}),
+  headers: z
+    .record(z.string(), z.union([z.string(), secretRef]))
+    .superRefine((h, ctx) => {
+      for (const name of Object.keys(h))
+        if (!HEADER_NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is not an HTTP header name` });
+    })
+    .default({}),
   /** Each export's timeout, connect to answer. Default `5s`. */
   timeout: duration({ min: "100ms", max: "30s" }).prefault("5s"),
   /** The spans' `service.name` resource attribute. Default `vigil`. */
