@@ -10,6 +10,7 @@ import { ConfigError, parseConfig, type VigilConfig } from "../../../src/config"
 import source from "vigil-config";
 import { renderMetrics } from "../../../src/routes/status/metrics";
 import { runBatch } from "../../../src/scheduler/run";
+import { runTick } from "../../../src/scheduler/tick";
 import { loadOtlpExports } from "../../../src/store/otlp-exports";
 import type { ExportOutcome, OtlpSpan } from "../../../src/telemetry/otlp";
 import type { OtlpReceived } from "../../servers/otlp";
@@ -133,6 +134,7 @@ describe("OTLP span export", () => {
     const { summary, ms, exports } = await runNow(config, ["otlp-hang"], 803);
     expect(summary).toMatchObject({ executed: 1 });
     expect(ms).toBeLessThan(1_500); // the batch finished before the export could have timed out
+    expect(await Promise.race([exports[0], Promise.resolve("pending")])).toBe("pending");
     const t0 = performance.now();
     expect(await exports[0]).toEqual({ ok: false, spans: 1, error: `collector 127.0.0.1:${port} did not answer within 1.5 s` });
     expect(performance.now() - t0).toBeLessThan(3_000);
@@ -177,6 +179,32 @@ describe("OTLP span export", () => {
     });
     expect(text).toContain(`vigil_otlp_exports_total{outcome="failed"} ${failed.exports}`);
     expect(text).toContain(`vigil_otlp_spans_total{outcome="failed"} ${failed.spans}`);
+  });
+
+  it("a tick hands its inline batch's export to waitUntil and returns while the collector hangs", async () => {
+    const { port } = await spawn("otlp", { mode: "hang" });
+    const raw = typeof source === "function" ? source(testEnv as never) : source;
+    const config = parseConfig(
+      {
+        ...raw,
+        monitors: [{ id: "otlp-tick", type: "http", service: "sched", url: `${target}/status/200`, timeout: "2s" }],
+        telemetry: { otlp: { endpoint: `http://127.0.0.1:${port}`, timeout: "2s" } },
+      } as never,
+      testEnv as never,
+    );
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const deferred: Promise<unknown>[] = [];
+    const started = performance.now();
+    // A minute long past: its one run is coalesced and starts at once.
+    const tick = await runTick(testEnv, config, Math.floor(Date.now() / 60_000) * 60_000 - 317 * 60_000, (w) => deferred.push(w));
+    expect(tick).toMatchObject({ duplicate: false, inline: true, run: { executed: 1 } });
+    expect(deferred).toHaveLength(1);
+    // The tick is over while its export still waits for the collector.
+    expect(await Promise.race([deferred[0], Promise.resolve("pending")])).toBe("pending");
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(await deferred[0]).toMatchObject({ ok: false, spans: 1 });
+    const { received } = (await controlSpawned(port, {})) as unknown as { received: OtlpReceived[] };
+    expect(received).toHaveLength(1);
   });
 
   it("exports nothing without telemetry", async () => {
