@@ -11,7 +11,7 @@ import type { ProbeResult, ProbeTrace } from "../contract/probe";
 import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
-import { applyTraceparent, probeTrace, traceparentField } from "./trace";
+import { applyTraceparent, probeTrace, traceparent } from "./trace";
 import { RecordType, base64url, decodeResponse, encodeQuery, formatIpv6, parseIpv6 } from "./dns/wire";
 
 export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT"] as const;
@@ -32,7 +32,7 @@ export const dnsMonitor = z
     expected: z.array(z.string().min(1)).default([]),
     /** `contains`: every expected value is answered (default); `exact`: nothing else is. */
     match: z.enum(["contains", "exact"]).default("contains"),
-    traceparent: traceparentField,
+    traceparent,
   })
   .superRefine((m, ctx) => {
     const valid: Record<string, RegExp> = {

@@ -15,7 +15,7 @@ import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { ConnectWatch, cloudflareErrorReason, endpointOf } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
-import { applyTraceparent, probeTrace, traceparentField } from "./trace";
+import { applyTraceparent, probeTrace, traceparent } from "./trace";
 
 export const httpMonitor = z
   .strictObject({
@@ -25,7 +25,7 @@ export const httpMonitor = z
     method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
     /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
     headers,
-    traceparent: traceparentField,
+    traceparent,
     body: z.string().max(65_536).optional(),
     /** Accepted status codes. Default `["2xx"]`. */
     expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),

@@ -10,9 +10,9 @@ import type { ProbeTrace } from "../contract/probe";
 /**
  * Sends a W3C `traceparent` header (a new trace per run, sampled) with the probe's request.
  * Default `true`; `false` for a target that refuses unknown headers. A `traceparent` in the
- * monitor's own `headers` is sent instead.
+ * monitor's own `headers` (http, websocket) is sent instead.
  */
-export const traceparentField = z.boolean().optional();
+export const traceparent = z.boolean().optional();
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -30,7 +30,7 @@ export function newTrace(): ProbeTrace {
 }
 
 /** The header value: version 00, sampled flag set (§3.2). */
-export const traceparent = (t: ProbeTrace) => `00-${t.traceId}-${t.spanId}-01`;
+export const traceparentHeader = (t: ProbeTrace) => `00-${t.traceId}-${t.spanId}-01`;
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
@@ -58,5 +58,5 @@ export function probeTrace(spec: {
 
 /** Sets `traceparent` unless the headers already have one (the monitor's own value wins). */
 export function applyTraceparent(headers: Headers, trace: ProbeTrace | undefined): void {
-  if (trace && !headers.has("traceparent")) headers.set("traceparent", traceparent(trace));
+  if (trace && !headers.has("traceparent")) headers.set("traceparent", traceparentHeader(trace));
 }

@@ -13,7 +13,7 @@ import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { failure, headerSecrets } from "./http";
 import { explainRequestFailure } from "./tls";
-import { applyTraceparent, probeTrace, traceparentField } from "./trace";
+import { applyTraceparent, probeTrace, traceparent } from "./trace";
 
 export const websocketMonitor = z
   .strictObject({
@@ -22,7 +22,7 @@ export const websocketMonitor = z
     url: z.url({ protocol: /^wss?$/, error: "Invalid url: expected a ws:// or wss:// URL" }),
     /** Headers on the upgrade request; a value may name a secret. */
     headers,
-    traceparent: traceparentField,
+    traceparent,
     /** A text message sent once the socket is open (a heartbeat, say). */
     send: z.string().max(65_536).optional(),
     /** A reply must arrive within the timeout and contain this text. */
