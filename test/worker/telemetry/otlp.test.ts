@@ -207,6 +207,22 @@ describe("OTLP span export", () => {
     expect(received).toHaveLength(1);
   });
 
+  it("gives a tcp run, which sends no header, a span with a fresh trace", async () => {
+    const { port } = await spawn("otlp");
+    const tcp = await spawn("tcp-script", { behaviour: "silent" });
+    const config = configWith([{ id: "otlp-tcp", type: "tcp", service: "sched", host: "127.0.0.1", port: tcp.port, timeout: "2s" }], {
+      otlp: { endpoint: `http://127.0.0.1:${port}` },
+    });
+    const { exports } = await runNow(config, ["otlp-tcp"], 806);
+    expect(await exports[0]).toEqual({ ok: true, spans: 1 });
+    const { received } = (await controlSpawned(port, {})) as unknown as { received: OtlpReceived[] };
+    const [s] = received[0]!.body.resourceSpans[0].scopeSpans[0].spans as OtlpSpan[];
+    expect(s!.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(s!.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(attrs(s!)).toMatchObject({ "vigil.monitor.type": "tcp", "vigil.status": "up", "vigil.traceparent_sent": false });
+    expect(attrs(s!)["http.response.status_code"]).toBeUndefined();
+  });
+
   it("exports nothing without telemetry", async () => {
     const config = configWith([{ id: "otlp-none", type: "http", service: "sched", url: `${target}/status/200`, timeout: "2s" }], undefined);
     const { exports } = await runNow(config, ["otlp-none"], 805);
