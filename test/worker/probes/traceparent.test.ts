@@ -47,6 +47,15 @@ describe("http probe traceparent", () => {
     expect(a.trace!.traceId).not.toBe(b.trace!.traceId);
   });
 
+  it("gives each sample its own trace; the result reports the first when all are up", async () => {
+    const before = (await seen()).length;
+    const r = await runProbe(monitor("http", { url: `${base}/status/200`, samples: 3 }), {});
+    expect(r).toMatchObject({ status: "up", latency: { samples: 3 } });
+    const traces = (await seen()).slice(before).map((h) => ids(h.traceparent));
+    expect(new Set(traces.map((t) => t.traceId)).size).toBe(3);
+    expect(r.trace).toEqual(traces[0]);
+  });
+
   it("reports the trace of a down run too", async () => {
     const r = await runProbe(monitor("http", { url: `${base}/status/503` }), {});
     expect(r).toMatchObject({ status: "down", statusCode: 503 });
