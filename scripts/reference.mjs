@@ -355,6 +355,7 @@ export async function renderReference() {
     ["upstreams[]", "upstreams"],
     ["statusPage", "statuspage"],
     ["digest", "digest"],
+    ["telemetry", "telemetry"],
   ];
   say("## Contents", toc.map(([label, anchor]) => `- [${label}](#${anchor})`).join("\n"));
 
@@ -461,6 +462,11 @@ export async function renderReference() {
     `## digest ${anchor("digest")}`,
     docs.constDocs.get("digestSpec") ?? "",
     table(rows(top.digest, describe, { section: "digest", ownConst: "digestSpec" })),
+  );
+  say(
+    `## telemetry ${anchor("telemetry")}`,
+    docs.constDocs.get("otlpSpec") ?? "",
+    table(rows(top.telemetry, describe, { section: "telemetry", ownConst: "telemetrySpec" })),
   );
   return `${out
     .join("\n")

@@ -34,8 +34,8 @@ function configOrThrow(env: Env) {
 export default {
   fetch: app.fetch,
 
-  async scheduled(controller, env, _ctx) {
-    const summary = await runTick(env, configOrThrow(env), controller.scheduledTime);
+  async scheduled(controller, env, ctx) {
+    const summary = await runTick(env, configOrThrow(env), controller.scheduledTime, (work) => ctx.waitUntil(work));
     const { run, ...rest } = summary;
     console.log(JSON.stringify({ msg: "tick", ...rest, executed: run?.executed ?? 0, changes: run?.changes ?? 0 }));
   },
@@ -84,7 +84,7 @@ async function probeBatches(batch: MessageBatch<ProbeBatchMessage>, env: Env) {
 /** Runs one probe batch in an invocation of its own (see `probeBatches`). */
 export class ProbeRunner extends WorkerEntrypoint<Env> {
   run(message: ProbeBatchMessage) {
-    return runBatch(this.env, configOrThrow(this.env), message);
+    return runBatch(this.env, configOrThrow(this.env), message, undefined, (work) => this.ctx.waitUntil(work));
   }
 }
 

@@ -14,6 +14,7 @@ import { agentSpec } from "./agents";
 import { jobSpec } from "./heartbeats";
 import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
 import { upstreamSpec } from "./upstreams";
+import { telemetrySpec } from "./telemetry";
 
 // A kind's own type (HttpMonitor, SlackChannel, …) is imported from its file in src/probes or src/notify.
 export * from "./channels";
@@ -27,6 +28,7 @@ export * from "./heartbeats";
 export * from "./envelope";
 export * from "./upstreams";
 export * from "./policies";
+export * from "./telemetry";
 
 export const statusPageSpec = z.strictObject({
   title: z.string().min(1).max(120).default("Status"),
@@ -60,6 +62,8 @@ export const configSchema = z
     /** Providers' public status pages (Statuspage JSON) that services depend on (`services[].upstreams`). */
     upstreams: z.array(upstreamSpec).max(50).default([]),
     statusPage: statusPageSpec.default({ title: "Status" }),
+    /** Exporting probe runs as OpenTelemetry spans (optional). */
+    telemetry: telemetrySpec.optional(),
   })
   // Cross references are checked even when other fields failed, so one run shows every
   // problem; the check therefore reads the raw (possibly partial) value defensively.

@@ -33,7 +33,20 @@ export interface ProbeResult {
    */
   attempts?: number;
   /** Monitors probed from several regions: each region's own result. */
-  regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string }>;
+  regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string; trace?: ProbeTrace }>;
+  /**
+   * The W3C trace context the target received in `traceparent` (http, websocket and dns
+   * probes, unless the monitor set `traceparent: false`): the run's span is exported with these ids.
+   */
+  trace?: ProbeTrace;
+}
+
+/** Ids of a W3C `traceparent` (lowercase hex): the probe's span, parent of the target's. */
+export interface ProbeTrace {
+  /** 16 bytes, 32 hex digits. */
+  traceId: string;
+  /** 8 bytes, 16 hex digits: the probe request's span. */
+  spanId: string;
 }
 
 export interface LatencySummary {

@@ -49,7 +49,12 @@ export function combineRegions(
   const regions = Object.fromEntries(
     results.map((r) => [
       r.region,
-      { status: r.result.status, latencyMs: r.result.latencyMs, ...(r.result.reason && { reason: r.result.reason }) },
+      {
+        status: r.result.status,
+        latencyMs: r.result.latencyMs,
+        ...(r.result.reason && { reason: r.result.reason }),
+        ...(r.result.trace && { trace: r.result.trace }),
+      },
     ]),
   );
   // A tls monitor's certificate: the one expiring first, should regions see different ones.

@@ -7,10 +7,11 @@ import { z } from "zod";
 import { httpUrl } from "../config/common";
 import { hostname, monitorBase, timing } from "../config/monitors";
 import { probeKind } from "./kind";
-import type { ProbeResult } from "../contract/probe";
+import type { ProbeResult, ProbeTrace } from "../contract/probe";
 import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
+import { applyTraceparent, probeTrace, traceparent } from "./trace";
 import { RecordType, base64url, decodeResponse, encodeQuery, formatIpv6, parseIpv6 } from "./dns/wire";
 
 export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT"] as const;
@@ -31,6 +32,7 @@ export const dnsMonitor = z
     expected: z.array(z.string().min(1)).default([]),
     /** `contains`: every expected value is answered (default); `exact`: nothing else is. */
     match: z.enum(["contains", "exact"]).default("contains"),
+    traceparent,
   })
   .superRefine((m, ctx) => {
     const valid: Record<string, RegExp> = {
@@ -81,6 +83,12 @@ export function judgeAnswers(spec: Pick<DnsMonitor, "name" | "recordType" | "exp
 }
 
 export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
+  const trace = probeTrace(spec);
+  const result = await askOnce(spec, trace);
+  return trace ? { ...result, trace } : result;
+}
+
+async function askOnce(spec: DnsMonitor, trace: ProbeTrace | undefined): Promise<ProbeResult> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
@@ -99,7 +107,9 @@ export async function probeDns(spec: DnsMonitor): Promise<ProbeResult> {
   };
   try {
     url.searchParams.set("dns", base64url(encodeQuery(spec.name, spec.recordType)));
-    const res = await deadline.race(fetch(url, { headers: { accept: "application/dns-message" }, signal: deadline.signal }), ASKING);
+    const headers = new Headers({ accept: "application/dns-message" });
+    applyTraceparent(headers, trace);
+    const res = await deadline.race(fetch(url, { headers, signal: deadline.signal }), ASKING);
     if (res.status !== 200) {
       res.body?.cancel().catch(() => {});
       return down(`resolver ${url.host} answered HTTP ${res.status}`, { statusCode: res.status });

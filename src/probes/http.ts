@@ -5,7 +5,7 @@
  * Observation and judgement are separate: `observeHttp` reports what came back,
  * `judgeHttp` (pure) says what is wrong with it in one line.
  */
-import type { ProbeResult } from "../contract/probe";
+import type { ProbeResult, ProbeTrace } from "../contract/probe";
 import { z } from "zod";
 import { httpUrl, reveal, type ConfigEnv, type SecretRef } from "../config/common";
 import { headerAssertion, headers, jsonAssertion, monitorBase, regexSource, statusExpectation, texts, timing } from "../config/monitors";
@@ -15,6 +15,7 @@ import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { ConnectWatch, cloudflareErrorReason, endpointOf } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
+import { applyTraceparent, probeTrace, traceparent } from "./trace";
 
 export const httpMonitor = z
   .strictObject({
@@ -24,6 +25,7 @@ export const httpMonitor = z
     method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
     /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
     headers,
+    traceparent,
     body: z.string().max(65_536).optional(),
     /** Accepted status codes. Default `["2xx"]`. */
     expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
@@ -125,8 +127,18 @@ export class HttpFailure extends Error {
 
 const shortUrl = (u: URL, base: URL) => (u.origin === base.origin ? u.pathname + u.search : u.href);
 
-/** `hops` receives each URL as it is requested, so a caller can tell where a failure happened. */
-export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: Deadline, hops: string[] = []): Promise<HttpObservation> {
+/**
+ * `hops` receives each URL as it is requested, so a caller can tell where a failure happened.
+ * Every request, each redirect hop included, carries `traceparent` for `trace` (default: a new
+ * one, per `spec.traceparent`; pass the caller's to report its ids; the spec's own header wins).
+ */
+export async function observeHttp(
+  spec: HttpMonitor,
+  env: ConfigEnv,
+  deadline: Deadline,
+  hops: string[] = [],
+  trace: ProbeTrace | undefined = probeTrace(spec),
+): Promise<HttpObservation> {
   const secretHeaders = new Set(
     Object.entries(spec.headers)
       .filter(([, v]) => typeof v !== "string")
@@ -134,6 +146,7 @@ export async function observeHttp(spec: HttpMonitor, env: ConfigEnv, deadline: D
   );
   const headers = new Headers({ "user-agent": "Vigil/0.1 (+synthetic check)" });
   for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
+  applyTraceparent(headers, trace);
   let url = new URL(spec.url);
   const first = url;
   let method = spec.method;
@@ -234,6 +247,12 @@ export function failure(started: number, secrets: readonly string[]) {
 }
 
 export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<ProbeResult> {
+  const trace = probeTrace(spec);
+  const result = await requestOnce(spec, env, trace);
+  return trace ? { ...result, trace } : result;
+}
+
+async function requestOnce(spec: HttpMonitor, env: ConfigEnv, trace: ProbeTrace | undefined): Promise<ProbeResult> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
@@ -244,7 +263,7 @@ export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<Prob
   const watch = new ConnectWatch(deadline, () => (deadline.phase === WAITING_FOR_HEADERS ? current() : null));
   const timedOut = (err: TimeoutError) => down(err.phase === WAITING_FOR_HEADERS ? watch.explain(err) : err.message);
   try {
-    const obs = await observeHttp(spec, env, deadline, hops);
+    const obs = await observeHttp(spec, env, deadline, hops, trace);
     const latencyMs = Date.now() - started;
     const firstByteMs = obs.headersAt - started;
     const failed = judgeHttp(spec, obs);

@@ -3,7 +3,7 @@
  * one text message and wait for a reply that contains `expectReply` and/or matches
  * `expectReplyMatches`, all within the timeout. The runbook's "is the sync heartbeat alive".
  */
-import type { ProbeResult } from "../contract/probe";
+import type { ProbeResult, ProbeTrace } from "../contract/probe";
 import { z } from "zod";
 import { reveal, type ConfigEnv } from "../config/common";
 import { headers, monitorBase, regexSource, timing } from "../config/monitors";
@@ -13,6 +13,7 @@ import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { failure, headerSecrets } from "./http";
 import { explainRequestFailure } from "./tls";
+import { applyTraceparent, probeTrace, traceparent } from "./trace";
 
 export const websocketMonitor = z
   .strictObject({
@@ -21,6 +22,7 @@ export const websocketMonitor = z
     url: z.url({ protocol: /^wss?$/, error: "Invalid url: expected a ws:// or wss:// URL" }),
     /** Headers on the upgrade request; a value may name a secret. */
     headers,
+    traceparent,
     /** A text message sent once the socket is open (a heartbeat, say). */
     send: z.string().max(65_536).optional(),
     /** A reply must arrive within the timeout and contain this text. */
@@ -52,6 +54,12 @@ export function judgeReply(spec: Pick<WebsocketMonitor, "expectReply" | "expectR
 }
 
 export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Promise<ProbeResult> {
+  const trace = probeTrace(spec);
+  const result = await openOnce(spec, env, trace);
+  return trace ? { ...result, trace } : result;
+}
+
+async function openOnce(spec: WebsocketMonitor, env: ConfigEnv, trace: ProbeTrace | undefined): Promise<ProbeResult> {
   const started = Date.now();
   const checkedAt = new Date(started).toISOString();
   const deadline = new Deadline(spec.timeout);
@@ -67,6 +75,7 @@ export async function probeWebsocket(spec: WebsocketMonitor, env: ConfigEnv): Pr
     url.protocol = url.protocol === "wss:" ? "https:" : "http:";
     const headers = new Headers({ "user-agent": "Vigil/0.1 (+synthetic check)", upgrade: "websocket" });
     for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
+    applyTraceparent(headers, trace);
     // The deadline aborts the upgrade only while it is in flight. Once the WebSocket is open,
     // aborting the fetch's signal would drop the connection (the server sees 1006) and the
     // runtime logs the TimeoutError as an error; a timeout waiting for the reply is settled by

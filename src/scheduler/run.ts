@@ -13,6 +13,8 @@
  *    recorded as unknown: it never counts as down.
  * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them the
  *    certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
+ * 6. With `telemetry.otlp`, export the batch's runs as spans in one request, handed to `defer`
+ *    (`ctx.waitUntil`): the batch does not wait for the collector (src/telemetry/otlp.ts).
  */
 import pLimit from "p-limit";
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
@@ -29,6 +31,7 @@ import { runProbe } from "../probes";
 import { loadStates } from "../store/check-state";
 import { upsertCertificate } from "../store/certificates";
 import { insertRawResults, type RawResult } from "../store/raw-results";
+import { exportRuns, type RunRecord } from "../telemetry/otlp";
 
 /**
  * One batch on the PROBE queue: which monitors, for which minute. The runs themselves are
@@ -104,11 +107,21 @@ async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
   return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1, silent, startedAt);
 }
 
+/** Keeps work going after the invocation answered (`ctx.waitUntil`). */
+export type Defer = (work: Promise<unknown>) => void;
+
 /**
  * Runs a batch: by default the runs of its monitors due in its minute, as `runsDue` plans
- * them now; `planned` names other runs explicitly.
+ * them now; `planned` names other runs explicitly. `defer` receives the span export, when
+ * telemetry is configured (default: not awaited).
  */
-export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatchMessage, planned?: Job[]): Promise<BatchSummary> {
+export async function runBatch(
+  env: Env,
+  config: VigilConfig,
+  message: ProbeBatchMessage,
+  planned?: Job[],
+  defer: Defer = () => {},
+): Promise<BatchSummary> {
   const specs = new Map(config.monitors.filter((m) => m.enabled).map((m) => [m.id, m]));
   const chosen = message.monitors.flatMap((id) => specs.get(id) ?? []);
   const jobs = (planned ?? runsDue(chosen, message.minute, Date.now()).jobs)
@@ -117,6 +130,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
   const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
   const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
+  const runs: RunRecord[] = [];
   const certificates = new Map<string, D1PreparedStatement>();
   const sockets = pLimit(LIMITS.socketsPerInvocation);
   const busy = new Set<string>();
@@ -151,6 +165,7 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
         }
         summary.executed++;
         const unknown = failureClass(result) === "internal";
+        runs.push({ monitor: spec, result, endedAt: Date.now(), unknown });
         const status = unknown ? 3 : result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2;
         const row: RawResult = [spec.id, startedAt - message.minute, status, Math.round(result.latencyMs)];
         const firstByte = result.firstByteMs === undefined ? null : Math.round(result.firstByteMs);
@@ -171,8 +186,14 @@ export async function runBatch(env: Env, config: VigilConfig, message: ProbeBatc
     );
   }
   const settled = await Promise.allSettled(running);
-  // 5. Raw results, even when some runs failed to record (they are retried by the next run).
-  if (raw.length > 0) await env.DB.batch([insertRawResults(env.DB, message.minute, message.batch, raw), ...certificates.values()]);
+  try {
+    // 5. Raw results, even when some runs failed to record (they are retried by the next run).
+    if (raw.length > 0) await env.DB.batch([insertRawResults(env.DB, message.minute, message.batch, raw), ...certificates.values()]);
+  } finally {
+    // 6. Spans, off the schedule: the batch does not wait for the collector.
+    const otlp = config.telemetry?.otlp;
+    if (otlp && runs.length > 0) defer(exportRuns(env, otlp, runs, env.VIGIL_VERSION ?? "dev"));
+  }
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed) throw failed.reason;
   return summary;

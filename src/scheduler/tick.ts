@@ -19,7 +19,7 @@ import { queueDailyDigest } from "../notify/digest-source";
 import { flushOutbox } from "../store/outbox";
 import { pollUpstreams } from "../upstreams/poll";
 import { housekeeping } from "./housekeeping";
-import { runBatch, type BatchSummary, type ProbeBatchMessage } from "./run";
+import { runBatch, type BatchSummary, type Defer, type ProbeBatchMessage } from "./run";
 
 export interface TickSummary {
   duplicate: boolean;
@@ -35,7 +35,8 @@ export interface TickSummary {
  *  batch names at most `LIMITS.jobsPerBatch` monitors (≈ 10 KB of ids). */
 const SEND_CHUNK = 20;
 
-export async function runTick(env: Env, config: VigilConfig, tickTime: number): Promise<TickSummary> {
+/** `defer` keeps the inline batch's span export going after the tick (`ctx.waitUntil`). */
+export async function runTick(env: Env, config: VigilConfig, tickTime: number, defer?: Defer): Promise<TickSummary> {
   // 1. Claim.
   const minute = Math.floor(tickTime / 60_000) * 60_000;
   const claim = await env.DB.prepare("INSERT OR IGNORE INTO ticks (minute, claimed_at) VALUES (?, ?)").bind(minute, Date.now()).run();
@@ -55,7 +56,8 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number): 
   let run: BatchSummary | null = null;
   const monitorsOf = (jobs: Job[]) => [...new Set(jobs.map((j) => j.monitorId))];
   if (plan.inline) {
-    if (plan.batches[0]) run = await runBatch(env, config, { minute, batch: 0, monitors: monitorsOf(plan.batches[0]) }, plan.batches[0]);
+    if (plan.batches[0])
+      run = await runBatch(env, config, { minute, batch: 0, monitors: monitorsOf(plan.batches[0]) }, plan.batches[0], defer);
   } else {
     // One sendBatch for the whole minute where it fits, so the batches arrive together.
     const messages = plan.batches.map((jobs, batch): { body: ProbeBatchMessage } => ({

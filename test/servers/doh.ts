@@ -3,7 +3,7 @@
  * given in the options, written here independently of Vigil's DNS code.
  *
  * Options: `zone: { "name": { A?: string[], AAAA?: string[], CNAME?: string, MX?: [pref, host][], TXT?: string[][] } }`.
- * Unknown names answer NXDOMAIN; `/not-doh` answers HTML. `GET /requests` lists queries seen.
+ * Unknown names answer NXDOMAIN; `/not-doh` answers HTML. `GET /requests` lists queries seen (with the `traceparent` each carried).
  */
 import { createServer } from "node:http";
 import { isIPv6 } from "node:net";
@@ -102,7 +102,7 @@ export function answer(query: Buffer, zone: Record<string, ZoneEntry>): Buffer {
 
 export async function spawnDoh(options: { zone?: Record<string, ZoneEntry> }): Promise<Spawned> {
   const zone = Object.fromEntries(Object.entries(options.zone ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  const requests: { method: string; accept: string | undefined; dns: string | null }[] = [];
+  const requests: { method: string; accept: string | undefined; dns: string | null; traceparent?: string | undefined }[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://doh");
     const chunks: Buffer[] = [];
@@ -112,7 +112,12 @@ export async function spawnDoh(options: { zone?: Record<string, ZoneEntry> }): P
         return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
       if (url.pathname === "/not-doh") return void res.writeHead(200, { "content-type": "text/html" }).end("<html>captive portal</html>");
       const dns = url.searchParams.get("dns");
-      requests.push({ method: req.method ?? "GET", accept: req.headers.accept, dns });
+      requests.push({
+        method: req.method ?? "GET",
+        accept: req.headers.accept,
+        dns,
+        traceparent: req.headers.traceparent as string | undefined,
+      });
       const query = req.method === "POST" ? Buffer.concat(chunks) : dns ? Buffer.from(dns, "base64url") : null;
       if (!query || query.byteLength < 12) return void res.writeHead(400).end("bad query");
       res.writeHead(200, { "content-type": "application/dns-message" }).end(answer(query, zone));

@@ -45,4 +45,6 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   discord: (o) => import("./discord").then((m) => m.spawnDiscord(o)),
   teams: (o) => import("./teams").then((m) => m.spawnTeams(o)),
   "flaky-http": (o) => import("./flaky").then((m) => m.spawnFlakyHttp(o)),
+  "trace-target": () => import("./trace-target").then((m) => m.spawnTraceTarget()),
+  otlp: (o) => import("./otlp").then((m) => m.spawnOtlp(o)),
 };

@@ -19,6 +19,8 @@
  * - `vigil_incidents_open` by service; `vigil_agent_last_seen_timestamp_seconds`,
  *   `vigil_agent_silent` by agent; `vigil_notification_attempts_total` by channel and outcome,
  *   `vigil_notification_failures_total` (failed + dead-lettered) by channel.
+ * - `vigil_otlp_exports_total`, `vigil_otlp_spans_total` by outcome (ok, failed): span exports
+ *   to the `telemetry.otlp` collector since the database was created; present once configured.
  */
 import { LATENCY_BOUNDS_MS } from "../../engine/rollup";
 import {
@@ -33,6 +35,7 @@ import {
   type LatencyHistogramRow,
   type RunTotalsRow,
 } from "../../store/status-read";
+import { loadOtlpExports, type OtlpExportRow } from "../../store/otlp-exports";
 import { bearerAuth } from "../auth";
 import { answer, declarer, on, refusal, routes } from "../openapi";
 import { listComponents } from "./model";
@@ -75,6 +78,8 @@ export interface MetricsInput {
   openIncidents: Map<string, number>;
   agents: { id: string; service: string; row: AgentSeenRow | undefined }[];
   deliveries: DeliveryCountRow[];
+  /** Span exports by outcome; absent when telemetry is not configured and nothing was ever exported. */
+  otlp?: OtlpExportRow[];
 }
 
 /** The exposition text. Pure: tested line by line. */
@@ -185,6 +190,16 @@ export function renderMetrics(m: MetricsInput): string {
   for (const [channel, n] of [...failures].sort(([a], [b]) => a.localeCompare(b)))
     out.push(`vigil_notification_failures_total${labels({ channel })} ${n}`);
 
+  if (m.otlp) {
+    const by = new Map(m.otlp.map((r) => [r.outcome, r]));
+    family("vigil_otlp_exports_total", "counter", "OTLP span export requests to the telemetry.otlp collector, by outcome (ok, failed).");
+    for (const outcome of ["ok", "failed"] as const)
+      out.push(`vigil_otlp_exports_total${labels({ outcome })} ${by.get(outcome)?.exports ?? 0}`);
+    family("vigil_otlp_spans_total", "counter", "Spans in those requests by outcome; failed ones are lost (exports are not retried).");
+    for (const outcome of ["ok", "failed"] as const)
+      out.push(`vigil_otlp_spans_total${labels({ outcome })} ${by.get(outcome)?.spans ?? 0}`);
+  }
+
   return `${out.join("\n")}\n`;
 }
 
@@ -194,12 +209,13 @@ export function metricsRoutes() {
     const config = c.get("config");
     const now = Date.now();
     const hour = Math.floor(now / HOUR) * HOUR;
-    const [current, counts, latency, lastHourP95, runs] = await Promise.all([
+    const [current, counts, latency, lastHourP95, runs, otlp] = await Promise.all([
       loadCurrent(c.env.DB, { historySince: now, recentIncidents: 0 }),
       loadMetricCounts(c.env.DB),
       loadLatencyHistograms(c.env.DB, hour - 24 * HOUR, hour),
       loadHourP95(c.env.DB, hour - HOUR),
       loadRunTotals(c.env.DB, hour - 24 * HOUR, hour),
+      loadOtlpExports(c.env.DB),
     ]);
     const checks = listComponents(config, current.states.keys()).map((r) => ({ id: r.id, service: r.serviceId, kind: r.kind }));
     const body = renderMetrics({
@@ -214,6 +230,7 @@ export function metricsRoutes() {
       openIncidents: new Map(counts.openIncidents.map((r) => [r.service_id, r.n])),
       agents: config.agents.map((a) => ({ id: a.id, service: a.service, row: current.agents.get(a.id) })),
       deliveries: counts.deliveries,
+      ...((config.telemetry?.otlp || otlp.length > 0) && { otlp }),
     });
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
   });

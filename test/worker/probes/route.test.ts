@@ -42,7 +42,7 @@ describe("POST /v1/probe", () => {
     expect(res.status).toBe(200);
     const result = await res.json<Record<string, unknown>>();
     expect(result).toMatchObject({ status: "down", statusCode: 200, reason: "$.db.status == 'up' failed: got 'down'" });
-    expect(Object.keys(result).sort()).toEqual(["checkedAt", "firstByteMs", "latencyMs", "reason", "status", "statusCode"]);
+    expect(Object.keys(result).sort()).toEqual(["checkedAt", "firstByteMs", "latencyMs", "reason", "status", "statusCode", "trace"]);
   });
 
   it("answers a TLS result with the fields outside tools rely on", async () => {
