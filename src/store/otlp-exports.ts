@@ -1,4 +1,4 @@
-/** `otlp_exports`: span exports counted by outcome, for `/metrics` (migrations/0014_otlp_exports.sql). */
+/** `otlp_exports`: span exports counted by outcome, for `/metrics` (migrations/0015_otlp_exports.sql). */
 
 export type OtlpOutcome = "ok" | "failed";
 
