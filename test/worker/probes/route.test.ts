@@ -60,15 +60,21 @@ describe("POST /v1/probe", () => {
     expect(result.status).toBe("degraded");
     expect(result.reason).toMatch(/^certificate expires in 3 days \(\d{4}-\d\d-\d\d\), under the 30 days warning threshold$/);
     expect(Object.keys(result.tls).sort()).toEqual([
+      "chainComplete",
       "chainLength",
+      "cipherSuite",
       "daysLeft",
       "hostnameMatches",
       "issuer",
+      "key",
+      "legacyProtocol",
       "notAfter",
       "protocol",
       "sans",
       "selfSigned",
+      "signatureAlgorithm",
       "subject",
+      "weaknesses",
     ]);
   });
 
