@@ -27,6 +27,8 @@ export interface ProbeResult {
   tls?: TlsInfo;
   /** DNS probes that got an answer. */
   dns?: DnsInfo;
+  /** Domain probes that read a registration's expiry over RDAP. */
+  domain?: DomainInfo;
   /**
    * Probes made in this run, present when the monitor has `retries`: more than 1 means the
    * first attempts failed on the network (a flaky network shows up as such).
@@ -93,4 +95,17 @@ export interface DnsInfo {
   rcode: string;
   /** Answers of the asked type, normalised: "192.0.2.1", "10 mail.example.com", TXT text. */
   answers: string[];
+}
+
+export interface DomainInfo {
+  /** The registration's expiry (the RDAP `expiration` event), ISO 8601. */
+  expiresAt: string;
+  /** Whole days until `expiresAt`, negative once expired. */
+  daysLeft: number;
+  /** The registrar's name, when the RDAP answer names one. */
+  registrar?: string;
+  /** The RDAP status values: "active", "client transfer prohibited", "redemption period", … */
+  status: string[];
+  /** The URL that answered, after redirects. */
+  rdapUrl: string;
 }
