@@ -17,6 +17,10 @@ import { explainRequestFailure } from "./tls";
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
+/**
+ * A domain's registration expiry, read over RDAP: degraded under `warnDays`, down under
+ * `criticalDays`, expired or in redemption. Runs every `6h` unless `interval` says otherwise.
+ */
 export const domainMonitor = z
   .strictObject({
     ...monitorBase,
