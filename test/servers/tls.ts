@@ -3,13 +3,15 @@
  *
  * Options: `days` until expiry (negative: expired), `keyType` "rsa" | "ec", `names` (SANs),
  * `selfSigned`, `minVersion` / `maxVersion`, `ecdhCurve` (e.g. "P-256" to force a
- * HelloRetryRequest), `ciphers` (OpenSSL cipher list; TLS 1.3 suite names work too), `rsaBits` (the
- * leaf's RSA key size), `hash` ("sha1": the leaf's signature), `intermediate` ("sent" or "omitted":
- * a root → intermediate → leaf chain, the intermediate served or not), `cutAfterBytes`: put a proxy in
- * front that forwards only that many bytes of the server's answer, then closes, and
- * `silentAfter`: a proxy in front that forwards that many connections and holds later ones
- * open without a byte. Weak keys, SHA-1
- * and TLS 1.0 need `ciphers: "DEFAULT@SECLEVEL=0"` (OpenSSL refuses them otherwise).
+ * HelloRetryRequest), `ciphers` (OpenSSL cipher list; TLS 1.3 suite names work too),
+ * `rsaBits` (the leaf's RSA key size), `caKeyType` (the CA's, default "ec"), `hash` ("sha1":
+ * the leaf's signature),
+ * `intermediate` ("sent" or "omitted": a root → intermediate → leaf chain, the intermediate
+ * served or not), `serve` (that chain, sending these in this order: ["leaf", "root",
+ * "intermediate"]), `cutAfterBytes` (a proxy in front forwards only that many bytes of the
+ * server's answer, then closes) and `silentAfter` (a proxy in front forwards that many
+ * connections and holds later ones open without a byte). Weak keys, SHA-1 and TLS 1.0 need
+ * `ciphers: "DEFAULT@SECLEVEL=0"` (OpenSSL refuses them otherwise).
  *
  * Info: the port, OpenSSL's reading of the leaf (notAfter, subject, issuer, fingerprint) and a
  * `statsPort` whose HTTP answer counts connections, completed handshakes, application-data
@@ -32,8 +34,10 @@ export interface TlsServerOptions {
   ecdhCurve?: string;
   ciphers?: string;
   rsaBits?: number;
+  caKeyType?: KeyType;
   hash?: "sha256" | "sha1";
   intermediate?: "sent" | "omitted";
+  serve?: ("leaf" | "intermediate" | "root")[];
   cutAfterBytes?: number;
   silentAfter?: number;
 }
@@ -54,7 +58,7 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
   const ca = options.selfSigned
     ? undefined
     : issueCertificate({
-        keyType: "ec",
+        keyType: options.caKeyType ?? "ec",
         commonName: "Vigil Test CA",
         sans: [],
         notBefore: new Date(now - 400 * DAY),
@@ -62,7 +66,7 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
         isCa: true,
       });
   const intermediate =
-    ca && options.intermediate
+    ca && (options.intermediate || options.serve)
       ? issueCertificate({
           keyType: "ec",
           commonName: "Vigil Test Intermediate",
@@ -84,7 +88,15 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
     ...((intermediate ?? ca) && { issuer: intermediate ?? ca }),
   });
   // Leaf first, then its issuer: the CA, or the intermediate (unless omitted).
-  const chain = intermediate ? (options.intermediate === "sent" ? [leaf, intermediate] : [leaf]) : ca ? [leaf, ca] : [leaf];
+  const chain = options.serve
+    ? options.serve.map((c) => (c === "leaf" ? leaf : c === "root" ? ca! : intermediate!))
+    : intermediate
+      ? options.intermediate === "sent"
+        ? [leaf, intermediate]
+        : [leaf]
+      : ca
+        ? [leaf, ca]
+        : [leaf];
 
   const stats = { connections: 0, handshakes: 0, applicationDataBytes: 0, clientErrors: [] as string[], serverNames: [] as string[] };
   const server = createTlsServer({

@@ -377,6 +377,17 @@ describe("tls probe: the TLS baseline (security)", () => {
     expect(await probe(s.port, { security: "fail" })).toMatchObject({ status: "down" });
   });
 
+  it("names an RSA CA's SHA-1 signature, and reads an Ed25519 key", async () => {
+    const s = await server({ days: 40, hash: "sha1", caKeyType: "rsa", ...weak });
+    expect(await probe(s.port, { security: "fail" })).toMatchObject({
+      status: "down",
+      reason: "weak TLS setup: SHA-1 signature on the leaf (sha1WithRSAEncryption)",
+      tls: { signatureAlgorithm: "sha1WithRSAEncryption", key: { type: "EC", curve: "P-256" } },
+    });
+    const ed = await server({ days: 40, keyType: "ed25519" });
+    expect(await probe(ed.port)).toMatchObject({ status: "up", tls: { key: { type: "Ed25519", bits: 256 }, weaknesses: [] } });
+  });
+
   it("flags a leaf served without its intermediate, and passes the same chain served whole", async () => {
     const missing = await server({ days: 40, intermediate: "omitted" });
     expect(await probe(missing.port)).toMatchObject({
@@ -386,6 +397,19 @@ describe("tls probe: the TLS baseline (security)", () => {
     });
     const whole = await server({ days: 40, intermediate: "sent" });
     expect(await probe(whole.port)).toMatchObject({ status: "up", tls: { chainLength: 2, chainComplete: true, weaknesses: [] } });
+  });
+
+  it("builds the path from the leaf whatever the order, and names the missing link", async () => {
+    const shuffled = await server({ days: 40, serve: ["leaf", "root", "intermediate"] });
+    expect(await probe(shuffled.port)).toMatchObject({ status: "up", tls: { chainLength: 3, chainComplete: true } });
+    const withRoot = await server({ days: 40, serve: ["leaf", "intermediate", "root"] });
+    expect(await probe(withRoot.port)).toMatchObject({ status: "up", tls: { chainLength: 3, chainComplete: true } });
+    const gap = await server({ days: 40, serve: ["leaf", "root"] });
+    expect(await probe(gap.port)).toMatchObject({
+      status: "degraded",
+      reason: `weak TLS setup: incomplete chain: the issuer ${intermediate} was not sent`,
+      tls: { chainLength: 2, chainComplete: false },
+    });
   });
 
   it("does not check the baseline of a certificate that is already down", async () => {
