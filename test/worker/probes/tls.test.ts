@@ -8,6 +8,7 @@ import { runProbe } from "../../../src/probes";
 import { Deadline } from "../../../src/probes/deadline";
 import { openTcp } from "../../../src/probes/socket";
 import { readCertificateChain } from "../../../src/probes/tls/handshake";
+import { acceptsLegacyVersions } from "../../../src/probes/tls/legacy";
 import { spawn } from "../fixtures";
 import { monitor } from "./spec";
 
@@ -410,6 +411,24 @@ describe("tls probe: the TLS baseline (security)", () => {
       reason: `weak TLS setup: incomplete chain: the issuer ${intermediate} was not sent`,
       tls: { chainLength: 2, chainComplete: false },
     });
+  });
+
+  it("reads the old-versions ClientHello's answer: a ServerHello, an alert, a close, or not TLS", async () => {
+    const ask = async (port: number) => {
+      const deadline = new Deadline(3_000);
+      const socket = await openTcp("127.0.0.1", port, deadline);
+      try {
+        return await acceptsLegacyVersions(socket.transport, "good.test");
+      } finally {
+        socket.close();
+        deadline.clear();
+      }
+    };
+    expect(await ask((await server({ days: 40, minVersion: "TLSv1", ...weak })).port)).toBe("TLSv1.1");
+    expect(await ask((await server({ days: 40, minVersion: "TLSv1", maxVersion: "TLSv1", ...weak })).port)).toBe("TLSv1");
+    expect(await ask((await server({ days: 40 })).port)).toBe("none");
+    expect(await ask((await server({ days: 40, cutAfterBytes: 0 })).port)).toBe("none");
+    await expect(ask((await spawn("tcp-script", { behaviour: "garbage" })).port)).rejects.toThrow(/did not answer with TLS/);
   });
 
   it("does not check the baseline of a certificate that is already down", async () => {
