@@ -27,6 +27,8 @@ export interface ProbeResult {
   tls?: TlsInfo;
   /** DNS probes that got an answer. */
   dns?: DnsInfo;
+  /** Domain probes that read a registration's expiry over RDAP. */
+  domain?: DomainInfo;
   /**
    * Probes made in this run, present when the monitor has `retries`: more than 1 means the
    * first attempts failed on the network (a flaky network shows up as such).
@@ -74,6 +76,31 @@ export interface TlsInfo {
   /** The leaf is issued by itself. */
   selfSigned: boolean;
   protocol: "TLSv1.2" | "TLSv1.3";
+  /** The cipher suite the server chose, by its IANA name: "TLS_AES_256_GCM_SHA384". */
+  cipherSuite?: string;
+  /** The leaf's public key: `{ type: "RSA", bits: 2048 }`, `{ type: "EC", bits: 256, curve: "P-256" }`, `{ type: "Ed25519", bits: 256 }`. */
+  key?: { type: "RSA" | "EC" | "Ed25519" | "Ed448" | "DSA" | "unknown"; bits?: number; curve?: string };
+  /** The leaf's signature algorithm: "sha256WithRSAEncryption", "ecdsa-with-SHA256", … */
+  signatureAlgorithm?: string;
+  /**
+   * The chain the server sent leads from the leaf to a root or to an intermediate CA, each
+   * certificate's issuer sent with it (matched by name and key identifier; signatures are not
+   * verified and there is no root store at the edge). A leaf sent without its issuer is
+   * incomplete unless it is self-signed. docs/probes.md, "The TLS probe".
+   */
+  chainComplete?: boolean;
+  /**
+   * The answer to a second ClientHello offering only TLS 1.0 and 1.1: the version the server
+   * accepted, or "none". Absent when `security` is off, the certificate was already down, or
+   * the second handshake did not finish within the timeout.
+   */
+  legacyProtocol?: "SSLv3" | "TLSv1" | "TLSv1.1" | "none";
+  /**
+   * What falls short of the TLS baseline, one phrase each (old versions accepted, RSA keys
+   * under 2048 bits, SHA-1 or MD5 signatures, an incomplete chain); empty when none does.
+   * Present unless `security` is off.
+   */
+  weaknesses?: string[];
 }
 
 export interface DnsInfo {
@@ -81,4 +108,17 @@ export interface DnsInfo {
   rcode: string;
   /** Answers of the asked type, normalised: "192.0.2.1", "10 mail.example.com", TXT text. */
   answers: string[];
+}
+
+export interface DomainInfo {
+  /** The registration's expiry (the RDAP `expiration` event), ISO 8601. */
+  expiresAt: string;
+  /** Whole days until `expiresAt`, negative once expired. */
+  daysLeft: number;
+  /** The registrar's name, when the RDAP answer names one. */
+  registrar?: string;
+  /** The RDAP status values: "active", "client transfer prohibited", "redemption period", … */
+  status: string[];
+  /** The URL that answered, after redirects. */
+  rdapUrl: string;
 }

@@ -5,13 +5,14 @@
  */
 import type { z } from "zod";
 import { dns } from "./dns";
+import { domain } from "./domain";
 import { http } from "./http";
 import { probeRegistry } from "./kind";
 import { tcp } from "./tcp";
 import { tls } from "./tls";
 import { websocket } from "./websocket";
 
-export const probes = probeRegistry([http, tls, tcp, websocket, dns]);
+export const probes = probeRegistry([http, tls, tcp, websocket, dns, domain]);
 
 /** `monitors[]` entries: one shape per kind, told apart by `type`. */
 export const monitorSpec = probes.monitorSpec;

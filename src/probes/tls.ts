@@ -1,7 +1,9 @@
 /**
  * TLS probe: reads the server's certificate chain from the edge with Vigil's own minimal
  * handshake over a raw socket (`./tls/handshake.ts`), then judges expiry, hostname and
- * self-signature. `fetch()` and `secureTransport: "on"` do not expose the peer certificate.
+ * self-signature, then the TLS baseline (`security`): old versions accepted (a second
+ * ClientHello, `./tls/legacy.ts`), weak RSA keys, SHA-1 or MD5 signatures, an incomplete chain.
+ * `fetch()` and `secureTransport: "on"` do not expose the peer certificate.
  */
 import { z } from "zod";
 import { host, hostname, monitorBase, port, timing } from "../config/monitors";
@@ -10,8 +12,10 @@ import type { ProbeResult, TlsInfo } from "../contract/probe";
 import { explainConnectFailure, explainFetchFailure, isIpLiteral, type ConnectOutcome } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { ConnectError, openTcp } from "./socket";
-import { readCertificateChain } from "./tls/handshake";
-import { hostnameMatches, readCertificate, type CertificateSummary } from "./tls/x509";
+import { readCertificateChain, type HandshakeResult } from "./tls/handshake";
+import { acceptsLegacyVersions, type LegacyAnswer } from "./tls/legacy";
+import { cipherSuiteName } from "./tls/messages";
+import { chainCompleteness, hostnameMatches, readCertificate, type CertificateSummary } from "./tls/x509";
 
 export const tlsMonitor = z
   .strictObject({
@@ -27,6 +31,13 @@ export const tlsMonitor = z
     criticalDays: z.number().int().min(0).max(364).optional(),
     /** Accept a self-signed leaf certificate (an internal service). Default false. */
     allowSelfSigned: z.boolean().default(false),
+    /**
+     * The TLS baseline: TLS 1.0 or 1.1 accepted (checked with a second connection offering only
+     * those), an RSA key under 2048 bits or a SHA-1 / MD5 signature in the chain, an incomplete
+     * chain (docs/probes.md, "The TLS probe"). `warn`: a weak setup is degraded; `fail`: down;
+     * `off`: not checked (and no second connection). Default `warn`.
+     */
+    security: z.enum(["off", "warn", "fail"]).default("warn"),
   })
   .transform((m, ctx) => {
     // Defaults that fit the other one when only one is given.
@@ -47,7 +58,13 @@ export function expectedName(spec: Pick<TlsMonitor, "host" | "servername">): str
   return spec.servername ?? spec.host.replace(/^\[|\]$/g, "");
 }
 
-export function tlsInfo(chain: CertificateSummary[], protocol: TlsInfo["protocol"], name: string, now: number): TlsInfo {
+export function tlsInfo(
+  chain: CertificateSummary[],
+  protocol: TlsInfo["protocol"],
+  name: string,
+  now: number,
+  handshake?: Pick<HandshakeResult, "cipherSuite">,
+): TlsInfo {
   const leaf = chain[0]!;
   return {
     notAfter: leaf.notAfter.toISOString(),
@@ -59,7 +76,52 @@ export function tlsInfo(chain: CertificateSummary[], protocol: TlsInfo["protocol
     hostnameMatches: hostnameMatches(name, leaf.sans),
     selfSigned: leaf.selfSigned,
     protocol,
+    ...(handshake && { cipherSuite: cipherSuiteName(handshake.cipherSuite) }),
+    key: leaf.key,
+    signatureAlgorithm: leaf.signatureAlgorithm,
+    chainComplete: chainCompleteness(chain).complete,
   };
+}
+
+const RSA_MIN_BITS = 2048;
+const LEGACY_NAMES: Record<Exclude<LegacyAnswer, "none">, string> = { SSLv3: "SSL 3.0", TLSv1: "TLS 1.0", "TLSv1.1": "TLS 1.1" };
+
+/**
+ * What falls short of the baseline, one phrase each, in this order: an old protocol accepted,
+ * RSA keys under 2048 bits (any certificate sent), SHA-1 / MD5 / MD2 signatures (any certificate
+ * sent but a self-signed one after the leaf: nothing checks a root's signature on itself), an
+ * incomplete chain (`chainCompleteness`).
+ */
+export function weaknesses(chain: readonly CertificateSummary[], legacy: LegacyAnswer | undefined): string[] {
+  const found: string[] = [];
+  const which = (i: number) => (i === 0 ? "the leaf" : chain[i]!.subject);
+  if (legacy !== undefined && legacy !== "none") found.push(`accepts ${LEGACY_NAMES[legacy]}`);
+  chain.forEach((c, i) => {
+    if (c.key.type === "RSA" && c.key.bits !== undefined && c.key.bits < RSA_MIN_BITS)
+      found.push(`${c.key.bits}-bit RSA key on ${which(i)} (under ${RSA_MIN_BITS})`);
+  });
+  chain.forEach((c, i) => {
+    if (c.weakHash && !(i > 0 && c.selfSigned)) found.push(`${c.weakHash} signature on ${which(i)} (${c.signatureAlgorithm})`);
+  });
+  const completeness = chainCompleteness(chain);
+  if (!completeness.complete) found.push(`incomplete chain: the issuer ${completeness.missing} was not sent`);
+  return found;
+}
+
+/**
+ * The baseline's verdict on top of the certificate's: a down certificate stays as it is; else
+ * weaknesses make the result degraded (`warn`) or down (`fail`), their reason after any
+ * expiry warning.
+ */
+export function judgeSecurity(
+  verdict: Pick<ProbeResult, "status" | "reason">,
+  found: readonly string[],
+  security: TlsMonitor["security"],
+): Pick<ProbeResult, "status" | "reason"> {
+  if (security === "off" || found.length === 0 || verdict.status === "down") return verdict;
+  const weak = `weak TLS setup: ${found.join("; ")}`;
+  const reason = verdict.reason ? `${verdict.reason}; ${weak}` : weak;
+  return { status: security === "fail" ? "down" : "degraded", reason };
 }
 
 const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
@@ -96,7 +158,10 @@ export function judgeCertificate(
 }
 
 /** What the TLS probe needs of a spec (also built by `explainTlsFailure`). */
-export type TlsTarget = Pick<TlsMonitor, "host" | "port" | "servername" | "timeout" | "warnDays" | "criticalDays" | "allowSelfSigned">;
+export type TlsTarget = Pick<
+  TlsMonitor,
+  "host" | "port" | "servername" | "timeout" | "warnDays" | "criticalDays" | "allowSelfSigned" | "security"
+>;
 
 export function probeTls(spec: TlsTarget): Promise<ProbeResult> {
   return readTls(spec, true);
@@ -125,8 +190,15 @@ async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResul
       return { status: "down", latencyMs, reason: "server sent an empty certificate chain", checkedAt };
     const chain = handshake.certificates.map(readCertificate);
     const now = Date.now();
-    const tls = tlsInfo(chain, handshake.protocol, name, now);
-    return { ...judgeCertificate(tls, chain[0]!.notBefore, name, spec, now), latencyMs, checkedAt, tls };
+    const tls = tlsInfo(chain, handshake.protocol, name, now, handshake);
+    const verdict = judgeCertificate(tls, chain[0]!.notBefore, name, spec, now);
+    if (spec.security === "off") return { ...verdict, latencyMs, checkedAt, tls };
+    close();
+    close = () => {};
+    const legacy = verdict.status === "down" ? undefined : await legacyAnswer(spec, name, deadline);
+    const found = weaknesses(chain, legacy);
+    const info: TlsInfo = { ...tls, ...(legacy !== undefined && { legacyProtocol: legacy }), weaknesses: found };
+    return { ...judgeSecurity(verdict, found, spec.security), latencyMs, checkedAt, tls: info };
   } catch (err) {
     if (err instanceof ConnectError && standalone) {
       const latencyMs = Date.now() - started;
@@ -146,6 +218,25 @@ async function readTls(spec: TlsTarget, standalone: boolean): Promise<ProbeResul
 }
 
 /**
+ * The answer to an old-versions-only ClientHello on a connection of its own, within what is
+ * left of the probe's deadline; undefined when it could not be had (a timeout, a refused
+ * connection, an answer that is not TLS): the probe's result does not depend on it then.
+ */
+async function legacyAnswer(spec: TlsTarget, name: string, deadline: Deadline): Promise<LegacyAnswer | undefined> {
+  let close = () => {};
+  try {
+    const socket = await openTcp(spec.host, spec.port, deadline);
+    close = socket.close;
+    deadline.phase = "waiting for the answer to a TLS 1.0 / 1.1 ClientHello";
+    return await acceptsLegacyVersions(socket.transport, isIpLiteral(name) ? undefined : name);
+  } catch {
+    return undefined;
+  } finally {
+    close();
+  }
+}
+
+/**
  * Why a request through fetch() failed before any response, in plain words. For `https:` and
  * `wss:` first with Vigil's own handshake: the runtime reports a refused certificate as
  * "internal error; reference = …", and this reads the certificate and says what is wrong with
@@ -158,7 +249,7 @@ export async function explainRequestFailure(url: URL, err: unknown, ms: number):
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || 443);
   const started = Date.now();
-  const result = await readTls({ host, port, timeout: ms, warnDays: 0, criticalDays: 0, allowSelfSigned: false }, false);
+  const result = await readTls({ host, port, timeout: ms, warnDays: 0, criticalDays: 0, allowSelfSigned: false, security: "off" }, false);
   const prefix = `TLS handshake with ${url.host} failed`;
   if (!result.tls) {
     const tlsSpecific = result.connect === "connected" && !/^timed out/.test(result.reason ?? "");

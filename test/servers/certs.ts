@@ -12,7 +12,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 
-export type KeyType = "rsa" | "ec";
+export type KeyType = "rsa" | "ec" | "ed25519";
 
 export interface Issued {
   certPem: string;
@@ -34,6 +34,10 @@ export interface CertOptions {
   /** Signs with this CA; without one the certificate is self-signed. */
   issuer?: Issued;
   isCa?: boolean;
+  /** RSA modulus size. Default 2048. */
+  rsaBits?: number;
+  /** The signature's hash. Default sha256. */
+  hash?: "sha256" | "sha1";
 }
 
 function name(commonName: string): x.Name {
@@ -58,16 +62,23 @@ export const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 10
 
 export function issueCertificate(o: CertOptions): Issued {
   const pair =
-    o.keyType === "rsa" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ec", { namedCurve: "P-256" });
+    o.keyType === "rsa"
+      ? generateKeyPairSync("rsa", { modulusLength: o.rsaBits ?? 2048 })
+      : o.keyType === "ed25519"
+        ? generateKeyPairSync("ed25519")
+        : generateKeyPairSync("ec", { namedCurve: "P-256" });
   const spki = AsnConvert.parse(pair.publicKey.export({ type: "spki", format: "der" }), x.SubjectPublicKeyInfo);
   const keyIdBytes = createHash("sha1").update(Buffer.from(spki.subjectPublicKey)).digest();
   const keyId = keyIdBytes.buffer.slice(keyIdBytes.byteOffset, keyIdBytes.byteOffset + keyIdBytes.byteLength);
   const signer = o.issuer ?? { name: name(o.commonName), key: pair.privateKey, keyId };
-  const signerType = signer.key.asymmetricKeyType === "rsa" ? "rsa" : "ec";
+  const signerType = signer.key.asymmetricKeyType === "rsa" ? "rsa" : signer.key.asymmetricKeyType === "ed25519" ? "ed25519" : "ec";
+  const hash = o.hash ?? "sha256";
   const algorithm =
-    signerType === "rsa"
-      ? new x.AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null }) // sha256WithRSAEncryption
-      : new x.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" }); // ecdsa-with-SHA256
+    signerType === "ed25519"
+      ? new x.AlgorithmIdentifier({ algorithm: "1.3.101.112" }) // Ed25519 (RFC 8410: no parameters)
+      : signerType === "rsa"
+        ? new x.AlgorithmIdentifier({ algorithm: hash === "sha1" ? "1.2.840.113549.1.1.5" : "1.2.840.113549.1.1.11", parameters: null }) // sha1/sha256WithRSAEncryption
+        : new x.AlgorithmIdentifier({ algorithm: hash === "sha1" ? "1.2.840.10045.4.1" : "1.2.840.10045.4.3.2" }); // ecdsa-with-SHA1/SHA256
   const sans = o.sans.map((s) =>
     /^\d+\.\d+\.\d+\.\d+$/.test(s) ? new x.GeneralName({ iPAddress: s }) : new x.GeneralName({ dNSName: s }),
   );
@@ -89,7 +100,7 @@ export function issueCertificate(o: CertOptions): Issued {
     ]),
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  const signature = sign("sha256", tbsDer, signer.key);
+  const signature = sign(signerType === "ed25519" ? null : hash, tbsDer, signer.key);
   const cert = new x.Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm: algorithm,

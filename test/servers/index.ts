@@ -36,6 +36,7 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   "http-lab": (o) => import("./http-lab").then((m) => m.spawnHttpLab(o)),
   websocket: (o) => import("./websocket").then((m) => m.spawnWebsocket(o)),
   doh: (o) => import("./doh").then((m) => m.spawnDoh(o)),
+  rdap: (o) => import("./rdap").then((m) => m.spawnRdap(o)),
   pagerduty: (o) => import("./pagerduty").then((m) => m.spawnPagerduty(o)),
   slack: (o) => import("./slack").then((m) => m.spawnSlack(o)),
   twilio: (o) => import("./twilio").then((m) => m.spawnTwilio(o)),

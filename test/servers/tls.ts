@@ -3,8 +3,15 @@
  *
  * Options: `days` until expiry (negative: expired), `keyType` "rsa" | "ec", `names` (SANs),
  * `selfSigned`, `minVersion` / `maxVersion`, `ecdhCurve` (e.g. "P-256" to force a
- * HelloRetryRequest), `ciphers` (OpenSSL cipher list; TLS 1.3 suite names work too), and `cutAfterBytes`: put a proxy in
- * front that forwards only that many bytes of the server's answer, then closes.
+ * HelloRetryRequest), `ciphers` (OpenSSL cipher list; TLS 1.3 suite names work too),
+ * `rsaBits` (the leaf's RSA key size), `caKeyType` (the CA's, default "ec"), `hash` ("sha1":
+ * the leaf's signature),
+ * `intermediate` ("sent" or "omitted": a root → intermediate → leaf chain, the intermediate
+ * served or not), `serve` (that chain, sending these in this order: ["leaf", "root",
+ * "intermediate"]), `cutAfterBytes` (a proxy in front forwards only that many bytes of the
+ * server's answer, then closes) and `silentAfter` (a proxy in front forwards that many
+ * connections and holds later ones open without a byte). Weak keys, SHA-1 and TLS 1.0 need
+ * `ciphers: "DEFAULT@SECLEVEL=0"` (OpenSSL refuses them otherwise).
  *
  * Info: the port, OpenSSL's reading of the leaf (notAfter, subject, issuer, fingerprint) and a
  * `statsPort` whose HTTP answer counts connections, completed handshakes, application-data
@@ -26,7 +33,13 @@ export interface TlsServerOptions {
   maxVersion?: SecureVersion;
   ecdhCurve?: string;
   ciphers?: string;
+  rsaBits?: number;
+  caKeyType?: KeyType;
+  hash?: "sha256" | "sha1";
+  intermediate?: "sent" | "omitted";
+  serve?: ("leaf" | "intermediate" | "root")[];
   cutAfterBytes?: number;
+  silentAfter?: number;
 }
 
 const DAY = 86_400_000;
@@ -45,26 +58,50 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
   const ca = options.selfSigned
     ? undefined
     : issueCertificate({
-        keyType: "ec",
+        keyType: options.caKeyType ?? "ec",
         commonName: "Vigil Test CA",
         sans: [],
         notBefore: new Date(now - 400 * DAY),
         notAfter: new Date(now + 400 * DAY),
         isCa: true,
       });
+  const intermediate =
+    ca && (options.intermediate || options.serve)
+      ? issueCertificate({
+          keyType: "ec",
+          commonName: "Vigil Test Intermediate",
+          sans: [],
+          notBefore: new Date(now - 300 * DAY),
+          notAfter: new Date(now + 300 * DAY),
+          isCa: true,
+          issuer: ca,
+        })
+      : undefined;
   const leaf = issueCertificate({
     keyType,
     commonName: options.commonName ?? names[0] ?? "localhost",
     sans: names,
     notBefore,
     notAfter,
-    ...(ca && { issuer: ca }),
+    ...(options.rsaBits && { rsaBits: options.rsaBits }),
+    ...(options.hash && { hash: options.hash }),
+    ...((intermediate ?? ca) && { issuer: intermediate ?? ca }),
   });
+  // Leaf first, then its issuer: the CA, or the intermediate (unless omitted).
+  const chain = options.serve
+    ? options.serve.map((c) => (c === "leaf" ? leaf : c === "root" ? ca! : intermediate!))
+    : intermediate
+      ? options.intermediate === "sent"
+        ? [leaf, intermediate]
+        : [leaf]
+      : ca
+        ? [leaf, ca]
+        : [leaf];
 
   const stats = { connections: 0, handshakes: 0, applicationDataBytes: 0, clientErrors: [] as string[], serverNames: [] as string[] };
   const server = createTlsServer({
     key: leaf.keyPem,
-    cert: leaf.certPem + (ca?.certPem ?? ""),
+    cert: chain.map((c) => c.certPem).join(""),
     ...(options.minVersion && { minVersion: options.minVersion }),
     ...(options.maxVersion && { maxVersion: options.maxVersion }),
     ...(options.ecdhCurve && { ecdhCurve: options.ecdhCurve }),
@@ -90,10 +127,15 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
 
   // Optional proxy that cuts the server's answer short.
   let proxy: Server | undefined;
-  if (options.cutAfterBytes !== undefined) {
-    const cut = options.cutAfterBytes;
+  if (options.cutAfterBytes !== undefined || options.silentAfter !== undefined) {
+    const cut = options.cutAfterBytes ?? Infinity;
     const tlsPort = port;
+    let forwardedConnections = 0;
     proxy = createNetServer((client) => {
+      sockets.add(client);
+      client.on("close", () => sockets.delete(client));
+      client.on("error", () => {});
+      if (options.silentAfter !== undefined && forwardedConnections++ >= options.silentAfter) return;
       const upstream = netConnect(tlsPort, "127.0.0.1");
       let forwarded = 0;
       client.on("data", (d) => upstream.write(d));
@@ -128,7 +170,7 @@ export async function spawnTls(options: TlsServerOptions): Promise<Spawned> {
       issuer: leaf.openssl.issuer,
       subjectAltName: leaf.openssl.subjectAltName,
       fingerprint256: leaf.openssl.fingerprint256,
-      chainLength: ca ? 2 : 1,
+      chainLength: chain.length,
     },
     async close() {
       for (const s of sockets) s.destroy();

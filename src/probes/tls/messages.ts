@@ -22,12 +22,38 @@ export const TLS13_SUITES = [0x1301, 0x1302] as const;
  */
 const TLS12_SUITES = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035];
 
+/** IANA names of the suites Vigil offers (the only ones a server may choose). */
+const CIPHER_SUITE_NAMES = new Map<number, string>([
+  [0x1301, "TLS_AES_128_GCM_SHA256"],
+  [0x1302, "TLS_AES_256_GCM_SHA384"],
+  [0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"],
+  [0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+  [0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"],
+  [0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"],
+  [0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
+  [0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"],
+  [0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"],
+  [0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"],
+  [0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"],
+  [0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"],
+  [0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256"],
+  [0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384"],
+  [0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA"],
+  [0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA"],
+  [0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"],
+]);
+
+/** A cipher suite's IANA name, or its number in hex ("0x1303") when Vigil does not know it. */
+export function cipherSuiteName(id: number): string {
+  return CIPHER_SUITE_NAMES.get(id) ?? `0x${id.toString(16).padStart(4, "0")}`;
+}
+
 /** Signature schemes (RFC 8446 §4.2.3) we say we accept, broad so that any server picks one. */
 const SIGNATURE_SCHEMES = [
   0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
 ];
 
-const Ext = {
+export const Ext = {
   serverName: 0,
   supportedGroups: 10,
   ecPointFormats: 11,

@@ -60,15 +60,21 @@ describe("POST /v1/probe", () => {
     expect(result.status).toBe("degraded");
     expect(result.reason).toMatch(/^certificate expires in 3 days \(\d{4}-\d\d-\d\d\), under the 30 days warning threshold$/);
     expect(Object.keys(result.tls).sort()).toEqual([
+      "chainComplete",
       "chainLength",
+      "cipherSuite",
       "daysLeft",
       "hostnameMatches",
       "issuer",
+      "key",
+      "legacyProtocol",
       "notAfter",
       "protocol",
       "sans",
       "selfSigned",
+      "signatureAlgorithm",
       "subject",
+      "weaknesses",
     ]);
   });
 
@@ -130,7 +136,9 @@ describe("POST /v1/probe", () => {
 
   it("names an unknown type and a missing secret", async () => {
     const unknown = await (await post({ id: "x", service: "s", type: "ftp" })).json<{ error: { issues: string[] } }>();
-    expect(unknown.error.issues).toEqual(["type: Invalid discriminator value. Expected 'http' | 'tls' | 'tcp' | 'websocket' | 'dns'"]);
+    expect(unknown.error.issues).toEqual([
+      "type: Invalid discriminator value. Expected 'http' | 'tls' | 'tcp' | 'websocket' | 'dns' | 'domain'",
+    ]);
     const secret = await post({
       id: "x",
       service: "s",
@@ -169,6 +177,7 @@ describe("POST /v1/probe", () => {
     ["tcp", { host: "127.0.0.2", port: 9 }, "host", "127.0.0.2"],
     ["tls", { host: "::1", port: 9 }, "host", "[::1]"],
     ["dns", { name: "example.com", resolver: "http://127.0.0.4:9/dns-query" }, "resolver", "127.0.0.4"],
+    ["domain", { domain: "example.com", rdap: "http://127.0.0.5:9/rdap/" }, "rdap", "127.0.0.5"],
   ] as const)("refuses a %s probe to a loopback address no configured monitor targets (%j)", async (type, fields, path, host) => {
     const res = await post({ id: "x", service: "s", type, ...fields });
     expect(res.status).toBe(400);

@@ -8,6 +8,7 @@ import { runProbe } from "../../../src/probes";
 import { Deadline } from "../../../src/probes/deadline";
 import { openTcp } from "../../../src/probes/socket";
 import { readCertificateChain } from "../../../src/probes/tls/handshake";
+import { acceptsLegacyVersions } from "../../../src/probes/tls/legacy";
 import { spawn } from "../fixtures";
 import { monitor } from "./spec";
 
@@ -52,6 +53,12 @@ describe("tls probe: a healthy certificate", () => {
       hostnameMatches: true,
       selfSigned: false,
       protocol: "TLSv1.3",
+      cipherSuite: "TLS_AES_256_GCM_SHA384",
+      key: { type: "EC", bits: 256, curve: "P-256" },
+      signatureAlgorithm: "ecdsa-with-SHA256",
+      chainComplete: true,
+      legacyProtocol: "none",
+      weaknesses: [],
     });
     expect(s.subjectAltName).toBe("DNS:localhost, DNS:good.test, IP Address:127.0.0.1");
   });
@@ -60,6 +67,13 @@ describe("tls probe: a healthy certificate", () => {
     const s = await server({ days: 40, keyType: "rsa", maxVersion: "TLSv1.2" });
     const r = await probe(s.port);
     expect(r).toMatchObject({ status: "up", tls: { protocol: "TLSv1.2", notAfter: s.notAfter, daysLeft: 40, chainLength: 2 } });
+    expect(r.tls).toMatchObject({
+      cipherSuite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      key: { type: "RSA", bits: 2048 },
+      signatureAlgorithm: "ecdsa-with-SHA256", // signed by the EC test CA
+      chainComplete: true,
+      weaknesses: [],
+    });
   });
 
   it("reads an RSA 2048 certificate over TLS 1.3", async () => {
@@ -106,10 +120,10 @@ describe("tls probe: a healthy certificate", () => {
 
   it("always sends SNI, and never completes the handshake or sends application data", async () => {
     const s = await server({ days: 40 });
-    await probe(s.port);
-    await probe(s.port, { servername: "localhost" });
+    await probe(s.port, { security: "off" });
+    await probe(s.port, { servername: "localhost", security: "off" });
     const tls12 = await server({ days: 40, maxVersion: "TLSv1.2" });
-    await probe(tls12.port);
+    await probe(tls12.port, { security: "off" });
     for (const [srv, names] of [
       [s, ["good.test", "localhost"]],
       [tls12, ["good.test"]],
@@ -309,5 +323,128 @@ describe("https:// and wss:// failures are explained with the TLS reader", () =>
       {},
     );
     expect(r.reason).toBe(`TLS handshake with localhost:${s.port} failed: certificate expired 1 day ago (${date(s.notAfter)})`);
+  });
+});
+
+describe("tls probe: the TLS baseline (security)", () => {
+  // OpenSSL refuses weak keys, SHA-1 and TLS 1.0 at its default security level: the servers
+  // that show them run at level 0.
+  const weak = { ciphers: "DEFAULT@SECLEVEL=0" };
+  const intermediate = "CN=Vigil Test Intermediate, O=Vigil Test, C=KR";
+
+  it("a good TLS 1.2 / 1.3 server passes, and the old-versions ClientHello gets an alert", async () => {
+    const s = await server({ days: 40 });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "up", tls: { legacyProtocol: "none", weaknesses: [], chainComplete: true } });
+    const seen = await stats(s);
+    expect(seen.connections).toBe(2); // the certificate, then the TLS 1.0 / 1.1 offer
+    expect(seen.handshakes).toBe(0);
+    expect(seen.clientErrors.join("\n")).toMatch(/unsupported protocol/);
+  });
+
+  it("flags a server that accepts TLS 1.0 / 1.1: degraded by default, down with fail, unchecked with off", async () => {
+    const s = await server({ days: 40, minVersion: "TLSv1", ...weak });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({
+      status: "degraded",
+      reason: "weak TLS setup: accepts TLS 1.1",
+      tls: { protocol: "TLSv1.3", legacyProtocol: "TLSv1.1", weaknesses: ["accepts TLS 1.1"] },
+    });
+    expect(await probe(s.port, { security: "fail" })).toMatchObject({ status: "down", reason: "weak TLS setup: accepts TLS 1.1" });
+    const off = await probe(s.port, { security: "off" });
+    expect(off.status).toBe("up");
+    expect(off.tls).not.toHaveProperty("legacyProtocol");
+    expect(off.tls).not.toHaveProperty("weaknesses");
+    const only10 = await server({ days: 40, minVersion: "TLSv1", maxVersion: "TLSv1.2", ...weak });
+    expect((await probe(only10.port)).tls).toMatchObject({ protocol: "TLSv1.2", legacyProtocol: "TLSv1.1" });
+  });
+
+  it("flags an RSA key under 2048 bits", async () => {
+    const s = await server({ days: 40, keyType: "rsa", rsaBits: 1024, ...weak });
+    expect(await probe(s.port)).toMatchObject({
+      status: "degraded",
+      reason: "weak TLS setup: 1024-bit RSA key on the leaf (under 2048)",
+      tls: { key: { type: "RSA", bits: 1024 }, legacyProtocol: "none" },
+    });
+  });
+
+  it("flags a SHA-1 signature, and reports it after an expiry warning", async () => {
+    const s = await server({ days: 15, hash: "sha1", ...weak });
+    expect(await probe(s.port)).toMatchObject({
+      status: "degraded",
+      reason: `certificate expires in 15 days (${date(s.notAfter)}), under the 21 days warning threshold; weak TLS setup: SHA-1 signature on the leaf (ecdsa-with-SHA1)`,
+      tls: { signatureAlgorithm: "ecdsa-with-SHA1" },
+    });
+    expect(await probe(s.port, { security: "fail" })).toMatchObject({ status: "down" });
+  });
+
+  it("names an RSA CA's SHA-1 signature, and reads an Ed25519 key", async () => {
+    const s = await server({ days: 40, hash: "sha1", caKeyType: "rsa", ...weak });
+    expect(await probe(s.port, { security: "fail" })).toMatchObject({
+      status: "down",
+      reason: "weak TLS setup: SHA-1 signature on the leaf (sha1WithRSAEncryption)",
+      tls: { signatureAlgorithm: "sha1WithRSAEncryption", key: { type: "EC", curve: "P-256" } },
+    });
+    const ed = await server({ days: 40, keyType: "ed25519" });
+    expect(await probe(ed.port)).toMatchObject({ status: "up", tls: { key: { type: "Ed25519", bits: 256 }, weaknesses: [] } });
+  });
+
+  it("flags a leaf served without its intermediate, and passes the same chain served whole", async () => {
+    const missing = await server({ days: 40, intermediate: "omitted" });
+    expect(await probe(missing.port)).toMatchObject({
+      status: "degraded",
+      reason: `weak TLS setup: incomplete chain: the issuer ${intermediate} was not sent`,
+      tls: { chainLength: 1, chainComplete: false, issuer: intermediate },
+    });
+    const whole = await server({ days: 40, intermediate: "sent" });
+    expect(await probe(whole.port)).toMatchObject({ status: "up", tls: { chainLength: 2, chainComplete: true, weaknesses: [] } });
+  });
+
+  it("builds the path from the leaf whatever the order, and names the missing link", async () => {
+    const shuffled = await server({ days: 40, serve: ["leaf", "root", "intermediate"] });
+    expect(await probe(shuffled.port)).toMatchObject({ status: "up", tls: { chainLength: 3, chainComplete: true } });
+    const withRoot = await server({ days: 40, serve: ["leaf", "intermediate", "root"] });
+    expect(await probe(withRoot.port)).toMatchObject({ status: "up", tls: { chainLength: 3, chainComplete: true } });
+    const gap = await server({ days: 40, serve: ["leaf", "root"] });
+    expect(await probe(gap.port)).toMatchObject({
+      status: "degraded",
+      reason: `weak TLS setup: incomplete chain: the issuer ${intermediate} was not sent`,
+      tls: { chainLength: 2, chainComplete: false },
+    });
+  });
+
+  it("reads the old-versions ClientHello's answer: a ServerHello, an alert, a close, or not TLS", async () => {
+    const ask = async (port: number) => {
+      const deadline = new Deadline(3_000);
+      const socket = await openTcp("127.0.0.1", port, deadline);
+      try {
+        return await acceptsLegacyVersions(socket.transport, "good.test");
+      } finally {
+        socket.close();
+        deadline.clear();
+      }
+    };
+    expect(await ask((await server({ days: 40, minVersion: "TLSv1", ...weak })).port)).toBe("TLSv1.1");
+    expect(await ask((await server({ days: 40, minVersion: "TLSv1", maxVersion: "TLSv1", ...weak })).port)).toBe("TLSv1");
+    expect(await ask((await server({ days: 40 })).port)).toBe("none");
+    expect(await ask((await server({ days: 40, cutAfterBytes: 0 })).port)).toBe("none");
+    await expect(ask((await spawn("tcp-script", { behaviour: "garbage" })).port)).rejects.toThrow(/did not answer with TLS/);
+  });
+
+  it("does not check the baseline of a certificate that is already down", async () => {
+    const s = await server({ days: -2, minVersion: "TLSv1", ...weak });
+    const r = await probe(s.port);
+    expect(r).toMatchObject({ status: "down", reason: `certificate expired 2 days ago (${date(s.notAfter)})`, tls: { weaknesses: [] } });
+    expect(r.tls).not.toHaveProperty("legacyProtocol");
+    expect((await stats(s)).connections).toBe(1);
+  });
+
+  it("keeps the second connection within the probe's timeout: a server that never answers it leaves the result as it was", async () => {
+    const s = await server({ days: 40, silentAfter: 1 });
+    const started = Date.now();
+    const r = await probe(s.port, { timeout: "1s" });
+    expect(Date.now() - started).toBeLessThan(1_800);
+    expect(r).toMatchObject({ status: "up", tls: { weaknesses: [] } });
+    expect(r.tls).not.toHaveProperty("legacyProtocol");
   });
 });
