@@ -248,13 +248,21 @@ class Scope {
   }
 }
 
-/** A streamed body of `size` random bytes between `head` and `tail`; the same bytes each time it is made. */
+/** workerd's stream of a declared length: a body piped through it is sent with a content-length, not chunked. */
+type LengthStream = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
+const FixedLength = (globalThis as { FixedLengthStream?: LengthStream }).FixedLengthStream;
+
+/**
+ * A streamed body of `size` random bytes between `head` and `tail`, made afresh for each request
+ * (a redirect sends it again). Under workerd it declares its length; elsewhere it goes chunked.
+ */
 function generated(head: Uint8Array, size: number, tail: Uint8Array): () => ReadableStream<Uint8Array> {
   const random = crypto.getRandomValues(new Uint8Array(Math.min(CHUNK, size)));
+  const total = head.byteLength + size + tail.byteLength;
   return () => {
     let sent = 0;
     let stage = 0;
-    return new ReadableStream<Uint8Array>({
+    const source = new ReadableStream<Uint8Array>({
       pull(controller) {
         if (stage === 0) {
           stage = 1;
@@ -272,16 +280,21 @@ function generated(head: Uint8Array, size: number, tail: Uint8Array): () => Read
         controller.close();
       },
     });
+    if (!FixedLength) return source;
+    const fixed = new FixedLength(total);
+    // Ends when the request does; an aborted request errors the pipe, which nobody waits on.
+    source.pipeTo(fixed.writable).catch(() => undefined);
+    return fixed.readable;
   };
 }
 
-/** The upload's body and the headers it needs (`content-type`, `content-length`). */
+/** The upload's body and its `content-type`. */
 function uploadBody(upload: NonNullable<ApiStep["upload"]>): { body: () => BodyInit; headers: Record<string, string> } {
   const encoder = new TextEncoder();
   if (upload.field === undefined) {
     return {
       body: generated(new Uint8Array(0), upload.bytes, new Uint8Array(0)),
-      headers: { "content-type": "application/octet-stream", "content-length": String(upload.bytes) },
+      headers: { "content-type": "application/octet-stream" },
     };
   }
   const boundary = `vigil-${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
@@ -291,10 +304,7 @@ function uploadBody(upload: NonNullable<ApiStep["upload"]>): { body: () => BodyI
   const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
   return {
     body: generated(head, upload.bytes, tail),
-    headers: {
-      "content-type": `multipart/form-data; boundary=${boundary}`,
-      "content-length": String(head.byteLength + upload.bytes + tail.byteLength),
-    },
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
   };
 }
 

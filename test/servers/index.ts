@@ -45,4 +45,5 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   discord: (o) => import("./discord").then((m) => m.spawnDiscord(o)),
   teams: (o) => import("./teams").then((m) => m.spawnTeams(o)),
   "flaky-http": (o) => import("./flaky").then((m) => m.spawnFlakyHttp(o)),
+  nucleus: (o) => import("./nucleus").then((m) => m.spawnNucleus(o)),
 };
