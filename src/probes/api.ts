@@ -87,9 +87,11 @@ const apiStep = z.strictObject({
   /** What an unexpected status means, added to the reason: `{ 403: "no read permission" }`. */
   statusNotes: z.record(z.string().regex(/^[1-5]\d\d$/, "expected a status code such as 403"), z.string().min(1).max(200)).default({}),
   /**
-   * Values read from this step's response for later steps, by name: `{ projectId: { json:
-   * "$.project_id" } }`, `{ etag: { header: "etag" } }`, `{ csrf: { regex: "csrf=(\\w+)" } }`;
-   * add `secret: true` for a credential. A value that cannot be read fails the step.
+   * Values read from this step's response for later steps, by name, each from one of `json` (a
+   * JSON path to a string, number or boolean: `{ projectId: { json: "$.project_id" } }`), `header`
+   * (`{ etag: { header: "etag" } }`) or `regex` (its first group, else the match: `{ csrf: { regex:
+   * "csrf=(\\w+)" } }`); `secret` true marks a credential, kept out of reasons. A value that
+   * cannot be read fails the step.
    */
   extract: z.record(variableName, extractor).default({}),
   /** Hard limit for this step. Default and at most: what is left of the monitor's `timeout`, which bounds the whole run. */

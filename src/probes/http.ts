@@ -18,6 +18,7 @@ import { explainRequestFailure } from "./tls";
 
 /** One HTTP exchange: the request besides its URL, and what the response must show. The `api` kind's steps share it. */
 export const httpExchange = {
+  /** HTTP method. */
   method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
   /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
   headers,
