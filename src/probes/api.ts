@@ -222,11 +222,17 @@ function checkSteps(
 class Scope {
   readonly values = new Map<string, string>();
   private readonly secretNames = new Set<string>();
-  readonly secrets: string[] = [];
+  private readonly hidden: string[] = [];
 
+  /** The values to redact, longest first: a secret holding another is redacted whole. */
+  get secrets(): string[] {
+    return [...this.hidden].sort((a, b) => b.length - a.length);
+  }
+
+  /** A value holding a secret's text (a token echoed back, `Bearer <token>`) is a secret itself. */
   set(name: string, value: string, secret: boolean): void {
     this.values.set(name, value);
-    if (secret) {
+    if (secret || this.hidden.some((s) => s !== "" && value.includes(s))) {
       this.secretNames.add(name);
       this.hide(value);
     }
@@ -234,7 +240,7 @@ class Scope {
 
   /** Keeps `value` (and its URL-encoded form) out of every reason. */
   hide(value: string): void {
-    this.secrets.push(value, encodeURIComponent(value));
+    this.hidden.push(value, encodeURIComponent(value));
   }
 
   /** `text` with its `{{name}}` filled in (URL-encoded for a URL), and whether a secret went in. */

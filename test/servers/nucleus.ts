@@ -8,6 +8,7 @@
  * - `POST /files/upload`: reads the body at control `uploadRate` bytes/s (0: as fast as it
  *   comes), then answers `{ received, fileBytes }`; a multipart body's file part is measured by
  *   its boundary. `GET /files/:id/download?bytes=N`: N bytes written at `downloadRate` bytes/s.
+ * - `GET /whoami`: `{ session }`, a value made from the token (a secret echoed back).
  * - `GET /slow?ms=N`: answers after N ms. Response header `x-session` carries control `session`.
  *
  * Control answers `{ settings, uploads }`: each upload as the server received it (bytes, ms
@@ -130,6 +131,7 @@ export async function spawnNucleus(options: { token?: string } = {}): Promise<Sp
     }
     req.resume();
     if ((m = /^\/users\/([^/]+)$/.exec(path))) return json(res, 200, { id: m[1], role: "editor" });
+    if (path === "/whoami") return json(res, 200, { session: `${token}.session` });
     if ((m = /^\/files\/([^/]+)\/download$/.exec(path))) {
       res.writeHead(200, { "content-type": "application/octet-stream" });
       return writeThrottled(res, Number(url.searchParams.get("bytes") ?? 1024), settings.downloadRate);

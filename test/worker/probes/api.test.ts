@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import source from "../../../examples/nucleus-api.config";
 import { formatIssues, monitorSpec, parseConfig, type MonitorSpec } from "../../../src/config";
+import { subrequestsPerRun } from "../../../src/limits";
 import { runProbe } from "../../../src/probes";
 import worker from "../../../src/index";
 import { controlSpawned, spawn } from "../fixtures";
@@ -104,6 +105,26 @@ describe("api probe: variables and secrets", () => {
     expect(r.steps?.[0]?.request).toBe("GET /users/[redacted]");
     expect(JSON.stringify(r)).not.toContain(TOKEN);
     expect(JSON.stringify(r)).not.toContain("sess-0b7e4d2a9c");
+  });
+
+  it("treats a value extracted from a secret's text as a secret", async () => {
+    await control({ file: 404 });
+    const r = await runProbe(
+      api({
+        steps: [
+          { name: "whoami", url: "/whoami", extract: { session: { json: "$.session" } } },
+          { name: "file", url: "/files/{{session}}" },
+        ],
+      }),
+      secrets,
+    );
+    expect(r.reason).toBe('step 2 "file" (GET /files/[redacted]): expected status 2xx, got 404');
+  });
+
+  it("counts each step as a subrequest of the batch", () => {
+    const spec = shipped("nucleus-permissions");
+    expect(subrequestsPerRun(spec)).toBe(3);
+    expect(subrequestsPerRun({ ...spec, samples: 2 })).toBe(6);
   });
 
   it("fails the step that cannot extract a value, saying which and why", async () => {
