@@ -8,6 +8,7 @@
  * - `POST /files/upload`: reads the body at control `uploadRate` bytes/s (0: as fast as it
  *   comes), then answers `{ received, fileBytes }`; a multipart body's file part is measured by
  *   its boundary. `GET /files/:id/download?bytes=N`: N bytes written at `downloadRate` bytes/s.
+ * - `/echo`: the request's method, headers and body as JSON.
  * - `GET /whoami`: `{ session }`, a value made from the token (a secret echoed back).
  * - `GET /slow?ms=N`: answers after N ms. Response header `x-session` carries control `session`.
  *
@@ -128,6 +129,11 @@ export async function spawnNucleus(options: { token?: string } = {}): Promise<Sp
         field,
       });
       return json(res, 200, { received: got.bytes, fileBytes });
+    }
+    if (path === "/echo") {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      return json(res, 200, { method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
     }
     req.resume();
     if ((m = /^\/users\/([^/]+)$/.exec(path))) return json(res, 200, { id: m[1], role: "editor" });

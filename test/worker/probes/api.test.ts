@@ -107,6 +107,36 @@ describe("api probe: variables and secrets", () => {
     expect(JSON.stringify(r)).not.toContain("sess-0b7e4d2a9c");
   });
 
+  it("feeds extracted values (JSON path, header, regex) into later URLs, headers and bodies", async () => {
+    await control({ session: "s-77" });
+    const r = await runProbe(
+      api({
+        variables: { token: { env: "NUCLEUS_API_TOKEN" }, fileId: "42" },
+        steps: [
+          {
+            name: "file",
+            url: "/files/{{fileId}}",
+            extract: { projectId: { json: "$.project_id" }, session: { header: "x-session" }, owner: { regex: '"owner":"(\\d+)"' } },
+          },
+          {
+            name: "echo",
+            method: "POST",
+            url: "/echo?project={{projectId}}",
+            headers: { "x-session": "{{session}}", "content-type": "application/json" },
+            body: '{"project":"{{projectId}}","owner":{{owner}}}',
+            json: [
+              { path: "$.headers.x-session", op: "==", value: "s-77" },
+              { path: "$.body", op: "==", value: '{"project":"p 9","owner":3}' },
+            ],
+          },
+        ],
+      }),
+      secrets,
+    );
+    expect(r).toMatchObject({ status: "up" });
+    expect(r.steps?.[1]?.request).toBe("POST /echo?project=p%209");
+  });
+
   it("treats a value extracted from a secret's text as a secret", async () => {
     await control({ file: 404 });
     const r = await runProbe(
@@ -205,6 +235,31 @@ describe("api probe: timeouts", () => {
   });
 });
 
+describe("api probe: step latency", () => {
+  it("makes a slow step degraded over its degradedMs and down over its downMs", async () => {
+    const slow = (limits: Record<string, number>) =>
+      runProbe(
+        api({
+          steps: [
+            { name: "slow", url: "/slow?ms=300", ...limits },
+            { name: "user", url: "/users/7" },
+          ],
+        }),
+        secrets,
+      );
+    const degraded = await slow({ degradedMs: 100 });
+    expect(degraded.status).toBe("degraded");
+    expect(degraded.reason).toMatch(
+      /^step 1 "slow" \(GET \/slow\?ms=300\): took 3\d\d ms, over the step's 100 ms degraded threshold \(degradedMs\)$/,
+    );
+    expect(degraded.steps?.map((s) => s.status)).toEqual(["degraded", "up"]);
+    const down = await slow({ downMs: 100 });
+    expect(down.status).toBe("down");
+    expect(down.reason).toMatch(/^step 1 "slow" \(GET \/slow\?ms=300\): took 3\d\d ms, over the step's 100 ms limit \(downMs\)$/);
+    expect(down.steps).toHaveLength(1);
+  });
+});
+
 describe("api probe: transfer throughput", () => {
   const upload = () => shipped("nucleus-upload");
 
@@ -232,6 +287,13 @@ describe("api probe: transfer throughput", () => {
     // probe handed bytes to its socket.
     const serverMBps = uploads[0]!.bytes / 1048576 / (uploads[0]!.ms / 1000);
     expect(Math.abs(r.throughput!.MBps - serverMBps)).toBeLessThan(0.05);
+  });
+
+  it("sends a raw upload with its length declared", async () => {
+    const r = await runProbe(api({ steps: [{ name: "raw", method: "POST", url: "/files/upload", upload: { bytes: 300_000 } }] }), secrets);
+    expect(r).toMatchObject({ status: "up", throughput: { direction: "upload", bytes: 300_000 } });
+    const { uploads } = (await control({})) as { uploads: Record<string, unknown>[] };
+    expect(uploads).toMatchObject([{ bytes: 300_000, contentLength: "300000", transferEncoding: null, fileBytes: null }]);
   });
 
   it("times a download from the headers to the body's end, fast and throttled", async () => {
