@@ -1,7 +1,8 @@
 /**
  * The Nucleus runbook (shared/runbooks/nucleus-troubleshooting.md) as a Vigil config: the web
  * server's health and API, its certificate, the real-time sync WebSocket, and the host's
- * PostgreSQL and Redis through the host agent.
+ * PostgreSQL and Redis through the host agent. The runbook's API checks (the permission walk,
+ * upload speed) are `api` monitors in nucleus-api.config.ts.
  * Try it: `VIGIL_CONFIG=examples/nucleus.config.ts npm start`, or check it with
  * `npm run validate -- examples/nucleus.config.ts` (`npm test` does).
  *

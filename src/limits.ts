@@ -28,7 +28,7 @@ export const LIMITS = {
   probeRequestMs: 60_000,
 } as const;
 
-/** Subrequests one run of a monitor costs: one per sample, or one object call per region. */
-export function subrequestsPerRun(m: { samples?: number; regions?: readonly string[] }): number {
-  return m.regions && m.regions.length > 0 ? m.regions.length : (m.samples ?? 1);
+/** Subrequests one run of a monitor costs: one per sample (and `api` step), or one object call per region. */
+export function subrequestsPerRun(m: { samples?: number; regions?: readonly string[]; steps?: readonly unknown[] }): number {
+  return m.regions && m.regions.length > 0 ? m.regions.length : (m.samples ?? 1) * (m.steps?.length ?? 1);
 }

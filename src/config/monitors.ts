@@ -186,7 +186,14 @@ const operator = z.enum(OPERATORS, { error: `expected one of ${OPERATORS.join(" 
 
 /** `{ path: "$.db", op: "==", value: "up" }`, validated by the evaluator itself. */
 export const jsonAssertion = z
-  .strictObject({ path: z.string().min(1), op: operator, value: assertionValue.optional() })
+  .strictObject({
+    /** JSON path: `$`, `$.a.b`, `$.items[0].name`, `$["key with spaces"]`. */
+    path: z.string().min(1),
+    /** Operator. */
+    op: operator,
+    /** The value compared with (not for `exists`, where `false` means "must not exist"). */
+    value: assertionValue.optional(),
+  })
   .superRefine((a, ctx) => {
     const problem = assertionProblem(() => checkJson(a, undefined, false));
     if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
@@ -194,7 +201,14 @@ export const jsonAssertion = z
 
 /** `{ name: "content-type", op: "contains", value: "json" }`, validated by the evaluator itself. */
 export const headerAssertion = z
-  .strictObject({ name: z.string().min(1), op: operator, value: assertionValue.optional() })
+  .strictObject({
+    /** Response header name, case-insensitive. */
+    name: z.string().min(1),
+    /** Operator. */
+    op: operator,
+    /** The value compared with (not for `exists`, where `false` means "must not exist"). */
+    value: assertionValue.optional(),
+  })
   .superRefine((a, ctx) => {
     const problem = assertionProblem(() => checkHeader(a, null));
     if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });

@@ -34,6 +34,10 @@ export interface ProbeResult {
    * first attempts failed on the network (a flaky network shows up as such).
    */
   attempts?: number;
+  /** `api` probes: each step run, in order (the run stops at the first step that is down). */
+  steps?: StepInfo[];
+  /** `api` probes with a transfer step: the slowest transfer of the run. */
+  throughput?: TransferInfo;
   /** Monitors probed from several regions: each region's own result. */
   regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string; trace?: ProbeTrace }>;
   /**
@@ -121,4 +125,31 @@ export interface DomainInfo {
   status: string[];
   /** The URL that answered, after redirects. */
   rdapUrl: string;
+}
+
+export interface StepInfo {
+  /** The step's `name`. */
+  name: string;
+  /** The request as sent, variables filled in, secrets redacted: "GET /files/42". */
+  request: string;
+  status: ProbeStatus;
+  /** From sending the request to the end of its body, in ms. */
+  latencyMs: number;
+  /** ms from sending the request to the (last hop's) response headers. */
+  firstByteMs?: number;
+  /** The HTTP status code, when the step got an answer. */
+  statusCode?: number;
+  /** Steps that upload or download. */
+  throughput?: TransferInfo;
+}
+
+export interface TransferInfo {
+  /** `upload`: the generated body sent; `download`: the response body read. */
+  direction: "upload" | "download";
+  /** Bytes moved. */
+  bytes: number;
+  /** ms the transfer took: an upload from sending the request to the answer, a download from the headers to the body's end. */
+  ms: number;
+  /** `bytes` / `ms`, in MB/s with MB = 1,048,576 bytes (as the Nucleus runbook counts), 2 decimals. */
+  MBps: number;
 }

@@ -10,52 +10,61 @@ import { z } from "zod";
 import { httpUrl, reveal, type ConfigEnv, type SecretRef } from "../config/common";
 import { headerAssertion, headers, jsonAssertion, monitorBase, regexSource, statusExpectation, texts, timing } from "../config/monitors";
 import { probeKind } from "./kind";
-import { readAtMost } from "../body";
+import { readAtMost, type CappedBody, type Waiter } from "../body";
 import { checkHeader, checkJson, compileRegex } from "./assertions";
 import { ConnectWatch, cloudflareErrorReason, endpointOf } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
 import { explainRequestFailure } from "./tls";
 import { applyTraceparent, probeTrace, traceparent } from "./trace";
 
+/** One HTTP exchange: the request besides its URL, and what the response must show. The `api` kind's steps share it. */
+export const httpExchange = {
+  /** HTTP method. */
+  method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
+  /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
+  headers,
+  body: z.string().max(65_536).optional(),
+  /** Accepted status codes. Default `["2xx"]`. */
+  expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
+  /** The body must contain this text. Same as `contains` (kept for existing configs). */
+  keyword: z.string().min(1).optional(),
+  /** The body must contain each of these. */
+  contains: texts.optional(),
+  /** The body must contain none of these. */
+  notContains: texts.optional(),
+  /** The body must match this regular expression. */
+  matches: regexSource.optional(),
+  /** Assertions on the JSON body. */
+  json: z.array(jsonAssertion).default([]),
+  /** Assertions on response headers. */
+  responseHeaders: z.array(headerAssertion).default([]),
+  /** Follow at most this many redirects; 0 = do not follow (the 3xx is the answer). Default 5. */
+  maxRedirects: z.number().int().min(0).max(20).default(5),
+  /** Never read more than this many bytes of body. Default 1 MiB. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(10 * 1024 * 1024)
+    .default(1024 * 1024),
+};
+
+/** A GET or HEAD request has no body (a refinement for schemas built with `httpExchange`). */
+export function bodyNeedsMethod(m: { method: string; body?: unknown }, ctx: z.RefinementCtx, path: (string | number)[] = []) {
+  if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
+    ctx.addIssue({ code: "custom", path: [...path, "body"], message: `a ${m.method} request cannot have a body; use POST, PUT or PATCH` });
+  }
+}
+
 export const httpMonitor = z
   .strictObject({
     ...monitorBase,
     type: z.literal("http"),
     url: httpUrl,
-    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
-    /** Request headers; a value may name a secret (`{ env: "API_TOKEN" }`). */
-    headers,
+    ...httpExchange,
     traceparent,
-    body: z.string().max(65_536).optional(),
-    /** Accepted status codes. Default `["2xx"]`. */
-    expectedStatus: z.array(statusExpectation).min(1).default(["2xx"]),
-    /** The body must contain this text. Same as `contains` (kept for existing configs). */
-    keyword: z.string().min(1).optional(),
-    /** The body must contain each of these. */
-    contains: texts.optional(),
-    /** The body must contain none of these. */
-    notContains: texts.optional(),
-    /** The body must match this regular expression. */
-    matches: regexSource.optional(),
-    /** Assertions on the JSON body. */
-    json: z.array(jsonAssertion).default([]),
-    /** Assertions on response headers. */
-    responseHeaders: z.array(headerAssertion).default([]),
-    /** Follow at most this many redirects; 0 = do not follow (the 3xx is the answer). Default 5. */
-    maxRedirects: z.number().int().min(0).max(20).default(5),
-    /** Never read more than this many bytes of body. Default 1 MiB. */
-    maxBodyBytes: z
-      .number()
-      .int()
-      .min(1)
-      .max(10 * 1024 * 1024)
-      .default(1024 * 1024),
   })
-  .superRefine((m, ctx) => {
-    if (m.body !== undefined && (m.method === "GET" || m.method === "HEAD")) {
-      ctx.addIssue({ code: "custom", path: ["body"], message: `a ${m.method} request cannot have a body; use POST, PUT or PATCH` });
-    }
-  })
+  .superRefine((m, ctx) => bodyNeedsMethod(m, ctx))
   .transform(timing);
 export type HttpMonitor = z.infer<typeof httpMonitor>;
 
@@ -97,7 +106,7 @@ export function decoderFor(contentType: string | null): TextDecoder {
 }
 
 /** The phase in which fetch() has neither connected nor answered, as far as the probe can tell. */
-const WAITING_FOR_HEADERS = "waiting for the response headers";
+export const WAITING_FOR_HEADERS = "waiting for the response headers";
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /** Headers never carried to another origin on a redirect (besides those holding secrets). */
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
@@ -125,15 +134,28 @@ export class HttpFailure extends Error {
   }
 }
 
+/** What `observeHttp` needs of a spec: an `http` monitor, or an `api` monitor's step. */
+export type HttpRequestSpec = Pick<HttpMonitor, "url" | "method" | "headers" | "maxRedirects" | "maxBodyBytes"> & {
+  /** Text, or a fresh body for each request made (a generated upload, streamed; sent again on a 307 / 308). */
+  body?: string | (() => BodyInit);
+  /** Reads the final response's body instead of `readAtMost` (a timed download). */
+  readBody?: (res: Response, limit: number, wait: Waiter) => Promise<CappedBody>;
+};
+/** What `judgeHttp` reads of a spec. */
+export type HttpExpectations = Pick<
+  HttpMonitor,
+  "url" | "expectedStatus" | "responseHeaders" | "keyword" | "contains" | "notContains" | "matches" | "json" | "maxBodyBytes"
+>;
+
 const shortUrl = (u: URL, base: URL) => (u.origin === base.origin ? u.pathname + u.search : u.href);
 
 /**
  * `hops` receives each URL as it is requested, so a caller can tell where a failure happened.
  * Every request, each redirect hop included, carries `traceparent` for `trace` (default: a new
- * one, per `spec.traceparent`; pass the caller's to report its ids; the spec's own header wins).
+ * one, per the spec's `headers`; pass the caller's to report its ids; the spec's own header wins).
  */
 export async function observeHttp(
-  spec: HttpMonitor,
+  spec: HttpRequestSpec,
   env: ConfigEnv,
   deadline: Deadline,
   hops: string[] = [],
@@ -154,7 +176,7 @@ export async function observeHttp(
   hops.push(url.href);
   for (;;) {
     const res = await deadline.race(
-      fetch(url, { method, headers, body, redirect: "manual", signal: deadline.signal }),
+      fetch(url, { method, headers, body: typeof body === "function" ? body() : body, redirect: "manual", signal: deadline.signal }),
       WAITING_FOR_HEADERS,
     );
     const headersAt = Date.now();
@@ -162,7 +184,7 @@ export async function observeHttp(
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {
       deadline.phase = "while reading the body";
       if (method === "HEAD") return { status: res.status, headers: res.headers, body: "", truncated: false, hops, headersAt };
-      const read = await readAtMost(res, spec.maxBodyBytes, (work) => deadline.race(work));
+      const read = await (spec.readBody ?? readAtMost)(res, spec.maxBodyBytes, (work) => deadline.race(work));
       const body = decoderFor(res.headers.get("content-type")).decode(read.bytes);
       return { status: res.status, headers: res.headers, body, truncated: read.overflow, hops, headersAt };
     }
@@ -191,7 +213,7 @@ const quoteList = (xs: string[]) => xs.map((x) => `'${x}'`).join(", ");
  * What is wrong with a response, worst first: status, headers, body text, JSON. Null when
  * nothing is. Each check reads only what it needs, so a 503 is reported as a 503.
  */
-export function judgeHttp(spec: HttpMonitor, obs: HttpObservation): string | null {
+export function judgeHttp(spec: HttpExpectations, obs: HttpObservation): string | null {
   if (!statusMatches(obs.status, spec.expectedStatus)) {
     const edge = cloudflareErrorReason(obs.status, obs.body, new URL(obs.hops.at(-1) ?? spec.url).hostname);
     return `expected status ${spec.expectedStatus.join(" or ")}, got ${obs.status}${edge ? `: ${edge}` : ""}`;
@@ -246,6 +268,26 @@ export function failure(started: number, secrets: readonly string[]) {
   });
 }
 
+/**
+ * Why `observeHttp` threw, in one line (secrets not yet redacted): the timeout and its phase
+ * (a connect timeout told apart by `watch`), a redirect problem, a closed connection, a refusal
+ * or a TLS failure at `at`, the URL being requested.
+ */
+export async function explainHttpFailure(
+  err: unknown,
+  deadline: Deadline,
+  watch: ConnectWatch,
+  at: URL,
+): Promise<{ reason: string; statusCode?: number }> {
+  const timedOut = (e: TimeoutError) => ({ reason: e.phase === WAITING_FOR_HEADERS ? watch.explain(e) : e.message });
+  if (err instanceof TimeoutError) return timedOut(err);
+  if (err instanceof HttpFailure) return { reason: err.message, ...(err.statusCode !== undefined && { statusCode: err.statusCode }) };
+  if (deadline.signal.aborted) return timedOut(new TimeoutError(deadline.ms, deadline.phase));
+  if (deadline.phase === "while reading the body")
+    return { reason: `${endpointOf(at).hostPort} closed the connection while sending the body` };
+  return { reason: await explainRequestFailure(at, err, Math.min(deadline.remaining, 5_000)) };
+}
+
 export async function probeHttp(spec: HttpMonitor, env: ConfigEnv): Promise<ProbeResult> {
   const trace = probeTrace(spec);
   const result = await requestOnce(spec, env, trace);
@@ -261,7 +303,6 @@ async function requestOnce(spec: HttpMonitor, env: ConfigEnv, trace: ProbeTrace 
   const hops: string[] = [];
   const current = () => new URL(hops.at(-1) ?? spec.url);
   const watch = new ConnectWatch(deadline, () => (deadline.phase === WAITING_FOR_HEADERS ? current() : null));
-  const timedOut = (err: TimeoutError) => down(err.phase === WAITING_FOR_HEADERS ? watch.explain(err) : err.message);
   try {
     const obs = await observeHttp(spec, env, deadline, hops, trace);
     const latencyMs = Date.now() - started;
@@ -270,12 +311,8 @@ async function requestOnce(spec: HttpMonitor, env: ConfigEnv, trace: ProbeTrace 
     if (failed) return { ...down(failed, obs.status), firstByteMs };
     return { status: "up", latencyMs, checkedAt, statusCode: obs.status, firstByteMs };
   } catch (err) {
-    if (err instanceof TimeoutError) return timedOut(err);
-    if (err instanceof HttpFailure) return down(err.message, err.statusCode);
-    if (deadline.signal.aborted) return timedOut(new TimeoutError(spec.timeout, deadline.phase));
-    const at = current();
-    if (deadline.phase === "while reading the body") return down(`${endpointOf(at).hostPort} closed the connection while sending the body`);
-    return down(await explainRequestFailure(at, err, Math.min(deadline.remaining, 5_000)));
+    const failed = await explainHttpFailure(err, deadline, watch, current());
+    return down(failed.reason, failed.statusCode);
   } finally {
     watch.stop();
     deadline.clear();

@@ -4,6 +4,7 @@
  * (`./kind.ts` says what it exports) and one line here. CONTRIBUTING.md, "Adding a kind".
  */
 import type { z } from "zod";
+import { api } from "./api";
 import { dns } from "./dns";
 import { domain } from "./domain";
 import { http } from "./http";
@@ -12,7 +13,7 @@ import { tcp } from "./tcp";
 import { tls } from "./tls";
 import { websocket } from "./websocket";
 
-export const probes = probeRegistry([http, tls, tcp, websocket, dns, domain]);
+export const probes = probeRegistry([http, tls, tcp, websocket, dns, domain, api]);
 
 /** `monitors[]` entries: one shape per kind, told apart by `type`. */
 export const monitorSpec = probes.monitorSpec;

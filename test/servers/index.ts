@@ -48,4 +48,5 @@ export const spawnKinds: Record<string, SpawnFactory> = {
   "flaky-http": (o) => import("./flaky").then((m) => m.spawnFlakyHttp(o)),
   "trace-target": () => import("./trace-target").then((m) => m.spawnTraceTarget()),
   otlp: (o) => import("./otlp").then((m) => m.spawnOtlp(o)),
+  nucleus: (o) => import("./nucleus").then((m) => m.spawnNucleus(o)),
 };

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../../src/index";
 import { controlSpawned, spawn } from "../fixtures";
 import { isPrivateHost } from "../../../src/routes/probe";
+import { probes } from "../../../src/probes/kinds";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
 const post = (body: unknown, token: string | null = TOKEN) =>
@@ -136,9 +137,9 @@ describe("POST /v1/probe", () => {
 
   it("names an unknown type and a missing secret", async () => {
     const unknown = await (await post({ id: "x", service: "s", type: "ftp" })).json<{ error: { issues: string[] } }>();
-    expect(unknown.error.issues).toEqual([
-      "type: Invalid discriminator value. Expected 'http' | 'tls' | 'tcp' | 'websocket' | 'dns' | 'domain'",
-    ]);
+    const types = probes.kinds.map((k) => `'${k.type}'`).join(" | ");
+    expect(unknown.error.issues).toEqual([`type: Invalid discriminator value. Expected ${types}`]);
+    expect(types).toMatch(/^'http' \| 'tls' \| 'tcp' \| 'websocket' \| 'dns'/);
     const secret = await post({
       id: "x",
       service: "s",

@@ -62,6 +62,24 @@ describe("http probe traceparent", () => {
     expect(ids((await seen()).at(-1)!.traceparent)).toEqual(r.trace);
   });
 
+  it("api: every step of one run carries the run's traceparent", async () => {
+    const before = (await seen()).length;
+    const r = await runProbe(
+      monitor("api", {
+        baseUrl: base,
+        steps: [
+          { name: "first", url: "/chain/1" },
+          { name: "second", url: "/status/200" },
+        ],
+      }),
+      {},
+    );
+    expect(r.status).toBe("up");
+    const hops = (await seen()).slice(before);
+    expect(hops.map((h) => h.path)).toEqual(["/chain/1", "/chain/0", "/status/200"]);
+    for (const h of hops) expect(ids(h.traceparent)).toEqual(r.trace);
+  });
+
   it("sends none with traceparent: false", async () => {
     const r = await runProbe(monitor("http", { url: `${base}/status/200`, traceparent: false }), {});
     expect(r.status).toBe("up");
