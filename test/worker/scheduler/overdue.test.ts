@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { Env } from "../../../src/env";
 import { monitorRoutes } from "../../../src/routes/admin/monitors";
+import { offsetOf } from "../../../src/engine/schedule";
 import { launchTime, runBatch } from "../../../src/scheduler/run";
 import { recordOverdue } from "../../../src/scheduler/overdue";
 import source from "vigil-config";
@@ -49,10 +50,15 @@ const monitor = (id: string, service: string) => ({
   recoveryThreshold: 1,
 });
 
-/** One run of `id` now, as a batch runs it (probe, record, raw results and last run in one write). */
-async function runOnce(id: string) {
-  const at = launchTime(Date.now()) - 500;
-  return runBatch(env, config, { minute: Math.floor(at / MIN) * MIN, batch: 0, monitors: [id] }, [{ monitorId: id, at }]);
+/**
+ * One run of `id` at its next planned time (the clock moves there), as a batch runs it: probe,
+ * record, and the raw results with the run's time in one write.
+ */
+async function runOnce(id: string, cfg = config) {
+  const spec = cfg.monitors.find((m) => m.id === id)!;
+  const at = Math.ceil((Date.now() - offsetOf(spec)) / spec.interval) * spec.interval + offsetOf(spec);
+  vi.setSystemTime(launchTime(at));
+  return runBatch(env, cfg, { minute: Math.floor(at / MIN) * MIN, batch: 0, monitors: [id] }, [{ monitorId: id, at }]);
 }
 const state = (id: string) =>
   env.DB.prepare("SELECT status, reason, since, last_run FROM check_state WHERE check_id = ?")
@@ -166,11 +172,10 @@ describe("a monitor whose planned runs stop", () => {
     const read = readers();
     const { port } = await spawn("flaky-http", { mode: 500 });
     const down = { ...config, monitors: config.monitors.map((m) => (m.id === id ? { ...m, url: `http://127.0.0.1:${port}/health` } : m)) };
-    const at = launchTime(Date.now()) - 500;
-    await runBatch(env, down, { minute: Math.floor(at / MIN) * MIN, batch: 0, monitors: [id] }, [{ monitorId: id, at }]);
+    await runOnce(id, down);
     expect(await state(id)).toMatchObject({ status: "down" });
     const ran = Date.now();
-    advanceClock(6 * MIN);
+    advanceClock(6 * MIN + 1_000);
     expect((await read.json(id)).reason).toBe(
       `no run since ${new Date(ran).toISOString()} (6 planned runs missed); last measured down: expected status 2xx, got 500`,
     );
