@@ -180,6 +180,24 @@ describe("state pages held by a maintenance window", () => {
       ).map((p) => p.at),
     ).toEqual(["incident.opened@res-l2", "incident.resolved@res-l2"]);
   });
+
+  it("a page sent before the window gets its resolve inside it, on the same channel", async () => {
+    const start = Date.parse("2099-02-01T00:00:00Z");
+    const web = { ...checkOf("sp-maint").check, id: "sp-maint-web" };
+    const states = new Map<string, MonitorState>();
+    const mine = async () => (await received("sp-maint")).filter((p) => p.title.includes(web.id));
+    await recordObservation(sink, config, states, web, { status: "up" }, start - 31 * MIN);
+    await recordObservation(sink, config, states, web, { status: "degraded", reason: "2100 ms, over degradedMs 1000" }, start - 30 * MIN);
+    await tick("sp-maint", start - 15 * MIN);
+    await waitFor("the page", mine, (r) => r.length === 1);
+    // Inside the window (maintenance holds new pages): the latency is back, and the resolve goes out.
+    await recordObservation(sink, config, states, web, { status: "up" }, start + 5 * MIN);
+    const pages = await waitFor("the resolve", mine, (r) => r.length === 2);
+    expect(pages).toEqual([
+      { at: "incident.opened@res-l2", title: `[L1] ${web.id} degraded for 15m (2100 ms, over degradedMs 1000)` },
+      { at: "incident.resolved@res-l2", title: `[RESOLVED] ${web.id} degraded for 15m (2100 ms, over degradedMs 1000) — ${web.id} is up` },
+    ]);
+  });
 });
 
 describe("a check unknown since Vigil first saw it", () => {
