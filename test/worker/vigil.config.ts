@@ -56,7 +56,7 @@ export default defineConfig((env) => {
       { id: "sp-plain", name: "sp-plain", policy: "res-fast" },
       // State pages held by silences and windows, unknown from the start, overdue monitors
       // (test/worker/escalation/state-pages-held.test.ts, test/worker/scheduler/overdue.test.ts).
-      ...["sp-silence", "sp-silence2", "sp-maint", "sp-first", "sp-never", "sp-overdue"].map((id) => ({
+      ...["sp-silence", "sp-silence2", "sp-maint", "sp-first", "sp-never", "sp-overdue", "sp-restart"].map((id) => ({
         id,
         name: id,
         policy: "res-states",

@@ -4,15 +4,19 @@
  * - held by a silence and by a maintenance window the way incident pages are, and sent when the
  *   quiet ends if the check is still in the state;
  * - a page sent before the quiet gets its resolve during it, on the same channel;
- * - a check unknown since Vigil first saw it pages like one that became unknown later.
+ * - a check unknown since Vigil first saw it pages like one that became unknown later;
+ * - a held page survives a restart (a fresh instance over the same storage sends it, another
+ *   one sends its resolve).
  * Policy `res-states` (test/worker/vigil.config.ts): unknown 10 min or degraded 15 min pages
  * res-l2. Time: the test clock (silences end by it) or inputs dated into the window.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { MonitorState } from "../../../src/engine/evaluate";
 import { recordObservation, type Observation } from "../../../src/incidents/record";
+import { ServiceObject } from "../../../src/objects/service";
 import source from "vigil-config";
 import { configureSink, sinkRecords, waitFor } from "../fixtures";
 import { ADMIN_TOKEN, adminPost, advanceClock, alarmOf, fetchWorker, runAlarm, useTestClock } from "../ingest/helpers";
@@ -228,6 +232,52 @@ describe("a check unknown since Vigil first saw it", () => {
         await waitFor(
           "the resolve",
           () => received("sp-first"),
+          (r) => r.length === 2,
+        )
+      ).map((p) => p.at),
+    ).toEqual(["incident.opened@res-l2", "incident.resolved@res-l2"]);
+  });
+});
+
+/** Runs `task` on a new ServiceObject over the same storage: what a restart leaves. */
+function freshInstance<T>(service: string, task: (fresh: ServiceObject) => Promise<T>): Promise<T> {
+  return runInDurableObject(stub(service), (_old, state) =>
+    task(new ServiceObject(state as unknown as ConstructorParameters<typeof ServiceObject>[0], env as never)),
+  );
+}
+
+describe("across restarts", () => {
+  it("a page held by a silence is sent by a fresh instance when the silence ends, and resolved by another", async () => {
+    useTestClock();
+    const { check, observe } = checkOf("sp-restart");
+    const t0 = Date.now();
+    await observe({ status: "up" }, t0 - MIN);
+    await observe(crashed, t0);
+    expect((await adminPost("/v1/silences", { service: "sp-restart", duration: "20m", comment: "probe move", by: "kim" })).status).toBe(
+      201,
+    );
+    advanceClock(10 * MIN);
+    await tick("sp-restart");
+    expect(await queued("sp-restart")).toEqual([]);
+    // Restarted while held: the new instance's alarm, at the silence's end, pages.
+    vi.setSystemTime(t0 + 20 * MIN);
+    await freshInstance("sp-restart", (fresh) => fresh.alarm());
+    const [page] = await waitFor(
+      "the page",
+      () => received("sp-restart"),
+      (r) => r.length === 1,
+    );
+    expect(page!.title).toBe(`[L1] monitoring broken: ${check.id} unknown for 20m (internal error in the http probe)`);
+    // Restarted again: the check measures, and the resolve goes to the channel paged.
+    advanceClock(MIN);
+    await freshInstance("sp-restart", (fresh) =>
+      fresh.observe("sp-restart", { type: "check", checkId: check.id, kind: "http", status: "up", reason: null, at: Date.now() }),
+    );
+    expect(
+      (
+        await waitFor(
+          "the resolve",
+          () => received("sp-restart"),
           (r) => r.length === 2,
         )
       ).map((p) => p.at),
