@@ -21,6 +21,8 @@ import { monitorRoutes } from "../../../src/routes/admin/monitors";
 import { offsetOf } from "../../../src/engine/schedule";
 import { launchTime, runBatch } from "../../../src/scheduler/run";
 import { recordOverdue } from "../../../src/scheduler/overdue";
+import { runTick } from "../../../src/scheduler/tick";
+import { recordObservation } from "../../../src/incidents/record";
 import source from "vigil-config";
 import { configureSink, sinkRecords, spawn, waitFor } from "../fixtures";
 import { ADMIN_TOKEN, advanceClock, alarmOf, runAlarm, useTestClock } from "../ingest/helpers";
@@ -210,5 +212,27 @@ describe("a monitor that never ran", () => {
       (r) => r.length === 1,
     );
     expect(page!.title).toBe(`[L1] monitoring broken: ${id} unknown for 10m (${recorded!.reason})`);
+  });
+});
+
+describe("the cron's tick", () => {
+  it("runs the overdue pass: a daily monitor whose last 3 runs did not execute is recorded unknown by runTick", async () => {
+    const id = "sp-overdue-daily";
+    const daily = withMonitors([{ ...monitor(id, "sp-overdue"), interval: "24h" }]);
+    const spec = daily.monitors[0]!;
+    // Its next planned run P; the tick comes 10 min later (no run of its own in that minute),
+    // and the last run that executed was P − 3 days: P − 2 d, P − 1 d and P were missed.
+    const planned = Math.ceil((Date.now() - offsetOf(spec)) / spec.interval) * spec.interval + offsetOf(spec);
+    const minute = Math.floor((planned + 10 * MIN) / MIN) * MIN;
+    vi.setSystemTime(minute);
+    const lastRun = planned - 3 * spec.interval;
+    await recordObservation(env, daily, new Map(), { ...spec, kind: "http" }, { status: "up" }, lastRun);
+    await env.DB.prepare("UPDATE check_state SET last_run = ? WHERE check_id = ?").bind(lastRun, id).run();
+    const summary = await runTick(env, daily, minute);
+    expect(summary).toMatchObject({ duplicate: false, planned: 0 });
+    expect(await state(id)).toMatchObject({
+      status: "unknown",
+      reason: `no run since ${new Date(lastRun).toISOString()} (3 planned runs missed)`,
+    });
   });
 });
