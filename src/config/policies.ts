@@ -88,11 +88,16 @@ export const policySpec = z.strictObject({
   upstreamLevel: z.number().int().min(0).max(10).default(0),
   /**
    * Page the operator "monitoring broken: <check> unknown for 10m (<reason>)" when a check has
-   * been unknown (Vigil could not measure it) this long. Unknown never opens an incident, and this
-   * page is none either (not among the status page's incidents); without it nobody is paged.
+   * been unknown (Vigil could not measure it, or a monitor's planned runs stopped) this long.
+   * Unknown never opens an incident, and this page is none either (not among the status page's
+   * incidents); without it nobody is paged. Silences and maintenance windows hold it; it goes
+   * out when they end if the check is still unknown.
    */
   monitoringBroken: statePage.optional(),
-  /** Page "<check> degraded for 15m (<reason>)" when a check has been degraded (latency over `degradedMs`) this long. */
+  /**
+   * Page "<check> degraded for 15m (<reason>)" when a check has been degraded (latency over
+   * `degradedMs`) this long. Held by silences and maintenance windows like `monitoringBroken`.
+   */
   degraded: statePage.optional(),
   /** More than `changes` state changes of one check within `window` mark it flapping. */
   flapping: z

@@ -7,10 +7,18 @@
  *
  * These are not incidents: no incident row, nothing on the status page, no escalation levels.
  * Without the policy field nobody is paged for either state.
+ *
+ * Silences and maintenance windows hold these pages as they hold an incident's (`ctx.quiet`,
+ * src/engine/mute.ts: a window of the service, or a silence covering the check): a page that
+ * falls due while quiet is not sent, and is sent when the quiet ends if the check is still in
+ * the state then (its title says how long, counted from when the check entered it). A check that
+ * leaves the state while quiet and was never paged is forgotten; one that was paged gets its
+ * resolve on the channels paged, quiet or not (issue #21, point 3).
  */
 import { formatDuration } from "../../lib/duration";
 import type { PolicySpec, StatePage } from "../config/policies";
 import type { MemberStatus } from "./escalation";
+import type { Quiet } from "./mute";
 
 export type StatePageKind = "unknown" | "degraded";
 
@@ -21,7 +29,12 @@ export interface HeldState {
   reason: string | null;
   /** The channels paged and the page's title, once paged (null: not yet). */
   paged: { channels: string[]; title: string; at: number } | null;
+  /** Due but held by a silence or a maintenance window, until then (absent: not held). */
+  heldUntil?: number;
 }
+
+/** What holds a check's state page at `now` (a maintenance window, a silence covering it), or null. */
+export type QuietFor = (checkId: string) => Quiet;
 
 /** Checks of one service currently held in a state a policy may page for, by check id. */
 export type StatePages = Record<string, HeldState>;
@@ -69,10 +82,11 @@ export function statePageTitle(kind: StatePageKind, checkId: string, held: numbe
 export function stepStatePages(
   pages: StatePages,
   change: StatusChange | null,
-  ctx: { now: number; serviceId: string; policy: PolicySpec },
-): { pages: StatePages; effects: StatePageEffect[] } {
+  ctx: { now: number; serviceId: string; policy: PolicySpec; quiet?: QuietFor },
+): { pages: StatePages; effects: StatePageEffect[]; held: { checkId: string; kind: StatePageKind; quiet: NonNullable<Quiet> }[] } {
   const next: StatePages = structuredClone(pages);
   const effects: StatePageEffect[] = [];
+  const newlyHeld: { checkId: string; kind: StatePageKind; quiet: NonNullable<Quiet> }[] = [];
   const key = (id: string, h: HeldState, event: string) => `state-page:${ctx.serviceId}:${id}:${h.kind}:${h.since}:${event}`;
   if (change) {
     const kind = kindOf(change.status);
@@ -107,6 +121,13 @@ export function stepStatePages(
       continue;
     }
     if (ctx.now - held.since < rule.after) continue;
+    const quiet = ctx.quiet?.(checkId) ?? null;
+    if (quiet) {
+      if (held.heldUntil !== quiet.until) newlyHeld.push({ checkId, kind: held.kind, quiet });
+      held.heldUntil = quiet.until;
+      continue;
+    }
+    delete held.heldUntil;
     const title = statePageTitle(held.kind, checkId, ctx.now - held.since, held.reason);
     held.paged = { channels: [...new Set(rule.channels)], title, at: ctx.now };
     effects.push({
@@ -120,15 +141,21 @@ export function stepStatePages(
       reason: null,
     });
   }
-  return { pages: next, effects };
+  return { pages: next, effects, held: newlyHeld };
 }
 
-/** When `stepStatePages(…, null, …)` next has something to page, or null. */
-export function statePagesWake(pages: StatePages, policy: PolicySpec, now: number): number | null {
+/**
+ * When `stepStatePages(…, null, …)` next has something to page, or null: a page's due time, or
+ * for a due page held by a silence or a window, when that ends.
+ */
+export function statePagesWake(pages: StatePages, policy: PolicySpec, now: number, quiet?: QuietFor): number | null {
   const times: number[] = [];
-  for (const held of Object.values(pages)) {
+  for (const [checkId, held] of Object.entries(pages)) {
     const rule = statePageRule(policy, held.kind);
-    if (!held.paged && rule) times.push(held.since + rule.after);
+    if (held.paged || !rule) continue;
+    const due = held.since + rule.after;
+    const holding = due <= now ? (quiet?.(checkId) ?? null) : null;
+    times.push(holding ? holding.until : due);
   }
   return times.length ? Math.max(now, Math.min(...times)) : null;
 }

@@ -65,6 +65,8 @@ interface Judged {
   state: MonitorState;
   events: ReturnType<typeof evaluate>["events"];
   changed: boolean;
+  /** The check had no state before: Vigil sees it for the first time. */
+  first: boolean;
 }
 
 /**
@@ -85,7 +87,8 @@ export async function recordObservations(
   const judged = items.map(({ check, observation }): Judged => {
     const before = states.get(check.id) ?? initialState(now);
     const { state, events } = evaluate(before, observation, check, now);
-    const changed = !sameState(before, state) || !states.has(check.id);
+    const first = !states.has(check.id);
+    const changed = !sameState(before, state) || first;
     if (changed) stmts.push(saveState(sink.DB, check.id, state, now));
     for (const change of events) {
       messages.push(
@@ -96,7 +99,7 @@ export async function recordObservations(
         ),
       );
     }
-    return { check, observation, before, state, events, changed };
+    return { check, observation, before, state, events, changed, first };
   });
   stmts.push(...(options.also ?? []));
   for (const m of messages) stmts.push(enqueueInOutbox(sink.DB, m, now));
@@ -123,7 +126,7 @@ export async function recordObservations(
 async function tellService(
   sink: RecordSink,
   config: VigilConfig,
-  { check, observation, before, state, events }: Judged,
+  { check, observation, before, state, events, first }: Judged,
   now: number,
 ): Promise<void> {
   const input = (status: MonitorState["status"], reason: string | null, at: number) => ({
@@ -150,6 +153,11 @@ async function tellService(
   const statePaged = (e: (typeof events)[number]) => e.to !== "down" && e.from !== "down" && (stateFor(e.to) || stateFor(e.from));
   for (const change of observation.stale ? [] : events.filter(statePaged)) {
     await sink.SERVICE.getByName(check.service).observe(check.service, input(change.to, change.reason, change.at));
+  }
+  // Unknown since Vigil first saw it (a state starts unknown, so there is no change event): as
+  // much "monitoring broken" as a check that became unknown later.
+  if (first && state.status === "unknown" && !observation.stale && stateFor("unknown")) {
+    await sink.SERVICE.getByName(check.service).observe(check.service, input("unknown", state.reason, state.since));
   }
   // Still down, failing differently: a timeline entry on the incident, never a page.
   if (events.length === 0 && before.status === "down" && state.status === "down" && state.reason !== before.reason) {

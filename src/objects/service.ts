@@ -13,6 +13,9 @@
  *    D1 in one batch, then save the state, then hand those notifications to the queue at once
  *    (what the queue does not take, the cron tick's outbox sweep sends).
  * 5. Arm the alarm at the engine's next wake-up.
+ *
+ * Beside the incident, the policy's state pages (`monitoringBroken`, `degraded`:
+ * src/engine/state-pages.ts), held by the same maintenance windows and silences.
  */
 import type { ServiceSpec, VigilConfig } from "../config";
 import {
@@ -25,7 +28,7 @@ import {
   type EscalationState,
   type Incident,
 } from "../engine/escalation";
-import { statePagesWake, stepStatePages, type StatePages } from "../engine/state-pages";
+import { statePagesWake, stepStatePages, type QuietFor, type StatePages } from "../engine/state-pages";
 import { upstreamFact, type UpstreamFact } from "../engine/upstream";
 import { inhibitions, maintenanceQuiet, monitorDependencies, silenceQuiet, type DownMember, type Silence } from "../engine/mute";
 import { logEvent } from "../log";
@@ -138,7 +141,14 @@ export class ServiceObject extends VigilObject {
     const held = (await this.ctx.storage.get<StatePages>(STATE_PAGES_KEY)) ?? {};
     const change =
       original.type === "check" ? { checkId: original.checkId, status: original.status, reason: original.reason, at: original.at } : null;
-    const stepped = stepStatePages(held, change, { now, serviceId, policy });
+    // Held like an incident's pages: by a maintenance window of the service, or a silence covering the check.
+    const maintenance = maintenanceQuiet(config.maintenance, serviceId, config.timezone, now);
+    const silences =
+      maintenance || (Object.keys(held).length === 0 && !change) ? [] : await this.activeSilences(now, input.type === "tick");
+    const quiet: QuietFor = (checkId) => maintenance ?? silenceQuiet(silences, serviceId, [checkId], now);
+    const stepped = stepStatePages(held, change, { now, serviceId, policy, quiet });
+    for (const h of stepped.held)
+      logEvent("state.page_held", { service: serviceId, check: h.checkId, kind: h.kind, held: h.quiet.reason, until: h.quiet.until });
     if (stepped.effects.length > 0) {
       const messages = stepped.effects.flatMap((e) => statePageMessages(e, serviceId, config, now));
       await this.env.DB.batch(messages.map((m) => enqueueInOutbox(this.env.DB, m, now)));
@@ -157,7 +167,7 @@ export class ServiceObject extends VigilObject {
     await handOver(this.env.DB, this.env.NOTIFY, pages, now);
 
     // 5. Arm.
-    const wakes = [nextWake(next, ctx), statePagesWake(stepped.pages, policy, now)].filter((t): t is number => t !== null);
+    const wakes = [nextWake(next, ctx), statePagesWake(stepped.pages, policy, now, quiet)].filter((t): t is number => t !== null);
     await this.alarmClock.arm(wakes.length ? Math.min(...wakes) : null);
     return next.incident;
   }

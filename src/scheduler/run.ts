@@ -11,8 +11,9 @@
  * 4. Record each result as it arrives (evaluate, store changes, tell the service object). A run
  *    whose probe itself failed (`failureClass` "internal": Vigil's fault, not the target's) is
  *    recorded as unknown: it never counts as down.
- * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them the
- *    certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
+ * 5. Store the batch's raw results as one row (rolled up hourly, kept 48 h), and with them each
+ *    monitor's last run time (one statement: what tells an overdue monitor, src/engine/overdue.ts)
+ *    and the certificate each `tls` monitor read (for the daily digest; unchanged readings write nothing).
  * 6. With `telemetry.otlp`, export the batch's runs as spans in one request, handed to `defer`
  *    (`ctx.waitUntil`): the batch does not wait for the collector (src/telemetry/otlp.ts).
  */
@@ -28,7 +29,7 @@ import { recordObservation } from "../incidents/record";
 import { LIMITS } from "../limits";
 import { regionStub } from "../objects/region";
 import { runProbe } from "../probes";
-import { loadStates } from "../store/check-state";
+import { loadStates, saveLastRuns } from "../store/check-state";
 import { upsertCertificate } from "../store/certificates";
 import { insertRawResults, type RawResult } from "../store/raw-results";
 import { exportRuns, type RunRecord } from "../telemetry/otlp";
@@ -132,6 +133,8 @@ export async function runBatch(
   const raw: RawResult[] = [];
   const runs: RunRecord[] = [];
   const certificates = new Map<string, D1PreparedStatement>();
+  /** When each monitor's last run of the batch started (`check_state.last_run`, src/engine/overdue.ts). */
+  const lastRuns = new Map<string, number>();
   const sockets = pLimit(LIMITS.socketsPerInvocation);
   const busy = new Set<string>();
   let recording: Promise<unknown> = Promise.resolve();
@@ -164,6 +167,7 @@ export async function runBatch(
           busy.delete(spec.id);
         }
         summary.executed++;
+        lastRuns.set(spec.id, Math.max(lastRuns.get(spec.id) ?? 0, startedAt));
         const unknown = failureClass(result) === "internal";
         runs.push({ monitor: spec, result, endedAt: Date.now(), unknown });
         const status = unknown ? 3 : result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2;
@@ -188,7 +192,12 @@ export async function runBatch(
   const settled = await Promise.allSettled(running);
   try {
     // 5. Raw results, even when some runs failed to record (they are retried by the next run).
-    if (raw.length > 0) await env.DB.batch([insertRawResults(env.DB, message.minute, message.batch, raw), ...certificates.values()]);
+    if (raw.length > 0)
+      await env.DB.batch([
+        insertRawResults(env.DB, message.minute, message.batch, raw),
+        saveLastRuns(env.DB, lastRuns),
+        ...certificates.values(),
+      ]);
   } finally {
     // 6. Spans, off the schedule: the batch does not wait for the collector.
     const otlp = config.telemetry?.otlp;

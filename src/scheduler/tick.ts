@@ -7,7 +7,7 @@
  * 3. A small minute runs here, each run at its planned time; a larger one goes to the PROBE
  *    queue, one message per batch, each consumed by its own invocation.
  * 4. Roll up the previous hour, with each monitor's planned runs, and prune (cheap no-op most
- *    minutes); queue the daily digest once its local time has come; read the upstream status
+ *    minutes); record monitors whose planned runs stopped as unknown (src/scheduler/overdue.ts); queue the daily digest once its local time has come; read the upstream status
  *    pages that are due (src/upstreams/poll.ts).
  * 5. Hand the outbox (status-page state changes, the digest) to the notification queue.
  */
@@ -19,6 +19,7 @@ import { queueDailyDigest } from "../notify/digest-source";
 import { flushOutbox } from "../store/outbox";
 import { pollUpstreams } from "../upstreams/poll";
 import { housekeeping } from "./housekeeping";
+import { recordOverdue } from "./overdue";
 import { runBatch, type BatchSummary, type Defer, type ProbeBatchMessage } from "./run";
 
 export interface TickSummary {
@@ -71,6 +72,10 @@ export async function runTick(env: Env, config: VigilConfig, tickTime: number, d
     env.DB,
     tickTime,
     config.monitors.filter((m) => m.enabled),
+  );
+  // Monitors whose planned runs stopped executing turn unknown (src/scheduler/overdue.ts).
+  await recordOverdue(env, config, tickTime).catch((err: unknown) =>
+    console.error(JSON.stringify({ msg: "overdue.failed", error: String((err as Error)?.message ?? err) })),
   );
   await queueDailyDigest(env, config, tickTime);
   // A failure here (D1) must not keep the outbox below from being handed over; the next tick reads again.

@@ -36,3 +36,29 @@ export function saveState(db: D1Database, checkId: string, s: MonitorState, now:
     )
     .bind(checkId, s.status, s.since, s.consecutiveFailures, s.consecutiveSuccesses, s.reason, now);
 }
+
+/**
+ * Each monitor's last run start (`last_run`), for the checks in `runs`: one statement for a
+ * whole batch, written with its raw results. A row not there yet (its first observation failed
+ * to record) is left for the next batch; a time never moves back.
+ */
+export function saveLastRuns(db: D1Database, runs: ReadonlyMap<string, number>): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE check_state SET last_run = r.at
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS at FROM json_each(?1)) AS r
+       WHERE check_state.check_id = r.id AND (check_state.last_run IS NULL OR check_state.last_run < r.at)`,
+    )
+    .bind(JSON.stringify([...runs]));
+}
+
+/** `last_run` of the checks that have one, by check id. */
+export async function loadLastRuns(db: D1Database, ids?: readonly string[]): Promise<Map<string, number>> {
+  const stmt = ids
+    ? db
+        .prepare("SELECT check_id, last_run FROM check_state WHERE last_run IS NOT NULL AND check_id IN (SELECT value FROM json_each(?))")
+        .bind(JSON.stringify(ids))
+    : db.prepare("SELECT check_id, last_run FROM check_state WHERE last_run IS NOT NULL");
+  const { results } = await stmt.all<{ check_id: string; last_run: number }>();
+  return new Map(results.map((r) => [r.check_id, r.last_run]));
+}

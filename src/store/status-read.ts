@@ -3,7 +3,9 @@
  * `/metrics`. Everything current (check states, incidents, agents) is read live in one D1
  * batch; the 90-day history comes from `status-history.ts`, which caches the days that are over.
  */
+import { shownState } from "../engine/overdue";
 import { LATENCY_BOUNDS_MS } from "../engine/rollup";
+import type { Schedulable } from "../engine/schedule";
 import type { IncidentRow } from "./incidents";
 
 export type CheckStatus = "unknown" | "up" | "degraded" | "down";
@@ -15,6 +17,8 @@ export interface CheckStateRow {
   reason: string | null;
   updated_at: number;
   stale_since: number | null;
+  /** When the monitor's last run started (probe monitors; null or absent until known). */
+  last_run?: number | null;
 }
 
 export interface IncidentEventRow {
@@ -65,12 +69,12 @@ function groupBy<T extends { incident_id: string }>(rows: T[]): Map<string, T[]>
   return out;
 }
 
-type StateTuple = [string, CheckStatus, number, string | null, number, number | null];
+type StateTuple = [string, CheckStatus, number, string | null, number, number | null, number | null];
 
 function parseStates(json: string | null | undefined): Map<string, CheckStateRow> {
   const out = new Map<string, CheckStateRow>();
-  for (const [check_id, status, since, reason, updated_at, stale_since] of JSON.parse(json ?? "[]") as StateTuple[]) {
-    out.set(check_id, { check_id, status, since, reason, updated_at, stale_since });
+  for (const [check_id, status, since, reason, updated_at, stale_since, last_run] of JSON.parse(json ?? "[]") as StateTuple[]) {
+    out.set(check_id, { check_id, status, since, reason, updated_at, stale_since, last_run: last_run ?? null });
   }
   return out;
 }
@@ -89,7 +93,9 @@ export async function loadCurrent(db: D1Database, options: CurrentOptions): Prom
       SELECT id FROM (SELECT id FROM incidents WHERE status = 'resolved' AND opened_at >= ?1 ORDER BY opened_at DESC LIMIT ?2)
     )`;
   const [states, incidents, members, events, agents] = await db.batch<Record<string, unknown>>([
-    db.prepare("SELECT json_group_array(json_array(check_id, status, since, reason, updated_at, stale_since)) AS j FROM check_state"),
+    db.prepare(
+      "SELECT json_group_array(json_array(check_id, status, since, reason, updated_at, stale_since, last_run)) AS j FROM check_state",
+    ),
     db
       .prepare(`SELECT * FROM incidents WHERE id IN (${listed}) ORDER BY status = 'open' DESC, opened_at DESC`)
       .bind(options.historySince, recent),
@@ -225,4 +231,21 @@ export async function loadRunTotals(db: D1Database, from: number, to: number, ch
     .bind(from, to, checkId ?? null)
     .all<RunTotalsRow>();
   return results;
+}
+
+/**
+ * The snapshot's states as the reads show them: an overdue probe monitor (its planned runs
+ * stopped executing, src/engine/overdue.ts) is unknown, with the gap as its reason.
+ */
+export function withOverdue(
+  states: ReadonlyMap<string, CheckStateRow>,
+  monitors: readonly (Schedulable & { enabled: boolean })[],
+  now: number,
+): Map<string, CheckStateRow> {
+  const out = new Map(states);
+  for (const m of monitors) {
+    const row = m.enabled ? states.get(m.id) : undefined;
+    if (row) out.set(m.id, shownState(m, row, row.last_run ?? null, now));
+  }
+  return out;
 }

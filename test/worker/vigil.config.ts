@@ -54,6 +54,13 @@ export default defineConfig((env) => {
       { id: "sp-unknown", name: "sp-unknown", policy: "res-states" },
       { id: "sp-degraded", name: "sp-degraded", policy: "res-states" },
       { id: "sp-plain", name: "sp-plain", policy: "res-fast" },
+      // State pages held by silences and windows, unknown from the start, overdue monitors
+      // (test/worker/escalation/state-pages-held.test.ts, test/worker/scheduler/overdue.test.ts).
+      ...["sp-silence", "sp-silence2", "sp-maint", "sp-first", "sp-never", "sp-overdue", "sp-restart"].map((id) => ({
+        id,
+        name: id,
+        policy: "res-states",
+      })),
     ],
     // The tests read the status document from a spawned server (test/servers/statuspage-document.ts)
     // by passing pollUpstreams a config with its URL; this one only answers the cron's ticks.
@@ -73,6 +80,14 @@ export default defineConfig((env) => {
         title: "Planned failover",
         start: "2099-01-01T00:00:00Z",
         end: "2099-01-01T01:00:00Z",
+      },
+      // The same for state pages (test/worker/escalation/state-pages-held.test.ts).
+      {
+        id: "sp-maint-window",
+        services: ["sp-maint"],
+        title: "Planned failover",
+        start: "2099-02-01T00:00:00Z",
+        end: "2099-02-01T01:00:00Z",
       },
     ],
     agents: [

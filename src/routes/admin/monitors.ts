@@ -1,6 +1,7 @@
 /** `GET /v1/monitors` (every monitor with its current state) and `GET /v1/config` (which config is live). */
 import { configStatus } from "../../config/load";
-import { loadStates } from "../../store/check-state";
+import { shownState } from "../../engine/overdue";
+import { loadLastRuns, loadStates } from "../../store/check-state";
 import { answer, declarer, on, routes } from "../openapi";
 
 const route = declarer("admin", "admin");
@@ -23,14 +24,23 @@ export function monitorRoutes() {
   const app = routes();
   on(app, listMonitors, async (c) => {
     const config = c.get("config");
-    const states = await loadStates(c.env.DB);
+    const [states, lastRuns] = await Promise.all([loadStates(c.env.DB), loadLastRuns(c.env.DB)]);
+    const now = Date.now();
     return c.json({
       monitors: config.monitors.map((m) => {
-        const s = states.get(m.id);
+        const stored = states.get(m.id);
+        // A monitor whose planned runs stopped reads unknown (src/engine/overdue.ts).
+        const s = stored && m.enabled ? shownState(m, stored, lastRuns.get(m.id) ?? null, now) : stored;
         return {
           ...m,
           state: s
-            ? { status: s.status, since: new Date(s.since).toISOString(), reason: s.reason, consecutiveFailures: s.consecutiveFailures }
+            ? {
+                status: s.status,
+                since: new Date(s.since).toISOString(),
+                reason: s.reason,
+                consecutiveFailures: s.consecutiveFailures,
+                lastRun: lastRuns.has(m.id) ? new Date(lastRuns.get(m.id)!).toISOString() : null,
+              }
             : { status: "unknown", since: null, reason: null, consecutiveFailures: 0 },
         };
       }),

@@ -25,6 +25,7 @@
 import { LATENCY_BOUNDS_MS } from "../../engine/rollup";
 import {
   loadCurrent,
+  withOverdue,
   loadHourP95,
   loadLatencyHistograms,
   loadMetricCounts,
@@ -222,7 +223,7 @@ export function metricsRoutes() {
       version: c.env.VIGIL_VERSION ?? "dev",
       now,
       checks,
-      states: current.states,
+      states: withOverdue(current.states, config.monitors, now),
       latency,
       lastHourP95,
       runs,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { policySpec, type PolicySpec } from "../../../src/config/policies";
 import type { MemberStatus } from "../../../src/engine/escalation";
-import { statePagesWake, stepStatePages, type StatePageEffect, type StatePages } from "../../../src/engine/state-pages";
+import { statePagesWake, stepStatePages, type QuietFor, type StatePageEffect, type StatePages } from "../../../src/engine/state-pages";
 
 const MIN = 60_000;
 const levels = [{ channels: ["oncall"] }];
@@ -21,16 +21,26 @@ const plain = policySpec.parse({ id: "p", levels });
 class Sim {
   pages: StatePages = {};
   effects: StatePageEffect[] = [];
+  held: string[] = [];
+  /** Quiet periods: [from, until) and the checks they cover (null: every check), as the service object sees them. */
+  quiets: { from: number; until: number; reason: "silence" | "maintenance"; checks: string[] | null }[] = [];
   constructor(public policy: PolicySpec) {}
+  quietAt(now: number): QuietFor {
+    return (checkId) => {
+      const q = this.quiets.find((q) => q.from <= now && now < q.until && (q.checks === null || q.checks.includes(checkId)));
+      return q ? { reason: q.reason, until: q.until, detail: q.reason } : null;
+    };
+  }
   run(at: number, change: { checkId: string; status: MemberStatus; reason?: string } | null = null) {
     const input = change ? { checkId: change.checkId, status: change.status, reason: change.reason ?? null, at } : null;
-    const out = stepStatePages(this.pages, input, { now: at, serviceId: "web", policy: this.policy });
+    const out = stepStatePages(this.pages, input, { now: at, serviceId: "web", policy: this.policy, quiet: this.quietAt(at) });
     this.pages = out.pages;
     this.effects.push(...out.effects);
+    this.held.push(...out.held.map((h) => `${h.checkId}:${h.quiet.reason}`));
     return out.effects;
   }
   wake(now: number) {
-    return statePagesWake(this.pages, this.policy, now);
+    return statePagesWake(this.pages, this.policy, now, this.quietAt(now));
   }
 }
 
@@ -130,6 +140,78 @@ describe("degraded pages only when the policy asks, and resolves like any other 
       ["a", "degraded"],
       ["b", "unknown"],
     ]);
+  });
+});
+
+describe("silences and maintenance windows hold state pages as they hold incidents' pages", () => {
+  it("a page due during a silence waits for its end, and goes out then if the check is still unknown", () => {
+    const sim = new Sim(opted);
+    sim.quiets.push({ from: 5 * MIN, until: 40 * MIN, reason: "silence", checks: ["api"] });
+    sim.run(0, { checkId: "api", status: "unknown", reason: "probe crashed" });
+    expect(sim.run(10 * MIN)).toEqual([]);
+    expect(sim.held).toEqual(["api:silence"]);
+    // Held: the object wakes when the silence ends, not every minute.
+    expect(sim.wake(10 * MIN)).toBe(40 * MIN);
+    expect(sim.run(25 * MIN)).toEqual([]);
+    expect(sim.held).toEqual(["api:silence"]); // said once
+    const [page] = sim.run(40 * MIN);
+    expect(page).toMatchObject({
+      event: "incident.opened",
+      channels: ["ops"],
+      title: "monitoring broken: api unknown for 40m (probe crashed)",
+      since: 0,
+    });
+    expect(sim.pages.api?.heldUntil).toBeUndefined();
+  });
+
+  it("a check that measures again during the silence, never paged, is forgotten: nothing at the end", () => {
+    const sim = new Sim(opted);
+    sim.quiets.push({ from: 0, until: 60 * MIN, reason: "maintenance", checks: null });
+    sim.run(0, { checkId: "api", status: "degraded" });
+    sim.run(20 * MIN);
+    sim.run(30 * MIN, { checkId: "api", status: "up" });
+    expect(sim.run(60 * MIN)).toEqual([]);
+    expect(sim.effects).toEqual([]);
+    expect(sim.pages).toEqual({});
+    expect(sim.held).toEqual(["api:maintenance"]);
+  });
+
+  it("a page sent before the silence gets its resolve during it, on the same channels", () => {
+    const sim = new Sim(opted);
+    sim.run(0, { checkId: "api", status: "degraded" });
+    const [page] = sim.run(15 * MIN);
+    sim.quiets.push({ from: 16 * MIN, until: 60 * MIN, reason: "silence", checks: null });
+    const [resolve] = sim.run(20 * MIN, { checkId: "api", status: "up" });
+    expect(resolve).toMatchObject({ event: "incident.resolved", channels: ["perf", "ops"], title: page!.title });
+  });
+
+  it("a maintenance window: a state due inside it pages when the window ends; one that left during it does not", () => {
+    const sim = new Sim(opted);
+    sim.quiets.push({ from: 0, until: 30 * MIN, reason: "maintenance", checks: null });
+    sim.run(0, { checkId: "a", status: "unknown" });
+    sim.run(2 * MIN, { checkId: "b", status: "degraded" });
+    sim.run(20 * MIN);
+    sim.run(25 * MIN, { checkId: "b", status: "up" });
+    expect(sim.wake(25 * MIN)).toBe(30 * MIN);
+    expect(sim.run(30 * MIN).map((e) => [e.event, e.checkId, e.title])).toEqual([
+      ["incident.opened", "a", "monitoring broken: a unknown for 30m"],
+    ]);
+  });
+
+  it("a silence of another check holds nothing", () => {
+    const sim = new Sim(opted);
+    sim.quiets.push({ from: 0, until: 60 * MIN, reason: "silence", checks: ["other"] });
+    sim.run(0, { checkId: "api", status: "unknown" });
+    expect(sim.run(10 * MIN)).toHaveLength(1);
+  });
+
+  it("a page not yet due is not held: the wake stays at its due time", () => {
+    const sim = new Sim(opted);
+    sim.quiets.push({ from: 0, until: 60 * MIN, reason: "silence", checks: null });
+    sim.run(0, { checkId: "api", status: "unknown" });
+    expect(sim.wake(MIN)).toBe(10 * MIN);
+    sim.run(10 * MIN);
+    expect(sim.wake(10 * MIN)).toBe(60 * MIN);
   });
 });
 
