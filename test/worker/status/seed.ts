@@ -8,6 +8,10 @@
  */
 import type { VigilConfigInput } from "../../../src/config";
 import { LATENCY_BOUNDS_MS, rollup } from "../../../src/engine/rollup";
+import { startOfDay } from "../../../lib/time-zone";
+
+/** The status page's time zone: its days, and so its bars, start at local midnight. */
+const PAGE_TIME_ZONE = "Asia/Seoul";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -16,7 +20,7 @@ export const METRICS_TOKEN = "metrics-token-0123456789abcdef";
 
 export function statusConfig(now: number, options: { private?: boolean; url?: string } = {}): VigilConfigInput {
   return {
-    timezone: "Asia/Seoul",
+    timezone: PAGE_TIME_ZONE,
     services: [
       { id: "api", name: "Public API", policy: "ops", description: "REST API at api.example.com" },
       { id: "web", name: "Website", policy: "ops" },
@@ -98,7 +102,10 @@ export function rollupSql(checks: string[], now: number, days: number, bad: (che
 export function statusSeedSql(now: number): string[] {
   const openAt = now - 30 * 60_000;
   const oldAt = now - 3 * DAY;
-  const badDay = Math.floor((now - 5 * DAY) / HOUR) * HOUR;
+  // Both outages stay inside one day of the page's time zone, whatever the hour the tests run:
+  // five days ago 06:00–09:00 local, and today from two hours ago but not before local midnight.
+  const badDay = startOfDay(now - 5 * DAY, PAGE_TIME_ZONE) + 6 * HOUR;
+  const todayFrom = Math.max(now - 2 * HOUR, startOfDay(now, PAGE_TIME_ZONE));
   return [
     `INSERT OR REPLACE INTO check_state (check_id, status, since, consecutive_failures, consecutive_successes, reason, updated_at, stale_since) VALUES
       ('api-health', 'down', ${openAt}, 2, 0, 'HTTP 503 Service Unavailable (expected 2xx)', ${now - 20_000}, NULL),
@@ -129,7 +136,7 @@ export function statusSeedSql(now: number): string[] {
     ...rollupSql(["api-health", "web-home"], now, 89, (check, h) => {
       if (check !== "api-health") return 0;
       if (h >= badDay && h < badDay + 3 * HOUR) return 30; // an outage five days ago
-      if (h >= now - 2 * HOUR) return 20; // today's outage
+      if (h >= todayFrom) return 20; // today's outage
       return 0;
     }),
   ];
