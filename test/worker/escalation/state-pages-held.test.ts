@@ -13,31 +13,16 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { MonitorState } from "../../../src/engine/evaluate";
 import { recordObservation, type Observation } from "../../../src/incidents/record";
 import { ServiceObject } from "../../../src/objects/service";
-import source from "vigil-config";
-import { configureSink, sinkRecords, waitFor } from "../fixtures";
+import { configureSink, waitFor } from "../fixtures";
 import { ADMIN_TOKEN, adminPost, advanceClock, alarmOf, fetchWorker, runAlarm, useTestClock } from "../ingest/helpers";
-
-const MIN = 60_000;
-const config: VigilConfig = parseConfig((typeof source === "function" ? source(env as never) : source) as never, env as never);
+import { config, MIN, received as pagesOf } from "./state-pages-kit";
 
 /** What reached res-l1 / res-l2 for `service`: `event@sink` and the title, in arrival order. */
-async function received(service: string) {
-  const all = await Promise.all(
-    (["res-l1", "res-l2"] as const).map(async (sink) => (await sinkRecords(sink)).map((r) => ({ sink, r, body: JSON.parse(r.body) }))),
-  );
-  return all
-    .flat()
-    .filter(({ body }) => body.data?.incident?.service?.id === service)
-    .sort((a, b) => a.r.receivedAt - b.r.receivedAt)
-    .map(({ sink, r, body }) => {
-      expect(r.verified).toBe(true);
-      return { at: `${body.type}@${sink}`, title: body.data.title as string };
-    });
-}
+const received = async (service: string) => (await pagesOf(service)).map(({ at, title }) => ({ at, title }));
+
 /** State pages written to the outbox for `service`. */
 const queued = async (service: string) =>
   (await env.DB.prepare("SELECT key FROM outbox WHERE key LIKE ?").bind(`state-page:${service}:%`).all<{ key: string }>()).results.map(

@@ -7,28 +7,10 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseConfig, type VigilConfig } from "../../../src/config";
 import type { MonitorState } from "../../../src/engine/evaluate";
 import { recordObservation, type Observation } from "../../../src/incidents/record";
-import source from "vigil-config";
-import { configureSink, sinkRecords, waitFor } from "../fixtures";
-
-const MIN = 60_000;
-const config: VigilConfig = parseConfig((typeof source === "function" ? source(env as never) : source) as never, env as never);
-
-async function received(service: string) {
-  const all = await Promise.all(
-    (["res-l1", "res-l2"] as const).map(async (sink) => (await sinkRecords(sink)).map((r) => ({ sink, r, body: JSON.parse(r.body) }))),
-  );
-  return all
-    .flat()
-    .filter(({ body }) => body.data?.incident?.service?.id === service)
-    .sort((a, b) => a.r.receivedAt - b.r.receivedAt)
-    .map(({ sink, r, body }) => {
-      expect(r.verified).toBe(true);
-      return { at: `${body.type}@${sink}`, title: body.data.title as string, incident: body.data.incident };
-    });
-}
+import { configureSink, waitFor } from "../fixtures";
+import { config, MIN, received } from "./state-pages-kit";
 
 function checkOf(service: string) {
   const states = new Map<string, MonitorState>();
