@@ -11,6 +11,8 @@ import { CHECK_ID_PATTERN, REPORT_CAPS, REPORT_SCHEMA_VERSION, RESERVED_CHECK_ID
 
 // The plain values live in report-constants.ts (the agent imports them without zod).
 export {
+  AGENT_LOCATION_PREFIX,
+  agentLocation,
   CHECK_ID_PATTERN,
   MAX_REPORT_BYTES,
   REPORT_CAPS,
@@ -27,7 +29,12 @@ const isoTime = z.iso.datetime({ offset: true });
 
 /** The caps of {@link REPORT_CAPS} as paths for `jsonSizeIssues`. */
 export const reportSizeLimits = {
-  caps: { checks: REPORT_CAPS.checks, remediations: REPORT_CAPS.remediations, "checks[].metrics": REPORT_CAPS.metrics },
+  caps: {
+    checks: REPORT_CAPS.checks,
+    remediations: REPORT_CAPS.remediations,
+    "checks[].metrics": REPORT_CAPS.metrics,
+    probes: REPORT_CAPS.probes,
+  },
   depth: 8,
 };
 
@@ -78,6 +85,48 @@ export const remediation = z.object({
 });
 export type Remediation = z.infer<typeof remediation>;
 
+const probeStatus = z.enum(["up", "degraded", "down"]);
+
+/**
+ * A probe result as an agent reports it (`ProbeResult`, src/contract/probe.ts). Not strict:
+ * fields a newer agent adds are dropped, not refused.
+ */
+export const reportedProbeResult = z.object({
+  status: probeStatus,
+  latencyMs: z.number().nonnegative(),
+  reason: z.string().max(1000).optional(),
+  checkedAt: isoTime,
+  statusCode: z.number().int().optional(),
+  firstByteMs: z.number().nonnegative().optional(),
+  latency: z.object({ samples: z.number().int(), p50Ms: z.number(), maxMs: z.number() }).optional(),
+  tls: z
+    .object({
+      notAfter: isoTime,
+      daysLeft: z.number().int(),
+      subject: z.string().max(1000),
+      sans: z.array(z.string().max(300)).max(200),
+      issuer: z.string().max(1000),
+      chainLength: z.number().int().nonnegative(),
+      hostnameMatches: z.boolean(),
+      selfSigned: z.boolean(),
+      protocol: z.enum(["TLSv1.2", "TLSv1.3"]),
+    })
+    .optional(),
+  dns: z.object({ rcode: z.string().max(20), answers: z.array(z.string().max(1000)).max(100) }).optional(),
+  attempts: z.number().int().positive().optional(),
+});
+
+/**
+ * One run of a worker monitor that lists this agent in its `locations` (`agent:<id>`): the
+ * worker counts it as that location's vote (README, "Private locations").
+ */
+export const locationProbe = z.object({
+  /** The monitor's id, as the worker's answer named it. */
+  monitor: z.string().regex(ID_PATTERN, ID_RULE),
+  result: reportedProbeResult,
+});
+export type LocationProbe = z.infer<typeof locationProbe>;
+
 export const agentReport = z.object({
   schemaVersion: z
     .number()
@@ -98,6 +147,12 @@ export const agentReport = z.object({
   intervalSeconds: z.number().int().min(5).max(86_400),
   checks: z.array(checkResult).max(REPORT_CAPS.checks),
   remediations: z.array(remediation).max(REPORT_CAPS.remediations).default([]),
+  /**
+   * Results of the worker's monitors run from this host (`locations: ["agent:<id>"]`), at most
+   * one per monitor: the latest. Optional, added without a version change: a worker that does
+   * not know it ignores it, and a report without it is the report it always was.
+   */
+  probes: z.array(locationProbe).max(REPORT_CAPS.probes).optional(),
 });
 export type AgentReport = z.infer<typeof agentReport>;
 /** What an agent builds before zod fills defaults. */

@@ -17,6 +17,7 @@ import { plan, type Job, type Schedulable } from "./schedule";
 export interface PlannedMonitor extends Schedulable {
   samples?: number;
   regions?: readonly string[];
+  locations?: readonly string[];
 }
 
 export interface TickPlan {

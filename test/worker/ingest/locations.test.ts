@@ -1,0 +1,138 @@
+/**
+ * Private locations (issue #23, point 3): a monitor's `locations: ["agent:<id>"]` vote with the
+ * results their agents put in signed reports, beside the edge regions, judged by one quorum.
+ * `loc-api` (test/worker/vigil.config.ts) has one region (`weur`, probing a loopback target that
+ * answers 200) and two locations (`agent:t-loc-1`, `agent:t-loc-2`): three voters, majority 2.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../../../src/config/load";
+import type { MonitorSpec } from "../../../src/config";
+import type { AgentReportInput } from "../../../src/contract/report";
+import { probeWithRetries, runBatch } from "../../../src/scheduler/run";
+import { makeReport, sendReport, useTestClock } from "./helpers";
+
+type Result = NonNullable<AgentReportInput["probes"]>[number]["result"];
+
+const config = () => {
+  const loaded = loadConfig(env);
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
+};
+const spec = (id = "loc-api") => config().monitors.find((m) => m.id === id) as MonitorSpec;
+
+const down = (reason = "connection refused by 10.0.0.5:443"): Result => ({
+  status: "down",
+  latencyMs: 3,
+  reason,
+  checkedAt: new Date().toISOString(),
+});
+const up = (): Result => ({ status: "up", latencyMs: 4, statusCode: 200, checkedAt: new Date().toISOString() });
+
+const seqs = new Map<string, number>();
+async function report(agent: string, probes?: AgentReportInput["probes"]) {
+  const seq = (seqs.get(agent) ?? 0) + 1;
+  seqs.set(agent, seq);
+  const res = await sendReport(agent, makeReport(agent, seq, probes ? { probes } : {}));
+  expect(res.status).toBe(202);
+  return res.json<{ monitors: MonitorSpec[] }>();
+}
+
+describe("private locations", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("the answer to a report lists the agent's monitors, secrets as references only", async () => {
+    const answer = await report("t-loc-1");
+    expect(answer.monitors.map((m) => m.id).sort()).toEqual(["loc-api", "loc-inside"]);
+    const inside = answer.monitors.find((m) => m.id === "loc-inside")!;
+    expect(inside).toMatchObject({ type: "http", url: "http://10.20.30.40:8080/health", timeout: 2000, interval: 60_000, samples: 1 });
+    expect((inside as { headers: unknown }).headers).toEqual({ authorization: { env: "INSIDE_API_TOKEN" } });
+    // The other agent runs only loc-api.
+    expect((await report("t-loc-2")).monitors.map((m) => m.id)).toEqual(["loc-api"]);
+  });
+
+  it("an old-format report (no probes, no schemaVersion) is still accepted", async () => {
+    const seq = (seqs.get("t-loc-2") ?? 0) + 1;
+    seqs.set("t-loc-2", seq);
+    const { schemaVersion: _, ...old } = { schemaVersion: 1, ...makeReport("t-loc-2", seq) };
+    const res = await sendReport("t-loc-2", JSON.stringify(old));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ accepted: true, seq });
+  });
+
+  it("one location down, the region and the other location up: degraded, unconfirmed", async () => {
+    await report("t-loc-1", [{ monitor: "loc-api", result: down() }]);
+    await report("t-loc-2", [{ monitor: "loc-api", result: up() }]);
+    const result = await probeWithRetries(env, spec());
+    expect(result).toMatchObject({
+      status: "degraded",
+      reason: "down from 1 of 3 regions, unconfirmed (agent:t-loc-1: connection refused by 10.0.0.5:443)",
+    });
+    expect(result.regions).toMatchObject({
+      weur: { status: "up" },
+      "agent:t-loc-1": { status: "down" },
+      "agent:t-loc-2": { status: "up" },
+    });
+    // With quorum 1, the same votes are down.
+    expect(await probeWithRetries(env, { ...spec(), quorum: 1 })).toMatchObject({ status: "down" });
+  });
+
+  it("both locations down outvote the up region: the monitor's state goes down through the runner", async () => {
+    await report("t-loc-1", [{ monitor: "loc-api", result: down() }]);
+    await report("t-loc-2", [{ monitor: "loc-api", result: down("timed out after 2 s while connecting to 10.0.0.5:443") }]);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60 * 60_000;
+    const summary = await runBatch(env, config(), { minute, batch: 23, monitors: ["loc-api"] }, [{ monitorId: "loc-api", at: Date.now() }]);
+    expect(summary.executed).toBe(1);
+    const state = await env.DB.prepare("SELECT status, reason FROM check_state WHERE check_id = 'loc-api'").first<{
+      status: string;
+      reason: string;
+    }>();
+    expect(state).toMatchObject({ status: "down" });
+    expect(state!.reason).toMatch(/^down from 2 of 3 regions \(agent:t-loc-1, agent:t-loc-2: connection refused/);
+
+    // Both agents up again: up (recoveryThreshold 1).
+    await report("t-loc-1", [{ monitor: "loc-api", result: up() }]);
+    await report("t-loc-2", [{ monitor: "loc-api", result: up() }]);
+    await runBatch(env, config(), { minute, batch: 24, monitors: ["loc-api"] }, [{ monitorId: "loc-api", at: Date.now() }]);
+    const after = await env.DB.prepare("SELECT status FROM check_state WHERE check_id = 'loc-api'").first<{ status: string }>();
+    expect(after?.status).toBe("up");
+  });
+
+  it("a silent agent's location is left out of the vote (unknown, not down); all silent: unknown", async () => {
+    useTestClock();
+    await report("t-loc-1", [{ monitor: "loc-api", result: down() }]);
+    await report("t-loc-2", [{ monitor: "loc-api", result: up() }]);
+    // 3 minutes on: the results are older than interval (1m) + timeout + 30 s slack + the agent's 30 s.
+    vi.setSystemTime(Date.now() + 3 * 60_000);
+    const result = await probeWithRetries(env, spec());
+    expect(result.status).toBe("up");
+    expect(result.reason).toMatch(/^no measurement from agent:t-loc-1 \(its latest result is 3 ?m(in)? old\), agent:t-loc-2 \(/);
+
+    // An agent-only monitor whose agent is silent: nobody measured, so the run is unknown.
+    const inside = await probeWithRetries(env, spec("loc-inside"));
+    expect(inside.reason).toMatch(/^internal error in the regions probe: no region measured \(agent:t-loc-1: /);
+  });
+
+  it("an agent that cannot run the kind reports an internal error: unknown, left out with its reason", async () => {
+    const reason = 'internal error in the agent probe: this agent (0.1.0) does not know the probe kind "api"';
+    await report("t-loc-1", [{ monitor: "loc-api", result: down(reason) }]);
+    await report("t-loc-2", [{ monitor: "loc-api", result: down() }]);
+    const result = await probeWithRetries(env, spec());
+    expect(result).toMatchObject({ status: "degraded" });
+    expect(result.reason).toContain(
+      `down from 1 of 2 regions, unconfirmed (agent:t-loc-2: connection refused by 10.0.0.5:443); no measurement from agent:t-loc-1 (${reason})`,
+    );
+  });
+
+  it("a result for a monitor that does not list the agent is dropped; a malformed one refuses the report", async () => {
+    await report("t-loc-2", [{ monitor: "loc-inside", result: down() }]);
+    const vote = await env.AGENT.getByName("t-loc-2").locationVote("loc-inside", 60_000);
+    expect(vote).toEqual({ why: expect.stringMatching(/^the agent has reported no result for this monitor/) });
+
+    const seq = (seqs.get("t-loc-2") ?? 0) + 1;
+    const bad = makeReport("t-loc-2", seq, { probes: [{ monitor: "loc-api", result: { ...up(), status: "sideways" as "up" } }] });
+    const res = await sendReport("t-loc-2", bad);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("probes[0].result.status");
+  });
+});
