@@ -11,7 +11,7 @@
  *    every zod issue with its path, or an `agent.id` that is not the URL's.
  * 5. The agent's Durable Object applies it: 202 accepted (with the next expected report),
  *    202 late (older seq: history only), 200 duplicate (seq seen before: nothing changes).
- *    Each of the three answers lists `monitors`: the specs this agent runs as a location.
+ *    The accepted answer lists `monitors`: the specs this agent runs as a location.
  */
 import { z } from "zod";
 import { formatIssues, reveal, revealAll, type AgentSpec, type MonitorSpec, type VigilConfig } from "../../config";
@@ -171,15 +171,14 @@ export function reportRoutes() {
       ]);
     }
 
-    // 5. Applied once, in order, by the agent's object. Every answer that takes the report
-    //    names the monitors the agent runs as a location (an agent that predates them ignores it).
+    // 5. Applied once, in order, by the agent's object. The answer to an accepted report names
+    //    the monitors the agent runs as a location (an agent that predates them ignores it).
     const outcome = await c.env.AGENT.getByName(agentId).report(agentId, report);
-    const monitors = locationMonitors(config, agentId);
     switch (outcome.kind) {
       case "duplicate":
-        return c.json({ accepted: true, duplicate: true, seq: outcome.seq, lastSeq: outcome.lastSeq, monitors }, 200);
+        return c.json({ accepted: true, duplicate: true, seq: outcome.seq, lastSeq: outcome.lastSeq }, 200);
       case "late":
-        return c.json({ accepted: true, duplicate: false, late: true, seq: outcome.seq, lastSeq: outcome.lastSeq, monitors }, 202);
+        return c.json({ accepted: true, duplicate: false, late: true, seq: outcome.seq, lastSeq: outcome.lastSeq }, 202);
       case "accepted":
         return c.json(
           {
@@ -190,7 +189,7 @@ export function reportRoutes() {
             nextReportBy: new Date(Date.now() + outcome.intervalSeconds * 1000).toISOString(),
             graceSeconds: outcome.graceMs / 1000,
             deadline: new Date(outcome.deadline).toISOString(),
-            monitors,
+            monitors: locationMonitors(config, agentId),
           },
           202,
         );
