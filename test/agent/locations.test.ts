@@ -3,9 +3,13 @@
  * answer run in Node through the worker's own probe modules (src/probes), against loopback HTTP,
  * TCP and TLS servers, with secrets read from the agent's environment.
  */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Locations } from "../../agent/locations";
 import { Logger } from "../../agent/log";
 import { nodeConnect } from "../../agent/node-socket";
@@ -17,6 +21,7 @@ import { probeTcp } from "../../src/probes/tcp";
 import { probeTls } from "../../src/probes/tls";
 import { listenOnLoopback, type Spawned } from "../servers/index";
 import { spawnTls } from "../servers/tls";
+import { type IngestServer, startIngestServer } from "./ingest-server";
 
 const TOKEN = "Bearer inside-token-7d3f";
 process.env.VIGIL_TEST_INSIDE_TOKEN = TOKEN;
@@ -177,4 +182,80 @@ describe("private locations in the agent", () => {
     const socket = nodeConnect({ hostname: "127.0.0.1", port: closedPort }, { secureTransport: "off", allowHalfOpen: false });
     await expect(socket.opened).rejects.toThrow(/ECONNREFUSED/);
   });
+});
+
+describe("private locations in the bundled agent (plain node, as it ships)", () => {
+  const bundle = inject("agentBundle");
+  const SECRET = "locations-secret-3c9d2e";
+  let dir: string;
+  let server: IngestServer;
+  let web: Spawned;
+  let tls: Spawned;
+  const hits: (string | undefined)[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vigil-agent-locations-"));
+    server = await startIngestServer(SECRET, "loc-bundle");
+    web = await listenOnLoopback(
+      createHttpServer((req, res) => {
+        hits.push(req.headers.authorization);
+        res.writeHead(200).end("ok healthy");
+      }),
+    );
+    tls = await spawnTls({ days: 60 });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await web.close();
+    await tls.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("learns its monitors from the answer, runs them from the packed probes, and reports them signed", async () => {
+    server.answer = {
+      monitors: [
+        wire({ id: "b-http", type: "http", url: `http://127.0.0.1:${web.info.port}/`, headers: { authorization: { env: "B_TOKEN" } } }),
+        wire({ id: "b-tls", type: "tls", host: "127.0.0.1", port: tls.info.port, servername: "good.test" }),
+        wire({ id: "b-tcp", type: "tcp", host: "127.0.0.1", port: web.info.port }),
+      ],
+    };
+    const file = join(dir, "agent.config.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        agent: { id: "loc-bundle" },
+        worker: { url: server.url, secret: { env: "B_SECRET" } },
+        interval: "5s",
+        stateDir: join(dir, "state"),
+        monitors: { secrets: ["B_TOKEN"] },
+        checks: [{ kind: "host", mounts: ["/"] }],
+      }),
+    );
+    const child = spawn(process.execPath, [bundle, "run", "--config", file], {
+      env: { ...process.env, B_SECRET: SECRET, B_TOKEN: "Bearer b-token-51" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (d) => (output += d));
+    child.stderr!.on("data", (d) => (output += d));
+    const exited = new Promise<number | null>((r) => child.on("close", r));
+    try {
+      const deadline = Date.now() + 30_000;
+      const withProbes = () => server.reports.find((r) => (r.probes?.length ?? 0) === 3);
+      while (!withProbes()) {
+        if (Date.now() > deadline) throw new Error(`no report with the 3 results after 30 s; ${server.reports.length} reports\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const results = new Map(withProbes()!.probes!.map((p) => [p.monitor, p.result]));
+      expect(results.get("b-http")).toMatchObject({ status: "up", statusCode: 200 });
+      expect(results.get("b-tls")).toMatchObject({ status: "up", tls: { daysLeft: 60, hostnameMatches: true } });
+      expect(results.get("b-tcp")).toMatchObject({ status: "up" });
+      expect(hits).toContain("Bearer b-token-51");
+      expect(server.reports[0]!.probes).toBeUndefined(); // before the first answer it knew none
+      expect(output).not.toContain("b-token-51");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 45_000);
 });
