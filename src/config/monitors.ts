@@ -46,7 +46,7 @@ export const monitorBase = {
     .max(10)
     .optional(),
   /**
-   * With `regions` and `locations`: down only when this many of them agree; fewer is "degraded,
+   * With `regions` or `locations`: down only when this many of them agree; fewer is "degraded,
    * unconfirmed". Default: a majority.
    */
   quorum: z.number().int().min(1).max(19).optional(),
