@@ -66,7 +66,7 @@ describe("private locations", () => {
     const result = await probeWithRetries(env, spec());
     expect(result).toMatchObject({
       status: "degraded",
-      reason: "down from 1 of 3 regions, unconfirmed (agent:t-loc-1: connection refused by 10.0.0.5:443)",
+      reason: "down from 1 of 3 locations, unconfirmed (agent:t-loc-1: connection refused by 10.0.0.5:443)",
     });
     expect(result.regions).toMatchObject({
       weur: { status: "up" },
@@ -88,7 +88,7 @@ describe("private locations", () => {
       reason: string;
     }>();
     expect(state).toMatchObject({ status: "down" });
-    expect(state!.reason).toMatch(/^down from 2 of 3 regions \(agent:t-loc-1, agent:t-loc-2: connection refused/);
+    expect(state!.reason).toMatch(/^down from 2 of 3 locations \(agent:t-loc-1, agent:t-loc-2: connection refused/);
 
     // Both agents up again: up (recoveryThreshold 1).
     await report("t-loc-1", [{ monitor: "loc-api", result: up() }]);
@@ -110,7 +110,7 @@ describe("private locations", () => {
 
     // An agent-only monitor whose agent is silent: nobody measured, so the run is unknown.
     const inside = await probeWithRetries(env, spec("loc-inside"));
-    expect(inside.reason).toMatch(/^internal error in the regions probe: no region measured \(agent:t-loc-1: /);
+    expect(inside.reason).toMatch(/^internal error in the regions probe: no location measured \(agent:t-loc-1: /);
   });
 
   it("an agent that cannot run the kind reports an internal error: unknown, left out with its reason", async () => {
@@ -120,7 +120,7 @@ describe("private locations", () => {
     const result = await probeWithRetries(env, spec());
     expect(result).toMatchObject({ status: "degraded" });
     expect(result.reason).toContain(
-      `down from 1 of 2 regions, unconfirmed (agent:t-loc-2: connection refused by 10.0.0.5:443); no measurement from agent:t-loc-1 (${reason})`,
+      `down from 1 of 2 locations, unconfirmed (agent:t-loc-2: connection refused by 10.0.0.5:443); no measurement from agent:t-loc-1 (${reason})`,
     );
   });
 
