@@ -19,7 +19,6 @@ import type { LocationProbe } from "../src/contract/report";
 import type { LocationMonitor } from "../src/contract/report-constants";
 import type { Logger } from "./log";
 import { errorText } from "./log";
-import { loadProbes } from "./probes";
 
 type Probes = typeof import("./probes");
 
@@ -143,7 +142,9 @@ export class Locations {
   }
 
   #load(): Promise<Probes> {
-    this.#probes ??= (this.#o.load ?? loadProbes)().catch((err: unknown) => {
+    // Imported on use, also unbundled: in the bundle "./probes" is the packed module's loader.
+    const load = this.#o.load ?? (async () => (await import("./probes")).loadProbes());
+    this.#probes ??= load().catch((err: unknown) => {
       this.#probes = null; // tried again on the next run
       throw err;
     });
