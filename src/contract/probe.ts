@@ -32,7 +32,7 @@ export interface ProbeResult {
    * first attempts failed on the network (a flaky network shows up as such).
    */
   attempts?: number;
-  /** Monitors probed from several regions (and private locations, `agent:<id>`): each one's own result. */
+  /** Monitors probed from several regions: each region's own result. */
   regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string }>;
 }
 

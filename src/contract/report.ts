@@ -6,6 +6,7 @@
  * accepts the current and the previous version (`SUPPORTED_REPORT_VERSIONS`).
  */
 import { z } from "zod";
+import type { DnsInfo, ProbeResult, TlsInfo } from "./probe";
 import { ID_PATTERN, ID_RULE } from "../../lib/agent-id";
 import { CHECK_ID_PATTERN, REPORT_CAPS, REPORT_SCHEMA_VERSION, RESERVED_CHECK_IDS, SUPPORTED_REPORT_VERSIONS } from "./report-constants";
 
@@ -126,6 +127,14 @@ export const locationProbe = z.object({
   result: reportedProbeResult,
 });
 export type LocationProbe = z.infer<typeof locationProbe>;
+
+// Every field of a probe result, but the worker's own `regions`, has its schema above: a field
+// added to ProbeResult (or TlsInfo, DnsInfo) and missing here does not compile, naming the field.
+type Covers<Missing extends never> = Missing;
+type Reported = z.infer<typeof reportedProbeResult>;
+export type ReportedResultCoversProbeResult = Covers<Exclude<keyof ProbeResult, keyof Reported | "regions">>;
+export type ReportedResultCoversTls = Covers<Exclude<keyof TlsInfo, keyof NonNullable<Reported["tls"]>>>;
+export type ReportedResultCoversDns = Covers<Exclude<keyof DnsInfo, keyof NonNullable<Reported["dns"]>>>;
 
 export const agentReport = z.object({
   schemaVersion: z
