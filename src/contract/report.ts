@@ -88,9 +88,18 @@ export type Remediation = z.infer<typeof remediation>;
 
 const probeStatus = z.enum(["up", "degraded", "down"]);
 
+const transfer = z.object({
+  direction: z.enum(["upload", "download"]),
+  bytes: z.number().nonnegative(),
+  ms: z.number().nonnegative(),
+  MBps: z.number().nonnegative(),
+});
+
 /**
  * A probe result as an agent reports it (`ProbeResult`, src/contract/probe.ts). Not strict:
- * fields a newer agent adds are dropped, not refused.
+ * fields a newer agent adds are dropped, not refused. It also knows the result fields of the
+ * kinds merged beside private locations (`domain`, `api`'s `steps` and `throughput`, `trace`,
+ * the TLS baseline), so results of those kinds keep their details.
  */
 export const reportedProbeResult = z.object({
   status: probeStatus,
@@ -111,10 +120,47 @@ export const reportedProbeResult = z.object({
       hostnameMatches: z.boolean(),
       selfSigned: z.boolean(),
       protocol: z.enum(["TLSv1.2", "TLSv1.3"]),
+      cipherSuite: z.string().max(100).optional(),
+      key: z
+        .object({
+          type: z.enum(["RSA", "EC", "Ed25519", "Ed448", "DSA", "unknown"]),
+          bits: z.number().int().optional(),
+          curve: z.string().max(40).optional(),
+        })
+        .optional(),
+      signatureAlgorithm: z.string().max(100).optional(),
+      chainComplete: z.boolean().optional(),
+      legacyProtocol: z.enum(["SSLv3", "TLSv1", "TLSv1.1", "none"]).optional(),
+      weaknesses: z.array(z.string().max(300)).max(20).optional(),
     })
     .optional(),
   dns: z.object({ rcode: z.string().max(20), answers: z.array(z.string().max(1000)).max(100) }).optional(),
   attempts: z.number().int().positive().optional(),
+  domain: z
+    .object({
+      expiresAt: isoTime,
+      daysLeft: z.number().int(),
+      registrar: z.string().max(300).optional(),
+      status: z.array(z.string().max(100)).max(50),
+      rdapUrl: z.string().max(2000),
+    })
+    .optional(),
+  steps: z
+    .array(
+      z.object({
+        name: z.string().max(80),
+        request: z.string().max(2100),
+        status: probeStatus,
+        latencyMs: z.number().nonnegative(),
+        firstByteMs: z.number().nonnegative().optional(),
+        statusCode: z.number().int().optional(),
+        throughput: transfer.optional(),
+      }),
+    )
+    .max(50)
+    .optional(),
+  throughput: transfer.optional(),
+  trace: z.object({ traceId: z.string().regex(/^[0-9a-f]{32}$/), spanId: z.string().regex(/^[0-9a-f]{16}$/) }).optional(),
 });
 
 /**
