@@ -28,8 +28,7 @@ export const LIMITS = {
   probeRequestMs: 60_000,
 } as const;
 
-/** Subrequests one run of a monitor costs: one per sample, or one object call per region and location. */
-export function subrequestsPerRun(m: { samples?: number; regions?: readonly string[]; locations?: readonly string[] }): number {
-  const voters = (m.regions?.length ?? 0) + (m.locations?.length ?? 0);
-  return voters > 0 ? voters : (m.samples ?? 1);
+/** Subrequests one run of a monitor costs: one per sample, or one object call per region. */
+export function subrequestsPerRun(m: { samples?: number; regions?: readonly string[] }): number {
+  return m.regions && m.regions.length > 0 ? m.regions.length : (m.samples ?? 1);
 }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../../src/config/load";
 import type { MonitorSpec } from "../../../src/config";
 import type { AgentReportInput } from "../../../src/contract/report";
+import { runCost } from "../../../src/engine/plan";
 import { probeWithRetries, runBatch } from "../../../src/scheduler/run";
 import { makeReport, sendReport, useTestClock } from "./helpers";
 
@@ -122,6 +123,11 @@ describe("private locations", () => {
     expect(result.reason).toContain(
       `down from 1 of 2 locations, unconfirmed (agent:t-loc-2: connection refused by 10.0.0.5:443); no measurement from agent:t-loc-1 (${reason})`,
     );
+  });
+
+  it("the planner counts one subrequest per region and per location", () => {
+    expect(runCost(spec())).toBe(3); // weur + two agents
+    expect(runCost(spec("loc-inside"))).toBe(1); // one agent, no edge probe
   });
 
   it("a result for a monitor that does not list the agent is dropped; a malformed one refuses the report", async () => {
