@@ -119,7 +119,11 @@ describe("private locations in the agent", () => {
   });
 
   it("a kind this agent does not know, or a secret it may not read: not measured, saying why", async () => {
-    const future = { ...wire({ id: "inside-x", type: "tcp", host: "127.0.0.1", port: tcpPort }), id: "inside-future", type: "api" };
+    const future = {
+      ...wire({ id: "inside-x", type: "tcp", host: "127.0.0.1", port: tcpPort }),
+      id: "inside-future",
+      type: "smtp-from-2030",
+    };
     const results = await runAll([
       future,
       wire({
@@ -131,7 +135,7 @@ describe("private locations in the agent", () => {
     ]);
     expect(results.get("inside-future")).toMatchObject({
       status: "down",
-      reason: 'internal error in the agent probe: this agent (9.9.9) does not know the probe kind "api"; upgrade it',
+      reason: 'internal error in the agent probe: this agent (9.9.9) does not know the probe kind "smtp-from-2030"; upgrade it',
     });
     expect(results.get("inside-secret")?.reason).toBe(
       "internal error in the agent probe: secret VIGIL_TEST_NOT_ALLOWED is not available to this agent (list it in monitors.secrets and set it in its environment)",

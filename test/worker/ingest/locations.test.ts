@@ -115,7 +115,7 @@ describe("private locations", () => {
   });
 
   it("an agent that cannot run the kind reports an internal error: unknown, left out with its reason", async () => {
-    const reason = 'internal error in the agent probe: this agent (0.1.0) does not know the probe kind "api"';
+    const reason = 'internal error in the agent probe: this agent (0.1.0) does not know the probe kind "smtp-from-2030"';
     await report("t-loc-1", [{ monitor: "loc-api", result: down(reason) }]);
     await report("t-loc-2", [{ monitor: "loc-api", result: down() }]);
     const result = await probeWithRetries(env, spec());
