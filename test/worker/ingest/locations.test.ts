@@ -7,7 +7,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../../src/config/load";
-import type { MonitorSpec } from "../../../src/config";
+import { parseConfig, type MonitorSpec } from "../../../src/config";
+import source from "vigil-config";
 import type { AgentReportInput } from "../../../src/contract/report";
 import { runCost } from "../../../src/engine/plan";
 import { probeWithRetries, runBatch } from "../../../src/scheduler/run";
@@ -140,5 +141,35 @@ describe("private locations", () => {
     const res = await sendReport("t-loc-2", bad);
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain("probes[0].result.status");
+  });
+});
+
+describe("locations in the config", () => {
+  const withMonitor = (monitor: Record<string, unknown>) => {
+    const raw = typeof source === "function" ? source(env as never) : source;
+    const m = { id: "loc-bad", service: "private", ...(monitor.type ? {} : { type: "tcp", host: "10.0.0.5", port: 5432 }), ...monitor };
+    return () => parseConfig({ ...raw, monitors: [...(raw.monitors ?? []), m] } as never, env as never);
+  };
+
+  it("names the field of each mistake", () => {
+    expect(withMonitor({ locations: ["db-1"] })).toThrow(
+      /monitors\[\d+\]\.locations\[0\]: expected "agent:<agent id>", such as "agent:db-1"/,
+    );
+    expect(withMonitor({ locations: ["agent:nope"] })).toThrow(
+      /monitors\[\d+\]\.locations\[0\]: unknown location "agent:nope" \(known: .*"agent:t-loc-1"/,
+    );
+    expect(withMonitor({ locations: ["agent:t-loc-1", "agent:t-loc-1"] })).toThrow(/monitors\[\d+\]\.locations: lists a location twice/);
+    expect(withMonitor({ regions: ["weur"], locations: ["agent:t-loc-1"], quorum: 3 })).toThrow(
+      /monitors\[\d+\]\.quorum: must be at most the number of regions and locations \(2\), got 3/,
+    );
+  });
+
+  it("a location-only monitor's secret need not be set on the worker; one with regions must be", () => {
+    const headers = { authorization: { env: "NOT_ON_THE_WORKER" } };
+    const inside = { type: "http", url: "http://10.0.0.5/health", headers };
+    expect(withMonitor({ ...inside, locations: ["agent:t-loc-1"] })).not.toThrow();
+    expect(withMonitor({ ...inside, locations: ["agent:t-loc-1"], regions: ["weur"] })).toThrow(
+      /monitors\[\d+\]\.headers\.authorization: environment variable NOT_ON_THE_WORKER is not set/,
+    );
   });
 });
