@@ -12,7 +12,7 @@ import source from "vigil-config";
 import type { AgentReportInput } from "../../../src/contract/report";
 import { runCost } from "../../../src/engine/plan";
 import { probeWithRetries, runBatch } from "../../../src/scheduler/run";
-import { makeReport, sendReport, useTestClock } from "./helpers";
+import { adminPost, makeReport, sendReport, useTestClock } from "./helpers";
 
 type Result = NonNullable<AgentReportInput["probes"]>[number]["result"];
 
@@ -162,6 +162,12 @@ describe("locations in the config", () => {
     expect(withMonitor({ regions: ["weur"], locations: ["agent:t-loc-1"], quorum: 3 })).toThrow(
       /monitors\[\d+\]\.quorum: must be at most the number of regions and locations \(2\), got 3/,
     );
+  });
+
+  it("a monitor probed only by agents gives POST /v1/probe no reach to its private host", async () => {
+    const res = await adminPost("/v1/probe", { id: "try-inside", type: "tcp", service: "private", host: "10.20.30.40", port: 8080 });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("host: 10.20.30.40 is a private, loopback or link-local address");
   });
 
   it("a location-only monitor's secret need not be set on the worker; one with regions must be", () => {
