@@ -246,6 +246,21 @@ export class AgentStorage {
     return row ? { checkedAt: row.checked_at, receivedAt: row.received_at, result: JSON.parse(row.result) as ProbeResult } : null;
   }
 
+  /** Every monitor's latest result from this agent, by monitor id. */
+  locationResults(): { monitorId: string; checkedAt: number; receivedAt: number; result: ProbeResult }[] {
+    return this.sql
+      .exec<{ monitor_id: string; checked_at: number; received_at: number; result: string }>(
+        "SELECT monitor_id, checked_at, received_at, result FROM location_results ORDER BY monitor_id",
+      )
+      .toArray()
+      .map((r) => ({
+        monitorId: r.monitor_id,
+        checkedAt: r.checked_at,
+        receivedAt: r.received_at,
+        result: JSON.parse(r.result) as ProbeResult,
+      }));
+  }
+
   diskDays(): Map<string, DiskDay> {
     return new Map(
       this.sql

@@ -53,6 +53,8 @@ export interface AgentView extends Omit<AgentLedger, "intervalS" | "syncedAt"> {
   intervalSeconds: number | null;
   checks: (StoredCheck & { stale: boolean })[];
   history: StoredReport[];
+  /** The latest result of each monitor this agent runs as a private location. */
+  locations: { monitor: string; status: string; latencyMs: number; reason?: string; checkedAt: number; receivedAt: number }[];
 }
 
 export class AgentObject extends VigilObject {
@@ -90,6 +92,14 @@ export class AgentObject extends VigilObject {
         version: m.version,
         checks: this.store.checks().map((c) => ({ ...c, stale })),
         history: this.store.history(historyLimit),
+        locations: this.store.locationResults().map((l) => ({
+          monitor: l.monitorId,
+          status: l.result.status,
+          latencyMs: l.result.latencyMs,
+          ...(l.result.reason !== undefined && { reason: l.result.reason }),
+          checkedAt: l.checkedAt,
+          receivedAt: l.receivedAt,
+        })),
       };
     });
   }

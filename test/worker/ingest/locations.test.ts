@@ -12,7 +12,7 @@ import source from "vigil-config";
 import type { AgentReportInput } from "../../../src/contract/report";
 import { runCost } from "../../../src/engine/plan";
 import { probeWithRetries, runBatch } from "../../../src/scheduler/run";
-import { adminPost, makeReport, sendReport, useTestClock } from "./helpers";
+import { adminPost, agentView, makeReport, sendReport, useTestClock } from "./helpers";
 
 type Result = NonNullable<AgentReportInput["probes"]>[number]["result"];
 
@@ -75,6 +75,15 @@ describe("private locations", () => {
       "agent:t-loc-1": { status: "down" },
       "agent:t-loc-2": { status: "up" },
     });
+    // The agent's view in the admin API shows what it measured.
+    expect((await agentView("t-loc-1")).locations).toEqual([
+      expect.objectContaining({
+        monitor: "loc-api",
+        status: "down",
+        reason: "connection refused by 10.0.0.5:443",
+        checkedAt: expect.any(String),
+      }),
+    ]);
     // With quorum 1, the same votes are down.
     expect(await probeWithRetries(env, { ...spec(), quorum: 1 })).toMatchObject({ status: "down" });
   });
