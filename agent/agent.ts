@@ -11,6 +11,7 @@ import { readSecret } from "./config-common";
 import { type CycleMemory, closeMemory, runChecks } from "./cycle";
 import { DeadMan } from "./deadman";
 import { DockerClient, dockerSocketPath } from "./docker-api";
+import { Locations } from "./locations";
 import type { Logger } from "./log";
 import { errorText } from "./log";
 import { Pusher } from "./push";
@@ -37,6 +38,8 @@ export class Agent {
   readonly pusher: Pusher | null;
   /** Alerts on the host when the worker stops accepting reports (`deadMan` in the config). */
   readonly deadMan: DeadMan | null;
+  /** The worker's monitors this agent runs as a private location (agent/locations.ts); null without a worker. */
+  readonly locations: Locations | null;
   readonly #log: Logger;
   readonly #remediator: Remediator;
   readonly #memory: CycleMemory = new Map();
@@ -44,8 +47,9 @@ export class Agent {
   #wakeLoop: (() => void) | null = null;
   #droppedReported = 0;
 
-  private constructor(o: AgentOptions, spool: Spool | null, pusher: Pusher | null, deadMan: DeadMan | null) {
+  private constructor(o: AgentOptions, spool: Spool | null, pusher: Pusher | null, deadMan: DeadMan | null, locations: Locations | null) {
     this.config = o.config;
+    this.locations = locations;
     this.#log = o.log;
     this.spool = spool;
     this.pusher = pusher;
@@ -65,6 +69,7 @@ export class Agent {
     let spool: Spool | null = null;
     let pusher: Pusher | null = null;
     let deadMan: DeadMan | null = null;
+    let locations: Locations | null = null;
     if (push) {
       const worker = o.config.worker;
       if (!worker) throw new Error("config: worker is required to run (it says where reports go)");
@@ -74,7 +79,15 @@ export class Agent {
       await spool.open();
       deadMan = await Agent.#deadMan(o, () => ({ pending: pusher?.pending ?? 0, lastError: pusher?.lastError ?? null }));
       const onDelivered = deadMan ? deadMan.accepted.bind(deadMan) : undefined;
+      locations = new Locations({
+        enabled: o.config.monitors !== undefined,
+        secrets: o.config.monitors?.secrets ?? [],
+        agentVersion: AGENT_VERSION,
+        log: o.log,
+      });
+      const taken = locations;
       pusher = new Pusher({
+        onAnswer: (body) => taken.fromAnswer(body),
         url: worker.url,
         agentId: o.config.agent.id,
         secret,
@@ -86,7 +99,7 @@ export class Agent {
         onDelivered,
       });
     }
-    const agent = new Agent(o, spool, pusher, deadMan);
+    const agent = new Agent(o, spool, pusher, deadMan, locations);
     await agent.#remediator.load();
     return agent;
   }
@@ -118,6 +131,8 @@ export class Agent {
 
   /** One cycle: checks, remediation, report. With push, the report is spooled and handed to the pusher. */
   async cycle(): Promise<AgentReport> {
+    // The worker's monitors run beside the checks; what finished by the report goes in it.
+    this.locations?.start();
     const pairs = await runChecks(this.config.checks, this.docker, this.#memory);
     const remediations = await this.#remediator.apply(pairs);
     const checks = pairs.map((p) => p.result);
@@ -134,6 +149,8 @@ export class Agent {
       checks: checks.slice(0, 500),
       remediations: remediations.slice(0, 100),
     };
+    const probes = this.locations?.take() ?? [];
+    if (probes.length > 0) report.probes = probes.slice(0, 100);
     if (this.pusher) await this.pusher.submit(seq, JSON.stringify(report));
     this.deadMan?.tick();
     const bad = checks.filter((c) => c.status !== "ok");
@@ -142,6 +159,7 @@ export class Agent {
       checks: checks.length,
       notOk: bad.map((c) => `${c.id}=${c.status}`),
       remediations: remediations.length,
+      ...(probes.length > 0 && { probes: probes.map((p) => `${p.monitor}=${p.result.status}`) }),
       pending: this.pusher?.pending,
     });
     return report;

@@ -31,16 +31,27 @@ const common = {
 // The config lists the check kinds; their runners load pg and undici on use only (undici, CommonJS,
 // could not load inside this data: URL module): pg is left out here, undici is never reached.
 const schemas = await build({ ...common, entryPoints: [`${root}agent/schemas.ts`], external: ["pg"], write: false, metafile: true });
-const packedSchemas = brotliCompressSync(schemas.outputFiles[0].contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString(
-  "base64",
-);
+// agent/probes.ts (the worker's probes, for private locations) the same way: loaded only when the
+// worker gives the agent monitors. `cloudflare:sockets` is never reached there (the agent hands
+// the probes its node:net socket), so it stays an import that is never made.
+const probes = await build({
+  ...common,
+  entryPoints: [`${root}agent/probes.ts`],
+  external: ["cloudflare:sockets"],
+  write: false,
+  metafile: true,
+});
+const pack = (built) =>
+  brotliCompressSync(built.outputFiles[0].contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
+const packedSchemas = pack(schemas);
+const packedProbes = pack(probes);
+const loader = (name, packed) =>
+  `export const ${name} = () => import("data:text/javascript;base64," + require("node:zlib").brotliDecompressSync(Buffer.from(${JSON.stringify(packed)}, "base64")).toString("base64"));\n`;
 const packSchemas = {
   name: "vigil-agent-packed-schemas",
   setup(b) {
-    b.onLoad({ filter: /[\\/]agent[\\/]schemas\.ts$/ }, () => ({
-      loader: "js",
-      contents: `export const loadSchemas = () => import("data:text/javascript;base64," + require("node:zlib").brotliDecompressSync(Buffer.from(${JSON.stringify(packedSchemas)}, "base64")).toString("base64"));\n`,
-    }));
+    b.onLoad({ filter: /[\\/]agent[\\/]schemas\.ts$/ }, () => ({ loader: "js", contents: loader("loadSchemas", packedSchemas) }));
+    b.onLoad({ filter: /[\\/]agent[\\/]probes\.ts$/ }, () => ({ loader: "js", contents: loader("loadProbes", packedProbes) }));
   },
 };
 
@@ -68,4 +79,5 @@ if (process.env.VIGIL_AGENT_SIZES) {
   }
   for (const [key, bytes] of Object.entries(sizes).sort((a, b) => b[1] - a[1])) console.log(`${String(bytes).padStart(8)}  ${key}`);
   console.log(`(agent/schemas.ts: ${schemas.outputFiles[0].contents.length} bytes built, ${packedSchemas.length} packed)`);
+  console.log(`(agent/probes.ts: ${probes.outputFiles[0].contents.length} bytes built, ${packedProbes.length} packed)`);
 }

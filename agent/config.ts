@@ -99,6 +99,20 @@ export const agentConfig = z
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** Alert on the host when the worker stops accepting reports. Default: off. */
     deadMan: deadMan.optional(),
+    /**
+     * Run the worker's monitors that list this agent in `locations` (`agent:<id>`), from this
+     * host's network, with the worker's own probes. Default: off (the agent then reports them
+     * unknown, saying so). README, "Private locations".
+     */
+    monitors: z
+      .strictObject({
+        /**
+         * Environment variables a monitor's `{ env: "NAME" }` may read on this host (the worker
+         * sends the name, never a value). A monitor needing any other is reported unknown.
+         */
+        secrets: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name such as API_TOKEN")).default([]),
+      })
+      .optional(),
     checks: z.array(checkSpec).min(1),
   })
   .superRefine((cfg, ctx) => {

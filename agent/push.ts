@@ -43,6 +43,8 @@ export interface PusherOptions {
   backoffMaxMs?: number;
   /** Called after each report the worker accepted (the dead-man's heartbeat, agent/deadman.ts). */
   onDelivered?: () => void;
+  /** Called with the worker's whole answer to each report it took (its `monitors`: agent/locations.ts). */
+  onAnswer?: (body: string) => void;
 }
 
 export type PushResult = "delivered" | "rejected" | "retry";
@@ -55,6 +57,9 @@ export const backoffMs = (failures: number, baseMs: number, maxMs: number, rando
 export { retryAfterMs };
 
 const SENT_AT = /"sentAt":"[^"\\]*"/;
+
+/** The longest answer to a report that is read whole. */
+const ANSWER_BYTES = 256 * 1024;
 
 /**
  * The report `body` with its `sentAt` set to `iso`. A string edit, not a JSON round trip: in
@@ -103,6 +108,7 @@ export class Pusher {
       backoffMaxMs: 60_000,
       ...options,
       onDelivered: options.onDelivered ?? (() => undefined),
+      onAnswer: options.onAnswer ?? (() => undefined),
     };
     this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/agents/${encodeURIComponent(options.agentId)}/reports`;
     const url = new URL(this.endpoint);
@@ -187,6 +193,7 @@ export class Pusher {
     let status = 0;
     let retryAfter: number | null = null;
     let detail = "";
+    let answer: string | null = null;
     try {
       const res = await requestBuffer(this.#client, {
         path: this.#path,
@@ -196,11 +203,14 @@ export class Pusher {
         headersTimeout: this.#o.timeoutMs,
         bodyTimeout: this.#o.timeoutMs,
         headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature, "user-agent": "vigil-agent" },
-        maxBytes: 64 * 1024, // the worker answers with a small JSON object; only its start is logged
+        // A small JSON object, with the monitors this agent runs (agent/locations.ts); only its start is logged.
+        maxBytes: ANSWER_BYTES,
       });
       status = res.statusCode;
       retryAfter = retryAfterMs(res.headers["retry-after"]);
       detail = res.body.toString("utf8", 0, 1200).slice(0, 300);
+      if (res.truncated) this.#o.log.warn("the worker's answer is over its limit; monitors not updated", { seq, limit: ANSWER_BYTES });
+      else answer = res.body.toString("utf8");
     } catch (err) {
       detail = errorText(err);
     } finally {
@@ -213,6 +223,7 @@ export class Pusher {
       this.lastError = null;
       this.delivered++;
       this.#o.onDelivered();
+      if (answer !== null && status !== 409) this.#o.onAnswer(answer);
       return { result: "delivered", waitMs: 0 };
     }
     if (status === 400 || status === 413 || status === 422) {

@@ -57,8 +57,14 @@ function shortSecrets(config: VigilConfig, env: ConfigEnv): string[] {
 /** Secret references whose environment variable is not set, as problem lines. */
 function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
   const out: string[] = [];
+  // A monitor with `locations` and no `regions` runs only on its agents, which read its
+  // secrets from their own environment: the worker never needs them.
+  const agentsOnly = (path: (string | number)[]) => {
+    const m = path[0] === "monitors" && typeof path[1] === "number" ? config.monitors[path[1]] : undefined;
+    return m !== undefined && (m.locations?.length ?? 0) > 0 && (m.regions?.length ?? 0) === 0;
+  };
   visitSecrets(config, (ref, path) => {
-    if (typeof env[ref.env] !== "string" || env[ref.env] === "") {
+    if ((typeof env[ref.env] !== "string" || env[ref.env] === "") && !agentsOnly(path)) {
       out.push(
         `${formatPath(path)}: environment variable ${ref.env} is not set (add it to .dev.vars locally, or \`wrangler secret put ${ref.env}\`)`,
       );

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { OPERATORS, assertionProblem, checkHeader, checkJson, compileRegex } from "../probes/assertions";
+import { ID_PATTERN } from "../../lib/agent-id";
 import { id, secretRef } from "./common";
 import { duration } from "./duration";
 import { retriesSpec } from "./retries";
@@ -34,8 +35,21 @@ export const monitorBase = {
     .min(1)
     .max(9)
     .optional(),
-  /** With `regions`: down only when this many regions agree; fewer is "degraded, unconfirmed". Default: a majority. */
-  quorum: z.number().int().min(1).max(9).optional(),
+  /**
+   * Also probe from inside these networks: `agent:<id>` names a host agent of the config, which
+   * runs this monitor with the same probe and reports the result (README, "Private locations").
+   * With `regions` or without: each location is one more vote for `quorum`.
+   */
+  locations: z
+    .array(z.string().regex(new RegExp(`^agent:${ID_PATTERN.source.slice(1, -1)}$`), 'expected "agent:<agent id>", such as "agent:db-1"'))
+    .min(1)
+    .max(10)
+    .optional(),
+  /**
+   * With `regions` or `locations`: down only when this many of them agree; fewer is "degraded,
+   * unconfirmed". Default: a majority.
+   */
+  quorum: z.number().int().min(1).max(19).optional(),
   /** Run the probe this many times in a row; the result reports p50 and max latency. Default 1. */
   samples: z.number().int().min(1).max(10).default(1),
   /** p50 latency above this many ms makes the result degraded. Below the timeout (so < 60 000). */
@@ -86,6 +100,7 @@ export function withTiming<
 /** `withTiming`, then the cross-field checks: a refinement that fills the defaults. */
 type Timed = Parameters<typeof withTiming>[0] & {
   regions?: readonly string[];
+  locations?: readonly string[];
   quorum?: number;
   retries?: { count: number; delay: number };
 };
@@ -105,6 +120,7 @@ function checkLatency(
     degradedMs?: number;
     downMs?: number;
     regions?: readonly string[];
+    locations?: readonly string[];
     quorum?: number;
     retries?: { count: number; delay: number };
   },
@@ -126,15 +142,15 @@ function checkLatency(
       message: `with ${retries} a run can take ${worst} ms (every attempt timing out, and the delays), which must be shorter than the interval (${m.interval} ms)`,
     });
   }
-  if (m.quorum !== undefined && (m.regions === undefined || m.quorum > m.regions.length)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["quorum"],
-      message: `must be at most the number of regions (${m.regions?.length ?? 0}), got ${m.quorum}`,
-    });
+  const voters = voterCount(m);
+  if (m.quorum !== undefined && m.quorum > voters) {
+    const what = m.locations ? "regions and locations" : "regions";
+    ctx.addIssue({ code: "custom", path: ["quorum"], message: `must be at most the number of ${what} (${voters}), got ${m.quorum}` });
   }
   if (m.regions && new Set(m.regions).size !== m.regions.length)
     ctx.addIssue({ code: "custom", path: ["regions"], message: "lists a region twice" });
+  if (m.locations && new Set(m.locations).size !== m.locations.length)
+    ctx.addIssue({ code: "custom", path: ["locations"], message: "lists a location twice" });
   if (m.degradedMs !== undefined && m.downMs !== undefined && m.degradedMs >= m.downMs) {
     ctx.addIssue({ code: "custom", path: ["degradedMs"], message: `must be below downMs (${m.downMs}), got ${m.degradedMs}` });
   }
@@ -143,6 +159,16 @@ function checkLatency(
     if (v !== undefined && v >= m.timeout)
       ctx.addIssue({ code: "custom", path: [key], message: `must be below the timeout (${m.timeout} ms), got ${v}` });
   }
+}
+
+/** How many places vote on a run: its regions and locations (0: probed once, from the edge). */
+export function voterCount(m: { regions?: readonly string[]; locations?: readonly string[] }): number {
+  return (m.regions?.length ?? 0) + (m.locations?.length ?? 0);
+}
+
+/** Down when this many voters agree: `quorum`, by default a majority. */
+export function quorumOf(m: { regions?: readonly string[]; locations?: readonly string[]; quorum?: number }): number {
+  return m.quorum ?? Math.floor(voterCount(m) / 2) + 1;
 }
 
 /** A DNS name or an IP address. */

@@ -97,6 +97,10 @@ export const configSchema = z
       ids("jobs");
       ids("maintenance");
       const upstreams = ids("upstreams");
+      const agents = new Set([...ids("agents")].map((a) => `agent:${a}`));
+      list("monitors").forEach((m, i) => {
+        if (Array.isArray(m.locations)) m.locations.forEach((l, k) => known(agents, "location", l, ["monitors", i, "locations", k]));
+      });
       for (const key of ["monitors", "agents", "jobs"]) {
         list(key).forEach((item, i) => known(services, "service", item.service, [key, i, "service"]));
       }

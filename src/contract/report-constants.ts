@@ -21,10 +21,29 @@ export const CHECK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/=+~-]{0,199}$/;
 export const RESERVED_CHECK_IDS: readonly string[] = ["heartbeat"];
 
 /** Largest arrays and records of a report; the worker checks them on the raw JSON first. */
-export const REPORT_CAPS = { checks: 500, remediations: 100, metrics: 200 } as const;
+export const REPORT_CAPS = { checks: 500, remediations: 100, metrics: 200, probes: 100 } as const;
+
+/** A monitor's location naming a host agent: `agent:<id>` (README, "Private locations"). */
+export const AGENT_LOCATION_PREFIX = "agent:";
+export const agentLocation = (agentId: string) => `${AGENT_LOCATION_PREFIX}${agentId}`;
 
 /**
  * Disk use per mount travels as metrics of the agent's `host` check: `disk:<mount>:usedPct`
  * (percent, as df computes it). The worker keeps a daily series of them for the digest.
  */
 export const diskMetricKey = (mount: string) => `disk:${mount}:usedPct`;
+
+/**
+ * A monitor as the worker hands it to an agent, in `monitors` of its answer to a report: the
+ * spec as the worker parsed it (durations in ms, defaults filled), secrets still `{ env }`
+ * references, resolved from the agent's own environment (README, "Private locations").
+ */
+export interface LocationMonitor {
+  id: string;
+  type: string;
+  interval: number;
+  timeout: number;
+  samples: number;
+  retries?: { count: number; delay: number };
+  [field: string]: unknown;
+}

@@ -17,6 +17,7 @@ import { plan, type Job, type Schedulable } from "./schedule";
 export interface PlannedMonitor extends Schedulable {
   samples?: number;
   regions?: readonly string[];
+  locations?: readonly string[];
 }
 
 export interface TickPlan {
@@ -46,6 +47,14 @@ export function runsDue(monitors: readonly Schedulable[], tickTime: number, now:
   return { jobs: kept, coalesced: jobs.length - kept.length };
 }
 
+/**
+ * Subrequests one run costs: `subrequestsPerRun`, or with private locations one object call per
+ * region and per location (an agent's vote is read from its object, never probed here).
+ */
+export function runCost(m: PlannedMonitor): number {
+  return m.locations?.length ? (m.regions?.length ?? 0) + m.locations.length : subrequestsPerRun(m);
+}
+
 export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, now: number, budgets: Budgets = LIMITS): TickPlan {
   // 1. Coalesce: of the runs already in the past, keep only each monitor's latest.
   const { jobs: kept, coalesced } = runsDue(monitors, tickTime, now);
@@ -53,7 +62,7 @@ export function planTick(monitors: readonly PlannedMonitor[], tickTime: number, 
   // 2. Group by monitor, keeping time order inside each group.
   const byMonitor = new Map<string, Job[]>();
   for (const j of kept) byMonitor.set(j.monitorId, [...(byMonitor.get(j.monitorId) ?? []), j]);
-  const cost = new Map(monitors.map((m) => [m.id, subrequestsPerRun(m)]));
+  const cost = new Map(monitors.map((m) => [m.id, runCost(m)]));
 
   const totalSubrequests = subrequests(kept, cost);
   if (kept.length <= budgets.inlineJobs && totalSubrequests <= budgets.subrequestsPerInvocation) {

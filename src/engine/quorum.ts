@@ -3,7 +3,8 @@
  * `quorum` regions agree; fewer failing regions make it "degraded, unconfirmed". Pure.
  *
  * A region that stayed silent (its object did not answer in time) or whose probe itself failed
- * measured nothing: it is left out of the vote and named in the reason. When no region
+ * measured nothing: it is left out of the vote and named in the reason. A host agent's vote
+ * (a private location, `agent:<id>`) counts the same; the reason then says "locations". When no region
  * measured, the run is unknown (an "internal error" result: `failureClass` "internal").
  */
 import type { ProbeResult } from "../contract/probe";
@@ -31,6 +32,8 @@ export function combineRegions(
     ...silent,
     ...all.filter((r) => failureClass(r.result) === "internal").map((r) => ({ region: r.region, why: r.result.reason ?? "no result" })),
   ];
+  // With a host agent among the voters (`agent:<id>`: a private location), they are "locations".
+  const noun = [...all, ...silent].some((r) => r.region.startsWith("agent:")) ? "locations" : "regions";
   const unheard = missing.length > 0 ? `; no measurement from ${missing.map((m) => `${m.region} (${m.why})`).join(", ")}` : "";
   if (results.length === 0) {
     const checkedAt = startedAt ?? all.map((r) => r.result.checkedAt).sort()[0] ?? new Date(0).toISOString();
@@ -38,7 +41,7 @@ export function combineRegions(
       status: "down",
       latencyMs: 0,
       checkedAt,
-      reason: `internal error in the regions probe: no region measured (${missing.map((m) => `${m.region}: ${m.why}`).join(", ")})`,
+      reason: `internal error in the regions probe: no ${noun.slice(0, -1)} measured (${missing.map((m) => `${m.region}: ${m.why}`).join(", ")})`,
     };
   }
   const down = results.filter((r) => r.result.status === "down");
@@ -65,7 +68,7 @@ export function combineRegions(
       status: "down",
       latencyMs: median,
       checkedAt,
-      reason: `down from ${down.length} of ${results.length} regions (${first(down)})${unheard}`,
+      reason: `down from ${down.length} of ${results.length} ${noun} (${first(down)})${unheard}`,
       regions,
       ...(tls && { tls }),
     };
@@ -75,7 +78,7 @@ export function combineRegions(
       status: "degraded",
       latencyMs: median,
       checkedAt,
-      reason: `down from ${down.length} of ${results.length} regions, unconfirmed (${first(down)})${unheard}`,
+      reason: `down from ${down.length} of ${results.length} ${noun}, unconfirmed (${first(down)})${unheard}`,
       regions,
       ...(tls && { tls }),
     };
@@ -85,7 +88,7 @@ export function combineRegions(
       status: "degraded",
       latencyMs: median,
       checkedAt,
-      reason: `degraded from ${degraded.length} of ${results.length} regions (${first(degraded)})${unheard}`,
+      reason: `degraded from ${degraded.length} of ${results.length} ${noun} (${first(degraded)})${unheard}`,
       regions,
       ...(tls && { tls }),
     };

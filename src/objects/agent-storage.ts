@@ -5,8 +5,10 @@
  * - `checks`: the latest report of each check.
  * - `reports`: recent reports (history; also what makes an older seq a duplicate).
  * - `disk_days`: the day's disk use per mount (src/engine/disk-days.ts).
+ * - `location_results`: the latest result of each monitor this agent runs as a location.
  */
-import type { AgentReport } from "../contract/report";
+import type { ProbeResult } from "../contract/probe";
+import type { AgentReport, LocationProbe } from "../contract/report";
 import type { DiskDay, DiskFold } from "../engine/disk-days";
 import type { AgentLedger } from "../engine/report-acceptance";
 
@@ -121,6 +123,8 @@ export class AgentStorage {
       CREATE TABLE IF NOT EXISTS disk_days (
         mount TEXT PRIMARY KEY, day TEXT NOT NULL, max_pct REAL NOT NULL, last_pct REAL NOT NULL,
         dirty INTEGER NOT NULL, synced_at INTEGER);
+      CREATE TABLE IF NOT EXISTS location_results (
+        monitor_id TEXT PRIMARY KEY, checked_at INTEGER NOT NULL, received_at INTEGER NOT NULL, result TEXT NOT NULL);
     `);
   }
 
@@ -214,6 +218,47 @@ export class AgentStorage {
         HISTORY_LIMIT,
       );
     }
+  }
+
+  /** Keeps each monitor's latest result: reports arrive here in `seq` order (late ones never do). */
+  saveLocationResults(probes: readonly LocationProbe[], now: number): void {
+    for (const p of probes) {
+      this.sql.exec(
+        `INSERT INTO location_results (monitor_id, checked_at, received_at, result) VALUES (?, ?, ?, ?)
+         ON CONFLICT (monitor_id) DO UPDATE SET checked_at = excluded.checked_at, received_at = excluded.received_at,
+           result = excluded.result`,
+        p.monitor,
+        Date.parse(p.result.checkedAt),
+        now,
+        JSON.stringify(p.result),
+      );
+    }
+  }
+
+  /** The monitor's latest result from this agent, if it ever sent one. */
+  locationResult(monitorId: string): { checkedAt: number; receivedAt: number; result: ProbeResult } | null {
+    const row = this.sql
+      .exec<{ checked_at: number; received_at: number; result: string }>(
+        "SELECT checked_at, received_at, result FROM location_results WHERE monitor_id = ?",
+        monitorId,
+      )
+      .toArray()[0];
+    return row ? { checkedAt: row.checked_at, receivedAt: row.received_at, result: JSON.parse(row.result) as ProbeResult } : null;
+  }
+
+  /** Every monitor's latest result from this agent, by monitor id. */
+  locationResults(): { monitorId: string; checkedAt: number; receivedAt: number; result: ProbeResult }[] {
+    return this.sql
+      .exec<{ monitor_id: string; checked_at: number; received_at: number; result: string }>(
+        "SELECT monitor_id, checked_at, received_at, result FROM location_results ORDER BY monitor_id",
+      )
+      .toArray()
+      .map((r) => ({
+        monitorId: r.monitor_id,
+        checkedAt: r.checked_at,
+        receivedAt: r.received_at,
+        result: JSON.parse(r.result) as ProbeResult,
+      }));
   }
 
   diskDays(): Map<string, DiskDay> {

@@ -18,8 +18,10 @@
  * written only on change. Every decision is a pure function: report acceptance and the dead-man
  * in src/engine/report-acceptance.ts, the disk series in src/engine/disk-days.ts.
  */
-import { diskUsage, type AgentReport } from "../contract/report";
-import type { AgentSpec } from "../config";
+import { agentLocation, diskUsage, type AgentReport } from "../contract/report";
+import type { ProbeResult } from "../contract/probe";
+import type { AgentSpec, VigilConfig } from "../config";
+import { formatDurationApprox } from "../../lib/duration";
 import { observationFor } from "../engine/deadline";
 import { foldDiskSamples, type DiskDay, type DiskSample } from "../engine/disk-days";
 import { acceptReport, deadManDue, deadManReason, seqVerdict, silenced, type AgentLedger } from "../engine/report-acceptance";
@@ -51,6 +53,8 @@ export interface AgentView extends Omit<AgentLedger, "intervalS" | "syncedAt"> {
   intervalSeconds: number | null;
   checks: (StoredCheck & { stale: boolean })[];
   history: StoredReport[];
+  /** The latest result of each monitor this agent runs as a private location. */
+  locations: { monitor: string; status: string; latencyMs: number; reason?: string; checkedAt: number; receivedAt: number }[];
 }
 
 export class AgentObject extends VigilObject {
@@ -88,8 +92,37 @@ export class AgentObject extends VigilObject {
         version: m.version,
         checks: this.store.checks().map((c) => ({ ...c, stale })),
         history: this.store.history(historyLimit),
+        locations: this.store.locationResults().map((l) => ({
+          monitor: l.monitorId,
+          status: l.result.status,
+          latencyMs: l.result.latencyMs,
+          ...(l.result.reason !== undefined && { reason: l.result.reason }),
+          checkedAt: l.checkedAt,
+          receivedAt: l.receivedAt,
+        })),
       };
     });
+  }
+
+  /**
+   * This agent's vote on a run of a monitor that lists it in `locations`: its latest result, if
+   * it is at most `maxAgeMs` plus the agent's report interval old; otherwise why there is none
+   * (the location is then left out of the quorum, like a silent region).
+   */
+  async locationVote(monitorId: string, maxAgeMs: number): Promise<{ result: ProbeResult } | { why: string }> {
+    const m = this.ledger;
+    if (m.lastSeen === null) return { why: "the agent has never reported" };
+    const stored = this.store.locationResult(monitorId);
+    if (!stored)
+      return {
+        why: "the agent has reported no result for this monitor (an agent version without private locations, or without `monitors` in its config)",
+      };
+    const age = Date.now() - stored.checkedAt;
+    if (age > maxAgeMs + (m.intervalS ?? 0) * 1000) {
+      const silent = m.silentSince === null ? "" : `; agent silent since ${new Date(m.lastSeen).toISOString()}`;
+      return { why: `its latest result is ${formatDurationApprox(Math.max(0, age))} old${silent}` };
+    }
+    return { result: stored.result };
   }
 
   /** The dead-man: no report by `deadline`. */
@@ -201,9 +234,11 @@ export class AgentObject extends VigilObject {
     await this.escalateRecoveries(spec, report);
 
     // 5. Commit the object's own state in one transaction, then re-arm the dead-man.
+    const probes = (report.probes ?? []).filter((p) => runsHere(config, p.monitor, agentId));
     this.ctx.storage.transactionSync(() => {
       this.store.saveLedger(next);
       this.store.saveChecks(report);
+      if (probes.length > 0) this.store.saveLocationResults(probes, now);
       this.store.insertHistory(report, now, false);
       this.store.saveDisk(disk);
     });
@@ -280,6 +315,12 @@ export class AgentObject extends VigilObject {
     for (const c of report?.checks ?? []) ids.add(c.id);
     return [...ids].map((id) => agentCheckId(agentId, id));
   }
+}
+
+/** Does the config run monitor `monitorId` from this agent? Results for any other monitor are dropped. */
+function runsHere(config: VigilConfig, monitorId: string, agentId: string): boolean {
+  const m = config.monitors.find((x) => x.id === monitorId);
+  return m?.locations?.includes(agentLocation(agentId)) ?? false;
 }
 
 /** The `agents` read-model row of a ledger. */

@@ -35,6 +35,11 @@ export const reasons = {
 export type FetchErrorKind = "connection-lost" | "internal" | "other";
 
 export function fetchErrorKind(err: unknown): FetchErrorKind {
+  // Node's fetch (the host agent runs these probes too) says "fetch failed" and puts the
+  // system error in `cause`: the same two kinds, read from its code.
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE") return "connection-lost";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "internal";
   const message = err instanceof Error ? err.message : String(err);
   if (/^Network connection lost\.?$/i.test(message)) return "connection-lost";
   if (/^internal error(; reference = \w+)?$/i.test(message)) return "internal";

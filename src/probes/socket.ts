@@ -18,14 +18,28 @@ export class ConnectError extends Error {
  * Node (the config lists the probe kinds, and Node tools load the config), where that module
  * does not exist.
  */
-interface EdgeSocket {
+export interface EdgeSocket {
   opened: Promise<{ remoteAddress?: string }>;
   closed: Promise<void>;
   readable: ReadableStream<Uint8Array>;
   writable: WritableStream<Uint8Array>;
   close(): Promise<void>;
 }
-type Connect = (address: { hostname: string; port: number }, options: { secureTransport: "off"; allowHalfOpen: boolean }) => EdgeSocket;
+export type Connect = (
+  address: { hostname: string; port: number },
+  options: { secureTransport: "off"; allowHalfOpen: boolean },
+) => EdgeSocket;
+
+/** Set by a runtime without `cloudflare:sockets` (the host agent: agent/node-socket.ts, over node:net). */
+let connectOverride: Connect | null = null;
+
+/**
+ * Opens this runtime's sockets with `connect` instead of `cloudflare:sockets`: the host agent
+ * runs these same probes in Node (README, "Private locations"). `null` restores the default.
+ */
+export function useSocketConnect(connect: Connect | null): void {
+  connectOverride = connect;
+}
 
 export interface OpenSocket {
   transport: Transport;
@@ -36,7 +50,7 @@ export interface OpenSocket {
 export async function openTcp(host: string, port: number, deadline: Deadline): Promise<OpenSocket> {
   const hostname = host.replace(/^\[|\]$/g, "");
   // Imported on use: `npm run validate` bundles the config, and so this file, for Node.
-  const { connect } = (await import("cloudflare:sockets" as string)) as { connect: Connect };
+  const connect = connectOverride ?? ((await import("cloudflare:sockets" as string)) as { connect: Connect }).connect;
   const socket = connect({ hostname, port }, { secureTransport: "off", allowHalfOpen: false });
   // `closed` rejects on a refused or reset connection and nothing awaits it. workerd marks it
   // handled today; say so here rather than depend on that.

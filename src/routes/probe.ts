@@ -95,7 +95,9 @@ export function isPrivateHost(host: string): boolean {
 export function unconfiguredPrivateTarget(spec: MonitorSpec, config: VigilConfig): string[] {
   const t = target(spec);
   if (!t || !isPrivateHost(t.host)) return [];
-  const configured = config.monitors.some((m) => target(m)?.host === t.host);
+  // A monitor probed only by host agents (`locations`, no `regions`) gives the edge no reach.
+  const fromEdge = (m: MonitorSpec) => !m.locations?.length || (m.regions?.length ?? 0) > 0;
+  const configured = config.monitors.some((m) => fromEdge(m) && target(m)?.host === t.host);
   if (configured) return [];
   return [
     `${t.path}: ${t.host} is a private, loopback or link-local address; a spec tested here may reach one only when a configured monitor targets the same host`,

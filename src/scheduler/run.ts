@@ -5,7 +5,8 @@
  *    grid (`LIMITS.launchGridMs`): runs due close together start in one wake-up.
  * 2. Skip a run whose monitor is still running (the same monitor never runs twice at once).
  * 3. Probe with at most `LIMITS.socketsPerInvocation` in flight; a monitor with `regions` is
- *    probed by each region's RegionObject and judged by quorum. With `retries`, a run that
+ *    probed by each region's RegionObject, one with `locations` asks each agent's AgentObject
+ *    for its latest result, and the votes are judged by quorum. With `retries`, a run that
  *    failed on the network (only: `failureClass`) is probed again after `delay`, holding its
  *    slot; the result says how many attempts it took.
  * 4. Record each result as it arrives (evaluate, store changes, tell the service object). A run
@@ -19,9 +20,11 @@
  */
 import pLimit from "p-limit";
 import type { ConfigEnv, MonitorSpec, VigilConfig } from "../config";
+import { quorumOf } from "../config/monitors";
+import { AGENT_LOCATION_PREFIX } from "../contract/report-constants";
 import type { ProbeResult } from "../contract/probe";
 import { combineRegions, type RegionResult, type SilentRegion } from "../engine/quorum";
-import { failureClass, retryNetworkFailures } from "../engine/retry";
+import { failureClass, retryNetworkFailures, worstCaseRunMs } from "../engine/retry";
 import { runsDue } from "../engine/plan";
 import type { Job } from "../engine/schedule";
 import type { Env } from "../env";
@@ -73,39 +76,62 @@ export async function probeWithRetries(env: Env, spec: MonitorSpec): Promise<Pro
 
 /** How long past the probe's own worst case a region may take to answer before it counts as silent. */
 const REGION_GRACE_MS = 5_000;
+/** How much older than the monitor's interval (plus the agent's report interval) a location's result may be. */
+const LOCATION_SLACK_MS = 30_000;
+
+type Vote = { region: string; result: ProbeResult } | { region: string; why: string };
+
+/** `ask()`, or why it gave nothing: failed, or no answer within `ms`. */
+async function ask(
+  region: string,
+  ms: number,
+  run: () => Promise<ProbeResult | { result: ProbeResult } | { why: string } | undefined>,
+): Promise<Vote> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silent = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`did not answer within ${ms / 1000} s`)), ms)),
+  );
+  try {
+    const answer = await Promise.race([run(), silent]);
+    if (!answer) return { region, why: "answered nothing" };
+    if ("why" in answer) return { region, why: answer.why };
+    return { region, result: "result" in answer ? answer.result : answer };
+  } catch (err) {
+    return { region, why: (err as Error).message || "failed" };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
 
 /**
- * One attempt of a monitor: directly, or from each of its regions with a quorum. A region that
- * does not answer (its object failed, or took longer than the probe's worst case plus
- * `REGION_GRACE_MS`) measured nothing and is left out of the vote (`combineRegions`).
+ * One attempt of a monitor: directly, or from each of its regions and locations with a quorum.
+ * A region that does not answer (its object failed, or took longer than the probe's worst case
+ * plus `REGION_GRACE_MS`) measured nothing and is left out of the vote (`combineRegions`). A
+ * location (`agent:<id>`) votes with the latest result its agent reported, when recent enough;
+ * a silent agent's location is left out the same way.
  */
 async function probeMonitor(env: Env, spec: MonitorSpec): Promise<ProbeResult> {
-  if (!spec.regions || spec.regions.length === 0) return runProbe(spec, env as ConfigEnv);
+  const regions = spec.regions ?? [];
+  const locations = spec.locations ?? [];
+  if (regions.length === 0 && locations.length === 0) return runProbe(spec, env as ConfigEnv);
   const startedAt = new Date().toISOString();
   const limit = spec.timeout * spec.samples + REGION_GRACE_MS;
-  const settled = await Promise.all(
-    spec.regions.map(async (region): Promise<{ region: string; result: ProbeResult } | { region: string; why: string }> => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const silent = new Promise<never>(
-        (_, reject) => (timer = setTimeout(() => reject(new Error(`did not answer within ${limit / 1000} s`)), limit)),
-      );
-      try {
-        const [result] = (await Promise.race([regionStub(env, region).probe([spec]), silent])) as ProbeResult[];
-        return result ? { region, result } : { region, why: "answered nothing" };
-      } catch (err) {
-        return { region, why: (err as Error).message || "failed" };
-      } finally {
-        if (timer !== undefined) clearTimeout(timer);
-      }
-    }),
-  );
+  const maxAgeMs = spec.interval + worstCaseRunMs(spec.timeout, spec.samples, spec.retries) + LOCATION_SLACK_MS;
+  const settled = await Promise.all([
+    ...regions.map((region) => ask(region, limit, async () => (await regionStub(env, region).probe([spec]))[0])),
+    ...locations.map((location) =>
+      ask(location, REGION_GRACE_MS, () =>
+        env.AGENT.getByName(location.slice(AGENT_LOCATION_PREFIX.length)).locationVote(spec.id, maxAgeMs),
+      ),
+    ),
+  ]);
   const results: RegionResult[] = [];
   const silent: SilentRegion[] = [];
   for (const r of settled) {
     if ("why" in r) silent.push({ region: r.region, why: r.why });
     else results.push(r);
   }
-  return combineRegions(results, spec.quorum ?? Math.floor(spec.regions.length / 2) + 1, silent, startedAt);
+  return combineRegions(results, quorumOf(spec), silent, startedAt);
 }
 
 /** Keeps work going after the invocation answered (`ctx.waitUntil`). */

@@ -18,6 +18,8 @@ export interface IngestServer {
   badSignatures: number;
   /** Delay before answering, in ms (0 = at once; Infinity = never answer). */
   delayMs: number;
+  /** More fields of the answer to an accepted report, as the worker adds them (`monitors`). */
+  answer: Record<string, unknown>;
   stop(): Promise<void>;
   start(): Promise<void>;
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -33,6 +35,7 @@ export async function startIngestServer(secret: string | (() => string), agentId
     duplicates: [],
     badSignatures: 0,
     delayMs: 0,
+    answer: {},
     async stop() {
       const s = server;
       server = null;
@@ -79,7 +82,7 @@ export async function startIngestServer(secret: string | (() => string), agentId
     if (!parsed.success) return void res.writeHead(400).end(JSON.stringify({ error: { code: "invalid", issues: parsed.error.issues } }));
     if (state.reports.some((r) => r.seq === parsed.data.seq)) state.duplicates.push(parsed.data.seq);
     else state.reports.push(parsed.data);
-    res.writeHead(202, { "content-type": "application/json" }).end('{"accepted":true}');
+    res.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ accepted: true, ...state.answer }));
   }
 
   await state.start();

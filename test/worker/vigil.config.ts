@@ -39,6 +39,8 @@ export default defineConfig((env) => {
       { id: "esc-app", name: "SafeWork app", policy: "runbook-fast", dependsOn: ["esc-db"] },
       // Scheduler tests (test/worker/scheduler).
       { id: "sched", name: "Scheduler tests", policy: "hosts" },
+      // Private locations (test/worker/ingest/locations.test.ts).
+      { id: "private", name: "Private locations", policy: "hosts" },
       // Upstream status pages (test/worker/upstreams): no page by default, level 1 with ups-l1.
       { id: "ups-app", name: "Upstream app", policy: "ups", upstreams: ["cloud"] },
       { id: "ups-app1", name: "Upstream app (L1)", policy: "ups-l1", upstreams: ["cloud"] },
@@ -130,6 +132,8 @@ export default defineConfig((env) => {
       { id: "t-esc", service: "esc-recov", secret: { env: "TEST_AGENT_SECRET" }, failureThreshold: 1, recoveryThreshold: 1 },
       // The daily disk series behind the digest's disk trend (test/worker/notify/digest-sources.test.ts).
       ...["t-disk-1", "t-disk-2"].map((id) => ({ id, service: "hosts", secret: { env: "TEST_AGENT_SECRET" } })),
+      // Agents that probe monitors from their networks (test/worker/ingest/locations.test.ts).
+      ...["t-loc-1", "t-loc-2"].map((id) => ({ id, service: "private", secret: { env: "TEST_AGENT_SECRET" } })),
     ],
     jobs: [
       { id: "j-period", service: "hosts", key: { env: "TEST_PING_KEY_PERIOD" }, period: "1h", grace: "5m" },
@@ -178,6 +182,29 @@ export default defineConfig((env) => {
       },
       // Probed through the PROBE queue by test/worker/scheduler (and by the e2e ticks, harmlessly).
       { id: "sched-q", type: "http", service: "sched", url: `${fixtures}/target/sched-q`, interval: "10s", timeout: "2s" },
+      // One edge region and two private locations vote (test/worker/ingest/locations.test.ts).
+      {
+        id: "loc-api",
+        type: "http",
+        service: "private",
+        url: `${fixtures}/target/loc-api`,
+        interval: "1m",
+        timeout: "2s",
+        regions: ["weur"],
+        locations: ["agent:t-loc-1", "agent:t-loc-2"],
+        failureThreshold: 1,
+        recoveryThreshold: 1,
+      },
+      // Probed only from inside: its secret is the agent's, never set on the worker.
+      {
+        id: "loc-inside",
+        type: "http",
+        service: "private",
+        url: "http://10.20.30.40:8080/health",
+        timeout: "2s",
+        locations: ["agent:t-loc-1"],
+        headers: { authorization: { env: "INSIDE_API_TOKEN" } },
+      },
       // Check-level dependency (test/worker/escalation): never probed, only their states matter.
       { id: "esc-dep-db", type: "http", service: "esc-dep", url: `${fixtures}/target/esc-dep-db`, enabled: false },
       {

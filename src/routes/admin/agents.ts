@@ -99,6 +99,7 @@ export function agentRoutes() {
         version: view.version,
         checks,
         history: view.history.map((h) => ({ ...h, receivedAt: iso(h.receivedAt), sentAt: iso(h.sentAt) })),
+        locations: view.locations.map((l) => ({ ...l, checkedAt: iso(l.checkedAt), receivedAt: iso(l.receivedAt) })),
       },
     });
   });

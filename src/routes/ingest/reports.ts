@@ -11,10 +11,11 @@
  *    every zod issue with its path, or an `agent.id` that is not the URL's.
  * 5. The agent's Durable Object applies it: 202 accepted (with the next expected report),
  *    202 late (older seq: history only), 200 duplicate (seq seen before: nothing changes).
+ *    The accepted answer lists `monitors`: the specs this agent runs as a location.
  */
 import { z } from "zod";
-import { formatIssues, reveal, revealAll, type AgentSpec, type VigilConfig } from "../../config";
-import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../../contract/report";
+import { formatIssues, reveal, revealAll, type AgentSpec, type MonitorSpec, type VigilConfig } from "../../config";
+import { agentLocation, agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../../contract/report";
 import { jsonSizeIssues } from "../../contract/json-size";
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../../contract/signature";
 import { readAtMost } from "../../body";
@@ -28,6 +29,23 @@ export function findAgent(config: VigilConfig, id: string): AgentSpec | undefine
   let map = byConfig.get(config);
   if (!map) byConfig.set(config, (map = new Map(config.agents.map((a) => [a.id, a]))));
   return map.get(id);
+}
+
+const monitorsByConfig = new WeakMap<VigilConfig, Map<string, MonitorSpec[]>>();
+
+/**
+ * The enabled monitors that list this agent in `locations`, as the config parsed them: the
+ * agent runs them (README, "Private locations"). Secrets stay `{ env }` references.
+ */
+export function locationMonitors(config: VigilConfig, agentId: string): MonitorSpec[] {
+  let map = monitorsByConfig.get(config);
+  if (!map) monitorsByConfig.set(config, (map = new Map()));
+  let list = map.get(agentId);
+  if (!list) {
+    const location = agentLocation(agentId);
+    map.set(agentId, (list = config.monitors.filter((m) => m.enabled && m.locations?.includes(location))));
+  }
+  return list;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -153,7 +171,8 @@ export function reportRoutes() {
       ]);
     }
 
-    // 5. Applied once, in order, by the agent's object.
+    // 5. Applied once, in order, by the agent's object. The answer to an accepted report names
+    //    the monitors the agent runs as a location (an agent that predates them ignores it).
     const outcome = await c.env.AGENT.getByName(agentId).report(agentId, report);
     switch (outcome.kind) {
       case "duplicate":
@@ -170,6 +189,7 @@ export function reportRoutes() {
             nextReportBy: new Date(Date.now() + outcome.intervalSeconds * 1000).toISOString(),
             graceSeconds: outcome.graceMs / 1000,
             deadline: new Date(outcome.deadline).toISOString(),
+            monitors: locationMonitors(config, agentId),
           },
           202,
         );
