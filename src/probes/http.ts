@@ -175,10 +175,12 @@ export async function observeHttp(
   let body = spec.body;
   hops.push(url.href);
   for (;;) {
-    const res = await deadline.race(
-      fetch(url, { method, headers, body: typeof body === "function" ? body() : body, redirect: "manual", signal: deadline.signal }),
-      WAITING_FOR_HEADERS,
-    );
+    const init: RequestInit = { method, headers, redirect: "manual", signal: deadline.signal };
+    // A generated body is a stream: Node's fetch (the agent, running private locations) sends a
+    // stream only when told it is half duplex; workerd reads the same field and ignores it.
+    if (typeof body === "function") Object.assign(init, { body: body(), duplex: "half" });
+    else if (body !== undefined) init.body = body;
+    const res = await deadline.race(fetch(url, init), WAITING_FOR_HEADERS);
     const headersAt = Date.now();
     const location = res.headers.get("location");
     if (!REDIRECT.has(res.status) || spec.maxRedirects === 0 || location === null) {

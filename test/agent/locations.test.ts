@@ -106,6 +106,38 @@ describe("private locations in the agent", () => {
     expect(JSON.stringify([...results.values()])).not.toContain(TOKEN);
   });
 
+  it("an api monitor inside: a value from one step feeds the next, and a streamed upload arrives whole", async () => {
+    const uploads: number[] = [];
+    const api = await listenOnLoopback(
+      createHttpServer((req, res) => {
+        if (req.url === "/login") return void res.writeHead(200, { "content-type": "application/json" }).end('{"session":"s-42"}');
+        let bytes = 0;
+        req.on("data", (c: Buffer) => void (bytes += c.length));
+        req.on("end", () => {
+          uploads.push(bytes);
+          res.writeHead(req.headers["x-session"] === "s-42" ? 201 : 401).end();
+        });
+      }),
+    );
+    try {
+      const results = await runAll([
+        wire({
+          id: "inside-api",
+          type: "api",
+          baseUrl: `http://127.0.0.1:${api.info.port}`,
+          steps: [
+            { name: "login", url: "/login", extract: { session: { json: "$.session" } } },
+            { name: "upload", method: "POST", url: "/upload", headers: { "x-session": "{{session}}" }, upload: { bytes: 256 * 1024 } },
+          ],
+        }),
+      ]);
+      expect(results.get("inside-api")).toMatchObject({ status: "up", throughput: { direction: "upload", bytes: 256 * 1024 } });
+      expect(uploads).toEqual([256 * 1024]);
+    } finally {
+      await api.close();
+    }
+  });
+
   it("a TLS certificate inside its warning window is degraded, read through the node:net socket", async () => {
     const soon = await spawnTls({ days: 10 });
     try {
