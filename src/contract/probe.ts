@@ -41,7 +41,7 @@ export interface ProbeResult {
   /** Monitors probed from several regions: each region's own result. */
   regions?: Record<string, { status: ProbeStatus; latencyMs: number; reason?: string; trace?: ProbeTrace }>;
   /**
-   * The W3C trace context the target received in `traceparent` (http, websocket and dns
+   * The W3C trace context the target received in `traceparent` (http, api, websocket and dns
    * probes, unless the monitor set `traceparent: false`): the run's span is exported with these ids.
    */
   trace?: ProbeTrace;
