@@ -93,11 +93,10 @@ export const configSchema = z
       const channels = ids("channels");
       const policies = ids("policies");
       ids("monitors");
-      ids("agents");
+      const agents = new Set([...ids("agents")].map((a) => `agent:${a}`));
       ids("jobs");
       ids("maintenance");
       const upstreams = ids("upstreams");
-      const agents = new Set([...ids("agents")].map((a) => `agent:${a}`));
       list("monitors").forEach((m, i) => {
         if (Array.isArray(m.locations)) m.locations.forEach((l, k) => known(agents, "location", l, ["monitors", i, "locations", k]));
       });
