@@ -18,6 +18,11 @@
  *      agent's threads (/proc/<pid>/task/<tid>/schedstat, ns) between two reports; RSS
  *      (VmRSS) is sampled at each report and the highest value kept (VmHWM, the peak since
  *      the start, is printed beside it).
+ * BENCH_LOCATIONS=1 makes the agent a private location too: `monitors` in its config, and the
+ * sink answers each report with two monitors, parsed by the worker's own schema (an http one
+ * against the sink's GET /health and a tcp one to its port), each every 10 s (a monitor's
+ * shortest interval; every second cycle at the default BENCH_INTERVAL): the
+ * agent then unpacks and runs the worker's probes (README, "Private locations").
  * BENCH_RUNS (default 1) repeats 2 and 3 and adds the median of the runs.
  * BENCH_BUNDLE runs another bundle than dist/agent/vigil-agent.mjs (one built from other code,
  * to compare).
@@ -45,6 +50,7 @@ const redisUrl = process.env.VIGIL_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CONTAINER = "vigil-bench-app";
 const PODMAN = ["--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file"];
 const CLK_TCK = 100; // USER_HZ on Linux
+const locations = process.env.BENCH_LOCATIONS === "1";
 const GOAL_HWM_KIB = 64 * 1024;
 
 /** Node flags and environment of the agent as agent/vigil-agent.service starts it. */
@@ -123,16 +129,41 @@ execFileSync(
 
 let received = 0;
 const waiters = [];
+let answer = "{}";
 const sink = createServer((req, res) => {
+  if (req.method === "GET") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
   req.resume();
   req.on("end", () => {
     received++;
-    res.writeHead(202).end("{}");
+    res.writeHead(202, { "content-type": "application/json" }).end(answer);
     for (const w of waiters.splice(0)) w();
   });
 });
 await new Promise((r) => sink.listen(0, "127.0.0.1", r));
 const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+if (locations) answer = JSON.stringify({ accepted: true, monitors: await locationMonitors(sink.address().port) });
+
+/** The monitors the sink hands the agent, as the worker parses them (src/probes/kinds.ts, bundled here by esbuild). */
+async function locationMonitors(port) {
+  const { build } = await import("esbuild");
+  const out = await build({
+    stdin: { contents: 'export { monitorSpec } from "./src/probes/kinds.ts";', resolveDir: root, loader: "ts" },
+    bundle: true,
+    external: ["cloudflare:sockets"],
+    platform: "node",
+    format: "esm",
+    write: false,
+    logLevel: "warning",
+  });
+  const file = join(mkdtempSync(join(tmpdir(), "vigil-bench-spec-")), "spec.mjs");
+  writeFileSync(file, out.outputFiles[0].contents);
+  const { monitorSpec } = await import(file);
+  const common = { service: "bench", interval: "10s", timeout: "2s", locations: ["agent:bench"] };
+  return [
+    { ...common, id: "bench-http", type: "http", url: `${sinkUrl}/health`, keyword: "ok" },
+    { ...common, id: "bench-tcp", type: "tcp", host: "127.0.0.1", port },
+  ].map((m) => JSON.parse(JSON.stringify(monitorSpec.parse(m))));
+}
 const untilReports = async (n) => {
   while (received < n) await new Promise((r) => waiters.push(r));
 };
@@ -162,6 +193,7 @@ async function agentRun() {
       stateDir: join(dir, "state"),
       docker: { socket },
       logLevel: "warn",
+      ...(locations && { monitors: { secrets: [] } }),
       checks: [
         { kind: "docker", container: CONTAINER },
         { kind: "postgres", url: pgUrl },
@@ -227,7 +259,7 @@ console.log(
   `\nAgent benchmark — Node ${process.version}, ${cpus().length} cores, load average ${loads.map((l) => l.toFixed(2)).join(" → ")}`,
 );
 console.log(
-  `agent ${how}; ${kinds.join("+")} every ${interval}, pushed to a loopback sink; ${warmup} warm-up reports, then ${cycles} cycles${runs > 1 ? `; ${runs} runs` : ""}\n`,
+  `agent ${how}; ${kinds.join("+")} every ${interval}${locations ? ", plus an http and a tcp monitor every 10s as a private location" : ""}, pushed to a loopback sink; ${warmup} warm-up reports, then ${cycles} cycles${runs > 1 ? `; ${runs} runs` : ""}\n`,
 );
 console.log(
   "| run | bare `node -e` RSS | agent peak RSS (VmHWM) | RSS ratio | CPU per cycle: mean (median, max) | start + warm-up CPU | goal peak RSS ≤ 64 MiB | goal CPU ≤ 15 ms |",
