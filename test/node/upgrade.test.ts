@@ -26,9 +26,18 @@ const bundle = inject("agentBundle");
 const agentCli = (args: string[]) =>
   spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8", env: { ...process.env, PGDATABASE: "test" }, timeout: 120_000 });
 
-/** `npm start` in the clone; resolves once /health answers. */
+/**
+ * `npm start` in the clone; resolves once /health answers. The demo target and the receiver get
+ * ports of their own: their defaults (PORT+10, PORT+11) may be taken by a test running beside.
+ */
 async function start(port: number) {
-  started = npmStart(clone, { PORT: String(port), VIGIL_CONFIG: "upgrade.config.ts", CI: "true" });
+  started = npmStart(clone, {
+    PORT: String(port),
+    VIGIL_DEMO_PORT: String(await freePort()),
+    VIGIL_RECEIVER_PORT: String(await freePort()),
+    VIGIL_CONFIG: "upgrade.config.ts",
+    CI: "true",
+  });
   await until(started, "npm start serving /health", 240_000, healthy(base), 500);
 }
 
