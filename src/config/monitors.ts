@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { OPERATORS, assertionProblem, checkHeader, checkJson, compileRegex } from "../probes/assertions";
 import { ID_PATTERN } from "../../lib/agent-id";
+import { AGENT_LOCATION_PREFIX } from "../contract/report-constants";
 import { id, secretRef } from "./common";
 import { duration } from "./duration";
 import { retriesSpec } from "./retries";
@@ -41,7 +42,14 @@ export const monitorBase = {
    * With `regions` or without: each location is one more vote for `quorum`.
    */
   locations: z
-    .array(z.string().regex(new RegExp(`^agent:${ID_PATTERN.source.slice(1, -1)}$`), 'expected "agent:<agent id>", such as "agent:db-1"'))
+    .array(
+      z
+        .string()
+        .regex(
+          new RegExp(`^${AGENT_LOCATION_PREFIX}${ID_PATTERN.source.slice(1, -1)}$`),
+          'expected "agent:<agent id>", such as "agent:db-1"',
+        ),
+    )
     .min(1)
     .max(10)
     .optional(),

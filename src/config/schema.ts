@@ -15,6 +15,7 @@ import { jobSpec } from "./heartbeats";
 import { maintenanceSpec, policySpec, serviceSpec } from "./policies";
 import { upstreamSpec } from "./upstreams";
 import { telemetrySpec } from "./telemetry";
+import { agentLocation } from "../contract/report-constants";
 
 // A kind's own type (HttpMonitor, SlackChannel, …) is imported from its file in src/probes or src/notify.
 export * from "./channels";
@@ -93,7 +94,7 @@ export const configSchema = z
       const channels = ids("channels");
       const policies = ids("policies");
       ids("monitors");
-      const agents = new Set([...ids("agents")].map((a) => `agent:${a}`));
+      const agents = new Set([...ids("agents")].map(agentLocation));
       ids("jobs");
       ids("maintenance");
       const upstreams = ids("upstreams");

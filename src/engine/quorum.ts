@@ -8,6 +8,7 @@
  * measured, the run is unknown (an "internal error" result: `failureClass` "internal").
  */
 import type { ProbeResult } from "../contract/probe";
+import { AGENT_LOCATION_PREFIX } from "../contract/report-constants";
 import { failureClass } from "./retry";
 
 /** A region that gave no measurement, and why. */
@@ -33,7 +34,7 @@ export function combineRegions(
     ...all.filter((r) => failureClass(r.result) === "internal").map((r) => ({ region: r.region, why: r.result.reason ?? "no result" })),
   ];
   // With a host agent among the voters (`agent:<id>`: a private location), they are "locations".
-  const noun = [...all, ...silent].some((r) => r.region.startsWith("agent:")) ? "locations" : "regions";
+  const noun = [...all, ...silent].some((r) => r.region.startsWith(AGENT_LOCATION_PREFIX)) ? "locations" : "regions";
   const unheard = missing.length > 0 ? `; no measurement from ${missing.map((m) => `${m.region} (${m.why})`).join(", ")}` : "";
   if (results.length === 0) {
     const checkedAt = startedAt ?? all.map((r) => r.result.checkedAt).sort()[0] ?? new Date(0).toISOString();

@@ -157,6 +157,8 @@ export async function runBatch(
   const states = await loadStates(env.DB, [...new Set(jobs.map((j) => j.monitorId))]);
   const summary: BatchSummary = { planned: jobs.length, executed: 0, skippedBusy: 0, changes: 0, startDelays: [] };
   const raw: RawResult[] = [];
+  /** The batch's runs as spans, kept only with `telemetry.otlp` (step 6). */
+  const otlp = config.telemetry?.otlp;
   const runs: RunRecord[] = [];
   const certificates = new Map<string, D1PreparedStatement>();
   /** When each monitor's last run of the batch started (`check_state.last_run`, src/engine/overdue.ts). */
@@ -195,7 +197,7 @@ export async function runBatch(
         summary.executed++;
         lastRuns.set(spec.id, Math.max(lastRuns.get(spec.id) ?? 0, startedAt));
         const unknown = failureClass(result) === "internal";
-        runs.push({ monitor: spec, result, endedAt: Date.now(), unknown });
+        if (otlp) runs.push({ monitor: spec, result, endedAt: Date.now(), unknown });
         const status = unknown ? 3 : result.status === "up" ? 0 : result.status === "degraded" ? 1 : 2;
         const row: RawResult = [spec.id, startedAt - message.minute, status, Math.round(result.latencyMs)];
         const firstByte = result.firstByteMs === undefined ? null : Math.round(result.firstByteMs);
@@ -226,7 +228,6 @@ export async function runBatch(
       ]);
   } finally {
     // 6. Spans, off the schedule: the batch does not wait for the collector.
-    const otlp = config.telemetry?.otlp;
     if (otlp && runs.length > 0) defer(exportRuns(env, otlp, runs, env.VIGIL_VERSION ?? "dev"));
   }
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
