@@ -4,7 +4,8 @@
  * so one file can serve several deployments.
  */
 import { ConfigError, formatIssues, formatPath } from "../../lib/config-error";
-import { configSchema, visitSecrets, type ConfigEnv, type VigilConfig, type VigilConfigInput } from "./schema";
+import { configSchema, visitSecrets, type ConfigEnv, type MonitorSpec, type VigilConfig, type VigilConfigInput } from "./schema";
+import { agentLocation } from "../contract/report-constants";
 import { envSecretProblems, minimumAt, shortSecret } from "./secrets";
 
 export * from "./schema";
@@ -71,4 +72,21 @@ function missingSecrets(config: VigilConfig, env: ConfigEnv): string[] {
     }
   });
   return out;
+}
+
+const monitorsByConfig = new WeakMap<VigilConfig, Map<string, MonitorSpec[]>>();
+
+/**
+ * The enabled monitors that list this agent in `locations`, as the config parsed them: the
+ * agent runs them (README, "Private locations"). Secrets stay `{ env }` references.
+ */
+export function locationMonitors(config: VigilConfig, agentId: string): MonitorSpec[] {
+  let map = monitorsByConfig.get(config);
+  if (!map) monitorsByConfig.set(config, (map = new Map()));
+  let list = map.get(agentId);
+  if (!list) {
+    const location = agentLocation(agentId);
+    map.set(agentId, (list = config.monitors.filter((m) => m.enabled && m.locations?.includes(location))));
+  }
+  return list;
 }

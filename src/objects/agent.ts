@@ -18,9 +18,9 @@
  * written only on change. Every decision is a pure function: report acceptance and the dead-man
  * in src/engine/report-acceptance.ts, the disk series in src/engine/disk-days.ts.
  */
-import { agentLocation, diskUsage, type AgentReport } from "../contract/report";
+import { diskUsage, type AgentReport } from "../contract/report";
 import type { ProbeResult } from "../contract/probe";
-import type { AgentSpec, VigilConfig } from "../config";
+import { locationMonitors, type AgentSpec } from "../config";
 import { formatDurationApprox } from "../../lib/duration";
 import { observationFor } from "../engine/deadline";
 import { foldDiskSamples, type DiskDay, type DiskSample } from "../engine/disk-days";
@@ -234,7 +234,8 @@ export class AgentObject extends VigilObject {
     await this.escalateRecoveries(spec, report);
 
     // 5. Commit the object's own state in one transaction, then re-arm the dead-man.
-    const probes = (report.probes ?? []).filter((p) => runsHere(config, p.monitor, agentId));
+    const mine = locationMonitors(config, agentId);
+    const probes = (report.probes ?? []).filter((p) => mine.some((m) => m.id === p.monitor));
     this.ctx.storage.transactionSync(() => {
       this.store.saveLedger(next);
       this.store.saveChecks(report);
@@ -315,12 +316,6 @@ export class AgentObject extends VigilObject {
     for (const c of report?.checks ?? []) ids.add(c.id);
     return [...ids].map((id) => agentCheckId(agentId, id));
   }
-}
-
-/** Does the config run monitor `monitorId` from this agent? Results for any other monitor are dropped. */
-function runsHere(config: VigilConfig, monitorId: string, agentId: string): boolean {
-  const m = config.monitors.find((x) => x.id === monitorId);
-  return m?.locations?.includes(agentLocation(agentId)) ?? false;
 }
 
 /** The `agents` read-model row of a ledger. */

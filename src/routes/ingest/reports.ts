@@ -14,8 +14,8 @@
  *    The accepted answer lists `monitors`: the specs this agent runs as a location.
  */
 import { z } from "zod";
-import { formatIssues, reveal, revealAll, type AgentSpec, type MonitorSpec, type VigilConfig } from "../../config";
-import { agentLocation, agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../../contract/report";
+import { formatIssues, locationMonitors, reveal, revealAll, type AgentSpec, type VigilConfig } from "../../config";
+import { agentReport, MAX_REPORT_BYTES, reportSizeLimits } from "../../contract/report";
 import { jsonSizeIssues } from "../../contract/json-size";
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, verifyReportSignature } from "../../contract/signature";
 import { readAtMost } from "../../body";
@@ -29,23 +29,6 @@ export function findAgent(config: VigilConfig, id: string): AgentSpec | undefine
   let map = byConfig.get(config);
   if (!map) byConfig.set(config, (map = new Map(config.agents.map((a) => [a.id, a]))));
   return map.get(id);
-}
-
-const monitorsByConfig = new WeakMap<VigilConfig, Map<string, MonitorSpec[]>>();
-
-/**
- * The enabled monitors that list this agent in `locations`, as the config parsed them: the
- * agent runs them (README, "Private locations"). Secrets stay `{ env }` references.
- */
-export function locationMonitors(config: VigilConfig, agentId: string): MonitorSpec[] {
-  let map = monitorsByConfig.get(config);
-  if (!map) monitorsByConfig.set(config, (map = new Map()));
-  let list = map.get(agentId);
-  if (!list) {
-    const location = agentLocation(agentId);
-    map.set(agentId, (list = config.monitors.filter((m) => m.enabled && m.locations?.includes(location))));
-  }
-  return list;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
