@@ -34,6 +34,16 @@ export function reveal(value: string | SecretRef, env: ConfigEnv): string {
   return typeof value === "string" ? value : String(env[value.env]);
 }
 
+/** Replaces every revealed secret in `text`: reasons must never carry one. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join("[redacted]"), text);
+}
+
+/** The revealed values of the header secrets (`{ env }`), to keep them out of reasons. */
+export function headerSecrets(headers: Readonly<Record<string, string | SecretRef>>, env: ConfigEnv): string[] {
+  return Object.values(headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
+}
+
 /**
  * Calls `fn` for every `{ env: "NAME" }` in a parsed config or any part of it (a monitor spec),
  * with its path: the one enumeration of secrets, whatever the kind that holds them.

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { ProbeResult, ProbeStatus, ProbeTrace, StepInfo, TransferInfo } from "../contract/probe";
 import type { CappedBody, Waiter } from "../body";
-import { httpUrl, reveal, secretRef, type ConfigEnv, type SecretRef } from "../config/common";
+import { httpUrl, redact, reveal, secretRef, type ConfigEnv, type SecretRef } from "../config/common";
 import { duration } from "../config/duration";
 import { headers, monitorBase, regexSource, timing } from "../config/monitors";
 import { assertionProblem, compileRegex, lookup, parsePath, render } from "./assertions";
@@ -20,7 +20,6 @@ import {
   httpExchange,
   judgeHttp,
   observeHttp,
-  redact,
   statusMatches,
   WAITING_FOR_HEADERS,
   type HttpObservation,

@@ -7,7 +7,7 @@
  */
 import type { ProbeResult, ProbeTrace } from "../contract/probe";
 import { z } from "zod";
-import { httpUrl, reveal, type ConfigEnv, type SecretRef } from "../config/common";
+import { headerSecrets, httpUrl, redact, reveal, type ConfigEnv } from "../config/common";
 import { headerAssertion, headers, jsonAssertion, monitorBase, regexSource, statusExpectation, texts, timing } from "../config/monitors";
 import { probeKind } from "./kind";
 import { readAtMost, type CappedBody, type Waiter } from "../body";
@@ -246,16 +246,6 @@ export function judgeHttp(spec: HttpExpectations, obs: HttpObservation): string 
     }
   }
   return null;
-}
-
-/** Replaces every revealed secret in `text`: reasons must never carry one. */
-export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join("[redacted]"), text);
-}
-
-/** The revealed values of the header secrets (`{ env }`), to keep them out of reasons. */
-export function headerSecrets(headers: Readonly<Record<string, string | SecretRef>>, env: ConfigEnv): string[] {
-  return Object.values(headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
 }
 
 /** Builds a probe's "down" results: latency from `started`, secrets redacted from the reason. */

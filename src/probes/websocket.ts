@@ -5,13 +5,13 @@
  */
 import type { ProbeResult, ProbeTrace } from "../contract/probe";
 import { z } from "zod";
-import { reveal, type ConfigEnv } from "../config/common";
+import { headerSecrets, reveal, type ConfigEnv } from "../config/common";
 import { headers, monitorBase, regexSource, timing } from "../config/monitors";
 import { probeKind } from "./kind";
 import { compileRegex } from "./assertions";
 import { ConnectWatch } from "./connect-failure";
 import { Deadline, TimeoutError } from "./deadline";
-import { failure, headerSecrets } from "./http";
+import { failure } from "./http";
 import { explainRequestFailure } from "./tls";
 import { applyTraceparent, probeTrace, traceparent } from "./trace";
 

@@ -9,7 +9,7 @@
  *    retry; it never throws, and the scheduler runs it after the batch, off the schedule
  *    (`ctx.waitUntil`).
  */
-import { reveal, type ConfigEnv } from "../config/common";
+import { headerSecrets, redact, reveal, type ConfigEnv } from "../config/common";
 import { tracesUrl, type OtlpSpec } from "../config/telemetry";
 import type { ProbeResult, ProbeStatus, ProbeTrace } from "../contract/probe";
 import { newTrace } from "../probes/trace";
@@ -123,10 +123,6 @@ export function buildTraces(runs: readonly RunRecord[], resource: { serviceName:
   };
 }
 
-/** Replaces every revealed header secret in `text`. */
-const redact = (text: string, secrets: readonly string[]) =>
-  secrets.filter((s) => s !== "").reduce((t, s) => t.split(s).join("[redacted]"), text);
-
 export interface ExportOutcome {
   ok: boolean;
   spans: number;
@@ -147,7 +143,7 @@ export async function exportRuns(
   const body = buildTraces(runs, { serviceName: spec.serviceName, version });
   const spans = body.resourceSpans[0]!.scopeSpans[0]!.spans.length;
   if (spans === 0) return { ok: true, spans };
-  const secrets = Object.values(spec.headers).flatMap((v) => (typeof v === "string" ? [] : [reveal(v, env)]));
+  const secrets = headerSecrets(spec.headers, env);
   const headers = new Headers();
   for (const [k, v] of Object.entries(spec.headers)) headers.set(k, reveal(v, env));
   headers.set("content-type", "application/json");
